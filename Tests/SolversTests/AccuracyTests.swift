@@ -1,0 +1,103 @@
+import Foundation
+import Solvers
+import Testing
+
+/// The largest error over the saved points, in units of the tolerance
+/// `atol + rtol * |exact|` the controller aims at.
+func errorInTolerances(_ solution: ODESolution, exact: (Double) -> [Double], tolerance: Double) -> Double {
+    var worst = 0.0
+    for k in 0..<solution.count {
+        for (value, reference) in zip(solution.state(k), exact(solution.t[k])) {
+            worst = max(worst, abs(value - reference) / (tolerance + tolerance * abs(reference)))
+        }
+    }
+    return worst
+}
+
+/// Every stepper on every closed-form problem: the global error at every saved
+/// point stays within a small multiple of the requested local tolerance.
+@Suite("Accuracy against closed forms")
+struct AccuracyTests {
+    static let cases: [(ClosedFormProblem, Stepper)] = ClosedForm.all.flatMap { p in Stepper.allCases.map { (p, $0) } }
+
+    /// Global error grows with the number of steps; the low-order and multistep
+    /// methods take many more steps (thousands on the oscillator), so their
+    /// bound is wider. Measured worst cases: rk4 57, rk4imp 43 on the
+    /// oscillator; rk1imp 1255, rk2imp 1172, msbdf 795, msadams 323.
+    static func bound(_ stepper: Stepper) -> Double {
+        switch stepper {
+        case .rk1imp, .rk2imp, .msadams, .msbdf: 2000
+        default: 100
+        }
+    }
+
+    @Test("every stepper meets its tolerance", arguments: cases)
+    func meetsTolerance(_ closedForm: ClosedFormProblem, _ stepper: Stepper) throws {
+        let tolerance = stepper == .rk1imp ? 1e-5 : 1e-8
+        var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance))
+        options.saveAt = .interval(0.25)
+        let solution = try solve(closedForm.problem, stepper, options)
+        #expect(solution.returnCode == .success)
+        #expect(solution.t.first == closedForm.problem.timeSpan.start)
+        #expect(solution.t.last == closedForm.problem.timeSpan.end)
+        let error = errorInTolerances(solution, exact: closedForm.exact, tolerance: tolerance)
+        #expect(error < Self.bound(stepper), "\(closedForm) with \(stepper): error \(error) tolerances")
+        #expect(solution.statistics.steps > 0)
+        #expect(solution.statistics.functionEvaluations >= solution.statistics.steps)
+        #expect((solution.statistics.jacobianEvaluations > 0) == stepper.usesJacobian)
+    }
+
+    @Test(
+        "tightening the tolerance a thousandfold shrinks the error at least tenfold",
+        arguments: [Stepper.rkf45, .rkck, .rk8pd, .rk4imp, .msadams, .msbdf, .bsimp])
+    func toleranceProportionality(_ stepper: Stepper) throws {
+        func error(_ tolerance: Double) throws -> Double {
+            let options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance))
+            return ClosedForm.oscillator.endError(of: try solve(ClosedForm.oscillator.problem, stepper, options))
+        }
+        let loose = try error(1e-5)
+        let tight = try error(1e-8)
+        #expect(tight < loose / 10, "error \(loose) at 1e-5 against \(tight) at 1e-8")
+    }
+}
+
+/// With a constant step h, the difference between successive halvings of a
+/// method of order p falls as h^p. Measured on Lotka-Volterra, a nonlinear
+/// system with no special structure (a linear test problem overstates the
+/// order of many-stage methods).
+@Suite("Order of convergence")
+struct ConvergenceTests {
+    static let lotkaVolterra = ODEProblem(initialState: [1.0, 0.5], timeSpan: (0, 2)) { _, y, dydt in
+        dydt[0] = 1.5 * y[0] - y[0] * y[1]
+        dydt[1] = -3 * y[1] + y[0] * y[1]
+    }
+
+    /// The coarsest step of each method, chosen inside its asymptotic range and
+    /// well above rounding error at the finest of the five.
+    static let cases: [(Stepper, Double)] = [
+        (.rk2, 1.0 / 32), (.rk4, 1.0 / 16), (.rkf45, 1.0 / 16), (.rkck, 1.0 / 32),
+        (.rk8pd, 1.0 / 4), (.rk1imp, 1.0 / 256), (.rk2imp, 1.0 / 64), (.rk4imp, 1.0 / 32),
+    ]
+
+    @Test("observed order matches the method", arguments: cases)
+    func observedOrder(_ stepper: Stepper, _ coarse: Double) throws {
+        let order = try #require(stepper.order)
+        var ends: [Double] = []
+        for level in 0..<5 {
+            let h = coarse / Double(1 << level)
+            // Tight tolerances: the implicit methods' Newton iterations stop at
+            // the controller's tolerance even with a fixed step.
+            var options = SolverOptions(relativeTolerance: 1e-14, absoluteTolerance: .scalar(1e-14), saveAt: .times([0, 2]))
+            options.fixedStep = h
+            let solution = try solve(Self.lotkaVolterra, stepper, options)
+            #expect(solution.returnCode == .success)
+            #expect(solution.statistics.steps == Int((2 / h).rounded()))
+            ends.append(solution.finalState.first!)
+        }
+        let differences = (0..<4).map { abs(ends[$0] - ends[$0 + 1]) }
+        let rates = (0..<3).map { log2(differences[$0] / differences[$0 + 1]) }
+        #expect(abs(rates[2] - Double(order)) < 0.3, "\(stepper): observed orders \(rates)")
+        // Pre-asymptotic rates may differ, but never by a whole order.
+        #expect(rates.allSatisfy { abs($0 - Double(order)) < 1.05 }, "\(stepper): observed orders \(rates)")
+    }
+}
