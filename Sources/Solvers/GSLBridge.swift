@@ -31,9 +31,12 @@ final class CallbackContext {
     /// Per component, the magnitude below which the error control treats it
     /// as absolute: `atol_j / rtol` (or `atol_j` when rtol is 0).
     let typicalMagnitude: [Double]
-    var functionEvaluations = 0
-    var jacobianEvaluations = 0
-    var pending: PendingFailure?
+    // Touched on every evaluation: exempt from dynamic exclusivity checks,
+    // which would otherwise cost two runtime calls per access. A context is
+    // used by one solve on one thread.
+    @exclusivity(unchecked) var functionEvaluations = 0
+    @exclusivity(unchecked) var jacobianEvaluations = 0
+    @exclusivity(unchecked) var pending: PendingFailure?
 
     private let fBase: UnsafeMutablePointer<Double>
     private let fPlus: UnsafeMutablePointer<Double>
@@ -74,7 +77,7 @@ final class CallbackContext {
             pending = .rightHandSideThrew(time: t, error: String(describing: error))
             return Int32(GSL_EBADFUNC)
         }
-        for i in 0..<n where !dydt[i].isFinite {
+        if !allFinite(dydt, n), let i = (0..<n).first(where: { !dydt[$0].isFinite }) {
             pending = .nonFiniteDerivative(time: t, component: i, value: dydt[i])
             return nonFiniteDerivativeStatus
         }
@@ -152,11 +155,24 @@ final class CallbackContext {
     }
 }
 
+/// Whether all `n` values are finite. A value is NaN or infinite exactly when
+/// its exponent bits are all ones; adding one unit to the exponent field then
+/// carries into the sign bit. Integer operations with no order to respect,
+/// so the loop vectorises (a floating-point sum would not).
+@inline(__always)
+func allFinite(_ values: UnsafeMutablePointer<Double>, _ n: Int) -> Bool {
+    let exponent: UInt64 = 0x7FF0_0000_0000_0000
+    var carry: UInt64 = 0
+    for i in 0..<n { carry |= (values[i].bitPattern & exponent) &+ 0x0010_0000_0000_0000 }
+    return carry & 0x8000_0000_0000_0000 == 0
+}
+
 private let rightHandSideTrampoline:
     @convention(c) (
         Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?
     ) -> Int32 = { t, y, dydt, params in
-        Unmanaged<CallbackContext>.fromOpaque(params!).takeUnretainedValue().evaluate(t, y!, dydt!)
+        // The driver owns the context for the whole solve: no retain needed.
+        Unmanaged<CallbackContext>.fromOpaque(params!)._withUnsafeGuaranteedRef { $0.evaluate(t, y!, dydt!) }
     }
 
 private let jacobianTrampoline:
@@ -164,8 +180,9 @@ private let jacobianTrampoline:
         Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
         UnsafeMutableRawPointer?
     ) -> Int32 = { t, y, dfdy, dfdt, params in
-        Unmanaged<CallbackContext>.fromOpaque(params!).takeUnretainedValue()
-            .evaluateJacobian(t, y!, dfdy!, dfdt!)
+        Unmanaged<CallbackContext>.fromOpaque(params!)._withUnsafeGuaranteedRef {
+            $0.evaluateJacobian(t, y!, dfdy!, dfdt!)
+        }
     }
 
 /// A GSL driver: stepper, control and evolve objects wired together (the
@@ -175,10 +192,13 @@ final class GSLDriver {
     let context: CallbackContext
     let system: UnsafeMutablePointer<gsl_odeiv2_system>
     let driver: UnsafeMutablePointer<gsl_odeiv2_driver>
+    let step: UnsafeMutablePointer<gsl_odeiv2_step>
+    let control: UnsafeMutablePointer<gsl_odeiv2_control>
+    let evolve: UnsafeMutablePointer<gsl_odeiv2_evolve>
 
     /// - Parameters:
-    ///   - absoluteTolerances: one per component; GSL's scaled control then
-    ///     holds the local error of component i below `atol_i + rtol * |y_i|`.
+    ///   - absoluteTolerances: one per component; the control holds the local
+    ///     error of component i below `atol_i + rtol * |y_i|`.
     init(
         stepper: Stepper, context: CallbackContext,
         absoluteTolerances: [Double], relativeTolerance: Double
@@ -192,15 +212,26 @@ final class GSLDriver {
                 function: rightHandSideTrampoline, jacobian: jacobianTrampoline,
                 dimension: context.dimension,
                 params: Unmanaged.passUnretained(context).toOpaque()))
-        let allocated = absoluteTolerances.withUnsafeBufferPointer {
-            gsl_odeiv2_driver_alloc_scaled_new(
-                system, stepper.gslType, 1.0, 1.0, relativeTolerance, 1.0, 0.0, $0.baseAddress)
+        // One absolute tolerance: GSL's standard control, exactly what a C
+        // caller of gsl_odeiv2_driver_alloc_y_new gets. Several: the scaled
+        // control (whose step growth is capped at 4.9x instead of 5x).
+        let allocated: UnsafeMutablePointer<gsl_odeiv2_driver>?
+        if let first = absoluteTolerances.first, absoluteTolerances.allSatisfy({ $0 == first }) {
+            allocated = gsl_odeiv2_driver_alloc_y_new(system, stepper.gslType, 1.0, first, relativeTolerance)
+        } else {
+            allocated = absoluteTolerances.withUnsafeBufferPointer {
+                gsl_odeiv2_driver_alloc_scaled_new(
+                    system, stepper.gslType, 1.0, 1.0, relativeTolerance, 1.0, 0.0, $0.baseAddress)
+            }
         }
         guard let allocated else {
             system.deallocate()
             throw SolverError.allocationFailed("a \(stepper) driver of dimension \(context.dimension)")
         }
         driver = allocated
+        step = allocated.pointee.s!
+        control = allocated.pointee.c!
+        evolve = allocated.pointee.e!
     }
 
     deinit {
@@ -208,8 +239,12 @@ final class GSLDriver {
         system.deallocate()
     }
 
-    var accepted: Int { Int(driver.pointee.e.pointee.count) }
-    var rejected: Int { Int(driver.pointee.e.pointee.failed_steps) }
+    var accepted: Int { Int(evolve.pointee.count) }
+    var rejected: Int { Int(evolve.pointee.failed_steps) }
+
+    /// The state at the start of the last step attempted: GSL's evolve object
+    /// copies it there before every step.
+    var stepStartState: UnsafeMutablePointer<Double> { evolve.pointee.y0 }
 
     /// Forgets the stepper's history (multistep methods restart at order 1).
     func reset() { gsl_odeiv2_driver_reset(driver) }
@@ -217,15 +252,13 @@ final class GSLDriver {
     /// One adaptive step toward `target`, landing on it exactly if reached.
     @inline(__always)
     func step(_ t: inout Double, to target: Double, h: inout Double, _ y: UnsafeMutablePointer<Double>) -> Int32 {
-        let d = driver.pointee
-        return gsl_odeiv2_evolve_apply(d.e, d.c, d.s, system, &t, target, &h, y)
+        gsl_odeiv2_evolve_apply(evolve, control, step, system, &t, target, &h, y)
     }
 
     /// One step of exactly `h`, without error control.
     @inline(__always)
     func fixedStep(_ t: inout Double, h: Double, _ y: UnsafeMutablePointer<Double>) -> Int32 {
-        let d = driver.pointee
-        return gsl_odeiv2_evolve_apply_fixed_step(d.e, nil, d.s, system, &t, h, y)
+        gsl_odeiv2_evolve_apply_fixed_step(evolve, nil, step, system, &t, h, y)
     }
 }
 

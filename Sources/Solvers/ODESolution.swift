@@ -102,9 +102,9 @@ public struct ODESolution: Sendable {
     /// The number of saved points.
     public var count: Int { t.count }
 
-    /// The state at saved point `index`.
-    public func state(_ index: Int) -> ArraySlice<Double> {
-        values[index * dimension ..< (index + 1) * dimension]
+    /// The state at saved point `index`, indexed from 0.
+    public func state(_ index: Int) -> [Double] {
+        Array(values[index * dimension ..< (index + 1) * dimension])
     }
 
     /// The path of component `component` over the saved times.
@@ -114,5 +114,5 @@ public struct ODESolution: Sendable {
     }
 
     /// The last saved state.
-    public var finalState: ArraySlice<Double> { state(count - 1) }
+    public var finalState: [Double] { state(count - 1) }
 }

@@ -107,12 +107,32 @@ struct SolvePlan {
         if let bad = options.tstops.first(where: { !$0.isFinite }) {
             throw SolverError.invalidStep("tstops must be finite; got \(bad)")
         }
-        var landing = Set(options.tstops.filter { $0 > t0 && $0 < t1 })
-        let saveSet = Set(saveTimes)
-        landing.formUnion(saveTimes.filter { $0 > t0 })
-        landing.insert(t1)
-        targets = landing.sorted()
-        saveTarget = targets.map { saveSet.contains($0) }
+        // Merge the ascending save times with the sorted tstops: every time
+        // after t0 the integrator must land on, once, ending with t1.
+        let stops = options.tstops.filter { $0 > t0 && $0 < t1 }.sorted()
+        var targets: [Double] = []
+        var saveTarget: [Bool] = []
+        targets.reserveCapacity(saveTimes.count + stops.count + 1)
+        saveTarget.reserveCapacity(saveTimes.count + stops.count + 1)
+        var i = saveTimes.firstIndex { $0 > t0 } ?? saveTimes.endIndex
+        var j = 0
+        while i < saveTimes.endIndex || j < stops.count {
+            let isSave = j == stops.count || (i < saveTimes.endIndex && saveTimes[i] <= stops[j])
+            let time = isSave ? saveTimes[i] : stops[j]
+            if isSave { i += 1 } else { j += 1 }
+            if let last = targets.last, last == time {
+                saveTarget[saveTarget.count - 1] = saveTarget[saveTarget.count - 1] || isSave
+            } else {
+                targets.append(time)
+                saveTarget.append(isSave)
+            }
+        }
+        if targets.last != t1 {
+            targets.append(t1)
+            saveTarget.append(false)
+        }
+        self.targets = targets
+        self.saveTarget = saveTarget
     }
 
     /// `t0 + k * dt` for k = 0, 1, ... while below `t1`, then `t1`. A grid
@@ -170,13 +190,20 @@ struct Integration {
 
     mutating func execute() -> ODESolution {
         let y = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        let yPrevious = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        defer {
-            y.deallocate()
-            yPrevious.deallocate()
-        }
+        defer { y.deallocate() }
         problem.initialState.withUnsafeBufferPointer { y.initialize(from: $0.baseAddress!, count: n) }
-        yPrevious.initialize(from: y, count: n)
+        // GSL copies the state at the start of each step here; it is the last
+        // good state after a failed step and the left end of an event bracket.
+        let yPrevious = driver.stepStartState
+        yPrevious.update(from: y, count: n)
+
+        // Settings read once, not on every step.
+        let fixedStep = options.fixedStep
+        let maxSteps = options.maxSteps
+        let maximumStep = options.maximumStep
+        let minimumStep = options.minimumStep
+        let hasEvents = !options.events.isEmpty
+        let saveEveryStep = plan.saveEveryStep
 
         var t = plan.t0
         if plan.saveStart { save(t, y) }
@@ -186,22 +213,21 @@ struct Integration {
 
         integrate: for (index, target) in plan.targets.enumerated() {
             while t < target {
-                if driver.accepted + driver.rejected >= options.maxSteps {
+                if driver.accepted + driver.rejected >= maxSteps {
                     outcome = (.stepBudgetExhausted, SolverFailure(
-                        time: t, message: "the step budget of \(options.maxSteps) steps ran out at t = \(t)"))
+                        time: t, message: "the step budget of \(maxSteps) steps ran out at t = \(t)"))
                     break integrate
                 }
                 let tPrevious = t
-                yPrevious.update(from: y, count: n)
-                context.pending = nil
+                if case .some = context.pending { context.pending = nil }
                 let status: Int32
-                if let fixed = options.fixedStep {
+                if let fixed = fixedStep {
                     let remaining = target - t
                     let isFinal = remaining <= fixed * (1 + 1e-12)
                     status = driver.fixedStep(&t, h: isFinal ? remaining : fixed, y)
                     if status == GSL_SUCCESS, isFinal { t = target }
                 } else {
-                    h = min(h, options.maximumStep)
+                    h = min(h, maximumStep)
                     status = driver.step(&t, to: target, h: &h, y)
                 }
                 if status != GSL_SUCCESS {
@@ -210,7 +236,7 @@ struct Integration {
                     outcome = failure(status: status, time: tPrevious, step: h)
                     break integrate
                 }
-                if let bad = (0..<n).first(where: { !y[$0].isFinite }) {
+                if !allFinite(y, n), let bad = (0..<n).first(where: { !y[$0].isFinite }) {
                     let name = problem.name(ofComponent: bad)
                     let message = "the state \(name) (component \(bad)) became \(y[bad]) in the step from t = \(tPrevious) to \(t)"
                     t = tPrevious
@@ -218,7 +244,7 @@ struct Integration {
                     outcome = (.nonFinite, SolverFailure(time: t, component: bad, componentName: name, message: message))
                     break integrate
                 }
-                if !options.events.isEmpty {
+                if hasEvents {
                     switch detectEvents(from: tPrevious, yPrevious, to: &t, y) {
                     case .none: break
                     case .terminal:
@@ -230,15 +256,15 @@ struct Integration {
                         break integrate
                     }
                 }
-                if plan.saveEveryStep, t < target { save(t, y) }
-                if options.fixedStep == nil, h < options.minimumStep, t < target {
+                if saveEveryStep, t < target { save(t, y) }
+                if fixedStep == nil, h < minimumStep, t < target {
                     outcome = (.stepSizeUnderflow, SolverFailure(
                         time: t,
-                        message: "the step size fell to \(h), below the minimum step \(options.minimumStep), at t = \(t)"))
+                        message: "the step size fell to \(h), below the minimum step \(minimumStep), at t = \(t)"))
                     break integrate
                 }
             }
-            if plan.saveTarget[index] || plan.saveEveryStep { save(t, y) }
+            if plan.saveTarget[index] || saveEveryStep { save(t, y) }
         }
 
         return ODESolution(

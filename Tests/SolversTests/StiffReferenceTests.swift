@@ -57,7 +57,7 @@ struct StiffReferenceTests {
         let solution = try solve(VanDerPol.problem(analyticJacobian: analyticJacobian), stepper, options)
         #expect(solution.returnCode == .success, "\(String(describing: solution.failure))")
         for (value, reference) in zip(solution.finalState, VanDerPol.reference) {
-            #expect(abs(value - reference) <= 1e-5 * abs(reference), "\(Array(solution.finalState))")
+            #expect(abs(value - reference) <= 1e-5 * abs(reference), "\(solution.finalState)")
         }
     }
 }
