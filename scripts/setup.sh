@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing: GSL (libgsl-dev) and
+# pkg-config from Debian's packages. Safe to run again: it installs nothing
+# that is already there.
+set -euo pipefail
+
+need=()
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if ! pkg-config --exists gsl 2>/dev/null; then need+=(libgsl-dev); fi
+
+if [ ${#need[@]} -gt 0 ]; then
+    echo "setup: installing ${need[*]}" >&2
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: no 'swift' on PATH; install Swift 6 from swift.org first" >&2
+    exit 1
+fi
