@@ -1,2 +1,0 @@
-// The reverse-QE model of MODEL.md is built here (issue 3).
-import Solvers
