@@ -26,6 +26,7 @@ let implementation: [Target] = [
             "FlowModel",
             "Solvers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ]
     ),
 ]
@@ -50,6 +51,8 @@ let benchmarks: [Target] = [
 let tests: [Target] = [
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
     .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers"]),
+    // End-to-end tests of the built `liquidity` executable.
+    .testTarget(name: "liquidityTests", dependencies: ["FlowModel"]),
 ]
 
 let package = Package(
@@ -58,6 +61,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: implementation + benchmarks + tests,
     swiftLanguageModes: [.v6]

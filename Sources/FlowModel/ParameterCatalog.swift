@@ -8,6 +8,8 @@ public enum ParameterRole: String, Sendable {
 /// meaning, allowed range and source, with access to its value.
 public struct ParameterInfo: Sendable {
     public let key: String
+    /// The section of a configuration file it belongs in (`capex`, `risk.crypto`).
+    public let group: String
     public let unit: String
     public let meaning: String
     public let role: ParameterRole
@@ -46,12 +48,31 @@ enum Range {
 extension ModelParameters {
     private static let section4 = "MODEL.md section 4"
 
+    /// The configuration-file section of each scalar parameter.
+    static let groups: [String: String] = {
+        let sections: [(String, [String])] = [
+            ("horizon", ["t0", "t1"]),
+            ("capex", ["I0", "I1", "tI", "gI", "ocf0", "g_ocf", "payout"]),
+            ("fiscal", ["pd0", "Y0", "g_y", "m_I", "k_y", "g_lo"]),
+            ("monetary", ["mbs_runoff", "ra", "Af0"]),
+            ("treasury", ["B0", "Bf0", "Bs0", "Bw0", "kb0", "T_b"]),
+            ("ai_debt", ["C0", "kc0", "T_c", "D_c", "PC0", "s_pc", "sigma_c", "K0", "delta_K"]),
+            ("rest_of_world", ["mu_m", "phi_w", "Mw0"]),
+            ("sovereign", ["Z0", "Nz", "c_z", "Ms0", "Fs", "h_s", "k_sw", "w_sell_treasuries"]),
+            ("portfolio", ["Cb0", "rb0", "sc0", "b", "erp", "eps_L", "k_r", "k_s", "k_p", "delta_D"]),
+            ("fed", ["r_cap", "k_f", "w_f", "L_target", "k_fl", "phi_f"]),
+        ]
+        var map: [String: String] = [:]
+        for (group, keys) in sections { for key in keys { map[key] = group } }
+        return map
+    }()
+
     private static func scalar(
         _ key: String, _ path: WritableKeyPath<ModelParameters, Double> & Sendable, _ unit: String, _ role: ParameterRole,
         _ range: Range, _ meaning: String
     ) -> ParameterInfo {
         ParameterInfo(
-            key: key, unit: unit, meaning: meaning, role: role, allowed: range.text, source: section4,
+            key: key, group: groups[key]!, unit: unit, meaning: meaning, role: role, allowed: range.text, source: section4,
             isAllowed: range.test, get: { $0[keyPath: path] }, set: { $0[keyPath: path] = $1 })
     }
 
@@ -118,11 +139,11 @@ extension ModelParameters {
         scalar("k_fl", \.k_fl, "1/yr", .policy, .nonNegative, "strength of reserve-management purchases"),
         scalar("phi_f", \.phi_f, "share", .policy, .unit, "share of net new Treasuries the Fed buys in the share regime"),
         ParameterInfo(
-            key: "ig_rest0", unit: "$T", meaning: "USD investment-grade index outside the AI issuers at t0",
+            key: "ig_rest0", group: "index", unit: "$T", meaning: "USD investment-grade index outside the AI issuers at t0",
             role: .reporting, allowed: Range.positive.text, source: "MODEL.md section 1 and seeds 000, 003 (AI issuers 14% of the index)",
             isAllowed: Range.positive.test, get: { $0.ig_rest0 }, set: { $0.ig_rest0 = $1 }),
         ParameterInfo(
-            key: "g_ig", unit: "1/yr", meaning: "growth of the IG index outside the AI issuers",
+            key: "g_ig", group: "index", unit: "1/yr", meaning: "growth of the IG index outside the AI issuers",
             role: .reporting, allowed: Range.finite.text, source: "issue 3",
             isAllowed: Range.finite.test, get: { $0.g_ig }, set: { $0.g_ig = $1 }),
     ]
@@ -145,7 +166,7 @@ extension ModelParameters {
             for field in Self.riskFields {
                 let path = field.path
                 entries.append(ParameterInfo(
-                    key: "risk.\(riskClass.name).\(field.field)", unit: field.unit,
+                    key: "risk.\(riskClass.name).\(field.field)", group: "risk.\(riskClass.name)", unit: field.unit,
                     meaning: "\(riskClass.name): \(field.meaning)", role: field.role, allowed: field.range.text,
                     source: Self.section4, isAllowed: field.range.test,
                     get: { $0.riskClasses[index][keyPath: path] },
@@ -173,12 +194,17 @@ extension ModelParameters {
         entry.set(&self, value)
     }
 
-    /// The knot tables by key.
-    public static let knotTableKeys: [(key: String, unit: String, meaning: String, path: WritableKeyPath<ModelParameters, KnotTable> & Sendable)] = [
-        ("rm", "1/yr", "policy rate", \.rm),
-        ("TGA", "$T", "Treasury cash at the Fed", \.TGA),
-        ("qt", "$T/yr", "Fed runoff of Treasuries", \.qt),
+    /// The knot tables (section `exogenous` of a configuration file).
+    public static let knotTables: [KnotTableInfo] = [
+        KnotTableInfo(key: "rm", unit: "1/yr", meaning: "policy rate", path: \.rm),
+        KnotTableInfo(key: "TGA", unit: "$T", meaning: "Treasury cash at the Fed", path: \.TGA),
+        KnotTableInfo(key: "qt", unit: "$T/yr", meaning: "Fed runoff of Treasuries", path: \.qt),
     ]
+
+    /// The fields every risk class has, as configuration keys.
+    public static var riskFieldKeys: [(key: String, unit: String, meaning: String)] {
+        riskFields.map { ($0.field, $0.unit, $0.meaning) }
+    }
 
     /// Checks every scalar range and the relations between parameters.
     public func validate() throws {
@@ -207,4 +233,15 @@ extension ModelParameters {
                 key: "B0", value: B0, allowed: "above Bf0 + Bs0 + Bw0 = \(Bf0 + Bs0 + Bw0): P must hold some Treasuries")
         }
     }
+}
+
+/// A knot table parameter: `[[time, value], ...]` in section `exogenous`.
+public struct KnotTableInfo: Sendable {
+    public let key: String
+    public let unit: String
+    public let meaning: String
+    let path: WritableKeyPath<ModelParameters, KnotTable> & Sendable
+
+    public func table(in parameters: ModelParameters) -> KnotTable { parameters[keyPath: path] }
+    public func set(_ table: KnotTable, in parameters: inout ModelParameters) { parameters[keyPath: path] = table }
 }

@@ -1,0 +1,167 @@
+import ArgumentParser
+import FlowModel
+import Foundation
+import Solvers
+
+/// Where the model's inputs come from: configuration, overrides, scenarios, span.
+struct ModelInputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Configuration file (TOML) with every parameter.",
+        discussion: "Default: calibration/baseline.toml in the current directory or beside the tool's package.",
+        valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override one parameter: key=value (repeatable). Keys as in `liquidity params`: payout, capex.payout, risk.crypto.beta, exogenous.rm=[[2025,0.04],[2040,0.03]].",
+        valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .customLong("scenario"), help: ArgumentHelp(
+        "Scenario file (TOML) of dated parameter changes, or the built-in no-ai-boom (repeatable).",
+        valueName: "file"))
+    var scenarios: [String] = []
+
+    @Option(name: .customLong("from"), help: ArgumentHelp("Start of the simulation, t0: a decimal year or YYYY-MM-DD.", valueName: "date"))
+    var start: String?
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("End of the simulation, t1: a decimal year or YYYY-MM-DD.", valueName: "date"))
+    var end: String?
+
+    /// The configuration file to read.
+    func configurationPath() throws -> String {
+        if let config { return config }
+        let relative = "calibration/baseline.toml"
+        if FileManager.default.fileExists(atPath: relative) { return relative }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = directory.appendingPathComponent(relative).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw InputError("no configuration given and \(relative) not found; pass --config FILE")
+    }
+
+    /// The parameters: the configuration, then the span, then `--set` overrides.
+    func parameters() throws -> (ModelParameters, path: String) {
+        let path = try configurationPath()
+        var parameters = try Configuration.read(path)
+        if let start {
+            guard let t0 = DecimalYear.parse(start) else {
+                throw InputError("--from \(start): expected a decimal year (2025.0) or a date (2025-01-01)")
+            }
+            parameters.t0 = t0
+        }
+        if let end {
+            guard let t1 = DecimalYear.parse(end) else {
+                throw InputError("--to \(end): expected a decimal year (2032.0) or a date (2032-01-01)")
+            }
+            parameters.t1 = t1
+        }
+        guard parameters.t1 > parameters.t0 else {
+            throw InputError("the end \(parameters.t1) must come after the start \(parameters.t0) (--from, --to or [horizon] of \(path))")
+        }
+        try Configuration.apply(overrides: overrides, to: &parameters)
+        return (parameters, path)
+    }
+
+    /// The scenario: every file's changes, in order, under the joined names.
+    func scenario(for parameters: ModelParameters) throws -> Scenario {
+        guard !scenarios.isEmpty else { return .baseline }
+        var combined = Scenario(name: "", changes: [])
+        for source in scenarios {
+            let scenario = source == "no-ai-boom" ? Scenario.noAIBoom(parameters) : try ScenarioFile.read(source, parameters: parameters)
+            combined.name += (combined.name.isEmpty ? "" : "+") + scenario.name
+            combined.changes += scenario.changes
+        }
+        return combined
+    }
+}
+
+/// How the model is solved and sampled.
+struct SolverSettings: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
+    var solver: String = "rk8pd"
+
+    @Option(help: "Relative tolerance.")
+    var rtol: Double = 1e-10
+
+    @Option(help: "Absolute tolerance.")
+    var atol: Double = 1e-10
+
+    @Option(name: .customLong("save-step"), help: ArgumentHelp(
+        "Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1).", valueName: "step"))
+    var saveStep: String = "monthly"
+
+    var stepper: Stepper {
+        get throws {
+            guard let stepper = Stepper(rawValue: solver) else {
+                throw InputError("--solver \(solver): unknown stepper; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return stepper
+        }
+    }
+
+    var step: Double {
+        get throws {
+            let named = ["monthly": 1.0 / 12, "quarterly": 0.25, "annual": 1.0]
+            if let value = named[saveStep] { return value }
+            guard let value = Double(saveStep), value.isFinite, value > 0 else {
+                throw InputError("--save-step \(saveStep): expected a positive number of years, or monthly, quarterly, annual")
+            }
+            return value
+        }
+    }
+
+    /// Checks every setting before any file is touched.
+    func validate() throws {
+        _ = try stepper
+        _ = try step
+        guard rtol.isFinite, rtol > 0 else { throw InputError("--rtol \(rtol): must be positive and finite") }
+        guard atol.isFinite, atol > 0 else { throw InputError("--atol \(atol): must be positive and finite") }
+    }
+
+    func options(for model: ReverseQEModel) throws -> SolverOptions {
+        var options = defaultModelOptions(for: model, saveStep: try step)
+        options.relativeTolerance = rtol
+        options.absoluteTolerance = .scalar(atol)
+        return options
+    }
+}
+
+/// Everything a command needs to solve one path.
+struct PreparedModel {
+    let parameters: ModelParameters
+    let configPath: String
+    let scenario: Scenario
+
+    init(_ inputs: ModelInputOptions, _ solver: SolverSettings) throws {
+        try solver.validate()
+        (parameters, configPath) = try inputs.parameters()
+        scenario = try inputs.scenario(for: parameters)
+    }
+
+    func model(_ regime: FedRegime, scenario override: Scenario? = nil) throws -> ReverseQEModel {
+        do {
+            return try ReverseQEModel(parameters: parameters, regime: regime, scenario: override ?? scenario)
+        } catch let error as ModelError {
+            throw InputError(error.description)
+        }
+    }
+}
+
+/// Solves `model`, turning a solver failure into a clear message.
+func solvePath(_ model: ReverseQEModel, _ solver: SolverSettings, label: String) throws -> ModelRun {
+    let run = try model.run(try solver.stepper, options: try solver.options(for: model))
+    guard run.solution.isSuccessful else {
+        let failure = run.solution.failure
+        let time = failure?.time ?? run.solution.lastGoodTime
+        var message = "\(label): the solver (\(try solver.stepper)) stopped at t = \(time) (\(DecimalYear.isoDate(time))) with \(run.solution.returnCode)"
+        if let failure { message += ": \(failure.message)" }
+        if let name = failure?.componentName { message += " [variable \(name)]" }
+        throw SolveFailure(message: message)
+    }
+    return run
+}
+
+extension FedRegime: ExpressibleByArgument {}

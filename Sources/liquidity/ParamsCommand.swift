@@ -1,0 +1,52 @@
+import ArgumentParser
+import FlowModel
+import Foundation
+
+struct Params: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every parameter with its value, unit, meaning and source.",
+        discussion: """
+            Values come from the configuration (--config, default calibration/baseline.toml) after
+            --set overrides. --toml prints them as a complete configuration file instead.
+
+            Examples:
+              liquidity params
+              liquidity params --format csv > params.csv
+              liquidity params --set payout=0.5 --toml > calibration/mine.toml
+            """)
+
+    @OptionGroup var inputs: ModelInputOptions
+
+    @Option(help: "Output format: table, csv, markdown, latex.")
+    var format: TableFormat = .table
+
+    @Flag(help: "Print a complete configuration file (TOML).")
+    var toml = false
+
+    @Flag(name: .customLong("model-defaults"), help: "Use the values of MODEL.md section 4 instead of a configuration file.")
+    var modelDefaults = false
+
+    func run() throws {
+        var (parameters, path) = (ModelParameters(), "MODEL.md section 4")
+        if modelDefaults {
+            try Configuration.apply(overrides: inputs.overrides, to: &parameters)
+        } else {
+            (parameters, path) = try inputs.parameters()
+        }
+        if toml {
+            print(Configuration.render(parameters, header: ["liquidity configuration, from \(path)"]), terminator: "")
+            return
+        }
+        var rows = parameters.catalog.map { info in
+            [info.group + "." + info.key.split(separator: ".").last!, Configuration.format(info.value(in: parameters)), info.unit,
+             info.role.rawValue, info.allowed, info.meaning, info.source]
+        }
+        for info in ModelParameters.knotTables {
+            let table = info.table(in: parameters)
+            let knots = zip(table.times, table.values).map { "(\($0), \($1))" }.joined(separator: " ")
+            rows.append(["exogenous.\(info.key)", knots, info.unit, "exogenous", "ascending years", "\(info.meaning), knots (year, value)", "MODEL.md section 4"])
+        }
+        print(format.render(
+            title: "parameters of \(path)", header: ["key", "value", "unit", "role", "allowed", "meaning", "source"], rows: rows))
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import FlowModel
+import Foundation
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Solve one path and write its series.",
+        discussion: """
+            Writes series.csv (one row per saved time: t, date, every state and derived series),
+            units.csv (unit and meaning of every column) and manifest.json (version, commit,
+            resolved parameters, scenario, solver, statistics, input fingerprint) into --out.
+
+            Examples:
+              liquidity run --regime buyer --out out/buyer
+              liquidity run --set payout=0.5 --set risk.crypto.beta=2.5 --solver msbdf --rtol 1e-8
+              liquidity run --scenario scenarios/tight.toml --from 2025-01-01 --to 2030-01-01 --save-step quarterly
+            """)
+
+    @OptionGroup var inputs: ModelInputOptions
+    @OptionGroup var solver: SolverSettings
+
+    @Option(help: "Fed regime: none, reserves, buyer, share.")
+    var regime: FedRegime = .none
+
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String = "out"
+
+    @Flag(help: "No progress messages.")
+    var quiet = false
+
+    func run() throws {
+        let started = Date()
+        let progress = Progress(quiet: quiet)
+        let prepared = try PreparedModel(inputs, solver)
+        let model = try prepared.model(regime)
+        let directory = try OutputDirectory(out)
+        progress.report("solving the \(regime) regime")
+        let path = try solvePath(model, solver, label: "regime \(regime)")
+        try directory.write("series.csv", CSV.series(path))
+        try directory.write("units.csv", CSV.units(path.columns))
+        let manifest = try Manifest(
+            prepared: prepared, solver: solver, runs: [(regime.rawValue, path)],
+            outputs: ["series.csv", "units.csv", "manifest.json"], started: started, regimes: [regime.rawValue])
+        try directory.write("manifest.json", try manifest.json())
+        let s = path.solution.statistics
+        print("\(regime): \(path.t.count) points from \(DecimalYear.isoDate(path.t.first!)) to \(DecimalYear.isoDate(path.t.last!)); \(s.steps) steps, \(s.functionEvaluations) evaluations; largest identity residual \(String(format: "%.1e", path.largestRelativeIdentityResidual)) of M")
+        print("wrote \(out)/series.csv, \(out)/units.csv, \(out)/manifest.json")
+    }
+}
