@@ -52,7 +52,7 @@ let tests: [Target] = [
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
     .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers"]),
     // End-to-end tests of the built `liquidity` executable.
-    .testTarget(name: "liquidityTests", dependencies: ["FlowModel"]),
+    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FlowModel"]),
 ]
 
 let package = Package(

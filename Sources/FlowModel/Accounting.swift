@@ -6,7 +6,7 @@ public enum Flow: Int, CaseIterable, Sendable {
     case interestC, interestPC, mortgageInterest, remittances, sovereignInflow
     case dCb, dTGA, dM, dMs, dMw, dLoans
     case dB, dBp, dBf, dBs, dBw
-    case issuance, dPC, capitalCalls, riskAssetSales
+    case issuance, dPC, capitalCalls, riskAssetSales, surplusPaidOut
 
     /// The symbol MODEL.md writes for the flow.
     public var symbol: String {
@@ -39,6 +39,7 @@ public enum Flow: Int, CaseIterable, Sendable {
         case .dPC: "dPC"
         case .capitalCalls: "CALL"
         case .riskAssetSales: "sum_j p_j*sell_j"
+        case .surplusPaidOut: "X"
         }
     }
 }
@@ -111,6 +112,8 @@ public struct TransactionsFlowMatrix: Sendable {
             FlowRow(label: "change in private credit", entries: [.P: [t(-1, .dPC)], .A: [t(1, .dPC)]]),
             FlowRow(label: "capital calls (stakes)", entries: [.A: [t(1, .capitalCalls)], .S: [t(-1, .capitalCalls)]]),
             FlowRow(label: "sovereign asset sales", entries: [.P: [t(-1, .riskAssetSales)], .S: [t(1, .riskAssetSales)]]),
+            // Not in MODEL.md: zero unless repayments near exhaust AI debt (see `debt_floor`).
+            FlowRow(label: "AI surplus paid out", entries: [.P: [t(1, .surplusPaidOut)], .A: [t(-1, .surplusPaidOut)]]),
         ]
         closure = [
             .column(.A, .dPC), .column(.G, .dB), .column(.S, .dMs), .column(.W, .dMw),
@@ -121,9 +124,11 @@ public struct TransactionsFlowMatrix: Sendable {
     /// The terms of sector `sector`'s column.
     func column(_ sector: Sector) -> [FlowTerm] { rows.flatMap { $0.entries[sector] ?? [] } }
 
-    /// The terms of the row labelled `label`.
+    /// The terms of the row labelled `label`, in sector order (a dictionary's
+    /// order changes from process to process, and so would the sums).
     func row(_ label: String) -> [FlowTerm] {
-        rows.first { $0.label == label }!.entries.values.flatMap { $0 }
+        let row = rows.first { $0.label == label }!
+        return Sector.allCases.flatMap { row.entries[$0] ?? [] }
     }
 
     /// The closure as flat arrays: for each step, the flow it sets, its own

@@ -8,6 +8,16 @@ func softplus(_ x: Double, _ w: Double) -> Double {
     return z > 30 ? x + w * Double.log(onePlus: Double.exp(-z)) : w * Double.log(onePlus: Double.exp(z))
 }
 
+/// 1 for debt at or above `floor`, 0 at or below zero, and a smoothstep
+/// between: how much of a repayment goes to a debt that is nearly repaid.
+@inlinable
+func repaymentTaper(_ debt: Double, _ floor: Double) -> Double {
+    if debt >= floor { return 1 }
+    if debt <= 0 { return 0 }
+    let x = debt / floor
+    return x * x * (3 - 2 * x)
+}
+
 /// The intercepts solved at t0 so that every market clears at the initial
 /// state (MODEL.md section 3), with the reference levels they use.
 public struct Intercepts: Sendable, Equatable {
@@ -26,7 +36,7 @@ public struct Intercepts: Sendable, Equatable {
 struct Quantities {
     var I = 0.0, OCF = 0.0, PD = 0.0, Y = 0.0, rm = 0.0, TGA = 0.0, dTGA = 0.0, qt = 0.0
     var Bp = 0.0, Pc = 0.0, yc = 0.0, ypc = 0.0, REMIT = 0.0
-    var Gap = 0.0, CALL = 0.0, Need = 0.0, iss = 0.0, SELL = 0.0, SELL_treasuries = 0.0
+    var Gap = 0.0, CALL = 0.0, Need = 0.0, iss = 0.0, SELL = 0.0, SELL_treasuries = 0.0, surplusPaidOut = 0.0
     var fedPurchases = 0.0
     var L = 0.0, V = 0.0, lambda_cash = 0.0, lambda_T = 0.0, lambda_AI = 0.0, lambda_R = 0.0
     var M = 0.0
@@ -201,6 +211,13 @@ public struct ReverseQEModel: Sendable {
         q.CALL = p.c_z * Z
         q.Need = q.Gap - q.CALL
         q.iss = p.sigma_c * q.Need
+        var privateCredit = (1 - p.sigma_c) * q.Need
+        if q.Need < 0 && p.debt_floor > 0 {
+            // Repayment tapers as each debt nears zero; the rest is paid out.
+            q.iss *= repaymentTaper(C, p.debt_floor)
+            privateCredit *= repaymentTaper(PC, p.debt_floor)
+        }
+        q.surplusPaidOut = q.iss + privateCredit - q.Need
 
         // Sovereign funds: sales split over crypto, long-duration and
         // Treasuries (or whatever classes have a selling weight).
@@ -242,6 +259,7 @@ public struct ReverseQEModel: Sendable {
         f[Flow.issuance.rawValue] = q.iss
         f[Flow.capitalCalls.rawValue] = q.CALL
         f[Flow.riskAssetSales.rawValue] = riskSales
+        f[Flow.surplusPaidOut.rawValue] = q.surplusPaidOut
         // Idle cash and allocated wealth (the buyer regime needs V).
         q.L = softplus(Cb - p.k_y * q.Y, p.eps_L)
         var riskValue = 0.0

@@ -16,9 +16,13 @@ public struct ParameterInfo: Sendable {
     /// The allowed values, as a sentence fragment ("in [0, 1]", "> 0").
     public let allowed: String
     public let source: String
-    let isAllowed: @Sendable (Double) -> Bool
+    /// Whether `value` is within the allowed range.
+    public let isAllowed: @Sendable (Double) -> Bool
     let get: @Sendable (ModelParameters) -> Double
     let set: @Sendable (inout ModelParameters, Double) -> Void
+    /// Not part of MODEL.md: a configuration file may leave it out (its
+    /// default then applies), and the reference configuration does.
+    public var isExtension = false
 
     /// The value of this parameter in `parameters`.
     public func value(in parameters: ModelParameters) -> Double { get(parameters) }
@@ -48,20 +52,24 @@ enum Range {
 extension ModelParameters {
     private static let section4 = "MODEL.md section 4"
 
-    /// The configuration-file section of each scalar parameter.
-    static let groups: [String: String] = {
-        let sections: [(String, [String])] = [
+    /// The sections of a configuration file for scalar parameters, in order.
+    public static var sectionOrder: [String] { sections.map(\.0) + ["index"] }
+
+    private static let sections: [(String, [String])] = [
             ("horizon", ["t0", "t1"]),
             ("capex", ["I0", "I1", "tI", "gI", "ocf0", "g_ocf", "payout"]),
             ("fiscal", ["pd0", "Y0", "g_y", "m_I", "k_y", "g_lo"]),
             ("monetary", ["mbs_runoff", "ra", "Af0"]),
             ("treasury", ["B0", "Bf0", "Bs0", "Bw0", "kb0", "T_b"]),
-            ("ai_debt", ["C0", "kc0", "T_c", "D_c", "PC0", "s_pc", "sigma_c", "K0", "delta_K"]),
+            ("ai_debt", ["C0", "kc0", "T_c", "D_c", "PC0", "s_pc", "sigma_c", "K0", "delta_K", "debt_floor"]),
             ("rest_of_world", ["mu_m", "phi_w", "Mw0"]),
             ("sovereign", ["Z0", "Nz", "c_z", "Ms0", "Fs", "h_s", "k_sw", "w_sell_treasuries"]),
             ("portfolio", ["Cb0", "rb0", "sc0", "b", "erp", "eps_L", "k_r", "k_s", "k_p", "delta_D"]),
             ("fed", ["r_cap", "k_f", "w_f", "L_target", "k_fl", "phi_f"]),
         ]
+
+    /// The configuration-file section of each scalar parameter.
+    static let groups: [String: String] = {
         var map: [String: String] = [:]
         for (group, keys) in sections { for key in keys { map[key] = group } }
         return map
@@ -112,6 +120,12 @@ extension ModelParameters {
         scalar("sigma_c", \.sigma_c, "share", .behaviour, .unit, "share of the AI funding need met by bonds"),
         scalar("K0", \.K0, "$T", .initialCondition, .nonNegative, "AI capital at t0"),
         scalar("delta_K", \.delta_K, "1/yr", .behaviour, .nonNegative, "depreciation of AI capital"),
+        ParameterInfo(
+            key: "debt_floor", group: "ai_debt", unit: "$T",
+            meaning: "AI debt below which repayment tapers and the surplus is paid out to P (0: off)",
+            role: .behaviour, allowed: Range.nonNegative.text,
+            source: "this project: MODEL.md leaves open what happens once repayments exhaust AI debt",
+            isAllowed: Range.nonNegative.test, get: { $0.debt_floor }, set: { $0.debt_floor = $1 }, isExtension: true),
         scalar("mu_m", \.mu_m, "share", .behaviour, .unit, "imported share of AI capex"),
         scalar("phi_w", \.phi_w, "share", .behaviour, .unit, "share of export receipts the rest of world puts in Treasuries"),
         scalar("Z0", \.Z0, "$T", .initialCondition, .nonNegative, "sovereign funds' uncalled AI commitments at t0"),

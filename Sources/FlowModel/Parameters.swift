@@ -132,6 +132,12 @@ public struct ModelParameters: Sendable, Equatable {
     public var sigma_c = 0.6
     public var K0 = 1.0
     public var delta_K = 0.2
+    /// Not in MODEL.md: below this much outstanding ($T), repayment of an AI
+    /// debt tapers smoothly to zero and the surplus is paid out to P. MODEL.md
+    /// leaves open what happens when repayments exhaust the debt (its spread
+    /// equation takes the log of the debt); above the floor the model is
+    /// exactly MODEL.md's. 0 turns the taper off.
+    public var debt_floor = 0.05
     // Rest of world
     public var mu_m = 0.35
     public var phi_w = 0.5

@@ -6,13 +6,7 @@ import TOMLKit
 /// parameter of the model, in sections (`[capex]`, `[exogenous]`, `[[risk]]`).
 enum Configuration {
     /// The sections of scalar parameters, in file order.
-    static var sections: [String] {
-        var seen: [String] = []
-        for entry in ModelParameters().catalog where !entry.group.hasPrefix("risk.") && !seen.contains(entry.group) {
-            seen.append(entry.group)
-        }
-        return seen
-    }
+    static var sections: [String] { ModelParameters.sectionOrder }
 
     /// Reads the whole file at `path` as UTF-8 text.
     static func readText(_ path: String) throws -> String {
@@ -29,11 +23,59 @@ enum Configuration {
     /// Parses TOML text, naming the file, line and column of a syntax error.
     static func parseTOML(_ text: String, file: String) throws -> TOMLTable {
         guard !text.contains("\0") else { throw InputError("\(file): contains a NUL byte; not a TOML file") }
+        try checkASCIIOutsideStrings(text, file: file)
         do {
             return try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             throw InputError(
                 "\(file):\(error.source.begin.line):\(error.source.begin.column): not valid TOML: \(error.description)")
+        }
+    }
+
+    /// Refuses a non-ASCII character outside strings and comments. Keys,
+    /// headers and numbers are ASCII in every valid file of ours, and toml++
+    /// (inside TOMLKit) stops on an internal assertion, ending the process,
+    /// when such a character starts a key (found by the fuzz test).
+    static func checkASCIIOutsideStrings(_ text: String, file: String) throws {
+        var line = 1, column = 0
+        var quote: String? = nil
+        var inComment = false
+        let scalars = Array(text.unicodeScalars)
+        var i = 0
+        func starts(_ token: String) -> Bool {
+            let t = Array(token.unicodeScalars)
+            return i + t.count <= scalars.count && Array(scalars[i..<(i + t.count)]) == t
+        }
+        while i < scalars.count {
+            let c = scalars[i]
+            column += 1
+            if c == "\n" {
+                line += 1
+                column = 0
+                inComment = false
+                if quote == "\"" || quote == "'" { quote = nil }
+                i += 1
+                continue
+            }
+            if inComment { i += 1; continue }
+            if let open = quote {
+                if open == "\"" || open == "\"\"\"", c == "\\" { i += 2; column += 1; continue }
+                if starts(open) { i += open.unicodeScalars.count; column += open.unicodeScalars.count - 1; quote = nil; continue }
+                i += 1
+                continue
+            }
+            if c == "#" { inComment = true } else if starts("\"\"\"") || starts("\'\'\'") {
+                quote = String(String.UnicodeScalarView(scalars[i..<(i + 3)]))
+                i += 3
+                column += 2
+                continue
+            } else if c == "\"" || c == "'" {
+                quote = String(c)
+            } else if !c.isASCII {
+                throw InputError(
+                    "\(file):\(line):\(column): character U+\(String(c.value, radix: 16, uppercase: true)) outside a string or comment; keys, section names and numbers must be ASCII")
+            }
+            i += 1
         }
     }
 
@@ -58,7 +100,8 @@ enum Configuration {
         }
     }
 
-    /// Parses a configuration. Every parameter must be given exactly once.
+    /// Parses a configuration. Every parameter of MODEL.md must be given
+    /// exactly once; an extension's key may be left out (its default applies).
     static func parse(_ text: String, file: String) throws -> ModelParameters {
         let table = try parseTOML(text, file: file)
         var parameters = ModelParameters()
@@ -83,14 +126,14 @@ enum Configuration {
             }
             for info in expected {
                 guard let value = entries[info.key] else {
+                    if info.isExtension { continue }
                     throw InputError("\(file): missing key \(section).\(info.key) (\(info.unit): \(info.meaning))")
                 }
                 let number = try number(value, file: file, key: "\(section).\(info.key)", expected: info.unit)
-                do {
-                    try parameters.set(info.key, to: number)
-                } catch let error as ModelError {
-                    throw InputError("\(file): \(section).\(error.description)")
+                guard info.isAllowed(number) else {
+                    throw InputError("\(file): \(section).\(info.key) = \(number) is out of range; allowed: \(info.allowed)")
                 }
+                try parameters.set(info.key, to: number)
             }
         }
         try parseExogenous(table, into: &parameters, file: file)
@@ -174,11 +217,12 @@ enum Configuration {
                 guard let value = entries[field.key] else {
                     throw InputError("\(file): missing key \(key) (\(field.unit): \(field.meaning))")
                 }
-                do {
-                    try parameters.set(key, to: try number(value, file: file, key: key, expected: field.unit))
-                } catch let error as ModelError {
-                    throw InputError("\(file): \(error.description)")
+                let number = try number(value, file: file, key: key, expected: field.unit)
+                let info = try parameters.info(key)
+                guard info.isAllowed(number) else {
+                    throw InputError("\(file): \(key) = \(number) is out of range; allowed: \(info.allowed)")
                 }
+                try parameters.set(key, to: number)
             }
             classes = parameters.riskClasses
         }
@@ -210,13 +254,13 @@ enum Configuration {
             guard let value = Double(text) else {
                 throw InputError("--set \(override): \(key) needs a number; got \"\(text)\"")
             }
-            do {
-                try parameters.set(key, to: value)
-            } catch ModelError.unknownParameter(let name) {
-                throw InputError("--set \(override): unknown parameter \(name); see `liquidity params` for every key")
-            } catch let error as ModelError {
-                throw InputError("--set \(override): \(error.description)")
+            guard let info = parameters.catalog.first(where: { $0.key == key }) else {
+                throw InputError("--set \(override): unknown parameter \(key); see `liquidity params` for every key")
             }
+            guard info.isAllowed(value) else {
+                throw InputError("--set \(override): \(key) = \(value) is out of range; allowed: \(info.allowed)")
+            }
+            try parameters.set(key, to: value)
         }
         do {
             try parameters.validate()
@@ -238,7 +282,8 @@ enum Configuration {
             lines.append("")
             lines.append("[\(section)]")
             for info in catalog where info.group == section {
-                lines.append("\(info.key) = \(format(info.value(in: parameters)))  # \(info.unit): \(info.meaning)")
+                let note = info.isExtension ? " (extension, not in MODEL.md; optional)" : ""
+                lines.append("\(info.key) = \(format(info.value(in: parameters)))  # \(info.unit): \(info.meaning)\(note)")
             }
         }
         lines.append("")

@@ -7,7 +7,8 @@ struct Matrices: ParsableCommand {
         abstract: "Print the balance-sheet and transactions-flow matrices at a date, with row and column sums.",
         discussion: """
             Stocks in $T, flows in $T/yr. The monetary system's cash liability is taken from its own
-            books (Bf + Af + Lo), so the cash row's sum is the residual of the redundant equation.
+            books (Bf + Af + Lo), so the cash row's sum is the residual of the redundant equation:
+            rows and columns are checked to max(1e-10, 10 x rtol) of their largest entry.
             --symbolic prints the transactions-flow matrix as MODEL.md writes it.
 
             Examples:
@@ -71,9 +72,17 @@ struct Matrices: ParsableCommand {
             print(format.render(
                 title: "\(matrix.title) at \(date) (t = \(t)), regime \(regime)",
                 header: ["row"] + sectors + ["row sum", "must be"], rows: rows))
-            let leaks = matrix.leaks()
-            print(leaks.isEmpty ? (format == .table ? "balanced: every row and column sums to what it must (1e-10 relative)\n" : "")
-                : leaks.map { "LEAK: \($0)" }.joined(separator: "\n") + "\n")
+            // The cash row is the integrated redundant equation: it balances to
+            // the solver's tolerance, not to rounding.
+            let relative = max(1e-10, 10 * solver.rtol)
+            let leaks = matrix.leaks(absolute: 10 * solver.atol, relative: relative)
+            if format == .table {
+                print(leaks.isEmpty
+                    ? "balanced: every row and column sums to what it must (to \(relative) relative)\n"
+                    : leaks.map { "LEAK: \($0)" }.joined(separator: "\n") + "\n")
+            } else {
+                print(leaks.map { "LEAK: \($0)" }.joined(separator: "\n"))
+            }
         }
     }
 }

@@ -89,6 +89,9 @@ struct SolverSettings: ParsableArguments {
     @Option(help: "Absolute tolerance.")
     var atol: Double = 1e-10
 
+    @Option(name: .customLong("max-steps"), help: "Step budget of each solve (accepted plus rejected steps).")
+    var maxSteps: Int = 1_000_000
+
     @Option(name: .customLong("save-step"), help: ArgumentHelp(
         "Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1).", valueName: "step"))
     var saveStep: String = "monthly"
@@ -113,18 +116,21 @@ struct SolverSettings: ParsableArguments {
         }
     }
 
-    /// Checks every setting before any file is touched.
-    func validate() throws {
+    /// Checks every setting before any file is touched. (Not `validate()`:
+    /// ArgumentParser would call that itself and report its errors as usage errors.)
+    func check() throws {
         _ = try stepper
         _ = try step
         guard rtol.isFinite, rtol > 0 else { throw InputError("--rtol \(rtol): must be positive and finite") }
         guard atol.isFinite, atol > 0 else { throw InputError("--atol \(atol): must be positive and finite") }
+        guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
     }
 
     func options(for model: ReverseQEModel) throws -> SolverOptions {
         var options = defaultModelOptions(for: model, saveStep: try step)
         options.relativeTolerance = rtol
         options.absoluteTolerance = .scalar(atol)
+        options.maxSteps = maxSteps
         return options
     }
 }
@@ -136,7 +142,7 @@ struct PreparedModel {
     let scenario: Scenario
 
     init(_ inputs: ModelInputOptions, _ solver: SolverSettings) throws {
-        try solver.validate()
+        try solver.check()
         (parameters, configPath) = try inputs.parameters()
         scenario = try inputs.scenario(for: parameters)
     }

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// One class of bad input: how to make it, and the exact error it must give.
+struct BadInput: Sendable, CustomStringConvertible {
+    let name: String
+    /// Edits the reference configuration's text (nil: use it unchanged).
+    let edit: (@Sendable (String) -> String)?
+    /// Extra arguments; `CONFIG` stands for the edited configuration's path.
+    let arguments: [String]
+    /// The expected standard error, `CONFIG` standing for the path.
+    let message: String
+    var description: String { name }
+}
+
+@Suite("Bad input: exit 2, exact message, nothing written", .serialized)
+struct BadInputTests {
+    static let cases: [BadInput] = [
+        BadInput(name: "unknown key", edit: { $0.replacingOccurrences(of: "[capex]\n", with: "[capex]\nI2 = 1.0\n") }, arguments: [],
+                 message: "error: CONFIG: unknown key capex.I2; allowed in [capex]: I0, I1, tI, gI, ocf0, g_ocf, payout"),
+        BadInput(name: "unknown section", edit: { $0 + "\n[extra]\nx = 1\n" }, arguments: [],
+                 message: "error: CONFIG: unknown section or key \"extra\"; allowed: horizon, capex, fiscal, monetary, treasury, ai_debt, rest_of_world, sovereign, portfolio, fed, index, exogenous, risk"),
+        BadInput(name: "missing key", edit: { removeLine(starting: "payout =", from: $0) }, arguments: [],
+                 message: "error: CONFIG: missing key capex.payout (share: share of operating cash flow paid out (buybacks, dividends))"),
+        BadInput(name: "missing risk field", edit: { removeLine(starting: "gamma = 0.25", from: $0) }, arguments: [],
+                 message: "error: CONFIG: missing key risk.aiequity.gamma (1: AI-capex beta: weight of I(t)/I(t0) - 1 in the bucket utility)"),
+        BadInput(name: "wrong type", edit: { replaceLine(starting: "payout =", with: "payout = \"high\"", in: $0) }, arguments: [],
+                 message: "error: CONFIG: capex.payout must be a number (share); got the string \"high\""),
+        BadInput(name: "share outside [0, 1]", edit: { replaceLine(starting: "sigma_c =", with: "sigma_c = 1.2", in: $0) }, arguments: [],
+                 message: "error: CONFIG: ai_debt.sigma_c = 1.2 is out of range; allowed: in [0, 1]"),
+        BadInput(name: "non-finite number", edit: { replaceLine(starting: "k_r =", with: "k_r = inf", in: $0) }, arguments: [],
+                 message: "error: CONFIG: portfolio.k_r = inf is out of range; allowed: > 0"),
+        BadInput(name: "t1 before t0 in the file", edit: { replaceLine(starting: "t1 =", with: "t1 = 2020.0", in: $0) }, arguments: [],
+                 message: "error: CONFIG: parameter t1 = 2020.0 is out of range: allowed > t0 = 2025.0"),
+        BadInput(name: "t1 before t0 by option", edit: nil, arguments: ["--from", "2030-01-01", "--to", "2026.0"],
+                 message: "error: the end 2026.0 must come after the start 2030.0 (--from, --to or [horizon] of CONFIG)"),
+        BadInput(name: "knot table out of order",
+                 edit: { replaceLine(starting: "rm =", with: "rm = [[2026.0, 0.04], [2025.0, 0.03]]", in: $0) }, arguments: [],
+                 message: "error: CONFIG: exogenous.rm: invalid knot table: knot times must strictly ascend; 2025.0 follows 2026.0"),
+        BadInput(name: "knot not a pair", edit: { replaceLine(starting: "qt =", with: "qt = [[2025.0, 0.3, 1.0]]", in: $0) }, arguments: [],
+                 message: "error: CONFIG: exogenous.qt[0] must be a [year, value] pair; got an array"),
+        BadInput(name: "duplicate key", edit: { $0.replacingOccurrences(of: "[capex]\n", with: "[capex]\nI0 = 0.3\n") }, arguments: [],
+                 message: "error: CONFIG:11:6: not valid TOML: Error while parsing key-value pair: cannot redefine existing floating-point 'I0'"),
+        BadInput(name: "truncated in an array", edit: { String($0[..<$0.index($0.range(of: "[2025.7")!.lowerBound, offsetBy: 4)]) },
+                 arguments: [], message: "error: CONFIG:91:29: not valid TOML: Error while parsing array: encountered end-of-file"),
+        BadInput(name: "truncated between sections", edit: { String($0[..<$0.range(of: "[capex]")!.lowerBound]) }, arguments: [],
+                 message: "error: CONFIG: missing section [capex]"),
+        BadInput(name: "duplicate risk class", edit: { $0.replacingOccurrences(of: "name = \"longdur\"", with: "name = \"crypto\"") }, arguments: [],
+                 message: "error: CONFIG: risk class crypto is defined twice"),
+        BadInput(name: "negative tolerance", edit: nil, arguments: ["--rtol=-1e-6"],
+                 message: "error: --rtol -1e-06: must be positive and finite"),
+        BadInput(name: "unknown solver", edit: nil, arguments: ["--solver", "euler"],
+                 message: "error: --solver euler: unknown stepper; allowed: rk2, rk4, rkf45, rkck, rk8pd, rk1imp, rk2imp, rk4imp, bsimp, msadams, msbdf"),
+        BadInput(name: "unknown parameter in --set", edit: nil, arguments: ["--set", "beta=2"],
+                 message: "error: --set beta=2: unknown parameter beta; see `liquidity params` for every key"),
+        BadInput(name: "share outside [0, 1] in --set", edit: nil, arguments: ["--set", "risk.crypto.w_sell=-1"],
+                 message: "error: --set risk.crypto.w_sell=-1: risk.crypto.w_sell = -1.0 is out of range; allowed: >= 0"),
+        BadInput(name: "not a number in --set", edit: nil, arguments: ["--set", "payout=half"],
+                 message: "error: --set payout=half: payout needs a number; got \"half\""),
+        BadInput(name: "unknown regime", edit: nil, arguments: ["--regimes", "none,qe"],
+                 message: "error: --regimes: unknown regime qe; allowed: none, reserves, buyer, share"),
+        BadInput(name: "bad date", edit: nil, arguments: ["--from", "2025-13-01"],
+                 message: "error: --from 2025-13-01: expected a decimal year (2025.0) or a date (2025-01-01)"),
+        BadInput(name: "missing scenario file", edit: nil, arguments: ["--scenario", "nowhere.toml"],
+                 message: "error: nowhere.toml: no such file"),
+    ]
+
+    static func removeLine(starting prefix: String, from text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix(prefix) }.joined(separator: "\n")
+    }
+
+    static func replaceLine(starting prefix: String, with line: String, in text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasPrefix(prefix) ? Substring(line) : $0 }
+            .joined(separator: "\n")
+    }
+
+    @Test("each class of bad input", arguments: cases)
+    func badInput(_ input: BadInput) throws {
+        let dir = try Tool.scratch()
+        let config = input.edit == nil ? Tool.modelmd : try Tool.config(in: dir) { input.edit!($0) }
+        let result = try Tool.run(["compare", "--config", config, "--out", "out"] + input.arguments, in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == input.message.replacingOccurrences(of: "CONFIG", with: config) + "\n")
+        #expect(result.stdout == "")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path), "an output directory was created")
+    }
+
+    @Test("an unreadable configuration is named")
+    func unreadable() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(["run", "--config", "/nonexistent/c.toml"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: /nonexistent/c.toml: no such file\n")
+        let folder = try Tool.run(["run", "--config", dir.path], in: dir)
+        #expect(folder.stderr == "error: \(dir.path): is a directory, not a file\n")
+        #expect(Tool.files(dir) == [])
+    }
+
+    @Test("a usage error exits 2 too")
+    func usage() throws {
+        let result = try Tool.run(["compare", "--no-such-option"], in: try Tool.scratch())
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("Error: Unknown option '--no-such-option'"))
+    }
+
+    /// The buyer regime with a cap far below any yield buys more Treasuries
+    /// than P holds: ln(Bp) turns NaN and the solve stops.
+    @Test("a solver failure exits 3, names time, code and variable, and keeps the runs that finished")
+    func solverFailure() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(
+            ["compare", "--config", Tool.modelmd, "--regimes", "none,buyer", "--set", "r_cap=-1000", "--quiet"], in: dir)
+        #expect(result.status == 3)
+        #expect(result.stderr.hasPrefix("error: buyer: the solver (rk8pd) stopped at t = 2025.0"))
+        #expect(result.stderr.contains("with nonFinite: drb/dt is -nan at t = "))
+        #expect(result.stderr.hasSuffix("[variable rb]\n"))
+        #expect(Tool.files(dir.appendingPathComponent("out")) == ["series_none.csv"])
+        let budget = try Tool.run(["run", "--config", Tool.modelmd, "--max-steps", "50", "--quiet"], in: dir)
+        #expect(budget.status == 3)
+        #expect(budget.stderr.contains("with stepBudgetExhausted: the step budget of 50 steps ran out at t = "))
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+@Suite("Commands, end to end", .serialized)
+struct CommandTests {
+    @Test("compare writes its files and prints the regime table")
+    func compare() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(["compare", "--config", Tool.modelmd, "--quiet"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr == "")
+        let out = dir.appendingPathComponent("out")
+        #expect(Tool.files(out) == [
+            "compare.csv", "manifest.json", "series_buyer.csv", "series_none.csv", "series_reserves.csv", "units.csv",
+        ])
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix(" ") && $0.contains("none") && $0.contains("reserves") && $0.contains("buyer") })
+        #expect(lines.contains { $0.hasPrefix("crypto: price at end") })
+        #expect(lines.contains("Differences from none:"))
+        let tidy = try Tool.text(out.appendingPathComponent("compare.csv")).split(separator: "\n")
+        #expect(tidy[0] == "t,date,regime,variable,value")
+        #expect(tidy[1].hasPrefix("2025.0,2025-01-01,none,B,28.8"))
+        let series = try Tool.text(out.appendingPathComponent("series_none.csv")).split(separator: "\n")
+        let columns = series[0].split(separator: ",").map(String.init)
+        // Each regime: 85 monthly points, each with every series, as rows of compare.csv.
+        #expect(tidy.count == 1 + 3 * 85 * (columns.count - 2))
+    }
+
+    @Test("run writes series.csv with MODEL.md's names, units.csv and the manifest")
+    func run() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(["run", "--config", Tool.modelmd, "--regime", "buyer", "--out", "b", "--quiet"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = dir.appendingPathComponent("b")
+        #expect(Tool.files(out) == ["manifest.json", "series.csv", "units.csv"])
+        let series = try Tool.text(out.appendingPathComponent("series.csv")).split(separator: "\n")
+        #expect(series.count == 86)
+        let header = series[0].split(separator: ",").map(String.init)
+        #expect(Array(header.prefix(8)) == ["t", "date", "B", "Bf", "Bs", "Bw", "Af", "Lo"])
+        for name in ["rb", "sc", "p_crypto", "qS_crypto", "L", "V", "Gap", "CALL", "SELL", "iss", "Y", "ai_ig_share",
+                     "drawdown_crypto", "identity_residual"] {
+            #expect(header.contains(name), "\(name) missing")
+        }
+        #expect(series[1].hasPrefix("2025.0,2025-01-01,28.8,4.27,"))
+        #expect(series[13].hasPrefix("2026.0,2026-01-01,"))
+        #expect(series[85].hasPrefix("2032.0,2032-01-01,"))
+        let units = try Tool.text(out.appendingPathComponent("units.csv")).split(separator: "\n").map(String.init)
+        #expect(units[0] == "column,unit,description")
+        #expect(units.contains("rb,1/yr,10-year Treasury yield"))
+        #expect(units.contains("p_crypto,\"index, 1 at t0\",price (crypto)"))
+        #expect(units.count == header.count + 1)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("manifest.json"))) as! [String: Any]
+        #expect((manifest["tool"] as! [String: Any])["version"] as? String == "0.1.0")
+        #expect(((manifest["tool"] as! [String: Any])["commit"] as? String)?.isEmpty == false)
+        #expect((manifest["parameters"] as! [String: Double])["payout"] == 0.35)
+        #expect((manifest["solver"] as! [String: Any])["stepper"] as? String == "rk8pd")
+        #expect(((manifest["runs"] as! [[String: Any]])[0])["regime"] as? String == "buyer")
+        #expect((manifest["inputs_fingerprint"] as? String)?.count == 16)
+        #expect(result.stdout.contains("wrote b/series.csv, b/units.csv, b/manifest.json"))
+    }
+
+    @Test("two runs with the same inputs give byte-identical series files")
+    func reproducible() throws {
+        let dir = try Tool.scratch()
+        for name in ["first", "second"] {
+            let result = try Tool.run(
+                ["compare", "--config", Tool.modelmd, "--regimes", "none,buyer", "--counterfactual", "--out", name, "--quiet"], in: dir)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        for file in ["compare.csv", "series_none.csv", "series_buyer_no-ai-boom.csv", "units.csv"] {
+            let a = try Data(contentsOf: dir.appendingPathComponent("first/\(file)"))
+            let b = try Data(contentsOf: dir.appendingPathComponent("second/\(file)"))
+            #expect(a == b, "\(file) differs")
+        }
+        let first = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("first/manifest.json"))) as! [String: Any]
+        let second = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("second/manifest.json"))) as! [String: Any]
+        #expect(first["inputs_fingerprint"] as? String == second["inputs_fingerprint"] as? String)
+    }
+
+    @Test("compare --counterfactual prints the AI-boom attribution")
+    func counterfactual() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(["compare", "--config", Tool.modelmd, "--regimes", "none", "--counterfactual", "--quiet"], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("AI-boom attribution (with the boom minus without it, I1 = I0):"))
+        #expect(Tool.files(dir.appendingPathComponent("out")).contains("series_none_no-ai-boom.csv"))
+    }
+
+    @Test("matrices print both matrices, balanced, in every format")
+    func matrices() throws {
+        let dir = try Tool.scratch()
+        let table = try Tool.run(["matrices", "--config", Tool.modelmd, "--at", "2027-01-01"], in: dir)
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("balance-sheet matrix ($T) at 2027-01-01 (t = 2027.0), regime none"))
+        #expect(table.stdout.contains("transactions-flow matrix ($T/yr) at 2027-01-01"))
+        #expect(table.stdout.components(separatedBy: "balanced: every row and column").count == 3)
+        let csv = try Tool.run(["matrices", "--config", Tool.modelmd, "--at", "2026.5", "--format", "csv"], in: dir)
+        #expect(csv.stdout.contains("row,P,A,G,F,S,W,row sum,must be"))
+        let markdown = try Tool.run(["matrices", "--config", Tool.modelmd, "--format", "markdown"], in: dir)
+        #expect(markdown.stdout.contains("| row | P | A | G | F | S | W | row sum | must be |"))
+        let latex = try Tool.run(["matrices", "--config", Tool.modelmd, "--format", "latex"], in: dir)
+        #expect(latex.stdout.contains("\\begin{tabular}{lrrrrrrrr}"))
+        let symbolic = try Tool.run(["matrices", "--config", Tool.modelmd, "--symbolic", "--format", "csv"], in: dir)
+        #expect(symbolic.stdout.contains("AI capex,+(1-mu_m)*I,-I,,,,+mu_m*I"))
+        #expect(Tool.files(dir) == [])
+    }
+
+    @Test("params lists every parameter with value, unit, meaning and source")
+    func params() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(["params", "--config", Tool.modelmd, "--format", "csv"], in: dir)
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "key,value,unit,role,allowed,meaning,source")
+        #expect(lines.contains("capex.payout,0.35,share,behaviour,\"in [0, 1]\",\"share of operating cash flow paid out (buybacks, dividends)\",MODEL.md section 4"))
+        #expect(lines.contains { $0.hasPrefix("risk.crypto.beta,2.0,1,behaviour,") })
+        #expect(lines.contains { $0.hasPrefix("exogenous.rm,") })
+        // The rendered configuration reads back to the same parameters.
+        let toml = try Tool.run(["params", "--config", Tool.modelmd, "--toml"], in: dir)
+        try toml.stdout.write(to: dir.appendingPathComponent("again.toml"), atomically: true, encoding: .utf8)
+        let again = try Tool.run(["params", "--config", "again.toml", "--format", "csv"], in: dir)
+        #expect(again.stdout.split(separator: "\n").dropFirst() == result.stdout.split(separator: "\n").dropFirst())
+    }
+
+    @Test("every command has help with examples", arguments: ["run", "compare", "matrices", "params"])
+    func help(_ command: String) throws {
+        let result = try Tool.run([command, "--help"], in: try Tool.scratch())
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: liquidity \(command)"))
+        #expect(result.stdout.contains("Examples:"))
+    }
+
+    @Test("a scenario file changes parameters from its dates")
+    func scenarioFile() throws {
+        let dir = try Tool.scratch()
+        try """
+            name = "payout up"
+            [[change]]
+            key = "capex.payout"
+            value = 0.6
+            start = 2026-07-01
+            ramp_years = 0.5
+            """.write(to: dir.appendingPathComponent("s.toml"), atomically: true, encoding: .utf8)
+        let base = try Tool.run(["run", "--config", Tool.modelmd, "--out", "base", "--quiet"], in: dir)
+        let changed = try Tool.run(["run", "--config", Tool.modelmd, "--scenario", "s.toml", "--out", "s", "--quiet"], in: dir)
+        #expect(base.status == 0 && changed.status == 0, "\(changed.stderr)")
+        let a = try Tool.text(dir.appendingPathComponent("base/series.csv")).split(separator: "\n")
+        let b = try Tool.text(dir.appendingPathComponent("s/series.csv")).split(separator: "\n")
+        #expect(a[1] == b[1])
+        #expect(a[85] != b[85])
+        let manifest = try Tool.text(dir.appendingPathComponent("s/manifest.json"))
+        #expect(manifest.contains("\"scenario\" : \"payout up\""))
+    }
+}
