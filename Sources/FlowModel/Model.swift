@@ -211,13 +211,16 @@ public struct ReverseQEModel: Sendable {
         q.CALL = p.c_z * Z
         q.Need = q.Gap - q.CALL
         q.iss = p.sigma_c * q.Need
-        var privateCredit = (1 - p.sigma_c) * q.Need
         if q.Need < 0 && p.debt_floor > 0 {
             // Repayment tapers as each debt nears zero; the rest is paid out.
-            q.iss *= repaymentTaper(C, p.debt_floor)
-            privateCredit *= repaymentTaper(PC, p.debt_floor)
+            // Above the floor both tapers are 1 and X stays exactly 0.
+            let bonds = repaymentTaper(C, p.debt_floor), credit = repaymentTaper(PC, p.debt_floor)
+            if bonds < 1 || credit < 1 {
+                let fullBonds = q.iss, fullCredit = (1 - p.sigma_c) * q.Need
+                q.iss = fullBonds * bonds
+                q.surplusPaidOut = (q.iss - fullBonds) + (fullCredit * credit - fullCredit)
+            }
         }
-        q.surplusPaidOut = q.iss + privateCredit - q.Need
 
         // Sovereign funds: sales split over crypto, long-duration and
         // Treasuries (or whatever classes have a selling weight).

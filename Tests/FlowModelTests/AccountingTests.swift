@@ -98,7 +98,10 @@ struct AccountingTests {
     func symbolicMatrix() throws {
         let model = try ReverseQEModel()
         let symbolic = model.transactions.symbolic
-        #expect(model.transactions.rows.count == 16)
+        // MODEL.md's 16 rows, then the extension's (zero above debt_floor).
+        #expect(model.transactions.rows.count == 17)
+        #expect(model.transactions.rows[16].label == "AI surplus paid out")
+        #expect(symbolic[16] == ["+X", "-X", "", "", "", ""])
         #expect(symbolic[0] == ["+(1-mu_m)*I", "-I", "", "", "", "+mu_m*I"])
         #expect(symbolic[9] == ["-dCb", "", "-dTGA", "+dM", "-dMs", "-dMw"])
         #expect(symbolic[11] == ["-dBp", "", "+dB", "-dBf", "-dBs", "-dBw"])

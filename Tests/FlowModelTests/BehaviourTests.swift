@@ -144,3 +144,40 @@ struct QualitativeTests {
         }
     }
 }
+
+/// MODEL.md leaves open what happens once repayments exhaust AI debt; the
+/// project's answer (`debt_floor`) must not touch any path where they do not.
+@Suite("Debt floor (extension)")
+struct DebtFloorTests {
+    @Test("on the default paths the taper never acts: X = 0 and the path equals debt_floor = 0", arguments: FedRegime.allCases)
+    func untouchedByDefault(_ regime: FedRegime) throws {
+        let run = try ReverseQEModel(regime: regime).run()
+        #expect(run.series("X")!.allSatisfy { $0 == 0 })
+        #expect(run.series("C")!.min()! > 0.5 && run.series("PC")!.min()! > ModelParameters().debt_floor)
+        var literal = ModelParameters()
+        literal.debt_floor = 0
+        let exact = try ReverseQEModel(parameters: literal, regime: regime).run()
+        #expect(exact.solution.values == run.solution.values)
+    }
+
+    @Test("without the AI boom, debts fall toward zero but stay positive and the surplus goes to P")
+    func counterfactualRepaysDebt() throws {
+        let run = try ReverseQEModel(scenario: .noAIBoom(ModelParameters())).run()
+        #expect(run.solution.returnCode == .success)
+        let c = run.series("C")!, pc = run.series("PC")!, x = run.series("X")!
+        #expect(c.min()! > 0 && pc.min()! > 0)
+        #expect(pc.last! < 0.05 && x.last! > 0.1, "PC \(pc.last!), X \(x.last!)")
+        #expect(run.largestRelativeIdentityResidual < 1e-8)
+        let model = run.model
+        let k = run.t.count - 1
+        #expect(model.transactionsFlowMatrix(at: run.t[k], run.solution.state(k)).leaks(absolute: 0, relative: 1e-10) == [])
+        // With the literal rule the same counterfactual breaks down: the log
+        // of a vanishing AI debt market.
+        var literal = ModelParameters()
+        literal.debt_floor = 0
+        var options = defaultModelOptions(for: run.model)
+        options.maxSteps = 200_000
+        let broken = try ReverseQEModel(parameters: literal, scenario: .noAIBoom(literal)).run(.rk8pd, options: options)
+        #expect(!broken.solution.isSuccessful)
+    }
+}
