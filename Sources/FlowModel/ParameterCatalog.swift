@@ -53,7 +53,7 @@ extension ModelParameters {
     private static let section4 = "MODEL.md section 4"
 
     /// The sections of a configuration file for scalar parameters, in order.
-    public static var sectionOrder: [String] { sections.map(\.0) + ["index"] }
+    public static var sectionOrder: [String] { sections.map(\.0) }
 
     private static let sections: [(String, [String])] = [
             ("horizon", ["t0", "t1"]),
@@ -66,6 +66,7 @@ extension ModelParameters {
             ("sovereign", ["Z0", "Nz", "c_z", "Ms0", "Fs", "h_s", "k_sw", "w_sell_treasuries"]),
             ("portfolio", ["Cb0", "rb0", "sc0", "b", "erp", "eps_L", "k_r", "k_s", "k_p", "delta_D"]),
             ("fed", ["r_cap", "k_f", "w_f", "L_target", "k_fl", "phi_f"]),
+            ("index", ["ig_rest0", "g_ig"]),
         ]
 
     /// The configuration-file section of each scalar parameter.
@@ -77,11 +78,11 @@ extension ModelParameters {
 
     private static func scalar(
         _ key: String, _ path: WritableKeyPath<ModelParameters, Double> & Sendable, _ unit: String, _ role: ParameterRole,
-        _ range: Range, _ meaning: String
+        _ range: Range, _ meaning: String, source: String = section4, isExtension: Bool = false
     ) -> ParameterInfo {
         ParameterInfo(
-            key: key, group: groups[key]!, unit: unit, meaning: meaning, role: role, allowed: range.text, source: section4,
-            isAllowed: range.test, get: { $0[keyPath: path] }, set: { $0[keyPath: path] = $1 })
+            key: key, group: groups[key]!, unit: unit, meaning: meaning, role: role, allowed: range.text, source: source,
+            isAllowed: range.test, get: { $0[keyPath: path] }, set: { $0[keyPath: path] = $1 }, isExtension: isExtension)
     }
 
     /// The scalar parameters that are not per risk class, in MODEL.md's order.
@@ -120,12 +121,10 @@ extension ModelParameters {
         scalar("sigma_c", \.sigma_c, "share", .behaviour, .unit, "share of the AI funding need met by bonds"),
         scalar("K0", \.K0, "$T", .initialCondition, .nonNegative, "AI capital at t0"),
         scalar("delta_K", \.delta_K, "1/yr", .behaviour, .nonNegative, "depreciation of AI capital"),
-        ParameterInfo(
-            key: "debt_floor", group: "ai_debt", unit: "$T",
-            meaning: "AI debt below which repayment tapers and the surplus is paid out to P (0: off)",
-            role: .behaviour, allowed: Range.nonNegative.text,
-            source: "this project: MODEL.md leaves open what happens once repayments exhaust AI debt",
-            isAllowed: Range.nonNegative.test, get: { $0.debt_floor }, set: { $0.debt_floor = $1 }, isExtension: true),
+        scalar(
+            "debt_floor", \.debt_floor, "$T", .behaviour, .nonNegative,
+            "AI debt below which repayment tapers and the surplus is paid out to P (0: off)",
+            source: "this project: MODEL.md leaves open what happens once repayments exhaust AI debt", isExtension: true),
         scalar("mu_m", \.mu_m, "share", .behaviour, .unit, "imported share of AI capex"),
         scalar("phi_w", \.phi_w, "share", .behaviour, .unit, "share of export receipts the rest of world puts in Treasuries"),
         scalar("Z0", \.Z0, "$T", .initialCondition, .nonNegative, "sovereign funds' uncalled AI commitments at t0"),
@@ -152,14 +151,10 @@ extension ModelParameters {
         scalar("L_target", \.L_target, "$T", .policy, .finite, "transaction-cash surplus the reserves regime defends"),
         scalar("k_fl", \.k_fl, "1/yr", .policy, .nonNegative, "strength of reserve-management purchases"),
         scalar("phi_f", \.phi_f, "share", .policy, .unit, "share of net new Treasuries the Fed buys in the share regime"),
-        ParameterInfo(
-            key: "ig_rest0", group: "index", unit: "$T", meaning: "USD investment-grade index outside the AI issuers at t0",
-            role: .reporting, allowed: Range.positive.text, source: "MODEL.md section 1 and seeds 000, 003 (AI issuers 14% of the index)",
-            isAllowed: Range.positive.test, get: { $0.ig_rest0 }, set: { $0.ig_rest0 = $1 }),
-        ParameterInfo(
-            key: "g_ig", group: "index", unit: "1/yr", meaning: "growth of the IG index outside the AI issuers",
-            role: .reporting, allowed: Range.finite.text, source: "issue 3",
-            isAllowed: Range.finite.test, get: { $0.g_ig }, set: { $0.g_ig = $1 }),
+        scalar(
+            "ig_rest0", \.ig_rest0, "$T", .reporting, .positive, "USD investment-grade index outside the AI issuers at t0",
+            source: "MODEL.md section 1 and seeds 000, 003 (AI issuers 14% of the index)"),
+        scalar("g_ig", \.g_ig, "1/yr", .reporting, .finite, "growth of the IG index outside the AI issuers", source: "issue 3"),
     ]
 
     /// The fields of each risk class, as `risk.<name>.<field>`.

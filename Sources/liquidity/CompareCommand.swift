@@ -156,14 +156,7 @@ enum SummaryTable {
     }
 
     static func layout(_ header: [String], _ body: [[String]]) -> String {
-        let widths = header.indices.map { c in max(header[c].count, body.map { $0[c].count }.max() ?? 0) }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "   ")
-        }
-        return ([line(header)] + body.map(line)).joined(separator: "\n")
+        TableFormat.aligned(header: header, rows: body, gap: "   ")
     }
 
     static func render(_ runs: [(String, RunSummary)], classes: [String]) -> String {

@@ -4,18 +4,23 @@ import ArgumentParser
 enum TableFormat: String, CaseIterable, ExpressibleByArgument {
     case table, csv, markdown, latex
 
+    /// A terminal table: the first column left-aligned, the others right-aligned.
+    static func aligned(header: [String], rows: [[String]], gap: String = "  ") -> String {
+        let widths = header.indices.map { c in max(header[c].count, rows.map { $0[c].count }.max() ?? 0) }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: gap)
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
     /// Renders `header` and `rows`; the first column is text, the rest right-aligned.
     func render(title: String, header: [String], rows: [[String]]) -> String {
         switch self {
         case .table:
-            let widths = header.indices.map { c in max(header[c].count, rows.map { $0[c].count }.max() ?? 0) }
-            func line(_ cells: [String]) -> String {
-                cells.enumerated().map { c, cell in
-                    c == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                        : String(repeating: " ", count: widths[c] - cell.count) + cell
-                }.joined(separator: "  ")
-            }
-            return ([title, line(header)] + rows.map(line)).joined(separator: "\n")
+            return title + "\n" + Self.aligned(header: header, rows: rows)
         case .csv:
             return ([header] + rows).map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\n")
         case .markdown:
