@@ -3,6 +3,9 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_linalg.h>
 
 // Swift 6 rejects GSL's global step-type variables as shared mutable state,
 // so each is exposed through an accessor.
@@ -17,5 +20,16 @@ static inline const gsl_odeiv2_step_type *cgsl_step_rk4imp(void) { return gsl_od
 static inline const gsl_odeiv2_step_type *cgsl_step_bsimp(void) { return gsl_odeiv2_step_bsimp; }
 static inline const gsl_odeiv2_step_type *cgsl_step_msadams(void) { return gsl_odeiv2_step_msadams; }
 static inline const gsl_odeiv2_step_type *cgsl_step_msbdf(void) { return gsl_odeiv2_step_msbdf; }
+
+
+// The same for the nonlinear least-squares types.
+static inline const gsl_multifit_nlinear_type *cgsl_nlinear_trust(void) { return gsl_multifit_nlinear_trust; }
+static inline const gsl_multifit_nlinear_trs *cgsl_trs_lm(void) { return gsl_multifit_nlinear_trs_lm; }
+static inline const gsl_multifit_nlinear_trs *cgsl_trs_lmaccel(void) { return gsl_multifit_nlinear_trs_lmaccel; }
+static inline const gsl_multifit_nlinear_trs *cgsl_trs_dogleg(void) { return gsl_multifit_nlinear_trs_dogleg; }
+static inline const gsl_multifit_nlinear_trs *cgsl_trs_ddogleg(void) { return gsl_multifit_nlinear_trs_ddogleg; }
+static inline const gsl_multifit_nlinear_trs *cgsl_trs_subspace2D(void) { return gsl_multifit_nlinear_trs_subspace2D; }
+static inline const gsl_multifit_nlinear_scale *cgsl_scale_more(void) { return gsl_multifit_nlinear_scale_more; }
+static inline const gsl_multifit_nlinear_solver *cgsl_solver_qr(void) { return gsl_multifit_nlinear_solver_qr; }
 
 #endif

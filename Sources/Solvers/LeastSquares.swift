@@ -1,0 +1,280 @@
+import CGSL
+import RealModule
+
+/// Trust-region subproblem methods of GSL's `gsl_multifit_nlinear`.
+public enum TrustRegionMethod: String, CaseIterable, Sendable {
+    /// Levenberg-Marquardt.
+    case lm
+    /// Levenberg-Marquardt with geodesic acceleration.
+    case lmaccel
+    case dogleg
+    /// Double dogleg.
+    case ddogleg
+    /// Two-dimensional subspace.
+    case subspace2D
+
+    var gslType: UnsafePointer<gsl_multifit_nlinear_trs> {
+        switch self {
+        case .lm: cgsl_trs_lm()
+        case .lmaccel: cgsl_trs_lmaccel()
+        case .dogleg: cgsl_trs_dogleg()
+        case .ddogleg: cgsl_trs_ddogleg()
+        case .subspace2D: cgsl_trs_subspace2D()
+        }
+    }
+}
+
+/// A bounded nonlinear least-squares problem: minimise `sum r_i(p)^2` over
+/// `lower <= p <= upper`.
+///
+/// GSL's solver is unconstrained, so each parameter is fitted through
+/// `p = lower + (upper - lower) / (1 + exp(-u))`; the covariance is carried
+/// back to `p` by the derivative of that map.
+public struct LeastSquaresProblem: Sendable {
+    public var initial: [Double]
+    public var lower: [Double]
+    public var upper: [Double]
+    public var residualCount: Int
+    /// Writes the residuals at `parameters` into `residuals`; throwing stops the fit.
+    public var residuals: @Sendable (_ parameters: [Double], _ residuals: inout [Double]) throws -> Void
+
+    public init(
+        initial: [Double], lower: [Double], upper: [Double], residualCount: Int,
+        residuals: @escaping @Sendable (_ parameters: [Double], _ residuals: inout [Double]) throws -> Void
+    ) {
+        self.initial = initial
+        self.lower = lower
+        self.upper = upper
+        self.residualCount = residualCount
+        self.residuals = residuals
+    }
+}
+
+/// Settings of a fit.
+public struct LeastSquaresOptions: Sendable {
+    public var method: TrustRegionMethod = .lm
+    public var maxIterations = 100
+    /// Stop when steps change the parameters by less than this (relative).
+    public var xtol = 1e-8
+    /// Stop when the gradient is this small.
+    public var gtol = 1e-10
+    /// Stop when the cost changes by less than this (relative).
+    public var ftol = 1e-10
+    /// Finite-difference step in the transformed parameters; larger than the
+    /// noise of the residuals (which come from an ODE solve).
+    public var differenceStep = 1e-4
+
+    public init() {}
+}
+
+/// The result of ``leastSquares(_:_:)``.
+public struct LeastSquaresSolution: Sendable {
+    public var parameters: [Double]
+    public var residuals: [Double]
+    /// `sum r_i^2`.
+    public var cost: Double
+    public var iterations: Int
+    public var residualEvaluations: Int
+    /// Why the solver stopped: "small step", "small gradient", or a GSL message.
+    public var stopReason: String
+    /// The Jacobian `dr_i/dp_j` at the optimum, row major (residuals x parameters).
+    public var jacobian: [Double]
+    /// `(J^T J)^-1` in the parameters, row major; rows and columns of
+    /// parameters the residuals do not determine are NaN.
+    public var covariance: [Double]
+    /// Whether each parameter is determined by the residuals.
+    public var identified: [Bool]
+
+    /// Standard errors: the square roots of the covariance's diagonal.
+    public var standardErrors: [Double] {
+        let p = parameters.count
+        return (0..<p).map { covariance[$0 * p + $0].squareRoot() }
+    }
+
+    /// The correlation matrix, row major.
+    public var correlations: [Double] {
+        let p = parameters.count
+        let se = standardErrors
+        return (0..<(p * p)).map { k in covariance[k] / (se[k / p] * se[k % p]) }
+    }
+}
+
+/// Errors of a fit.
+public enum LeastSquaresError: Error, Equatable, CustomStringConvertible {
+    case invalidBounds(index: Int, lower: Double, upper: Double, initial: Double)
+    case tooFewResiduals(residuals: Int, parameters: Int)
+    case residualsFailed(String)
+    case allocationFailed
+
+    public var description: String {
+        switch self {
+        case .invalidBounds(let i, let lo, let hi, let x):
+            "parameter \(i): bounds [\(lo), \(hi)] must be finite with lower < upper, and the start \(x) strictly inside"
+        case .tooFewResiduals(let n, let p): "\(n) residuals cannot determine \(p) parameters"
+        case .residualsFailed(let message): "the residuals could not be evaluated: \(message)"
+        case .allocationFailed: "GSL could not allocate the least-squares workspace"
+        }
+    }
+}
+
+private final class FitContext {
+    let problem: LeastSquaresProblem
+    var parameters: [Double]
+    var buffer: [Double]
+    var evaluations = 0
+    var failure: String?
+
+    init(_ problem: LeastSquaresProblem) {
+        self.problem = problem
+        parameters = problem.initial
+        buffer = [Double](repeating: 0, count: problem.residualCount)
+    }
+
+    func toParameters(_ u: UnsafePointer<gsl_vector>) {
+        for j in parameters.indices {
+            let value = gsl_vector_get(u, j)
+            parameters[j] = problem.lower[j] + (problem.upper[j] - problem.lower[j]) / (1 + Double.exp(-value))
+        }
+    }
+}
+
+private let residualTrampoline:
+    @convention(c) (UnsafePointer<gsl_vector>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<gsl_vector>?) -> Int32 = {
+        u, params, f in
+        let context = Unmanaged<FitContext>.fromOpaque(params!).takeUnretainedValue()
+        context.evaluations += 1
+        context.toParameters(u!)
+        do {
+            try context.problem.residuals(context.parameters, &context.buffer)
+        } catch {
+            context.failure = String(describing: error)
+            return Int32(GSL_EBADFUNC)
+        }
+        for (i, value) in context.buffer.enumerated() {
+            guard value.isFinite else {
+                context.failure = "residual \(i) is \(value) at parameters \(context.parameters)"
+                return Int32(GSL_EBADFUNC)
+            }
+            gsl_vector_set(f!, i, value)
+        }
+        return Int32(GSL_SUCCESS)
+    }
+
+/// Solves a bounded nonlinear least-squares problem with GSL's trust-region
+/// solver (`gsl_multifit_nlinear`), the Jacobian by finite differences.
+public func leastSquares(_ problem: LeastSquaresProblem, _ options: LeastSquaresOptions = LeastSquaresOptions()) throws
+    -> LeastSquaresSolution
+{
+    _ = gsl_set_error_handler_off()
+    let p = problem.initial.count, n = problem.residualCount
+    guard n >= p else { throw LeastSquaresError.tooFewResiduals(residuals: n, parameters: p) }
+    for j in 0..<p {
+        let lo = problem.lower[j], hi = problem.upper[j], x = problem.initial[j]
+        guard lo.isFinite, hi.isFinite, lo < hi, x > lo, x < hi else {
+            throw LeastSquaresError.invalidBounds(index: j, lower: lo, upper: hi, initial: x)
+        }
+    }
+    let context = FitContext(problem)
+    var parameters = gsl_multifit_nlinear_default_parameters()
+    parameters.trs = options.method.gslType
+    parameters.scale = cgsl_scale_more()
+    parameters.solver = cgsl_solver_qr()
+    parameters.fdtype = GSL_MULTIFIT_NLINEAR_CTRDIFF
+    parameters.h_df = options.differenceStep
+    guard let workspace = gsl_multifit_nlinear_alloc(cgsl_nlinear_trust(), &parameters, n, p) else {
+        throw LeastSquaresError.allocationFailed
+    }
+    defer { gsl_multifit_nlinear_free(workspace) }
+    let start = gsl_vector_alloc(p)!
+    defer { gsl_vector_free(start) }
+    for j in 0..<p {
+        let fraction = (problem.initial[j] - problem.lower[j]) / (problem.upper[j] - problem.lower[j])
+        gsl_vector_set(start, j, Double.log(fraction / (1 - fraction)))
+    }
+    var fdf = gsl_multifit_nlinear_fdf()
+    fdf.f = residualTrampoline
+    fdf.df = nil
+    fdf.fvv = nil
+    fdf.n = n
+    fdf.p = p
+    fdf.params = Unmanaged.passUnretained(context).toOpaque()
+    var status = gsl_multifit_nlinear_init(start, &fdf, workspace)
+    var info: Int32 = 0
+    if status == GSL_SUCCESS {
+        status = gsl_multifit_nlinear_driver(
+            options.maxIterations, options.xtol, options.gtol, options.ftol, nil, nil, &info, workspace)
+    }
+    if let failure = context.failure { throw LeastSquaresError.residualsFailed(failure) }
+    let stopReason: String =
+        status != GSL_SUCCESS ? String(cString: gsl_strerror(status))
+        : info == 1 ? "small step" : info == 2 ? "small gradient" : "converged"
+
+    // The optimum, its residuals, and the Jacobian in the parameters.
+    let u = gsl_multifit_nlinear_position(workspace)!
+    context.toParameters(u)
+    let f = gsl_multifit_nlinear_residual(workspace)!
+    let residuals = (0..<n).map { gsl_vector_get(f, $0) }
+    // The Jacobian at the optimum, by central differences in the parameters
+    // themselves (the workspace's copy may have been factorised in place).
+    var jacobian = [Double](repeating: 0, count: n * p)
+    var plus = [Double](repeating: 0, count: n), minus = plus
+    for j in 0..<p {
+        let x = context.parameters[j]
+        let h = options.differenceStep * (problem.upper[j] - problem.lower[j])
+        var up = context.parameters, down = context.parameters
+        up[j] = min(x + h, problem.upper[j])
+        down[j] = max(x - h, problem.lower[j])
+        do {
+            try problem.residuals(up, &plus)
+            try problem.residuals(down, &minus)
+        } catch {
+            throw LeastSquaresError.residualsFailed(String(describing: error))
+        }
+        context.evaluations += 2
+        for i in 0..<n { jacobian[i * p + j] = (plus[i] - minus[i]) / (up[j] - down[j]) }
+    }
+    let (covariance, identified) = covarianceOf(jacobian, residuals: n, parameters: p)
+    return LeastSquaresSolution(
+        parameters: context.parameters, residuals: residuals, cost: residuals.reduce(0) { $0 + $1 * $1 },
+        iterations: Int(gsl_multifit_nlinear_niter(workspace)), residualEvaluations: context.evaluations,
+        stopReason: stopReason, jacobian: jacobian, covariance: covariance, identified: identified)
+}
+
+/// `(J^T J)^-1` by the singular value decomposition of the column-scaled J.
+/// A parameter is not identified when it lies along a singular direction
+/// whose singular value is below 1e-6 of the largest (its row and column of
+/// the covariance are then NaN).
+func covarianceOf(_ jacobian: [Double], residuals n: Int, parameters p: Int) -> ([Double], [Bool]) {
+    let a = gsl_matrix_alloc(n, p)!, v = gsl_matrix_alloc(p, p)!
+    let s = gsl_vector_alloc(p)!, work = gsl_vector_alloc(p)!
+    defer { gsl_matrix_free(a); gsl_matrix_free(v); gsl_vector_free(s); gsl_vector_free(work) }
+    // Scale the columns so that the test of small singular values does not
+    // depend on the parameters' units.
+    let scale = (0..<p).map { j -> Double in
+        let norm = (0..<n).reduce(0) { $0 + jacobian[$1 * p + j] * jacobian[$1 * p + j] }.squareRoot()
+        return norm > 0 ? norm : 1
+    }
+    for i in 0..<n { for j in 0..<p { gsl_matrix_set(a, i, j, jacobian[i * p + j] / scale[j]) } }
+    var covariance = [Double](repeating: .nan, count: p * p)
+    var identified = [Bool](repeating: false, count: p)
+    guard gsl_linalg_SV_decomp(a, v, s, work) == GSL_SUCCESS else { return (covariance, identified) }
+    let sigma = (0..<p).map { gsl_vector_get(s, $0) }
+    let largest = sigma.max() ?? 0
+    let kept = sigma.map { $0 > 1e-6 * largest && $0 > 0 }
+    // A parameter is identified if it has (almost) no weight on dropped directions.
+    for j in 0..<p {
+        var dropped = 0.0
+        for k in 0..<p where !kept[k] { dropped += gsl_matrix_get(v, j, k) * gsl_matrix_get(v, j, k) }
+        identified[j] = dropped < 1e-6
+    }
+    for i in 0..<p where identified[i] {
+        for j in 0..<p where identified[j] {
+            var sum = 0.0
+            for k in 0..<p where kept[k] {
+                sum += gsl_matrix_get(v, i, k) * gsl_matrix_get(v, j, k) / (sigma[k] * sigma[k])
+            }
+            covariance[i * p + j] = sum / (scale[i] * scale[j])
+        }
+    }
+    return (covariance, identified)
+}
