@@ -110,6 +110,7 @@ extension ReverseQEModel {
             SeriesColumn(name: "Need", unit: "$T/yr", description: "funding need after calls, Gap - CALL"),
             SeriesColumn(name: "iss", unit: "$T/yr", description: "AI bond issuance"),
             SeriesColumn(name: "dPC", unit: "$T/yr", description: "net new AI private credit"),
+            SeriesColumn(name: "ai_debt", unit: "$T", description: "AI builders' debt at par, C + PC"),
             SeriesColumn(name: "X", unit: "$T/yr", description: "AI surplus paid out to P once debt is nearly repaid (not in MODEL.md; 0 above debt_floor)"),
             SeriesColumn(name: "SELL", unit: "$T/yr", description: "sovereign asset sales, total"),
             SeriesColumn(name: "SELL_treasuries", unit: "$T/yr", description: "sovereign sales of Treasuries"),
@@ -148,7 +149,8 @@ extension ReverseQEModel {
                     q.lambda_cash, q.lambda_T, q.lambda_AI, q.lambda_R]
             row += omega
             row += (0..<m).map { p.riskClasses[$0].value - y[layout.qS($0)] }
-            row += [q.Pc, q.yc, q.ypc, q.Gap, q.CALL, q.Need, q.iss, f[Flow.dPC.rawValue], q.surplusPaidOut, q.SELL, q.SELL_treasuries]
+            row += [q.Pc, q.yc, q.ypc, q.Gap, q.CALL, q.Need, q.iss, f[Flow.dPC.rawValue], y[X.C] + y[X.PC], q.surplusPaidOut,
+                    q.SELL, q.SELL_treasuries]
             row += sells
             let aiBonds = q.Pc * y[X.C]
             let indexRest = p.ig_rest0 * Double.exp(p.g_ig * (t - parameters.t0))

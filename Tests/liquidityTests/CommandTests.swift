@@ -152,3 +152,52 @@ struct CommandTests {
         #expect(manifest.contains("\"scenario\" : \"payout up\""))
     }
 }
+
+@Suite("Calibration, end to end", .serialized)
+struct CalibrateCommandTests {
+    /// The committed baseline must give the model values its committed report
+    /// states, and fit the targets better than MODEL.md's starting values.
+    @Test("the committed baseline reproduces its report and beats the starting values")
+    func baselineMatchesReport() throws {
+        let check = try Tool.run(["calibrate", "--check", "--config", "calibration/baseline.toml"], in: Tool.root)
+        #expect(check.status == 0, "\(check.stderr)")
+        let report = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Tool.root.appendingPathComponent("calibration/baseline-report.json"))) as! [String: Any]
+        let targets = report["targets"] as! [[String: Any]]
+        let lines = check.stdout.split(separator: "\n").map(String.init)
+        for target in targets {
+            let id = target["id"] as! String
+            let line = try #require(lines.first { $0.hasPrefix(id + " ") }, "\(id) missing from the check")
+            if let model = target["model"] as? Double {
+                #expect(line.contains(String(format: "%.6g", model)), "\(id): report says \(model), check printed \(line)")
+            }
+        }
+        func inside(_ output: String) -> Int {
+            let summary = output.split(separator: "\n").last { $0.contains("fitted targets inside") }!
+            return Int(summary.split(separator: " ")[0])!
+        }
+        let start = try Tool.run(["calibrate", "--check", "--config", "calibration/modelmd.toml"], in: Tool.root)
+        #expect(inside(check.stdout) > inside(start.stdout))
+        #expect(check.stdout.hasSuffix("fitted targets inside their bands (calibration/baseline.toml)\n"))
+    }
+
+    @Test("a bad targets file is refused with the file, key and what is allowed")
+    func badTargets() throws {
+        let dir = try Tool.scratch()
+        try """
+            [[target]]
+            id = "x"
+            description = "x"
+            quantity = "median"
+            value = 1
+            band = 1
+            weight = 1
+            source = "s"
+            """.write(to: dir.appendingPathComponent("t.toml"), atomically: true, encoding: .utf8)
+        let result = try Tool.run(
+            ["calibrate", "--check", "--config", Tool.modelmd, "--targets", "t.toml",
+             "--fit", Tool.root.appendingPathComponent("calibration/fit.toml").path], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: t.toml: x.quantity = \"median\"; allowed: value, change, maximum, ratio, capex_integral, not_modelled\n")
+    }
+}

@@ -1,0 +1,345 @@
+import RealModule
+import Solvers
+
+/// The model quantity a calibration target constrains, computed from a run
+/// saved on a grid that contains every date named (a monthly grid from t0
+/// contains every year start).
+public enum TargetQuantity: Sendable, Equatable, CustomStringConvertible {
+    /// A series at a date.
+    case value(series: String, at: Double)
+    /// `series(to) - series(from)`.
+    case change(series: String, from: Double, to: Double)
+    /// The largest saved value in [from, to].
+    case maximum(series: String, from: Double, to: Double)
+    /// The integral of `numerator` over [from, to] divided by that of
+    /// `denominator` (trapezoid rule on the saved points).
+    case ratioOfIntegrals(numerator: String, denominator: String, from: Double, to: Double)
+    /// The integral of AI capex I(t) over [from, to] in closed form; the dates
+    /// may precede t0 (the capex path is a formula of time).
+    case capexIntegral(from: Double, to: Double)
+    /// Reported only: a figure the model has no quantity for.
+    case notModelled(String)
+
+    public var description: String {
+        switch self {
+        case .value(let s, let t): "\(s) at \(t)"
+        case .change(let s, let a, let b): "\(s)(\(b)) - \(s)(\(a))"
+        case .maximum(let s, let a, let b): "max of \(s) over [\(a), \(b)]"
+        case .ratioOfIntegrals(let n, let d, let a, let b): "integral of \(n) / integral of \(d) over [\(a), \(b)]"
+        case .capexIntegral(let a, let b): "integral of I over [\(a), \(b)]"
+        case .notModelled(let why): "not modelled: \(why)"
+        }
+    }
+
+    /// Whether the model computes it.
+    public var isModelled: Bool {
+        if case .notModelled = self { return false }
+        return true
+    }
+
+    /// The latest date the quantity needs.
+    var latestDate: Double {
+        switch self {
+        case .value(_, let t): t
+        case .change(_, _, let b), .maximum(_, _, let b), .ratioOfIntegrals(_, _, _, let b): b
+        case .capexIntegral, .notModelled: -.infinity
+        }
+    }
+}
+
+/// A figure the model should reproduce: its value, a tolerance band, a
+/// weight (0: reported, not fitted) and its source.
+public struct CalibrationTarget: Sendable, Equatable {
+    public var id: String
+    public var description: String
+    public var quantity: TargetQuantity
+    public var value: Double
+    /// Half-width of the tolerance band: the model is inside when
+    /// |model - value| <= band. Residuals are measured in bands.
+    public var band: Double
+    public var weight: Double
+    public var source: String
+
+    public init(id: String, description: String, quantity: TargetQuantity, value: Double, band: Double, weight: Double, source: String) {
+        self.id = id
+        self.description = description
+        self.quantity = quantity
+        self.value = value
+        self.band = band
+        self.weight = weight
+        self.source = source
+    }
+}
+
+/// A parameter the fit may move, within bounds.
+public struct FreeParameter: Sendable, Equatable {
+    public var key: String
+    public var lower: Double
+    public var upper: Double
+
+    public init(key: String, lower: Double, upper: Double) {
+        self.key = key
+        self.lower = lower
+        self.upper = upper
+    }
+}
+
+public enum CalibrationError: Error, Equatable, CustomStringConvertible {
+    case unknownSeries(target: String, series: String)
+    case dateNotSaved(target: String, date: Double)
+    case invalidTarget(String)
+    case invalidFreeParameter(String)
+
+    public var description: String {
+        switch self {
+        case .unknownSeries(let target, let series): "target \(target): no series called \(series)"
+        case .dateNotSaved(let target, let date): "target \(target): the run has no saved point at \(date)"
+        case .invalidTarget(let detail): "invalid target: \(detail)"
+        case .invalidFreeParameter(let detail): "invalid free parameter: \(detail)"
+        }
+    }
+}
+
+extension ModelRun {
+    /// The index of the saved point at `t` (within 1e-9 years).
+    func index(at t: Double) -> Int? {
+        solution.t.firstIndex { abs($0 - t) < 1e-9 }
+    }
+
+    /// The value of a target's quantity on this run.
+    public func evaluate(_ target: CalibrationTarget) throws -> Double? {
+        func column(_ name: String) throws -> [Double] {
+            guard let values = series(name) else { throw CalibrationError.unknownSeries(target: target.id, series: name) }
+            return values
+        }
+        func point(_ t: Double) throws -> Int {
+            guard let k = index(at: t) else { throw CalibrationError.dateNotSaved(target: target.id, date: t) }
+            return k
+        }
+        switch target.quantity {
+        case .value(let name, let t):
+            return try column(name)[try point(t)]
+        case .change(let name, let a, let b):
+            let values = try column(name)
+            return values[try point(b)] - values[try point(a)]
+        case .maximum(let name, let a, let b):
+            let values = try column(name)
+            return values[try point(a)...(try point(b))].max()
+        case .ratioOfIntegrals(let numerator, let denominator, let a, let b):
+            let n = try column(numerator), d = try column(denominator)
+            let range = (try point(a))...(try point(b))
+            func integral(_ v: [Double]) -> Double {
+                var total = 0.0
+                for k in range.dropFirst() { total += 0.5 * (v[k] + v[k - 1]) * (t[k] - t[k - 1]) }
+                return total
+            }
+            return integral(n) / integral(d)
+        case .capexIntegral(let a, let b):
+            let p = model.parameters
+            // I0 t + (I1 - I0)/gI * ln(1 + exp(gI (t - tI)))
+            func antiderivative(_ t: Double) -> Double {
+                let z = p.gI * (t - p.tI)
+                let softplus = z > 30 ? z : Double.log(onePlus: Double.exp(z))
+                return p.I0 * t + (p.I1 - p.I0) / p.gI * softplus
+            }
+            return antiderivative(b) - antiderivative(a)
+        case .notModelled:
+            return nil
+        }
+    }
+}
+
+/// A calibration: targets, free parameters and the base parameters they
+/// start from, solved under one regime.
+public struct Calibration: Sendable {
+    public var base: ModelParameters
+    public var free: [FreeParameter]
+    public var targets: [CalibrationTarget]
+    public var regime: FedRegime
+    public var stepper: Stepper
+    public var tolerance: Double
+
+    public init(base: ModelParameters, free: [FreeParameter], targets: [CalibrationTarget], regime: FedRegime = .none,
+                stepper: Stepper = .rk8pd, tolerance: Double = 1e-9) throws {
+        self.base = base
+        self.free = free
+        self.targets = targets
+        self.regime = regime
+        self.stepper = stepper
+        self.tolerance = tolerance
+        for parameter in free {
+            let info = try base.info(parameter.key)
+            guard parameter.lower < parameter.upper, parameter.lower.isFinite, parameter.upper.isFinite else {
+                throw CalibrationError.invalidFreeParameter("\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] must be finite and ascending")
+            }
+            guard info.isAllowed(parameter.lower), info.isAllowed(parameter.upper) else {
+                throw CalibrationError.invalidFreeParameter("\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] leave the allowed range (\(info.allowed))")
+            }
+            let start = info.value(in: base)
+            guard start > parameter.lower, start < parameter.upper else {
+                throw CalibrationError.invalidFreeParameter("\(parameter.key): the starting value \(start) must lie strictly inside [\(parameter.lower), \(parameter.upper)]")
+            }
+        }
+        guard Set(free.map(\.key)).count == free.count else { throw CalibrationError.invalidFreeParameter("a key is listed twice") }
+        for target in targets {
+            guard target.band > 0, target.band.isFinite, target.weight >= 0, target.weight.isFinite, target.value.isFinite else {
+                throw CalibrationError.invalidTarget("\(target.id): value and band must be finite, band > 0, weight >= 0")
+            }
+            guard target.quantity.isModelled || target.weight == 0 else {
+                throw CalibrationError.invalidTarget("\(target.id): a figure the model does not compute must have weight 0")
+            }
+        }
+    }
+
+    /// The fitted targets (weight > 0; all modelled).
+    public var fitted: [CalibrationTarget] { targets.filter { $0.weight > 0 } }
+
+    /// The parameters with the free ones set to `values`.
+    public func parameters(_ values: [Double]) throws -> ModelParameters {
+        var p = base
+        for (parameter, value) in zip(free, values) { try p.set(parameter.key, to: value) }
+        return p
+    }
+
+    /// Solves the model with `parameters` up to the last date any target needs.
+    public func run(_ parameters: ModelParameters) throws -> ModelRun {
+        var p = parameters
+        let last = targets.map(\.quantity.latestDate).max() ?? p.t1
+        p.t1 = max(last, p.t0 + 1.0 / 12)
+        let model = try ReverseQEModel(parameters: p, regime: regime)
+        var options = defaultModelOptions(for: model)
+        options.relativeTolerance = tolerance
+        options.absoluteTolerance = .scalar(tolerance)
+        return try model.run(stepper, options: options)
+    }
+
+    /// The model's value of every target, nil for those not modelled.
+    public func evaluate(_ parameters: ModelParameters) throws -> (run: ModelRun, values: [Double?]) {
+        let run = try run(parameters)
+        guard run.solution.isSuccessful else {
+            throw CalibrationError.invalidTarget("the model failed: \(run.solution.failure?.message ?? "")")
+        }
+        return (run, try targets.map { try run.evaluate($0) })
+    }
+
+    /// Weighted residuals in bands: sqrt(w) (model - value) / band.
+    func residuals(_ values: [Double?]) -> [Double] {
+        zip(targets, values).compactMap { target, value in
+            guard target.weight > 0, let value else { return nil }
+            return target.weight.squareRoot() * (value - target.value) / target.band
+        }
+    }
+
+    /// Fits the free parameters by weighted least squares. A parameter the
+    /// targets do not identify (see ``CalibrationFit/identified``) is then
+    /// held at its starting value and the others are fitted again, so that
+    /// no unidentified parameter drifts to wherever the fit left it.
+    public func fit(_ options: LeastSquaresOptions = LeastSquaresOptions()) throws -> CalibrationFit {
+        let first = try fitOnce(free, options)
+        let keep = first.identified
+        guard keep.contains(false), keep.contains(true) else { return first }
+        let second = try fitOnce(zip(free, keep).filter { $0.1 }.map(\.0), options)
+        // Report every free parameter: the refitted ones, and the held ones at their start.
+        var parameters: [Double] = [], errors: [Double] = [], identified: [Bool] = []
+        var k = 0
+        for (parameter, kept) in zip(free, keep) {
+            if kept {
+                parameters.append(second.solution.parameters[k])
+                errors.append(second.solution.standardErrors[k])
+                identified.append(second.identified[k])
+                k += 1
+            } else {
+                parameters.append(try base.value(of: parameter.key))
+                errors.append(.nan)
+                identified.append(false)
+            }
+        }
+        return CalibrationFit(
+            calibration: self, solution: second.solution, parameters: second.parameters, values: second.values,
+            fittedKeys: second.fittedKeys, freeValues: parameters, standardErrors: errors, identified: identified,
+            firstPass: first.solution)
+    }
+
+    private func fitOnce(_ free: [FreeParameter], _ options: LeastSquaresOptions) throws -> CalibrationFit {
+        var subset = self
+        subset.free = free
+        let calibration = subset
+        let problem = LeastSquaresProblem(
+            initial: try free.map { try base.value(of: $0.key) }, lower: free.map(\.lower), upper: free.map(\.upper),
+            residualCount: fitted.count
+        ) { values, r in
+            let (_, evaluated) = try calibration.evaluate(try calibration.parameters(values))
+            r = calibration.residuals(evaluated)
+        }
+        let solution = try leastSquares(problem, options)
+        let parameters = try subset.parameters(solution.parameters)
+        let (_, values) = try evaluate(parameters)
+        let errors = solution.standardErrors
+        // Sensitivity: how much the weighted residuals move across a
+        // parameter's whole range. Not identified: below 1e-3 of the largest.
+        let n = fitted.count, p = free.count
+        let sensitivity = (0..<p).map { j -> Double in
+            let norm = (0..<n).reduce(0) { $0 + solution.jacobian[$1 * p + j] * solution.jacobian[$1 * p + j] }.squareRoot()
+            return norm * (free[j].upper - free[j].lower)
+        }
+        let largest = sensitivity.max() ?? 0
+        let identified = sensitivity.map { $0 >= 1e-3 * largest && largest > 0 }
+        return CalibrationFit(
+            calibration: self, solution: solution, parameters: parameters, values: values, fittedKeys: free.map(\.key),
+            freeValues: solution.parameters, standardErrors: errors, identified: identified, firstPass: nil)
+    }
+}
+
+/// The outcome of a fit: the parameters, every target's model value, and
+/// the statistics of the free parameters.
+public struct CalibrationFit: Sendable {
+    public let calibration: Calibration
+    /// The last least-squares solve (over the identified parameters).
+    public let solution: LeastSquaresSolution
+    public let parameters: ModelParameters
+    /// The model's value of each target (nil: not modelled).
+    public let values: [Double?]
+    /// The keys of the parameters the last solve moved (its columns).
+    public let fittedKeys: [String]
+    /// Per free parameter of the calibration: its value, standard error
+    /// (NaN when not identified) and whether the targets identify it: moving
+    /// it across its bounds moves the weighted residuals by at least 1e-3 of
+    /// what the most influential parameter does.
+    public let freeValues: [Double]
+    public let standardErrors: [Double]
+    public let identified: [Bool]
+    /// The first solve, over every free parameter, when a second was needed.
+    public let firstPass: LeastSquaresSolution?
+
+    /// Each target's residual in bands (nil: not modelled).
+    public var residualsInBands: [Double?] {
+        zip(calibration.targets, values).map { target, value in value.map { ($0 - target.value) / target.band } }
+    }
+
+    /// The free parameters the targets do not identify.
+    public var unidentified: [String] {
+        zip(calibration.free, identified).filter { !$0.1 }.map(\.0.key)
+    }
+
+    /// Whether free parameter `j` is identified but only weakly: its standard
+    /// error exceeds half the width of its bounds (typically a parameter
+    /// strongly correlated with others; see ``correlation(_:_:)``).
+    public func isWeak(_ j: Int) -> Bool {
+        identified[j] && !(standardErrors[j] < 0.5 * (calibration.free[j].upper - calibration.free[j].lower))
+    }
+
+    /// Whether free parameter `j` ended within 0.1% of the width of a bound.
+    public func atBound(_ j: Int) -> Bool {
+        let parameter = calibration.free[j]
+        let margin = 1e-3 * (parameter.upper - parameter.lower)
+        return freeValues[j] - parameter.lower < margin || parameter.upper - freeValues[j] < margin
+    }
+
+    /// Correlation of free parameters `i` and `j` (NaN unless both were in the last solve).
+    public func correlation(_ i: Int, _ j: Int) -> Double {
+        guard let a = fittedKeys.firstIndex(of: calibration.free[i].key),
+            let b = fittedKeys.firstIndex(of: calibration.free[j].key)
+        else { return .nan }
+        return solution.correlations[a * fittedKeys.count + b]
+    }
+}

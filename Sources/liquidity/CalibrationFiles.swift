@@ -1,0 +1,129 @@
+import FlowModel
+import Foundation
+import Solvers
+import TOMLKit
+
+/// Reads `targets.toml` and `fit.toml` (see the comments at their heads).
+enum CalibrationFiles {
+    static func string(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> String {
+        guard let value = table[key] else { throw InputError("\(file): missing key \(label).\(key)") }
+        guard let text = value.string else {
+            throw InputError("\(file): \(label).\(key) must be a string; got \(Configuration.describe(value))")
+        }
+        return text
+    }
+
+    static func number(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> Double {
+        guard let value = table[key] else { throw InputError("\(file): missing key \(label).\(key)") }
+        return try Configuration.number(value, file: file, key: "\(label).\(key)", expected: "a number")
+    }
+
+    static func tables(_ root: TOMLTable, _ key: String, file: String) throws -> [TOMLTable] {
+        guard let value = root[key] else { throw InputError("\(file): no [[\(key)]] tables") }
+        guard let array = value.array else {
+            throw InputError("\(file): \(key) must be an array of tables ([[\(key)]]); got \(Configuration.describe(value))")
+        }
+        return try array.enumerated().map { index, element in
+            guard let table = element.table else {
+                throw InputError("\(file): \(key)[\(index)] must be a table; got \(Configuration.describe(element))")
+            }
+            return table
+        }
+    }
+
+    static func readTargets(_ path: String) throws -> [CalibrationTarget] {
+        let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
+        for key in root.keys where key != "target" {
+            throw InputError("\(path): unknown key \(key); allowed: target ([[target]] tables)")
+        }
+        var targets: [CalibrationTarget] = []
+        for (index, table) in try tables(root, "target", file: path).enumerated() {
+            let label = "target[\(index)]"
+            let id = try string(table, "id", file: path, at: label)
+            let kind = try string(table, "quantity", file: path, at: id)
+            let fields: [String]
+            let quantity: TargetQuantity
+            switch kind {
+            case "value":
+                fields = ["series", "at"]
+                quantity = .value(series: try string(table, "series", file: path, at: id), at: try number(table, "at", file: path, at: id))
+            case "change", "maximum":
+                fields = ["series", "from", "to"]
+                let series = try string(table, "series", file: path, at: id)
+                let from = try number(table, "from", file: path, at: id), to = try number(table, "to", file: path, at: id)
+                quantity = kind == "change" ? .change(series: series, from: from, to: to) : .maximum(series: series, from: from, to: to)
+            case "ratio":
+                fields = ["numerator", "denominator", "from", "to"]
+                quantity = .ratioOfIntegrals(
+                    numerator: try string(table, "numerator", file: path, at: id),
+                    denominator: try string(table, "denominator", file: path, at: id),
+                    from: try number(table, "from", file: path, at: id), to: try number(table, "to", file: path, at: id))
+            case "capex_integral":
+                fields = ["from", "to"]
+                quantity = .capexIntegral(from: try number(table, "from", file: path, at: id), to: try number(table, "to", file: path, at: id))
+            case "not_modelled":
+                fields = ["note"]
+                quantity = .notModelled(try string(table, "note", file: path, at: id))
+            default:
+                throw InputError("\(path): \(id).quantity = \"\(kind)\"; allowed: value, change, maximum, ratio, capex_integral, not_modelled")
+            }
+            let allowed = ["id", "description", "quantity", "value", "band", "weight", "source"] + fields
+            for key in table.keys where !allowed.contains(key) {
+                throw InputError("\(path): unknown key \(id).\(key); allowed for quantity \(kind): \(allowed.joined(separator: ", "))")
+            }
+            guard !targets.contains(where: { $0.id == id }) else { throw InputError("\(path): target \(id) is defined twice") }
+            targets.append(CalibrationTarget(
+                id: id, description: try string(table, "description", file: path, at: id), quantity: quantity,
+                value: try number(table, "value", file: path, at: id), band: try number(table, "band", file: path, at: id),
+                weight: try number(table, "weight", file: path, at: id), source: try string(table, "source", file: path, at: id)))
+        }
+        return targets
+    }
+
+    struct FitSpec {
+        var regime: FedRegime
+        var stepper: Stepper
+        var tolerance: Double
+        var options: LeastSquaresOptions
+        var free: [FreeParameter]
+    }
+
+    static func readFit(_ path: String) throws -> FitSpec {
+        let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
+        let allowed = ["regime", "solver", "tolerance", "method", "max_iterations", "free"]
+        for key in root.keys where !allowed.contains(key) {
+            throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
+        }
+        let regimeName = try string(root, "regime", file: path, at: "fit")
+        guard let regime = FedRegime(rawValue: regimeName) else {
+            throw InputError("\(path): regime = \"\(regimeName)\"; allowed: none, reserves, buyer, share")
+        }
+        let solverName = try string(root, "solver", file: path, at: "fit")
+        guard let stepper = Stepper(rawValue: solverName) else {
+            throw InputError("\(path): solver = \"\(solverName)\"; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let methodName = try string(root, "method", file: path, at: "fit")
+        guard let method = TrustRegionMethod(rawValue: methodName) else {
+            throw InputError("\(path): method = \"\(methodName)\"; allowed: \(TrustRegionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let tolerance = try number(root, "tolerance", file: path, at: "fit")
+        guard tolerance > 0, tolerance.isFinite else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
+        let iterations = try number(root, "max_iterations", file: path, at: "fit")
+        guard iterations >= 1, iterations == iterations.rounded() else {
+            throw InputError("\(path): max_iterations = \(iterations); allowed: a whole number >= 1")
+        }
+        var options = LeastSquaresOptions()
+        options.method = method
+        options.maxIterations = Int(iterations)
+        let free = try tables(root, "free", file: path).enumerated().map { index, table -> FreeParameter in
+            let label = "free[\(index)]"
+            for key in table.keys where !["key", "lower", "upper"].contains(key) {
+                throw InputError("\(path): unknown key \(label).\(key); allowed: key, lower, upper")
+            }
+            return FreeParameter(
+                key: try string(table, "key", file: path, at: label), lower: try number(table, "lower", file: path, at: label),
+                upper: try number(table, "upper", file: path, at: label))
+        }
+        return FitSpec(regime: regime, stepper: stepper, tolerance: tolerance, options: options, free: free)
+    }
+}
