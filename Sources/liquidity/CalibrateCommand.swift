@@ -139,7 +139,9 @@ struct CalibrationReport {
             "Regime \(c.regime.rawValue), stepper \(c.stepper.rawValue) at tolerance \(c.tolerance); GSL trust region, \(s.iterations) iterations, \(s.residualEvaluations) model solves, stopped on \(s.stopReason); cost (sum of squared weighted residuals in bands) \(Self.format(s.cost)).",
             "", "## Targets", "",
             "Residuals are (model - value) / band; a target is inside when |residual| <= 1. Weight 0: reported, not fitted.", "",
-            Self.targetsTable(c.targets, values: fit.values, format: .markdown).split(separator: "\n").dropFirst(2).joined(separator: "\n"),
+            // Without the title line and the blank line after it.
+            Self.targetsTable(c.targets, values: fit.values, format: .markdown)
+                .split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).joined(separator: "\n"),
             "", "## Fitted parameters", "",
             "Standard errors from the Jacobian at the optimum, treating each band as one standard deviation.", "",
             "| parameter | start | fitted | standard error | bounds | identified |", "| --- | ---: | ---: | ---: | --- | --- |",
