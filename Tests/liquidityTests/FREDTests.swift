@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@testable import liquidity
+
+@Suite("FRED reader")
+struct FREDTests {
+    @Test("each header variant, blank and \".\" for missing values, a byte-order mark and CRLF", arguments: [
+        "observation_date,DGS10", "DATE,MMMFFAQ027S", "date,value",
+    ])
+    func headers(_ header: String) throws {
+        let text = "\u{FEFF}\(header)\r\n2025-01-02,4.57\r\n2025-01-03,\r\n2025-01-06,.\r\n2025-01-07,4.69\r\n"
+        let series = try FRED.parse(text, file: "x.csv")
+        #expect(series.name == String(header.split(separator: ",")[1]))
+        #expect(series.dates == ["2025-01-02", "2025-01-03", "2025-01-06", "2025-01-07"])
+        #expect(series.values == [4.57, nil, nil, 4.69])
+        #expect(series.last(onOrBefore: "2025-01-06")! == ("2025-01-02", 4.57))
+        #expect(series.last(onOrBefore: "2025-01-01") == nil)
+    }
+
+    static let errors: [(String, String)] = [
+        ("observation_date,X\n2025-13-01,1\n", "error: x.csv:2: bad date \"2025-13-01\"; expected YYYY-MM-DD"),
+        ("observation_date,X\n2025/01/01,1\n", "error: x.csv:2: bad date \"2025/01/01\"; expected YYYY-MM-DD"),
+        ("observation_date,X\n2025-01-02,1\n2025-01-01,2\n", "error: x.csv:3: date 2025-01-01 does not come after 2025-01-02; rows must be in ascending date order"),
+        ("observation_date,X\n2025-01-02,1\n2025-01-02,2\n", "error: x.csv:3: date 2025-01-02 does not come after 2025-01-02; rows must be in ascending date order"),
+        ("observation_date,X\n2025-01-02,n/a\n", "error: x.csv:2: value \"n/a\" is not a number; missing values are blank or \".\""),
+        ("observation_date,X\n2025-01-02,1,2\n", "error: x.csv:2: 3 columns; expected 2 (date,value)"),
+        ("when,X\n2025-01-02,1\n", "error: x.csv:1: header \"when,X\"; expected two columns, the first observation_date, DATE or date"),
+        ("", "error: x.csv: empty file; expected a header such as observation_date,SERIES"),
+    ]
+
+    @Test("bad dates, unsorted rows, bad values and headers get exact errors", arguments: errors)
+    func badInput(_ text: String, _ message: String) {
+        do {
+            _ = try FRED.parse(text, file: "x.csv")
+            Issue.record("accepted \(text)")
+        } catch let error as InputError {
+            #expect("error: " + error.message == message)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("the Daily Treasury Statement's TGA closing balances, from the column that holds them")
+    func dailyTreasuryStatement() throws {
+        let text = """
+            \u{FEFF}Record Date,Type of Account,Opening Balance Today,Opening Balance This Month
+            2025-12-31,Treasury General Account (TGA) Opening Balance,826406,956014
+            2025-12-31,Treasury General Account (TGA) Closing Balance,872853,872853
+            2025-12-30,Treasury General Account (TGA) Closing Balance,826406,826406
+            """
+        let series = try FRED.parseDailyTreasuryStatement(text, file: "dts.csv")
+        #expect(series.dates == ["2025-12-30", "2025-12-31"])
+        #expect(series.values == [826406, 872853])
+    }
+
+    /// The committed table is what the reader derives from the data folder
+    /// (when the folder is beside the project, as in CI).
+    @Test("the committed history table is reproduced from ../shared/data/fred")
+    func committedTable() throws {
+        let data = Tool.root.deletingLastPathComponent().appendingPathComponent("shared/data/fred").path
+        try #require(FileManager.default.fileExists(atPath: data), "no data folder at \(data)")
+        let derived = try HistoryTable.build(directory: data)
+        let committed = try String(contentsOf: Tool.root.appendingPathComponent("calibration/history.csv"), encoding: .utf8)
+        #expect(derived == committed)
+        let rows = committed.split(separator: "\n")
+        #expect(rows.count == 16)
+        // The ON RRP drain: from $2.3T in mid-2022 to near zero in late 2025.
+        let rrp = rows.dropFirst().map { Double($0.split(separator: ",")[5])! }
+        #expect(rrp.first! > 2.3 && rrp[rrp.count - 2] < 0.06)
+    }
+}
