@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowModel
 import Foundation
 
 struct History: ParsableCommand {
@@ -10,8 +11,14 @@ struct History: ParsableCommand {
             the last observation on or before each quarter's last day, in the units of the model
             ($T, decimal rates). calibration/history.md says which model quantity each column measures.
 
+            --make-config BASE writes the historical configuration (mid-2022 to end-2025) from the
+            table and BASE's behaviour; --compare CONFIG solves a configuration and sets it against
+            the table quarter by quarter (model, then data, for each pair).
+
             Examples:
               liquidity history --data ../shared/data/fred --write calibration/history.csv
+              liquidity history --make-config calibration/baseline.toml --write calibration/history2022.toml
+              liquidity history --compare calibration/history2022.toml --format markdown
             """)
 
     @Option(help: ArgumentHelp("Folder of the data files.", valueName: "dir"))
@@ -20,7 +27,50 @@ struct History: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the table (CSV); - prints it.", valueName: "file"))
     var write: String = "-"
 
+    @Option(name: .customLong("make-config"), help: ArgumentHelp(
+        "Write the historical configuration (mid-2022 to end-2025) built from this base configuration and --table.",
+        valueName: "base"))
+    var makeConfig: String?
+
+    @Option(help: ArgumentHelp("The quarter-end table, for --make-config and --compare.", valueName: "file"))
+    var table: String = "calibration/history.csv"
+
+    @Option(help: "Format of the --compare table: table, csv, markdown, latex.")
+    var format: TableFormat = .table
+
+    @Option(help: ArgumentHelp(
+        "Solve this configuration (regime none) and set it against --table quarter by quarter.", valueName: "config"))
+    var compare: String?
+
     func run() throws {
+        if let compare {
+            let rows = try HistoricalConfiguration.readTable(table)
+            let model = try ReverseQEModel(parameters: try Configuration.read(compare), regime: .none)
+            var options = defaultModelOptions(for: model)
+            options.saveAt = .times(rows.compactMap { $0["t"] }.filter { $0 >= model.parameters.t0 && $0 <= model.parameters.t1 })
+            let path = try model.run(.rk8pd, options: options)
+            guard path.solution.isSuccessful else {
+                throw SolveFailure(message: "\(compare): the solver stopped at t = \(path.solution.lastGoodTime): \(path.solution.failure?.message ?? "")")
+            }
+            print(HistoricalConfiguration.comparison(path, rows: rows, format: format))
+            return
+        }
+        if let makeConfig {
+            let parameters = try HistoricalConfiguration.make(
+                base: try Configuration.read(makeConfig), table: try HistoricalConfiguration.readTable(table))
+            let header = [
+                "The historical configuration: mid-2022 to end-2025, made by `liquidity history --make-config \(makeConfig)`",
+                "from \(table) (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the FOMC's",
+                "target ranges for rm, and the behaviour of \(makeConfig); see calibration/history.md for every choice.",
+            ]
+            let text = Configuration.render(parameters, header: header)
+            if write == "-" { print(text, terminator: "") } else {
+                let directory = (write as NSString).deletingLastPathComponent
+                try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, text)
+                print("wrote \(write)")
+            }
+            return
+        }
         let table = try HistoryTable.build(directory: data)
         if write == "-" {
             print(table, terminator: "")
