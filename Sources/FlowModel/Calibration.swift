@@ -176,8 +176,8 @@ public struct Calibration: Sendable {
                 throw CalibrationError.invalidFreeParameter("\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] leave the allowed range (\(info.allowed))")
             }
             let start = info.value(in: base)
-            guard start > parameter.lower, start < parameter.upper else {
-                throw CalibrationError.invalidFreeParameter("\(parameter.key): the starting value \(start) must lie strictly inside [\(parameter.lower), \(parameter.upper)]")
+            guard start >= parameter.lower, start <= parameter.upper else {
+                throw CalibrationError.invalidFreeParameter("\(parameter.key): the starting value \(start) must lie within [\(parameter.lower), \(parameter.upper)]")
             }
         }
         guard Set(free.map(\.key)).count == free.count else { throw CalibrationError.invalidFreeParameter("a key is listed twice") }
@@ -236,9 +236,17 @@ public struct Calibration: Sendable {
     /// no unidentified parameter drifts to wherever the fit left it.
     public func fit(_ options: LeastSquaresOptions = LeastSquaresOptions()) throws -> CalibrationFit {
         let first = try fitOnce(free, options)
-        let keep = first.identified
+        // Held in the second pass: parameters the targets do not identify (at
+        // their start) and parameters that ended at a bound (at that bound),
+        // so that the second pass works in the interior and converges.
+        let atBound = free.indices.map { first.atBound($0) }
+        let keep = free.indices.map { first.identified[$0] && !atBound[$0] }
         guard keep.contains(false), keep.contains(true) else { return first }
-        let second = try fitOnce(zip(free, keep).filter { $0.1 }.map(\.0), options)
+        var held = self
+        for (j, parameter) in free.enumerated() where atBound[j] && first.identified[j] {
+            try held.base.set(parameter.key, to: first.freeValues[j] - parameter.lower < parameter.upper - first.freeValues[j] ? parameter.lower : parameter.upper)
+        }
+        let second = try held.fitOnce(zip(free, keep).filter { $0.1 }.map(\.0), options)
         // Report every free parameter: the refitted ones, and the held ones at their start.
         var parameters: [Double] = [], errors: [Double] = [], identified: [Bool] = []
         var k = 0
@@ -249,9 +257,9 @@ public struct Calibration: Sendable {
                 identified.append(second.identified[k])
                 k += 1
             } else {
-                parameters.append(try base.value(of: parameter.key))
+                parameters.append(try held.base.value(of: parameter.key))
                 errors.append(.nan)
-                identified.append(false)
+                identified.append(first.identified[parameters.count - 1])
             }
         }
         return CalibrationFit(
@@ -264,8 +272,13 @@ public struct Calibration: Sendable {
         var subset = self
         subset.free = free
         let calibration = subset
+        // A start on a bound (as a previous fit may leave it) moves just inside.
+        let initial = try free.map { parameter -> Double in
+            let margin = 1e-3 * (parameter.upper - parameter.lower)
+            return min(max(try base.value(of: parameter.key), parameter.lower + margin), parameter.upper - margin)
+        }
         let problem = LeastSquaresProblem(
-            initial: try free.map { try base.value(of: $0.key) }, lower: free.map(\.lower), upper: free.map(\.upper),
+            initial: initial, lower: free.map(\.lower), upper: free.map(\.upper),
             residualCount: fitted.count
         ) { values, r in
             let (_, evaluated) = try calibration.evaluate(try calibration.parameters(values))
@@ -325,7 +338,7 @@ public struct CalibrationFit: Sendable {
     /// error exceeds half the width of its bounds (typically a parameter
     /// strongly correlated with others; see ``correlation(_:_:)``).
     public func isWeak(_ j: Int) -> Bool {
-        identified[j] && !(standardErrors[j] < 0.5 * (calibration.free[j].upper - calibration.free[j].lower))
+        identified[j] && standardErrors[j].isFinite && standardErrors[j] >= 0.5 * (calibration.free[j].upper - calibration.free[j].lower)
     }
 
     /// Whether free parameter `j` ended within 0.1% of the width of a bound.

@@ -85,11 +85,15 @@ struct Calibrate: ParsableCommand {
             "The default configuration of every command: MODEL.md section 4's values with the free",
             "parameters of \(fit) fitted to \(targets) by `liquidity calibrate` (report: \((stem as NSString).lastPathComponent)-report.md).",
         ]
-        try directory.write((write as NSString).lastPathComponent, Configuration.render(result.parameters, header: header))
         let report = CalibrationReport(
             fit: result, config: config, targetsFile: targets, fitFile: fit, fitMethod: spec.options.method.rawValue)
-        try directory.write((stem as NSString).lastPathComponent + "-report.md", report.markdown())
-        try directory.write((stem as NSString).lastPathComponent + "-report.json", try report.json())
+        // Every file is rendered before any is written.
+        let files = [
+            ((write as NSString).lastPathComponent, Configuration.render(result.parameters, header: header)),
+            ((stem as NSString).lastPathComponent + "-report.md", report.markdown()),
+            ((stem as NSString).lastPathComponent + "-report.json", try report.json()),
+        ]
+        for (name, text) in files { try directory.write(name, text) }
         print(report.summary())
         print("wrote \(write), \(stem)-report.md, \(stem)-report.json")
     }
@@ -148,9 +152,12 @@ struct CalibrationReport {
         ]
         for (j, parameter) in c.free.enumerated() {
             let start = (try? c.base.value(of: parameter.key)) ?? .nan
-            var status = fit.identified[j] ? (fit.isWeak(j) ? "weakly (standard error above half the bounds)" : "yes") : "**no**: held at its start"
-            if fit.identified[j] && fit.atBound(j) { status += ", at a bound" }
-            lines.append("| `\(parameter.key)` | \(Self.format(start)) | \(Self.format(fit.freeValues[j])) | \(fit.identified[j] ? Self.format(fit.standardErrors[j]) : "-") | [\(Self.format(parameter.lower)), \(Self.format(parameter.upper))] | \(status) |")
+            let status =
+                !fit.identified[j] ? "**no**: held at its start"
+                : fit.atBound(j) ? "at a bound: held there in the second pass"
+                : fit.isWeak(j) ? "weakly (standard error above half the bounds)" : "yes"
+            let error = fit.standardErrors[j].isFinite ? Self.format(fit.standardErrors[j]) : "-"
+            lines.append("| `\(parameter.key)` | \(Self.format(start)) | \(Self.format(fit.freeValues[j])) | \(error) | [\(Self.format(parameter.lower)), \(Self.format(parameter.upper))] | \(status) |")
         }
         let identified = c.free.indices.filter { fit.identified[$0] }
         lines += ["", "## Correlations of the identified parameters", "",
@@ -190,7 +197,7 @@ struct CalibrationReport {
             },
             parameters: c.free.enumerated().map { j, parameter in
                 .init(key: parameter.key, start: (try? c.base.value(of: parameter.key)) ?? .nan, fitted: fit.freeValues[j],
-                      standard_error: fit.identified[j] ? fit.standardErrors[j] : nil, lower: parameter.lower, upper: parameter.upper,
+                      standard_error: fit.standardErrors[j].isFinite ? fit.standardErrors[j] : nil, lower: parameter.lower, upper: parameter.upper,
                       identified: fit.identified[j])
             },
             correlations: (0..<p).map { i in (0..<p).map { j in fit.correlation(i, j).isFinite ? fit.correlation(i, j) : nil } },

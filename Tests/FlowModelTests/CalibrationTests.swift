@@ -78,7 +78,7 @@ struct CalibrationTests {
     @Test("invalid calibrations are refused with what is wrong")
     func invalid() throws {
         let base = ModelParameters()
-        #expect(throws: CalibrationError.invalidFreeParameter("payout: the starting value 0.35 must lie strictly inside [0.5, 0.9]")) {
+        #expect(throws: CalibrationError.invalidFreeParameter("payout: the starting value 0.35 must lie within [0.5, 0.9]")) {
             try Calibration(base: base, free: [FreeParameter(key: "payout", lower: 0.5, upper: 0.9)], targets: [])
         }
         #expect(throws: CalibrationError.invalidFreeParameter("payout: bounds [-1.0, 0.9] leave the allowed range (in [0, 1])")) {
