@@ -39,7 +39,7 @@ let benchmarks: [Target] = [
     .executableTarget(
         name: "liquidity-bench",
         dependencies: [
-            "Solvers", "CReference",
+            "Solvers", "FlowModel", "CReference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         path: "Benchmarks/LiquidityBench"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CReference
+import FlowModel
 import Foundation
 import Solvers
 
@@ -9,7 +10,7 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self])
+        subcommands: [Overhead.self, ModelSolve.self])
 }
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
@@ -152,4 +153,44 @@ func median(_ values: [Double]) -> Double {
 
 func format(_ value: Double, digits: Int = 1) -> String {
     String(format: "%.\(digits)f", value)
+}
+
+/// One solve of the default model path (MODEL.md's parameters, no buyer,
+/// 2025-2032, monthly output) per stepper and tolerance.
+struct ModelSolve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Time one solve of the default path (7 years, monthly output) per stepper and tolerance.",
+        discussion: "The baseline in the same run is rk8pd at the same tolerance: each row's ratio is its time over rk8pd's.")
+
+    @Option(help: "Timed repetitions of each case.")
+    var repetitions = 11
+
+    func run() throws {
+        let model = try ReverseQEModel()
+        print("Default path, \(model.layout.dimension) states, median of \(repetitions) solves (release build).")
+        print("")
+        print("| stepper | rtol = atol | steps | f evals | Jacobians | time (ms) | / rk8pd |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for tolerance in [1e-6, 1e-8] {
+            var baseline = 0.0
+            for stepper in [Stepper.rk8pd, .rkf45, .rkck, .msadams, .msbdf, .bsimp] {
+                var options = defaultModelOptions(for: model)
+                options.relativeTolerance = tolerance
+                options.absoluteTolerance = .scalar(tolerance)
+                if stepper == .bsimp { options.jacobian = .centralDifferences }
+                var solution: ODESolution?
+                let problem = model.problem
+                var times: [Double] = []
+                for _ in 0..<repetitions {
+                    times.append(try measure { solution = try solve(problem, stepper, options) })
+                }
+                let s = solution!.statistics
+                let time = median(times)
+                if stepper == .rk8pd { baseline = time }
+                let ok = solution!.isSuccessful ? "" : " (\(solution!.returnCode))"
+                print("| \(stepper)\(ok) | \(tolerance) | \(s.steps) | \(s.functionEvaluations) | \(s.jacobianEvaluations) | \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |")
+            }
+        }
+    }
 }
