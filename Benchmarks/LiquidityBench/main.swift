@@ -166,6 +166,9 @@ struct ModelSolve: ParsableCommand {
     @Option(help: "Timed repetitions of each case.")
     var repetitions = 11
 
+    @Option(help: "Only this stepper (for profiling).")
+    var only: String?
+
     func run() throws {
         let model = try ReverseQEModel()
         print("Default path, \(model.layout.dimension) states, median of \(repetitions) solves (release build).")
@@ -174,7 +177,7 @@ struct ModelSolve: ParsableCommand {
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for tolerance in [1e-6, 1e-8] {
             var baseline = 0.0
-            for stepper in [Stepper.rk8pd, .rkf45, .rkck, .msadams, .msbdf, .bsimp] {
+            for stepper in [Stepper.rk8pd, .rkf45, .rkck, .msadams, .msbdf, .bsimp] where only == nil || only == stepper.rawValue {
                 var options = defaultModelOptions(for: model)
                 options.relativeTolerance = tolerance
                 options.absoluteTolerance = .scalar(tolerance)

@@ -176,11 +176,12 @@ public struct ReverseQEModel: Sendable {
     /// Evaluates every quantity of the model at `(t, y)`: the primitive and
     /// balancing flows into `f` (indexed by ``Flow``), the risk buckets'
     /// shares into `omega` and the sovereign sales per class into `sells`
-    /// (each `classCount` long), the derivatives into `dydt` when given.
+    /// (each `classCount` long), the prices into `prices`, the derivatives
+    /// into `dydt` when given.
     func evaluate(
-        _ tIn: Double, _ y: UnsafePointer<Double>, _ p: ModelParameters,
+        _ tIn: Double, _ y: UnsafePointer<Double>, _ p: borrowing ModelParameters,
         dydt: UnsafeMutablePointer<Double>?, flows f: UnsafeMutablePointer<Double>,
-        omega: UnsafeMutablePointer<Double>, sells: UnsafeMutablePointer<Double>
+        omega: UnsafeMutablePointer<Double>, sells: UnsafeMutablePointer<Double>, prices: UnsafeMutablePointer<Double>
     ) -> Quantities {
         typealias X = StateLayout
         let m = layout.classCount
@@ -200,6 +201,8 @@ public struct ReverseQEModel: Sendable {
         let B = y[X.B], Bf = y[X.Bf], Bs = y[X.Bs], Bw = y[X.Bw], Af = y[X.Af], Lo = y[X.Lo]
         let kb = y[X.kb], C = y[X.C], kc = y[X.kc], PC = y[X.PC], K = y[X.K], Z = y[X.Z]
         let Ms = y[X.Ms], Mw = y[X.Mw], Cb = y[X.Cb], rb = y[X.rb], sc = y[X.sc]
+        // Each price once: it enters holdings, wealth, sales and clearing.
+        for j in 0..<m { prices[j] = Double.exp(y[layout.lnp(j)]) }
         q.Bp = B - Bf - Bs - Bw
         q.M = Cb + q.TGA + Ms + Mw
 
@@ -227,7 +230,7 @@ public struct ReverseQEModel: Sendable {
         q.SELL = p.k_sw * softplus(p.h_s * q.CALL - Ms, 0.01)
         var weightSum = p.wSellTreasuries * Bs / (Bs + 0.01)
         for j in 0..<m {
-            let held = Double.exp(y[layout.lnp(j)]) * y[layout.qS(j)]
+            let held = prices[j] * y[layout.qS(j)]
             let weight = p.riskClasses[j].wSell * held / (held + 0.01)
             sells[j] = weight
             weightSum += weight
@@ -268,7 +271,7 @@ public struct ReverseQEModel: Sendable {
         var riskValue = 0.0
         for j in 0..<m {
             let qP = p.riskClasses[j].value - y[layout.qS(j)]
-            riskValue += Double.exp(y[layout.lnp(j)]) * qP
+            riskValue += prices[j] * qP
         }
         q.V = q.L + q.Bp + q.Pc * C + PC + riskValue
 
@@ -328,14 +331,13 @@ public struct ReverseQEModel: Sendable {
             dydt[X.Ms] = f[Flow.dMs.rawValue]
             dydt[X.Mw] = f[Flow.dMw.rawValue]
             dydt[X.Cb] = f[Flow.dCb.rawValue]
-            for j in 0..<m { dydt[layout.qS(j)] = -sells[j] / Double.exp(y[layout.lnp(j)]) }
+            for j in 0..<m { dydt[layout.qS(j)] = -sells[j] / prices[j] }
         }
         dydt[X.rb] = p.k_r * Double.log(q.Bp / (q.lambda_T * q.V))
         dydt[X.sc] = p.k_s * Double.log((q.Pc * C + PC) / (q.lambda_AI * q.V))
         for j in 0..<m {
-            let price = Double.exp(y[layout.lnp(j)])
             let qP = p.riskClasses[j].value - y[layout.qS(j)]
-            dydt[layout.lnp(j)] = p.k_p * Double.log(q.lambda_R * omega[j] * q.V / (price * qP))
+            dydt[layout.lnp(j)] = p.k_p * Double.log(q.lambda_R * omega[j] * q.V / (prices[j] * qP))
         }
         return q
     }
@@ -357,7 +359,7 @@ public struct ReverseQEModel: Sendable {
     /// The Fed's net purchases of Treasuries, dBf/dt, under the regime.
     @inline(__always)
     private func fedTreasuryFlow(
-        _ p: ModelParameters, _ q: inout Quantities, dB: Double, Cb: Double, rb: Double
+        _ p: borrowing ModelParameters, _ q: inout Quantities, dB: Double, Cb: Double, rb: Double
     ) -> Double {
         switch regime {
         case .none: q.fedPurchases = 0

@@ -7,26 +7,25 @@ extension ReverseQEModel {
     /// Runs `body` with scratch space for one evaluation, on the stack.
     @inline(__always)
     func withScratch<R>(
-        _ body: (_ flows: UnsafeMutablePointer<Double>, _ omega: UnsafeMutablePointer<Double>, _ sells: UnsafeMutablePointer<Double>) -> R
+        _ body: (
+            _ flows: UnsafeMutablePointer<Double>, _ omega: UnsafeMutablePointer<Double>,
+            _ sells: UnsafeMutablePointer<Double>, _ prices: UnsafeMutablePointer<Double>
+        ) -> R
     ) -> R {
         let m = layout.classCount
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.flowCount + 2 * m) { buffer in
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.flowCount + 3 * m) { buffer in
             let base = buffer.baseAddress!
-            return body(base, base + Self.flowCount, base + Self.flowCount + m)
+            return body(base, base + Self.flowCount, base + Self.flowCount + m, base + Self.flowCount + 2 * m)
         }
     }
 
     /// The model as an initial value problem on [t0, t1].
     public var problem: ODEProblem {
-        let model = self
-        let scheduled = !schedule.isEmpty
+        let box = RightHandSideBox(self)
         return ODEProblem(
             initialState: initialState, timeSpan: (parameters.t0, parameters.t1), componentNames: layout.names
         ) { t, y, dydt in
-            let p = scheduled ? model.parameters(at: t) : model.parameters
-            model.withScratch { flows, omega, sells in
-                _ = model.evaluate(t, y.baseAddress!, p, dydt: dydt.baseAddress!, flows: flows, omega: omega, sells: sells)
-            }
+            box.evaluate(t, y.baseAddress!, dydt.baseAddress!)
         }
     }
 
@@ -35,8 +34,10 @@ extension ReverseQEModel {
         var dydt = [Double](repeating: 0, count: layout.dimension)
         y.withUnsafeBufferPointer { state in
             dydt.withUnsafeMutableBufferPointer { out in
-                withScratch { flows, omega, sells in
-                    _ = evaluate(t, state.baseAddress!, parameters(at: t), dydt: out.baseAddress!, flows: flows, omega: omega, sells: sells)
+                withScratch { flows, omega, sells, prices in
+                    _ = evaluate(
+                        t, state.baseAddress!, parameters(at: t), dydt: out.baseAddress!, flows: flows, omega: omega,
+                        sells: sells, prices: prices)
                 }
             }
         }
@@ -52,8 +53,9 @@ extension ReverseQEModel {
     func snapshot(at t: Double, _ y: [Double]) -> (quantities: Quantities, flows: [Double], omega: [Double], sells: [Double]) {
         let m = layout.classCount
         return y.withUnsafeBufferPointer { state in
-            withScratch { flows, omega, sells in
-                let q = evaluate(t, state.baseAddress!, parameters(at: t), dydt: nil, flows: flows, omega: omega, sells: sells)
+            withScratch { flows, omega, sells, prices in
+                let q = evaluate(
+                    t, state.baseAddress!, parameters(at: t), dydt: nil, flows: flows, omega: omega, sells: sells, prices: prices)
                 return (
                     q, Array(UnsafeBufferPointer(start: flows, count: Self.flowCount)),
                     Array(UnsafeBufferPointer(start: omega, count: m)), Array(UnsafeBufferPointer(start: sells, count: m))
@@ -118,5 +120,31 @@ extension ReverseQEModel {
         typealias X = StateLayout
         let TGA = parameters(at: t).TGA.value(at: flowsFrozen ? parameters.t0 : t)
         return y[X.Cb] + TGA + y[X.Ms] + y[X.Mw] - y[X.Bf] - y[X.Af] - y[X.Lo]
+    }
+}
+
+/// The model behind the right-hand side: one reference for the closure to
+/// hold, so that an evaluation neither copies the model nor its parameters
+/// (copies cost a fifth of a solve's instructions when the closure held the
+/// struct itself).
+final class RightHandSideBox: Sendable {
+    let model: ReverseQEModel
+    let scheduled: Bool
+
+    init(_ model: ReverseQEModel) {
+        self.model = model
+        scheduled = !model.schedule.isEmpty
+    }
+
+    @inline(__always)
+    func evaluate(_ t: Double, _ y: UnsafePointer<Double>, _ dydt: UnsafeMutablePointer<Double>) {
+        model.withScratch { flows, omega, sells, prices in
+            if scheduled {
+                _ = model.evaluate(
+                    t, y, model.parameters(at: t), dydt: dydt, flows: flows, omega: omega, sells: sells, prices: prices)
+            } else {
+                _ = model.evaluate(t, y, model.parameters, dydt: dydt, flows: flows, omega: omega, sells: sells, prices: prices)
+            }
+        }
     }
 }
