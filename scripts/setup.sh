@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the project needs and is missing: GSL (libgsl-dev) and
-# pkg-config from Debian's packages. Safe to run again: it installs nothing
+# Installs what the project needs and is missing: GSL (libgsl-dev), pkg-config
+# and rsvg-convert (librsvg2-bin) from Debian's packages. Safe to run again: it installs nothing
 # that is already there.
 set -euo pipefail
 
 need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if ! pkg-config --exists gsl 2>/dev/null; then need+=(libgsl-dev); fi
+# rsvg-convert turns the dashboard's SVG into PNG (optional for the tool, used by the tests).
+command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}" >&2

@@ -39,6 +39,9 @@ struct Compare: ParsableCommand {
     @Flag(help: "No progress messages.")
     var quiet = false
 
+    @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
+    var plot = false
+
     func parsedRegimes() throws -> [FedRegime] {
         let names = regimes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty else { throw InputError("--regimes: give at least one of none, reserves, buyer, share") }
@@ -82,6 +85,25 @@ struct Compare: ParsableCommand {
         try directory.write("compare.csv", Self.tidy(runs))
         try directory.write("units.csv", CSV.units(runs[0].1.columns))
         outputs = ["compare.csv"] + outputs + ["units.csv", "manifest.json"]
+        if plot {
+            let p = prepared.parameters
+            let svg = Charts.dashboard(
+                title: "Reverse QE: AI capex, idle cash and the Fed",
+                subtitle: "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); configuration \(prepared.configPath)"
+                    + (prepared.scenario.changes.isEmpty ? "" : ", scenario \(prepared.scenario.name)")
+                    + (counterfactual ? "; dashed reference at 0 in the attribution panels" : "; run with --counterfactual for the AI boom's part"),
+                runs: runs, idleCashFloor: idleCashFloor)
+            try directory.write("dashboard.svg", svg)
+            outputs.append("dashboard.svg")
+            let svgPath = (out as NSString).appendingPathComponent("dashboard.svg")
+            let pngPath = (out as NSString).appendingPathComponent("dashboard.png")
+            let temporary = (out as NSString).appendingPathComponent(".dashboard.png.tmp-\(getpid())")
+            if Charts.png(from: svgPath, to: temporary), rename(temporary, pngPath) == 0 {
+                outputs.append("dashboard.png")
+            } else {
+                try? FileManager.default.removeItem(atPath: temporary)
+            }
+        }
         let manifest = try Manifest(
             prepared: prepared, solver: solver, runs: runs, outputs: outputs, started: started,
             regimes: regimes.map(\.rawValue) + (counterfactual ? ["counterfactual"] : []))

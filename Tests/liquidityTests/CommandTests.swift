@@ -201,3 +201,37 @@ struct CalibrateCommandTests {
         #expect(result.stderr == "error: t.toml: x.quantity = \"median\"; allowed: value, change, maximum, ratio, capex_integral, not_modelled\n")
     }
 }
+
+@Suite("Charts, end to end")
+struct ChartTests {
+    @Test("compare --plot draws the dashboard: a panel per class and per series, a legend, one colour per regime")
+    func dashboard() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(
+            ["compare", "--config", Tool.modelmd, "--counterfactual", "--plot", "--out", "d", "--quiet"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let svg = try Tool.text(dir.appendingPathComponent("d/dashboard.svg"))
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        for title in ["crypto price", "longdur price", "aiequity price", "cashflow price", "10-year Treasury yield rb",
+                      "AI credit spread sc", "Idle cash L", "Fed Treasury holdings Bf", "Sovereign fund sales",
+                      "AI share of the USD IG index", "AI boom&apos;s part: crypto price".replacingOccurrences(of: "&apos;", with: "'")] {
+            #expect(svg.contains(">\(title)</text>"), "no panel \(title)")
+        }
+        for regime in ["none", "reserves", "buyer"] { #expect(svg.contains("Fed regime: \(regime)</text>")) }
+        // Ten series panels of three regimes, two attribution panels of three.
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 10 * 3 + 2 * 3)
+        #expect(svg.components(separatedBy: "stroke=\"#1f77b4\" stroke-width=\"2\"").count - 1 == 12)
+        #expect(svg.contains(">2028</text>") && svg.contains(">percent a year</text>") && svg.contains(">floor 1 $T</text>"))
+        let manifest = try Tool.text(dir.appendingPathComponent("d/manifest.json"))
+        #expect(manifest.contains("\"dashboard.svg\""))
+        let png = dir.appendingPathComponent("d/dashboard.png")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/rsvg-convert") {
+            let bytes = try Data(contentsOf: png)
+            #expect(bytes.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+            #expect(manifest.contains("\"dashboard.png\""))
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: png.path))
+        }
+        #expect(!Tool.files(dir.appendingPathComponent("d")).contains { $0.contains(".tmp-") })
+    }
+}

@@ -1,0 +1,173 @@
+import FlowModel
+import Foundation
+
+/// Line charts as SVG, drawn by the tool itself: no Python needed.
+enum Charts {
+    /// The same colour for the same regime everywhere.
+    static func color(_ regime: String) -> String {
+        switch regime {
+        case "none": "#d62728"
+        case "reserves": "#ff7f0e"
+        case "buyer": "#1f77b4"
+        case "share": "#2ca02c"
+        default: "#7f7f7f"
+        }
+    }
+
+    struct Line {
+        var label: String
+        var color: String
+        var dashed: Bool
+        var t: [Double]
+        var values: [Double]
+    }
+
+    struct Panel {
+        var title: String
+        var unit: String
+        var lines: [Line]
+        /// A dashed horizontal reference line, with its label.
+        var reference: (value: Double, label: String)?
+    }
+
+    /// About five round ticks covering [low, high].
+    static func ticks(_ low: Double, _ high: Double) -> [Double] {
+        let span = max(high - low, 1e-12)
+        let raw = span / 5
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        var ticks: [Double] = []
+        var value = (low / step).rounded(.up) * step
+        while value <= high + 1e-9 * span {
+            ticks.append(abs(value) < 1e-12 * span ? 0 : value)
+            value += step
+        }
+        return ticks
+    }
+
+    static func label(_ value: Double) -> String {
+        if value == 0 { return "0" }
+        let magnitude = abs(value)
+        if magnitude >= 100 { return String(format: "%.0f", value) }
+        if magnitude >= 10 { return String(format: "%.1f", value).replacingOccurrences(of: ".0", with: "") }
+        var text = String(format: "%.3f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// One panel at (x, y) of the given size.
+    static func draw(_ panel: Panel, x: Double, y: Double, width: Double, height: Double) -> String {
+        let left = x + 58, right = x + width - 24, top = y + 30, bottom = y + height - 34
+        let allT = panel.lines.flatMap(\.t)
+        let t0 = allT.min() ?? 0, t1 = allT.max() ?? 1
+        var values = panel.lines.flatMap(\.values).filter(\.isFinite)
+        if let reference = panel.reference { values.append(reference.value) }
+        var low = values.min() ?? 0, high = values.max() ?? 1
+        if high - low < 1e-9 * max(abs(high), 1) { low -= 0.5; high += 0.5 }
+        let pad = 0.06 * (high - low)
+        low -= pad
+        high += pad
+        func px(_ t: Double) -> Double { left + (t - t0) / max(t1 - t0, 1e-12) * (right - left) }
+        func py(_ v: Double) -> Double { bottom - (v - low) / (high - low) * (bottom - top) }
+        var svg = "<g>\n"
+        svg += "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(width - 4)\" height=\"\(height - 4)\" fill=\"white\" stroke=\"#dddddd\"/>\n"
+        svg += "<text x=\"\(x + width / 2)\" y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
+        for tick in ticks(low, high) {
+            let yy = py(tick)
+            svg += "<line x1=\"\(left)\" y1=\"\(yy)\" x2=\"\(right)\" y2=\"\(yy)\" stroke=\"#eeeeee\"/>\n"
+            svg += "<text x=\"\(left - 5)\" y=\"\(yy + 4)\" text-anchor=\"end\" font-size=\"11\">\(label(tick))</text>\n"
+        }
+        var year = t0.rounded(.up)
+        while year <= t1 + 1e-9 {
+            let xx = px(year)
+            svg += "<line x1=\"\(xx)\" y1=\"\(top)\" x2=\"\(xx)\" y2=\"\(bottom)\" stroke=\"#f3f3f3\"/>\n"
+            svg += "<text x=\"\(xx)\" y=\"\(bottom + 15)\" text-anchor=\"middle\" font-size=\"11\">\(Int(year))</text>\n"
+            year += 1
+        }
+        svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(right)\" y2=\"\(bottom)\" stroke=\"#555555\"/>\n"
+        svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"#555555\"/>\n"
+        svg += "<text x=\"\(x + 14)\" y=\"\((top + bottom) / 2)\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 \(x + 14) \((top + bottom) / 2))\">\(escape(panel.unit))</text>\n"
+        svg += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 29)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666666\">year</text>\n"
+        if let reference = panel.reference {
+            let yy = py(reference.value)
+            svg += "<line x1=\"\(left)\" y1=\"\(yy)\" x2=\"\(right)\" y2=\"\(yy)\" stroke=\"#333333\" stroke-dasharray=\"2,3\"/>\n"
+            svg += "<text x=\"\(right - 3)\" y=\"\(yy - 4)\" text-anchor=\"end\" font-size=\"10\" fill=\"#333333\">\(escape(reference.label))</text>\n"
+        }
+        for line in panel.lines {
+            let points = zip(line.t, line.values).filter { $0.1.isFinite }
+                .map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }.joined(separator: " ")
+            let dash = line.dashed ? " stroke-dasharray=\"6,4\"" : ""
+            svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\"\(dash) points=\"\(points)\"><title>\(escape(line.label))</title></polyline>\n"
+        }
+        return svg + "</g>\n"
+    }
+
+    /// The dashboard of a comparison of Fed regimes.
+    static func dashboard(
+        title: String, subtitle: String, runs: [(String, ModelRun)], idleCashFloor: Double
+    ) -> String {
+        let main = runs.filter { !$0.0.hasSuffix("/no-ai-boom") }
+        let flat = Dictionary(uniqueKeysWithValues: runs.filter { $0.0.hasSuffix("/no-ai-boom") }
+            .map { (String($0.0.dropLast("/no-ai-boom".count)), $0.1) })
+        func lines(_ series: String, scale: Double = 1) -> [Line] {
+            main.map { label, run in
+                Line(label: label, color: color(label), dashed: false, t: run.t, values: run.series(series)!.map { $0 * scale })
+            }
+        }
+        var panels: [Panel] = main[0].1.model.layout.classNames.map { name in
+            Panel(title: "\(name) price", unit: "index, 1 at start", lines: lines("p_\(name)"), reference: nil)
+        }
+        panels += [
+            Panel(title: "10-year Treasury yield rb", unit: "percent a year", lines: lines("rb", scale: 100), reference: nil),
+            Panel(title: "AI credit spread sc", unit: "percentage points", lines: lines("sc", scale: 100), reference: nil),
+            Panel(title: "Idle cash L", unit: "$ trillions", lines: lines("L"),
+                  reference: (idleCashFloor, "floor \(label(idleCashFloor)) $T")),
+            Panel(title: "Fed Treasury holdings Bf", unit: "$ trillions", lines: lines("Bf"), reference: nil),
+            Panel(title: "Sovereign fund sales", unit: "$ trillions a year", lines: lines("SELL"), reference: nil),
+            Panel(title: "AI share of the USD IG index", unit: "percent", lines: lines("ai_ig_share", scale: 100), reference: nil),
+        ]
+        if !flat.isEmpty {
+            for (series, name, unit, scale) in [("p_crypto", "crypto price", "index points", 1.0), ("rb", "10-year yield", "percentage points", 100.0)] {
+                let attribution = main.compactMap { label, run -> Line? in
+                    guard let other = flat[label], let a = run.series(series), let b = other.series(series) else { return nil }
+                    return Line(label: label, color: color(label), dashed: false, t: run.t, values: zip(a, b).map { ($0 - $1) * scale })
+                }
+                panels.append(Panel(title: "AI boom's part: \(name)", unit: "\(unit), with minus without", lines: attribution, reference: (0, "no effect")))
+            }
+        }
+        let columns = 3, width = 480.0, height = 300.0
+        let rows = (panels.count + columns - 1) / columns
+        let total = (Double(columns) * width, 96 + Double(rows) * height + 10)
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(total.0))\" height=\"\(Int(total.1))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
+        svg += "<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n"
+        svg += "<text x=\"16\" y=\"30\" font-size=\"20\" font-weight=\"bold\">\(escape(title))</text>\n"
+        svg += "<text x=\"16\" y=\"52\" font-size=\"12\" fill=\"#444444\">\(escape(subtitle))</text>\n"
+        var legendX = 16.0
+        for (label, _) in main {
+            svg += "<line x1=\"\(legendX)\" y1=\"76\" x2=\"\(legendX + 28)\" y2=\"76\" stroke=\"\(color(label))\" stroke-width=\"3\"/>\n"
+            svg += "<text x=\"\(legendX + 34)\" y=\"80\" font-size=\"13\">Fed regime: \(escape(label))</text>\n"
+            legendX += 190
+        }
+        for (index, panel) in panels.enumerated() {
+            svg += draw(panel, x: Double(index % columns) * width, y: 90 + Double(index / columns) * height, width: width, height: height)
+        }
+        return svg + "</svg>\n"
+    }
+
+    /// Converts an SVG file to PNG with rsvg-convert when it is installed.
+    static func png(from svg: String, to png: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["rsvg-convert", "--background-color=white", "-o", png, svg]
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
