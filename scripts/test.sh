@@ -3,5 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The notebook test runs the exported notebook in a real Jupyter kernel.
+if ! python3 -c "import nbclient, nbformat, ipykernel, pandas, matplotlib" >/dev/null 2>&1; then
+    echo "test: installing nbclient, nbformat, ipykernel, pandas and matplotlib with pip" >&2
+    python3 -m pip install -q nbclient nbformat ipykernel pandas matplotlib
+fi
 swift build --build-tests
 swift test --skip-build

@@ -42,6 +42,13 @@ struct Compare: ParsableCommand {
     @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
     var plot = false
 
+    @Flag(help: "Also write the Jupyter notebook reverse_qe.ipynb, its script reverse_qe.py and matrices.csv.")
+    var notebook = false
+
+    @Option(name: .customLong("matrices-at"), help: ArgumentHelp(
+        "Date of the Godley matrices for --notebook (default one year after the start); a saved date.", valueName: "date"))
+    var matricesAt: String?
+
     func parsedRegimes() throws -> [FedRegime] {
         let names = regimes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty else { throw InputError("--regimes: give at least one of none, reserves, buyer, share") }
@@ -104,10 +111,30 @@ struct Compare: ParsableCommand {
                 try? FileManager.default.removeItem(atPath: temporary)
             }
         }
+        var notebookFiles: (date: String, matrices: String)?
+        if notebook {
+            let first = runs[0].1
+            let wanted = try matricesAt.map { text -> Double in
+                guard let t = DecimalYear.parse(text) else {
+                    throw InputError("--matrices-at \(text): expected a decimal year (2026.0) or a date (2026-01-01)")
+                }
+                return t
+            } ?? min(first.t[0] + 1, first.t.last!)
+            guard let index = first.t.firstIndex(where: { abs($0 - wanted) < 1e-9 }) else {
+                throw InputError("--matrices-at \(matricesAt ?? ""): not a saved date of the run; pick one on the --save-step grid")
+            }
+            notebookFiles = (DecimalYear.isoDate(first.t[index]), Notebook.matricesCSV(first, index: index))
+            outputs += ["matrices.csv", "reverse_qe.ipynb", "reverse_qe.py"]
+        }
         let manifest = try Manifest(
             prepared: prepared, solver: solver, runs: runs, outputs: outputs, started: started,
             regimes: regimes.map(\.rawValue) + (counterfactual ? ["counterfactual"] : []))
         try directory.write("manifest.json", try manifest.json())
+        if let notebookFiles {
+            try directory.write("matrices.csv", notebookFiles.matrices)
+            try directory.write("reverse_qe.ipynb", try Notebook.ipynb(manifest: manifest, matricesDate: notebookFiles.date))
+            try directory.write("reverse_qe.py", Notebook.script(matricesDate: notebookFiles.date))
+        }
 
         let p = prepared.parameters
         print("Fed regimes, \(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); \(solver.solver), rtol \(solver.rtol); config \(prepared.configPath)"

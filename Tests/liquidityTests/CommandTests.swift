@@ -235,3 +235,61 @@ struct ChartTests {
         #expect(!Tool.files(dir.appendingPathComponent("d")).contains { $0.contains(".tmp-") })
     }
 }
+
+@Suite("Notebook export, end to end", .serialized)
+struct NotebookTests {
+    /// Runs python3 with `code` in `directory`.
+    static func python(_ code: String, in directory: URL) throws -> Tool.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", code]
+        process.currentDirectoryURL = directory
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Tool.Result(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
+    }
+
+    @Test("the exported notebook runs unchanged in a Jupyter kernel and draws the dashboard; so does the script")
+    func notebookRuns() throws {
+        let dir = try Tool.scratch()
+        let export = try Tool.run(
+            ["export", "--notebook", "nb", "--config", Tool.modelmd, "--counterfactual", "--regimes", "none,buyer", "--quiet"], in: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let nb = dir.appendingPathComponent("nb")
+        for file in ["reverse_qe.ipynb", "reverse_qe.py", "matrices.csv", "compare.csv", "manifest.json", "dashboard.svg"] {
+            #expect(FileManager.default.fileExists(atPath: nb.appendingPathComponent(file).path), "\(file) missing")
+        }
+        let runner = Tool.root.appendingPathComponent("notebooks-export/run_notebook.py").path
+        let report = try Self.python(
+            "import runpy, sys; sys.argv = ['run', 'reverse_qe.ipynb']; runpy.run_path('\(runner)', run_name='__main__')", in: nb)
+        #expect(report.status == 0, "nbclient failed (are nbclient, ipykernel, pandas, matplotlib installed? scripts/test.sh installs them)")
+        let result = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        #expect(result?["first"] as? String == "markdown:# Reverse QE: AI capex, idle cash and the Fed")
+        #expect(result?["ran"] as? [Int] == [1, 2, 3, 4])
+        #expect(result?["errors"] as? Int == 0)
+        #expect(result?["images"] as? Int == 1)
+        #expect(result?["matrices"] as? Bool == true)
+        let script = try Self.python("import runpy; runpy.run_path('reverse_qe.py')", in: nb)
+        #expect(script.status == 0)
+        #expect(script.stdout.contains("wrote dashboard_matplotlib.png"))
+        #expect(FileManager.default.fileExists(atPath: nb.appendingPathComponent("dashboard_matplotlib.png").path))
+    }
+
+    @Test("the notebook is written deterministically")
+    func deterministic() throws {
+        let dir = try Tool.scratch()
+        for name in ["a", "b"] {
+            let result = try Tool.run(["export", "--notebook", name, "--config", Tool.modelmd, "--regimes", "none", "--quiet"], in: dir)
+            #expect(result.status == 0)
+        }
+        for file in ["reverse_qe.py", "matrices.csv"] {
+            #expect(try Data(contentsOf: dir.appendingPathComponent("a/\(file)")) == Data(contentsOf: dir.appendingPathComponent("b/\(file)")))
+        }
+        let a = try Tool.text(dir.appendingPathComponent("a/reverse_qe.ipynb"))
+        #expect(a.contains("\"nbformat\" : 4") && a.contains("\"id\" : \"dashboard\""))
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the comparison into a folder with a Jupyter notebook that redraws it.",
+        discussion: """
+            Equivalent to `liquidity compare --out DIR --notebook --plot [OPTIONS]`: writes the files of
+            compare, the dashboard, matrices.csv (both Godley matrices at --matrices-at), and
+            reverse_qe.ipynb (nbformat 4: the manifest, pandas loading the CSV files, the dashboard drawn
+            with matplotlib, the matrices) with reverse_qe.py, the same code as a script. Any option of
+            compare may follow.
+
+            Examples:
+              liquidity export --notebook out/notebook
+              liquidity export --notebook out/nb --counterfactual --regimes none,buyer
+            """)
+
+    @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
+    var notebook: String
+
+    @Argument(parsing: .captureForPassthrough, help: "Options of `liquidity compare`.")
+    var compareOptions: [String] = []
+
+    func run() throws {
+        var compare: Compare
+        do {
+            compare = try Compare.parse(compareOptions + ["--out", notebook, "--notebook", "--plot"])
+        } catch {
+            throw InputError("export: \(Compare.message(for: error))")
+        }
+        try compare.run()
+    }
+}
