@@ -160,6 +160,18 @@ enum Charts {
         return svg + "</svg>\n"
     }
 
+    /// Writes dashboard.svg, and dashboard.png when rsvg-convert can make it;
+    /// returns the names written.
+    static func write(_ svg: String, into directory: OutputDirectory) throws -> [String] {
+        try directory.write("dashboard.svg", svg)
+        let svgPath = (directory.path as NSString).appendingPathComponent("dashboard.svg")
+        let pngPath = (directory.path as NSString).appendingPathComponent("dashboard.png")
+        let temporary = (directory.path as NSString).appendingPathComponent(".dashboard.png.tmp-\(getpid())")
+        if png(from: svgPath, to: temporary), rename(temporary, pngPath) == 0 { return ["dashboard.svg", "dashboard.png"] }
+        try? FileManager.default.removeItem(atPath: temporary)
+        return ["dashboard.svg"]
+    }
+
     /// Converts an SVG file to PNG with rsvg-convert when it is installed.
     static func png(from svg: String, to png: String) -> Bool {
         let process = Process()

@@ -100,16 +100,7 @@ struct Compare: ParsableCommand {
                     + (prepared.scenario.changes.isEmpty ? "" : ", scenario \(prepared.scenario.name)")
                     + (counterfactual ? "; dashed reference at 0 in the attribution panels" : "; run with --counterfactual for the AI boom's part"),
                 runs: runs, idleCashFloor: idleCashFloor)
-            try directory.write("dashboard.svg", svg)
-            outputs.append("dashboard.svg")
-            let svgPath = (out as NSString).appendingPathComponent("dashboard.svg")
-            let pngPath = (out as NSString).appendingPathComponent("dashboard.png")
-            let temporary = (out as NSString).appendingPathComponent(".dashboard.png.tmp-\(getpid())")
-            if Charts.png(from: svgPath, to: temporary), rename(temporary, pngPath) == 0 {
-                outputs.append("dashboard.png")
-            } else {
-                try? FileManager.default.removeItem(atPath: temporary)
-            }
+            outputs += try Charts.write(svg, into: directory)
         }
         var notebookFiles: (date: String, matrices: String)?
         if notebook {

@@ -28,6 +28,12 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress messages.")
     var quiet = false
 
+    @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
+    var plot = false
+
+    @Option(name: .customLong("idle-cash-floor"), help: ArgumentHelp("Level of idle cash L, $T, drawn on the dashboard.", valueName: "T$"))
+    var idleCashFloor: Double = 1.0
+
     func run() throws {
         let started = Date()
         let progress = Progress(quiet: quiet)
@@ -38,12 +44,22 @@ struct Run: ParsableCommand {
         let path = try solvePath(model, solver, label: "regime \(regime)")
         try directory.write("series.csv", CSV.series(path))
         try directory.write("units.csv", CSV.units(path.columns))
+        var outputs = ["series.csv", "units.csv", "manifest.json"]
+        if plot {
+            let p = prepared.parameters
+            outputs += try Charts.write(
+                Charts.dashboard(
+                    title: "Reverse QE: AI capex, idle cash and the Fed",
+                    subtitle: "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); configuration \(prepared.configPath)",
+                    runs: [(regime.rawValue, path)], idleCashFloor: idleCashFloor),
+                into: directory)
+        }
         let manifest = try Manifest(
             prepared: prepared, solver: solver, runs: [(regime.rawValue, path)],
-            outputs: ["series.csv", "units.csv", "manifest.json"], started: started, regimes: [regime.rawValue])
+            outputs: outputs, started: started, regimes: [regime.rawValue])
         try directory.write("manifest.json", try manifest.json())
         let s = path.solution.statistics
         print("\(regime): \(path.t.count) points from \(DecimalYear.isoDate(path.t.first!)) to \(DecimalYear.isoDate(path.t.last!)); \(s.steps) steps, \(s.functionEvaluations) evaluations; largest identity residual \(String(format: "%.1e", path.largestRelativeIdentityResidual)) of M")
-        print("wrote \(out)/series.csv, \(out)/units.csv, \(out)/manifest.json")
+        print("wrote " + outputs.map { "\(out)/\($0)" }.joined(separator: ", "))
     }
 }

@@ -293,3 +293,18 @@ struct NotebookTests {
         #expect(a.contains("\"nbformat\" : 4") && a.contains("\"id\" : \"dashboard\""))
     }
 }
+
+@Suite("Charts of one run")
+struct RunChartTests {
+    @Test("run --plot draws the single-regime dashboard in the regime's colour")
+    func runDashboard() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(["run", "--config", Tool.modelmd, "--regime", "reserves", "--plot", "--out", "r", "--quiet"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let svg = try Tool.text(dir.appendingPathComponent("r/dashboard.svg"))
+        #expect(svg.contains("Fed regime: reserves</text>"))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 10)
+        #expect(svg.components(separatedBy: "stroke=\"#ff7f0e\" stroke-width=\"2\"").count - 1 == 10)
+        #expect(result.stdout.contains("r/dashboard.svg"))
+    }
+}
