@@ -1,0 +1,96 @@
+import RealModule
+
+/// A small, seeded generator (SplitMix64): the same draws on every machine.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1), never exactly 0 or 1.
+    public mutating func unit() -> Double {
+        (Double(next() >> 11) + 0.5) / Double(1 << 53)
+    }
+}
+
+/// How one swept parameter is drawn.
+public enum SweepDistribution: Sendable, Equatable {
+    /// The listed values (a grid dimension).
+    case values([Double])
+    case uniform(lower: Double, upper: Double)
+    case normal(mean: Double, sd: Double)
+    /// `exp` of a normal with these mean and sd of the logarithm.
+    case logNormal(logMean: Double, logSD: Double)
+
+    /// The value at probability `u` in (0, 1).
+    public func quantile(_ u: Double) -> Double {
+        switch self {
+        case .values(let list): list[min(Int(u * Double(list.count)), list.count - 1)]
+        case .uniform(let lower, let upper): lower + u * (upper - lower)
+        case .normal(let mean, let sd): mean + sd * inverseNormal(u)
+        case .logNormal(let mu, let sigma): Double.exp(mu + sigma * inverseNormal(u))
+        }
+    }
+}
+
+/// The standard normal quantile by Acklam's rational approximation
+/// (relative error below 1.15e-9 over (0, 1)).
+public func inverseNormal(_ p: Double) -> Double {
+    let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+    let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
+    let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+    let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+    let low = 0.02425
+    var x: Double
+    if p < low {
+        let q = (-2 * Double.log(p)).squareRoot()
+        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    } else if p <= 1 - low {
+        let q = p - 0.5, r = q * q
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    } else {
+        let q = (-2 * Double.log(1 - p)).squareRoot()
+        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    }
+    return x
+}
+
+/// The design of a sweep: which parameters, how drawn, how many runs.
+public enum SweepDesign: Sendable, Equatable {
+    /// Every combination of the listed values.
+    case grid
+    /// Independent draws.
+    case random(draws: Int, seed: UInt64)
+    /// A Latin hypercube: each parameter's range cut into `draws` strata,
+    /// one draw in each, the strata paired by seeded permutations.
+    case latinHypercube(draws: Int, seed: UInt64)
+}
+
+/// The parameter values of every run of a sweep, run by run.
+public func sweepPoints(_ parameters: [(key: String, distribution: SweepDistribution)], design: SweepDesign) -> [[Double]] {
+    switch design {
+    case .grid:
+        var points: [[Double]] = [[]]
+        for (_, distribution) in parameters {
+            guard case .values(let list) = distribution else { return [] }
+            points = points.flatMap { prefix in list.map { prefix + [$0] } }
+        }
+        return points
+    case .random(let draws, let seed):
+        var generator = SeededGenerator(seed: seed)
+        return (0..<draws).map { _ in parameters.map { $0.distribution.quantile(generator.unit()) } }
+    case .latinHypercube(let draws, let seed):
+        var generator = SeededGenerator(seed: seed)
+        let columns = parameters.map { parameter -> [Double] in
+            var strata = Array(0..<draws)
+            strata.shuffle(using: &generator)
+            return strata.map { parameter.distribution.quantile((Double($0) + generator.unit()) / Double(draws)) }
+        }
+        return (0..<draws).map { i in columns.map { $0[i] } }
+    }
+}

@@ -1,0 +1,323 @@
+import ArgumentParser
+import FlowModel
+import Foundation
+import Solvers
+import TOMLKit
+
+/// A sweep specification (see `liquidity sweep --help`).
+struct SweepSpec {
+    var name: String
+    var design: SweepDesign
+    var parameters: [(key: String, distribution: SweepDistribution)]
+    var regimes: [FedRegime]
+    var stepper: Stepper
+    var tolerance: Double
+    var idleCashFloor: Double
+    var pathSeries: [String]
+    var pathDates: [Double]
+
+    static func read(_ path: String, base: ModelParameters) throws -> SweepSpec {
+        let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
+        let allowed = ["name", "design", "draws", "seed", "regimes", "solver", "tolerance", "idle_cash_floor", "parameter", "paths"]
+        for key in root.keys where !allowed.contains(key) {
+            throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
+        }
+        func number(_ key: String, default value: Double? = nil) throws -> Double {
+            guard let entry = root[key] else {
+                if let value { return value }
+                throw InputError("\(path): missing key \(key)")
+            }
+            return try Configuration.number(entry, file: path, key: key, expected: "a number")
+        }
+        let name = try CalibrationFiles.string(root, "name", file: path, at: "sweep")
+        let designName = try CalibrationFiles.string(root, "design", file: path, at: "sweep")
+        var parameters: [(String, SweepDistribution)] = []
+        for (index, table) in try CalibrationFiles.tables(root, "parameter", file: path).enumerated() {
+            let label = "parameter[\(index)]"
+            let key = try CalibrationFiles.string(table, "key", file: path, at: label)
+            guard base.catalog.contains(where: { $0.key == key }) else {
+                throw InputError("\(path): \(label).key: unknown parameter \(key); see `liquidity params` for every key")
+            }
+            let kind = try CalibrationFiles.string(table, "distribution", file: path, at: key)
+            let fields: [String]
+            let distribution: SweepDistribution
+            switch kind {
+            case "values":
+                fields = ["values"]
+                guard let array = table["values"]?.array, !array.isEmpty else {
+                    throw InputError("\(path): \(key).values must be a non-empty array of numbers")
+                }
+                distribution = .values(try array.map { try Configuration.number($0, file: path, key: "\(key).values", expected: "a number") })
+            case "uniform":
+                fields = ["lower", "upper"]
+                let lower = try CalibrationFiles.number(table, "lower", file: path, at: key)
+                let upper = try CalibrationFiles.number(table, "upper", file: path, at: key)
+                guard lower < upper else { throw InputError("\(path): \(key): lower \(lower) must be below upper \(upper)") }
+                distribution = .uniform(lower: lower, upper: upper)
+            case "normal":
+                fields = ["mean", "sd"]
+                let sd = try CalibrationFiles.number(table, "sd", file: path, at: key)
+                guard sd > 0 else { throw InputError("\(path): \(key).sd = \(sd); allowed: > 0") }
+                distribution = .normal(mean: try CalibrationFiles.number(table, "mean", file: path, at: key), sd: sd)
+            case "lognormal":
+                fields = ["log_mean", "log_sd"]
+                let sd = try CalibrationFiles.number(table, "log_sd", file: path, at: key)
+                guard sd > 0 else { throw InputError("\(path): \(key).log_sd = \(sd); allowed: > 0") }
+                distribution = .logNormal(logMean: try CalibrationFiles.number(table, "log_mean", file: path, at: key), logSD: sd)
+            default:
+                throw InputError("\(path): \(key).distribution = \"\(kind)\"; allowed: values, uniform, normal, lognormal")
+            }
+            for field in table.keys where !(["key", "distribution"] + fields).contains(field) {
+                throw InputError("\(path): unknown key \(key).\(field); allowed for \(kind): key, distribution, \(fields.joined(separator: ", "))")
+            }
+            parameters.append((key, distribution))
+        }
+        let design: SweepDesign
+        switch designName {
+        case "grid":
+            guard parameters.allSatisfy({ if case .values = $0.1 { true } else { false } }) else {
+                throw InputError("\(path): design = \"grid\" needs distribution = \"values\" for every parameter")
+            }
+            design = .grid
+        case "random", "latin":
+            let draws = try number("draws"), seed = try number("seed")
+            guard draws >= 1, draws == draws.rounded(), seed >= 0, seed == seed.rounded() else {
+                throw InputError("\(path): draws and seed must be whole numbers, draws >= 1")
+            }
+            design = designName == "random" ? .random(draws: Int(draws), seed: UInt64(seed)) : .latinHypercube(draws: Int(draws), seed: UInt64(seed))
+        default:
+            throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin")
+        }
+        var regimes: [FedRegime] = [.none]
+        if let list = root["regimes"]?.array {
+            regimes = try list.map { entry in
+                guard let name = entry.string, let regime = FedRegime(rawValue: name) else {
+                    throw InputError("\(path): regimes must list none, reserves, buyer or share")
+                }
+                return regime
+            }
+        }
+        let solverName = root["solver"]?.string ?? "msbdf"
+        guard let stepper = Stepper(rawValue: solverName) else {
+            throw InputError("\(path): solver = \"\(solverName)\"; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var series: [String] = [], dates: [Double] = []
+        if let paths = root["paths"]?.table {
+            series = (paths["series"]?.array ?? TOMLArray()).compactMap(\.string)
+            dates = try (paths["dates"]?.array ?? TOMLArray()).map { try Configuration.number($0, file: path, key: "paths.dates", expected: "a decimal year") }
+        }
+        let tolerance = try number("tolerance", default: 1e-10)
+        guard tolerance > 0 else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
+        return SweepSpec(
+            name: name, design: design, parameters: parameters, regimes: regimes, stepper: stepper, tolerance: tolerance,
+            idleCashFloor: try number("idle_cash_floor", default: 1.0), pathSeries: series, pathDates: dates)
+    }
+}
+
+/// Thread-safe appending of whole lines to a file, flushed as they come.
+final class LineSink: @unchecked Sendable {
+    private let handle: FileHandle
+    private let lock = NSLock()
+    init(_ path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw InputError("cannot write \(path)") }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+    func append(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        lock.lock()
+        handle.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        lock.unlock()
+    }
+    deinit { try? handle.close() }
+}
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Solve the model many times over a grid or random draws of parameters, on all cores.",
+        discussion: """
+            SPEC (TOML): name; design = "grid" (every combination of the listed values), "random" or
+            "latin" (Latin hypercube) with draws and seed; regimes (default ["none"]); solver (default
+            msbdf) and tolerance (default 1e-10); [[parameter]] tables: key (as in `liquidity params`)
+            and distribution = "values" (values = [...]), "uniform" (lower, upper), "normal" (mean,
+            sd) or "lognormal" (log_mean, log_sd); optional [paths] with series = [...] and dates = [...].
+
+            Writes into --out, as each run finishes: runs.csv (run, regime, status, the parameters,
+            the summary that compare prints, the largest accounting residual, the solver's message)
+            and paths.csv (run, regime, t, series, value) when [paths] is given; then sweep.json.
+            Rows come in the order runs finish; sorted, two sweeps of the same spec are identical.
+            Interrupted? Run the same command again: finished runs are kept, the rest are solved.
+            A run that fails is recorded with its return code and the sweep goes on.
+
+            Examples:
+              liquidity sweep scenarios/sweep-example.toml --out out/sweep
+            """)
+
+    @Argument(help: ArgumentHelp("Sweep specification.", valueName: "SPEC.toml"))
+    var spec: String
+
+    @OptionGroup var inputs: ModelInputOptions
+
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String = "out/sweep"
+
+    @Option(help: "Worker threads (default: every core).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func run() throws {
+        let (base, configPath) = try inputs.parameters()
+        let sweep = try SweepSpec.read(spec, base: base)
+        guard jobs >= 1 else { throw InputError("--jobs \(jobs): must be at least 1") }
+        let points = sweepPoints(sweep.parameters, design: sweep.design)
+        let keys = sweep.parameters.map(\.key)
+        let classes = base.riskClasses.map(\.name)
+        let summaryColumns = classes.flatMap { ["end_p_\($0)", "max_drawdown_\($0)"] }
+            + ["peak_rb", "peak_sc", "change_Bf", "sovereign_sales", "idle_cash_exhausted", "ai_ig_share_end", "largest_identity_residual"]
+        let header = (["run", "regime", "status", "steps"] + keys + summaryColumns + ["message"]).joined(separator: ",")
+        let directory = try OutputDirectory(out)
+        let runsPath = (out as NSString).appendingPathComponent("runs.csv")
+        let pathsPath = (out as NSString).appendingPathComponent("paths.csv")
+
+        // Resume: keep complete rows of an earlier run of the same sweep.
+        var done = Set<String>()
+        if FileManager.default.fileExists(atPath: runsPath) {
+            let text = try Configuration.readText(runsPath)
+            var rows = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard rows.first == header else {
+                throw InputError("\(runsPath) belongs to a different sweep (its header differs); pick another --out")
+            }
+            if !text.hasSuffix("\n") { rows.removeLast() }  // an interrupted last line
+            rows = rows.filter { !$0.isEmpty }
+            for row in rows.dropFirst() {
+                let fields = row.split(separator: ",", maxSplits: 2)
+                if fields.count >= 2 { done.insert("\(fields[0]),\(fields[1])") }
+            }
+            try directory.write("runs.csv", rows.joined(separator: "\n") + "\n")
+        } else {
+            try directory.write("runs.csv", header + "\n")
+        }
+        if !sweep.pathSeries.isEmpty && !FileManager.default.fileExists(atPath: pathsPath) {
+            try directory.write("paths.csv", "run,regime,t,series,value\n")
+        }
+        let runsSink = try LineSink(runsPath)
+        let pathsSink = sweep.pathSeries.isEmpty ? nil : try LineSink(pathsPath)
+
+        let work = points.indices.flatMap { i in sweep.regimes.map { (i, $0) } }.filter { !done.contains("\($0.0),\($0.1.rawValue)") }
+        let progress = SweepProgress(total: work.count, already: done.count, quiet: quiet)
+        let started = Date()
+        DispatchQueue.concurrentPerform(iterations: jobs) { worker in
+            var index = worker
+            while index < work.count {
+                let (i, regime) = work[index]
+                let (line, paths) = Self.solve(point: points[i], run: i, regime: regime, keys: keys, base: base, sweep: sweep, classes: classes)
+                runsSink.append([line])
+                pathsSink?.append(paths)
+                progress.finished(failed: !line.split(separator: ",")[2].hasPrefix("success"))
+                index += jobs
+            }
+        }
+        progress.close()
+
+        // Totals over every row, resumed ones included.
+        let rows = try Configuration.readText(runsPath).split(separator: "\n").dropFirst()
+        var statuses: [String: Int] = [:]
+        var largest = 0.0
+        let residualColumn = 4 + keys.count + summaryColumns.count - 1
+        for row in rows {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            statuses[String(fields[2]), default: 0] += 1
+            if fields.count > residualColumn, let r = Double(fields[residualColumn]) { largest = max(largest, r) }
+        }
+        let summary: [String: Any] = [
+            "name": sweep.name, "spec": spec, "config": configPath, "runs": rows.count, "statuses": statuses,
+            "largest_identity_residual_relative": largest, "parameters": keys, "regimes": sweep.regimes.map(\.rawValue),
+            "solver": sweep.stepper.rawValue, "tolerance": sweep.tolerance, "jobs": jobs,
+            "wall_time_seconds_this_session": Date().timeIntervalSince(started), "tool": BuildInfo.version, "commit": BuildInfo.commit,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try directory.write("sweep.json", String(decoding: data, as: UTF8.self) + "\n")
+        print("\(sweep.name): \(rows.count) runs (\(work.count) solved now, \(done.count) kept); "
+            + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            + "; largest identity residual \(String(format: "%.1e", largest)) of M")
+        print("wrote \(out)/runs.csv" + (pathsSink == nil ? "" : ", \(out)/paths.csv") + ", \(out)/sweep.json")
+    }
+
+    /// One run: its runs.csv line and its paths.csv lines.
+    static func solve(
+        point: [Double], run: Int, regime: FedRegime, keys: [String], base: ModelParameters, sweep: SweepSpec, classes: [String]
+    ) -> (String, [String]) {
+        let prefix = "\(run),\(regime.rawValue),"
+        let values = point.map(CSV.number).joined(separator: ",")
+        let blanks = String(repeating: ",", count: classes.count * 2 + 7)
+        var p = base
+        do {
+            for (key, value) in zip(keys, point) { try p.set(key, to: value) }
+            let model = try ReverseQEModel(parameters: p, regime: regime)
+            var options = defaultModelOptions(for: model)
+            options.relativeTolerance = sweep.tolerance
+            options.absoluteTolerance = .scalar(sweep.tolerance)
+            options.maxSteps = 200_000
+            let path = try model.run(sweep.stepper, options: options)
+            let steps = path.solution.statistics.steps
+            guard path.solution.isSuccessful else {
+                let message = path.solution.failure.map { "t = \($0.time): \($0.message)" } ?? ""
+                return (prefix + "\(path.solution.returnCode),\(steps),\(values)\(blanks),\(CSV.field(message))", [])
+            }
+            let s = RunSummary(path, idleCashFloor: sweep.idleCashFloor)
+            var fields = classes.flatMap { [CSV.number(s.endPrice[$0]!), CSV.number(s.largestDrawdown[$0]!)] }
+            fields += [s.peakRb, s.peakSc, s.changeInBf, s.totalSovereignSales].map(CSV.number)
+            fields += [s.idleCashExhausted.map(CSV.number) ?? "", CSV.number(s.aiIndexShareAtEnd), CSV.number(s.largestIdentityResidual)]
+            var paths: [String] = []
+            for name in sweep.pathSeries {
+                guard let series = path.series(name) else { continue }
+                for date in sweep.pathDates {
+                    if let k = path.t.firstIndex(where: { abs($0 - date) < 1e-9 }) {
+                        paths.append(prefix + CSV.number(date) + "," + name + "," + CSV.number(series[k]))
+                    }
+                }
+            }
+            return (prefix + "success,\(steps),\(values)," + fields.joined(separator: ",") + ",", paths)
+        } catch {
+            let message = (error as? ModelError)?.description ?? String(describing: error)
+            return (prefix + "invalid,0,\(values)\(blanks),\(CSV.field(message))", [])
+        }
+    }
+}
+
+/// A progress bar with the time left, on standard error, at most twice a second.
+final class SweepProgress: @unchecked Sendable {
+    let total: Int, already: Int, quiet: Bool
+    private var finished = 0, failed = 0
+    private var lastPrint = Date.distantPast
+    private let start = Date()
+    private let lock = NSLock()
+
+    init(total: Int, already: Int, quiet: Bool) {
+        self.total = total
+        self.already = already
+        self.quiet = quiet
+    }
+
+    func finished(failed didFail: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        finished += 1
+        if didFail { failed += 1 }
+        guard !quiet, Date().timeIntervalSince(lastPrint) >= 0.5 || finished == total else { return }
+        lastPrint = Date()
+        let elapsed = Date().timeIntervalSince(start)
+        let left = finished > 0 ? elapsed / Double(finished) * Double(total - finished) : 0
+        let width = 30, filled = total > 0 ? width * finished / total : width
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data(String(format: "\r[%@] %d/%d runs, %d failed, %.0f runs/s, %.0f s left  ",
+            bar, finished, total, failed, Double(finished) / max(elapsed, 1e-9), left).utf8))
+    }
+
+    func close() {
+        if !quiet && total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

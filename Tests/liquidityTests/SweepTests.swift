@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+@Suite("Sweeps, end to end", .serialized)
+struct SweepTests {
+    static func write(_ text: String, _ name: String, in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let grid = """
+        name = "grid"
+        design = "grid"
+        regimes = ["none", "buyer"]
+        [[parameter]]
+        key = "I1"
+        distribution = "values"
+        values = [0.6, 0.95]
+        [[parameter]]
+        key = "payout"
+        distribution = "values"
+        values = [0.35, 0.5, 1.5]
+        [paths]
+        series = ["rb"]
+        dates = [2026.0, 2032.0]
+        """
+
+    /// The fields of one CSV line, quotes honoured.
+    static func fields(_ line: String) -> [String] {
+        var fields: [String] = [], current = "", quoted = false
+        var characters = Array(line)[...]
+        while let c = characters.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if characters.first == "\"" { current.append("\""); characters.removeFirst() } else { quoted = false }
+                } else { current.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { fields.append(current); current = "" } else { current.append(c) }
+        }
+        fields.append(current)
+        return fields
+    }
+
+    static func sortedRows(_ path: URL) throws -> [String] {
+        try Tool.text(path).split(separator: "\n").dropFirst().map(String.init).sorted()
+    }
+
+    @Test("a grid sweep records every run, its summary and residual, and invalid points without stopping")
+    func gridSweep() throws {
+        let dir = try Tool.scratch()
+        let spec = try Self.write(Self.grid, "grid.toml", in: dir)
+        let result = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--out", "s", "--quiet"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try Tool.text(dir.appendingPathComponent("s/runs.csv")).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        #expect(Array(header.prefix(6)) == ["run", "regime", "status", "steps", "I1", "payout"])
+        #expect(header.contains("max_drawdown_crypto") && header.contains("largest_identity_residual") && header.last == "message")
+        #expect(lines.count == 1 + 2 * 3 * 2)
+        let rows = lines.dropFirst().map(Self.fields)
+        #expect(rows.allSatisfy { $0.count == header.count })
+        // payout = 1.5 is out of range: recorded as invalid with the reason, four times (2 I1 x 2 regimes).
+        let invalid = rows.filter { $0[2] == "invalid" }
+        #expect(invalid.count == 4)
+        #expect(invalid.allSatisfy { $0.last == "parameter payout = 1.5 is out of range: allowed in [0, 1]" })
+        let good = rows.filter { $0[2] == "success" }
+        #expect(good.count == 8)
+        let residual = header.firstIndex(of: "largest_identity_residual")!
+        #expect(good.allSatisfy { Double($0[residual])! < 1e-8 })
+        let paths = try Tool.text(dir.appendingPathComponent("s/paths.csv")).split(separator: "\n")
+        #expect(paths[0] == "run,regime,t,series,value")
+        #expect(paths.count == 1 + 8 * 2)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("s/sweep.json"))) as! [String: Any]
+        #expect((summary["statuses"] as! [String: Int]) == ["success": 8, "invalid": 4])
+        #expect(result.stdout.contains("12 runs (12 solved now, 0 kept); 4 invalid, 8 success"))
+    }
+
+    @Test("an interrupted sweep resumes without redoing finished runs, and ends as an uninterrupted one (sorted)")
+    func resume() throws {
+        let dir = try Tool.scratch()
+        let spec = try Self.write(Self.grid, "grid.toml", in: dir)
+        let full = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--out", "full", "--quiet"], in: dir)
+        #expect(full.status == 0)
+        // Simulate an interruption: the header, three finished runs and a torn line.
+        let lines = try Tool.text(dir.appendingPathComponent("full/runs.csv")).split(separator: "\n").map(String.init)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("resumed"), withIntermediateDirectories: true)
+        try (lines[0...3].joined(separator: "\n") + "\n" + String(lines[4].prefix(20)))
+            .write(to: dir.appendingPathComponent("resumed/runs.csv"), atomically: true, encoding: .utf8)
+        let resumed = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--out", "resumed", "--quiet", "--jobs", "1"], in: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("12 runs (9 solved now, 3 kept)"))
+        #expect(try Self.sortedRows(dir.appendingPathComponent("resumed/runs.csv")) == Self.sortedRows(dir.appendingPathComponent("full/runs.csv")))
+    }
+
+    @Test("random and Latin-hypercube sweeps are reproducible from their seed, whatever the number of workers")
+    func reproducible() throws {
+        let dir = try Tool.scratch()
+        let spec = try Self.write("""
+            name = "latin"
+            design = "latin"
+            draws = 6
+            seed = 7
+            [[parameter]]
+            key = "risk.crypto.beta"
+            distribution = "lognormal"
+            log_mean = 0.693
+            log_sd = 0.3
+            """, "latin.toml", in: dir)
+        for (name, jobs) in [("one", "1"), ("two", "2")] {
+            let result = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--out", name, "--jobs", jobs, "--quiet"], in: dir)
+            #expect(result.status == 0)
+        }
+        let one = try Self.sortedRows(dir.appendingPathComponent("one/runs.csv"))
+        #expect(one == (try Self.sortedRows(dir.appendingPathComponent("two/runs.csv"))))
+        // Latin hypercube: one draw in each sixth of the distribution.
+        let betas = one.map { Double($0.split(separator: ",")[4])! }.map { log($0) }
+        let strata = betas.map { Int(((0.5 * (1 + erf(($0 - 0.693) / (0.3 * 2.0.squareRoot())))) * 6).rounded(.down)) }
+        #expect(strata.sorted() == [0, 1, 2, 3, 4, 5])
+    }
+
+    @Test("a bad spec is refused with the file, key and what is allowed")
+    func badSpec() throws {
+        let dir = try Tool.scratch()
+        let spec = try Self.write("""
+            name = "x"
+            design = "grid"
+            [[parameter]]
+            key = "I1"
+            distribution = "uniform"
+            lower = 0.5
+            upper = 1.0
+            """, "bad.toml", in: dir)
+        let result = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--out", "s"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: \(spec): design = \"grid\" needs distribution = \"values\" for every parameter\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s").path))
+    }
+}
