@@ -136,6 +136,15 @@ final class LineSink: @unchecked Sendable {
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Solve the model many times over a grid or random draws of parameters, on all cores.",
+        discussion: "`liquidity sweep SPEC.toml` runs a sweep (see `liquidity sweep run --help`); `liquidity sweep merge` joins shards.",
+        subcommands: [SweepRun.self, SweepMerge.self],
+        defaultSubcommand: SweepRun.self)
+}
+
+struct SweepRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Solve the model many times over a grid or random draws of parameters, on all cores.",
         discussion: """
             SPEC (TOML): name; design = "grid" (every combination of the listed values), "random" or
             "latin" (Latin hypercube) with draws and seed; regimes (default ["none"]); solver (default
@@ -150,8 +159,12 @@ struct Sweep: ParsableCommand {
             Interrupted? Run the same command again: finished runs are kept, the rest are solved.
             A run that fails is recorded with its return code and the sweep goes on.
 
+            --shard K/N solves only the runs whose number is K-1 modulo N: N such shards, run anywhere
+            (a Slurm job array, say), cover the sweep once; `liquidity sweep merge` joins them.
+
             Examples:
               liquidity sweep scenarios/sweep-example.toml --out out/sweep
+              liquidity sweep scenarios/sweep-example.toml --shard 2/4 --out out/shard2
             """)
 
     @Argument(help: ArgumentHelp("Sweep specification.", valueName: "SPEC.toml"))
@@ -168,10 +181,24 @@ struct Sweep: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Solve only part K of N disjoint parts of the sweep.", valueName: "K/N"))
+    var shard: String?
+
+    /// (K, N) of --shard, 1-based K.
+    func parsedShard() throws -> (Int, Int) {
+        guard let shard else { return (1, 1) }
+        let parts = shard.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else {
+            throw InputError("--shard \(shard): expected K/N with 1 <= K <= N, such as 2/4")
+        }
+        return (k, n)
+    }
+
     func run() throws {
         let (base, configPath) = try inputs.parameters()
         let sweep = try SweepSpec.read(spec, base: base)
         guard jobs >= 1 else { throw InputError("--jobs \(jobs): must be at least 1") }
+        let (shardIndex, shardCount) = try parsedShard()
         let points = sweepPoints(sweep.parameters, design: sweep.design)
         let keys = sweep.parameters.map(\.key)
         let classes = base.riskClasses.map(\.name)
@@ -206,7 +233,8 @@ struct Sweep: ParsableCommand {
         let runsSink = try LineSink(runsPath)
         let pathsSink = sweep.pathSeries.isEmpty ? nil : try LineSink(pathsPath)
 
-        let work = points.indices.flatMap { i in sweep.regimes.map { (i, $0) } }.filter { !done.contains("\($0.0),\($0.1.rawValue)") }
+        let work = points.indices.filter { $0 % shardCount == shardIndex - 1 }
+            .flatMap { i in sweep.regimes.map { (i, $0) } }.filter { !done.contains("\($0.0),\($0.1.rawValue)") }
         let progress = SweepProgress(total: work.count, already: done.count, quiet: quiet)
         let started = Date()
         DispatchQueue.concurrentPerform(iterations: jobs) { worker in
@@ -235,7 +263,7 @@ struct Sweep: ParsableCommand {
         let summary: [String: Any] = [
             "name": sweep.name, "spec": spec, "config": configPath, "runs": rows.count, "statuses": statuses,
             "largest_identity_residual_relative": largest, "parameters": keys, "regimes": sweep.regimes.map(\.rawValue),
-            "solver": sweep.stepper.rawValue, "tolerance": sweep.tolerance, "jobs": jobs,
+            "solver": sweep.stepper.rawValue, "tolerance": sweep.tolerance, "jobs": jobs, "shard": "\(shardIndex)/\(shardCount)",
             "wall_time_seconds_this_session": Date().timeIntervalSince(started), "tool": BuildInfo.version, "commit": BuildInfo.commit,
         ]
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -319,5 +347,54 @@ final class SweepProgress: @unchecked Sendable {
 
     func close() {
         if !quiet && total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+struct SweepMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Join the shards of a sweep into the files one run would write (rows sorted by run and regime).",
+        discussion: """
+            Examples:
+              liquidity sweep merge out/sweep out/shard1 out/shard2 out/shard3 out/shard4
+            """)
+
+    @Argument(help: ArgumentHelp("Output directory.", valueName: "out"))
+    var out: String
+
+    @Argument(help: ArgumentHelp("The shards' directories.", valueName: "shard"))
+    var shards: [String]
+
+    func run() throws {
+        guard !shards.isEmpty else { throw InputError("merge: name at least one shard directory") }
+        let directory = try OutputDirectory(out)
+        for file in ["runs.csv", "paths.csv"] {
+            var header: String?
+            var rows: [String] = []
+            for shard in shards {
+                let path = (shard as NSString).appendingPathComponent(file)
+                guard FileManager.default.fileExists(atPath: path) else {
+                    if file == "runs.csv" { throw InputError("\(path): no such file; is \(shard) a sweep's output?") }
+                    continue
+                }
+                let lines = try Configuration.readText(path).split(separator: "\n").map(String.init)
+                guard let first = lines.first else { continue }
+                if let header, header != first { throw InputError("\(path): its header differs from the first shard's; shards of different sweeps?") }
+                header = first
+                rows += lines.dropFirst()
+            }
+            guard let header else { continue }
+            try directory.write(file, ([header] + SweepMerge.sorted(rows)).joined(separator: "\n") + "\n")
+        }
+        print("merged \(shards.count) shards into \(out)")
+    }
+
+    /// Rows ordered by run number, then regime, then the rest of the line.
+    static func sorted(_ rows: [String]) -> [String] {
+        rows.sorted { a, b in
+            let x = a.split(separator: ",", maxSplits: 2), y = b.split(separator: ",", maxSplits: 2)
+            let (i, j) = (Int(x[0]) ?? 0, Int(y[0]) ?? 0)
+            return i != j ? i < j : (x[1] != y[1] ? x[1] < y[1] : a < b)
+        }
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import liquidity
+
 @Suite("Sweeps, end to end", .serialized)
 struct SweepTests {
     static func write(_ text: String, _ name: String, in dir: URL) throws -> String {
@@ -135,3 +137,29 @@ struct SweepTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s").path))
     }
 }
+
+@Suite("Sweep shards, end to end", .serialized)
+struct ShardTests {
+    @Test("shards cover the sweep once and merge into the files one run writes, byte for byte after sorting")
+    func shardsMerge() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepTests.write(SweepTests.grid, "grid.toml", in: dir)
+        #expect(try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--out", "single", "--quiet"], in: dir).status == 0)
+        for k in 1...3 {
+            let shard = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--shard", "\(k)/3", "--out", "part\(k)", "--quiet"], in: dir)
+            #expect(shard.status == 0, "\(shard.stderr)")
+        }
+        let merge = try Tool.run(["sweep", "merge", "merged", "part1", "part2", "part3"], in: dir)
+        #expect(merge.status == 0, "\(merge.stderr)")
+        for file in ["runs.csv", "paths.csv"] {
+            let single = try Tool.text(dir.appendingPathComponent("single/\(file)")).split(separator: "\n").map(String.init)
+            let merged = try Tool.text(dir.appendingPathComponent("merged/\(file)"))
+            let sortedSingle = ([single[0]] + SweepMerge.sorted(Array(single.dropFirst()))).joined(separator: "\n") + "\n"
+            #expect(merged == sortedSingle, "\(file) differs")
+        }
+        let bad = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--shard", "4/3", "--out", "x"], in: dir)
+        #expect(bad.status == 2)
+        #expect(bad.stderr == "error: --shard 4/3: expected K/N with 1 <= K <= N, such as 2/4\n")
+    }
+}
+
