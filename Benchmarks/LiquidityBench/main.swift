@@ -10,7 +10,7 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self, ModelSolve.self])
+        subcommands: [Overhead.self, ModelSolve.self, Throughput.self])
 }
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
@@ -195,5 +195,51 @@ struct ModelSolve: ParsableCommand {
                 print("| \(stepper)\(ok) | \(tolerance) | \(s.steps) | \(s.functionEvaluations) | \(s.jacobianEvaluations) | \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |")
             }
         }
+    }
+}
+
+/// Runs per second of the default path (7 years, monthly output), one core
+/// against all cores in the same run.
+struct Throughput: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Runs per second of the default 7-year monthly path: one core, then every core.")
+
+    @Option(help: "Runs per measurement.")
+    var runs = 400
+
+    @Option(help: "Stepper.")
+    var solver = "msbdf"
+
+    @Option(help: "rtol = atol.")
+    var tolerance = 1e-6
+
+    func run() throws {
+        guard let stepper = Stepper(rawValue: solver) else { throw ValidationError("unknown stepper \(solver)") }
+        let model = try ReverseQEModel()
+        var options = defaultModelOptions(for: model)
+        options.relativeTolerance = tolerance
+        options.absoluteTolerance = .scalar(tolerance)
+        let problem = model.problem
+        let settings = options
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        func measure(threads: Int) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                var k = worker
+                while k < runs {
+                    _ = try? solve(problem, stepper, settings)
+                    k += threads
+                }
+            }
+            return Double(runs) / (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        }
+        _ = measure(threads: 1)
+        let one = measure(threads: 1), all = measure(threads: cores)
+        print("Default path (2025-2032, monthly output), \(solver) at \(tolerance), \(runs) runs a measurement:")
+        print("")
+        print("| threads | runs per second | speed-up |")
+        print("| ---: | ---: | ---: |")
+        print("| 1 | \(format(one)) | 1.00 |")
+        print("| \(cores) | \(format(all)) | \(format(all / one, digits: 2)) |")
     }
 }
