@@ -18,7 +18,7 @@ struct SweepSpec {
 
     static func read(_ path: String, base: ModelParameters) throws -> SweepSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
-        let allowed = ["name", "design", "draws", "seed", "regimes", "solver", "tolerance", "idle_cash_floor", "parameter", "paths"]
+        let allowed = ["name", "design", "draws", "base_draws", "seed", "regimes", "solver", "tolerance", "idle_cash_floor", "parameter", "paths"]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
         }
@@ -79,6 +79,12 @@ struct SweepSpec {
                 throw InputError("\(path): design = \"grid\" needs distribution = \"values\" for every parameter")
             }
             design = .grid
+        case "saltelli":
+            let draws = try number("base_draws"), seed = try number("seed")
+            guard draws >= 2, draws == draws.rounded(), seed >= 0, seed == seed.rounded() else {
+                throw InputError("\(path): base_draws and seed must be whole numbers, base_draws >= 2")
+            }
+            design = .saltelli(baseDraws: Int(draws), seed: UInt64(seed))
         case "random", "latin":
             let draws = try number("draws"), seed = try number("seed")
             guard draws >= 1, draws == draws.rounded(), seed >= 0, seed == seed.rounded() else {
@@ -86,7 +92,7 @@ struct SweepSpec {
             }
             design = designName == "random" ? .random(draws: Int(draws), seed: UInt64(seed)) : .latinHypercube(draws: Int(draws), seed: UInt64(seed))
         default:
-            throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin")
+            throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli")
         }
         var regimes: [FedRegime] = [.none]
         if let list = root["regimes"]?.array {
@@ -268,10 +274,84 @@ struct SweepRun: ParsableCommand {
         ]
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try directory.write("sweep.json", String(decoding: data, as: UTF8.self) + "\n")
+        var sobolNote = ""
+        if case .saltelli(let baseDraws, _) = sweep.design, shardCount == 1 {
+            let table = try Self.sobol(
+                runsPath: runsPath, header: header, keys: keys, regimes: sweep.regimes, baseDraws: baseDraws)
+            try directory.write("sobol.csv", table.csv)
+            print(table.text)
+            sobolNote = ", \(out)/sobol.csv"
+        }
         print("\(sweep.name): \(rows.count) runs (\(work.count) solved now, \(done.count) kept); "
             + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             + "; largest identity residual \(String(format: "%.1e", largest)) of M")
-        print("wrote \(out)/runs.csv" + (pathsSink == nil ? "" : ", \(out)/paths.csv") + ", \(out)/sweep.json")
+        print("wrote \(out)/runs.csv" + (pathsSink == nil ? "" : ", \(out)/paths.csv") + ", \(out)/sweep.json" + sobolNote)
+    }
+
+    /// First-order and total Sobol indices of the headline outcomes, over the
+    /// base rows whose every run succeeded.
+    static func sobol(runsPath: String, header: String, keys: [String], regimes: [FedRegime], baseDraws: Int) throws
+        -> (csv: String, text: String)
+    {
+        let columns = header.split(separator: ",").map(String.init)
+        var values: [String: [String: Double]] = [:]  // "run,regime" -> column -> value
+        for line in try Configuration.readText(runsPath).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 3, fields[2] == "success" else { continue }
+            var row: [String: Double] = [:]
+            for (name, field) in zip(columns, fields) { row[name] = Double(field) }
+            values["\(fields[0]),\(fields[1])"] = row
+        }
+        let k = keys.count
+        var outcomes: [(name: String, regime: String, value: (Int) -> Double?)] = []
+        for regime in regimes.map(\.rawValue) {
+            for column in ["max_drawdown_crypto", "peak_rb", "end_p_crypto"] {
+                outcomes.append((column, regime, { values["\($0),\(regime)"]?[column] }))
+            }
+        }
+        if regimes.contains(.none) && regimes.contains(.buyer) {
+            outcomes.append(("buyer_minus_none_end_p_crypto", "both", { run in
+                guard let b = values["\(run),buyer"]?["end_p_crypto"], let n = values["\(run),none"]?["end_p_crypto"] else { return nil }
+                return b - n
+            }))
+        }
+        var csv = ["outcome,regime,parameter,first_order,first_order_low,first_order_high,total,total_low,total_high,base_draws_used"]
+        var rows: [[String]] = []
+        for outcome in outcomes {
+            var fA: [Double] = [], fB: [Double] = [], fAB = [[Double]](repeating: [], count: k)
+            for j in 0..<baseDraws {
+                let group = (0..<(k + 2)).map { outcome.value(j * (k + 2) + $0) }
+                guard group.allSatisfy({ $0 != nil }) else { continue }
+                fA.append(group[0]!)
+                fB.append(group[1]!)
+                for i in 0..<k { fAB[i].append(group[2 + i]!) }
+            }
+            guard fA.count >= 2 else { continue }
+            // An outcome that hardly varies has no variance to apportion.
+            let all = fA + fB
+            let mean = all.reduce(0, +) / Double(all.count)
+            let sd = (all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(all.count)).squareRoot()
+            if sd <= 1e-6 * max(abs(mean), 1e-12) {
+                for key in keys {
+                    csv.append([outcome.name, outcome.regime, key, "", "", "", "", "", "", "\(fA.count)"].joined(separator: ","))
+                    rows.append([outcome.name, outcome.regime, key, "constant", "", ""])
+                }
+                continue
+            }
+            let (first, total) = sobolIndices(fA: fA, fB: fB, fAB: fAB)
+            let (firstCI, totalCI) = sobolIntervals(fA: fA, fB: fB, fAB: fAB)
+            for i in 0..<k {
+                csv.append([outcome.name, outcome.regime, keys[i], CSV.number(first[i]), CSV.number(firstCI[i].0), CSV.number(firstCI[i].1),
+                            CSV.number(total[i]), CSV.number(totalCI[i].0), CSV.number(totalCI[i].1), "\(fA.count)"].joined(separator: ","))
+                rows.append([outcome.name, outcome.regime, keys[i],
+                             String(format: "%.2f [%.2f, %.2f]", first[i], firstCI[i].0, firstCI[i].1),
+                             String(format: "%.2f [%.2f, %.2f]", total[i], totalCI[i].0, totalCI[i].1)])
+            }
+        }
+        let text = TableFormat.table.render(
+            title: "Sobol indices: first order S1 and total ST, with 95% bootstrap intervals",
+            header: ["outcome", "regime", "parameter", "S1", "ST"], rows: rows)
+        return (csv.joined(separator: "\n") + "\n", text)
     }
 
     /// One run: its runs.csv line and its paths.csv lines.

@@ -163,3 +163,43 @@ struct ShardTests {
     }
 }
 
+
+@Suite("Sobol sweeps, end to end")
+struct SobolSweepTests {
+    /// ig_rest0 only scales the IG index the AI share is reported against:
+    /// nothing about crypto may depend on it.
+    @Test("a Saltelli sweep writes Sobol indices; a parameter that cannot matter gets a total index of 0")
+    func sobolSweep() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepTests.write("""
+            name = "sobol"
+            design = "saltelli"
+            base_draws = 16
+            seed = 3
+            solver = "msbdf"
+            tolerance = 1e-8
+            [[parameter]]
+            key = "I1"
+            distribution = "uniform"
+            lower = 0.5
+            upper = 1.2
+            [[parameter]]
+            key = "ig_rest0"
+            distribution = "uniform"
+            lower = 7
+            upper = 10
+            """, "sobol.toml", in: dir)
+        let result = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--out", "s", "--quiet"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Sobol indices: first order S1 and total ST, with 95% bootstrap intervals"))
+        let lines = try Tool.text(dir.appendingPathComponent("s/sobol.csv")).split(separator: "\n").map(String.init)
+        #expect(lines[0] == "outcome,regime,parameter,first_order,first_order_low,first_order_high,total,total_low,total_high,base_draws_used")
+        let crypto = lines.filter { $0.hasPrefix("max_drawdown_crypto,none,ig_rest0,") }
+        #expect(crypto.count == 1)
+        let fields = crypto[0].split(separator: ",", omittingEmptySubsequences: false)
+        #expect(Double(fields[6]) == 0, "total index of ig_rest0: \(fields[6])")
+        let capex = lines.first { $0.hasPrefix("max_drawdown_crypto,none,I1,") }!.split(separator: ",")
+        #expect(Double(capex[6])! > 0.5)
+        #expect(capex.last == "16")
+    }
+}
