@@ -274,6 +274,11 @@ struct SweepRun: ParsableCommand {
         ]
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try directory.write("sweep.json", String(decoding: data, as: UTF8.self) + "\n")
+        var fanNote = ""
+        if pathsSink != nil, shardCount == 1 {
+            try directory.write("fan.csv", try Self.fan(pathsPath: pathsPath))
+            fanNote = ", \(out)/fan.csv"
+        }
         var sobolNote = ""
         if case .saltelli(let baseDraws, _) = sweep.design, shardCount == 1 {
             let table = try Self.sobol(
@@ -285,7 +290,38 @@ struct SweepRun: ParsableCommand {
         print("\(sweep.name): \(rows.count) runs (\(work.count) solved now, \(done.count) kept); "
             + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             + "; largest identity residual \(String(format: "%.1e", largest)) of M")
-        print("wrote \(out)/runs.csv" + (pathsSink == nil ? "" : ", \(out)/paths.csv") + ", \(out)/sweep.json" + sobolNote)
+        print("wrote \(out)/runs.csv" + (pathsSink == nil ? "" : ", \(out)/paths.csv") + ", \(out)/sweep.json" + fanNote + sobolNote)
+    }
+
+    /// Quantile bands of every series in paths.csv at each date, per regime,
+    /// across the sweep's runs: the data of a fan chart.
+    static func fan(pathsPath: String) throws -> String {
+        var groups: [String: [Double]] = [:]
+        var order: [String] = []
+        for line in try Configuration.readText(pathsPath).split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",")
+            guard f.count == 5, let value = Double(f[4]) else { continue }
+            let key = "\(f[1]),\(f[3]),\(f[2])"  // regime, series, t
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(value)
+        }
+        let levels = [0.05, 0.25, 0.5, 0.75, 0.95]
+        var lines = ["regime,series,t,runs,q05,q25,q50,q75,q95"]
+        let sortedKeys = order.sorted { a, b in
+            let x = a.split(separator: ","), y = b.split(separator: ",")
+            return (x[0], x[1]) != (y[0], y[1]) ? (x[0], x[1]) < (y[0], y[1]) : Double(x[2])! < Double(y[2])!
+        }
+        for key in sortedKeys {
+            let values = groups[key]!.sorted()
+            // Linear interpolation between order statistics (type 7, as R and numpy).
+            let quantiles = levels.map { q -> Double in
+                let h = Double(values.count - 1) * q
+                let lo = Int(h.rounded(.down)), hi = min(lo + 1, values.count - 1)
+                return values[lo] + (h - Double(lo)) * (values[hi] - values[lo])
+            }
+            lines.append(key + ",\(values.count)," + quantiles.map(CSV.number).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// First-order and total Sobol indices of the headline outcomes, over the

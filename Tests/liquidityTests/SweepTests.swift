@@ -71,6 +71,17 @@ struct SweepTests {
         let paths = try Tool.text(dir.appendingPathComponent("s/paths.csv")).split(separator: "\n")
         #expect(paths[0] == "run,regime,t,series,value")
         #expect(paths.count == 1 + 8 * 2)
+        // Fan chart data: quantiles of each series across the 4 good runs of a regime.
+        let fan = try Tool.text(dir.appendingPathComponent("s/fan.csv")).split(separator: "\n").map(String.init)
+        #expect(fan[0] == "regime,series,t,runs,q05,q25,q50,q75,q95")
+        #expect(fan.count == 1 + 2 * 2)
+        for row in fan.dropFirst() {
+            let q = row.split(separator: ",").dropFirst(4).map { Double($0)! }
+            #expect(row.split(separator: ",")[3] == "4" && q == q.sorted())
+        }
+        let rbNone2032 = paths.filter { $0.contains(",none,2032.0,rb,") }.map { Double($0.split(separator: ",")[4])! }.sorted()
+        let median = fan.first { $0.hasPrefix("none,rb,2032.0,") }!.split(separator: ",")[6]
+        #expect(Double(median)! == 0.5 * (rbNone2032[1] + rbNone2032[2]))
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("s/sweep.json"))) as! [String: Any]
         #expect((summary["statuses"] as! [String: Int]) == ["success": 8, "invalid": 4])
         #expect(result.stdout.contains("12 runs (12 solved now, 0 kept); 4 invalid, 8 success"))
