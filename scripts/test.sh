@@ -9,4 +9,6 @@ if ! python3 -c "import nbclient, nbformat, ipykernel, pandas, matplotlib" >/dev
     python3 -m pip install -q nbclient nbformat ipykernel pandas matplotlib
 fi
 swift build --build-tests
+# The Slurm job array on a real single-node cluster (skips, saying why, where one cannot start).
+scripts/slurm-test.sh
 swift test --skip-build
