@@ -73,6 +73,10 @@ public enum SweepDesign: Sendable, Equatable {
     /// `baseDraws` rows, and for each parameter i the matrix A with column i
     /// from B. Run `j * (k + 2)` is A's row j, the next is B's, then A_B^i.
     case saltelli(baseDraws: Int, seed: UInt64)
+    /// Elasticities at the baseline: run 0 is the baseline (each parameter's
+    /// first listed value), runs 2i + 1 and 2i + 2 move parameter i up and
+    /// down by the relative `step`.
+    case elasticity(step: Double)
 }
 
 /// The parameter values of every run of a sweep, run by run.
@@ -96,6 +100,16 @@ public func sweepPoints(_ parameters: [(key: String, distribution: SweepDistribu
             return strata.map { parameter.distribution.quantile((Double($0) + generator.unit()) / Double(draws)) }
         }
         return (0..<draws).map { i in columns.map { $0[i] } }
+    case .elasticity(let step):
+        let base = parameters.map { $0.distribution.quantile(0) }
+        var points = [base]
+        for i in parameters.indices {
+            var up = base, down = base
+            up[i] *= 1 + step
+            down[i] *= 1 - step
+            points += [up, down]
+        }
+        return points
     case .saltelli(let draws, let seed):
         var generator = SeededGenerator(seed: seed)
         var points: [[Double]] = []

@@ -18,7 +18,7 @@ struct SweepSpec {
 
     static func read(_ path: String, base: ModelParameters) throws -> SweepSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
-        let allowed = ["name", "design", "draws", "base_draws", "seed", "regimes", "solver", "tolerance", "idle_cash_floor", "parameter", "paths"]
+        let allowed = ["name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "idle_cash_floor", "parameter", "paths"]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
         }
@@ -37,6 +37,13 @@ struct SweepSpec {
             let key = try CalibrationFiles.string(table, "key", file: path, at: label)
             guard base.catalog.contains(where: { $0.key == key }) else {
                 throw InputError("\(path): \(label).key: unknown parameter \(key); see `liquidity params` for every key")
+            }
+            if designName == "elasticity" {
+                for field in table.keys where field != "key" {
+                    throw InputError("\(path): unknown key \(key).\(field); an elasticity design takes only the key (the baseline is the configuration's value)")
+                }
+                parameters.append((key, .values([try base.value(of: key)])))
+                continue
             }
             let kind = try CalibrationFiles.string(table, "distribution", file: path, at: key)
             let fields: [String]
@@ -79,6 +86,10 @@ struct SweepSpec {
                 throw InputError("\(path): design = \"grid\" needs distribution = \"values\" for every parameter")
             }
             design = .grid
+        case "elasticity":
+            let step = try number("step", default: 0.01)
+            guard step > 0, step < 0.5 else { throw InputError("\(path): step = \(step); allowed: between 0 and 0.5") }
+            design = .elasticity(step: step)
         case "saltelli":
             let draws = try number("base_draws"), seed = try number("seed")
             guard draws >= 2, draws == draws.rounded(), seed >= 0, seed == seed.rounded() else {
@@ -92,7 +103,7 @@ struct SweepSpec {
             }
             design = designName == "random" ? .random(draws: Int(draws), seed: UInt64(seed)) : .latinHypercube(draws: Int(draws), seed: UInt64(seed))
         default:
-            throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli")
+            throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity")
         }
         var regimes: [FedRegime] = [.none]
         if let list = root["regimes"]?.array {
@@ -279,6 +290,12 @@ struct SweepRun: ParsableCommand {
             try directory.write("fan.csv", try Self.fan(pathsPath: pathsPath))
             fanNote = ", \(out)/fan.csv"
         }
+        if case .elasticity(let step) = sweep.design, shardCount == 1 {
+            let table = try Self.elasticities(runsPath: runsPath, header: header, keys: keys, regimes: sweep.regimes, step: step)
+            try directory.write("elasticities.csv", table.csv)
+            print(table.text)
+            fanNote += ", \(out)/elasticities.csv"
+        }
         var sobolNote = ""
         if case .saltelli(let baseDraws, _) = sweep.design, shardCount == 1 {
             let table = try Self.sobol(
@@ -291,6 +308,59 @@ struct SweepRun: ParsableCommand {
             + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             + "; largest identity residual \(String(format: "%.1e", largest)) of M")
         print("wrote \(out)/runs.csv" + (pathsSink == nil ? "" : ", \(out)/paths.csv") + ", \(out)/sweep.json" + fanNote + sobolNote)
+    }
+
+    /// The headline outcomes of a run, by name, from runs.csv's rows.
+    static func outcomes(runsPath: String, header: String, regimes: [FedRegime])
+        throws -> [(name: String, regime: String, value: (Int) -> Double?)]
+    {
+        let columns = header.split(separator: ",").map(String.init)
+        var values: [String: [String: Double]] = [:]
+        for line in try Configuration.readText(runsPath).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 3, fields[2] == "success" else { continue }
+            var row: [String: Double] = [:]
+            for (name, field) in zip(columns, fields) { row[name] = Double(field) }
+            values["\(fields[0]),\(fields[1])"] = row
+        }
+        var outcomes: [(name: String, regime: String, value: (Int) -> Double?)] = []
+        for regime in regimes.map(\.rawValue) {
+            for column in ["max_drawdown_crypto", "peak_rb", "end_p_crypto"] {
+                outcomes.append((column, regime, { values["\($0),\(regime)"]?[column] }))
+            }
+        }
+        if regimes.contains(.none) && regimes.contains(.buyer) {
+            outcomes.append(("buyer_minus_none_end_p_crypto", "both", { run in
+                guard let b = values["\(run),buyer"]?["end_p_crypto"], let n = values["\(run),none"]?["end_p_crypto"] else { return nil }
+                return b - n
+            }))
+        }
+        return outcomes
+    }
+
+    /// Elasticities at the baseline, d ln(outcome) / d ln(parameter), by
+    /// central differences of the relative `step`.
+    static func elasticities(runsPath: String, header: String, keys: [String], regimes: [FedRegime], step: Double) throws
+        -> (csv: String, text: String)
+    {
+        var csv = ["outcome,regime,parameter,outcome_at_baseline,elasticity"]
+        var rows: [[String]] = []
+        for outcome in try outcomes(runsPath: runsPath, header: header, regimes: regimes) {
+            guard let base = outcome.value(0) else { continue }
+            for (i, key) in keys.enumerated() {
+                guard let up = outcome.value(2 * i + 1), let down = outcome.value(2 * i + 2), base != 0 else {
+                    csv.append("\(outcome.name),\(outcome.regime),\(key),\(CSV.number(base)),")
+                    rows.append([outcome.name, outcome.regime, key, "-"])
+                    continue
+                }
+                let elasticity = (up - down) / (2 * step * base)
+                csv.append("\(outcome.name),\(outcome.regime),\(key),\(CSV.number(base)),\(CSV.number(elasticity))")
+                rows.append([outcome.name, outcome.regime, key, String(format: "%+.3f", elasticity)])
+            }
+        }
+        let text = TableFormat.table.render(
+            title: "elasticities at the baseline (d ln outcome / d ln parameter)", header: ["outcome", "regime", "parameter", "elasticity"], rows: rows)
+        return (csv.joined(separator: "\n") + "\n", text)
     }
 
     /// Quantile bands of every series in paths.csv at each date, per regime,
@@ -329,28 +399,8 @@ struct SweepRun: ParsableCommand {
     static func sobol(runsPath: String, header: String, keys: [String], regimes: [FedRegime], baseDraws: Int) throws
         -> (csv: String, text: String)
     {
-        let columns = header.split(separator: ",").map(String.init)
-        var values: [String: [String: Double]] = [:]  // "run,regime" -> column -> value
-        for line in try Configuration.readText(runsPath).split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count >= 3, fields[2] == "success" else { continue }
-            var row: [String: Double] = [:]
-            for (name, field) in zip(columns, fields) { row[name] = Double(field) }
-            values["\(fields[0]),\(fields[1])"] = row
-        }
         let k = keys.count
-        var outcomes: [(name: String, regime: String, value: (Int) -> Double?)] = []
-        for regime in regimes.map(\.rawValue) {
-            for column in ["max_drawdown_crypto", "peak_rb", "end_p_crypto"] {
-                outcomes.append((column, regime, { values["\($0),\(regime)"]?[column] }))
-            }
-        }
-        if regimes.contains(.none) && regimes.contains(.buyer) {
-            outcomes.append(("buyer_minus_none_end_p_crypto", "both", { run in
-                guard let b = values["\(run),buyer"]?["end_p_crypto"], let n = values["\(run),none"]?["end_p_crypto"] else { return nil }
-                return b - n
-            }))
-        }
+        let outcomes = try outcomes(runsPath: runsPath, header: header, regimes: regimes)
         var csv = ["outcome,regime,parameter,first_order,first_order_low,first_order_high,total,total_low,total_high,base_draws_used"]
         var rows: [[String]] = []
         for outcome in outcomes {

@@ -214,3 +214,31 @@ struct SobolSweepTests {
         #expect(capex.last == "16")
     }
 }
+
+@Suite("Elasticity sweeps, end to end")
+struct ElasticitySweepTests {
+    @Test("elasticities at the baseline: 0 for a parameter that cannot matter, the story's sign for capex")
+    func elasticities() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepTests.write("""
+            name = "elasticities"
+            design = "elasticity"
+            regimes = ["none"]
+            [[parameter]]
+            key = "I1"
+            [[parameter]]
+            key = "ig_rest0"
+            """, "e.toml", in: dir)
+        let result = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--out", "e", "--quiet"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try Tool.text(dir.appendingPathComponent("e/elasticities.csv")).split(separator: "\n").map(String.init)
+        #expect(lines[0] == "outcome,regime,parameter,outcome_at_baseline,elasticity")
+        #expect(try Tool.text(dir.appendingPathComponent("e/runs.csv")).split(separator: "\n").count == 1 + 5)
+        func elasticity(_ outcome: String, _ parameter: String) -> Double {
+            Double(lines.first { $0.hasPrefix("\(outcome),none,\(parameter),") }!.split(separator: ",")[4])!
+        }
+        #expect(elasticity("end_p_crypto", "ig_rest0") == 0)
+        #expect(elasticity("end_p_crypto", "I1") < 0)
+        #expect(elasticity("peak_rb", "I1") > 0)
+    }
+}
