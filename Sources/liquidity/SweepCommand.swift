@@ -131,6 +131,23 @@ struct SweepSpec {
     }
 }
 
+/// Calls `body` with each line of the file, reading 1 MiB at a time.
+func forEachLine(of path: String, _ body: (Substring) throws -> Void) throws {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError("\(path): cannot be read") }
+    defer { try? handle.close() }
+    var pending = Data()
+    while true {
+        let chunk = handle.readData(ofLength: 1 << 20)
+        if chunk.isEmpty { break }
+        pending.append(chunk)
+        guard let last = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+        let text = String(decoding: pending[pending.startIndex...last], as: UTF8.self)
+        for line in text.split(separator: "\n") { try body(line) }
+        pending = Data(pending[pending.index(after: last)...])
+    }
+    if !pending.isEmpty { try body(Substring(String(decoding: pending, as: UTF8.self))) }
+}
+
 /// Thread-safe appending of whole lines to a file, flushed as they come.
 final class LineSink: @unchecked Sendable {
     private let handle: FileHandle
@@ -267,18 +284,20 @@ struct SweepRun: ParsableCommand {
         }
         progress.close()
 
-        // Totals over every row, resumed ones included.
-        let rows = try Configuration.readText(runsPath).split(separator: "\n").dropFirst()
+        // Totals over every row, resumed ones included, read a line at a time.
         var statuses: [String: Int] = [:]
         var largest = 0.0
+        var rowCount = 0
         let residualColumn = 4 + keys.count + summaryColumns.count - 1
-        for row in rows {
+        try forEachLine(of: runsPath) { row in
             let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > 2, fields[0] != "run" else { return }
+            rowCount += 1
             statuses[String(fields[2]), default: 0] += 1
             if fields.count > residualColumn, let r = Double(fields[residualColumn]) { largest = max(largest, r) }
         }
         let summary: [String: Any] = [
-            "name": sweep.name, "spec": spec, "config": configPath, "runs": rows.count, "statuses": statuses,
+            "name": sweep.name, "spec": spec, "config": configPath, "runs": rowCount, "statuses": statuses,
             "largest_identity_residual_relative": largest, "parameters": keys, "regimes": sweep.regimes.map(\.rawValue),
             "solver": sweep.stepper.rawValue, "tolerance": sweep.tolerance, "jobs": jobs, "shard": "\(shardIndex)/\(shardCount)",
             "wall_time_seconds_this_session": Date().timeIntervalSince(started), "tool": BuildInfo.version, "commit": BuildInfo.commit,
@@ -304,7 +323,7 @@ struct SweepRun: ParsableCommand {
             print(table.text)
             sobolNote = ", \(out)/sobol.csv"
         }
-        print("\(sweep.name): \(rows.count) runs (\(work.count) solved now, \(done.count) kept); "
+        print("\(sweep.name): \(rowCount) runs (\(work.count) solved now, \(done.count) kept); "
             + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             + "; largest identity residual \(String(format: "%.1e", largest)) of M")
         print("wrote \(out)/runs.csv" + (pathsSink == nil ? "" : ", \(out)/paths.csv") + ", \(out)/sweep.json" + fanNote + sobolNote)
