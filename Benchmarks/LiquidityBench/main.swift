@@ -192,7 +192,8 @@ struct ModelSolve: ParsableCommand {
                 let time = median(times)
                 if stepper == .rk8pd { baseline = time }
                 let ok = solution!.isSuccessful ? "" : " (\(solution!.returnCode))"
-                print("| \(stepper)\(ok) | \(tolerance) | \(s.steps) | \(s.functionEvaluations) | \(s.jacobianEvaluations) | \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |")
+                let ratio = baseline > 0 ? format(time / baseline, digits: 2) : "-"
+                print("| \(stepper)\(ok) | \(tolerance) | \(s.steps) | \(s.functionEvaluations) | \(s.jacobianEvaluations) | \(format(time * 1e3, digits: 2)) | \(ratio) |")
             }
         }
     }
