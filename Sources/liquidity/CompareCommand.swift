@@ -23,6 +23,7 @@ struct Compare: ParsableCommand {
 
     @OptionGroup var inputs: ModelInputOptions
     @OptionGroup var solver: SolverSettings
+    @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Fed regimes, comma-separated: none, reserves, buyer, share.", valueName: "list"))
     var regimes: String = "none,reserves,buyer"
@@ -30,17 +31,9 @@ struct Compare: ParsableCommand {
     @Flag(help: "Also solve each regime without the AI boom (I1 = I0) and attribute the difference.")
     var counterfactual = false
 
-    @Option(name: .customLong("idle-cash-floor"), help: ArgumentHelp("Level of idle cash L, $T, whose first crossing is reported.", valueName: "T$"))
-    var idleCashFloor: Double = 1.0
 
-    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
-    var out: String = "out"
 
-    @Flag(help: "No progress messages.")
-    var quiet = false
 
-    @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
-    var plot = false
 
     @Flag(help: "Also write the Jupyter notebook reverse_qe.ipynb, its script reverse_qe.py and matrices.csv.")
     var notebook = false
@@ -65,9 +58,9 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let progress = Progress(quiet: quiet)
+        let progress = Progress(quiet: output.quiet)
         let regimes = try parsedRegimes()
-        guard idleCashFloor.isFinite else { throw InputError("--idle-cash-floor \(idleCashFloor): must be finite") }
+        guard output.idleCashFloor.isFinite else { throw InputError("--idle-cash-floor \(output.idleCashFloor): must be finite") }
         let prepared = try PreparedModel(inputs, solver)
         var cases: [(label: String, model: ReverseQEModel)] = []
         for regime in regimes {
@@ -78,7 +71,7 @@ struct Compare: ParsableCommand {
                 cases.append(("\(regime.rawValue)/no-ai-boom", try prepared.model(regime, scenario: scenario)))
             }
         }
-        let directory = try OutputDirectory(out)
+        let directory = try OutputDirectory(output.out)
         var runs: [(String, ModelRun)] = []
         var outputs: [String] = []
         for (index, entry) in cases.enumerated() {
@@ -92,14 +85,14 @@ struct Compare: ParsableCommand {
         try directory.write("compare.csv", Self.tidy(runs))
         try directory.write("units.csv", CSV.units(runs[0].1.columns))
         outputs = ["compare.csv"] + outputs + ["units.csv", "manifest.json"]
-        if plot {
+        if output.plot {
             let p = prepared.parameters
             let svg = Charts.dashboard(
                 title: "Reverse QE: AI capex, idle cash and the Fed",
                 subtitle: "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); configuration \(prepared.configPath)"
                     + (prepared.scenario.changes.isEmpty ? "" : ", scenario \(prepared.scenario.name)")
                     + (counterfactual ? "; dashed reference at 0 in the attribution panels" : "; run with --counterfactual for the AI boom's part"),
-                runs: runs, idleCashFloor: idleCashFloor)
+                runs: runs, idleCashFloor: output.idleCashFloor)
             outputs += try Charts.write(svg, into: directory)
         }
         var notebookFiles: (date: String, matrices: String)?
@@ -130,7 +123,7 @@ struct Compare: ParsableCommand {
         let p = prepared.parameters
         print("Fed regimes, \(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); \(solver.solver), rtol \(solver.rtol); config \(prepared.configPath)"
             + (prepared.scenario.changes.isEmpty ? "" : "; scenario \(prepared.scenario.name)"))
-        let summaries = runs.map { ($0.0, RunSummary($0.1, idleCashFloor: idleCashFloor)) }
+        let summaries = runs.map { ($0.0, RunSummary($0.1, idleCashFloor: output.idleCashFloor)) }
         let main = summaries.filter { !$0.0.hasSuffix("/no-ai-boom") }
         print("")
         print(SummaryTable.render(main, classes: p.riskClasses.map(\.name)))
@@ -150,7 +143,7 @@ struct Compare: ParsableCommand {
             print(SummaryTable.differences(pairs, classes: p.riskClasses.map(\.name)))
         }
         print("")
-        print("wrote \(outputs.map { "\(out)/\($0)" }.joined(separator: ", "))")
+        print("wrote \(outputs.map { "\(output.out)/\($0)" }.joined(separator: ", "))")
     }
 
     /// compare.csv: one row per time, run and variable.

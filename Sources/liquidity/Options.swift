@@ -171,3 +171,19 @@ func solvePath(_ model: ReverseQEModel, _ solver: SolverSettings, label: String)
 }
 
 extension FedRegime: ExpressibleByArgument {}
+
+/// Where `run` and `compare` write, and what else they draw.
+struct OutputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String = "out"
+
+    @Flag(help: "No progress messages.")
+    var quiet = false
+
+    @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
+    var plot = false
+
+    @Option(name: .customLong("idle-cash-floor"), help: ArgumentHelp(
+        "Level of idle cash L, $T: compare reports its first crossing; the dashboard draws it.", valueName: "T$"))
+    var idleCashFloor: Double = 1.0
+}

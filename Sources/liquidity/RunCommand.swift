@@ -18,40 +18,33 @@ struct Run: ParsableCommand {
 
     @OptionGroup var inputs: ModelInputOptions
     @OptionGroup var solver: SolverSettings
+    @OptionGroup var output: OutputOptions
 
     @Option(help: "Fed regime: none, reserves, buyer, share.")
     var regime: FedRegime = .none
 
-    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
-    var out: String = "out"
 
-    @Flag(help: "No progress messages.")
-    var quiet = false
 
-    @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
-    var plot = false
 
-    @Option(name: .customLong("idle-cash-floor"), help: ArgumentHelp("Level of idle cash L, $T, drawn on the dashboard.", valueName: "T$"))
-    var idleCashFloor: Double = 1.0
 
     func run() throws {
         let started = Date()
-        let progress = Progress(quiet: quiet)
+        let progress = Progress(quiet: output.quiet)
         let prepared = try PreparedModel(inputs, solver)
         let model = try prepared.model(regime)
-        let directory = try OutputDirectory(out)
+        let directory = try OutputDirectory(output.out)
         progress.report("solving the \(regime) regime")
         let path = try solvePath(model, solver, label: "regime \(regime)")
         try directory.write("series.csv", CSV.series(path))
         try directory.write("units.csv", CSV.units(path.columns))
         var outputs = ["series.csv", "units.csv", "manifest.json"]
-        if plot {
+        if output.plot {
             let p = prepared.parameters
             outputs += try Charts.write(
                 Charts.dashboard(
                     title: "Reverse QE: AI capex, idle cash and the Fed",
                     subtitle: "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); configuration \(prepared.configPath)",
-                    runs: [(regime.rawValue, path)], idleCashFloor: idleCashFloor),
+                    runs: [(regime.rawValue, path)], idleCashFloor: output.idleCashFloor),
                 into: directory)
         }
         let manifest = try Manifest(
@@ -60,6 +53,6 @@ struct Run: ParsableCommand {
         try directory.write("manifest.json", try manifest.json())
         let s = path.solution.statistics
         print("\(regime): \(path.t.count) points from \(DecimalYear.isoDate(path.t.first!)) to \(DecimalYear.isoDate(path.t.last!)); \(s.steps) steps, \(s.functionEvaluations) evaluations; largest identity residual \(String(format: "%.1e", path.largestRelativeIdentityResidual)) of M")
-        print("wrote " + outputs.map { "\(out)/\($0)" }.joined(separator: ", "))
+        print("wrote " + outputs.map { "\(output.out)/\($0)" }.joined(separator: ", "))
     }
 }
