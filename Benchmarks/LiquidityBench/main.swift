@@ -10,7 +10,7 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self, ModelSolve.self, Throughput.self])
+        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, VersusC.self])
 }
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
@@ -242,5 +242,49 @@ struct Throughput: ParsableCommand {
         print("| ---: | ---: | ---: |")
         print("| 1 | \(format(one)) | 1.00 |")
         print("| \(cores) | \(format(all)) | \(format(all / one, digits: 2)) |")
+    }
+}
+
+/// The default path solved by the Swift model and by the same model written
+/// in plain C over gsl_odeiv2 (Benchmarks/CReference/CModel.c), in one run.
+struct VersusC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "versus-c",
+        abstract: "The default path in Swift and in plain C over GSL: agreement of the paths, and time against time.")
+
+    @Option(help: "Timed repetitions of each case, alternating C and Swift.")
+    var repetitions = 11
+
+    func run() throws {
+        print("Default path 2025-2032, monthly output; median of \(repetitions) alternating solves each.")
+        print("")
+        print("| regime | stepper | rtol = atol | steps C / Swift | f evals C / Swift | largest difference | C (ms) | Swift (ms) | Swift / C |")
+        print("| --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: |")
+        for (regime, code) in [(FedRegime.none, Int32(0)), (.buyer, 2)] {
+            let model = try ReverseQEModel(regime: regime)
+            for (stepper, tolerance) in [(Stepper.rk8pd, 1e-8), (.msbdf, 1e-8), (.rkf45, 1e-6)] {
+                var options = defaultModelOptions(for: model)
+                options.relativeTolerance = tolerance
+                options.absoluteTolerance = .scalar(tolerance)
+                options.initialStep = 1e-6
+                let problem = model.problem
+                var output = [Double](repeating: 0, count: 100 * 26)
+                var cSteps: UInt = 0, cEvaluations: UInt = 0, saved: Int32 = 0
+                var solution: ODESolution?
+                var cTimes: [Double] = [], swiftTimes: [Double] = []
+                for _ in 0..<repetitions {
+                    cTimes.append(measure {
+                        saved = cmodel_solve(code, stepper.rawValue, tolerance, tolerance, 2032, &output, output.count, &cSteps, &cEvaluations)
+                    })
+                    swiftTimes.append(try measure { solution = try solve(problem, stepper, options) })
+                }
+                let s = solution!
+                precondition(saved == Int32(s.count), "C saved \(saved) points, Swift \(s.count)")
+                var worst = 0.0
+                for (a, b) in zip(s.values, output.prefix(s.values.count)) { worst = max(worst, abs(a - b) / max(abs(a), 1)) }
+                let c = median(cTimes), swift = median(swiftTimes)
+                print("| \(regime) | \(stepper) | \(tolerance) | \(cSteps) / \(s.statistics.steps) | \(cEvaluations) / \(s.statistics.functionEvaluations) | \(String(format: "%.1e", worst)) | \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(format(swift / c, digits: 2)) |")
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 #define LIQUIDITY_CREFERENCE_H
 
 #include <stddef.h>
+#include "CModel.h"
 
 /// Problems solved the same way from C and through Solvers.
 typedef enum {

@@ -1,0 +1,19 @@
+#ifndef LIQUIDITY_CMODEL_H
+#define LIQUIDITY_CMODEL_H
+
+#include <stddef.h>
+
+/// The default model of MODEL.md (four risk classes, section 4's parameters)
+/// written a second time in plain C, solved with gsl_odeiv2 directly: the
+/// baseline of the benchmarks, and an independent check of the Swift model.
+///
+/// Solves from 2025.0 to `t1`, landing on every knot of the exogenous tables
+/// and on the monthly grid 2025 + k/12, and writes the state at the grid
+/// points into `out` (26 values a point, the Swift model's order). `regime`:
+/// 0 none, 1 reserves, 2 buyer, 3 share. `stepper` is a GSL name. Returns the
+/// number of saved points, or -1 on failure; `steps` and `evaluations` receive
+/// the work done.
+int cmodel_solve(int regime, const char *stepper, double rtol, double atol, double t1,
+                 double *out, size_t capacity, unsigned long *steps, unsigned long *evaluations);
+
+#endif
