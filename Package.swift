@@ -50,7 +50,7 @@ let benchmarks: [Target] = [
 
 let tests: [Target] = [
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
-    .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers"]),
+    .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
     // End-to-end tests of the built `liquidity` executable.
     .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FlowModel"]),
 ]
