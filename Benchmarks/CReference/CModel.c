@@ -1,4 +1,5 @@
 #include "CModel.h"
+#include "steps.h"
 
 #include <math.h>
 #include <string.h>
@@ -136,17 +137,7 @@ static int rhs(double t, const double y[], double dydt[], void *params) {
     return GSL_SUCCESS;
 }
 
-static const gsl_odeiv2_step_type *step_type(const char *name) {
-    if (!strcmp(name, "rk8pd")) return gsl_odeiv2_step_rk8pd;
-    if (!strcmp(name, "rkf45")) return gsl_odeiv2_step_rkf45;
-    if (!strcmp(name, "rkck")) return gsl_odeiv2_step_rkck;
-    if (!strcmp(name, "msbdf")) return gsl_odeiv2_step_msbdf;
-    if (!strcmp(name, "msadams")) return gsl_odeiv2_step_msadams;
-    return NULL;
-}
-
 /* Forward differences with the step of Solvers (sqrt(eps) max(|y|, atol/rtol)). */
-typedef struct { model *m; double typical; } jac_params;
 static double jac_typical = 1;
 static int jacobian(double t, const double y[], double *dfdy, double dfdt[], void *params) {
     double f0[DIM], f1[DIM], yw[DIM];
@@ -187,7 +178,7 @@ int cmodel_solve(int regime, const char *stepper, double rtol, double atol, doub
     m.a_R = log(R0 / m.L0) - b * (erp - rm0);
     for (int j = 0; j < NCLASS; j++) m.c[j] = log((value[j] - qS0[j]) / R0);
 
-    const gsl_odeiv2_step_type *T = step_type(stepper);
+    const gsl_odeiv2_step_type *T = cref_step_type(stepper);
     if (!T) return -1;
     jac_typical = atol / rtol;
     gsl_odeiv2_system sys = {rhs, jacobian, DIM, &m};

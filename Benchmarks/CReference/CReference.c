@@ -1,4 +1,5 @@
 #include "CReference.h"
+#include "steps.h"
 
 #include <string.h>
 #include <gsl/gsl_errno.h>
@@ -52,7 +53,7 @@ static int oscillator(double t, const double y[], double dydt[], void *params) {
     return GSL_SUCCESS;
 }
 
-static const gsl_odeiv2_step_type *step_type(const char *name) {
+const gsl_odeiv2_step_type *cref_step_type(const char *name) {
     if (!strcmp(name, "rk2")) return gsl_odeiv2_step_rk2;
     if (!strcmp(name, "rk4")) return gsl_odeiv2_step_rk4;
     if (!strcmp(name, "rkf45")) return gsl_odeiv2_step_rkf45;
@@ -78,7 +79,7 @@ int cref_solve(cref_problem problem, const char *stepper, double rtol, double at
     case CREF_VANDERPOL: sys.function = vanderpol; sys.jacobian = vanderpol_jacobian; break;
     case CREF_OSCILLATOR: sys.function = oscillator; break;
     }
-    const gsl_odeiv2_step_type *T = step_type(stepper);
+    const gsl_odeiv2_step_type *T = cref_step_type(stepper);
     if (T == NULL) return GSL_EINVAL;
     gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, T, h0, atol, rtol);
     double t = t0;
