@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# The notebook test runs the exported notebook in a real Jupyter kernel.
-if ! python3 -c "import nbclient, nbformat, ipykernel, pandas, matplotlib" >/dev/null 2>&1; then
-    echo "test: installing nbclient, nbformat, ipykernel, pandas and matplotlib with pip" >&2
-    python3 -m pip install -q nbclient nbformat ipykernel pandas matplotlib
+# The notebook test runs the exported notebook in a real Jupyter kernel; a model test
+# checks the Swift model against its SciPy port (Benchmarks/scipy/model.py).
+if ! python3 -c "import nbclient, nbformat, ipykernel, pandas, matplotlib, scipy" >/dev/null 2>&1; then
+    echo "test: installing nbclient, nbformat, ipykernel, pandas, matplotlib and scipy with pip" >&2
+    python3 -m pip install -q nbclient nbformat ipykernel pandas matplotlib scipy
 fi
 swift build --build-tests
 # The Slurm job array on a real single-node cluster (skips, saying why, where one cannot start).

@@ -10,7 +10,7 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, VersusC.self])
+        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, VersusC.self, VersusSciPy.self])
 }
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
@@ -286,5 +286,84 @@ struct VersusC: ParsableCommand {
                 print("| \(regime) | \(stepper) | \(tolerance) | \(cSteps) / \(s.statistics.steps) | \(cEvaluations) / \(s.statistics.functionEvaluations) | \(String(format: "%.1e", worst)) | \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(format(swift / c, digits: 2)) |")
             }
         }
+    }
+}
+
+/// The default path solved by the Swift model and by its port to SciPy's
+/// `solve_ivp` (Benchmarks/scipy/model.py), in one run.
+struct VersusSciPy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "versus-scipy",
+        abstract: "The default path in Swift and in Python with SciPy: agreement of the paths, and time against time.",
+        discussion: """
+            Each SciPy method is set against the GSL stepper of the same kind: DOP853 against rk8pd
+            (explicit, order 8), BDF against msbdf (implicit, variable order), RK45 against rkf45
+            (explicit, order 5(4)). The Python times exclude the interpreter's start-up: model.py
+            solves once to warm up, then times its repetitions with time.perf_counter.
+            """)
+
+    @Option(help: "Timed repetitions of each case, on each side.")
+    var repetitions = 11
+
+    @Option(help: "The Python interpreter, with numpy and scipy installed.")
+    var python = "python3"
+
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scipy/model.py").path
+
+    func run() throws {
+        print("Default path 2025-2032, monthly output; median of \(repetitions) solves each.")
+        print("")
+        print("| regime | SciPy method / GSL stepper | rtol = atol | f evals SciPy / Swift | largest difference | SciPy (ms) | Swift (ms) | SciPy / Swift |")
+        print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |")
+        for regime in [FedRegime.none, .buyer] {
+            let model = try ReverseQEModel(regime: regime)
+            for (method, stepper, tolerance) in [("DOP853", Stepper.rk8pd, 1e-8), ("BDF", .msbdf, 1e-8), ("RK45", .rkf45, 1e-6)] {
+                let (path, seconds, evaluations) = try scipy(regime: regime, method: method, tolerance: tolerance)
+                var options = defaultModelOptions(for: model)
+                options.relativeTolerance = tolerance
+                options.absoluteTolerance = .scalar(tolerance)
+                options.initialStep = 1e-6
+                let problem = model.problem
+                var solution: ODESolution?
+                var swiftTimes: [Double] = []
+                for _ in 0..<repetitions {
+                    swiftTimes.append(try measure { solution = try solve(problem, stepper, options) })
+                }
+                let s = solution!
+                precondition(path.count == s.values.count, "SciPy saved \(path.count / 26) points, Swift \(s.count)")
+                var worst = 0.0
+                for (a, b) in zip(s.values, path) { worst = max(worst, abs(a - b) / max(abs(a), 1)) }
+                let swift = median(swiftTimes)
+                print("| \(regime) | \(method) / \(stepper) | \(tolerance) | \(evaluations) / \(s.statistics.functionEvaluations) | \(String(format: "%.1e", worst)) | \(format(seconds * 1e3, digits: 1)) | \(format(swift * 1e3, digits: 2)) | \(format(seconds / swift, digits: 0)) |")
+            }
+        }
+    }
+
+    /// Runs model.py: the saved states (without the time column), the median
+    /// seconds of one solve and the right-hand side evaluations of one solve.
+    func scipy(regime: FedRegime, method: String, tolerance: Double) throws -> ([Double], Double, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, Self.script, "--method", method, "--rtol", "\(tolerance)",
+                             "--regime", "\(regime)", "--repetitions", "\(repetitions)"]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let csv = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("\(python) \(Self.script) failed (exit \(process.terminationStatus)): \(log)")
+        }
+        let path = csv.split(separator: "\n").dropFirst().flatMap { $0.split(separator: ",").dropFirst().map { Double($0)! } }
+        let fields = log.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard let at = fields.firstIndex(of: "median_seconds"), at + 3 < fields.count,
+              let seconds = Double(fields[at + 1]), let evaluations = Int(fields[at + 3]) else {
+            throw ValidationError("no timing line in the output of \(Self.script): \(log)")
+        }
+        return (path, seconds, evaluations)
     }
 }

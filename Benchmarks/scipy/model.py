@@ -3,13 +3,19 @@
 what many researchers would write instead. A line-for-line port of
 Benchmarks/CReference/CModel.c (MODEL.md's equations as written).
 
-Usage: python3 Benchmarks/scipy/model.py [--method DOP853|BDF|RK45] [--rtol 1e-8] [--regime none|reserves|buyer|share]
+Usage: python3 Benchmarks/scipy/model.py [--method DOP853|BDF|RK45] [--rtol 1e-8]
+           [--regime none|reserves|buyer|share] [--repetitions N]
 Prints the state at every month 2025-2032 as CSV (t, then the 26 states in the
 Swift model's order) so the three implementations can be checked against each other.
+With --repetitions N the solve is repeated N times after one warm-up solve and the
+median time of one solve (Python's start-up excluded) is printed to stderr as
+"# median_seconds S evaluations E"; `liquidity-bench versus-scipy` reads it.
 """
 import argparse
 import math
+import statistics
 import sys
+import time
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -160,11 +166,20 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", default="DOP853")
     parser.add_argument("--rtol", type=float, default=1e-8)
-    parser.add_argument("--regime", default="none")
+    parser.add_argument("--regime", default="none", choices=["none", "reserves", "buyer", "share"])
+    parser.add_argument("--repetitions", type=int, default=0)
     args = parser.parse_args()
     t, y, nfev = solve(args.regime, args.method, args.rtol, args.rtol)
+    times = []
+    for _ in range(args.repetitions):
+        start = time.perf_counter()
+        solve(args.regime, args.method, args.rtol, args.rtol)
+        times.append(time.perf_counter() - start)
     print("t," + ",".join(["B", "Bf", "Bs", "Bw", "Af", "Lo", "kb", "C", "kc", "PC", "K", "Z", "Ez", "Ms", "Mw", "Cb", "rb", "sc"]
                           + ["ln_p_crypto", "ln_p_longdur", "ln_p_aiequity", "ln_p_cashflow", "qS_crypto", "qS_longdur", "qS_aiequity", "qS_cashflow"]))
     for ti, yi in zip(t, y):
         print(repr(float(ti)) + "," + ",".join(repr(float(v)) for v in yi))
-    print(f"# {args.method} rtol {args.rtol}: {nfev} evaluations", file=sys.stderr)
+    if times:
+        print(f"# median_seconds {statistics.median(times)!r} evaluations {nfev}", file=sys.stderr)
+    else:
+        print(f"# {args.method} rtol {args.rtol}: {nfev} evaluations", file=sys.stderr)
