@@ -10,7 +10,7 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, VersusC.self, VersusSciPy.self])
+        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self])
 }
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
@@ -245,109 +245,101 @@ struct Throughput: ParsableCommand {
     }
 }
 
-/// The default path solved by the Swift model and by the same model written
-/// in plain C over gsl_odeiv2 (Benchmarks/CReference/CModel.c), in one run.
-struct VersusC: ParsableCommand {
+/// The default path solved three ways in one run: by the Swift model, by the
+/// same model in plain C over gsl_odeiv2 (Benchmarks/CReference/CModel.c) and
+/// by its port to SciPy's solve_ivp (Benchmarks/scipy/model.py).
+struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "versus-c",
-        abstract: "The default path in Swift and in plain C over GSL: agreement of the paths, and time against time.")
-
-    @Option(help: "Timed repetitions of each case, alternating C and Swift.")
-    var repetitions = 11
-
-    func run() throws {
-        print("Default path 2025-2032, monthly output; median of \(repetitions) alternating solves each.")
-        print("")
-        print("| regime | stepper | rtol = atol | steps C / Swift | f evals C / Swift | largest difference | C (ms) | Swift (ms) | Swift / C |")
-        print("| --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: |")
-        for (regime, code) in [(FedRegime.none, Int32(0)), (.buyer, 2)] {
-            let model = try ReverseQEModel(regime: regime)
-            for (stepper, tolerance) in [(Stepper.rk8pd, 1e-8), (.msbdf, 1e-8), (.rkf45, 1e-6)] {
-                var options = defaultModelOptions(for: model)
-                options.relativeTolerance = tolerance
-                options.absoluteTolerance = .scalar(tolerance)
-                options.initialStep = 1e-6
-                let problem = model.problem
-                var output = [Double](repeating: 0, count: 100 * 26)
-                var cSteps: UInt = 0, cEvaluations: UInt = 0, saved: Int32 = 0
-                var solution: ODESolution?
-                var cTimes: [Double] = [], swiftTimes: [Double] = []
-                for _ in 0..<repetitions {
-                    cTimes.append(measure {
-                        saved = cmodel_solve(code, stepper.rawValue, tolerance, tolerance, 2032, &output, output.count, &cSteps, &cEvaluations)
-                    })
-                    swiftTimes.append(try measure { solution = try solve(problem, stepper, options) })
-                }
-                let s = solution!
-                precondition(saved == Int32(s.count), "C saved \(saved) points, Swift \(s.count)")
-                var worst = 0.0
-                for (a, b) in zip(s.values, output.prefix(s.values.count)) { worst = max(worst, abs(a - b) / max(abs(a), 1)) }
-                let c = median(cTimes), swift = median(swiftTimes)
-                print("| \(regime) | \(stepper) | \(tolerance) | \(cSteps) / \(s.statistics.steps) | \(cEvaluations) / \(s.statistics.functionEvaluations) | \(String(format: "%.1e", worst)) | \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(format(swift / c, digits: 2)) |")
-            }
-        }
-    }
-}
-
-/// The default path solved by the Swift model and by its port to SciPy's
-/// `solve_ivp` (Benchmarks/scipy/model.py), in one run.
-struct VersusSciPy: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "versus-scipy",
-        abstract: "The default path in Swift and in Python with SciPy: agreement of the paths, and time against time.",
+        abstract: "The default path in Swift, in plain C over GSL and in Python with SciPy: agreement and time.",
         discussion: """
-            Each SciPy method is set against the GSL stepper of the same kind: DOP853 against rk8pd
-            (explicit, order 8), BDF against msbdf (implicit, variable order), RK45 against rkf45
-            (explicit, order 5(4)). The Python times exclude the interpreter's start-up: model.py
-            solves once to warm up, then times its repetitions with time.perf_counter.
+            Each GSL stepper is set against the SciPy method of its kind: rk8pd against DOP853
+            (explicit, order 8), msbdf against BDF (implicit, variable order), rkf45 against RK45
+            (explicit, order 5(4)), at rtol = atol = 1e-6 and 1e-8. C and Swift take the same steps
+            (same stepper, tolerances and first step) and alternate; SciPy's solves run in one
+            Python process, timed inside it after a warm-up solve so the interpreter's start-up is
+            not counted. Differences are the largest of any state at any saved month, relative to
+            max(|value|, 1), against the Swift path.
             """)
 
-    @Option(help: "Timed repetitions of each case, on each side.")
+    @Option(help: "Timed repetitions of each case for C and Swift, alternating.")
     var repetitions = 11
+
+    @Option(help: "Timed repetitions of each case for SciPy.")
+    var scipyRepetitions = 5
 
     @Option(help: "The Python interpreter, with numpy and scipy installed.")
     var python = "python3"
+
+    @Flag(help: "Leave SciPy out (C and Swift only).")
+    var withoutScipy = false
 
     static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scipy/model.py").path
 
     func run() throws {
-        print("Default path 2025-2032, monthly output; median of \(repetitions) solves each.")
+        print("Default path 2025-2032, monthly output; medians of \(repetitions) solves (C, Swift) and \(scipyRepetitions) (SciPy).")
         print("")
-        print("| regime | SciPy method / GSL stepper | rtol = atol | f evals SciPy / Swift | largest difference | SciPy (ms) | Swift (ms) | SciPy / Swift |")
-        print("| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |")
-        for regime in [FedRegime.none, .buyer] {
+        print("| regime | GSL stepper / SciPy method | rtol = atol | steps C / Swift / SciPy | f evals C / Swift / SciPy | difference C / SciPy | C (ms) | Swift (ms) | SciPy (ms) | Swift / C | SciPy / Swift |")
+        print("| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        let pairs: [(Stepper, String)] = [(.rk8pd, "DOP853"), (.msbdf, "BDF"), (.rkf45, "RK45")]
+        for (regime, code) in [(FedRegime.none, Int32(0)), (.buyer, 2)] {
             let model = try ReverseQEModel(regime: regime)
-            for (method, stepper, tolerance) in [("DOP853", Stepper.rk8pd, 1e-8), ("BDF", .msbdf, 1e-8), ("RK45", .rkf45, 1e-6)] {
-                let (path, seconds, evaluations) = try scipy(regime: regime, method: method, tolerance: tolerance)
-                var options = defaultModelOptions(for: model)
-                options.relativeTolerance = tolerance
-                options.absoluteTolerance = .scalar(tolerance)
-                options.initialStep = 1e-6
-                let problem = model.problem
-                var solution: ODESolution?
-                var swiftTimes: [Double] = []
-                for _ in 0..<repetitions {
-                    swiftTimes.append(try measure { solution = try solve(problem, stepper, options) })
+            for tolerance in [1e-6, 1e-8] {
+                for (stepper, method) in pairs {
+                    var options = defaultModelOptions(for: model)
+                    options.relativeTolerance = tolerance
+                    options.absoluteTolerance = .scalar(tolerance)
+                    options.initialStep = 1e-6
+                    let problem = model.problem
+                    var output = [Double](repeating: 0, count: 100 * 26)
+                    var cSteps: UInt = 0, cEvaluations: UInt = 0, saved: Int32 = 0
+                    var solution: ODESolution?
+                    var cTimes: [Double] = [], swiftTimes: [Double] = []
+                    for _ in 0..<repetitions {
+                        cTimes.append(measure {
+                            saved = cmodel_solve(code, stepper.rawValue, tolerance, tolerance, 2032, &output, output.count, &cSteps, &cEvaluations)
+                        })
+                        swiftTimes.append(try measure { solution = try solve(problem, stepper, options) })
+                    }
+                    let s = solution!
+                    precondition(saved == Int32(s.count), "C saved \(saved) points, Swift \(s.count)")
+                    let c = median(cTimes), swift = median(swiftTimes)
+                    let cDifference = largestDifference(s.values, output)
+                    var row = "| \(regime) | \(stepper) / \(method) | \(tolerance) "
+                    if withoutScipy {
+                        row += "| \(cSteps) / \(s.statistics.steps) / - | \(cEvaluations) / \(s.statistics.functionEvaluations) / - "
+                        row += "| \(scientific(cDifference)) / - | \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | - "
+                        row += "| \(format(swift / c, digits: 2)) | - |"
+                    } else {
+                        let py = try scipy(regime: regime, method: method, tolerance: tolerance)
+                        precondition(py.path.count == s.values.count, "SciPy saved \(py.path.count / 26) points, Swift \(s.count)")
+                        row += "| \(cSteps) / \(s.statistics.steps) / \(py.steps) | \(cEvaluations) / \(s.statistics.functionEvaluations) / \(py.evaluations) "
+                        row += "| \(scientific(cDifference)) / \(scientific(largestDifference(s.values, py.path))) "
+                        row += "| \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(format(py.seconds * 1e3, digits: 0)) "
+                        row += "| \(format(swift / c, digits: 2)) | \(format(py.seconds / swift, digits: 0)) |"
+                    }
+                    print(row)
                 }
-                let s = solution!
-                precondition(path.count == s.values.count, "SciPy saved \(path.count / 26) points, Swift \(s.count)")
-                var worst = 0.0
-                for (a, b) in zip(s.values, path) { worst = max(worst, abs(a - b) / max(abs(a), 1)) }
-                let swift = median(swiftTimes)
-                print("| \(regime) | \(method) / \(stepper) | \(tolerance) | \(evaluations) / \(s.statistics.functionEvaluations) | \(String(format: "%.1e", worst)) | \(format(seconds * 1e3, digits: 1)) | \(format(swift * 1e3, digits: 2)) | \(format(seconds / swift, digits: 0)) |")
             }
         }
     }
 
+    func largestDifference(_ reference: [Double], _ other: [Double]) -> Double {
+        zip(reference, other).reduce(0) { max($0, abs($1.0 - $1.1) / max(abs($1.0), 1)) }
+    }
+
+    func scientific(_ value: Double) -> String { String(format: "%.1e", value) }
+
     /// Runs model.py: the saved states (without the time column), the median
-    /// seconds of one solve and the right-hand side evaluations of one solve.
-    func scipy(regime: FedRegime, method: String, tolerance: Double) throws -> ([Double], Double, Int) {
+    /// seconds of one solve, and the evaluations and steps of one solve.
+    func scipy(regime: FedRegime, method: String, tolerance: Double) throws
+        -> (path: [Double], seconds: Double, evaluations: Int, steps: Int)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, Self.script, "--method", method, "--rtol", "\(tolerance)",
-                             "--regime", "\(regime)", "--repetitions", "\(repetitions)"]
+                             "--regime", "\(regime)", "--repetitions", "\(scipyRepetitions)"]
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -360,10 +352,72 @@ struct VersusSciPy: ParsableCommand {
         }
         let path = csv.split(separator: "\n").dropFirst().flatMap { $0.split(separator: ",").dropFirst().map { Double($0)! } }
         let fields = log.split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard let at = fields.firstIndex(of: "median_seconds"), at + 3 < fields.count,
-              let seconds = Double(fields[at + 1]), let evaluations = Int(fields[at + 3]) else {
+        guard let at = fields.firstIndex(of: "median_seconds"), at + 5 < fields.count,
+              let seconds = Double(fields[at + 1]), let evaluations = Int(fields[at + 3]), let steps = Int(fields[at + 5])
+        else {
             throw ValidationError("no timing line in the output of \(Self.script): \(log)")
         }
-        return (path, seconds, evaluations)
+        return (path, seconds, evaluations, steps)
+    }
+}
+
+/// How the cost of one solve grows with the horizon and the number of risk
+/// classes: each of MODEL.md's four classes split into k equal copies (value
+/// and sovereign holdings divided by k, the rest kept), so the economy is the
+/// same and only the dimension grows.
+struct Scaling: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cost of one solve against the horizon and the number of risk classes (4, 16, 64).",
+        discussion: "The baseline in the same run is the default: 4 classes to 2032, same stepper; each row's ratio is its time over that.")
+
+    @Option(help: "Timed repetitions of each case.")
+    var repetitions = 5
+
+    @Option(help: "Relative and absolute tolerance.")
+    var tolerance = 1e-6
+
+    static func parameters(classes: Int, horizon: Double) -> ModelParameters {
+        var p = ModelParameters()
+        let copies = classes / p.riskClasses.count
+        p.riskClasses = p.riskClasses.flatMap { base in
+            (0..<copies).map { k in
+                var copy = base
+                if copies > 1 { copy.name = "\(base.name)\(k + 1)" }
+                copy.value /= Double(copies)
+                copy.qS0 /= Double(copies)
+                return copy
+            }
+        }
+        p.t1 = horizon
+        return p
+    }
+
+    func run() throws {
+        print("Median of \(repetitions) solves, rtol = atol = \(tolerance), monthly output (release build).")
+        print("")
+        print("| stepper | risk classes | states | horizon | steps | f evals | time (ms) | / 4 classes to 2032 |")
+        print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+        for stepper in [Stepper.msbdf, .rk8pd] {
+            var baseline = 0.0
+            for classes in [4, 16, 64] {
+                for horizon in [2032.0, 2040, 2050] {
+                    let model = try ReverseQEModel(parameters: Self.parameters(classes: classes, horizon: horizon))
+                    var options = defaultModelOptions(for: model)
+                    options.relativeTolerance = tolerance
+                    options.absoluteTolerance = .scalar(tolerance)
+                    let problem = model.problem
+                    var solution: ODESolution?
+                    var times: [Double] = []
+                    for _ in 0..<repetitions {
+                        times.append(try measure { solution = try solve(problem, stepper, options) })
+                    }
+                    let time = median(times)
+                    if classes == 4 && horizon == 2032 { baseline = time }
+                    let s = solution!
+                    let ok = s.isSuccessful ? "" : " (\(s.returnCode) at \(format(s.lastGoodTime, digits: 2)))"
+                    print("| \(stepper) | \(classes) | \(model.layout.dimension) | 2025-\(Int(horizon))\(ok) | \(s.statistics.steps) | \(s.statistics.functionEvaluations) | \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |")
+                }
+            }
+        }
     }
 }

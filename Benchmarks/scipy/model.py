@@ -9,7 +9,7 @@ Prints the state at every month 2025-2032 as CSV (t, then the 26 states in the
 Swift model's order) so the three implementations can be checked against each other.
 With --repetitions N the solve is repeated N times after one warm-up solve and the
 median time of one solve (Python's start-up excluded) is printed to stderr as
-"# median_seconds S evaluations E"; `liquidity-bench versus-scipy` reads it.
+"# median_seconds S evaluations E steps N"; `liquidity-bench peers` reads it.
 """
 import argparse
 import math
@@ -139,7 +139,10 @@ def initial():
     return y, intercepts
 
 
-def solve(regime="none", method="DOP853", rtol=1e-8, atol=1e-8):
+def solve(regime="none", method="DOP853", rtol=1e-8, atol=1e-8, count_steps=False):
+    """The monthly path and the right-hand side evaluations SciPy counts; with
+    count_steps, the accepted steps instead of the evaluations (found by a solve
+    without t_eval, which does not change the steps taken)."""
     y, intercepts = initial()
     rhs = make_rhs(regime, *intercepts)
     grid = [t0 + k / 12 for k in range(84)] + [2032.0]
@@ -150,11 +153,11 @@ def solve(regime="none", method="DOP853", rtol=1e-8, atol=1e-8):
     for a, e in zip(edges, edges[1:]):
         inside = [g for g in grid if a <= g <= e and (g > a or a == t0)]
         # The piece's end is always evaluated: the next piece starts from it.
-        evaluate = sorted(set(inside) | {e})
+        evaluate = None if count_steps else sorted(set(inside) | {e})
         result = solve_ivp(rhs, (a, e), y, method=method, rtol=rtol, atol=atol, t_eval=evaluate, first_step=1e-6)
         if not result.success:
             raise RuntimeError(result.message)
-        nfev += result.nfev
+        nfev += len(result.t) - 1 if count_steps else result.nfev
         for ti, yi in zip(result.t, result.y.T):
             if ti in inside:
                 times.append(ti); states.append(yi)
@@ -180,6 +183,7 @@ if __name__ == "__main__":
     for ti, yi in zip(t, y):
         print(repr(float(ti)) + "," + ",".join(repr(float(v)) for v in yi))
     if times:
-        print(f"# median_seconds {statistics.median(times)!r} evaluations {nfev}", file=sys.stderr)
+        steps = solve(args.regime, args.method, args.rtol, args.rtol, count_steps=True)[2]
+        print(f"# median_seconds {statistics.median(times)!r} evaluations {nfev} steps {steps}", file=sys.stderr)
     else:
         print(f"# {args.method} rtol {args.rtol}: {nfev} evaluations", file=sys.stderr)
