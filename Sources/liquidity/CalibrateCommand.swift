@@ -7,13 +7,13 @@ struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit the free parameters to the targets by weighted least squares (GSL's trust region).",
         discussion: """
-            Starts from --config (default calibration/modelmd.toml), moves the free parameters of
-            --fit within their bounds to minimise the sum of squared residuals sqrt(weight) x
-            (model - target) / band over the targets of --targets, and writes the fitted configuration
-            (--write, default calibration/baseline.toml) with its report beside it: <name>-report.md
-            and <name>-report.json (every target against the model, in bands; the fitted parameters
-            with standard errors, treating each band as one standard deviation, and their
-            correlations; the parameters the targets do not identify). The same command gives the
+            Starts from --config (default calibration/modelmd.toml), moves the free parameters of \
+            --fit within their bounds to minimise the sum of squared residuals sqrt(weight) x \
+            (model - target) / band over the targets of --targets, and writes the fitted configuration \
+            (--write, default calibration/baseline.toml) with its report beside it: <name>-report.md \
+            and <name>-report.json (every target against the model, in bands; the fitted parameters \
+            with standard errors, treating each band as one standard deviation, and their \
+            correlations; the parameters the targets do not identify). The same command gives the \
             same numbers.
 
             --check only evaluates the targets on --config and prints the table.

@@ -6,13 +6,13 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Solve the same path under several Fed regimes and compare them (the default command).",
         discussion: """
-            Prints, per regime: the end price and largest drawdown of every risk class, peak rb and sc,
-            the change in the Fed's Treasuries Bf, total sovereign sales, the first date idle cash L falls
-            below --idle-cash-floor, and the AI share of the IG index at the end; then the differences
-            from the first regime. With --counterfactual, each regime is also solved without the AI boom
+            Prints, per regime: the end price and largest drawdown of every risk class, peak rb and sc, \
+            the change in the Fed's Treasuries Bf, total sovereign sales, the first date idle cash L falls \
+            below --idle-cash-floor, and the AI share of the IG index at the end; then the differences \
+            from the first regime. With --counterfactual, each regime is also solved without the AI boom \
             (I1 = I0) and the boom's part of every number is printed.
 
-            Writes compare.csv (tidy: t,date,regime,variable,value), series_<regime>.csv per run (as
+            Writes compare.csv (tidy: t,date,regime,variable,value), series_<regime>.csv per run (as \
             `run` writes series.csv), units.csv and manifest.json into --out.
 
             Examples:

@@ -4,10 +4,10 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the comparison into a folder with a Jupyter notebook that redraws it.",
         discussion: """
-            Equivalent to `liquidity compare --out DIR --notebook --plot [OPTIONS]`: writes the files of
-            compare, the dashboard, matrices.csv (both Godley matrices at --matrices-at), and
-            reverse_qe.ipynb (nbformat 4: the manifest, pandas loading the CSV files, the dashboard drawn
-            with matplotlib, the matrices) with reverse_qe.py, the same code as a script. Any option of
+            Equivalent to `liquidity compare --out DIR --notebook --plot [OPTIONS]`: writes the files of \
+            compare, the dashboard, matrices.csv (both Godley matrices at --matrices-at), and \
+            reverse_qe.ipynb (nbformat 4: the manifest, pandas loading the CSV files, the dashboard drawn \
+            with matplotlib, the matrices) with reverse_qe.py, the same code as a script. Any option of \
             compare may follow.
 
             Examples:

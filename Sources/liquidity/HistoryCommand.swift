@@ -6,13 +6,13 @@ struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Derive the quarter-end table 2022Q2-2025Q4 from the FRED, Treasury and SEC files.",
         discussion: """
-            Reads the series of --data (FRED CSV in any of its header variants, blank or "." for
+            Reads the series of --data (FRED CSV in any of its header variants, blank or "." for \
             missing values; the Daily Treasury Statement for the TGA) and writes one row per quarter:
-            the last observation on or before each quarter's last day, in the units of the model
+            the last observation on or before each quarter's last day, in the units of the model \
             ($T, decimal rates). calibration/history.md says which model quantity each column measures.
 
-            --make-config BASE writes the historical configuration (mid-2022 to end-2025) from the
-            table and BASE's behaviour; --compare CONFIG solves a configuration and sets it against
+            --make-config BASE writes the historical configuration (mid-2022 to end-2025) from the \
+            table and BASE's behaviour; --compare CONFIG solves a configuration and sets it against \
             the table quarter by quarter (model, then data, for each pair).
 
             Examples:

@@ -8,7 +8,7 @@ struct Liquidity: ParsableCommand {
         commandName: "liquidity",
         abstract: "The reverse-QE liquidity model: AI capex, idle cash and the Fed, solved with GSL.",
         discussion: """
-            Exit codes: 0 success; 2 bad input (a file, key or option: nothing is written);
+            Exit codes: 0 success; 2 bad input (a file, key or option: nothing is written); \
             3 a solve failed (files of runs that finished are kept).
             """,
         version: BuildInfo.version,

@@ -6,9 +6,9 @@ struct Matrices: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the balance-sheet and transactions-flow matrices at a date, with row and column sums.",
         discussion: """
-            Stocks in $T, flows in $T/yr. The monetary system's cash liability is taken from its own
+            Stocks in $T, flows in $T/yr. The monetary system's cash liability is taken from its own \
             books (Bf + Af + Lo), so the cash row's sum is the residual of the redundant equation:
-            rows and columns are checked to max(1e-10, 10 x rtol) of their largest entry.
+            rows and columns are checked to max(1e-10, 10 x rtol) of their largest entry. \
             --symbolic prints the transactions-flow matrix as MODEL.md writes it.
 
             Examples:

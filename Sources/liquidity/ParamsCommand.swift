@@ -6,7 +6,7 @@ struct Params: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List every parameter with its value, unit, meaning and source.",
         discussion: """
-            Values come from the configuration (--config, default calibration/baseline.toml) after
+            Values come from the configuration (--config, default calibration/baseline.toml) after \
             --set overrides. --toml prints them as a complete configuration file instead.
 
             Examples:

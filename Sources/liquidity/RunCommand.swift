@@ -6,8 +6,8 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Solve one path and write its series.",
         discussion: """
-            Writes series.csv (one row per saved time: t, date, every state and derived series),
-            units.csv (unit and meaning of every column) and manifest.json (version, commit,
+            Writes series.csv (one row per saved time: t, date, every state and derived series), \
+            units.csv (unit and meaning of every column) and manifest.json (version, commit, \
             resolved parameters, scenario, solver, statistics, input fingerprint) into --out.
 
             Examples:

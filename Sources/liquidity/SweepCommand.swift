@@ -153,7 +153,7 @@ final class LineSink: @unchecked Sendable {
     private let handle: FileHandle
     private let lock = NSLock()
     init(_ path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw InputError("cannot write \(path)") }
         handle.seekToEndOfFile()
         self.handle = handle
@@ -180,20 +180,20 @@ struct SweepRun: ParsableCommand {
         commandName: "run",
         abstract: "Solve the model many times over a grid or random draws of parameters, on all cores.",
         discussion: """
-            SPEC (TOML): name; design = "grid" (every combination of the listed values), "random" or
-            "latin" (Latin hypercube) with draws and seed; regimes (default ["none"]); solver (default
-            msbdf) and tolerance (default 1e-10); [[parameter]] tables: key (as in `liquidity params`)
-            and distribution = "values" (values = [...]), "uniform" (lower, upper), "normal" (mean,
+            SPEC (TOML): name; design = "grid" (every combination of the listed values), "random" or \
+            "latin" (Latin hypercube) with draws and seed; regimes (default ["none"]); solver (default \
+            msbdf) and tolerance (default 1e-10); [[parameter]] tables: key (as in `liquidity params`) \
+            and distribution = "values" (values = [...]), "uniform" (lower, upper), "normal" (mean, \
             sd) or "lognormal" (log_mean, log_sd); optional [paths] with series = [...] and dates = [...].
 
-            Writes into --out, as each run finishes: runs.csv (run, regime, status, the parameters,
-            the summary that compare prints, the largest accounting residual, the solver's message)
-            and paths.csv (run, regime, t, series, value) when [paths] is given; then sweep.json.
-            Rows come in the order runs finish; sorted, two sweeps of the same spec are identical.
-            Interrupted? Run the same command again: finished runs are kept, the rest are solved.
+            Writes into --out, as each run finishes: runs.csv (run, regime, status, the parameters, \
+            the summary that compare prints, the largest accounting residual, the solver's message) \
+            and paths.csv (run, regime, t, series, value) when [paths] is given; then sweep.json. \
+            Rows come in the order runs finish; sorted, two sweeps of the same spec are identical. \
+            Interrupted? Run the same command again: finished runs are kept, the rest are solved. \
             A run that fails is recorded with its return code and the sweep goes on.
 
-            --shard K/N solves only the runs whose number is K-1 modulo N: N such shards, run anywhere
+            --shard K/N solves only the runs whose number is K-1 modulo N: N such shards, run anywhere \
             (a Slurm job array, say), cover the sweep once; `liquidity sweep merge` joins them.
 
             Examples:
