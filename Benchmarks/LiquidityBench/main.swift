@@ -155,6 +155,15 @@ func format(_ value: Double, digits: Int = 1) -> String {
     String(format: "%.\(digits)f", value)
 }
 
+/// The tool's options for `model` (monthly saves, its knots as tstops) at
+/// rtol = atol = `tolerance`.
+func modelOptions(for model: ReverseQEModel, tolerance: Double) -> SolverOptions {
+    var options = defaultModelOptions(for: model)
+    options.relativeTolerance = tolerance
+    options.absoluteTolerance = .scalar(tolerance)
+    return options
+}
+
 /// One solve of the default model path (MODEL.md's parameters, no buyer,
 /// 2025-2032, monthly output) per stepper and tolerance.
 struct ModelSolve: ParsableCommand {
@@ -178,9 +187,7 @@ struct ModelSolve: ParsableCommand {
         for tolerance in [1e-6, 1e-8] {
             var baseline = 0.0
             for stepper in [Stepper.rk8pd, .rkf45, .rkck, .msadams, .msbdf, .bsimp] where only == nil || only == stepper.rawValue {
-                var options = defaultModelOptions(for: model)
-                options.relativeTolerance = tolerance
-                options.absoluteTolerance = .scalar(tolerance)
+                var options = modelOptions(for: model, tolerance: tolerance)
                 if stepper == .bsimp { options.jacobian = .centralDifferences }
                 var solution: ODESolution?
                 let problem = model.problem
@@ -217,11 +224,8 @@ struct Throughput: ParsableCommand {
     func run() throws {
         guard let stepper = Stepper(rawValue: solver) else { throw ValidationError("unknown stepper \(solver)") }
         let model = try ReverseQEModel()
-        var options = defaultModelOptions(for: model)
-        options.relativeTolerance = tolerance
-        options.absoluteTolerance = .scalar(tolerance)
         let problem = model.problem
-        let settings = options
+        let settings = modelOptions(for: model, tolerance: tolerance)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         func measure(threads: Int) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -287,9 +291,7 @@ struct Peers: ParsableCommand {
             let model = try ReverseQEModel(regime: regime)
             for tolerance in [1e-6, 1e-8] {
                 for (stepper, method) in pairs {
-                    var options = defaultModelOptions(for: model)
-                    options.relativeTolerance = tolerance
-                    options.absoluteTolerance = .scalar(tolerance)
+                    var options = modelOptions(for: model, tolerance: tolerance)
                     options.initialStep = 1e-6
                     let problem = model.problem
                     var output = [Double](repeating: 0, count: 100 * 26)
@@ -305,20 +307,17 @@ struct Peers: ParsableCommand {
                     let s = solution!
                     precondition(saved == Int32(s.count), "C saved \(saved) points, Swift \(s.count)")
                     let c = median(cTimes), swift = median(swiftTimes)
-                    let cDifference = largestDifference(s.values, output)
-                    var row = "| \(regime) | \(stepper) / \(method) | \(tolerance) "
-                    if withoutScipy {
-                        row += "| \(cSteps) / \(s.statistics.steps) / - | \(cEvaluations) / \(s.statistics.functionEvaluations) / - "
-                        row += "| \(scientific(cDifference)) / - | \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | - "
-                        row += "| \(format(swift / c, digits: 2)) | - |"
-                    } else {
-                        let py = try scipy(regime: regime, method: method, tolerance: tolerance)
+                    let py = withoutScipy ? nil : try scipy(regime: regime, method: method, tolerance: tolerance)
+                    if let py {
                         precondition(py.path.count == s.values.count, "SciPy saved \(py.path.count / 26) points, Swift \(s.count)")
-                        row += "| \(cSteps) / \(s.statistics.steps) / \(py.steps) | \(cEvaluations) / \(s.statistics.functionEvaluations) / \(py.evaluations) "
-                        row += "| \(scientific(cDifference)) / \(scientific(largestDifference(s.values, py.path))) "
-                        row += "| \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(format(py.seconds * 1e3, digits: 0)) "
-                        row += "| \(format(swift / c, digits: 2)) | \(format(py.seconds / swift, digits: 0)) |"
                     }
+                    let dash = "-"
+                    let row = "| \(regime) | \(stepper) / \(method) | \(tolerance) "
+                        + "| \(cSteps) / \(s.statistics.steps) / \(py.map { "\($0.steps)" } ?? dash) "
+                        + "| \(cEvaluations) / \(s.statistics.functionEvaluations) / \(py.map { "\($0.evaluations)" } ?? dash) "
+                        + "| \(scientific(largestDifference(s.values, output))) / \(py.map { scientific(largestDifference(s.values, $0.path)) } ?? dash) "
+                        + "| \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(py.map { format($0.seconds * 1e3, digits: 0) } ?? dash) "
+                        + "| \(format(swift / c, digits: 2)) | \(py.map { format($0.seconds / swift, digits: 0) } ?? dash) |"
                     print(row)
                 }
             }
@@ -402,9 +401,7 @@ struct Scaling: ParsableCommand {
             for classes in [4, 16, 64] {
                 for horizon in [2032.0, 2040, 2050] {
                     let model = try ReverseQEModel(parameters: Self.parameters(classes: classes, horizon: horizon))
-                    var options = defaultModelOptions(for: model)
-                    options.relativeTolerance = tolerance
-                    options.absoluteTolerance = .scalar(tolerance)
+                    let options = modelOptions(for: model, tolerance: tolerance)
                     let problem = model.problem
                     var solution: ODESolution?
                     var times: [Double] = []
