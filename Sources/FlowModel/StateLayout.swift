@@ -8,6 +8,9 @@ public struct StateLayout: Sendable, Equatable {
     static let B = 0, Bf = 1, Bs = 2, Bw = 3, Af = 4, Lo = 5, kb = 6, C = 7, kc = 8, PC = 9
     static let K = 10, Z = 11, Ez = 12, Ms = 13, Mw = 14, Cb = 15, rb = 16, sc = 17
 
+    /// Where the risk classes' block starts: the number of fixed names.
+    static let fixedCount = 18
+
     /// The risk classes' names, in order.
     public let classNames: [String]
     public var classCount: Int { classNames.count }
