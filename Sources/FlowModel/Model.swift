@@ -115,6 +115,7 @@ public struct ReverseQEModel: Sendable {
 
         var stops = parameters.rm.times + parameters.TGA.times + parameters.qt.times
         stops += schedule.flatMap { [$0.start, $0.end] }
+        if parameters.sigma_c_shift != 0 { stops += [parameters.t_sigma_c - 0.5, parameters.t_sigma_c + 0.5] }
         tstops = Array(Set(stops.filter { $0 > parameters.t0 && $0 < parameters.t1 })).sorted()
 
         // The initial state, and the intercepts that clear every market there.

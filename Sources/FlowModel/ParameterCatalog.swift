@@ -61,7 +61,7 @@ extension ModelParameters {
             ("fiscal", ["pd0", "Y0", "g_y", "m_I", "k_y", "g_lo"]),
             ("monetary", ["mbs_runoff", "ra", "Af0"]),
             ("treasury", ["B0", "Bf0", "Bs0", "Bw0", "kb0", "T_b"]),
-            ("ai_debt", ["C0", "kc0", "T_c", "D_c", "PC0", "s_pc", "sigma_c", "K0", "delta_K", "debt_floor"]),
+            ("ai_debt", ["C0", "kc0", "T_c", "D_c", "PC0", "s_pc", "sigma_c", "sigma_c_shift", "t_sigma_c", "K0", "delta_K", "debt_floor"]),
             ("rest_of_world", ["mu_m", "phi_w", "Mw0"]),
             ("sovereign", ["Z0", "Nz", "c_z", "Ms0", "Fs", "h_s", "k_sw", "w_sell_treasuries"]),
             ("portfolio", ["Cb0", "rb0", "sc0", "b", "erp", "eps_L", "k_r", "k_s", "k_p", "delta_D"]),
@@ -119,6 +119,13 @@ extension ModelParameters {
         scalar("PC0", \.PC0, "$T", .initialCondition, .positive, "AI private credit at t0"),
         scalar("s_pc", \.s_pc, "1/yr", .behaviour, .finite, "private-credit spread over the policy rate"),
         scalar("sigma_c", \.sigma_c, "share", .behaviour, .unit, "share of the AI funding need met by bonds"),
+        scalar(
+            "sigma_c_shift", \.sigma_c_shift, "share", .behaviour, .finite,
+            "change of the bond share sigma_c, linear over the year centred on t_sigma_c, the share held in [0, 1] (0: MODEL.md's constant share)",
+            source: "this project: the seeds' 2025 and 2026 bond issuance imply a falling bond share", isExtension: true),
+        scalar(
+            "t_sigma_c", \.t_sigma_c, "year", .behaviour, .finite, "middle of the year over which the bond share moves",
+            source: "this project: see sigma_c_shift", isExtension: true),
         scalar("K0", \.K0, "$T", .initialCondition, .nonNegative, "AI capital at t0"),
         scalar("delta_K", \.delta_K, "1/yr", .behaviour, .nonNegative, "depreciation of AI capital"),
         scalar(

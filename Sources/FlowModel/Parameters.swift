@@ -130,6 +130,12 @@ public struct ModelParameters: Sendable, Equatable {
     public var PC0 = 0.25
     public var s_pc = 0.055
     public var sigma_c = 0.6
+    /// Not in MODEL.md (whose bond share is constant): the bond share moves
+    /// by this much, linearly over the year centred on `t_sigma_c`, and is held
+    /// in [0, 1]. 0 (the default) keeps MODEL.md's constant `sigma_c`.
+    public var sigma_c_shift = 0.0
+    /// The middle of the year over which the bond share moves by `sigma_c_shift`.
+    public var t_sigma_c = 2026.0
     public var K0 = 1.0
     public var delta_K = 0.2
     /// Not in MODEL.md: below this much outstanding ($T), repayment of an AI

@@ -255,13 +255,15 @@ final class ModelEvaluator: @unchecked Sendable {
         q.Gap = q.I + kc * C + q.ypc * PC - (1 - p.payout) * q.OCF
         q.CALL = p.c_z * Z
         q.Need = q.Gap - q.CALL
-        q.iss = p.sigma_c * q.Need
+        let sigma = p.sigma_c_shift == 0
+            ? p.sigma_c : min(max(p.sigma_c + p.sigma_c_shift * min(max(t - p.t_sigma_c + 0.5, 0), 1), 0), 1)
+        q.iss = sigma * q.Need
         if q.Need < 0 && p.debt_floor > 0 {
             // Repayment tapers as each debt nears zero; the rest is paid out.
             // Above the floor both tapers are 1 and X stays exactly 0.
             let bonds = repaymentTaper(C, p.debt_floor), credit = repaymentTaper(PC, p.debt_floor)
             if bonds < 1 || credit < 1 {
-                let fullBonds = q.iss, fullCredit = (1 - p.sigma_c) * q.Need
+                let fullBonds = q.iss, fullCredit = (1 - sigma) * q.Need
                 q.iss = fullBonds * bonds
                 q.surplusPaidOut = (q.iss - fullBonds) + (fullCredit * credit - fullCredit)
             }

@@ -44,11 +44,14 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         let progress = Progress(quiet: quiet)
-        let base = try Configuration.read(config)
+        var base = try Configuration.read(config)
         let targetList = try CalibrationFiles.readTargets(targets)
         let spec = try CalibrationFiles.readFit(fit)
         let calibration: Calibration
         do {
+            if !check {
+                for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { try base.set(key, to: start) }
+            }
             calibration = try Calibration(
                 base: base, free: check ? [] : spec.free, targets: targetList, regime: spec.regime, stepper: spec.stepper,
                 tolerance: spec.tolerance)

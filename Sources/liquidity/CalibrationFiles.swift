@@ -86,6 +86,9 @@ enum CalibrationFiles {
         var tolerance: Double
         var options: LeastSquaresOptions
         var free: [FreeParameter]
+        /// Starting values given in the fit file, which override --config's
+        /// (for parameters the starting configuration leaves at "off").
+        var starts: [String: Double] = [:]
     }
 
     static func readFit(_ path: String) throws -> FitSpec {
@@ -115,15 +118,18 @@ enum CalibrationFiles {
         var options = LeastSquaresOptions()
         options.method = method
         options.maxIterations = Int(iterations)
+        var starts: [String: Double] = [:]
         let free = try tables(root, "free", file: path).enumerated().map { index, table -> FreeParameter in
             let label = "free[\(index)]"
-            for key in table.keys where !["key", "lower", "upper"].contains(key) {
-                throw InputError("\(path): unknown key \(label).\(key); allowed: key, lower, upper")
+            for key in table.keys where !["key", "lower", "upper", "start"].contains(key) {
+                throw InputError("\(path): unknown key \(label).\(key); allowed: key, lower, upper, start")
             }
+            let key = try string(table, "key", file: path, at: label)
+            if table.contains(key: "start") { starts[key] = try number(table, "start", file: path, at: label) }
             return FreeParameter(
-                key: try string(table, "key", file: path, at: label), lower: try number(table, "lower", file: path, at: label),
+                key: key, lower: try number(table, "lower", file: path, at: label),
                 upper: try number(table, "upper", file: path, at: label))
         }
-        return FitSpec(regime: regime, stepper: stepper, tolerance: tolerance, options: options, free: free)
+        return FitSpec(regime: regime, stepper: stepper, tolerance: tolerance, options: options, free: free, starts: starts)
     }
 }
