@@ -158,6 +158,11 @@ public struct Calibration: Sendable {
     public var regime: FedRegime
     public var stepper: Stepper
     public var tolerance: Double
+    /// Weight of the band penalty (default 0: none). When positive, each
+    /// fitted target adds a second residual, `bandPenalty * max(|r| - 0.95, 0)`
+    /// for its residual `r` in bands: zero well inside the band, steep
+    /// outside, so the fit prefers a point inside every band when there is one.
+    public var bandPenalty: Double = 0
 
     public init(base: ModelParameters, free: [FreeParameter], targets: [CalibrationTarget], regime: FedRegime = .none,
                 stepper: Stepper = .rk8pd, tolerance: Double = 1e-9) throws {
@@ -222,12 +227,18 @@ public struct Calibration: Sendable {
         return (run, try targets.map { try run.evaluate($0) })
     }
 
-    /// Weighted residuals in bands: sqrt(w) (model - value) / band.
+    /// Weighted residuals in bands, sqrt(w) (model - value) / band, then
+    /// with a band penalty each one's excess over 0.95 band, times the penalty.
     func residuals(_ values: [Double?]) -> [Double] {
-        zip(targets, values).compactMap { target, value in
-            guard target.weight > 0, let value else { return nil }
-            return target.weight.squareRoot() * (value - target.value) / target.band
+        var r: [Double] = []
+        var excess: [Double] = []
+        for (target, value) in zip(targets, values) {
+            guard target.weight > 0, let value else { continue }
+            let inBands = (value - target.value) / target.band
+            r.append(target.weight.squareRoot() * inBands)
+            excess.append(bandPenalty * max(abs(inBands) - 0.95, 0))
         }
+        return bandPenalty > 0 ? r + excess : r
     }
 
     /// Fits the free parameters by weighted least squares. A parameter the
@@ -279,7 +290,7 @@ public struct Calibration: Sendable {
         }
         let problem = LeastSquaresProblem(
             initial: initial, lower: free.map(\.lower), upper: free.map(\.upper),
-            residualCount: fitted.count
+            residualCount: bandPenalty > 0 ? 2 * fitted.count : fitted.count
         ) { values, r in
             let (_, evaluated) = try calibration.evaluate(try calibration.parameters(values))
             r = calibration.residuals(evaluated)

@@ -47,7 +47,7 @@ struct Calibrate: ParsableCommand {
         var base = try Configuration.read(config)
         let targetList = try CalibrationFiles.readTargets(targets)
         let spec = try CalibrationFiles.readFit(fit)
-        let calibration: Calibration
+        var calibration: Calibration
         do {
             if !check {
                 for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { try base.set(key, to: start) }
@@ -55,6 +55,7 @@ struct Calibrate: ParsableCommand {
             calibration = try Calibration(
                 base: base, free: check ? [] : spec.free, targets: targetList, regime: spec.regime, stepper: spec.stepper,
                 tolerance: spec.tolerance)
+            calibration.bandPenalty = spec.bandPenalty
         } catch let error as CalibrationError {
             throw InputError("\(check ? targets : fit): \(error.description)")
         } catch let error as ModelError {
@@ -143,7 +144,7 @@ struct CalibrationReport {
         var lines = [
             "# Calibration report", "",
             "Made by `liquidity calibrate` (tool \(BuildInfo.version), commit \(BuildInfo.commit)) from `\(config)`, targets `\(targetsFile)`, free parameters `\(fitFile)`.",
-            "Regime \(c.regime.rawValue), stepper \(c.stepper.rawValue) at tolerance \(c.tolerance); GSL trust region, \(s.iterations) iterations, \(s.residualEvaluations) model solves, stopped on \(s.stopReason); cost (sum of squared weighted residuals in bands) \(Self.format(s.cost)).",
+            "Regime \(c.regime.rawValue), stepper \(c.stepper.rawValue) at tolerance \(c.tolerance); GSL trust region, \(s.iterations) iterations, \(s.residualEvaluations) model solves, stopped on \(s.stopReason); cost (sum of squared weighted residuals in bands\(c.bandPenalty > 0 ? ", and of the band penalties \(Self.format(c.bandPenalty)) x max(|residual| - 0.95, 0)" : "")) \(Self.format(s.cost)).",
             "", "## Targets", "",
             "Residuals are (model - value) / band; a target is inside when |residual| <= 1. Weight 0: reported, not fitted.", "",
             // Without the title line and the blank line after it.
@@ -182,7 +183,7 @@ struct CalibrationReport {
         struct Parameter: Encodable { let key: String, start: Double, fitted: Double, standard_error: Double?, lower: Double, upper: Double, identified: Bool }
         let tool: String, commit: String, config: String, targets_file: String, fit_file: String
         let regime: String, stepper: String, tolerance: Double, method: String
-        let iterations: Int, model_solves: Int, stop_reason: String, cost: Double
+        let iterations: Int, model_solves: Int, stop_reason: String, cost: Double, band_penalty: Double
         let targets: [Target], parameters: [Parameter]
         let correlations: [[Double?]], not_identified: [String]
     }
@@ -192,7 +193,7 @@ struct CalibrationReport {
         let report = JSONReport(
             tool: BuildInfo.version, commit: BuildInfo.commit, config: config, targets_file: targetsFile, fit_file: fitFile,
             regime: c.regime.rawValue, stepper: c.stepper.rawValue, tolerance: c.tolerance, method: fitMethod,
-            iterations: s.iterations, model_solves: s.residualEvaluations, stop_reason: s.stopReason, cost: s.cost,
+            iterations: s.iterations, model_solves: s.residualEvaluations, stop_reason: s.stopReason, cost: s.cost, band_penalty: c.bandPenalty,
             targets: zip(c.targets, fit.values).map { target, value in
                 let residual = value.map { ($0 - target.value) / target.band }
                 return .init(id: target.id, value: target.value, band: target.band, weight: target.weight, model: value,

@@ -89,11 +89,13 @@ enum CalibrationFiles {
         /// Starting values given in the fit file, which override --config's
         /// (for parameters the starting configuration leaves at "off").
         var starts: [String: Double] = [:]
+        /// See ``Calibration/bandPenalty``.
+        var bandPenalty = 0.0
     }
 
     static func readFit(_ path: String) throws -> FitSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
-        let allowed = ["regime", "solver", "tolerance", "method", "max_iterations", "free"]
+        let allowed = ["regime", "solver", "tolerance", "method", "max_iterations", "band_penalty", "free"]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
         }
@@ -130,6 +132,15 @@ enum CalibrationFiles {
                 key: key, lower: try number(table, "lower", file: path, at: label),
                 upper: try number(table, "upper", file: path, at: label))
         }
-        return FitSpec(regime: regime, stepper: stepper, tolerance: tolerance, options: options, free: free, starts: starts)
+        var bandPenalty = 0.0
+        if root.contains(key: "band_penalty") {
+            bandPenalty = try number(root, "band_penalty", file: path, at: "fit")
+            guard bandPenalty >= 0, bandPenalty.isFinite else {
+                throw InputError("\(path): band_penalty = \(bandPenalty); allowed: a finite number >= 0")
+            }
+        }
+        return FitSpec(
+            regime: regime, stepper: stepper, tolerance: tolerance, options: options, free: free, starts: starts,
+            bandPenalty: bandPenalty)
     }
 }

@@ -75,6 +75,34 @@ struct CalibrationTests {
         #expect(fit.standardErrors[0...2].allSatisfy { $0.isFinite && $0 > 0 })
     }
 
+    /// Two targets on the same quantity whose bands overlap in a narrow strip:
+    /// plain least squares settles between them, outside the first band
+    /// (+1.10 bands, from the weighted mean in closed form); with the band
+    /// penalty the fit moves into the strip where both are inside.
+    @Test("the band penalty moves the fit inside every band when plain least squares leaves one outside")
+    func bandPenalty() throws {
+        var base = ModelParameters()
+        base.t1 = 2029
+        let capex = TargetQuantity.capexIntegral(from: 2025, to: 2028)
+        let probe = try Calibration(base: base, free: [], targets: [Self.target("capex", capex)])
+        let x = try #require(try probe.evaluate(base).values[0])
+        let d = 0.1 * x
+        let targets = [
+            Self.target("a", capex, value: x, band: d),
+            Self.target("b", capex, value: x + 1.5 * d, band: 0.6 * d),
+        ]
+        var calibration = try Calibration(
+            base: base, free: [FreeParameter(key: "I1", lower: 0.5, upper: 2.5)], targets: targets, tolerance: 1e-10)
+        let plain = try calibration.fit().residualsInBands.map { $0! }
+        // The weighted mean of x and x + 1.5 d with weights 1 and 1 / 0.36.
+        let mean = 1.5 / 0.36 / (1 + 1 / 0.36)
+        #expect(abs(plain[0] - mean) < 1e-4, "plain least squares: \(plain)")
+        calibration.bandPenalty = 10
+        let penalised = try calibration.fit().residualsInBands.map { $0! }
+        #expect(penalised.allSatisfy { abs($0) <= 1 }, "with the band penalty: \(penalised)")
+        #expect(penalised[0] > 0.9 && penalised[0] < 1, "the fit stays as close to b as a's band allows: \(penalised)")
+    }
+
     @Test("invalid calibrations are refused with what is wrong")
     func invalid() throws {
         let base = ModelParameters()

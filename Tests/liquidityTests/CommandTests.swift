@@ -156,8 +156,9 @@ struct CommandTests {
 @Suite("Calibration, end to end", .serialized)
 struct CalibrateCommandTests {
     /// The committed baseline must give the model values its committed report
-    /// states, and fit the targets better than MODEL.md's starting values.
-    @Test("the committed baseline reproduces its report and beats the starting values")
+    /// states, put every fitted seed target inside its band, and fit better
+    /// than MODEL.md's starting values.
+    @Test("the committed baseline reproduces its report and hits every seed target within its band")
     func baselineMatchesReport() throws {
         let check = try Tool.run(["calibrate", "--check", "--config", "calibration/baseline.toml"], in: Tool.root)
         #expect(check.status == 0, "\(check.stderr)")
@@ -171,6 +172,9 @@ struct CalibrateCommandTests {
             if let model = target["model"] as? Double {
                 #expect(line.contains(String(format: "%.6g", model)), "\(id): report says \(model), check printed \(line)")
             }
+            if (target["weight"] as! Double) > 0 {
+                #expect(line.hasSuffix(" yes"), "\(id) is outside its band: \(line)")
+            }
         }
         func inside(_ output: String) -> Int {
             let summary = output.split(separator: "\n").last { $0.contains("fitted targets inside") }!
@@ -178,7 +182,9 @@ struct CalibrateCommandTests {
         }
         let start = try Tool.run(["calibrate", "--check", "--config", "calibration/modelmd.toml"], in: Tool.root)
         #expect(inside(check.stdout) > inside(start.stdout))
-        #expect(check.stdout.hasSuffix("fitted targets inside their bands (calibration/baseline.toml)\n"))
+        let fitted = targets.filter { ($0["weight"] as! Double) > 0 }.count
+        #expect(check.stdout.hasSuffix(
+            "\(fitted) of \(fitted) fitted targets inside their bands (calibration/baseline.toml)\n"))
     }
 
     @Test("a bad targets file is refused with the file, key and what is allowed")
@@ -199,6 +205,24 @@ struct CalibrateCommandTests {
              "--fit", Tool.root.appendingPathComponent("calibration/fit.toml").path], in: dir)
         #expect(result.status == 2)
         #expect(result.stderr == "error: t.toml: x.quantity = \"median\"; allowed: value, change, maximum, ratio, capex_integral, not_modelled\n")
+    }
+
+    @Test("a bad fit file is refused with the file, key and what is allowed, and writes nothing", arguments: [
+        ("band_penalty = -1\n[[free]]\nkey = \"I1\"\nlower = 0.5\nupper = 2\n",
+         "f.toml: band_penalty = -1.0; allowed: a finite number >= 0"),
+        ("[[free]]\nkey = \"I1\"\nlower = 0.5\nupper = 2\nfirst = 1\n", "f.toml: unknown key free[0].first; allowed: key, lower, upper, start"),
+        ("[[free]]\nkey = \"I1\"\nlower = 0.5\nupper = 2\nstart = 3\n", "f.toml: invalid free parameter: I1: the starting value 3.0 must lie within [0.5, 2.0]"),
+    ])
+    func badFit(extra: String, message: String) throws {
+        let dir = try Tool.scratch()
+        try ("regime = \"none\"\nsolver = \"rk8pd\"\ntolerance = 1e-9\nmethod = \"lm\"\nmax_iterations = 5\n" + extra)
+            .write(to: dir.appendingPathComponent("f.toml"), atomically: true, encoding: .utf8)
+        let result = try Tool.run(
+            ["calibrate", "--config", Tool.modelmd, "--targets", Tool.root.appendingPathComponent("calibration/targets.toml").path,
+             "--fit", "f.toml", "--write", "out.toml"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: \(message)\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.toml").path))
     }
 }
 
