@@ -187,6 +187,58 @@ struct CalibrateCommandTests {
             "\(fitted) of \(fitted) fitted targets inside their bands (calibration/baseline.toml)\n"))
     }
 
+    /// Eight fitted parameters moved off the committed fit by 2-5% (tI by 0.1
+    /// year), the fit file's own starting values dropped so the perturbed
+    /// configuration is the start: the fit must come back to the committed
+    /// parameters (each within 1% of its standard error) and cost. About four
+    /// minutes in a debug build.
+    @Test("refitting from perturbed starting values recovers the committed fit")
+    func refitFromPerturbedStart() throws {
+        let dir = try Tool.scratch()
+        let moves: [String: (Double) -> Double] = [
+            "I1": { $0 * 1.05 }, "tI": { $0 + 0.1 }, "ocf0": { $0 * 0.95 }, "payout": { $0 * 1.03 },
+            "ig_rest0": { $0 * 1.05 }, "sc0": { $0 * 1.05 }, "rb0": { $0 * 1.02 }, "sigma_c": { $0 * 0.95 },
+        ]
+        var moved = Set<String>()
+        let baseline = try Tool.text(Tool.root.appendingPathComponent("calibration/baseline.toml"))
+        let perturbed = baseline.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+            guard parts.count >= 3, parts[1] == "=", let move = moves[String(parts[0])], let value = Double(parts[2]) else {
+                return String(line)
+            }
+            moved.insert(String(parts[0]))
+            return "\(parts[0]) = \(move(value))"
+        }.joined(separator: "\n")
+        #expect(moved == Set(moves.keys))
+        try perturbed.write(to: dir.appendingPathComponent("perturbed.toml"), atomically: true, encoding: .utf8)
+        let fit = try Tool.text(Tool.root.appendingPathComponent("calibration/fit.toml"))
+            .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("start = ") }.joined(separator: "\n")
+        try fit.write(to: dir.appendingPathComponent("fit.toml"), atomically: true, encoding: .utf8)
+
+        let result = try Tool.run(
+            ["calibrate", "--config", "perturbed.toml", "--fit", "fit.toml", "--write", "refit.toml", "--quiet",
+             "--targets", Tool.root.appendingPathComponent("calibration/targets.toml").path], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        func report(_ url: URL) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        }
+        let committed = try report(Tool.root.appendingPathComponent("calibration/baseline-report.json"))
+        let refit = try report(dir.appendingPathComponent("refit-report.json"))
+        let cost = committed["cost"] as! Double
+        #expect(abs(refit["cost"] as! Double - cost) < 1e-6 * cost, "cost \(refit["cost"]!) against \(cost)")
+        let before = committed["parameters"] as! [[String: Any]], after = refit["parameters"] as! [[String: Any]]
+        #expect(before.map { $0["key"] as! String } == after.map { $0["key"] as! String })
+        for (a, b) in zip(before, after) {
+            let key = a["key"] as! String, value = a["fitted"] as! Double, again = b["fitted"] as! Double
+            if let error = a["standard_error"] as? Double {
+                #expect(abs(again - value) <= 0.01 * error, "\(key): \(again) against \(value) (standard error \(error))")
+            } else {
+                #expect(again == value, "\(key), held: \(again) against \(value)")
+            }
+        }
+        #expect(result.stdout.contains("16 of 16 fitted targets inside their bands"))
+    }
+
     @Test("a bad targets file is refused with the file, key and what is allowed")
     func badTargets() throws {
         let dir = try Tool.scratch()
