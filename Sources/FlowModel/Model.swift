@@ -34,7 +34,7 @@ public struct Intercepts: Sendable, Equatable {
 /// Scalar quantities of one evaluation, shared by the right-hand side and
 /// the reported series.
 struct Quantities {
-    var I = 0.0, OCF = 0.0, PD = 0.0, Y = 0.0, rm = 0.0, TGA = 0.0, dTGA = 0.0, qt = 0.0
+    var I = 0.0, OCF = 0.0, PD = 0.0, Y = 0.0, rm = 0.0, rme = 0.0, TGA = 0.0, dTGA = 0.0, qt = 0.0
     var Bp = 0.0, Pc = 0.0, yc = 0.0, ypc = 0.0, REMIT = 0.0
     var Gap = 0.0, CALL = 0.0, Need = 0.0, iss = 0.0, SELL = 0.0, SELL_treasuries = 0.0, surplusPaidOut = 0.0
     var fedPurchases = 0.0

@@ -64,7 +64,7 @@ extension ModelParameters {
             ("ai_debt", ["C0", "kc0", "T_c", "D_c", "PC0", "s_pc", "sigma_c", "sigma_c_shift", "t_sigma_c", "K0", "delta_K", "debt_floor"]),
             ("rest_of_world", ["mu_m", "phi_w", "Mw0"]),
             ("sovereign", ["Z0", "Nz", "c_z", "Ms0", "Fs", "h_s", "k_sw", "w_sell_treasuries"]),
-            ("portfolio", ["Cb0", "rb0", "sc0", "b", "erp", "eps_L", "k_r", "k_s", "k_p", "delta_D"]),
+            ("portfolio", ["Cb0", "rb0", "sc0", "b", "tau_rm", "erp", "eps_L", "k_r", "k_s", "k_p", "delta_D"]),
             ("fed", ["r_cap", "k_f", "w_f", "L_target", "k_fl", "phi_f"]),
             ("index", ["ig_rest0", "g_ig"]),
         ]
@@ -146,6 +146,10 @@ extension ModelParameters {
         scalar("rb0", \.rb0, "1/yr", .initialCondition, .finite, "10-year Treasury yield at t0"),
         scalar("sc0", \.sc0, "1/yr", .initialCondition, .finite, "AI credit spread at t0"),
         scalar("b", \.b, "1", .behaviour, .nonNegative, "sensitivity of the top-level portfolio shares to yields"),
+        scalar(
+            "tau_rm", \.tau_rm, "yr", .behaviour, .nonNegative,
+            "lag of the expected cash rate P sets yields against behind the policy rate rm (0: rm itself, as MODEL.md)",
+            source: "this project: MODEL.md's rule cannot give the inverted curve of 2022-2024", isExtension: true),
         scalar("erp", \.erp, "1/yr", .behaviour, .finite, "equity risk premium in the risk-asset utility"),
         scalar("eps_L", \.eps_L, "$T", .behaviour, .positive, "smoothing width of idle cash L"),
         scalar("k_r", \.k_r, "1/yr", .behaviour, .positive, "adjustment speed of the Treasury yield rb"),

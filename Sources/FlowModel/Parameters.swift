@@ -162,6 +162,10 @@ public struct ModelParameters: Sendable, Equatable {
     public var sc0 = 0.009
     public var b = 30.0
     public var erp = 0.04
+    /// Not in MODEL.md (where cash earns today's policy rate in P's portfolio
+    /// choice): P compares yields with an expected cash rate that follows rm
+    /// with this lag in years. 0 (the default) is MODEL.md's rule.
+    public var tau_rm = 0.0
     public var eps_L = 0.05
     public var k_r = 50.0
     public var k_s = 50.0

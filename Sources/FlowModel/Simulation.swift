@@ -154,7 +154,8 @@ final class ModelEvaluator: @unchecked Sendable {
         self.flowsFrozen = flowsFrozen
         self.schedule = schedule
         scratchCount = ReverseQEModel.flowCount + 3 * layout.classCount
-        exogenous = ExogenousPaths(rm: parameters.rm, TGA: parameters.TGA, qt: parameters.qt)
+        exogenous = ExogenousPaths(
+            rm: parameters.rm, TGA: parameters.TGA, qt: parameters.qt, t0: parameters.t0, tau: parameters.tau_rm)
         func buffer<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
             let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: values.count)
             _ = buffer.initialize(from: values)
@@ -238,7 +239,7 @@ final class ModelEvaluator: @unchecked Sendable {
         let growth = Double.exp(p.g_y * (t - p.t0))
         q.PD = p.pd0 * growth
         q.Y = p.Y0 * growth + p.m_I * q.I
-        (q.rm, q.TGA, q.dTGA, q.qt) = exogenous.values(at: t)
+        (q.rm, q.TGA, q.dTGA, q.qt, q.rme) = exogenous.values(at: t)
 
         let B = y[X.B], Bf = y[X.Bf], Bs = y[X.Bs], Bw = y[X.Bw], Af = y[X.Af], Lo = y[X.Lo]
         let kb = y[X.kb], C = y[X.C], kc = y[X.kc], PC = y[X.PC], K = y[X.K], Z = y[X.Z]
@@ -326,7 +327,7 @@ final class ModelEvaluator: @unchecked Sendable {
         close(terms: closureSplit..<closureTerms, zeroing: closureTargets.after, f)
 
         // Portfolio choice of P and the clearing of prices.
-        let uCash = p.b * q.rm
+        let uCash = p.b * q.rme
         let uT = intercepts.a_T + p.b * rb
         let uAI = intercepts.a_AI + p.b * (rb + sc)
         let uR = intercepts.a_R + p.b * p.erp
@@ -408,32 +409,50 @@ final class ModelEvaluator: @unchecked Sendable {
     }
 }
 
-/// The knot tables rm, TGA and qt on one grid, the union of their knots, with
-/// each table's value at every grid time and slope on every interval: one
-/// search finds all three. Matches ``KnotTable/segment(at:)`` to rounding:
-/// constant before the first and after the last knot, and at a knot the
-/// slope of the interval to its right.
+/// The knot tables rm, TGA and qt on one grid, the union of their knots and
+/// t0, with each table's value at every grid time and slope on every
+/// interval: one search finds all three. Matches ``KnotTable/segment(at:)`` to
+/// rounding: constant before the first and after the last knot, and at a
+/// knot the slope of the interval to its right.
+///
+/// With `tau_rm > 0` (an extension) it also gives P's expected cash rate
+/// `rme`, which follows rm with lag `tau_rm` from `rme(t0) = rm(t0)`:
+/// `d rme/dt = (rm - rme) / tau_rm`, in closed form on each interval where rm
+/// is linear with slope c: `rme = rm - c tau + A exp(-(t - t_i) / tau)`.
 struct ExogenousPaths: Sendable {
     let times: [Double]
-    /// Per grid time `i`, six numbers: rm, its slope, TGA, its slope, qt, its slope.
+    /// Per grid time `i`, eight numbers: rm, its slope, TGA, its slope, qt,
+    /// its slope, and for rme the slope of rm times tau and A.
     let coefficients: [Double]
+    let tau: Double
 
-    init(rm: KnotTable, TGA: KnotTable, qt: KnotTable) {
+    init(rm: KnotTable, TGA: KnotTable, qt: KnotTable, t0: Double, tau: Double) {
         let tables = [rm, TGA, qt]
-        times = Array(Set(tables.flatMap(\.times))).sorted()
+        times = Array(Set(tables.flatMap(\.times) + [t0])).sorted()
+        self.tau = tau
         var coefficients: [Double] = []
+        var expected = rm.value(at: t0)
         for (i, t) in times.enumerated() {
             for table in tables {
                 let slope = i + 1 < times.count ? table.segment(at: 0.5 * (t + times[i + 1])).slope : 0
                 coefficients += [table.value(at: t), slope]
             }
+            let rate = coefficients[8 * i], drift = coefficients[8 * i + 1] * tau
+            // Before t0 the expectation is not used; from t0 on it is carried
+            // from grid time to grid time.
+            let a = tau > 0 && t >= t0 ? expected - rate + drift : 0
+            coefficients += [drift, a]
+            if tau > 0, t >= t0, i + 1 < times.count {
+                let next = times[i + 1]
+                expected = rm.value(at: next) - drift + a * Double.exp(-(next - t) / tau)
+            }
         }
         self.coefficients = coefficients
     }
 
-    /// rm, TGA, dTGA/dt and qt at `t`.
+    /// rm, TGA, dTGA/dt, qt and the expected cash rate rme at `t`.
     @inline(__always)
-    func values(at t: Double) -> (rm: Double, TGA: Double, dTGA: Double, qt: Double) {
+    func values(at t: Double) -> (rm: Double, TGA: Double, dTGA: Double, qt: Double, rme: Double) {
         times.withUnsafeBufferPointer { grid in
             coefficients.withUnsafeBufferPointer { c in
                 let n = grid.count
@@ -448,8 +467,10 @@ struct ExogenousPaths: Sendable {
                     }
                 }
                 let dt = t <= grid[0] ? 0 : t - grid[i]
-                let row = c.baseAddress! + 6 * i
-                return (row[0] + row[1] * dt, row[2] + row[3] * dt, row[3], row[4] + row[5] * dt)
+                let row = c.baseAddress! + 8 * i
+                let rm = row[0] + row[1] * dt
+                let rme = tau > 0 ? rm - row[6] + row[7] * Double.exp(-dt / tau) : rm
+                return (rm, row[2] + row[3] * dt, row[3], row[4] + row[5] * dt, rme)
             }
         }
     }

@@ -181,3 +181,37 @@ struct DebtFloorTests {
         #expect(!broken.solution.isSuccessful)
     }
 }
+
+@Suite("Expected cash rate (extension)")
+struct ExpectedRateTests {
+    /// The closed form on each linear piece of rm against GSL integrating
+    /// d rme/dt = (rm - rme) / tau from rme(t0) = rm(t0), across the kinks
+    /// of the history's rate path (hikes, then a plateau).
+    @Test("rme in closed form follows d rme/dt = (rm - rme) / tau", arguments: [0.5, 5.6])
+    func closedForm(tau: Double) throws {
+        let rm = try KnotTable([(2022.0, 0.001), (2022.5, 0.016), (2023.5, 0.053), (2024.7, 0.053), (2025.0, 0.045)])
+        let flat = try KnotTable([(2022.0, 0.0)])
+        let t0 = 2022.5
+        let paths = ExogenousPaths(rm: rm, TGA: flat, qt: flat, t0: t0, tau: tau)
+        let problem = ODEProblem(initialState: [rm.value(at: t0)], timeSpan: (t0, 2026)) { t, y, dydt in
+            dydt[0] = (rm.value(at: t) - y[0]) / tau
+        }
+        var options = SolverOptions(relativeTolerance: 1e-12, absoluteTolerance: 1e-14, saveAt: .interval(0.125))
+        options.tstops = rm.times
+        let solution = try solve(problem, .rk8pd, options)
+        #expect(solution.isSuccessful)
+        for (k, t) in solution.t.enumerated() {
+            let closed = paths.values(at: t).rme
+            #expect(abs(closed - solution.values[k]) < 1e-11, "t = \(t): closed form \(closed), integrated \(solution.values[k])")
+        }
+        // Lagging a rise, the expectation stays below the rate.
+        #expect(paths.values(at: 2023.5).rme < 0.053 - 0.005)
+    }
+
+    @Test("with tau_rm = 0 the expected rate is rm itself")
+    func off() throws {
+        let p = ModelParameters()
+        let paths = ExogenousPaths(rm: p.rm, TGA: p.TGA, qt: p.qt, t0: p.t0, tau: 0)
+        for t in stride(from: 2025.0, through: 2032.0, by: 0.1) { #expect(paths.values(at: t).rme == paths.values(at: t).rm) }
+    }
+}
