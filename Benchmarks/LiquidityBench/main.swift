@@ -256,13 +256,14 @@ struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The default path in Swift, in plain C over GSL and in Python with SciPy: agreement and time.",
         discussion: """
-            Each GSL stepper is set against the SciPy method of its kind: rk8pd against DOP853
-            (explicit, order 8), msbdf against BDF (implicit, variable order), rkf45 against RK45
-            (explicit, order 5(4)), at rtol = atol = 1e-6 and 1e-8. C and Swift take the same steps
-            (same stepper, tolerances and first step) and alternate; SciPy's solves run in one
-            Python process, timed inside it after a warm-up solve so the interpreter's start-up is
-            not counted. Differences are the largest of any state at any saved month, relative to
-            max(|value|, 1), against the Swift path.
+            Each GSL stepper is set against the SciPy method of its kind: rk8pd against DOP853 \
+            (explicit, order 8), msbdf against BDF (implicit, variable order), rkf45 against RK45 \
+            (explicit, order 5(4)), at rtol = atol = 1e-6 and 1e-8. C and Swift take the same steps \
+            (same stepper, tolerances and first step) in adjacent solves, in alternating order; \
+            Swift / C is the median of the ratios of those pairs, which cancels drifts in the \
+            machine's speed. SciPy's solves run in one Python process, timed inside it after a \
+            warm-up solve so the interpreter's start-up is not counted. Differences are the largest \
+            of any state at any saved month, relative to max(|value|, 1), against the Swift path.
             """)
 
     @Option(help: "Timed repetitions of each case for C and Swift, alternating.")
@@ -298,15 +299,24 @@ struct Peers: ParsableCommand {
                     var cSteps: UInt = 0, cEvaluations: UInt = 0, saved: Int32 = 0
                     var solution: ODESolution?
                     var cTimes: [Double] = [], swiftTimes: [Double] = []
-                    for _ in 0..<repetitions {
-                        cTimes.append(measure {
-                            saved = cmodel_solve(code, stepper.rawValue, tolerance, tolerance, 2032, &output, output.count, &cSteps, &cEvaluations)
-                        })
+                    // Adjacent C and Swift solves, in alternating order; each
+                    // pair's ratio cancels drifts in the machine's speed.
+                    for k in 0..<repetitions {
+                        let runC = {
+                            cTimes.append(measure {
+                                saved = cmodel_solve(
+                                    code, stepper.rawValue, tolerance, tolerance, 2032, &output, output.count, &cSteps,
+                                    &cEvaluations)
+                            })
+                        }
+                        if k % 2 == 0 { runC() }
                         swiftTimes.append(try measure { solution = try solve(problem, stepper, options) })
+                        if k % 2 == 1 { runC() }
                     }
                     let s = solution!
                     precondition(saved == Int32(s.count), "C saved \(saved) points, Swift \(s.count)")
                     let c = median(cTimes), swift = median(swiftTimes)
+                    let ratio = median(zip(swiftTimes, cTimes).map { $0 / $1 })
                     let py = withoutScipy ? nil : try scipy(regime: regime, method: method, tolerance: tolerance)
                     if let py {
                         precondition(py.path.count == s.values.count, "SciPy saved \(py.path.count / 26) points, Swift \(s.count)")
@@ -317,7 +327,7 @@ struct Peers: ParsableCommand {
                         + "| \(cEvaluations) / \(s.statistics.functionEvaluations) / \(py.map { "\($0.evaluations)" } ?? dash) "
                         + "| \(scientific(largestDifference(s.values, output))) / \(py.map { scientific(largestDifference(s.values, $0.path)) } ?? dash) "
                         + "| \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(py.map { format($0.seconds * 1e3, digits: 0) } ?? dash) "
-                        + "| \(format(swift / c, digits: 2)) | \(py.map { format($0.seconds / swift, digits: 0) } ?? dash) |"
+                        + "| \(format(ratio, digits: 2)) | \(py.map { format($0.seconds / swift, digits: 0) } ?? dash) |"
                     print(row)
                 }
             }
