@@ -61,7 +61,7 @@ public struct ReverseQEModel: Sendable {
     /// is held still: only prices and yields may move (they must not).
     public let flowsFrozen: Bool
 
-    let schedule: [ScheduledChange]
+    /// The evaluation core; it also holds the scenario's dated changes.
     let evaluator: ModelEvaluator
 
     /// - Throws: ``ModelError`` for invalid parameters, risk classes or scenario.
@@ -104,7 +104,6 @@ public struct ReverseQEModel: Sendable {
         self.parameters = parameters
         self.regime = regime
         self.scenario = scenario
-        self.schedule = schedule
         self.flowsFrozen = flowsFrozen
         layout = StateLayout(classNames: parameters.riskClasses.map(\.name))
         transactions = TransactionsFlowMatrix(mu_m: parameters.mu_m)

@@ -22,13 +22,7 @@ extension ReverseQEModel {
     public func derivatives(at t: Double, _ y: [Double]) -> [Double] {
         var dydt = [Double](repeating: 0, count: layout.dimension)
         y.withUnsafeBufferPointer { state in
-            dydt.withUnsafeMutableBufferPointer { out in
-                evaluator.withScratch { flows, omega, sells, prices in
-                    _ = evaluator.evaluate(
-                        t, state.baseAddress!, parameters(at: t), dydt: out.baseAddress!, flows: flows, omega: omega,
-                        sells: sells, prices: prices)
-                }
-            }
+            dydt.withUnsafeMutableBufferPointer { evaluator.derivatives(t, state.baseAddress!, $0.baseAddress!) }
         }
         return dydt
     }
