@@ -6,11 +6,19 @@ import PackageDescription
 let products: [Product] = [
     .library(name: "Solvers", targets: ["Solvers"]),
     .library(name: "FlowModel", targets: ["FlowModel"]),
+    .library(name: "Experiments", targets: ["Experiments"]),
+    .library(name: "FileFormats", targets: ["FileFormats"]),
     .executable(name: "liquidity", targets: ["liquidity"]),
 ]
 
 // MARK: - Implementation
-// One direction of dependency: CGSL <- Solvers <- FlowModel <- liquidity.
+// One direction of dependency: CGSL <- Solvers <- FlowModel <- Experiments <- FileFormats <- liquidity.
+// Solvers, FlowModel and Experiments do no file I/O; FileFormats reads and writes every file;
+// the executable parses the command line, calls the libraries and maps errors to exit codes.
+
+// The numerical libraries are optimised in debug builds too, so the tests' solves run at
+// close to release speed; the command-line and file layers keep debug settings.
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let implementation: [Target] = [
     .systemLibrary(
@@ -18,15 +26,27 @@ let implementation: [Target] = [
         pkgConfig: "gsl",
         providers: [.apt(["libgsl-dev"])]
     ),
-    .target(name: "Solvers", dependencies: ["CGSL", .product(name: "RealModule", package: "swift-numerics")]),
-    .target(name: "FlowModel", dependencies: ["Solvers", .product(name: "RealModule", package: "swift-numerics")]),
+    .target(
+        name: "Solvers", dependencies: ["CGSL", .product(name: "RealModule", package: "swift-numerics")],
+        swiftSettings: optimisedInDebug),
+    .target(
+        name: "FlowModel", dependencies: ["Solvers", .product(name: "RealModule", package: "swift-numerics")],
+        swiftSettings: optimisedInDebug),
+    .target(
+        name: "Experiments", dependencies: ["FlowModel", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
+        swiftSettings: optimisedInDebug),
+    .target(
+        name: "FileFormats",
+        dependencies: [
+            "Experiments", "FlowModel", "Solvers",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "SwiftCSV", package: "SwiftCSV"),
+        ]),
     .executableTarget(
         name: "liquidity",
         dependencies: [
-            "FlowModel",
-            "Solvers",
+            "FileFormats", "Experiments", "FlowModel", "Solvers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "TOMLKit", package: "TOMLKit"),
         ]
     ),
 ]
@@ -51,8 +71,10 @@ let benchmarks: [Target] = [
 let tests: [Target] = [
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
     .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
-    // End-to-end tests of the built `liquidity` executable.
-    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FlowModel"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),
+    .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers"]),
+    // End-to-end tests of the built `liquidity` executable: exit codes, files, --help.
+    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FileFormats", "Experiments", "FlowModel"]),
 ]
 
 let package = Package(
@@ -62,6 +84,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: implementation + benchmarks + tests,
     swiftLanguageModes: [.v6]

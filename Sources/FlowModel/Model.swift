@@ -1,9 +1,10 @@
 import RealModule
 import Solvers
 
-/// `w ln(1 + exp(x / w))`, computed without overflow.
+/// The smooth maximum of `x` and 0 with width `w`: `w ln(1 + exp(x / w))`,
+/// computed without overflow.
 @inlinable
-func softplus(_ x: Double, _ w: Double) -> Double {
+public func softplus(_ x: Double, _ w: Double) -> Double {
     let z = x / w
     return z > 30 ? x + w * Double.log(onePlus: Double.exp(-z)) : w * Double.log(onePlus: Double.exp(z))
 }
@@ -159,10 +160,10 @@ public struct ReverseQEModel: Sendable {
             flowsFrozen: flowsFrozen, schedule: schedule, closure: closure)
     }
 
-    /// AI capex `I(t)`, $T/yr.
+    /// AI capex `I(t)`, $T/yr: see ``ModelParameters/capex(at:)``.
     @inlinable
     static func capex(_ p: ModelParameters, at t: Double) -> Double {
-        p.I0 + (p.I1 - p.I0) / (1 + Double.exp(-p.gI * (t - p.tI)))
+        p.capex(at: t)
     }
 
     /// The parameters in force at `t` (the scenario's dated changes applied).

@@ -214,6 +214,24 @@ extension ModelParameters {
         entry.set(&self, value)
     }
 
+    /// The catalog key that `key` names, or nil: the one rule for parameter
+    /// keys in configurations, `--set`, scenarios and sweeps. A key is a
+    /// catalog key (`payout`, `risk.crypto.beta`) or, for a scalar outside the
+    /// risk classes, its section and key (`capex.payout`).
+    public func canonicalKey(_ key: String) -> String? {
+        let entries = catalog
+        if entries.contains(where: { $0.key == key }) { return key }
+        guard let dot = key.firstIndex(of: "."), !key.hasPrefix("risk.") else { return nil }
+        let section = String(key[..<dot]), leaf = String(key[key.index(after: dot)...])
+        return entries.contains(where: { $0.key == leaf && $0.group == section }) ? leaf : nil
+    }
+
+    /// The knot table that `key` names (`rm` or `exogenous.rm`), or nil.
+    public static func knotTable(named key: String) -> KnotTableInfo? {
+        let leaf = key.hasPrefix("exogenous.") ? String(key.dropFirst("exogenous.".count)) : key
+        return knotTables.first { $0.key == leaf }
+    }
+
     /// The knot tables (section `exogenous` of a configuration file).
     public static let knotTables: [KnotTableInfo] = [
         KnotTableInfo(key: "rm", unit: "1/yr", meaning: "policy rate", path: \.rm),
@@ -235,7 +253,7 @@ extension ModelParameters {
         guard !riskClasses.isEmpty else { throw ModelError.invalidRiskClasses("at least one risk class is needed") }
         var seen = Set<String>()
         for riskClass in riskClasses {
-            guard !riskClass.name.isEmpty, riskClass.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            guard RiskClass.isValidName(riskClass.name) else {
                 throw ModelError.invalidRiskClasses(
                     "name \"\(riskClass.name)\" must be letters, digits or underscores")
             }

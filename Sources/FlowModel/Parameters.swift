@@ -1,3 +1,5 @@
+import RealModule
+
 /// A table of (time, value) knots, interpolated linearly and held constant
 /// beyond its ends. The integrator stops at every knot.
 public struct KnotTable: Sendable, Equatable {
@@ -32,18 +34,32 @@ public struct KnotTable: Sendable, Equatable {
         let n = times.count
         if t <= times[0] { return (values[0], 0) }
         if t >= times[n - 1] { return (values[n - 1], 0) }
-        var lo = 0, hi = n - 1
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2
-            if times[mid] <= t { lo = mid } else { hi = mid }
-        }
+        let lo = times.withUnsafeBufferPointer { knotInterval($0, containing: t) }, hi = lo + 1
         let slope = (values[hi] - values[lo]) / (times[hi] - times[lo])
         return (values[lo] + slope * (t - times[lo]), slope)
     }
 }
 
+/// The index `i` with `grid[i] <= t < grid[i + 1]`, by bisection, for
+/// `grid[0] < t < grid[grid.count - 1]`: the one knot search of every table.
+@inlinable @inline(__always) @usableFromInline
+func knotInterval(_ grid: UnsafeBufferPointer<Double>, containing t: Double) -> Int {
+    var lo = 0, hi = grid.count - 1
+    while hi - lo > 1 {
+        let mid = (lo + hi) >> 1
+        if grid[mid] <= t { lo = mid } else { hi = mid }
+    }
+    return lo
+}
+
 /// A class of risk asset held by P and S (MODEL.md section 4).
 public struct RiskClass: Sendable, Equatable {
+    /// Whether `name` may name a risk class: letters, digits and underscores,
+    /// so that it can stand in series names (`p_crypto`) and keys.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    }
+
     /// Name used in series names (`p_crypto`, `qS_crypto`).
     public var name: String
     /// Market value at t0 in $T; the price is 1 at t0, so also the units `Q_j`.
@@ -194,4 +210,21 @@ public struct ModelParameters: Sendable, Equatable {
 
     /// The index of the risk class called `name`.
     public func riskClassIndex(_ name: String) -> Int? { riskClasses.firstIndex { $0.name == name } }
+}
+
+extension ModelParameters {
+    /// AI capex `I(t) = I0 + (I1 - I0) / (1 + exp(-gI (t - tI)))`, $T/yr.
+    @inlinable
+    public func capex(at t: Double) -> Double {
+        I0 + (I1 - I0) / (1 + Double.exp(-gI * (t - tI)))
+    }
+
+    /// The integral of ``capex(at:)`` over `[from, to]` in closed form, $T:
+    /// the antiderivative is `I0 t + (I1 - I0) / gI * ln(1 + exp(gI (t - tI)))`.
+    public func capexIntegral(from a: Double, to b: Double) -> Double {
+        func antiderivative(_ t: Double) -> Double {
+            I0 * t + (I1 - I0) / gI * softplus(gI * (t - tI), 1)
+        }
+        return antiderivative(b) - antiderivative(a)
+    }
 }

@@ -455,16 +455,7 @@ struct ExogenousPaths: Sendable {
         times.withUnsafeBufferPointer { grid in
             coefficients.withUnsafeBufferPointer { c in
                 let n = grid.count
-                var i = 0
-                if t >= grid[n - 1] {
-                    i = n - 1
-                } else if t > grid[0] {
-                    var hi = n - 1
-                    while hi - i > 1 {
-                        let mid = (i + hi) >> 1
-                        if grid[mid] <= t { i = mid } else { hi = mid }
-                    }
-                }
+                let i = t >= grid[n - 1] ? n - 1 : (t > grid[0] ? knotInterval(grid, containing: t) : 0)
                 let dt = t <= grid[0] ? 0 : t - grid[i]
                 let row = c.baseAddress! + 8 * i
                 let rm = row[0] + row[1] * dt

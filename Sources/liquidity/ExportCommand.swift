@@ -1,4 +1,6 @@
 import ArgumentParser
+import Experiments
+import FileFormats
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Experiments
+import FileFormats
 import FlowModel
 import Foundation
 
@@ -44,20 +46,25 @@ struct History: ParsableCommand {
 
     func run() throws {
         if let compare {
-            let rows = try HistoricalConfiguration.readTable(table)
+            let rows = try HistoryFiles.readTable(table)
             let model = try ReverseQEModel(parameters: try Configuration.read(compare), regime: .none)
             var options = defaultModelOptions(for: model)
             options.saveAt = .times(rows.compactMap { $0["t"] }.filter { $0 >= model.parameters.t0 && $0 <= model.parameters.t1 })
             let path = try model.run(.rk8pd, options: options)
             guard path.solution.isSuccessful else {
-                throw SolveFailure(message: "\(compare): the solver stopped at t = \(path.solution.lastGoodTime): \(path.solution.failure?.message ?? "")")
+                throw StoppedEarly(description: "\(compare): the solver stopped at t = \(path.solution.lastGoodTime): \(path.solution.failure?.message ?? "")")
             }
-            print(HistoricalConfiguration.comparison(path, rows: rows, format: format))
+            print(HistoryFiles.comparison(path, rows: rows, format: format))
             return
         }
         if let makeConfig {
-            let parameters = try HistoricalConfiguration.make(
-                base: try Configuration.read(makeConfig), table: try HistoricalConfiguration.readTable(table))
+            let base = try Configuration.read(makeConfig), rows = try HistoryFiles.readTable(table)
+            let parameters: ModelParameters
+            do {
+                parameters = try HistoricalConfiguration.make(base: base, table: rows)
+            } catch let error as HistoryError {
+                throw InputError("\(table): \(error)")
+            }
             let header = [
                 "The historical configuration: mid-2022 to end-2025, made by `liquidity history --make-config \(makeConfig)`",
                 "from \(table) (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the FOMC's",

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Experiments
+import FileFormats
 import FlowModel
 import Foundation
 
@@ -54,11 +56,12 @@ struct Matrices: ParsableCommand {
         }
         var state = model.initialState
         if t > p.t0 {
-            var options = try solver.options(for: model)
+            let settings = try solver.settings
+            var options = settings.options(for: model)
             options.saveAt = .times([p.t0, t])
-            let path = try model.run(try solver.stepper, options: options)
+            let path = try model.run(settings.stepper, options: options)
             guard path.solution.isSuccessful else {
-                throw SolveFailure(message: "the solver stopped at t = \(path.solution.lastGoodTime) before \(t): \(path.solution.failure?.message ?? "")")
+                throw StoppedEarly(description: "the solver stopped at t = \(path.solution.lastGoodTime) before \(t): \(path.solution.failure?.message ?? "")")
             }
             state = path.solution.state(1)
         }

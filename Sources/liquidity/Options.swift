@@ -1,4 +1,6 @@
 import ArgumentParser
+import Experiments
+import FileFormats
 import FlowModel
 import Foundation
 import Solvers
@@ -126,12 +128,11 @@ struct SolverSettings: ParsableArguments {
         guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
     }
 
-    func options(for model: ReverseQEModel) throws -> SolverOptions {
-        var options = defaultModelOptions(for: model, saveStep: try step)
-        options.relativeTolerance = rtol
-        options.absoluteTolerance = .scalar(atol)
-        options.maxSteps = maxSteps
-        return options
+    /// The settings as the libraries take them; call ``check()`` first.
+    var settings: SolveSettings {
+        get throws {
+            SolveSettings(stepper: try stepper, relativeTolerance: rtol, absoluteTolerance: atol, maxSteps: maxSteps, saveStep: try step)
+        }
     }
 }
 
@@ -147,30 +148,22 @@ struct PreparedModel {
         scenario = try inputs.scenario(for: parameters)
     }
 
-    func model(_ regime: FedRegime, scenario override: Scenario? = nil) throws -> ReverseQEModel {
-        do {
-            return try ReverseQEModel(parameters: parameters, regime: regime, scenario: override ?? scenario)
-        } catch let error as ModelError {
-            throw InputError(error.description)
-        }
+    func model(_ regime: FedRegime) throws -> ReverseQEModel {
+        try modelInput { try ReverseQEModel(parameters: parameters, regime: regime, scenario: scenario) }
     }
 }
 
-/// Solves `model`, turning a solver failure into a clear message.
-func solvePath(_ model: ReverseQEModel, _ solver: SolverSettings, label: String) throws -> ModelRun {
-    let run = try model.run(try solver.stepper, options: try solver.options(for: model))
-    guard run.solution.isSuccessful else {
-        let failure = run.solution.failure
-        let time = failure?.time ?? run.solution.lastGoodTime
-        var message = "\(label): the solver (\(try solver.stepper)) stopped at t = \(time) (\(DecimalYear.isoDate(time))) with \(run.solution.returnCode)"
-        if let failure { message += ": \(failure.message)" }
-        if let name = failure?.componentName { message += " [variable \(name)]" }
-        throw SolveFailure(message: message)
+/// `body`'s result, an invalid model reported as bad input.
+func modelInput<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ModelError {
+        throw InputError(error.description)
     }
-    return run
 }
 
 extension FedRegime: ExpressibleByArgument {}
+extension TableFormat: ExpressibleByArgument {}
 
 /// Where `run` and `compare` write, and what else they draw.
 struct OutputOptions: ParsableArguments {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Experiments
+import FileFormats
 import FlowModel
 import Foundation
 
@@ -23,33 +25,32 @@ struct Run: ParsableCommand {
     @Option(help: "Fed regime: none, reserves, buyer, share.")
     var regime: FedRegime = .none
 
-
-
-
-
     func run() throws {
         let started = Date()
         let progress = Progress(quiet: output.quiet)
         let prepared = try PreparedModel(inputs, solver)
+        let settings = try solver.settings
         let model = try prepared.model(regime)
         let directory = try OutputDirectory(output.out)
         progress.report("solving the \(regime) regime")
-        let path = try solvePath(model, solver, label: "regime \(regime)")
+        let path = try settings.solve(model, label: "regime \(regime)")
         try directory.write("series.csv", CSV.series(path))
         try directory.write("units.csv", CSV.units(path.columns))
         var outputs = ["series.csv", "units.csv", "manifest.json"]
         if output.plot {
             let p = prepared.parameters
+            let solved = ComparisonCase(kind: .init(regime: regime), run: path, idleCashFloor: output.idleCashFloor)
             outputs += try Charts.write(
                 Charts.dashboard(
                     title: "Reverse QE: AI capex, idle cash and the Fed",
                     subtitle: "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); configuration \(prepared.configPath)",
-                    runs: [(regime.rawValue, path)], idleCashFloor: output.idleCashFloor),
+                    cases: [solved], idleCashFloor: output.idleCashFloor),
                 into: directory)
         }
-        let manifest = try Manifest(
-            prepared: prepared, solver: solver, runs: [(regime.rawValue, path)],
-            outputs: outputs, started: started, regimes: [regime.rawValue])
+        let manifest = Manifest(
+            tool: BuildInfo.tool, command: CommandLine.arguments, config: prepared.configPath, parameters: prepared.parameters,
+            scenario: prepared.scenario, settings: settings, runs: [(regime.rawValue, path)], outputs: outputs,
+            wallTime: Date().timeIntervalSince(started), regimes: [regime.rawValue])
         try directory.write("manifest.json", try manifest.json())
         let s = path.solution.statistics
         print("\(regime): \(path.t.count) points from \(DecimalYear.isoDate(path.t.first!)) to \(DecimalYear.isoDate(path.t.last!)); \(s.steps) steps, \(s.functionEvaluations) evaluations; largest identity residual \(String(format: "%.1e", path.largestRelativeIdentityResidual)) of M")

@@ -1,10 +1,11 @@
+import Experiments
 import FlowModel
 import Foundation
 
 /// Line charts as SVG, drawn by the tool itself: no Python needed.
-enum Charts {
+public enum Charts {
     /// The same colour for the same regime everywhere.
-    static func color(_ regime: String) -> String {
+    public static func color(_ regime: String) -> String {
         switch regime {
         case "none": "#d62728"
         case "reserves": "#ff7f0e"
@@ -31,7 +32,7 @@ enum Charts {
     }
 
     /// About five round ticks covering [low, high].
-    static func ticks(_ low: Double, _ high: Double) -> [Double] {
+    public static func ticks(_ low: Double, _ high: Double) -> [Double] {
         let span = max(high - low, 1e-12)
         let raw = span / 5
         let magnitude = pow(10, floor(log10(raw)))
@@ -45,7 +46,7 @@ enum Charts {
         return ticks
     }
 
-    static func label(_ value: Double) -> String {
+    public static func label(_ value: Double) -> String {
         if value == 0 { return "0" }
         let magnitude = abs(value)
         if magnitude >= 100 { return String(format: "%.0f", value) }
@@ -56,7 +57,7 @@ enum Charts {
         return text
     }
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
@@ -108,13 +109,14 @@ enum Charts {
         return svg + "</g>\n"
     }
 
-    /// The dashboard of a comparison of Fed regimes.
-    static func dashboard(
-        title: String, subtitle: String, runs: [(String, ModelRun)], idleCashFloor: Double
+    /// The dashboard of a comparison of Fed regimes: a panel per risk class and
+    /// per headline series, one line per regime; with counterfactual runs,
+    /// the AI boom's part of the first class's price and of rb.
+    public static func dashboard(
+        title: String, subtitle: String, cases: [ComparisonCase], idleCashFloor: Double
     ) -> String {
-        let main = runs.filter { !$0.0.hasSuffix("/no-ai-boom") }
-        let flat = Dictionary(uniqueKeysWithValues: runs.filter { $0.0.hasSuffix("/no-ai-boom") }
-            .map { (String($0.0.dropLast("/no-ai-boom".count)), $0.1) })
+        let main = cases.filter { !$0.isCounterfactual }.map { ($0.regime.rawValue, $0.run) }
+        let flat = Dictionary(uniqueKeysWithValues: cases.filter(\.isCounterfactual).map { ($0.regime.rawValue, $0.run) })
         func lines(_ series: String, scale: Double = 1) -> [Line] {
             main.map { label, run in
                 Line(label: label, color: color(label), dashed: false, t: run.t, values: run.series(series)!.map { $0 * scale })
@@ -133,7 +135,8 @@ enum Charts {
             Panel(title: "AI share of the USD IG index", unit: "percent", lines: lines("ai_ig_share", scale: 100), reference: nil),
         ]
         if !flat.isEmpty {
-            for (series, name, unit, scale) in [("p_crypto", "crypto price", "index points", 1.0), ("rb", "10-year yield", "percentage points", 100.0)] {
+            let first = main[0].1.model.layout.classNames[0]
+            for (series, name, unit, scale) in [("p_\(first)", "\(first) price", "index points", 1.0), ("rb", "10-year yield", "percentage points", 100.0)] {
                 let attribution = main.compactMap { label, run -> Line? in
                     guard let other = flat[label], let a = run.series(series), let b = other.series(series) else { return nil }
                     return Line(label: label, color: color(label), dashed: false, t: run.t, values: zip(a, b).map { ($0 - $1) * scale })
@@ -162,7 +165,7 @@ enum Charts {
 
     /// Writes dashboard.svg, and dashboard.png when rsvg-convert can make it;
     /// returns the names written.
-    static func write(_ svg: String, into directory: OutputDirectory) throws -> [String] {
+    public static func write(_ svg: String, into directory: OutputDirectory) throws -> [String] {
         try directory.write("dashboard.svg", svg)
         let svgPath = (directory.path as NSString).appendingPathComponent("dashboard.svg")
         let pngPath = (directory.path as NSString).appendingPathComponent("dashboard.png")
@@ -173,7 +176,7 @@ enum Charts {
     }
 
     /// Converts an SVG file to PNG with rsvg-convert when it is installed.
-    static func png(from svg: String, to png: String) -> Bool {
+    public static func png(from svg: String, to png: String) -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["rsvg-convert", "--background-color=white", "-o", png, svg]

@@ -12,8 +12,9 @@ import TOMLKit
 /// start = 2026-07-01    # a TOML date or a decimal year
 /// ramp_years = 1.0      # optional: 0 (the default) is a step
 /// ```
-enum ScenarioFile {
-    static func read(_ path: String, parameters: ModelParameters) throws -> Scenario {
+public enum ScenarioFile {
+    /// The scenario in the file at `path`, its keys checked against `parameters`.
+    public static func read(_ path: String, parameters: ModelParameters) throws -> Scenario {
         let table = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         let allowed = ["name", "change"]
         for key in table.keys where !allowed.contains(key) {
@@ -37,16 +38,11 @@ enum ScenarioFile {
             for key in entry.keys where !fields.contains(key) {
                 throw InputError("\(path): unknown key \(label).\(key); allowed: \(fields.joined(separator: ", "))")
             }
-            guard let keyValue = entry["key"], var key = keyValue.string else {
+            guard let keyValue = entry["key"], let given = keyValue.string else {
                 throw InputError("\(path): \(label).key must be the name of a parameter (a string)")
             }
-            if let dot = key.firstIndex(of: "."), !key.hasPrefix("risk."),
-                parameters.catalog.contains(where: { $0.group == String(key[..<dot]) })
-            {
-                key = String(key[key.index(after: dot)...])
-            }
-            guard let info = parameters.catalog.first(where: { $0.key == key }) else {
-                throw InputError("\(path): \(label).key: unknown parameter \(key); see `liquidity params` for every key")
+            guard let key = parameters.canonicalKey(given), let info = parameters.catalog.first(where: { $0.key == key }) else {
+                throw InputError("\(path): \(label).key: unknown parameter \(given); see `liquidity params` for every key")
             }
             guard let value = entry["value"] else { throw InputError("\(path): missing key \(label).value (\(info.unit))") }
             let number = try Configuration.number(value, file: path, key: "\(label).value", expected: info.unit)

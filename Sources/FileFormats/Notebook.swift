@@ -3,9 +3,9 @@ import Foundation
 
 /// The Jupyter notebook (nbformat 4) and plain Python script that redraw the
 /// dashboard from the files of `compare`, and the matrices they show.
-enum Notebook {
+public enum Notebook {
     /// Code shared by the notebook's cells and the script, cell by cell.
-    static func codeCells(matricesDate: String) -> [String] {
+    public static func codeCells(matricesDate: String) -> [String] {
         [
             """
             import json
@@ -80,13 +80,13 @@ enum Notebook {
         ]
     }
 
-    static func lines(_ text: String) -> [String] {
+    public static func lines(_ text: String) -> [String] {
         let parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }
     }
 
     /// The notebook as nbformat 4 JSON, keys sorted so that it is deterministic.
-    static func ipynb(manifest: Manifest, matricesDate: String) throws -> String {
+    public static func ipynb(manifest: Manifest, matricesDate: String) throws -> String {
         let facts = """
             # Reverse QE: AI capex, idle cash and the Fed
 
@@ -121,7 +121,7 @@ enum Notebook {
     }
 
     /// The same code as a script, for people who do not use Jupyter.
-    static func script(matricesDate: String) -> String {
+    public static func script(matricesDate: String) -> String {
         "#!/usr/bin/env python3\n# Redraws the dashboard of a `liquidity compare` run; run it in the folder of its files.\n"
             + "import matplotlib\nmatplotlib.use(\"Agg\")\n\n"
             + codeCells(matricesDate: matricesDate).map { $0.replacingOccurrences(of: "plt.show()", with: "print(\"wrote dashboard_matplotlib.png\")") }
@@ -129,7 +129,7 @@ enum Notebook {
     }
 
     /// Both matrices at the saved point `index` of `run`, as CSV rows.
-    static func matricesCSV(_ run: ModelRun, index: Int) -> String {
+    public static func matricesCSV(_ run: ModelRun, index: Int) -> String {
         let model = run.model
         let t = run.t[index], y = run.solution.state(index)
         var lines = ["matrix,row," + Sector.allCases.map(\.rawValue).joined(separator: ",") + ",row_sum,must_be"]

@@ -1,8 +1,10 @@
+import FlowModel
 import Foundation
+import SwiftCSV
 
 /// A dated series read from a FRED-style CSV: ISO dates, ascending, and a
 /// value or nothing for each.
-struct DatedSeries: Equatable {
+public struct DatedSeries: Equatable {
     var name: String
     var dates: [String]
     var values: [Double?]
@@ -21,8 +23,8 @@ struct DatedSeries: Equatable {
 /// Reads FRED's CSV exports in their variants: a header of `observation_date`,
 /// `DATE` or `date` and one value column; blank or "." for missing values;
 /// an optional UTF-8 byte-order mark.
-enum FRED {
-    static func isISODate(_ text: Substring) -> Bool {
+public enum FRED {
+    public static func isISODate(_ text: Substring) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
@@ -31,14 +33,14 @@ enum FRED {
         return true
     }
 
-    static func lines(_ text: String) -> [Substring] {
+    public static func lines(_ text: String) -> [Substring] {
         var body = Substring(text)
         if body.hasPrefix("\u{FEFF}") { body = body.dropFirst() }
         return body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
             .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
     }
 
-    static func parse(_ text: String, file: String) throws -> DatedSeries {
+    public static func parse(_ text: String, file: String) throws -> DatedSeries {
         let rows = lines(text)
         guard let header = rows.first, !header.isEmpty else { throw InputError("\(file): empty file; expected a header such as observation_date,SERIES") }
         let columns = header.split(separator: ",", omittingEmptySubsequences: false)
@@ -74,31 +76,32 @@ enum FRED {
         return series
     }
 
-    static func read(_ path: String) throws -> DatedSeries {
+    public static func read(_ path: String) throws -> DatedSeries {
         try parse(try Configuration.readText(path), file: path)
     }
 
     /// The Daily Treasury Statement's operating cash balance: the TGA's
     /// closing balance (rows "Treasury General Account (TGA) Closing Balance",
     /// whose value sits in the column "Opening Balance Today"), millions of USD.
-    static func parseDailyTreasuryStatement(_ text: String, file: String) throws -> DatedSeries {
-        let rows = lines(text)
-        guard let header = rows.first else { throw InputError("\(file): empty file") }
-        let columns = header.split(separator: ",").map(String.init)
-        guard let dateColumn = columns.firstIndex(of: "Record Date"), let kindColumn = columns.firstIndex(of: "Type of Account"),
-            let valueColumn = columns.firstIndex(of: "Opening Balance Today")
-        else {
+    public static func parseDailyTreasuryStatement(_ text: String, file: String) throws -> DatedSeries {
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        let table: NamedCSV
+        do {
+            table = try NamedCSV(string: body, delimiter: .comma, loadColumns: false)
+        } catch {
+            throw InputError("\(file): not valid CSV: \(error)")
+        }
+        guard !table.header.isEmpty else { throw InputError("\(file): empty file") }
+        let (dateColumn, kindColumn, valueColumn) = ("Record Date", "Type of Account", "Opening Balance Today")
+        guard [dateColumn, kindColumn, valueColumn].allSatisfy(table.header.contains) else {
             throw InputError("\(file):1: expected the columns Record Date, Type of Account and Opening Balance Today")
         }
         var byDate: [String: Double] = [:]
-        for (index, row) in rows.enumerated().dropFirst() where !row.isEmpty {
-            let cells = row.split(separator: ",", omittingEmptySubsequences: false)
-            guard cells.count > max(dateColumn, kindColumn, valueColumn), cells[kindColumn] == "Treasury General Account (TGA) Closing Balance"
-            else { continue }
-            guard isISODate(cells[dateColumn]), let value = Double(cells[valueColumn]) else {
-                throw InputError("\(file):\(index + 1): bad date or value in a TGA closing-balance row")
+        for (index, row) in table.rows.enumerated() where row[kindColumn] == "Treasury General Account (TGA) Closing Balance" {
+            guard let date = row[dateColumn], isISODate(Substring(date)), let value = row[valueColumn].flatMap(Double.init) else {
+                throw InputError("\(file):\(index + 2): bad date or value in a TGA closing-balance row")
             }
-            byDate[String(cells[dateColumn])] = value
+            byDate[date] = value
         }
         let dates = byDate.keys.sorted()
         return DatedSeries(name: "TGA_DTS", dates: dates, values: dates.map { byDate[$0] })
@@ -107,13 +110,13 @@ enum FRED {
 
 /// The quarter-end table derived from the data folder: what the model's
 /// history is set against (see calibration/history.md for the mapping).
-enum HistoryTable {
-    struct Column {
-        let name: String, unit: String, file: String, series: String, scale: Double, note: String
+public enum HistoryTable {
+    public struct Column: Sendable {
+        public let name: String, unit: String, file: String, series: String, scale: Double, note: String
     }
 
     /// Each column: its file, the scale to the table's unit, and what it measures.
-    static let columns: [Column] = [
+    public static let columns: [Column] = [
         Column(name: "fed_assets", unit: "$T", file: "WALCL.csv", series: "WALCL", scale: 1e-6, note: "Fed total assets, Wednesday level"),
         Column(name: "Bf", unit: "$T", file: "TREAST.csv", series: "TREAST", scale: 1e-6, note: "Fed holdings of Treasuries: Bf"),
         Column(name: "on_rrp", unit: "$T", file: "RRPONTSYD.csv", series: "RRPONTSYD", scale: 1e-3, note: "ON RRP: idle cash parked at the Fed (part of L)"),
@@ -128,7 +131,7 @@ enum HistoryTable {
     ]
 
     /// The quarters 2022Q2 to 2025Q4, as (label, last day, t of the next day).
-    static let quarters: [(label: String, end: String, t: Double)] = {
+    public static let quarters: [(label: String, end: String, t: Double)] = {
         var result: [(label: String, end: String, t: Double)] = []
         let ends = ["03-31", "06-30", "09-30", "12-31"]
         for year in 2022...2025 {
@@ -143,7 +146,7 @@ enum HistoryTable {
     /// The table as CSV: quarter, date, t, then each column's quarter-end value
     /// (the last observation on or before the quarter's last day; for the
     /// quarterly debt series, the observation of that quarter).
-    static func build(directory: String) throws -> String {
+    public static func build(directory: String) throws -> String {
         var series: [String: DatedSeries] = [:]
         for column in columns {
             let path = (directory as NSString).appendingPathComponent(column.file)

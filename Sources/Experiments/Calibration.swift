@@ -1,3 +1,4 @@
+import FlowModel
 import RealModule
 import Solvers
 
@@ -135,14 +136,7 @@ extension ModelRun {
             }
             return integral(n) / integral(d)
         case .capexIntegral(let a, let b):
-            let p = model.parameters
-            // I0 t + (I1 - I0)/gI * ln(1 + exp(gI (t - tI)))
-            func antiderivative(_ t: Double) -> Double {
-                let z = p.gI * (t - p.tI)
-                let softplus = z > 30 ? z : Double.log(onePlus: Double.exp(z))
-                return p.I0 * t + (p.I1 - p.I0) / p.gI * softplus
-            }
-            return antiderivative(b) - antiderivative(a)
+            return model.parameters.capexIntegral(from: a, to: b)
         case .notModelled:
             return nil
         }

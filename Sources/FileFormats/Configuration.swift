@@ -4,12 +4,12 @@ import TOMLKit
 
 /// Reads and writes model configurations: TOML files that give every
 /// parameter of the model, in sections (`[capex]`, `[exogenous]`, `[[risk]]`).
-enum Configuration {
+public enum Configuration {
     /// The sections of scalar parameters, in file order.
-    static var sections: [String] { ModelParameters.sectionOrder }
+    public static var sections: [String] { ModelParameters.sectionOrder }
 
     /// Reads the whole file at `path` as UTF-8 text.
-    static func readText(_ path: String) throws -> String {
+    public static func readText(_ path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError("\(path): no such file")
@@ -21,7 +21,7 @@ enum Configuration {
     }
 
     /// Parses TOML text, naming the file, line and column of a syntax error.
-    static func parseTOML(_ text: String, file: String) throws -> TOMLTable {
+    public static func parseTOML(_ text: String, file: String) throws -> TOMLTable {
         guard !text.contains("\0") else { throw InputError("\(file): contains a NUL byte; not a TOML file") }
         try checkASCIIOutsideStrings(text, file: file)
         do {
@@ -36,7 +36,7 @@ enum Configuration {
     /// headers and numbers are ASCII in every valid file of ours, and toml++
     /// (inside TOMLKit) stops on an internal assertion, ending the process,
     /// when such a character starts a key (found by the fuzz test).
-    static func checkASCIIOutsideStrings(_ text: String, file: String) throws {
+    public static func checkASCIIOutsideStrings(_ text: String, file: String) throws {
         var line = 1, column = 0
         var quote: String? = nil
         var inComment = false
@@ -80,18 +80,18 @@ enum Configuration {
     }
 
     /// The model parameters in the configuration file at `path`.
-    static func read(_ path: String) throws -> ModelParameters {
+    public static func read(_ path: String) throws -> ModelParameters {
         try parse(readText(path), file: path)
     }
 
     /// A number: a TOML integer or float.
-    static func number(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
+    public static func number(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
         if let double = value.double { return double }
         if let int = value.int { return Double(int) }
         throw InputError("\(file): \(key) must be a number (\(expected)); got \(describe(value))")
     }
 
-    static func describe(_ value: TOMLValueConvertible) -> String {
+    public static func describe(_ value: TOMLValueConvertible) -> String {
         switch value.type {
         case .string: "the string \"\(value.string ?? "")\""
         case .table: "a table"
@@ -102,7 +102,7 @@ enum Configuration {
 
     /// Parses a configuration. Every parameter of MODEL.md must be given
     /// exactly once; an extension's key may be left out (its default applies).
-    static func parse(_ text: String, file: String) throws -> ModelParameters {
+    public static func parse(_ text: String, file: String) throws -> ModelParameters {
         let table = try parseTOML(text, file: file)
         var parameters = ModelParameters()
         let catalog = parameters.catalog.filter { !$0.group.hasPrefix("risk.") }
@@ -146,7 +146,7 @@ enum Configuration {
         return parameters
     }
 
-    static func parseExogenous(_ table: TOMLTable, into parameters: inout ModelParameters, file: String) throws {
+    public static func parseExogenous(_ table: TOMLTable, into parameters: inout ModelParameters, file: String) throws {
         guard let value = table["exogenous"] else { throw InputError("\(file): missing section [exogenous]") }
         guard let exogenous = value.table else {
             throw InputError("\(file): exogenous must be a table ([exogenous]); got \(describe(value))")
@@ -164,7 +164,7 @@ enum Configuration {
     }
 
     /// `[[year, value], ...]` with ascending years.
-    static func knotTable(_ value: TOMLValueConvertible, file: String, key: String, unit: String) throws -> KnotTable {
+    public static func knotTable(_ value: TOMLValueConvertible, file: String, key: String, unit: String) throws -> KnotTable {
         let shape = "an array of [year, value] pairs, value in \(unit)"
         guard let array = value.array else { throw InputError("\(file): \(key) must be \(shape); got \(describe(value))") }
         var knots: [(Double, Double)] = []
@@ -184,7 +184,7 @@ enum Configuration {
         }
     }
 
-    static func parseRiskClasses(_ table: TOMLTable, into parameters: inout ModelParameters, file: String) throws {
+    public static func parseRiskClasses(_ table: TOMLTable, into parameters: inout ModelParameters, file: String) throws {
         guard let value = table["risk"] else { throw InputError("\(file): missing risk classes ([[risk]] tables)") }
         guard let array = value.array else {
             throw InputError("\(file): risk must be an array of tables ([[risk]]); got \(describe(value))")
@@ -204,7 +204,7 @@ enum Configuration {
                 throw InputError(
                     "\(file): unknown key risk.\(name).\(key); allowed in [[risk]]: \(allowed.joined(separator: ", "))")
             }
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            guard RiskClass.isValidName(name) else {
                 throw InputError("\(file): risk[\(index)].name \"\(name)\" must be letters, digits or underscores")
             }
             guard !classes.contains(where: { $0.name == name }) else {
@@ -230,32 +230,23 @@ enum Configuration {
 
     /// Applies `key=value` overrides: `payout=0.4`, `capex.payout=0.4`,
     /// `risk.crypto.beta=2.5`, `exogenous.rm=[[2025, 0.04], [2040, 0.03]]`.
-    static func apply(overrides: [String], to parameters: inout ModelParameters) throws {
+    public static func apply(overrides: [String], to parameters: inout ModelParameters) throws {
         for override in overrides {
             guard let equals = override.firstIndex(of: "=") else {
                 throw InputError("--set \(override): expected key=value, such as --set payout=0.4")
             }
-            var key = String(override[..<equals]).trimmingCharacters(in: .whitespaces)
+            let given = String(override[..<equals]).trimmingCharacters(in: .whitespaces)
             let text = String(override[override.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
-            let knotKey = key.hasPrefix("exogenous.") ? String(key.dropFirst("exogenous.".count)) : key
-            if let info = ModelParameters.knotTables.first(where: { $0.key == knotKey }) {
+            if let info = ModelParameters.knotTable(named: given) {
                 let table = try parseTOML("value = \(text)", file: "--set \(override)")
                 info.set(try knotTable(table["value"]!, file: "--set", key: "exogenous.\(info.key)", unit: info.unit), in: &parameters)
                 continue
             }
-            if let dot = key.firstIndex(of: "."), !key.hasPrefix("risk.") {
-                let section = String(key[..<dot])
-                let leaf = String(key[key.index(after: dot)...])
-                guard let info = parameters.catalog.first(where: { $0.key == leaf }), info.group == section else {
-                    throw InputError("--set \(override): unknown parameter \(key); see `liquidity params` for every key")
-                }
-                key = leaf
+            guard let key = parameters.canonicalKey(given), let info = parameters.catalog.first(where: { $0.key == key }) else {
+                throw InputError("--set \(override): unknown parameter \(given); see `liquidity params` for every key")
             }
             guard let value = Double(text) else {
                 throw InputError("--set \(override): \(key) needs a number; got \"\(text)\"")
-            }
-            guard let info = parameters.catalog.first(where: { $0.key == key }) else {
-                throw InputError("--set \(override): unknown parameter \(key); see `liquidity params` for every key")
             }
             guard info.isAllowed(value) else {
                 throw InputError("--set \(override): \(key) = \(value) is out of range; allowed: \(info.allowed)")
@@ -270,12 +261,12 @@ enum Configuration {
     }
 
     /// A number as TOML writes it: integers without a fraction keep ".0".
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         value.description
     }
 
     /// The configuration as a complete TOML file, with units and meanings.
-    static func render(_ parameters: ModelParameters, header: [String]) -> String {
+    public static func render(_ parameters: ModelParameters, header: [String]) -> String {
         var lines = header.map { "# " + $0 }
         let catalog = parameters.catalog
         for section in sections {

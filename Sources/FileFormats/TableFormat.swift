@@ -1,11 +1,9 @@
-import ArgumentParser
-
 /// How a table is printed.
-enum TableFormat: String, CaseIterable, ExpressibleByArgument {
+public enum TableFormat: String, CaseIterable, Sendable {
     case table, csv, markdown, latex
 
     /// A terminal table: the first column left-aligned, the others right-aligned.
-    static func aligned(header: [String], rows: [[String]], gap: String = "  ") -> String {
+    public static func aligned(header: [String], rows: [[String]], gap: String = "  ") -> String {
         let widths = header.indices.map { c in max(header[c].count, rows.map { $0[c].count }.max() ?? 0) }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, cell in
@@ -17,7 +15,7 @@ enum TableFormat: String, CaseIterable, ExpressibleByArgument {
     }
 
     /// Renders `header` and `rows`; the first column is text, the rest right-aligned.
-    func render(title: String, header: [String], rows: [[String]]) -> String {
+    public func render(title: String, header: [String], rows: [[String]]) -> String {
         switch self {
         case .table:
             return title + "\n" + Self.aligned(header: header, rows: rows)

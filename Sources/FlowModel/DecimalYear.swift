@@ -3,8 +3,8 @@ import Foundation
 /// Decimal years, in which each calendar month is exactly 1/12: t = 2025.5
 /// is 2025-07-01, and a monthly grid t0 + k/12 falls on the first of each
 /// month. Within a month the fraction is spread over its days.
-enum DecimalYear {
-    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+public enum DecimalYear {
+    public static func daysInMonth(_ year: Int, _ month: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -13,7 +13,7 @@ enum DecimalYear {
     }
 
     /// The ISO date (YYYY-MM-DD) of `t`.
-    static func isoDate(_ t: Double) -> String {
+    public static func isoDate(_ t: Double) -> String {
         let year = Int(t.rounded(.down))
         let months = (t - Double(year)) * 12
         var month = Int((months + 1e-9).rounded(.down))
@@ -25,12 +25,12 @@ enum DecimalYear {
     }
 
     /// The decimal year of year, month (1-12) and day.
-    static func value(year: Int, month: Int, day: Int) -> Double {
+    public static func value(year: Int, month: Int, day: Int) -> Double {
         Double(year) + (Double(month - 1) + Double(day - 1) / Double(daysInMonth(year, month))) / 12
     }
 
     /// Parses a decimal year (`2026.5`) or an ISO date (`2026-07-01`).
-    static func parse(_ text: String) -> Double? {
+    public static func parse(_ text: String) -> Double? {
         if let t = Double(text), t.isFinite { return t }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,

@@ -1,11 +1,12 @@
+import Experiments
 import FlowModel
 import Foundation
 import Solvers
 import TOMLKit
 
 /// Reads `targets.toml` and `fit.toml` (see the comments at their heads).
-enum CalibrationFiles {
-    static func string(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> String {
+public enum CalibrationFiles {
+    public static func string(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> String {
         guard let value = table[key] else { throw InputError("\(file): missing key \(label).\(key)") }
         guard let text = value.string else {
             throw InputError("\(file): \(label).\(key) must be a string; got \(Configuration.describe(value))")
@@ -13,12 +14,12 @@ enum CalibrationFiles {
         return text
     }
 
-    static func number(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> Double {
+    public static func number(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> Double {
         guard let value = table[key] else { throw InputError("\(file): missing key \(label).\(key)") }
         return try Configuration.number(value, file: file, key: "\(label).\(key)", expected: "a number")
     }
 
-    static func tables(_ root: TOMLTable, _ key: String, file: String) throws -> [TOMLTable] {
+    public static func tables(_ root: TOMLTable, _ key: String, file: String) throws -> [TOMLTable] {
         guard let value = root[key] else { throw InputError("\(file): no [[\(key)]] tables") }
         guard let array = value.array else {
             throw InputError("\(file): \(key) must be an array of tables ([[\(key)]]); got \(Configuration.describe(value))")
@@ -31,7 +32,7 @@ enum CalibrationFiles {
         }
     }
 
-    static func readTargets(_ path: String) throws -> [CalibrationTarget] {
+    public static func readTargets(_ path: String) throws -> [CalibrationTarget] {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         for key in root.keys where key != "target" {
             throw InputError("\(path): unknown key \(key); allowed: target ([[target]] tables)")
@@ -80,20 +81,20 @@ enum CalibrationFiles {
         return targets
     }
 
-    struct FitSpec {
-        var regime: FedRegime
-        var stepper: Stepper
-        var tolerance: Double
-        var options: LeastSquaresOptions
-        var free: [FreeParameter]
+    public struct FitSpec {
+        public var regime: FedRegime
+        public var stepper: Stepper
+        public var tolerance: Double
+        public var options: LeastSquaresOptions
+        public var free: [FreeParameter]
         /// Starting values given in the fit file, which override --config's
         /// (for parameters the starting configuration leaves at "off").
-        var starts: [String: Double] = [:]
+        public var starts: [String: Double] = [:]
         /// See ``Calibration/bandPenalty``.
-        var bandPenalty = 0.0
+        public var bandPenalty = 0.0
     }
 
-    static func readFit(_ path: String) throws -> FitSpec {
+    public static func readFit(_ path: String) throws -> FitSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         let allowed = ["regime", "solver", "tolerance", "method", "max_iterations", "band_penalty", "free"]
         for key in root.keys where !allowed.contains(key) {

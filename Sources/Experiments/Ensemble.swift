@@ -1,0 +1,241 @@
+import Dispatch
+import FlowModel
+import Foundation
+import Solvers
+
+/// One parameter of an ensemble and how it is drawn.
+public struct SweptParameter: Sendable, Equatable {
+    /// The catalog key (`I1`, `risk.crypto.beta`).
+    public var key: String
+    public var distribution: SweepDistribution
+
+    public init(key: String, distribution: SweepDistribution) {
+        self.key = key
+        self.distribution = distribution
+    }
+}
+
+/// What an ensemble solves: a design over some parameters of a base
+/// configuration, under one or more regimes (`liquidity sweep`'s spec).
+public struct EnsembleSpec: Sendable {
+    public var name: String
+    public var design: SweepDesign
+    public var parameters: [SweptParameter]
+    public var regimes: [FedRegime]
+    public var stepper: Stepper
+    /// Relative and absolute tolerance of every solve.
+    public var tolerance: Double
+    /// The level of idle cash, $T, whose first crossing each summary reports.
+    public var idleCashFloor: Double
+    /// Series recorded at ``pathDates`` for every run (the data of fan charts).
+    public var pathSeries: [String]
+    public var pathDates: [Double]
+
+    /// - Parameters: the defaults are a sweep file's: regime none, msbdf at
+    ///   1e-10, a floor of $1T, no paths.
+    public init(
+        name: String, design: SweepDesign, parameters: [SweptParameter], regimes: [FedRegime] = [.none],
+        stepper: Stepper = .msbdf, tolerance: Double = 1e-10, idleCashFloor: Double = 1, pathSeries: [String] = [],
+        pathDates: [Double] = []
+    ) {
+        self.name = name
+        self.design = design
+        self.parameters = parameters
+        self.regimes = regimes
+        self.stepper = stepper
+        self.tolerance = tolerance
+        self.idleCashFloor = idleCashFloor
+        self.pathSeries = pathSeries
+        self.pathDates = pathDates
+    }
+}
+
+/// One run of an ensemble: a design point under a regime.
+public struct RunID: Hashable, Sendable, Comparable {
+    /// The design point's number, from 0.
+    public var run: Int
+    public var regime: FedRegime
+
+    public init(run: Int, regime: FedRegime) {
+        self.run = run
+        self.regime = regime
+    }
+
+    public static func < (a: RunID, b: RunID) -> Bool {
+        a.run != b.run ? a.run < b.run : a.regime.rawValue < b.regime.rawValue
+    }
+}
+
+/// How a run of an ensemble ended.
+public enum RunStatus: Sendable, Equatable, CustomStringConvertible {
+    case success
+    /// The solver stopped early with this return code.
+    case failed(ReturnCode)
+    /// The point lies outside a parameter's range, or the model refused it.
+    case invalid
+
+    /// `success`, the return code, or `invalid`: as `runs.csv` writes it.
+    public var description: String {
+        switch self {
+        case .success: "success"
+        case .failed(let code): code.rawValue
+        case .invalid: "invalid"
+        }
+    }
+
+    /// The status a description names.
+    public init?(_ text: String) {
+        switch text {
+        case "success": self = .success
+        case "invalid": self = .invalid
+        default:
+            guard let code = ReturnCode(rawValue: text) else { return nil }
+            self = .failed(code)
+        }
+    }
+}
+
+/// A series' value at a date of one run.
+public struct PathValue: Sendable, Equatable {
+    public var series: String
+    public var t: Double
+    public var value: Double
+
+    public init(series: String, t: Double, value: Double) {
+        self.series = series
+        self.t = t
+        self.value = value
+    }
+}
+
+/// The outcome of one run of an ensemble.
+public struct EnsembleRun: Sendable {
+    public var id: RunID
+    /// The swept parameters' values, in the spec's order.
+    public var point: [Double]
+    public var status: RunStatus
+    /// Accepted steps (0 for an invalid point).
+    public var steps: Int
+    /// The headline numbers; nil unless the run succeeded.
+    public var summary: RunSummary?
+    /// The solver's or the model's message; empty on success.
+    public var message: String
+    /// The spec's path series at its dates.
+    public var paths: [PathValue]
+
+    public init(
+        id: RunID, point: [Double], status: RunStatus, steps: Int, summary: RunSummary?, message: String, paths: [PathValue]
+    ) {
+        self.id = id
+        self.point = point
+        self.status = status
+        self.steps = steps
+        self.summary = summary
+        self.message = message
+        self.paths = paths
+    }
+}
+
+/// Where an ensemble puts each run as it finishes: a CSV file, a database,
+/// memory. Called from several threads at once.
+public protocol EnsembleResultStore: Sendable {
+    func record(_ run: EnsembleRun) throws
+}
+
+/// An ensemble over a design: every point of ``EnsembleSpec/design`` under
+/// every regime, solved on several threads and streamed to a store.
+public struct Ensemble: Sendable {
+    public let spec: EnsembleSpec
+    public let base: ModelParameters
+    /// The design points, run by run.
+    public let points: [[Double]]
+
+    public init(_ spec: EnsembleSpec, base: ModelParameters) {
+        self.spec = spec
+        self.base = base
+        points = sweepPoints(spec.parameters.map { ($0.key, $0.distribution) }, design: spec.design)
+    }
+
+    /// The swept keys, in order.
+    public var keys: [String] { spec.parameters.map(\.key) }
+
+    /// The risk classes of the base configuration.
+    public var classes: [String] { base.riskClasses.map(\.name) }
+
+    /// The runs of shard `index` of `count` (1-based: the design points whose
+    /// number is index - 1 modulo count), each under every regime, in order.
+    public func runs(shard index: Int = 1, of count: Int = 1) -> [RunID] {
+        points.indices.filter { $0 % count == index - 1 }.flatMap { i in spec.regimes.map { RunID(run: i, regime: $0) } }
+    }
+
+    /// Solves one run; never throws: a failure is its status.
+    public func solve(_ id: RunID) -> EnsembleRun {
+        let point = points[id.run]
+        var p = base
+        do {
+            for (key, value) in zip(keys, point) { try p.set(key, to: value) }
+            let model = try ReverseQEModel(parameters: p, regime: id.regime)
+            var options = defaultModelOptions(for: model)
+            options.relativeTolerance = spec.tolerance
+            options.absoluteTolerance = .scalar(spec.tolerance)
+            options.maxSteps = 200_000
+            let path = try model.run(spec.stepper, options: options)
+            let steps = path.solution.statistics.steps
+            guard path.solution.isSuccessful else {
+                let message = path.solution.failure.map { "t = \($0.time): \($0.message)" } ?? ""
+                return EnsembleRun(
+                    id: id, point: point, status: .failed(path.solution.returnCode), steps: steps, summary: nil, message: message,
+                    paths: [])
+            }
+            var paths: [PathValue] = []
+            for name in spec.pathSeries {
+                guard let series = path.series(name) else { continue }
+                for date in spec.pathDates {
+                    if let k = path.t.firstIndex(where: { abs($0 - date) < 1e-9 }) {
+                        paths.append(PathValue(series: name, t: date, value: series[k]))
+                    }
+                }
+            }
+            return EnsembleRun(
+                id: id, point: point, status: .success, steps: steps,
+                summary: RunSummary(path, idleCashFloor: spec.idleCashFloor), message: "", paths: paths)
+        } catch {
+            let message = (error as? ModelError)?.description ?? String(describing: error)
+            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, summary: nil, message: message, paths: [])
+        }
+    }
+
+    /// Solves `runs` on `jobs` threads, recording each in `store` as it
+    /// finishes (in no fixed order) and then calling `finished`. The first
+    /// error of the store stops the work and is rethrown.
+    public func run(
+        _ runs: [RunID], jobs: Int, into store: some EnsembleResultStore,
+        finished: @Sendable (EnsembleRun) -> Void = { _ in }
+    ) throws {
+        let failure = FirstError()
+        let workers = max(1, min(jobs, runs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < runs.count, !failure.isSet {
+                let result = solve(runs[index])
+                do {
+                    try store.record(result)
+                    finished(result)
+                } catch {
+                    failure.set(error)
+                }
+                index += workers
+            }
+        }
+        if let error = failure.error { throw error }
+    }
+}
+
+/// The first error of several threads.
+private final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    var isSet: Bool { lock.withLock { stored != nil } }
+    var error: Error? { lock.withLock { stored } }
+    func set(_ error: Error) { lock.withLock { if stored == nil { stored = error } } }
+}

@@ -1,0 +1,51 @@
+import Experiments
+import FlowModel
+import Foundation
+import SwiftCSV
+
+/// The quarter-end history table (`calibration/history.csv`) read back, and
+/// a run set against it.
+public enum HistoryFiles {
+    /// The table's rows by column name.
+    public static func readTable(_ path: String) throws -> [[String: Double]] {
+        let table: NamedCSV
+        do {
+            table = try NamedCSV(string: try Configuration.readText(path), delimiter: .comma, loadColumns: false)
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw InputError("\(path): not valid CSV: \(error)")
+        }
+        guard !table.header.isEmpty else { throw InputError("\(path): empty") }
+        return table.rows.map { row in row.compactMapValues { Double($0) } }
+    }
+
+    /// Model against data at each saved quarter: rb and DGS10, idle cash L and
+    /// ON RRP, sc and the IG spread, prices against bitcoin and the Nasdaq
+    /// (each divided by its value at the run's start).
+    public static func comparison(_ run: ModelRun, rows: [[String: Double]], format: TableFormat) -> String {
+        let first = rows.first { abs(($0["t"] ?? 0) - run.t[0]) < 1e-9 } ?? rows[0]
+        let pairs: [(String, String, String, Double, (Double) -> String)] = [
+            ("rb %", "rb", "rb", 100, { String(format: "%.2f", $0) }),
+            ("L / ON RRP $T", "L", "on_rrp", 1, { String(format: "%.2f", $0) }),
+            ("sc / IG OAS %", "sc", "ig_oas", 100, { String(format: "%.2f", $0) }),
+            ("p_crypto / bitcoin", "p_crypto", "bitcoin", 1, { String(format: "%.2f", $0) }),
+            ("p_longdur / Nasdaq", "p_longdur", "nasdaq", 1, { String(format: "%.2f", $0) }),
+        ]
+        var header = ["t", "date"]
+        for pair in pairs { header += ["model " + pair.0, "data"] }
+        var body: [[String]] = []
+        for (k, t) in run.t.enumerated() {
+            guard let row = rows.first(where: { abs(($0["t"] ?? 0) - t) < 1e-9 }) else { continue }
+            var cells = [String(format: "%.2f", t), DecimalYear.isoDate(t)]
+            for (_, series, column, scale, show) in pairs {
+                let model = run.series(series)![k] * scale
+                var data = (row[column] ?? .nan) * scale
+                if column == "bitcoin" || column == "nasdaq" { data = (row[column] ?? .nan) / (first[column] ?? .nan) }
+                cells += [show(model), show(data)]
+            }
+            body.append(cells)
+        }
+        return format.render(title: "the model against history (regime none)", header: header, rows: body)
+    }
+}

@@ -1,0 +1,215 @@
+import Experiments
+import FlowModel
+import Foundation
+
+/// The files of a sweep: `runs.csv` (a row per run), `paths.csv` (chosen
+/// series at chosen dates), and the analyses' tables.
+public enum SweepFiles {
+    /// The header of `runs.csv`: run, regime, status, steps, the swept keys,
+    /// every summary field, the message.
+    public static func header(_ ensemble: Ensemble) -> String {
+        (["run", "regime", "status", "steps"] + ensemble.keys + RunSummary.fields(classes: ensemble.classes).map(\.column)
+            + ["message"]).joined(separator: ",")
+    }
+
+    /// The row of `runs.csv` for `run`.
+    public static func row(_ run: EnsembleRun, fields: [SummaryField]) -> String {
+        let prefix = "\(run.id.run),\(run.id.regime.rawValue),"
+        let values = run.point.map(CSV.number).joined(separator: ",")
+        guard let summary = run.summary else {
+            let blanks = String(repeating: ",", count: fields.count)
+            return prefix + "\(run.status),\(run.steps),\(values)\(blanks),\(CSV.field(run.message))"
+        }
+        let cells = fields.map { field in field.value(summary).map(CSV.number) ?? "" }
+        return prefix + "\(run.status),\(run.steps),\(values)," + cells.joined(separator: ",") + ","
+    }
+
+    /// The lines of `paths.csv` for `run`: run, regime, t, series, value.
+    public static func pathLines(_ run: EnsembleRun) -> [String] {
+        run.paths.map { "\(run.id.run),\(run.id.regime.rawValue)," + CSV.number($0.t) + "," + $0.series + "," + CSV.number($0.value) }
+    }
+
+    /// A row of `runs.csv` read back, or nil if it is not one of `ensemble`'s.
+    static func parse(_ line: Substring, ensemble: Ensemble, fields: [SummaryField]) -> EnsembleRun? {
+        let k = ensemble.keys.count
+        let cells = line.split(separator: ",", maxSplits: 4 + k + fields.count - 1, omittingEmptySubsequences: false)
+        guard cells.count == 4 + k + fields.count + 1, let number = Int(cells[0]), let regime = FedRegime(rawValue: String(cells[1])),
+            let status = RunStatus(String(cells[2])), let steps = Int(cells[3])
+        else { return nil }
+        let point = cells[4..<(4 + k)].compactMap { Double($0) }
+        var values: [String: Double] = [:]
+        for (field, cell) in zip(fields, cells[(4 + k)..<(4 + k + fields.count)]) { values[field.column] = Double(cell) }
+        var message = String(cells[cells.count - 1])
+        if message.hasPrefix("\""), message.hasSuffix("\""), message.count >= 2 {
+            message = String(message.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+        }
+        let summary = status == .success
+            ? RunSummary(classes: ensemble.classes, idleCashFloor: ensemble.spec.idleCashFloor, values: values) : nil
+        return EnsembleRun(
+            id: RunID(run: number, regime: regime), point: point, status: status, steps: steps, summary: summary, message: message,
+            paths: [])
+    }
+
+    /// Rows ordered by run number, then regime, then the rest of the line.
+    public static func sorted(_ rows: [String]) -> [String] {
+        rows.sorted { a, b in
+            let x = a.split(separator: ",", maxSplits: 2), y = b.split(separator: ",", maxSplits: 2)
+            let (i, j) = (Int(x[0]) ?? 0, Int(y[0]) ?? 0)
+            return i != j ? i < j : (x[1] != y[1] ? x[1] < y[1] : a < b)
+        }
+    }
+
+    /// Joins the `runs.csv` and `paths.csv` of `shards` into `directory`,
+    /// rows sorted by run and regime: the files one run of the sweep writes.
+    public static func merge(_ shards: [String], into directory: OutputDirectory) throws {
+        for file in ["runs.csv", "paths.csv"] {
+            var header: String?
+            var rows: [String] = []
+            for shard in shards {
+                let path = (shard as NSString).appendingPathComponent(file)
+                guard FileManager.default.fileExists(atPath: path) else {
+                    if file == "runs.csv" { throw InputError("\(path): no such file; is \(shard) a sweep's output?") }
+                    continue
+                }
+                let lines = try Configuration.readText(path).split(separator: "\n").map(String.init)
+                guard let first = lines.first else { continue }
+                if let header, header != first { throw InputError("\(path): its header differs from the first shard's; shards of different sweeps?") }
+                header = first
+                rows += lines.dropFirst()
+            }
+            guard let header else { continue }
+            try directory.write(file, ([header] + sorted(rows)).joined(separator: "\n") + "\n")
+        }
+    }
+
+    /// `fan.csv`: the quantile bands of every path series.
+    public static func fan(_ bands: [FanBand]) -> String {
+        var lines = ["regime,series,t,runs,q05,q25,q50,q75,q95"]
+        for band in bands {
+            lines.append("\(band.regime),\(band.series),\(CSV.number(band.t)),\(band.runs)," + band.quantiles.map(CSV.number).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `elasticities.csv` and the table printed with it.
+    public static func elasticities(_ rows: [Elasticity]) -> (csv: String, text: String) {
+        var csv = ["outcome,regime,parameter,outcome_at_baseline,elasticity"]
+        var table: [[String]] = []
+        for row in rows {
+            csv.append("\(row.outcome),\(row.regime),\(row.parameter),\(CSV.number(row.atBaseline)),\(row.value.map(CSV.number) ?? "")")
+            table.append([row.outcome, row.regime, row.parameter, row.value.map { String(format: "%+.3f", $0) } ?? "-"])
+        }
+        let text = TableFormat.table.render(
+            title: "elasticities at the baseline (d ln outcome / d ln parameter)", header: ["outcome", "regime", "parameter", "elasticity"],
+            rows: table)
+        return (csv.joined(separator: "\n") + "\n", text)
+    }
+
+    /// `sobol.csv` and the table printed with it.
+    public static func sobol(_ rows: [SobolIndices]) -> (csv: String, text: String) {
+        var csv = ["outcome,regime,parameter,first_order,first_order_low,first_order_high,total,total_low,total_high,base_draws_used"]
+        var table: [[String]] = []
+        for row in rows {
+            guard let e = row.estimate else {
+                csv.append([row.outcome, row.regime, row.parameter, "", "", "", "", "", "", "\(row.baseDrawsUsed)"].joined(separator: ","))
+                table.append([row.outcome, row.regime, row.parameter, "constant", "", ""])
+                continue
+            }
+            csv.append([row.outcome, row.regime, row.parameter, CSV.number(e.first), CSV.number(e.firstInterval.0), CSV.number(e.firstInterval.1),
+                        CSV.number(e.total), CSV.number(e.totalInterval.0), CSV.number(e.totalInterval.1), "\(row.baseDrawsUsed)"].joined(separator: ","))
+            table.append([row.outcome, row.regime, row.parameter,
+                          String(format: "%.2f [%.2f, %.2f]", e.first, e.firstInterval.0, e.firstInterval.1),
+                          String(format: "%.2f [%.2f, %.2f]", e.total, e.totalInterval.0, e.totalInterval.1)])
+        }
+        let text = TableFormat.table.render(
+            title: "Sobol indices: first order S1 and total ST, with 95% bootstrap intervals",
+            header: ["outcome", "regime", "parameter", "S1", "ST"], rows: table)
+        return (csv.joined(separator: "\n") + "\n", text)
+    }
+}
+
+/// A sweep's `runs.csv` and `paths.csv` in a directory, as a store of an
+/// ensemble's runs: each run is appended as it finishes. Opening a directory
+/// that holds an earlier, interrupted run of the same sweep keeps its
+/// complete rows (a torn last line is dropped) for ``kept``.
+public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
+    public let directory: OutputDirectory
+    /// The runs an earlier session finished, with their paths.
+    public let kept: [EnsembleRun]
+    private let fields: [SummaryField]
+    private let runs: LineSink
+    private let paths: LineSink?
+
+    public init(_ directory: OutputDirectory, ensemble: Ensemble) throws {
+        self.directory = directory
+        fields = RunSummary.fields(classes: ensemble.classes)
+        let header = SweepFiles.header(ensemble)
+        let runsPath = (directory.path as NSString).appendingPathComponent("runs.csv")
+        let pathsPath = (directory.path as NSString).appendingPathComponent("paths.csv")
+        var kept: [EnsembleRun] = []
+        if FileManager.default.fileExists(atPath: runsPath) {
+            let text = try Configuration.readText(runsPath)
+            var rows = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard rows.first == header else {
+                throw InputError("\(runsPath) belongs to a different sweep (its header differs); pick another --out")
+            }
+            if !text.hasSuffix("\n") { rows.removeLast() }  // an interrupted last line
+            rows = rows.filter { !$0.isEmpty }
+            let fields = fields
+            kept = rows.dropFirst().compactMap { SweepFiles.parse(Substring($0), ensemble: ensemble, fields: fields) }
+            try directory.write("runs.csv", rows.joined(separator: "\n") + "\n")
+        } else {
+            try directory.write("runs.csv", header + "\n")
+        }
+        let withPaths = !ensemble.spec.pathSeries.isEmpty
+        if withPaths && !FileManager.default.fileExists(atPath: pathsPath) {
+            try directory.write("paths.csv", "run,regime,t,series,value\n")
+        } else if withPaths {
+            var byRun: [RunID: [PathValue]] = [:]
+            for line in try Configuration.readText(pathsPath).split(separator: "\n").dropFirst() {
+                let f = line.split(separator: ",")
+                guard f.count == 5, let run = Int(f[0]), let regime = FedRegime(rawValue: String(f[1])), let t = Double(f[2]),
+                    let value = Double(f[4])
+                else { continue }
+                byRun[RunID(run: run, regime: regime), default: []].append(PathValue(series: String(f[3]), t: t, value: value))
+            }
+            for i in kept.indices { kept[i].paths = byRun[kept[i].id] ?? [] }
+        }
+        self.kept = kept
+        runs = try LineSink(runsPath)
+        paths = withPaths ? try LineSink(pathsPath) : nil
+    }
+
+    public func record(_ run: EnsembleRun) throws {
+        try runs.append([SweepFiles.row(run, fields: fields)])
+        try paths?.append(SweepFiles.pathLines(run))
+    }
+}
+
+/// Thread-safe appending of whole lines to a file, flushed as they come.
+final class LineSink: @unchecked Sendable {
+    private let path: String
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    init(_ path: String) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw InputError("cannot write \(path)") }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    func append(_ lines: [String]) throws {
+        guard !lines.isEmpty else { return }
+        try lock.withLock {
+            do {
+                try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+            } catch {
+                throw InputError("cannot append to \(path): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    deinit { try? handle.close() }
+}

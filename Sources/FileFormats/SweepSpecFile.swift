@@ -1,0 +1,124 @@
+import Experiments
+import FlowModel
+import Foundation
+import Solvers
+import TOMLKit
+
+/// Sweep specifications: TOML files that describe an ``EnsembleSpec`` (see `liquidity sweep --help`).
+public enum SweepSpecFile {
+    /// The ensemble the file at `path` describes, its keys checked against `base`.
+    public static func read(_ path: String, base: ModelParameters) throws -> EnsembleSpec {
+        let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
+        let allowed = ["name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "idle_cash_floor", "parameter", "paths"]
+        for key in root.keys where !allowed.contains(key) {
+            throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
+        }
+        func number(_ key: String, default value: Double? = nil) throws -> Double {
+            guard let entry = root[key] else {
+                if let value { return value }
+                throw InputError("\(path): missing key \(key)")
+            }
+            return try Configuration.number(entry, file: path, key: key, expected: "a number")
+        }
+        let name = try CalibrationFiles.string(root, "name", file: path, at: "sweep")
+        let designName = try CalibrationFiles.string(root, "design", file: path, at: "sweep")
+        var parameters: [SweptParameter] = []
+        for (index, table) in try CalibrationFiles.tables(root, "parameter", file: path).enumerated() {
+            let label = "parameter[\(index)]"
+            let given = try CalibrationFiles.string(table, "key", file: path, at: label)
+            guard let key = base.canonicalKey(given) else {
+                throw InputError("\(path): \(label).key: unknown parameter \(given); see `liquidity params` for every key")
+            }
+            if designName == "elasticity" {
+                for field in table.keys where field != "key" {
+                    throw InputError("\(path): unknown key \(key).\(field); an elasticity design takes only the key (the baseline is the configuration's value)")
+                }
+                parameters.append(SweptParameter(key: key, distribution: .values([try base.value(of: key)])))
+                continue
+            }
+            let kind = try CalibrationFiles.string(table, "distribution", file: path, at: key)
+            let fields: [String]
+            let distribution: SweepDistribution
+            switch kind {
+            case "values":
+                fields = ["values"]
+                guard let array = table["values"]?.array, !array.isEmpty else {
+                    throw InputError("\(path): \(key).values must be a non-empty array of numbers")
+                }
+                distribution = .values(try array.map { try Configuration.number($0, file: path, key: "\(key).values", expected: "a number") })
+            case "uniform":
+                fields = ["lower", "upper"]
+                let lower = try CalibrationFiles.number(table, "lower", file: path, at: key)
+                let upper = try CalibrationFiles.number(table, "upper", file: path, at: key)
+                guard lower < upper else { throw InputError("\(path): \(key): lower \(lower) must be below upper \(upper)") }
+                distribution = .uniform(lower: lower, upper: upper)
+            case "normal":
+                fields = ["mean", "sd"]
+                let sd = try CalibrationFiles.number(table, "sd", file: path, at: key)
+                guard sd > 0 else { throw InputError("\(path): \(key).sd = \(sd); allowed: > 0") }
+                distribution = .normal(mean: try CalibrationFiles.number(table, "mean", file: path, at: key), sd: sd)
+            case "lognormal":
+                fields = ["log_mean", "log_sd"]
+                let sd = try CalibrationFiles.number(table, "log_sd", file: path, at: key)
+                guard sd > 0 else { throw InputError("\(path): \(key).log_sd = \(sd); allowed: > 0") }
+                distribution = .logNormal(logMean: try CalibrationFiles.number(table, "log_mean", file: path, at: key), logSD: sd)
+            default:
+                throw InputError("\(path): \(key).distribution = \"\(kind)\"; allowed: values, uniform, normal, lognormal")
+            }
+            for field in table.keys where !(["key", "distribution"] + fields).contains(field) {
+                throw InputError("\(path): unknown key \(key).\(field); allowed for \(kind): key, distribution, \(fields.joined(separator: ", "))")
+            }
+            parameters.append(SweptParameter(key: key, distribution: distribution))
+        }
+        let design: SweepDesign
+        switch designName {
+        case "grid":
+            guard parameters.allSatisfy({ if case .values = $0.distribution { true } else { false } }) else {
+                throw InputError("\(path): design = \"grid\" needs distribution = \"values\" for every parameter")
+            }
+            design = .grid
+        case "elasticity":
+            let step = try number("step", default: 0.01)
+            guard step > 0, step < 0.5 else { throw InputError("\(path): step = \(step); allowed: between 0 and 0.5") }
+            design = .elasticity(step: step)
+        case "saltelli":
+            let draws = try number("base_draws"), seed = try number("seed")
+            guard draws >= 2, draws == draws.rounded(), seed >= 0, seed == seed.rounded() else {
+                throw InputError("\(path): base_draws and seed must be whole numbers, base_draws >= 2")
+            }
+            design = .saltelli(baseDraws: Int(draws), seed: UInt64(seed))
+        case "random", "latin":
+            let draws = try number("draws"), seed = try number("seed")
+            guard draws >= 1, draws == draws.rounded(), seed >= 0, seed == seed.rounded() else {
+                throw InputError("\(path): draws and seed must be whole numbers, draws >= 1")
+            }
+            design = designName == "random" ? .random(draws: Int(draws), seed: UInt64(seed)) : .latinHypercube(draws: Int(draws), seed: UInt64(seed))
+        default:
+            throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity")
+        }
+        var regimes: [FedRegime] = [.none]
+        if let list = root["regimes"]?.array {
+            regimes = try list.map { entry in
+                guard let name = entry.string, let regime = FedRegime(rawValue: name) else {
+                    throw InputError("\(path): regimes must list none, reserves, buyer or share")
+                }
+                return regime
+            }
+        }
+        let solverName = root["solver"]?.string ?? "msbdf"
+        guard let stepper = Stepper(rawValue: solverName) else {
+            throw InputError("\(path): solver = \"\(solverName)\"; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var series: [String] = [], dates: [Double] = []
+        if let paths = root["paths"]?.table {
+            series = (paths["series"]?.array ?? TOMLArray()).compactMap(\.string)
+            dates = try (paths["dates"]?.array ?? TOMLArray()).map { try Configuration.number($0, file: path, key: "paths.dates", expected: "a decimal year") }
+        }
+        let tolerance = try number("tolerance", default: 1e-10)
+        guard tolerance > 0 else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
+        return EnsembleSpec(
+            name: name, design: design, parameters: parameters, regimes: regimes, stepper: stepper, tolerance: tolerance,
+            idleCashFloor: try number("idle_cash_floor", default: 1.0), pathSeries: series, pathDates: dates)
+    }
+}
+
