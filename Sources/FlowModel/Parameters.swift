@@ -42,7 +42,7 @@ public struct KnotTable: Sendable, Equatable {
 
 /// The index `i` with `grid[i] <= t < grid[i + 1]`, by bisection, for
 /// `grid[0] < t < grid[grid.count - 1]`: the one knot search of every table.
-@inlinable @inline(__always) @usableFromInline
+@inlinable @inline(__always)
 func knotInterval(_ grid: UnsafeBufferPointer<Double>, containing t: Double) -> Int {
     var lo = 0, hi = grid.count - 1
     while hi - lo > 1 {
