@@ -69,12 +69,14 @@ let benchmarks: [Target] = [
 // MARK: - Tests
 
 let tests: [Target] = [
+    // The test helpers: the executable harness and the configuration mutator.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
     .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),
-    .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers"]),
+    .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers", "TestSupport"]),
     // End-to-end tests of the built `liquidity` executable: exit codes, files, --help.
-    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FileFormats", "Experiments", "FlowModel"]),
+    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FileFormats", "Experiments", "FlowModel", "TestSupport"]),
 ]
 
 let package = Package(

@@ -32,7 +32,7 @@ public enum SweepFiles {
     /// A row of `runs.csv` read back, or nil if it is not one of `ensemble`'s.
     static func parse(_ line: Substring, ensemble: Ensemble, fields: [SummaryField]) -> EnsembleRun? {
         let k = ensemble.keys.count
-        let cells = line.split(separator: ",", maxSplits: 4 + k + fields.count - 1, omittingEmptySubsequences: false)
+        let cells = line.split(separator: ",", maxSplits: 4 + k + fields.count, omittingEmptySubsequences: false)
         guard cells.count == 4 + k + fields.count + 1, let number = Int(cells[0]), let regime = FedRegime(rawValue: String(cells[1])),
             let status = RunStatus(String(cells[2])), let steps = Int(cells[3])
         else { return nil }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// One class of bad input: how to make it, and the exact error it must give.
 struct BadInput: Sendable, CustomStringConvertible {

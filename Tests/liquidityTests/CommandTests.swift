@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Commands, end to end", .serialized)
 struct CommandTests {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@testable import liquidity
+import FileFormats
 
 @Suite("Sweeps, end to end", .serialized)
 struct SweepTests {
@@ -165,7 +166,7 @@ struct ShardTests {
         for file in ["runs.csv", "paths.csv"] {
             let single = try Tool.text(dir.appendingPathComponent("single/\(file)")).split(separator: "\n").map(String.init)
             let merged = try Tool.text(dir.appendingPathComponent("merged/\(file)"))
-            let sortedSingle = ([single[0]] + SweepMerge.sorted(Array(single.dropFirst()))).joined(separator: "\n") + "\n"
+            let sortedSingle = ([single[0]] + SweepFiles.sorted(Array(single.dropFirst()))).joined(separator: "\n") + "\n"
             #expect(merged == sortedSingle, "\(file) differs")
         }
         let bad = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--shard", "4/3", "--out", "x"], in: dir)

@@ -1,15 +1,15 @@
 import Foundation
 
 /// Runs the built `liquidity` executable and a scratch directory for its files.
-struct Tool {
+public struct Tool {
     /// The package root, from this file's path.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     /// The reference configuration.
-    static let modelmd = root.appendingPathComponent("calibration/modelmd.toml").path
+    public static let modelmd = root.appendingPathComponent("calibration/modelmd.toml").path
 
     /// The executable beside the test bundle (swift build puts both in one folder).
-    static let executable: URL = {
+    public static let executable: URL = {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = directory.appendingPathComponent("liquidity")
@@ -19,14 +19,20 @@ struct Tool {
         return root.appendingPathComponent(".build/debug/liquidity")
     }()
 
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Runs the tool with `arguments` in `directory`.
-    static func run(_ arguments: [String], in directory: URL) throws -> Result {
+    public static func run(_ arguments: [String], in directory: URL) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -50,21 +56,21 @@ struct Tool {
     }
 
     /// A new empty directory.
-    static func scratch() throws -> URL {
+    public static func scratch() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("liquidity-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
     /// The files in `directory`, hidden ones included, sorted.
-    static func files(_ directory: URL) -> [String] {
+    public static func files(_ directory: URL) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
     }
 
-    static func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+    public static func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
 
     /// The reference configuration with `edit` applied to its text, written into `directory`.
-    static func config(in directory: URL, named name: String = "config.toml", _ edit: (String) -> String) throws -> String {
+    public static func config(in directory: URL, named name: String = "config.toml", _ edit: (String) -> String) throws -> String {
         let text = edit(try String(contentsOfFile: modelmd, encoding: .utf8))
         let path = directory.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
