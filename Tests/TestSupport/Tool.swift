@@ -33,8 +33,13 @@ public struct Tool {
 
     /// Runs the tool with `arguments` in `directory`.
     public static func run(_ arguments: [String], in directory: URL) throws -> Result {
+        try runProgram(executable.path, arguments, in: directory)
+    }
+
+    /// Runs the program at `path` with `arguments` in `directory`.
+    public static func runProgram(_ path: String, _ arguments: [String], in directory: URL) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         // Standard error goes to a file, standard output through a pipe read to

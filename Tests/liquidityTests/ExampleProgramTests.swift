@@ -1,0 +1,25 @@
+import Experiments
+import FileFormats
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("The README's example program, a package that depends on this one")
+struct ExampleProgramTests {
+    @Test("Examples/compare-regimes builds against the libraries and prints the buyer's gain in crypto's end price")
+    func buildsAndRuns() throws {
+        let example = Tool.root.appendingPathComponent("Examples/compare-regimes")
+        let build = try Tool.runProgram("/usr/bin/env", ["swift", "build", "--package-path", example.path], in: example)
+        try #require(build.status == 0, "swift build failed: \(build.stdout)\(build.stderr)")
+        let binary = try Tool.runProgram("/usr/bin/env", ["swift", "build", "--package-path", example.path, "--show-bin-path"], in: example)
+        let program = binary.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + "/compare-regimes"
+        let run = try Tool.runProgram(program, [], in: example)
+        #expect(run.status == 0, "\(run.stderr)")
+
+        // The same comparison in-process: the program must print exactly its number.
+        let result = try RegimeComparison(parameters: try Configuration.read(Tool.root.appendingPathComponent("calibration/baseline.toml").path)).run()
+        let gain = result.run(.buyer)!.summary.endPrice["crypto"]! - result.run(.none)!.summary.endPrice["crypto"]!
+        #expect(run.stdout == "crypto price at end, buyer minus none: \(gain)\n")
+        #expect(gain > 1.2 && gain < 1.22, "the README's main job prints +1.2110")
+    }
+}
