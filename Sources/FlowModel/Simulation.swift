@@ -106,14 +106,12 @@ extension ReverseQEModel {
     }
 }
 
-/// The evaluation core of a model: everything the right-hand side reads, held
-/// by reference and immutable after `init`, so copies of a model share one.
-/// Called through the ODE closure, a method of the model struct copied the
-/// struct (about 1.3 KB) before every evaluation; a method of this final class
-/// reads its `let` properties in place. `evaluate` is inlined into
-/// `derivatives` because passing `parameters` to a call copied them as well.
-/// The closure's arrays are flat buffers the evaluator owns, read without
-/// bounds checks (callgrind: 3,512 to 3,090 instructions per rk8pd evaluation).
+/// The evaluation core of a model, the one hot path: everything the
+/// right-hand side reads, held by reference and immutable after `init`, so
+/// copies of a model share one and nothing is copied per evaluation (a final
+/// class reads its `let` properties in place; a struct's method would copy
+/// the struct). The matrix closure sits in flat buffers the evaluator owns.
+/// Nothing outside FlowModel sees it: callers use ``ReverseQEModel``.
 final class ModelEvaluator: @unchecked Sendable {
     let parameters: ModelParameters
     let regime: FedRegime
@@ -127,8 +125,7 @@ final class ModelEvaluator: @unchecked Sendable {
 
     // The closure of the transactions-flow matrix: step `s` sets flow
     // `closureTarget[s]` from the terms `closureStart[s]..<closureStart[s + 1]`,
-    // summed in a register (accumulating into `f[target]` instead made each term
-    // wait for the store of the one before: fewer instructions, 7% slower).
+    // summed in a register so that no term waits for the store of the one before.
     private let closureSteps: Int
     private let closureTarget: UnsafeMutableBufferPointer<Int>
     private let closureDivisor: UnsafeMutableBufferPointer<Double>
