@@ -102,7 +102,7 @@ public enum CalibrationFiles {
         }
         let regimeName = try string(root, "regime", file: path, at: "fit")
         guard let regime = FedRegime(rawValue: regimeName) else {
-            throw InputError("\(path): regime = \"\(regimeName)\"; allowed: none, reserves, buyer, share")
+            throw InputError("\(path): regime = \"\(regimeName)\"; allowed: \(FedRegime.names)")
         }
         let solverName = try string(root, "solver", file: path, at: "fit")
         guard let stepper = Stepper(rawValue: solverName) else {

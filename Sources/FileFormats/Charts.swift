@@ -5,13 +5,12 @@ import Foundation
 /// Line charts as SVG, drawn by the tool itself: no Python needed.
 public enum Charts {
     /// The same colour for the same regime everywhere.
-    public static func color(_ regime: String) -> String {
+    public static func color(_ regime: FedRegime) -> String {
         switch regime {
-        case "none": "#d62728"
-        case "reserves": "#ff7f0e"
-        case "buyer": "#1f77b4"
-        case "share": "#2ca02c"
-        default: "#7f7f7f"
+        case .none: "#d62728"
+        case .reserves: "#ff7f0e"
+        case .buyer: "#1f77b4"
+        case .share: "#2ca02c"
         }
     }
 
@@ -115,11 +114,11 @@ public enum Charts {
     public static func dashboard(
         title: String, subtitle: String, cases: [ComparisonCase], idleCashFloor: Double
     ) -> String {
-        let main = cases.filter { !$0.isCounterfactual }.map { ($0.regime.rawValue, $0.run) }
-        let flat = Dictionary(uniqueKeysWithValues: cases.filter(\.isCounterfactual).map { ($0.regime.rawValue, $0.run) })
+        let main = cases.filter { !$0.isCounterfactual }.map { ($0.regime, $0.run) }
+        let flat = Dictionary(uniqueKeysWithValues: cases.filter(\.isCounterfactual).map { ($0.regime, $0.run) })
         func lines(_ series: String, scale: Double = 1) -> [Line] {
             main.map { label, run in
-                Line(label: label, color: color(label), dashed: false, t: run.t, values: run.series(series)!.map { $0 * scale })
+                Line(label: label.rawValue, color: color(label), dashed: false, t: run.t, values: run.series(series)!.map { $0 * scale })
             }
         }
         var panels: [Panel] = main[0].1.model.layout.classNames.map { name in
@@ -139,7 +138,7 @@ public enum Charts {
             for (series, name, unit, scale) in [("p_\(first)", "\(first) price", "index points", 1.0), ("rb", "10-year yield", "percentage points", 100.0)] {
                 let attribution = main.compactMap { label, run -> Line? in
                     guard let other = flat[label], let a = run.series(series), let b = other.series(series) else { return nil }
-                    return Line(label: label, color: color(label), dashed: false, t: run.t, values: zip(a, b).map { ($0 - $1) * scale })
+                    return Line(label: label.rawValue, color: color(label), dashed: false, t: run.t, values: zip(a, b).map { ($0 - $1) * scale })
                 }
                 panels.append(Panel(title: "AI boom's part: \(name)", unit: "\(unit), with minus without", lines: attribution, reference: (0, "no effect")))
             }
@@ -154,7 +153,7 @@ public enum Charts {
         var legendX = 16.0
         for (label, _) in main {
             svg += "<line x1=\"\(legendX)\" y1=\"76\" x2=\"\(legendX + 28)\" y2=\"76\" stroke=\"\(color(label))\" stroke-width=\"3\"/>\n"
-            svg += "<text x=\"\(legendX + 34)\" y=\"80\" font-size=\"13\">Fed regime: \(escape(label))</text>\n"
+            svg += "<text x=\"\(legendX + 34)\" y=\"80\" font-size=\"13\">Fed regime: \(escape(label.rawValue))</text>\n"
             legendX += 190
         }
         for (index, panel) in panels.enumerated() {

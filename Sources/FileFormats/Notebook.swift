@@ -28,7 +28,7 @@ public enum Notebook {
             main.groupby("regime")[["rb", "L", "Bf"]].describe().T.head(12)
             """,
             """
-            colors = {"none": "#d62728", "reserves": "#ff7f0e", "buyer": "#1f77b4", "share": "#2ca02c"}
+            colors = {\(FedRegime.allCases.map { "\"\($0.rawValue)\": \"\(Charts.color($0))\"" }.joined(separator: ", "))}
             classes = manifest["risk_classes"]
             panels = [(f"p_{c}", f"{c} price", "index, 1 at start", 1) for c in classes] + [
                 ("rb", "10-year Treasury yield rb", "percent a year", 100),

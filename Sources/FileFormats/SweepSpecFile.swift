@@ -100,7 +100,7 @@ public enum SweepSpecFile {
         if let list = root["regimes"]?.array {
             regimes = try list.map { entry in
                 guard let name = entry.string, let regime = FedRegime(rawValue: name) else {
-                    throw InputError("\(path): regimes must list none, reserves, buyer or share")
+                    throw InputError("\(path): regimes must list some of \(FedRegime.names)")
                 }
                 return regime
             }

@@ -96,6 +96,9 @@ public enum FedRegime: String, CaseIterable, Sendable {
     case buyer
     /// Buys a fixed share of net new Treasury issuance.
     case share
+
+    /// Every regime's name, for messages and help: `none, reserves, buyer, share`.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 /// Every parameter of MODEL.md section 4. Rates are decimals per year

@@ -27,7 +27,7 @@ struct Compare: ParsableCommand {
     @OptionGroup var solver: SolverSettings
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Fed regimes, comma-separated: none, reserves, buyer, share.", valueName: "list"))
+    @Option(help: ArgumentHelp("Fed regimes, comma-separated: \(FedRegime.names).", valueName: "list"))
     var regimes: String = "none,reserves,buyer"
 
     @Flag(help: "Also solve each regime without the AI boom (I1 = I0) and attribute the difference.")
@@ -41,7 +41,7 @@ struct Compare: ParsableCommand {
     var matricesAt: String?
 
     func parsedRegimes() throws -> [FedRegime] {
-        let allowed = FedRegime.allCases.map(\.rawValue).joined(separator: ", ")
+        let allowed = FedRegime.names
         let names = regimes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty else { throw InputError("--regimes: give at least one of \(allowed)") }
         var result: [FedRegime] = []

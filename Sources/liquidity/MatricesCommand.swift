@@ -25,7 +25,7 @@ struct Matrices: ParsableCommand {
     @Option(help: ArgumentHelp("Date of the matrices: a decimal year or YYYY-MM-DD (default t0).", valueName: "date"))
     var at: String?
 
-    @Option(help: "Fed regime: none, reserves, buyer, share.")
+    @Option(help: "Fed regime: \(FedRegime.names).")
     var regime: FedRegime = .none
 
     @Option(help: "Output format: table, csv, markdown, latex.")

@@ -22,7 +22,7 @@ struct Run: ParsableCommand {
     @OptionGroup var solver: SolverSettings
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Fed regime: none, reserves, buyer, share.")
+    @Option(help: "Fed regime: \(FedRegime.names).")
     var regime: FedRegime = .none
 
     func run() throws {
