@@ -123,7 +123,7 @@ public struct RegimeComparison: Sendable {
     ///   solve), ``SolveFailure`` for a solve that does not finish.
     public func run(
         starting: (Int, ComparisonCase.Kind) -> Void = { _, _ in }, finished: (ComparisonCase) throws -> Void = { _ in }
-    ) throws -> ComparisonResult {
+    ) throws -> RegimeComparisonResult {
         let models = try cases.map { try ($0, model($0.regime, isCounterfactual: $0.isCounterfactual)) }
         var result: [ComparisonCase] = []
         for (index, (kind, model)) in models.enumerated() {
@@ -134,7 +134,7 @@ public struct RegimeComparison: Sendable {
             try finished(solved)
             result.append(solved)
         }
-        return ComparisonResult(cases: result)
+        return RegimeComparisonResult(cases: result)
     }
 }
 
@@ -172,7 +172,7 @@ public struct ComparisonCase: Sendable {
 }
 
 /// The solved runs of a ``RegimeComparison``.
-public struct ComparisonResult: Sendable {
+public struct RegimeComparisonResult: Sendable {
     /// Every run, in the comparison's order.
     public let cases: [ComparisonCase]
 

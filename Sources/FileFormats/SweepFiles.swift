@@ -213,3 +213,108 @@ final class LineSink: @unchecked Sendable {
 
     deinit { try? handle.close() }
 }
+
+/// A sweep run into a directory: what was solved and written.
+public struct SweepReport: Sendable {
+    /// Runs in `runs.csv` now, kept ones included.
+    public let runCount: Int
+    /// Runs solved by this call, and runs kept from an earlier one.
+    public let solvedNow: Int, kept: Int
+    /// Runs by status (`success`, a return code, `invalid`).
+    public let statusCounts: [String: Int]
+    /// The largest identity residual relative to M over the successful runs.
+    public let largestIdentityResidual: Double
+    /// The files written, in order.
+    public let files: [String]
+    /// The printed tables of the elasticities or the Sobol indices, if the design has them.
+    public let tables: [String]
+}
+
+extension SweepFiles {
+    /// Runs `ensemble` into `directory`: resumes an interrupted run of the same
+    /// sweep, solves the runs of the shard that are not yet there on `jobs`
+    /// threads, streams each to `runs.csv` (and `paths.csv`), and writes
+    /// `sweep.json` and, for a whole sweep, the analyses its design has
+    /// (`fan.csv`, `elasticities.csv`, `sobol.csv`).
+    ///
+    /// - Parameters:
+    ///   - about: what `sweep.json` records besides the outcome: the spec's
+    ///     and configuration's paths, the tool.
+    ///   - starting: called with the number of runs to solve and to keep.
+    ///   - finished: called as each run finishes, from the worker threads.
+    public static func run(
+        _ ensemble: Ensemble, into directory: OutputDirectory, shard: (index: Int, count: Int) = (1, 1), jobs: Int,
+        about: SweepRecord.About, starting: (Int, Int) -> Void = { _, _ in },
+        finished: @Sendable (EnsembleRun) -> Void = { _ in }
+    ) throws -> SweepReport {
+        let started = Date()
+        let store = try CSVRunStore(directory, ensemble: ensemble)
+        let analysis = EnsembleAnalysis(ensemble)
+        store.kept.forEach(analysis.add)
+        let done = Set(store.kept.map(\.id))
+        let work = ensemble.runs(shard: shard.index, of: shard.count).filter { !done.contains($0) }
+        starting(work.count, done.count)
+        try ensemble.run(work, jobs: jobs, into: store) { run in
+            analysis.add(run)
+            finished(run)
+        }
+        let spec = ensemble.spec
+        let record = SweepRecord(
+            about: about, name: spec.name, runs: analysis.runCount, statuses: analysis.statusCounts,
+            largest_identity_residual_relative: analysis.largestIdentityResidual, parameters: ensemble.keys,
+            regimes: spec.regimes.map(\.rawValue), solver: spec.stepper.rawValue, tolerance: spec.tolerance, jobs: jobs,
+            shard: "\(shard.index)/\(shard.count)", wall_time_seconds_this_session: Date().timeIntervalSince(started))
+        try directory.write("sweep.json", try JSON.text(record))
+        var files = ["runs.csv"] + (spec.pathSeries.isEmpty ? [] : ["paths.csv"]) + ["sweep.json"]
+        var tables: [String] = []
+        if !spec.pathSeries.isEmpty, shard.count == 1 {
+            try directory.write("fan.csv", fan(analysis.fan()))
+            files.append("fan.csv")
+        }
+        if case .elasticity(let step) = spec.design, shard.count == 1 {
+            let table = elasticities(analysis.elasticities(step: step))
+            try directory.write("elasticities.csv", table.csv)
+            tables.append(table.text)
+            files.append("elasticities.csv")
+        }
+        if case .saltelli(let baseDraws, _) = spec.design, shard.count == 1 {
+            let table = sobol(analysis.sobol(baseDraws: baseDraws))
+            try directory.write("sobol.csv", table.csv)
+            tables.append(table.text)
+            files.append("sobol.csv")
+        }
+        return SweepReport(
+            runCount: analysis.runCount, solvedNow: work.count, kept: done.count, statusCounts: analysis.statusCounts,
+            largestIdentityResidual: analysis.largestIdentityResidual, files: files, tables: tables)
+    }
+}
+
+/// `sweep.json`: what a sweep ran, with what, and how its runs ended.
+public struct SweepRecord: Encodable, Sendable {
+    /// Where the sweep came from: its spec and configuration files, the tool.
+    public struct About: Sendable {
+        public let spec: String, config: String, tool: Manifest.Tool
+        public init(spec: String, config: String, tool: Manifest.Tool) {
+            self.spec = spec
+            self.config = config
+            self.tool = tool
+        }
+    }
+
+    let name: String, spec: String, config: String
+    let runs: Int, statuses: [String: Int], largest_identity_residual_relative: Double
+    let parameters: [String], regimes: [String], solver: String, tolerance: Double, jobs: Int, shard: String
+    let wall_time_seconds_this_session: Double, tool: String, commit: String
+
+    init(
+        about: About, name: String, runs: Int, statuses: [String: Int], largest_identity_residual_relative: Double,
+        parameters: [String], regimes: [String], solver: String, tolerance: Double, jobs: Int, shard: String,
+        wall_time_seconds_this_session: Double
+    ) {
+        (self.name, spec, config) = (name, about.spec, about.config)
+        (self.runs, self.statuses, self.largest_identity_residual_relative) = (runs, statuses, largest_identity_residual_relative)
+        (self.parameters, self.regimes, self.solver, self.tolerance, self.jobs, self.shard) = (parameters, regimes, solver, tolerance, jobs, shard)
+        self.wall_time_seconds_this_session = wall_time_seconds_this_session
+        (tool, commit) = (about.tool.version, about.tool.commit)
+    }
+}

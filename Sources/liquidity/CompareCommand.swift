@@ -56,7 +56,6 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
-        let started = Date()
         let progress = Progress(quiet: output.quiet)
         let regimes = try parsedRegimes()
         guard output.idleCashFloor.isFinite else { throw InputError("--idle-cash-floor \(output.idleCashFloor): must be finite") }
@@ -65,59 +64,20 @@ struct Compare: ParsableCommand {
         let comparison = RegimeComparison(
             parameters: prepared.parameters, scenario: prepared.scenario, regimes: regimes, counterfactual: counterfactual,
             settings: settings, idleCashFloor: output.idleCashFloor)
-        // The directory is made once the models are valid, when the first run is solved.
-        var directory: OutputDirectory?
-        var outputs: [String] = []
-        let result = try modelInput {
-            try comparison.run(
-                starting: { index, kind in progress.report("solving \(kind.label) (\(index + 1) of \(comparison.cases.count))") },
-                finished: { solved in
-                    let file = Self.seriesFile(solved.kind)
-                    directory = try directory ?? OutputDirectory(output.out)
-                    try directory!.write(file, CSV.series(solved.run))
-                    outputs.append(file)
-                })
-        }
-        guard let directory else { return }
-        try directory.write("compare.csv", CSV.tidy(result.cases))
-        try directory.write("units.csv", CSV.units(result.cases[0].run.columns))
-        outputs = ["compare.csv"] + outputs + ["units.csv", "manifest.json"]
-        let p = prepared.parameters
-        if output.plot {
-            let svg = Charts.dashboard(
-                title: "Reverse QE: AI capex, idle cash and the Fed",
-                subtitle: "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); configuration \(prepared.configPath)"
-                    + (prepared.scenario.changes.isEmpty ? "" : ", scenario \(prepared.scenario.name)")
-                    + (counterfactual ? "; dashed reference at 0 in the attribution panels" : "; run with --counterfactual for the AI boom's part"),
-                cases: result.cases, idleCashFloor: output.idleCashFloor)
-            outputs += try Charts.write(svg, into: directory)
-        }
-        var notebookFiles: (date: String, matrices: String)?
+        var options = ComparisonFiles.Options(config: prepared.configPath, tool: BuildInfo.tool, command: CommandLine.arguments)
+        options.plot = output.plot
         if notebook {
-            let first = result.cases[0].run
-            let wanted = try matricesAt.map { text -> Double in
+            options.notebookMatricesAt = .some(try matricesAt.map { text -> Double in
                 guard let t = DecimalYear.parse(text) else {
                     throw InputError("--matrices-at \(text): expected a decimal year (2026.0) or a date (2026-01-01)")
                 }
                 return t
-            } ?? min(first.t[0] + 1, first.t.last!)
-            guard let index = first.t.firstIndex(where: { abs($0 - wanted) < 1e-9 }) else {
-                throw InputError("--matrices-at \(matricesAt ?? ""): not a saved date of the run; pick one on the --save-step grid")
-            }
-            notebookFiles = (DecimalYear.isoDate(first.t[index]), Notebook.matricesCSV(first, index: index))
-            outputs += ["matrices.csv", "reverse_qe.ipynb", "reverse_qe.py"]
+            })
         }
-        let manifest = Manifest(
-            tool: BuildInfo.tool, command: CommandLine.arguments, config: prepared.configPath, parameters: p,
-            scenario: prepared.scenario, settings: settings, runs: result.cases.map { ($0.kind.label, $0.run) }, outputs: outputs,
-            wallTime: Date().timeIntervalSince(started), regimes: regimes.map(\.rawValue) + (counterfactual ? ["counterfactual"] : []))
-        try directory.write("manifest.json", try manifest.json())
-        if let notebookFiles {
-            try directory.write("matrices.csv", notebookFiles.matrices)
-            try directory.write("reverse_qe.ipynb", try Notebook.ipynb(manifest: manifest, matricesDate: notebookFiles.date))
-            try directory.write("reverse_qe.py", Notebook.script(matricesDate: notebookFiles.date))
+        let (result, outputs) = try ComparisonFiles.run(comparison, into: output.out, options: options) { index, kind in
+            progress.report("solving \(kind.label) (\(index + 1) of \(comparison.cases.count))")
         }
-
+        let p = prepared.parameters
         print("Fed regimes, \(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); \(solver.solver), rtol \(solver.rtol); config \(prepared.configPath)"
             + (prepared.scenario.changes.isEmpty ? "" : "; scenario \(prepared.scenario.name)"))
         let main = result.regimes.map { ($0.regime.rawValue, $0.summary) }
@@ -135,10 +95,5 @@ struct Compare: ParsableCommand {
         }
         print("")
         print("wrote \(outputs.map { "\(output.out)/\($0)" }.joined(separator: ", "))")
-    }
-
-    /// `series_none.csv`, `series_none_no-ai-boom.csv`.
-    static func seriesFile(_ kind: ComparisonCase.Kind) -> String {
-        "series_\(kind.regime.rawValue)" + (kind.isCounterfactual ? "_no-ai-boom" : "") + ".csv"
     }
 }

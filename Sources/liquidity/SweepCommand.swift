@@ -69,72 +69,41 @@ struct SweepRun: ParsableCommand {
         let (base, configPath) = try inputs.parameters()
         let spec = try SweepSpecFile.read(self.spec, base: base)
         guard jobs >= 1 else { throw InputError("--jobs \(jobs): must be at least 1") }
-        let (shardIndex, shardCount) = try parsedShard()
-        let ensemble = Ensemble(spec, base: base)
-        let store = try CSVRunStore(try OutputDirectory(out), ensemble: ensemble)
-        let analysis = EnsembleAnalysis(ensemble)
-        store.kept.forEach(analysis.add)
-        let done = Set(store.kept.map(\.id))
-        let work = ensemble.runs(shard: shardIndex, of: shardCount).filter { !done.contains($0) }
-        let progress = SweepProgress(total: work.count, already: done.count, quiet: quiet)
-        let started = Date()
-        try ensemble.run(work, jobs: jobs, into: store) { run in
-            analysis.add(run)
-            progress.finished(failed: run.status != .success)
-        }
+        let shard = try parsedShard()
+        let progress = SweepProgress(quiet: quiet)
+        let report = try SweepFiles.run(
+            Ensemble(spec, base: base), into: try OutputDirectory(out), shard: shard, jobs: jobs,
+            about: SweepRecord.About(spec: self.spec, config: configPath, tool: BuildInfo.tool),
+            starting: { total, _ in progress.start(total: total) },
+            finished: { run in progress.finished(failed: run.status != .success) })
         progress.close()
-
-        let record = SweepRecord(
-            name: spec.name, spec: self.spec, config: configPath, runs: analysis.runCount, statuses: analysis.statusCounts,
-            largest_identity_residual_relative: analysis.largestIdentityResidual, parameters: ensemble.keys,
-            regimes: spec.regimes.map(\.rawValue), solver: spec.stepper.rawValue, tolerance: spec.tolerance, jobs: jobs,
-            shard: "\(shardIndex)/\(shardCount)", wall_time_seconds_this_session: Date().timeIntervalSince(started),
-            tool: BuildInfo.version, commit: BuildInfo.commit)
-        try store.directory.write("sweep.json", try JSON.text(record))
-        var notes = ""
-        if !spec.pathSeries.isEmpty, shardCount == 1 {
-            try store.directory.write("fan.csv", SweepFiles.fan(analysis.fan()))
-            notes += ", \(out)/fan.csv"
-        }
-        if case .elasticity(let step) = spec.design, shardCount == 1 {
-            let table = SweepFiles.elasticities(analysis.elasticities(step: step))
-            try store.directory.write("elasticities.csv", table.csv)
-            print(table.text)
-            notes += ", \(out)/elasticities.csv"
-        }
-        if case .saltelli(let baseDraws, _) = spec.design, shardCount == 1 {
-            let table = SweepFiles.sobol(analysis.sobol(baseDraws: baseDraws))
-            try store.directory.write("sobol.csv", table.csv)
-            print(table.text)
-            notes += ", \(out)/sobol.csv"
-        }
-        print("\(spec.name): \(analysis.runCount) runs (\(work.count) solved now, \(done.count) kept); "
-            + analysis.statusCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            + "; largest identity residual \(String(format: "%.1e", analysis.largestIdentityResidual)) of M")
-        print("wrote \(out)/runs.csv" + (spec.pathSeries.isEmpty ? "" : ", \(out)/paths.csv") + ", \(out)/sweep.json" + notes)
+        report.tables.forEach { print($0) }
+        print("\(spec.name): \(report.runCount) runs (\(report.solvedNow) solved now, \(report.kept) kept); "
+            + report.statusCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            + "; largest identity residual \(String(format: "%.1e", report.largestIdentityResidual)) of M")
+        print("wrote " + report.files.map { "\(out)/\($0)" }.joined(separator: ", "))
     }
-}
-
-/// `sweep.json`: what a sweep ran, with what, and how its runs ended.
-struct SweepRecord: Encodable {
-    let name: String, spec: String, config: String
-    let runs: Int, statuses: [String: Int], largest_identity_residual_relative: Double
-    let parameters: [String], regimes: [String], solver: String, tolerance: Double, jobs: Int, shard: String
-    let wall_time_seconds_this_session: Double, tool: String, commit: String
 }
 
 /// A progress bar with the time left, on standard error, at most twice a second.
 final class SweepProgress: @unchecked Sendable {
-    let total: Int, already: Int, quiet: Bool
+    let quiet: Bool
+    private var total = 0
     private var finished = 0, failed = 0
     private var lastPrint = Date.distantPast
-    private let start = Date()
+    private var start = Date()
     private let lock = NSLock()
 
-    init(total: Int, already: Int, quiet: Bool) {
-        self.total = total
-        self.already = already
+    init(quiet: Bool) {
         self.quiet = quiet
+    }
+
+    /// The bar counts `total` runs from now.
+    func start(total: Int) {
+        lock.withLock {
+            self.total = total
+            start = Date()
+        }
     }
 
     func finished(failed didFail: Bool) {

@@ -1,0 +1,95 @@
+import Experiments
+import FlowModel
+import Foundation
+
+/// The files of a comparison of Fed regimes: `series_<regime>.csv` per run,
+/// `compare.csv` (tidy), `units.csv`, `manifest.json`, and on request the
+/// dashboard and the notebook.
+public enum ComparisonFiles {
+    /// What to write besides the series, and what the manifest records.
+    public struct Options: Sendable {
+        /// The configuration file the parameters came from.
+        public var config: String
+        public var tool: Manifest.Tool
+        /// The command line, as the manifest records it.
+        public var command: [String]
+        /// Draw the dashboard (SVG, and PNG where rsvg-convert is installed).
+        public var plot = false
+        /// Write the notebook, with the Godley matrices at this date (nil: one
+        /// year after the start); nil: no notebook.
+        public var notebookMatricesAt: Double?? = nil
+
+        public init(config: String, tool: Manifest.Tool, command: [String]) {
+            self.config = config
+            self.tool = tool
+            self.command = command
+        }
+    }
+
+    /// `series_none.csv`, `series_none_no-ai-boom.csv`.
+    public static func seriesFile(_ kind: ComparisonCase.Kind) -> String {
+        "series_\(kind.regime.rawValue)" + (kind.isCounterfactual ? "_no-ai-boom" : "") + ".csv"
+    }
+
+    /// Solves `comparison` into the directory `out`, writing each run's series
+    /// as it finishes (so a failed solve keeps the runs before it), then the
+    /// rest. The directory is made once the models are known to be valid.
+    ///
+    /// - Returns: the result and the files written, in order.
+    public static func run(
+        _ comparison: RegimeComparison, into out: String, options: Options, starting: (Int, ComparisonCase.Kind) -> Void = { _, _ in }
+    ) throws -> (result: RegimeComparisonResult, files: [String]) {
+        let started = Date()
+        var directory: OutputDirectory?
+        var series: [String] = []
+        let result: RegimeComparisonResult
+        do {
+            result = try comparison.run(starting: starting) { solved in
+                let file = seriesFile(solved.kind)
+                directory = try directory ?? OutputDirectory(out)
+                try directory!.write(file, CSV.series(solved.run))
+                series.append(file)
+            }
+        } catch let error as ModelError {
+            throw InputError(error.description)
+        }
+        guard let directory, let first = result.cases.first else { return (result, []) }
+        try directory.write("compare.csv", CSV.tidy(result.cases))
+        try directory.write("units.csv", CSV.units(first.run.columns))
+        var files = ["compare.csv"] + series + ["units.csv", "manifest.json"]
+        let p = comparison.parameters
+        let span = "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1))"
+        if options.plot {
+            let svg = Charts.dashboard(
+                title: "Reverse QE: AI capex, idle cash and the Fed",
+                subtitle: "\(span); configuration \(options.config)"
+                    + (comparison.scenario.changes.isEmpty ? "" : ", scenario \(comparison.scenario.name)")
+                    + (comparison.counterfactual
+                        ? "; dashed reference at 0 in the attribution panels" : "; run with --counterfactual for the AI boom's part"),
+                cases: result.cases, idleCashFloor: comparison.idleCashFloor)
+            files += try Charts.write(svg, into: directory)
+        }
+        var notebook: (date: String, matrices: String)?
+        if let wanted = options.notebookMatricesAt {
+            let run = first.run
+            let t = wanted ?? min(run.t[0] + 1, run.t.last!)
+            guard let index = run.t.firstIndex(where: { abs($0 - t) < 1e-9 }) else {
+                throw InputError("--matrices-at \(DecimalYear.isoDate(t)): not a saved date of the run; pick one on the --save-step grid")
+            }
+            notebook = (DecimalYear.isoDate(run.t[index]), Notebook.matricesCSV(run, index: index))
+            files += ["matrices.csv", "reverse_qe.ipynb", "reverse_qe.py"]
+        }
+        let manifest = Manifest(
+            tool: options.tool, command: options.command, config: options.config, parameters: p, scenario: comparison.scenario,
+            settings: comparison.settings, runs: result.cases.map { ($0.kind.label, $0.run) }, outputs: files,
+            wallTime: Date().timeIntervalSince(started),
+            regimes: comparison.regimes.map(\.rawValue) + (comparison.counterfactual ? ["counterfactual"] : []))
+        try directory.write("manifest.json", try manifest.json())
+        if let notebook {
+            try directory.write("matrices.csv", notebook.matrices)
+            try directory.write("reverse_qe.ipynb", try Notebook.ipynb(manifest: manifest, matricesDate: notebook.date))
+            try directory.write("reverse_qe.py", Notebook.script(matricesDate: notebook.date))
+        }
+        return (result, files)
+    }
+}
