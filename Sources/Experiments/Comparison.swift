@@ -43,6 +43,18 @@ public struct SolveSettings: Sendable, Equatable {
     }
 }
 
+extension SolveSettings {
+    /// The state of `model` at `t` (its initial state at t0 or before).
+    public func state(of model: ReverseQEModel, at t: Double) throws -> [Double] {
+        guard t > model.parameters.t0 else { return model.initialState }
+        var options = options(for: model)
+        options.saveAt = .times([model.parameters.t0, t])
+        let path = try model.run(stepper, options: options)
+        guard path.solution.isSuccessful else { throw SolveFailure(label: "the path to \(t)", stepper: stepper, solution: path.solution) }
+        return path.solution.state(1)
+    }
+}
+
 /// A solve that did not reach the end of its span: where, why and in which variable.
 public struct SolveFailure: Error, Sendable, CustomStringConvertible {
     /// Which run (`regime none`, `buyer/no-ai-boom`).

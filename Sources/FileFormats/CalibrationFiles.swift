@@ -145,3 +145,84 @@ public enum CalibrationFiles {
             bandPenalty: bandPenalty)
     }
 }
+
+/// A calibration as its three files describe it: the starting configuration,
+/// the targets and the fit settings, each error naming its file.
+public struct CalibrationJob {
+    public let config: String, targets: String, fit: String
+    /// The calibration: with `check`, no free parameters (the targets are only evaluated).
+    public let calibration: Calibration
+    public let spec: CalibrationFiles.FitSpec
+
+    /// Reads the three files; with `check` the fit file's starting values are not applied.
+    public init(config: String, targets: String, fit: String, check: Bool) throws {
+        (self.config, self.targets, self.fit) = (config, targets, fit)
+        var base = try Configuration.read(config)
+        let targetList = try CalibrationFiles.readTargets(targets)
+        spec = try CalibrationFiles.readFit(fit)
+        do {
+            if !check {
+                for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { try base.set(key, to: start) }
+            }
+            var calibration = try Calibration(
+                base: base, free: check ? [] : spec.free, targets: targetList, regime: spec.regime, stepper: spec.stepper,
+                tolerance: spec.tolerance)
+            calibration.bandPenalty = spec.bandPenalty
+            self.calibration = calibration
+        } catch let error as CalibrationError {
+            throw InputError("\(check ? targets : fit): \(error.description)")
+        } catch let error as ModelError {
+            throw InputError("\(fit): \(error.description)")
+        }
+    }
+
+    /// The model's value of every target on the starting configuration.
+    public func evaluate() throws -> [Double?] {
+        do {
+            return try calibration.evaluate(calibration.base).values
+        } catch let error as CalibrationError {
+            throw InputError("\(targets): \(error.description)")
+        }
+    }
+
+    /// The table `calibrate --check` prints, and its last line: how many fitted targets are inside their bands.
+    public func checkReport() throws -> String {
+        let values = try evaluate()
+        let fitted = zip(calibration.targets, values).filter { $0.0.weight > 0 }
+        let inside = fitted.filter { abs(($0.1 ?? .infinity) - $0.0.value) <= $0.0.band }.count
+        return CalibrationReport.targetsTable(calibration.targets, values: values, format: .table)
+            + "\n\n\(inside) of \(fitted.count) fitted targets inside their bands (\(config))"
+    }
+
+    /// Fits the free parameters. A target the model cannot evaluate is bad
+    /// input; the solver's own failures (`LeastSquaresError`) pass through.
+    public func run() throws -> CalibrationFit {
+        do {
+            return try calibration.fit(spec.options)
+        } catch let error as CalibrationError {
+            throw InputError("\(targets): \(error.description)")
+        }
+    }
+
+    /// Writes the fitted configuration to `path` and its report beside it
+    /// (`<name>-report.md`, `<name>-report.json`), every file rendered before
+    /// any is written; returns the report.
+    public func write(_ fit: CalibrationFit, to path: String, tool: Manifest.Tool) throws -> CalibrationReport {
+        let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let folder = (path as NSString).deletingLastPathComponent
+        let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
+        let header = [
+            "The default configuration of every command: MODEL.md section 4's values with the free",
+            "parameters of \(self.fit) fitted to \(targets) by `liquidity calibrate` (report: \(stem)-report.md).",
+        ]
+        let report = CalibrationReport(
+            fit: fit, config: config, targetsFile: targets, fitFile: self.fit, fitMethod: spec.options.method.rawValue, tool: tool)
+        let files = [
+            ((path as NSString).lastPathComponent, Configuration.render(fit.parameters, header: header)),
+            (stem + "-report.md", report.markdown()),
+            (stem + "-report.json", try report.json()),
+        ]
+        for (name, text) in files { try directory.write(name, text) }
+        return report
+    }
+}

@@ -46,60 +46,20 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         let progress = Progress(quiet: quiet)
-        var base = try Configuration.read(config)
-        let targetList = try CalibrationFiles.readTargets(targets)
-        let spec = try CalibrationFiles.readFit(fit)
-        var calibration: Calibration
-        do {
-            if !check {
-                for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { try base.set(key, to: start) }
-            }
-            calibration = try Calibration(
-                base: base, free: check ? [] : spec.free, targets: targetList, regime: spec.regime, stepper: spec.stepper,
-                tolerance: spec.tolerance)
-            calibration.bandPenalty = spec.bandPenalty
-        } catch let error as CalibrationError {
-            throw InputError("\(check ? targets : fit): \(error.description)")
-        } catch let error as ModelError {
-            throw InputError("\(fit): \(error.description)")
-        }
+        let job = try CalibrationJob(config: config, targets: targets, fit: fit, check: check)
         if check {
-            let values: [Double?]
-            do {
-                values = try calibration.evaluate(base).values
-            } catch let error as CalibrationError {
-                throw InputError("\(targets): \(error.description)")
-            }
-            print(CalibrationReport.targetsTable(calibration.targets, values: values, format: .table))
-            let fitted = zip(calibration.targets, values).filter { $0.0.weight > 0 }
-            let inside = fitted.filter { abs(($0.1 ?? .infinity) - $0.0.value) <= $0.0.band }.count
-            print("\n\(inside) of \(fitted.count) fitted targets inside their bands (\(config))")
+            print(try job.checkReport())
             return
         }
-        progress.report("fitting \(spec.free.count) parameters to \(calibration.fitted.count) targets")
+        progress.report("fitting \(job.spec.free.count) parameters to \(job.calibration.fitted.count) targets")
         let result: CalibrationFit
         do {
-            result = try calibration.fit(spec.options)
+            result = try job.run()
         } catch let error as LeastSquaresError {
             throw StoppedEarly(description: "the fit stopped: \(error.description)")
-        } catch let error as CalibrationError {
-            throw InputError("\(targets): \(error.description)")
         }
+        let report = try job.write(result, to: write, tool: BuildInfo.tool)
         let stem = (write as NSString).deletingPathExtension
-        let directory = try OutputDirectory((write as NSString).deletingLastPathComponent.isEmpty ? "." : (write as NSString).deletingLastPathComponent)
-        let header = [
-            "The default configuration of every command: MODEL.md section 4's values with the free",
-            "parameters of \(fit) fitted to \(targets) by `liquidity calibrate` (report: \((stem as NSString).lastPathComponent)-report.md).",
-        ]
-        let report = CalibrationReport(
-            fit: result, config: config, targetsFile: targets, fitFile: fit, fitMethod: spec.options.method.rawValue, tool: BuildInfo.tool)
-        // Every file is rendered before any is written.
-        let files = [
-            ((write as NSString).lastPathComponent, Configuration.render(result.parameters, header: header)),
-            ((stem as NSString).lastPathComponent + "-report.md", report.markdown()),
-            ((stem as NSString).lastPathComponent + "-report.json", try report.json()),
-        ]
-        for (name, text) in files { try directory.write(name, text) }
         print(report.summary())
         print("wrote \(write), \(stem)-report.md, \(stem)-report.json")
     }

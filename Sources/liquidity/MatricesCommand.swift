@@ -37,10 +37,8 @@ struct Matrices: ParsableCommand {
     func run() throws {
         let prepared = try PreparedModel(inputs, solver)
         let model = try prepared.model(regime)
-        let sectors = Sector.allCases.map(\.rawValue)
         if symbolic {
-            let rows = zip(model.transactions.rows, model.transactions.symbolic).map { [$0.0.label] + $0.1 }
-            print(format.render(title: "transactions-flow matrix (MODEL.md section 2)", header: ["flow"] + sectors, rows: rows))
+            print(Tables.symbolicFlows(model, format: format))
             return
         }
         let p = prepared.parameters
@@ -54,38 +52,12 @@ struct Matrices: ParsableCommand {
             }
             t = value
         }
-        var state = model.initialState
-        if t > p.t0 {
-            let settings = try solver.settings
-            var options = settings.options(for: model)
-            options.saveAt = .times([p.t0, t])
-            let path = try model.run(settings.stepper, options: options)
-            guard path.solution.isSuccessful else {
-                throw StoppedEarly(description: "the solver stopped at t = \(path.solution.lastGoodTime) before \(t): \(path.solution.failure?.message ?? "")")
-            }
-            state = path.solution.state(1)
-        }
-        let date = DecimalYear.isoDate(t)
+        let settings = try solver.settings
+        let state = try settings.state(of: model, at: t)
         for matrix in [model.balanceSheetMatrix(at: t, state), model.transactionsFlowMatrix(at: t, state)] {
-            let number = { (value: Double) in String(format: "%.6f", value) }
-            var rows = zip(matrix.rowLabels, matrix.values).enumerated().map { index, pair in
-                [pair.0] + pair.1.map(number) + [number(matrix.rowSums[index]), number(matrix.rowTargets[index])]
-            }
-            rows.append(["column sum"] + matrix.columnSums.map(number) + ["", ""])
-            print(format.render(
-                title: "\(matrix.title) at \(date) (t = \(t)), regime \(regime)",
-                header: ["row"] + sectors + ["row sum", "must be"], rows: rows))
-            // The cash row is the integrated redundant equation: it balances to
-            // the solver's tolerance, not to rounding.
-            let relative = max(1e-10, 10 * solver.rtol)
-            let leaks = matrix.leaks(absolute: 10 * solver.atol, relative: relative)
-            if format == .table {
-                print(leaks.isEmpty
-                    ? "balanced: every row and column sums to what it must (to \(relative) relative)\n"
-                    : leaks.map { "LEAK: \($0)" }.joined(separator: "\n") + "\n")
-            } else {
-                print(leaks.map { "LEAK: \($0)" }.joined(separator: "\n"))
-            }
+            print(Tables.matrix(
+                matrix, at: t, regime: regime, format: format, relativeTolerance: settings.relativeTolerance,
+                absoluteTolerance: settings.absoluteTolerance))
         }
     }
 }

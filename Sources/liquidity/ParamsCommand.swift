@@ -39,16 +39,6 @@ struct Params: ParsableCommand {
             print(Configuration.render(parameters, header: ["liquidity configuration, from \(path)"]), terminator: "")
             return
         }
-        var rows = parameters.catalog.map { info in
-            [info.group + "." + info.key.split(separator: ".").last!, Configuration.format(info.value(in: parameters)), info.unit,
-             info.role.rawValue, info.allowed, info.meaning, info.source]
-        }
-        for info in ModelParameters.knotTables {
-            let table = info.table(in: parameters)
-            let knots = zip(table.times, table.values).map { "(\($0), \($1))" }.joined(separator: " ")
-            rows.append(["exogenous.\(info.key)", knots, info.unit, "exogenous", "ascending years", "\(info.meaning), knots (year, value)", "MODEL.md section 4"])
-        }
-        print(format.render(
-            title: "parameters of \(path)", header: ["key", "value", "unit", "role", "allowed", "meaning", "source"], rows: rows))
+        print(Tables.parameters(parameters, from: path, format: format))
     }
 }

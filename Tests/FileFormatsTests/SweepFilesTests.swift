@@ -1,0 +1,259 @@
+import Experiments
+import FlowModel
+import Foundation
+import Testing
+import TestSupport
+
+@testable import FileFormats
+
+/// Sweeps run in-process through ``SweepFiles/run``, the call `liquidity sweep` makes.
+enum SweepHarness {
+    static func write(_ text: String, _ name: String, in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs the sweep of the spec at `spec` on MODEL.md's configuration into `dir/out`.
+    @discardableResult
+    static func run(_ spec: String, in dir: URL, out: String, jobs: Int = 2, shard: (Int, Int) = (1, 1)) throws -> SweepReport {
+        let base = try Configuration.read(Tool.modelmd)
+        let ensemble = Ensemble(try SweepSpecFile.read(spec, base: base), base: base)
+        return try SweepFiles.run(
+            ensemble, into: try OutputDirectory(dir.appendingPathComponent(out).path), shard: shard, jobs: jobs,
+            about: SweepRecord.About(spec: spec, config: Tool.modelmd, tool: Manifest.Tool(version: "test", commit: "test")))
+    }
+
+    static let grid = """
+        name = "grid"
+        design = "grid"
+        regimes = ["none", "buyer"]
+        [[parameter]]
+        key = "I1"
+        distribution = "values"
+        values = [0.6, 0.95]
+        [[parameter]]
+        key = "payout"
+        distribution = "values"
+        values = [0.35, 0.5, 1.5]
+        [paths]
+        series = ["rb"]
+        dates = [2026.0, 2032.0]
+        """
+
+    /// The fields of one CSV line, quotes honoured.
+    static func fields(_ line: String) -> [String] {
+        var fields: [String] = [], current = "", quoted = false
+        var characters = Array(line)[...]
+        while let c = characters.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if characters.first == "\"" { current.append("\""); characters.removeFirst() } else { quoted = false }
+                } else { current.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { fields.append(current); current = "" } else { current.append(c) }
+        }
+        fields.append(current)
+        return fields
+    }
+
+    static func sortedRows(_ path: URL) throws -> [String] {
+        try Tool.text(path).split(separator: "\n").dropFirst().map(String.init).sorted()
+    }
+}
+
+@Suite("Sweeps in-process", .serialized)
+struct SweepFilesTests {
+    @Test("a grid sweep records every run, its summary and residual, and invalid points without stopping")
+    func gridSweep() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write(SweepHarness.grid, "grid.toml", in: dir)
+        let report = try SweepHarness.run(spec, in: dir, out: "s")
+        let lines = try Tool.text(dir.appendingPathComponent("s/runs.csv")).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        #expect(Array(header.prefix(6)) == ["run", "regime", "status", "steps", "I1", "payout"])
+        #expect(header.contains("max_drawdown_crypto") && header.contains("largest_identity_residual") && header.last == "message")
+        #expect(lines.count == 1 + 2 * 3 * 2)
+        let rows = lines.dropFirst().map(SweepHarness.fields)
+        #expect(rows.allSatisfy { $0.count == header.count })
+        // payout = 1.5 is out of range: recorded as invalid with the reason, four times (2 I1 x 2 regimes).
+        let invalid = rows.filter { $0[2] == "invalid" }
+        #expect(invalid.count == 4)
+        #expect(invalid.allSatisfy { $0.last == "parameter payout = 1.5 is out of range: allowed in [0, 1]" })
+        let good = rows.filter { $0[2] == "success" }
+        #expect(good.count == 8)
+        let residual = header.firstIndex(of: "largest_identity_residual")!
+        #expect(good.allSatisfy { Double($0[residual])! < 1e-8 })
+        let paths = try Tool.text(dir.appendingPathComponent("s/paths.csv")).split(separator: "\n")
+        #expect(paths[0] == "run,regime,t,series,value")
+        #expect(paths.count == 1 + 8 * 2)
+        // Fan chart data: quantiles of each series across the 4 good runs of a regime.
+        let fan = try Tool.text(dir.appendingPathComponent("s/fan.csv")).split(separator: "\n").map(String.init)
+        #expect(fan[0] == "regime,series,t,runs,q05,q25,q50,q75,q95")
+        #expect(fan.count == 1 + 2 * 2)
+        for row in fan.dropFirst() {
+            let q = row.split(separator: ",").dropFirst(4).map { Double($0)! }
+            #expect(row.split(separator: ",")[3] == "4" && q == q.sorted())
+        }
+        let rbNone2032 = paths.filter { $0.contains(",none,2032.0,rb,") }.map { Double($0.split(separator: ",")[4])! }.sorted()
+        let median = fan.first { $0.hasPrefix("none,rb,2032.0,") }!.split(separator: ",")[6]
+        #expect(Double(median)! == 0.5 * (rbNone2032[1] + rbNone2032[2]))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("s/sweep.json"))) as! [String: Any]
+        #expect((summary["statuses"] as! [String: Int]) == ["success": 8, "invalid": 4])
+        #expect(report.runCount == 12 && report.solvedNow == 12 && report.kept == 0)
+        #expect(report.statusCounts == ["success": 8, "invalid": 4])
+        #expect(report.files == ["runs.csv", "paths.csv", "sweep.json", "fan.csv"])
+    }
+
+    @Test("an interrupted sweep resumes without redoing finished runs, and ends as an uninterrupted one (sorted)")
+    func resume() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write(SweepHarness.grid, "grid.toml", in: dir)
+        try SweepHarness.run(spec, in: dir, out: "full")
+        // Simulate an interruption: the header, three finished runs and a torn line.
+        let lines = try Tool.text(dir.appendingPathComponent("full/runs.csv")).split(separator: "\n").map(String.init)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("resumed"), withIntermediateDirectories: true)
+        try (lines[0...3].joined(separator: "\n") + "\n" + String(lines[4].prefix(20)))
+            .write(to: dir.appendingPathComponent("resumed/runs.csv"), atomically: true, encoding: .utf8)
+        let resumed = try SweepHarness.run(spec, in: dir, out: "resumed", jobs: 1)
+        #expect(resumed.runCount == 12 && resumed.solvedNow == 9 && resumed.kept == 3)
+        #expect(try SweepHarness.sortedRows(dir.appendingPathComponent("resumed/runs.csv"))
+            == SweepHarness.sortedRows(dir.appendingPathComponent("full/runs.csv")))
+    }
+
+    @Test("random and Latin-hypercube sweeps are reproducible from their seed, whatever the number of workers")
+    func reproducible() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write("""
+            name = "latin"
+            design = "latin"
+            draws = 6
+            seed = 7
+            [[parameter]]
+            key = "risk.crypto.beta"
+            distribution = "lognormal"
+            log_mean = 0.693
+            log_sd = 0.3
+            """, "latin.toml", in: dir)
+        for (name, jobs) in [("one", 1), ("two", 2)] { try SweepHarness.run(spec, in: dir, out: name, jobs: jobs) }
+        let one = try SweepHarness.sortedRows(dir.appendingPathComponent("one/runs.csv"))
+        #expect(one == (try SweepHarness.sortedRows(dir.appendingPathComponent("two/runs.csv"))))
+        // Latin hypercube: one draw in each sixth of the distribution.
+        let betas = one.map { Double($0.split(separator: ",")[4])! }.map { log($0) }
+        let strata = betas.map { Int(((0.5 * (1 + erf(($0 - 0.693) / (0.3 * 2.0.squareRoot())))) * 6).rounded(.down)) }
+        #expect(strata.sorted() == [0, 1, 2, 3, 4, 5])
+    }
+
+    @Test("a bad spec is refused with the file, key and what is allowed")
+    func badSpec() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write("""
+            name = "x"
+            design = "grid"
+            [[parameter]]
+            key = "I1"
+            distribution = "uniform"
+            lower = 0.5
+            upper = 1.0
+            """, "bad.toml", in: dir)
+        let error = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s") }
+        #expect(error?.message == "\(spec): design = \"grid\" needs distribution = \"values\" for every parameter")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s").path))
+    }
+
+    @Test("a section-qualified key names the same parameter as in a configuration, --set and a scenario")
+    func sectionKey() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write("""
+            name = "k"
+            design = "grid"
+            [[parameter]]
+            key = "capex.payout"
+            distribution = "values"
+            values = [0.4]
+            """, "k.toml", in: dir)
+        let read = try SweepSpecFile.read(spec, base: try Configuration.read(Tool.modelmd))
+        #expect(read.parameters.map(\.key) == ["payout"])
+    }
+
+    @Test("shards cover the sweep once and merge into the files one run writes, byte for byte after sorting")
+    func shardsMerge() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write(SweepHarness.grid, "grid.toml", in: dir)
+        try SweepHarness.run(spec, in: dir, out: "single")
+        var solved = 0
+        for k in 1...3 {
+            let shard = try SweepHarness.run(spec, in: dir, out: "part\(k)", shard: (k, 3))
+            solved += shard.solvedNow
+            #expect(shard.files == ["runs.csv", "paths.csv", "sweep.json"], "a shard writes no analyses")
+        }
+        #expect(solved == 12)
+        try SweepFiles.merge(["part1", "part2", "part3"].map { dir.appendingPathComponent($0).path },
+                             into: try OutputDirectory(dir.appendingPathComponent("merged").path))
+        for file in ["runs.csv", "paths.csv"] {
+            let single = try Tool.text(dir.appendingPathComponent("single/\(file)")).split(separator: "\n").map(String.init)
+            let merged = try Tool.text(dir.appendingPathComponent("merged/\(file)"))
+            let sortedSingle = ([single[0]] + SweepFiles.sorted(Array(single.dropFirst()))).joined(separator: "\n") + "\n"
+            #expect(merged == sortedSingle, "\(file) differs")
+        }
+    }
+
+    /// ig_rest0 only scales the IG index the AI share is reported against:
+    /// nothing about crypto may depend on it.
+    @Test("a Saltelli sweep writes Sobol indices; a parameter that cannot matter gets a total index of 0")
+    func sobolSweep() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write("""
+            name = "sobol"
+            design = "saltelli"
+            base_draws = 16
+            seed = 3
+            solver = "msbdf"
+            tolerance = 1e-8
+            [[parameter]]
+            key = "I1"
+            distribution = "uniform"
+            lower = 0.5
+            upper = 1.2
+            [[parameter]]
+            key = "ig_rest0"
+            distribution = "uniform"
+            lower = 7
+            upper = 10
+            """, "sobol.toml", in: dir)
+        let report = try SweepHarness.run(spec, in: dir, out: "s")
+        #expect(report.tables.count == 1 && report.tables[0].hasPrefix("Sobol indices: first order S1 and total ST, with 95% bootstrap intervals"))
+        let lines = try Tool.text(dir.appendingPathComponent("s/sobol.csv")).split(separator: "\n").map(String.init)
+        #expect(lines[0] == "outcome,regime,parameter,first_order,first_order_low,first_order_high,total,total_low,total_high,base_draws_used")
+        let crypto = lines.filter { $0.hasPrefix("max_drawdown_crypto,none,ig_rest0,") }
+        #expect(crypto.count == 1)
+        let fields = crypto[0].split(separator: ",", omittingEmptySubsequences: false)
+        #expect(Double(fields[6]) == 0, "total index of ig_rest0: \(fields[6])")
+        let capex = lines.first { $0.hasPrefix("max_drawdown_crypto,none,I1,") }!.split(separator: ",")
+        #expect(Double(capex[6])! > 0.5)
+        #expect(capex.last == "16")
+    }
+
+    @Test("elasticities at the baseline: 0 for a parameter that cannot matter, the story's sign for capex")
+    func elasticities() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write("""
+            name = "elasticities"
+            design = "elasticity"
+            regimes = ["none"]
+            [[parameter]]
+            key = "I1"
+            [[parameter]]
+            key = "ig_rest0"
+            """, "e.toml", in: dir)
+        try SweepHarness.run(spec, in: dir, out: "e")
+        let lines = try Tool.text(dir.appendingPathComponent("e/elasticities.csv")).split(separator: "\n").map(String.init)
+        #expect(lines[0] == "outcome,regime,parameter,outcome_at_baseline,elasticity")
+        #expect(try Tool.text(dir.appendingPathComponent("e/runs.csv")).split(separator: "\n").count == 1 + 5)
+        func elasticity(_ outcome: String, _ parameter: String) -> Double {
+            Double(lines.first { $0.hasPrefix("\(outcome),none,\(parameter),") }!.split(separator: ",")[4])!
+        }
+        #expect(elasticity("end_p_crypto", "ig_rest0") == 0)
+        #expect(elasticity("end_p_crypto", "I1") < 0)
+        #expect(elasticity("peak_rb", "I1") > 0)
+    }
+}
