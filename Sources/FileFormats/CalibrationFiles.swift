@@ -159,7 +159,12 @@ public struct CalibrationJob {
         (self.config, self.targets, self.fit) = (config, targets, fit)
         var base = try Configuration.read(config)
         let targetList = try CalibrationFiles.readTargets(targets)
-        spec = try CalibrationFiles.readFit(fit)
+        var spec = try CalibrationFiles.readFit(fit)
+        // Keys as everywhere else: `capex.payout` is `payout`; an unknown key is left for the calibration to name.
+        let canonical = { (key: String) in base.canonicalKey(key) ?? key }
+        for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
+        spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.spec = spec
         do {
             if !check {
                 for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { try base.set(key, to: start) }

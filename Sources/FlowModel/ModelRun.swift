@@ -55,111 +55,130 @@ extension ReverseQEModel {
 
     /// The output columns: the state (prices as levels, `p_j`), then the
     /// exogenous inputs, then derived quantities, as MODEL.md names them.
-    public var seriesColumns: [SeriesColumn] {
+    public var seriesColumns: [SeriesColumn] { seriesRegistry.map(\.column) }
+
+    /// The registry of output series: each column's name, unit and meaning
+    /// with how its value is computed at a saved point, in output order.
+    var seriesRegistry: [SeriesDefinition] {
+        typealias X = StateLayout
         let names = layout.classNames
-        func perClass(_ prefix: String, _ unit: String, _ text: String) -> [SeriesColumn] {
-            names.map { SeriesColumn(name: "\(prefix)_\($0)", unit: unit, description: "\(text) (\($0))") }
+        let layout = layout
+        func one(_ name: String, _ unit: String, _ text: String, _ value: @escaping @Sendable (SeriesPoint) -> Double) -> [SeriesDefinition] {
+            [SeriesDefinition(column: SeriesColumn(name: name, unit: unit, description: text), value: value)]
         }
-        var columns: [SeriesColumn] = [
-            SeriesColumn(name: "B", unit: "$T", description: "Treasuries outstanding, par"),
-            SeriesColumn(name: "Bf", unit: "$T", description: "Treasuries held by the Fed"),
-            SeriesColumn(name: "Bs", unit: "$T", description: "Treasuries held by the sovereign funds"),
-            SeriesColumn(name: "Bw", unit: "$T", description: "Treasuries held by the rest of world's AI exporters"),
-            SeriesColumn(name: "Af", unit: "$T", description: "mortgage securities held by the Fed"),
-            SeriesColumn(name: "Lo", unit: "$T", description: "bank loans owed to the monetary system"),
-            SeriesColumn(name: "kb", unit: "1/yr", description: "average Treasury coupon"),
-            SeriesColumn(name: "C", unit: "$T", description: "AI bonds outstanding, par"),
-            SeriesColumn(name: "kc", unit: "1/yr", description: "average AI bond coupon"),
-            SeriesColumn(name: "PC", unit: "$T", description: "AI private credit"),
-            SeriesColumn(name: "K", unit: "$T", description: "AI capital"),
-            SeriesColumn(name: "Z", unit: "$T", description: "sovereign funds' uncalled AI commitments"),
-            SeriesColumn(name: "Ez", unit: "$T", description: "sovereign AI stakes at cost"),
-            SeriesColumn(name: "Ms", unit: "$T", description: "sovereign funds' cash"),
-            SeriesColumn(name: "Mw", unit: "$T", description: "rest of world's cash"),
-            SeriesColumn(name: "Cb", unit: "$T", description: "private sector cash"),
-            SeriesColumn(name: "rb", unit: "1/yr", description: "10-year Treasury yield"),
-            SeriesColumn(name: "sc", unit: "1/yr", description: "AI credit spread over rb"),
-        ]
-        columns += perClass("p", "index, 1 at t0", "price")
-        columns += perClass("qS", "$T at t0 prices", "units held by the sovereign funds")
-        columns += [
-            SeriesColumn(name: "I", unit: "$T/yr", description: "AI capex"),
-            SeriesColumn(name: "OCF", unit: "$T/yr", description: "AI builders' operating cash flow"),
-            SeriesColumn(name: "PD", unit: "$T/yr", description: "primary deficit"),
-            SeriesColumn(name: "Y", unit: "$T/yr", description: "GDP"),
-            SeriesColumn(name: "rm", unit: "1/yr", description: "policy rate"),
-            SeriesColumn(name: "TGA", unit: "$T", description: "Treasury cash at the Fed"),
-            SeriesColumn(name: "qt", unit: "$T/yr", description: "Fed runoff of Treasuries"),
-            SeriesColumn(name: "Bp", unit: "$T", description: "Treasuries held by P"),
-            SeriesColumn(name: "M", unit: "$T", description: "cash, Cb + TGA + Ms + Mw"),
-            SeriesColumn(name: "L", unit: "$T", description: "idle cash: cash above what transactions need"),
-            SeriesColumn(name: "V", unit: "$T", description: "P's allocated wealth"),
-            SeriesColumn(name: "lambda_cash", unit: "share", description: "P's top-level share in idle cash"),
-            SeriesColumn(name: "lambda_T", unit: "share", description: "P's top-level share in Treasuries"),
-            SeriesColumn(name: "lambda_AI", unit: "share", description: "P's top-level share in AI credit"),
-            SeriesColumn(name: "lambda_R", unit: "share", description: "P's top-level share in risk assets"),
-        ]
-        columns += perClass("omega", "share", "risk-bucket share")
-        columns += perClass("qP", "$T at t0 prices", "units held by P")
-        columns += [
-            SeriesColumn(name: "Pc", unit: "per $ of par", description: "AI bond price"),
-            SeriesColumn(name: "yc", unit: "1/yr", description: "AI bond yield, rb + sc"),
-            SeriesColumn(name: "ypc", unit: "1/yr", description: "private-credit rate, rm + s_pc"),
-            SeriesColumn(name: "Gap", unit: "$T/yr", description: "AI funding gap"),
-            SeriesColumn(name: "CALL", unit: "$T/yr", description: "capital calls on the sovereign funds"),
-            SeriesColumn(name: "Need", unit: "$T/yr", description: "funding need after calls, Gap - CALL"),
-            SeriesColumn(name: "iss", unit: "$T/yr", description: "AI bond issuance"),
-            SeriesColumn(name: "dPC", unit: "$T/yr", description: "net new AI private credit"),
-            SeriesColumn(name: "ai_debt", unit: "$T", description: "AI builders' debt at par, C + PC"),
-            SeriesColumn(name: "X", unit: "$T/yr", description: "AI surplus paid out to P once debt is nearly repaid (not in MODEL.md; 0 above debt_floor)"),
-            SeriesColumn(name: "SELL", unit: "$T/yr", description: "sovereign asset sales, total"),
-            SeriesColumn(name: "SELL_treasuries", unit: "$T/yr", description: "sovereign sales of Treasuries"),
-        ]
-        columns += perClass("SELL", "$T/yr", "sovereign sales")
-        columns += [
-            SeriesColumn(name: "fed_purchases", unit: "$T/yr", description: "Fed purchases of Treasuries beyond runoff"),
-            SeriesColumn(name: "REMIT", unit: "$T/yr", description: "Fed remittances to the Treasury"),
-            SeriesColumn(name: "ai_ig_share", unit: "share", description: "AI bonds' share of the USD IG index"),
-        ]
-        columns += perClass("drawdown", "share", "fall from the running peak of the price")
-        columns.append(SeriesColumn(
-            name: "identity_residual", unit: "$T",
-            description: "redundant equation Cb + TGA + Ms + Mw - Bf - Af - Lo (0 when the accounting holds)"))
-        return columns
+        func state(_ index: Int, _ name: String, _ unit: String, _ text: String) -> [SeriesDefinition] {
+            one(name, unit, text) { $0.y[index] }
+        }
+        func perClass(_ prefix: String, _ unit: String, _ text: String, _ value: @escaping @Sendable (SeriesPoint, Int) -> Double)
+            -> [SeriesDefinition]
+        {
+            names.enumerated().flatMap { j, name in one("\(prefix)_\(name)", unit, "\(text) (\(name))") { value($0, j) } }
+        }
+        var series = state(X.B, "B", "$T", "Treasuries outstanding, par")
+        series += state(X.Bf, "Bf", "$T", "Treasuries held by the Fed")
+        series += state(X.Bs, "Bs", "$T", "Treasuries held by the sovereign funds")
+        series += state(X.Bw, "Bw", "$T", "Treasuries held by the rest of world's AI exporters")
+        series += state(X.Af, "Af", "$T", "mortgage securities held by the Fed")
+        series += state(X.Lo, "Lo", "$T", "bank loans owed to the monetary system")
+        series += state(X.kb, "kb", "1/yr", "average Treasury coupon")
+        series += state(X.C, "C", "$T", "AI bonds outstanding, par")
+        series += state(X.kc, "kc", "1/yr", "average AI bond coupon")
+        series += state(X.PC, "PC", "$T", "AI private credit")
+        series += state(X.K, "K", "$T", "AI capital")
+        series += state(X.Z, "Z", "$T", "sovereign funds' uncalled AI commitments")
+        series += state(X.Ez, "Ez", "$T", "sovereign AI stakes at cost")
+        series += state(X.Ms, "Ms", "$T", "sovereign funds' cash")
+        series += state(X.Mw, "Mw", "$T", "rest of world's cash")
+        series += state(X.Cb, "Cb", "$T", "private sector cash")
+        series += state(X.rb, "rb", "1/yr", "10-year Treasury yield")
+        series += state(X.sc, "sc", "1/yr", "AI credit spread over rb")
+        series += perClass("p", "index, 1 at t0", "price") { $0.prices[$1] }
+        series += perClass("qS", "$T at t0 prices", "units held by the sovereign funds") { point, j in point.y[layout.qS(j)] }
+        series += one("I", "$T/yr", "AI capex") { $0.q.I }
+        series += one("OCF", "$T/yr", "AI builders' operating cash flow") { $0.q.OCF }
+        series += one("PD", "$T/yr", "primary deficit") { $0.q.PD }
+        series += one("Y", "$T/yr", "GDP") { $0.q.Y }
+        series += one("rm", "1/yr", "policy rate") { $0.q.rm }
+        series += one("TGA", "$T", "Treasury cash at the Fed") { $0.q.TGA }
+        series += one("qt", "$T/yr", "Fed runoff of Treasuries") { $0.q.qt }
+        series += one("Bp", "$T", "Treasuries held by P") { $0.q.Bp }
+        series += one("M", "$T", "cash, Cb + TGA + Ms + Mw") { $0.q.M }
+        series += one("L", "$T", "idle cash: cash above what transactions need") { $0.q.L }
+        series += one("V", "$T", "P's allocated wealth") { $0.q.V }
+        series += one("lambda_cash", "share", "P's top-level share in idle cash") { $0.q.lambda_cash }
+        series += one("lambda_T", "share", "P's top-level share in Treasuries") { $0.q.lambda_T }
+        series += one("lambda_AI", "share", "P's top-level share in AI credit") { $0.q.lambda_AI }
+        series += one("lambda_R", "share", "P's top-level share in risk assets") { $0.q.lambda_R }
+        series += perClass("omega", "share", "risk-bucket share") { $0.omega[$1] }
+        series += perClass("qP", "$T at t0 prices", "units held by P") { point, j in
+            point.parameters.riskClasses[j].value - point.y[layout.qS(j)]
+        }
+        series += one("Pc", "per $ of par", "AI bond price") { $0.q.Pc }
+        series += one("yc", "1/yr", "AI bond yield, rb + sc") { $0.q.yc }
+        series += one("ypc", "1/yr", "private-credit rate, rm + s_pc") { $0.q.ypc }
+        series += one("Gap", "$T/yr", "AI funding gap") { $0.q.Gap }
+        series += one("CALL", "$T/yr", "capital calls on the sovereign funds") { $0.q.CALL }
+        series += one("Need", "$T/yr", "funding need after calls, Gap - CALL") { $0.q.Need }
+        series += one("iss", "$T/yr", "AI bond issuance") { $0.q.iss }
+        series += one("dPC", "$T/yr", "net new AI private credit") { $0.flows[Flow.dPC.rawValue] }
+        series += one("ai_debt", "$T", "AI builders' debt at par, C + PC") { $0.y[X.C] + $0.y[X.PC] }
+        series += one("X", "$T/yr", "AI surplus paid out to P once debt is nearly repaid (not in MODEL.md; 0 above debt_floor)") {
+            $0.q.surplusPaidOut
+        }
+        series += one("SELL", "$T/yr", "sovereign asset sales, total") { $0.q.SELL }
+        series += one("SELL_treasuries", "$T/yr", "sovereign sales of Treasuries") { $0.q.SELL_treasuries }
+        series += perClass("SELL", "$T/yr", "sovereign sales") { $0.sells[$1] }
+        series += one("fed_purchases", "$T/yr", "Fed purchases of Treasuries beyond runoff") { $0.q.fedPurchases }
+        series += one("REMIT", "$T/yr", "Fed remittances to the Treasury") { $0.q.REMIT }
+        let t0 = parameters.t0
+        series += one("ai_ig_share", "share", "AI bonds' share of the USD IG index") { point in
+            let aiBonds = point.q.Pc * point.y[X.C]
+            let indexRest = point.parameters.ig_rest0 * Double.exp(point.parameters.g_ig * (point.t - t0))
+            return aiBonds / (aiBonds + indexRest)
+        }
+        series += perClass("drawdown", "share", "fall from the running peak of the price") { 1 - $0.prices[$1] / $0.peaks[$1] }
+        series += one("identity_residual", "$T", "redundant equation Cb + TGA + Ms + Mw - Bf - Af - Lo (0 when the accounting holds)") {
+            $0.identityResidual
+        }
+        return series
     }
 
     /// Every series at every saved time of `solution`.
     func series(of solution: ODESolution) -> ([SeriesColumn], [[Double]]) {
-        typealias X = StateLayout
-        let columns = seriesColumns
+        let registry = seriesRegistry
         let m = layout.classCount
-        var values = [[Double]](repeating: [], count: columns.count)
+        var values = [[Double]](repeating: [], count: registry.count)
         var peaks = [Double](repeating: -Double.infinity, count: m)
         for k in 0..<solution.count {
             let t = solution.t[k]
             let y = solution.state(k)
             let (q, f, omega, sells) = snapshot(at: t, y)
-            let p = parameters(at: t)
             let prices = (0..<m).map { Double.exp(y[layout.lnp($0)]) }
             for j in 0..<m { peaks[j] = max(peaks[j], prices[j]) }
-            var row: [Double] = Array(y[0..<18])
-            row += prices
-            row += (0..<m).map { y[layout.qS($0)] }
-            row += [q.I, q.OCF, q.PD, q.Y, q.rm, q.TGA, q.qt, q.Bp, q.M, q.L, q.V,
-                    q.lambda_cash, q.lambda_T, q.lambda_AI, q.lambda_R]
-            row += omega
-            row += (0..<m).map { p.riskClasses[$0].value - y[layout.qS($0)] }
-            row += [q.Pc, q.yc, q.ypc, q.Gap, q.CALL, q.Need, q.iss, f[Flow.dPC.rawValue], y[X.C] + y[X.PC], q.surplusPaidOut,
-                    q.SELL, q.SELL_treasuries]
-            row += sells
-            let aiBonds = q.Pc * y[X.C]
-            let indexRest = p.ig_rest0 * Double.exp(p.g_ig * (t - parameters.t0))
-            row += [q.fedPurchases, q.REMIT, aiBonds / (aiBonds + indexRest)]
-            row += (0..<m).map { 1 - prices[$0] / peaks[$0] }
-            row.append(identityResidual(at: t, y))
-            precondition(row.count == columns.count, "series row has \(row.count) values for \(columns.count) columns")
-            for c in columns.indices { values[c].append(row[c]) }
+            let point = SeriesPoint(
+                t: t, y: y, q: q, flows: f, omega: omega, sells: sells, parameters: parameters(at: t), prices: prices, peaks: peaks,
+                identityResidual: identityResidual(at: t, y))
+            for (c, definition) in registry.enumerated() { values[c].append(definition.value(point)) }
         }
-        return (columns, values)
+        return (registry.map(\.column), values)
     }
+}
+
+/// Everything a series may be computed from at one saved point.
+struct SeriesPoint {
+    let t: Double
+    let y: [Double]
+    let q: Quantities
+    let flows: [Double], omega: [Double], sells: [Double]
+    /// The parameters in force at t.
+    let parameters: ModelParameters
+    /// Each class's price, and its running peak up to t.
+    let prices: [Double], peaks: [Double]
+    let identityResidual: Double
+}
+
+/// One output series: its column and how its value is computed.
+struct SeriesDefinition: Sendable {
+    let column: SeriesColumn
+    let value: @Sendable (SeriesPoint) -> Double
 }

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+@testable import FlowModel
+@testable import Solvers
+
+/// A store that keeps every run in memory: any type can be an ensemble's store.
+final class MemoryStore: EnsembleResultStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var runs: [EnsembleRun] = []
+    func record(_ run: EnsembleRun) throws { lock.withLock { runs.append(run) } }
+}
+
+/// A store whose disk is full after `capacity` runs.
+final class FullStore: EnsembleResultStore, @unchecked Sendable {
+    struct DiskFull: Error {}
+    private let lock = NSLock()
+    private var left: Int
+    init(capacity: Int) { left = capacity }
+    func record(_ run: EnsembleRun) throws {
+        try lock.withLock {
+            guard left > 0 else { throw DiskFull() }
+            left -= 1
+        }
+    }
+}
+
+@Suite("Workflows as values")
+struct WorkflowValueTests {
+    @Test("a comparison returns typed summaries; a counterfactual is a field of its run")
+    func comparison() throws {
+        let comparison = RegimeComparison(parameters: ModelParameters(), regimes: [.none, .buyer], counterfactual: true)
+        #expect(comparison.cases.map { "\($0.regime):\($0.isCounterfactual)" } == ["none:false", "none:true", "buyer:false", "buyer:true"])
+        var started: [String] = []
+        let result = try comparison.run(starting: { index, kind in started.append("\(index) \(kind.label)") })
+        #expect(started == ["0 none", "1 none/no-ai-boom", "2 buyer", "3 buyer/no-ai-boom"])
+        #expect(result.regimes.map(\.regime) == [.none, .buyer])
+        let none = try #require(result.run(.none)), flat = try #require(result.run(.none, counterfactual: true))
+        #expect(flat.run.model.scenario.name == "baseline+no-ai-boom")
+        #expect(none.summary == RunSummary(none.run, idleCashFloor: 1))
+        // MODEL.md section 5: the buyer caps the yield; the boom drives crypto's drawdown.
+        #expect(result.run(.buyer)!.summary.peakRb < none.summary.peakRb)
+        #expect(result.attribution.map(\.regime) == [.none, .buyer])
+        #expect(none.summary.largestDrawdown["crypto"]! > flat.summary.largestDrawdown["crypto"]!)
+    }
+
+    @Test("a summary read back from its fields' values is the summary")
+    func summaryFields() throws {
+        let run = try ReverseQEModel().run(.msbdf)
+        let summary = RunSummary(run, idleCashFloor: 6.6)
+        let fields = RunSummary.fields(classes: summary.classes)
+        #expect(fields.map(\.column).prefix(2) == ["end_p_crypto", "max_drawdown_crypto"])
+        #expect(fields.count == 2 * 4 + 7)
+        let values = Dictionary(uniqueKeysWithValues: fields.compactMap { field in field.value(summary).map { (field.column, $0) } })
+        #expect(summary.idleCashExhausted != nil, "a floor of 6.6 is crossed on the default path")
+        #expect(RunSummary(classes: summary.classes, idleCashFloor: 6.6, values: values) == summary)
+        #expect(RunSummary(classes: summary.classes, idleCashFloor: 6.6, values: values.filter { $0.key != "peak_rb" }) == nil)
+    }
+
+    @Test("a solve that stops names the run, time, return code and variable")
+    func solveFailure() throws {
+        var settings = SolveSettings(stepper: .rk8pd)
+        settings.maxSteps = 50
+        let model = try ReverseQEModel()
+        let error = #expect(throws: SolveFailure.self) { try settings.solve(model, label: "regime none") }
+        #expect(error?.returnCode == .stepBudgetExhausted)
+        #expect(error?.description.hasPrefix("regime none: the solver (rk8pd) stopped at t = 2025.") == true)
+        #expect(error?.description.contains("with stepBudgetExhausted") == true)
+    }
+
+    @Test("an ensemble streams each run to any store, and the analyses come from the runs in memory")
+    func ensembleInMemory() throws {
+        let spec = EnsembleSpec(
+            name: "grid", design: .grid,
+            parameters: [SweptParameter(key: "I1", distribution: .values([0.6, 0.95])),
+                         SweptParameter(key: "payout", distribution: .values([0.35, 1.5]))],
+            regimes: [.none, .buyer], pathSeries: ["rb"], pathDates: [2026, 2032])
+        let ensemble = Ensemble(spec, base: ModelParameters())
+        #expect(ensemble.points == [[0.6, 0.35], [0.6, 1.5], [0.95, 0.35], [0.95, 1.5]])
+        #expect(ensemble.runs(shard: 2, of: 3) == [RunID(run: 1, regime: .none), RunID(run: 1, regime: .buyer)])
+        let store = MemoryStore(), analysis = EnsembleAnalysis(ensemble)
+        try ensemble.run(ensemble.runs(), jobs: 2, into: store) { analysis.add($0) }
+        #expect(store.runs.count == 8)
+        #expect(store.runs.map(\.id).sorted() == ensemble.runs().sorted())
+        #expect(analysis.statusCounts == ["success": 4, "invalid": 4])
+        let invalid = store.runs.filter { $0.status == .invalid }
+        #expect(invalid.allSatisfy { $0.summary == nil && $0.message == "parameter payout = 1.5 is out of range: allowed in [0, 1]" })
+        let good = store.runs.filter { $0.status == .success }
+        #expect(good.allSatisfy { $0.paths.count == 2 && $0.summary!.largestIdentityResidual < 1e-8 })
+        #expect(analysis.largestIdentityResidual == good.map { $0.summary!.largestIdentityResidual }.max())
+        // Fan bands: the median of two runs is their mean; rows ordered by regime, series and date.
+        let fan = analysis.fan()
+        #expect(fan.map { "\($0.regime) \($0.t)" } == ["buyer 2026.0", "buyer 2032.0", "none 2026.0", "none 2032.0"])
+        let rb = good.filter { $0.id.regime == .none }.map { $0.paths.first { $0.t == 2032 }!.value }
+        #expect(fan[3].runs == 2 && fan[3].quantiles[2] == rb.min()! + 0.5 * (rb.max()! - rb.min()!))
+    }
+
+    @Test("a store that fails stops the ensemble with its error")
+    func storeFailure() throws {
+        let ensemble = Ensemble(
+            EnsembleSpec(name: "r", design: .random(draws: 20, seed: 1), parameters: [SweptParameter(key: "I1", distribution: .uniform(lower: 0.5, upper: 1))]),
+            base: ModelParameters())
+        #expect(throws: FullStore.DiskFull.self) { try ensemble.run(ensemble.runs(), jobs: 2, into: FullStore(capacity: 3)) }
+    }
+
+    @Test("statuses read back from their text")
+    func statuses() {
+        for status in [RunStatus.success, .invalid, .failed(.stepBudgetExhausted), .failed(.nonFinite)] {
+            #expect(RunStatus(status.description) == status)
+        }
+        #expect(RunStatus("bogus") == nil)
+    }
+}
