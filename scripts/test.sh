@@ -9,7 +9,10 @@ if ! python3 -c "import nbclient, nbformat, ipykernel, pandas, matplotlib, scipy
     echo "test: installing nbclient, nbformat, ipykernel, pandas, matplotlib and scipy with pip" >&2
     python3 -m pip install -q nbclient nbformat ipykernel pandas matplotlib scipy
 fi
+started=$SECONDS
 swift build --build-tests
+built=$SECONDS
 # The Slurm job array on a real single-node cluster (skips, saying why, where one cannot start).
 scripts/slurm-test.sh
 swift test --skip-build
+echo "test: build $((built - started)) s, tests $((SECONDS - built)) s" >&2
