@@ -23,9 +23,22 @@ struct Compare: ParsableCommand {
               liquidity compare --set k_f=40 --idle-cash-floor 2 --solver msbdf --rtol 1e-8
             """)
 
+    @OptionGroup var comparison: ComparisonArguments
+    @OptionGroup var output: OutputOptions
+
+    @Flag(help: "Also write the Jupyter notebook reverse_qe.ipynb, its script reverse_qe.py and matrices.csv.")
+    var notebook = false
+
+    func run() throws {
+        try comparison.run(out: output.out, plot: output.plot, notebook: notebook)
+    }
+}
+
+/// The options of a comparison of Fed regimes, shared by `compare` and `export`.
+struct ComparisonArguments: ParsableArguments {
     @OptionGroup var inputs: ModelInputOptions
     @OptionGroup var solver: SolverSettings
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var report: ReportOptions
 
     @Option(help: ArgumentHelp("Fed regimes, comma-separated: \(FedRegime.names).", valueName: "list"))
     var regimes: String = "none,reserves,buyer"
@@ -33,11 +46,8 @@ struct Compare: ParsableCommand {
     @Flag(help: "Also solve each regime without the AI boom (I1 = I0) and attribute the difference.")
     var counterfactual = false
 
-    @Flag(help: "Also write the Jupyter notebook reverse_qe.ipynb, its script reverse_qe.py and matrices.csv.")
-    var notebook = false
-
     @Option(name: .customLong("matrices-at"), help: ArgumentHelp(
-        "Date of the Godley matrices for --notebook (default one year after the start); a saved date.", valueName: "date"))
+        "Date of the Godley matrices in the notebook (default one year after the start); a saved date.", valueName: "date"))
     var matricesAt: String?
 
     func parsedRegimes() throws -> [FedRegime] {
@@ -55,17 +65,18 @@ struct Compare: ParsableCommand {
         return result
     }
 
-    func run() throws {
-        let progress = Progress(quiet: output.quiet)
+    /// Solves the comparison into `out`, writes its files and prints its tables.
+    func run(out: String, plot: Bool, notebook: Bool) throws {
+        let progress = Progress(quiet: report.quiet)
         let regimes = try parsedRegimes()
-        guard output.idleCashFloor.isFinite else { throw InputError("--idle-cash-floor \(output.idleCashFloor): must be finite") }
+        guard report.idleCashFloor.isFinite else { throw InputError("--idle-cash-floor \(report.idleCashFloor): must be finite") }
         let prepared = try PreparedModel(inputs, solver)
         let settings = try solver.settings
         let comparison = RegimeComparison(
             parameters: prepared.parameters, scenario: prepared.scenario, regimes: regimes, counterfactual: counterfactual,
-            settings: settings, idleCashFloor: output.idleCashFloor)
+            settings: settings, idleCashFloor: report.idleCashFloor)
         var options = ComparisonFiles.Options(config: prepared.configPath, tool: BuildInfo.tool, command: CommandLine.arguments)
-        options.plot = output.plot
+        options.plot = plot
         if notebook {
             options.notebookMatricesAt = .some(try matricesAt.map { text -> Double in
                 guard let t = DecimalYear.parse(text) else {
@@ -74,7 +85,7 @@ struct Compare: ParsableCommand {
                 return t
             })
         }
-        let (result, outputs) = try ComparisonFiles.run(comparison, into: output.out, options: options) { index, kind in
+        let (result, outputs) = try ComparisonFiles.run(comparison, into: out, options: options) { index, kind in
             progress.report("solving \(kind.label) (\(index + 1) of \(comparison.cases.count))")
         }
         let p = prepared.parameters
@@ -94,6 +105,6 @@ struct Compare: ParsableCommand {
             print(SummaryTable.differences(result.attribution.map { ($0.regime.rawValue, $0.boom, $0.flat) }))
         }
         print("")
-        print("wrote \(outputs.map { "\(output.out)/\($0)" }.joined(separator: ", "))")
+        print("wrote \(outputs.map { "\(out)/\($0)" }.joined(separator: ", "))")
     }
 }

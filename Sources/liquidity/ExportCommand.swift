@@ -9,8 +9,8 @@ struct Export: ParsableCommand {
             Equivalent to `liquidity compare --out DIR --notebook --plot [OPTIONS]`: writes the files of \
             compare, the dashboard, matrices.csv (both Godley matrices at --matrices-at), and \
             reverse_qe.ipynb (nbformat 4: the manifest, pandas loading the CSV files, the dashboard drawn \
-            with matplotlib, the matrices) with reverse_qe.py, the same code as a script. Any option of \
-            compare may follow.
+            with matplotlib, the matrices) with reverse_qe.py, the same code as a script. Takes the \
+            options of compare.
 
             Examples:
               liquidity export --notebook out/notebook
@@ -20,16 +20,9 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
     var notebook: String
 
-    @Argument(parsing: .captureForPassthrough, help: "Options of `liquidity compare`.")
-    var compareOptions: [String] = []
+    @OptionGroup var comparison: ComparisonArguments
 
     func run() throws {
-        var compare: Compare
-        do {
-            compare = try Compare.parse(compareOptions + ["--out", notebook, "--notebook", "--plot"])
-        } catch {
-            throw InputError("export: \(Compare.message(for: error))")
-        }
-        try compare.run()
+        try comparison.run(out: notebook, plot: true, notebook: true)
     }
 }

@@ -165,16 +165,19 @@ func modelInput<T>(_ body: () throws -> T) throws -> T {
 extension FedRegime: ExpressibleByArgument {}
 extension TableFormat: ExpressibleByArgument {}
 
-/// Where `run` and `compare` write, and what else they draw.
+/// Where `run` and `compare` write, and whether they draw the dashboard.
 struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String = "out"
 
-    @Flag(help: "No progress messages.")
-    var quiet = false
-
     @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
     var plot = false
+}
+
+/// What `run`, `compare` and `export` report along the way and in their summaries.
+struct ReportOptions: ParsableArguments {
+    @Flag(help: "No progress messages.")
+    var quiet = false
 
     @Option(name: .customLong("idle-cash-floor"), help: ArgumentHelp(
         "Level of idle cash L, $T: compare reports its first crossing; the dashboard draws it.", valueName: "T$"))

@@ -21,13 +21,14 @@ struct Run: ParsableCommand {
     @OptionGroup var inputs: ModelInputOptions
     @OptionGroup var solver: SolverSettings
     @OptionGroup var output: OutputOptions
+    @OptionGroup var report: ReportOptions
 
     @Option(help: "Fed regime: \(FedRegime.names).")
     var regime: FedRegime = .none
 
     func run() throws {
         let started = Date()
-        let progress = Progress(quiet: output.quiet)
+        let progress = Progress(quiet: report.quiet)
         let prepared = try PreparedModel(inputs, solver)
         let settings = try solver.settings
         let model = try prepared.model(regime)
@@ -39,12 +40,12 @@ struct Run: ParsableCommand {
         var outputs = ["series.csv", "units.csv", "manifest.json"]
         if output.plot {
             let p = prepared.parameters
-            let solved = ComparisonCase(kind: .init(regime: regime), run: path, idleCashFloor: output.idleCashFloor)
+            let solved = ComparisonCase(kind: .init(regime: regime), run: path, idleCashFloor: report.idleCashFloor)
             outputs += try Charts.write(
                 Charts.dashboard(
                     title: "Reverse QE: AI capex, idle cash and the Fed",
                     subtitle: "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); configuration \(prepared.configPath)",
-                    cases: [solved], idleCashFloor: output.idleCashFloor),
+                    cases: [solved], idleCashFloor: report.idleCashFloor),
                 into: directory)
         }
         let manifest = Manifest(
