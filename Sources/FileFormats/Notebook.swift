@@ -99,25 +99,15 @@ public enum Notebook {
             - parameters: \(manifest.parameters.sorted { $0.key < $1.key }.map { "`\($0.key)` = \($0.value)" }.joined(separator: ", "))
             - knots and risk classes: in `manifest.json`, loaded below
             """
-        var cells: [[String: Any]] = [["cell_type": "markdown", "id": "manifest", "metadata": [String: Any](), "source": lines(facts)]]
+        var cells = [NotebookFormat.Cell(markdown: "manifest", source: lines(facts))]
         let names = ["load-manifest", "load-series", "dashboard", "matrices"]
         for (name, code) in zip(names, codeCells(matricesDate: matricesDate)) {
             if name == "matrices" {
-                cells.append(["cell_type": "markdown", "id": "matrices-title", "metadata": [String: Any](),
-                              "source": lines("## The Godley matrices at \(matricesDate)")])
+                cells.append(NotebookFormat.Cell(markdown: "matrices-title", source: lines("## The Godley matrices at \(matricesDate)")))
             }
-            cells.append(["cell_type": "code", "id": name, "metadata": [String: Any](), "execution_count": NSNull(),
-                          "outputs": [Any](), "source": lines(code)])
+            cells.append(NotebookFormat.Cell(code: name, source: lines(code)))
         }
-        let notebook: [String: Any] = [
-            "cells": cells, "nbformat": 4, "nbformat_minor": 5,
-            "metadata": [
-                "kernelspec": ["display_name": "Python 3", "language": "python", "name": "python3"],
-                "language_info": ["name": "python"],
-            ],
-        ]
-        let data = try JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return try JSON.text(NotebookFormat(cells: cells))
     }
 
     /// The same code as a script, for people who do not use Jupyter.
@@ -142,4 +132,36 @@ public enum Notebook {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+/// A Jupyter notebook in nbformat 4.5, as JSON encodes it.
+struct NotebookFormat: Encodable {
+    /// A markdown or code cell; a code cell has no outputs and has not run.
+    struct Cell: Encodable {
+        let cell_type: String, id: String, source: [String]
+
+        init(markdown id: String, source: [String]) { (cell_type, self.id, self.source) = ("markdown", id, source) }
+        init(code id: String, source: [String]) { (cell_type, self.id, self.source) = ("code", id, source) }
+
+        enum Keys: String, CodingKey { case cell_type, id, metadata, source, execution_count, outputs }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(cell_type, forKey: .cell_type)
+            try container.encode(id, forKey: .id)
+            try container.encode([String: String](), forKey: .metadata)
+            try container.encode(source, forKey: .source)
+            if cell_type == "code" {
+                try container.encodeNil(forKey: .execution_count)
+                try container.encode([String](), forKey: .outputs)
+            }
+        }
+    }
+    struct Kernel: Encodable { let display_name = "Python 3", language = "python", name = "python3" }
+    struct Language: Encodable { let name = "python" }
+    struct Metadata: Encodable { let kernelspec = Kernel(), language_info = Language() }
+
+    let cells: [Cell]
+    let metadata = Metadata()
+    let nbformat = 4, nbformat_minor = 5
 }
