@@ -70,7 +70,7 @@ let benchmarks: [Target] = [
 
 let tests: [Target] = [
     // The test helpers: the executable harness and the configuration mutator.
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Experiments"], path: "Tests/TestSupport"),
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
     .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),

@@ -1,4 +1,5 @@
 import FlowModel
+import Experiments
 import Foundation
 import Solvers
 import Testing
@@ -16,7 +17,7 @@ struct FuzzTests {
     /// budget, so nothing can hang) and must end in a return code, never a trap.
     @Test("3,000 mutated configurations end in a clear error or a valid model")
     func inProcess() throws {
-        var rng = SplitMix64(state: 20_251_121)
+        var rng = SeededGenerator(seed: 20_251_121)
         var errors = 0, models = 0, solved = 0, solveFailures = 0
         for round in 0..<3_000 {
             var text = Self.reference

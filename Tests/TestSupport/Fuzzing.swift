@@ -1,17 +1,5 @@
+import Experiments
 import Foundation
-
-/// A small, seeded generator: the same corpus on every machine.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
-    public init(state: UInt64) { self.state = state }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Mutations of the reference configuration.
 public enum Mutator: CaseIterable {
@@ -22,7 +10,7 @@ public enum Mutator: CaseIterable {
         "0", "-1", "0.0", "1e-300", "99999999999999999999", "",
     ]
 
-    public func apply(_ text: String, _ rng: inout SplitMix64) -> String {
+    public func apply(_ text: String, _ rng: inout SeededGenerator) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let valueLines = lines.indices.filter { lines[$0].contains(" = ") }
         let headers = lines.indices.filter { lines[$0].hasPrefix("[") }

@@ -18,13 +18,9 @@ struct CommandTests {
         #expect(lines.contains { $0.hasPrefix(" ") && $0.contains("none") && $0.contains("reserves") && $0.contains("buyer") })
         #expect(lines.contains { $0.hasPrefix("crypto: price at end") })
         #expect(lines.contains("Differences from none:"))
-        let tidy = try Tool.text(out.appendingPathComponent("compare.csv")).split(separator: "\n")
-        #expect(tidy[0] == "t,date,regime,variable,value")
-        #expect(tidy[1].hasPrefix("2025.0,2025-01-01,none,B,28.8"))
-        let series = try Tool.text(out.appendingPathComponent("series_none.csv")).split(separator: "\n")
-        let columns = series[0].split(separator: ",").map(String.init)
-        // Each regime: 85 monthly points, each with every series, as rows of compare.csv.
-        #expect(tidy.count == 1 + 3 * 85 * (columns.count - 2))
+        // What the files hold is tested in-process ("Comparison of regimes in-process"); here, that the
+        // command prints what it wrote.
+        #expect(lines.last == "wrote out/compare.csv, out/series_none.csv, out/series_reserves.csv, out/series_buyer.csv, out/units.csv, out/manifest.json")
     }
 
     @Test("run writes series.csv with MODEL.md's names, units.csv and the manifest")

@@ -1,3 +1,4 @@
+import Experiments
 import Foundation
 import Testing
 import TestSupport
@@ -7,7 +8,7 @@ struct ToolFuzzTests {
     /// Mutated files, raw bytes included, through the real executable.
     @Test("60 mutated files through the tool: exit 0, 2 or 3, never a crash or a partial file")
     func throughTheTool() throws {
-        var rng = SplitMix64(state: 7)
+        var rng = SeededGenerator(seed: 7)
         let dir = try Tool.scratch()
         var codes: [Int32: Int] = [:]
         for round in 0..<60 {
