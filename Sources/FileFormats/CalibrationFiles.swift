@@ -6,7 +6,7 @@ import TOMLKit
 
 /// Reads `targets.toml` and `fit.toml` (see the comments at their heads).
 public enum CalibrationFiles {
-    public static func string(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> String {
+    static func string(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> String {
         guard let value = table[key] else { throw InputError("\(file): missing key \(label).\(key)") }
         guard let text = value.string else {
             throw InputError("\(file): \(label).\(key) must be a string; got \(Configuration.describe(value))")
@@ -14,12 +14,12 @@ public enum CalibrationFiles {
         return text
     }
 
-    public static func number(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> Double {
+    static func number(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> Double {
         guard let value = table[key] else { throw InputError("\(file): missing key \(label).\(key)") }
         return try Configuration.number(value, file: file, key: "\(label).\(key)", expected: "a number")
     }
 
-    public static func tables(_ root: TOMLTable, _ key: String, file: String) throws -> [TOMLTable] {
+    static func tables(_ root: TOMLTable, _ key: String, file: String) throws -> [TOMLTable] {
         guard let value = root[key] else { throw InputError("\(file): no [[\(key)]] tables") }
         guard let array = value.array else {
             throw InputError("\(file): \(key) must be an array of tables ([[\(key)]]); got \(Configuration.describe(value))")
@@ -32,6 +32,7 @@ public enum CalibrationFiles {
         }
     }
 
+    /// The targets of the file at `path` (`[[target]]` tables: id, description, quantity, value, band, weight, source).
     public static func readTargets(_ path: String) throws -> [CalibrationTarget] {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         for key in root.keys where key != "target" {
@@ -94,6 +95,7 @@ public enum CalibrationFiles {
         public var bandPenalty = 0.0
     }
 
+    /// The free parameters and fit settings of the file at `path`.
     public static func readFit(_ path: String) throws -> FitSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         let allowed = ["regime", "solver", "tolerance", "method", "max_iterations", "band_penalty", "free"]

@@ -23,6 +23,7 @@ public struct CalibrationReport {
 
     static func format(_ value: Double) -> String { String(format: "%.6g", value) }
 
+    /// Every target against the model: value, band, model, residual in bands, weight, inside.
     public static func targetsTable(_ targets: [CalibrationTarget], values: [Double?], format: TableFormat) -> String {
         let rows = zip(targets, values).map { target, value -> [String] in
             let residual = value.map { ($0 - target.value) / target.band }
@@ -36,6 +37,7 @@ public struct CalibrationReport {
             rows: rows)
     }
 
+    /// The targets table and one line on the fit, as `calibrate` prints them.
     public func summary() -> String {
         let s = fit.solution
         let fitted = zip(fit.calibration.targets, fit.residualsInBands).filter { $0.0.weight > 0 }
@@ -48,6 +50,7 @@ public struct CalibrationReport {
         return lines.joined(separator: "\n")
     }
 
+    /// The report as Markdown: targets, fitted parameters with standard errors, correlations, sources.
     public func markdown() -> String {
         let c = fit.calibration
         let s = fit.solution
@@ -98,6 +101,7 @@ public struct CalibrationReport {
         let correlations: [[Double?]], not_identified: [String]
     }
 
+    /// The report as JSON, keys sorted.
     public func json() throws -> String {
         let c = fit.calibration, s = fit.solution, p = c.free.count
         let report = JSONReport(

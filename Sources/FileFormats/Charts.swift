@@ -31,7 +31,7 @@ public enum Charts {
     }
 
     /// About five round ticks covering [low, high].
-    public static func ticks(_ low: Double, _ high: Double) -> [Double] {
+    static func ticks(_ low: Double, _ high: Double) -> [Double] {
         let span = max(high - low, 1e-12)
         let raw = span / 5
         let magnitude = pow(10, floor(log10(raw)))
@@ -45,7 +45,7 @@ public enum Charts {
         return ticks
     }
 
-    public static func label(_ value: Double) -> String {
+    static func label(_ value: Double) -> String {
         if value == 0 { return "0" }
         let magnitude = abs(value)
         if magnitude >= 100 { return String(format: "%.0f", value) }
@@ -56,7 +56,7 @@ public enum Charts {
         return text
     }
 
-    public static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }

@@ -9,7 +9,7 @@ public enum Configuration {
     public static var sections: [String] { ModelParameters.sectionOrder }
 
     /// Reads the whole file at `path` as UTF-8 text.
-    public static func readText(_ path: String) throws -> String {
+    static func readText(_ path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError("\(path): no such file")
@@ -21,7 +21,7 @@ public enum Configuration {
     }
 
     /// Parses TOML text, naming the file, line and column of a syntax error.
-    public static func parseTOML(_ text: String, file: String) throws -> TOMLTable {
+    static func parseTOML(_ text: String, file: String) throws -> TOMLTable {
         guard !text.contains("\0") else { throw InputError("\(file): contains a NUL byte; not a TOML file") }
         try checkASCIIOutsideStrings(text, file: file)
         do {
@@ -36,7 +36,7 @@ public enum Configuration {
     /// headers and numbers are ASCII in every valid file of ours, and toml++
     /// (inside TOMLKit) stops on an internal assertion, ending the process,
     /// when such a character starts a key (found by the fuzz test).
-    public static func checkASCIIOutsideStrings(_ text: String, file: String) throws {
+    static func checkASCIIOutsideStrings(_ text: String, file: String) throws {
         var line = 1, column = 0
         var quote: String? = nil
         var inComment = false
@@ -85,13 +85,13 @@ public enum Configuration {
     }
 
     /// A number: a TOML integer or float.
-    public static func number(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
+    static func number(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
         if let double = value.double { return double }
         if let int = value.int { return Double(int) }
         throw InputError("\(file): \(key) must be a number (\(expected)); got \(describe(value))")
     }
 
-    public static func describe(_ value: TOMLValueConvertible) -> String {
+    static func describe(_ value: TOMLValueConvertible) -> String {
         switch value.type {
         case .string: "the string \"\(value.string ?? "")\""
         case .table: "a table"
@@ -146,7 +146,7 @@ public enum Configuration {
         return parameters
     }
 
-    public static func parseExogenous(_ table: TOMLTable, into parameters: inout ModelParameters, file: String) throws {
+    static func parseExogenous(_ table: TOMLTable, into parameters: inout ModelParameters, file: String) throws {
         guard let value = table["exogenous"] else { throw InputError("\(file): missing section [exogenous]") }
         guard let exogenous = value.table else {
             throw InputError("\(file): exogenous must be a table ([exogenous]); got \(describe(value))")
@@ -164,7 +164,7 @@ public enum Configuration {
     }
 
     /// `[[year, value], ...]` with ascending years.
-    public static func knotTable(_ value: TOMLValueConvertible, file: String, key: String, unit: String) throws -> KnotTable {
+    static func knotTable(_ value: TOMLValueConvertible, file: String, key: String, unit: String) throws -> KnotTable {
         let shape = "an array of [year, value] pairs, value in \(unit)"
         guard let array = value.array else { throw InputError("\(file): \(key) must be \(shape); got \(describe(value))") }
         var knots: [(Double, Double)] = []
@@ -184,7 +184,7 @@ public enum Configuration {
         }
     }
 
-    public static func parseRiskClasses(_ table: TOMLTable, into parameters: inout ModelParameters, file: String) throws {
+    static func parseRiskClasses(_ table: TOMLTable, into parameters: inout ModelParameters, file: String) throws {
         guard let value = table["risk"] else { throw InputError("\(file): missing risk classes ([[risk]] tables)") }
         guard let array = value.array else {
             throw InputError("\(file): risk must be an array of tables ([[risk]]); got \(describe(value))")
@@ -261,7 +261,7 @@ public enum Configuration {
     }
 
     /// A number as TOML writes it: integers without a fraction keep ".0".
-    public static func format(_ value: Double) -> String {
+    static func format(_ value: Double) -> String {
         value.description
     }
 

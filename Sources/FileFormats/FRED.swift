@@ -24,7 +24,7 @@ public struct DatedSeries: Equatable {
 /// `DATE` or `date` and one value column; blank or "." for missing values;
 /// an optional UTF-8 byte-order mark.
 public enum FRED {
-    public static func isISODate(_ text: Substring) -> Bool {
+    static func isISODate(_ text: Substring) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
@@ -33,13 +33,14 @@ public enum FRED {
         return true
     }
 
-    public static func lines(_ text: String) -> [Substring] {
+    static func lines(_ text: String) -> [Substring] {
         var body = Substring(text)
         if body.hasPrefix("\u{FEFF}") { body = body.dropFirst() }
         return body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
             .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
     }
 
+    /// The series in `text`, a FRED CSV export; errors name `file` and the line.
     public static func parse(_ text: String, file: String) throws -> DatedSeries {
         let rows = lines(text)
         guard let header = rows.first, !header.isEmpty else { throw InputError("\(file): empty file; expected a header such as observation_date,SERIES") }
@@ -76,6 +77,7 @@ public enum FRED {
         return series
     }
 
+    /// The series in the FRED CSV file at `path`.
     public static func read(_ path: String) throws -> DatedSeries {
         try parse(try Configuration.readText(path), file: path)
     }

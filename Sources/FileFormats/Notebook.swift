@@ -5,7 +5,7 @@ import Foundation
 /// dashboard from the files of `compare`, and the matrices they show.
 public enum Notebook {
     /// Code shared by the notebook's cells and the script, cell by cell.
-    public static func codeCells(matricesDate: String) -> [String] {
+    static func codeCells(matricesDate: String) -> [String] {
         [
             """
             import json
@@ -80,7 +80,7 @@ public enum Notebook {
         ]
     }
 
-    public static func lines(_ text: String) -> [String] {
+    static func lines(_ text: String) -> [String] {
         let parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }
     }

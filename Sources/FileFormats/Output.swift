@@ -41,6 +41,7 @@ public struct OutputDirectory {
     }
 }
 
+/// The CSV files of the tool: numbers as the shortest text that reads back, fields quoted when needed.
 public enum CSV {
     /// A number as the shortest text that reads back to the same double:
     /// deterministic, so equal runs give byte-identical files.

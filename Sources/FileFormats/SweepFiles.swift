@@ -180,6 +180,7 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
         paths = withPaths ? try LineSink(pathsPath) : nil
     }
 
+    /// Appends the run's row to `runs.csv` and its paths to `paths.csv`.
     public func record(_ run: EnsembleRun) throws {
         try runs.append([SweepFiles.row(run, fields: fields)])
         try paths?.append(SweepFiles.pathLines(run))
