@@ -6,6 +6,7 @@ import PackageDescription
 let products: [Product] = [
     .library(name: "Solvers", targets: ["Solvers"]),
     .library(name: "FlowModel", targets: ["FlowModel"]),
+    .library(name: "ModelLanguage", targets: ["ModelLanguage"]),
     .library(name: "Experiments", targets: ["Experiments"]),
     .library(name: "FileFormats", targets: ["FileFormats"]),
     .executable(name: "liquidity", targets: ["liquidity"]),
@@ -32,6 +33,8 @@ let implementation: [Target] = [
     .target(
         name: "FlowModel", dependencies: ["Solvers", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
+    // The model language: parser, checks and compiler of model files (no I/O).
+    .target(name: "ModelLanguage", dependencies: ["Solvers"], swiftSettings: optimisedInDebug),
     .target(
         name: "Experiments", dependencies: ["FlowModel", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
@@ -73,6 +76,7 @@ let tests: [Target] = [
     .target(name: "TestSupport", dependencies: ["Experiments"], path: "Tests/TestSupport"),
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
     .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
+    .testTarget(name: "ModelLanguageTests", dependencies: ["ModelLanguage", "Solvers"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),
     .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers", "TestSupport"]),
     // End-to-end tests of the built `liquidity` executable: exit codes, files, --help.

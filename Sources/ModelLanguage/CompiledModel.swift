@@ -1,0 +1,258 @@
+import Foundation
+import Solvers
+
+/// A model file compiled for one set of choices and parameters: its state,
+/// its right-hand side as a flat tape, its output series and its matrices.
+public final class CompiledModel: @unchecked Sendable {
+    public let source: ModelSource
+    public let settings: ModelSettings
+    /// Warnings found while compiling (unused parameters).
+    public internal(set) var warnings: [ModelDiagnostic] = []
+    public let t0: Double, t1: Double
+    /// The names of the state's components: `H`, `p[crypto]`.
+    public let stateNames: [String]
+    public let initialState: [Double]
+    /// Times the integrator lands on: every knot of every table inside the span.
+    public let tstops: [Double]
+    /// The output series: every state, every definition, every observation.
+    public let columns: [SeriesInfo]
+
+    let values: [Double]
+    let rightHandSide: Tape
+    let observations: Tape
+    let tables: [KnotData]
+    let stateSlots: [Int]
+    let derivativeSlots: [Int]
+    let columnSlots: [Int]
+    let matrices: [CompiledMatrix]
+    let entities: [String: Entity]
+    let sets: [String: [String]]
+
+    init(compiler c: Compiler, values: [Double], rightHandSide: Tape, observations: Tape, initialState: [Double]) {
+        source = c.source
+        settings = c.settings
+        t0 = c.t0
+        t1 = c.t1
+        stateNames = c.stateLabels
+        self.initialState = initialState
+        self.values = values
+        self.rightHandSide = rightHandSide
+        self.observations = observations
+        tables = c.knotData
+        stateSlots = c.stateSlots
+        derivativeSlots = c.derivativeSlots
+        entities = c.entities
+        sets = c.sets
+        tstops = Array(Set(c.knotData.flatMap(\.times).filter { $0 > c.t0 && $0 < c.t1 })).sorted()
+        var columns: [SeriesInfo] = [], slots: [Int] = []
+        func add(_ entity: Entity) {
+            let members = entity.set.map { c.sets[$0]! } ?? [""]
+            for member in members {
+                guard let slot = entity.slots[member] else { continue }
+                columns.append(SeriesInfo(
+                    name: member.isEmpty ? entity.name : "\(entity.name)_\(member)", unit: entity.attributes.unit ?? "",
+                    description: (entity.attributes.meaning ?? entity.name) + (member.isEmpty ? "" : " (\(member))")))
+                slots.append(slot)
+            }
+        }
+        // States in file order, then definitions in file order, then observations.
+        for state in c.source.states { if let e = c.entities[state.name] { add(e) } }
+        var seen = Set<String>()
+        let definitionNames = c.source.definitions.map(\.name) + c.source.choices.flatMap { $0.options.first?.definitions.map(\.name) ?? [] }
+        for name in definitionNames where seen.insert(name).inserted {
+            if let e = c.entities[name], e.kind == .let { add(e) }
+        }
+        for e in c.entities.values.filter({ $0.kind == .let && !seen.contains($0.name) }).sorted(by: { $0.name < $1.name }) { add(e) }
+        for o in c.source.observations { if let e = c.entities[o.name] { add(e) } }
+        self.columns = columns
+        columnSlots = slots
+        var compiled: [CompiledMatrix] = []
+        for matrix in c.source.matrices {
+            var rows: [CompiledMatrix.Row] = []
+            for row in matrix.rows {
+                let entries = c.entries(row)
+                let members: [String]
+                var bindingsByMember: [String: [String: (set: String, member: String)]] = [:]
+                switch row.index {
+                case .scalar: members = [""]
+                case .each(let variable, let set):
+                    members = c.sets[set] ?? []
+                    for m in members { bindingsByMember[m] = [variable: (set, m)] }
+                case .member(let m): members = [m]
+                }
+                for member in members {
+                    let cells = matrix.columns.map { column in
+                        entries.filter { $0.member == member && $0.column == column }.map(\.node)
+                    }
+                    let target = row.target.map { c.node($0, bindingsByMember[member] ?? [:], at: row.location) }
+                    rows.append(.init(label: member.isEmpty ? row.label : "\(row.label) \(member)", cells: cells, target: target, location: row.location))
+                }
+            }
+            compiled.append(CompiledMatrix(name: matrix.name, title: matrix.title ?? matrix.name, columns: matrix.columns, rows: rows, location: matrix.location, isStocks: matrix.isStocks))
+        }
+        matrices = compiled
+    }
+
+    /// The value of a parameter (`alpha1`, `beta[crypto]`).
+    public func parameter(_ name: String) -> Double? {
+        let base = name.split(separator: "[").first.map(String.init) ?? name
+        let member = name.contains("[") ? String(name.split(separator: "[")[1].dropLast()) : ""
+        guard let entity = entities[base], entity.kind == .parameter, let slot = entity.slots[member] else { return nil }
+        return values[slot]
+    }
+
+    /// Runs the right-hand side at `(t, y)` on `v`, a copy of the compiled values.
+    func evaluate(_ t: Double, _ y: UnsafePointer<Double>, _ v: UnsafeMutablePointer<Double>) {
+        v[0] = t
+        for (k, slot) in stateSlots.enumerated() { v[slot] = y[k] }
+        rightHandSide.run(v, tables: tables)
+    }
+
+    /// The model as an initial value problem on `[t0, t1]`. Each problem has
+    /// its own scratch space, so problems may be solved on several threads.
+    public func problem() -> ODEProblem {
+        let scratch = Scratch(values)
+        let derivativeSlots = derivativeSlots
+        return ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { [self] t, y, dydt in
+            scratch.lock.lock()
+            defer { scratch.lock.unlock() }
+            evaluate(t, y.baseAddress!, scratch.buffer)
+            for (k, slot) in derivativeSlots.enumerated() { dydt[k] = scratch.buffer[slot] }
+        }
+    }
+
+    /// Every output series at every saved time of `solution`: `values[column][k]`.
+    public func series(of solution: ODESolution) -> [[Double]] {
+        var result = [[Double]](repeating: [], count: columns.count)
+        var v = values
+        v.withUnsafeMutableBufferPointer { buffer in
+            for k in 0..<solution.count {
+                let y = solution.state(k)
+                y.withUnsafeBufferPointer { evaluate(solution.t[k], $0.baseAddress!, buffer.baseAddress!) }
+                observations.run(buffer.baseAddress!, tables: tables)
+                for (c, slot) in columnSlots.enumerated() { result[c].append(buffer[slot]) }
+            }
+        }
+        return result
+    }
+
+    /// Solves the model and returns its saved times and series.
+    public func run(_ stepper: Stepper, options: SolverOptions) throws -> (solution: ODESolution, series: [[Double]]) {
+        var settings = options
+        settings.tstops = Array(Set(settings.tstops + tstops)).sorted()
+        let solution = try solve(problem(), stepper, settings)
+        return (solution, series(of: solution))
+    }
+}
+
+/// Scratch values for one problem's right-hand side.
+final class Scratch: @unchecked Sendable {
+    let buffer: UnsafeMutablePointer<Double>
+    let lock = NSLock()
+    init(_ values: [Double]) {
+        buffer = .allocate(capacity: values.count)
+        buffer.initialize(from: values, count: values.count)
+    }
+    deinit { buffer.deallocate() }
+}
+
+/// A matrix of the model with each cell's terms compiled.
+struct CompiledMatrix: Sendable {
+    struct Row: Sendable {
+        var label: String
+        /// Per column, the entries (several when an indexed row sums members).
+        var cells: [[Node]]
+        var target: Node?
+        var location: SourceLocation
+    }
+    var name: String, title: String, columns: [String], rows: [Row], location: SourceLocation
+    var isStocks: Bool
+}
+
+/// A matrix evaluated at a state: every cell, with row and column sums.
+public struct MatrixValues: Sendable {
+    public var name: String, title: String, columns: [String], rowLabels: [String]
+    public var values: [[Double]]
+    public var rowTargets: [Double]
+    public var rowSums: [Double] { values.map { $0.reduce(0, +) } }
+    public var columnSums: [Double] { columns.indices.map { c in values.reduce(0) { $0 + $1[c] } } }
+}
+
+extension CompiledModel {
+    /// Every matrix at `(t, y)`.
+    public func matrixValues(at t: Double, _ y: [Double]) -> [MatrixValues] {
+        var v = values
+        return v.withUnsafeMutableBufferPointer { buffer in
+            y.withUnsafeBufferPointer { evaluate(t, $0.baseAddress!, buffer.baseAddress!) }
+            func value(_ node: Node) -> Double {
+                var builder = TapeBuilder(firstFree: buffer.count)
+                let out = builder.emit(node)
+                var scratch = Array(buffer) + [Double](repeating: 0, count: builder.next - buffer.count)
+                for (slot, c) in builder.constantValues { scratch[slot] = c }
+                scratch.withUnsafeMutableBufferPointer { builder.tape.run($0.baseAddress!, tables: tables) }
+                return scratch[out]
+            }
+            return matrices.map { m in
+                MatrixValues(
+                    name: m.name, title: m.title, columns: m.columns, rowLabels: m.rows.map(\.label),
+                    values: m.rows.map { row in row.cells.map { $0.reduce(0) { $0 + value($1) } } },
+                    rowTargets: m.rows.map { $0.target.map(value) ?? 0 })
+            }
+        }
+    }
+
+    struct Leak { var message: String; var location: SourceLocation }
+
+    /// Rows and columns that do not sum to zero (or to their target) at
+    /// random states near the start and random times in the span.
+    func checkMatrices(samples: Int = 3) -> [Leak] {
+        guard !matrices.isEmpty else { return [] }
+        var generator = LCG(state: 0x5EED)
+        var leaks: [Leak] = []
+        var reported = Set<String>()
+        // The start itself, then states moved off it: a balance sheet's rows are
+        // invariants of the solution, so they are checked at the start only.
+        for sample in 0...samples {
+            let t = sample == 0 ? t0 : t0 + generator.unit() * (t1 - t0)
+            let y = sample == 0 ? initialState : initialState.map { $0 * (0.8 + 0.4 * generator.unit()) + 0.01 * (generator.unit() - 0.5) }
+            for (m, matrix) in matrixValues(at: t, y).enumerated() {
+                let scale = Swift.max(1, matrix.values.flatMap { $0 }.map(Swift.abs).filter(\.isFinite).max() ?? 1)
+                guard matrix.values.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { continue }
+                for (r, label) in matrix.rowLabels.enumerated() where sample == 0 || !matrices[m].isStocks {
+                    let gap = matrix.rowSums[r] - matrix.rowTargets[r]
+                    if Swift.abs(gap) > 1e-9 * scale, reported.insert("\(matrix.name) row \(label)").inserted {
+                        leaks.append(Leak(
+                            message: "matrix \(matrix.name): row \"\(label)\" sums to \(gap == gap ? String(format: "%.6g", gap) : "nan")\(matrix.rowTargets[r] == 0 ? "" : " more than its target") at t = \(String(format: "%.4f", t)) \(sample == 0 ? "at the start" : "with the state moved off its start"); every row must sum to zero (or to its target)\(matrices[m].isStocks ? "" : " at every state")",
+                            location: matrices[m].rows[r].location))
+                    }
+                }
+                for (c, column) in matrix.columns.enumerated() where Swift.abs(matrix.columnSums[c]) > 1e-9 * scale {
+                    if reported.insert("\(matrix.name) column \(column)").inserted {
+                        leaks.append(Leak(
+                            message: "matrix \(matrix.name): column \(column) sums to \(String(format: "%.6g", matrix.columnSums[c])) at t = \(String(format: "%.4f", t)) \(sample == 0 ? "at the start" : "with the state moved off its start"); every column must sum to zero at every state",
+                            location: matrices[m].location))
+                    }
+                }
+            }
+        }
+        return leaks
+    }
+}
+
+/// A small seeded generator for the matrix check: the same states every time.
+struct LCG {
+    var state: UInt64
+    mutating func unit() -> Double {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+}
+
+/// Compiles a model file's text for `settings`.
+///
+/// - Throws: ``ModelFileError`` with every error found, each naming the file,
+///   line and column, the name and what is expected.
+public func compileModel(_ text: String, file: String, settings: ModelSettings = ModelSettings()) throws -> CompiledModel {
+    let source = try parseModel(text, file: file)
+    return try Compiler(source, settings: settings).compile()
+}

@@ -1,0 +1,170 @@
+/// A place in a model file: 1-based line and column.
+public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(line):\(column)" }
+}
+
+/// What is wrong with a model file, where, and whether it stops the model.
+public struct ModelDiagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Severity: String, Sendable { case error, warning }
+    public var file: String
+    public var location: SourceLocation
+    public var severity: Severity
+    public var message: String
+
+    public init(file: String, location: SourceLocation, severity: Severity = .error, message: String) {
+        self.file = file
+        self.location = location
+        self.severity = severity
+        self.message = message
+    }
+
+    /// `file:line:column: error: message`, as compilers write it.
+    public var description: String { "\(file):\(location): \(severity.rawValue): \(message)" }
+}
+
+/// The model file's errors (and warnings) when it cannot be used.
+public struct ModelFileError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [ModelDiagnostic]
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// A token of the model language.
+struct Token: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        case name(String)
+        case number(Double)
+        case string(String)
+        case symbol(String)
+        case newline
+        case end
+    }
+    var kind: Kind
+    var location: SourceLocation
+
+    var text: String {
+        switch kind {
+        case .name(let s): s
+        case .number(let v): "\(v)"
+        case .string(let s): "\"\(s)\""
+        case .symbol(let s): s
+        case .newline: "end of line"
+        case .end: "end of file"
+        }
+    }
+}
+
+/// Splits a model file into tokens: names, numbers, strings in double quotes,
+/// symbols, and line ends (a line ending in `\` or inside brackets continues).
+struct Lexer {
+    static let symbols = ["d/dt", "<=", ">=", "==", "!=", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", ":", "=", "?", "<", ">"]
+
+    static func tokens(_ text: String, file: String) throws -> [Token] {
+        var tokens: [Token] = []
+        let scalars = Array(text.unicodeScalars)
+        var i = 0, line = 1, column = 1, depth = 0
+        func location() -> SourceLocation { SourceLocation(line: line, column: column) }
+        func fail(_ message: String) -> ModelFileError {
+            ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: location(), message: message)])
+        }
+        func advance(_ n: Int = 1) {
+            for _ in 0..<n {
+                if scalars[i] == "\n" { line += 1; column = 1 } else { column += 1 }
+                i += 1
+            }
+        }
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "#" {
+                while i < scalars.count && scalars[i] != "\n" { advance() }
+                continue
+            }
+            if c == "\\" {
+                // A continuation: the rest of the line must be blank or a comment.
+                var j = i + 1
+                while j < scalars.count && (scalars[j] == " " || scalars[j] == "\t" || scalars[j] == "\r") { j += 1 }
+                guard j >= scalars.count || scalars[j] == "\n" || scalars[j] == "#" else { throw fail("'\\' continues a line only at its end") }
+                advance(j - i)
+                while i < scalars.count && scalars[i] != "\n" { advance() }
+                if i < scalars.count { advance() }
+                continue
+            }
+            if c == "\n" {
+                if depth == 0, let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: location())) }
+                advance()
+                continue
+            }
+            if c == " " || c == "\t" || c == "\r" { advance(); continue }
+            let start = location()
+            if c == "\"" {
+                var text = ""
+                advance()
+                while i < scalars.count && scalars[i] != "\"" {
+                    guard scalars[i] != "\n" else { throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "a string must end on its line: add the closing \"")]) }
+                    text.unicodeScalars.append(scalars[i])
+                    advance()
+                }
+                guard i < scalars.count else { throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "a string must end on its line: add the closing \"")]) }
+                advance()
+                tokens.append(Token(kind: .string(text), location: start))
+                continue
+            }
+            if c.properties.isAlphabetic || c == "_" {
+                var name = ""
+                while i < scalars.count && (scalars[i].properties.isAlphabetic || scalars[i] == "_" || ("0"..."9").contains(scalars[i])) {
+                    name.unicodeScalars.append(scalars[i])
+                    advance()
+                }
+                // `d/dt` is one symbol.
+                if name == "d", i + 2 < scalars.count, scalars[i] == "/", scalars[i + 1] == "d", scalars[i + 2] == "t",
+                    i + 3 >= scalars.count || !(scalars[i + 3].properties.isAlphabetic || scalars[i + 3] == "_" || ("0"..."9").contains(scalars[i + 3]))
+                {
+                    advance(3)
+                    tokens.append(Token(kind: .symbol("d/dt"), location: start))
+                    continue
+                }
+                tokens.append(Token(kind: .name(name), location: start))
+                continue
+            }
+            if ("0"..."9").contains(c) || (c == "." && i + 1 < scalars.count && ("0"..."9").contains(scalars[i + 1])) {
+                var text = ""
+                while i < scalars.count && (("0"..."9").contains(scalars[i]) || scalars[i] == ".") {
+                    text.unicodeScalars.append(scalars[i]); advance()
+                }
+                if i < scalars.count && (scalars[i] == "e" || scalars[i] == "E") {
+                    var j = i + 1
+                    if j < scalars.count && (scalars[j] == "+" || scalars[j] == "-") { j += 1 }
+                    if j < scalars.count && ("0"..."9").contains(scalars[j]) {
+                        while i < j { text.unicodeScalars.append(scalars[i]); advance() }
+                        while i < scalars.count && ("0"..."9").contains(scalars[i]) { text.unicodeScalars.append(scalars[i]); advance() }
+                    }
+                }
+                guard let value = Double(text), value.isFinite else {
+                    throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "\(text) is not a number")])
+                }
+                tokens.append(Token(kind: .number(value), location: start))
+                continue
+            }
+            guard let symbol = symbols.first(where: { s in
+                let u = Array(s.unicodeScalars)
+                return i + u.count <= scalars.count && Array(scalars[i..<(i + u.count)]) == u
+            }) else {
+                throw fail("unexpected character '\(c)' (U+\(String(c.value, radix: 16, uppercase: true)))")
+            }
+            if symbol == "(" || symbol == "[" { depth += 1 }
+            if symbol == ")" || symbol == "]" { depth = max(0, depth - 1) }
+            tokens.append(Token(kind: .symbol(symbol), location: start))
+            advance(symbol.unicodeScalars.count)
+        }
+        if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: location())) }
+        tokens.append(Token(kind: .end, location: location()))
+        return tokens
+    }
+}

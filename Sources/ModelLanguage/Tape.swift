@@ -1,0 +1,203 @@
+import Foundation
+
+/// A compiled expression before it is laid out on the tape.
+indirect enum Node: Sendable, Equatable {
+    case constant(Double)
+    case slot(Int)
+    case negate(Node)
+    case binary(BinaryOp, Node, Node)
+    case function(Function, [Node])
+    /// A knot table's value, or its slope, at the argument.
+    case table(Int, Node, slope: Bool)
+
+    enum BinaryOp: Sendable, Equatable { case add, subtract, multiply, divide, power }
+
+    /// The slots the node reads.
+    var slots: Set<Int> {
+        switch self {
+        case .constant: []
+        case .slot(let s): [s]
+        case .negate(let a): a.slots
+        case .binary(_, let a, let b): a.slots.union(b.slots)
+        case .function(_, let args): args.reduce(into: Set<Int>()) { $0.formUnion($1.slots) }
+        case .table(_, let a, _): a.slots
+        }
+    }
+}
+
+/// The functions of the model language, with their number of arguments.
+public enum Function: String, CaseIterable, Sendable {
+    case exp, log, ln, sqrt, abs, min, max, softplus, logistic, smax, smin
+
+    /// How many arguments the function takes.
+    public var arity: Int {
+        switch self {
+        case .exp, .log, .ln, .sqrt, .abs, .logistic: 1
+        case .min, .max, .softplus: 2
+        case .smax, .smin: 3
+        }
+    }
+
+    /// What the function computes, for messages and `model check`.
+    public var meaning: String {
+        switch self {
+        case .exp: "exp(x)"
+        case .log, .ln: "natural logarithm of x"
+        case .sqrt: "square root of x"
+        case .abs: "|x|"
+        case .min: "min(a, b)"
+        case .max: "max(a, b)"
+        case .softplus: "softplus(x, w) = w ln(1 + exp(x / w)), a smooth max(x, 0) of width w"
+        case .logistic: "1 / (1 + exp(-x))"
+        case .smax: "smax(a, b, w): a smooth max(a, b) of width w, b + softplus(a - b, w)"
+        case .smin: "smin(a, b, w): a smooth min(a, b) of width w, b - softplus(b - a, w)"
+        }
+    }
+}
+
+/// A flat program over a buffer of doubles: each instruction reads one to
+/// three slots and writes one.
+struct Tape: Sendable {
+    enum Op: UInt8, Sendable {
+        case copy, add, subtract, multiply, divide, power, negate
+        case exp, log, sqrt, abs, min, max, softplus, logistic, smax, smin
+        case table, slope
+    }
+
+    struct Instruction: Sendable {
+        var op: Op
+        var a: Int32, b: Int32, c: Int32
+        var out: Int32
+    }
+
+    var instructions: [Instruction] = []
+}
+
+/// Knot tables as the tape reads them: linear between knots, constant beyond.
+struct KnotData: Sendable {
+    var times: [Double]
+    var values: [Double]
+
+    func segment(_ t: Double) -> (value: Double, slope: Double) {
+        let n = times.count
+        if t <= times[0] { return (values[0], 0) }
+        if t >= times[n - 1] { return (values[n - 1], 0) }
+        var lo = 0, hi = n - 1
+        while hi - lo > 1 {
+            let mid = (lo + hi) >> 1
+            if times[mid] <= t { lo = mid } else { hi = mid }
+        }
+        let slope = (values[hi] - values[lo]) / (times[hi] - times[lo])
+        return (values[lo] + slope * (t - times[lo]), slope)
+    }
+}
+
+/// Lays nodes out on a tape, giving each intermediate result a slot of its own.
+struct TapeBuilder {
+    var tape = Tape()
+    /// The next free slot for intermediate results.
+    var next: Int
+    /// Slots holding constants, and their values.
+    var constants: [Double: Int] = [:]
+    var constantValues: [(Int, Double)] = []
+
+    init(firstFree: Int) { next = firstFree }
+
+    mutating func constant(_ value: Double) -> Int {
+        if let slot = constants[value] { return slot }
+        let slot = next
+        next += 1
+        constants[value] = slot
+        constantValues.append((slot, value))
+        return slot
+    }
+
+    /// Emits `node` and returns the slot that holds its value.
+    mutating func emit(_ node: Node) -> Int {
+        switch node {
+        case .constant(let v): return constant(v)
+        case .slot(let s): return s
+        default:
+            let out = next
+            next += 1
+            emit(node, into: out)
+            return out
+        }
+    }
+
+    /// Emits `node` so that its value lands in `out`.
+    mutating func emit(_ node: Node, into out: Int) {
+        func put(_ op: Tape.Op, _ a: Int, _ b: Int = 0, _ c: Int = 0) {
+            tape.instructions.append(.init(op: op, a: Int32(a), b: Int32(b), c: Int32(c), out: Int32(out)))
+        }
+        switch node {
+        case .constant(let v): put(.copy, constant(v))
+        case .slot(let s): put(.copy, s)
+        case .negate(let a): put(.negate, emit(a))
+        case .binary(let op, let a, let b):
+            let x = emit(a), y = emit(b)
+            switch op {
+            case .add: put(.add, x, y)
+            case .subtract: put(.subtract, x, y)
+            case .multiply: put(.multiply, x, y)
+            case .divide: put(.divide, x, y)
+            case .power: put(.power, x, y)
+            }
+        case .function(let f, let args):
+            let slots = args.map { emit($0) }
+            let op: Tape.Op = switch f {
+            case .exp: .exp
+            case .log, .ln: .log
+            case .sqrt: .sqrt
+            case .abs: .abs
+            case .min: .min
+            case .max: .max
+            case .softplus: .softplus
+            case .logistic: .logistic
+            case .smax: .smax
+            case .smin: .smin
+            }
+            put(op, slots[0], slots.count > 1 ? slots[1] : 0, slots.count > 2 ? slots[2] : 0)
+        case .table(let index, let arg, let slope):
+            put(slope ? .slope : .table, index, emit(arg))
+        }
+    }
+}
+
+@inline(__always)
+func softplusValue(_ x: Double, _ w: Double) -> Double {
+    let z = x / w
+    return z > 30 ? x + w * Foundation.log1p(Foundation.exp(-z)) : w * Foundation.log1p(Foundation.exp(z))
+}
+
+extension Tape {
+    /// Runs the tape on `v`.
+    func run(_ v: UnsafeMutablePointer<Double>, tables: [KnotData]) {
+        for ins in instructions {
+            let a = Int(ins.a), b = Int(ins.b), c = Int(ins.c)
+            let result: Double
+            switch ins.op {
+            case .copy: result = v[a]
+            case .add: result = v[a] + v[b]
+            case .subtract: result = v[a] - v[b]
+            case .multiply: result = v[a] * v[b]
+            case .divide: result = v[a] / v[b]
+            case .power: result = Foundation.pow(v[a], v[b])
+            case .negate: result = -v[a]
+            case .exp: result = Foundation.exp(v[a])
+            case .log: result = Foundation.log(v[a])
+            case .sqrt: result = v[a].squareRoot()
+            case .abs: result = Swift.abs(v[a])
+            case .min: result = Swift.min(v[a], v[b])
+            case .max: result = Swift.max(v[a], v[b])
+            case .softplus: result = softplusValue(v[a], v[b])
+            case .logistic: result = 1 / (1 + Foundation.exp(-v[a]))
+            case .smax: result = v[b] + softplusValue(v[a] - v[b], v[c])
+            case .smin: result = v[b] - softplusValue(v[b] - v[a], v[c])
+            case .table: result = tables[a].segment(v[b]).value
+            case .slope: result = tables[a].segment(v[b]).slope
+            }
+            v[Int(ins.out)] = result
+        }
+    }
+}
