@@ -17,9 +17,12 @@ let products: [Product] = [
 // Solvers, FlowModel and Experiments do no file I/O; FileFormats reads and writes every file;
 // the executable parses the command line, calls the libraries and maps errors to exit codes.
 
-// The numerical libraries are optimised in debug builds too, so the tests' solves run at
-// close to release speed; the command-line and file layers keep debug settings.
-let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+// With LIQUIDITY_OPTIMISE_DEBUG=1 (scripts/test.sh sets it) the numerical libraries are
+// optimised in debug builds too, so the tests' solves run at close to release speed; the
+// command-line and file layers keep debug settings. Without it no unsafe flag is set, so a
+// package can depend on this one by version.
+let optimisedInDebug: [SwiftSetting] =
+    Context.environment["LIQUIDITY_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O"], .when(configuration: .debug))] : []
 
 let implementation: [Target] = [
     .systemLibrary(

@@ -9,6 +9,8 @@ if ! python3 -c "import nbclient, nbformat, ipykernel, pandas, matplotlib, scipy
     echo "test: installing nbclient, nbformat, ipykernel, pandas, matplotlib and scipy with pip" >&2
     python3 -m pip install -q nbclient nbformat ipykernel pandas matplotlib scipy
 fi
+# The numerical libraries optimised in the debug build (see Package.swift).
+export LIQUIDITY_OPTIMISE_DEBUG=1
 started=$SECONDS
 swift build --build-tests
 built=$SECONDS

@@ -102,11 +102,6 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
 }
 
 extension ModelRun {
-    /// The index of the saved point at `t` (within 1e-9 years).
-    func index(at t: Double) -> Int? {
-        solution.t.firstIndex { abs($0 - t) < 1e-9 }
-    }
-
     /// The value of a target's quantity on this run.
     public func evaluate(_ target: CalibrationTarget) throws -> Double? {
         func column(_ name: String) throws -> [Double] {
@@ -149,6 +144,7 @@ public struct Calibration: Sendable {
     public var base: ModelParameters
     public var free: [FreeParameter]
     public var targets: [CalibrationTarget]
+    /// The Fed regime, stepper and tolerance (relative and absolute) of every solve.
     public var regime: FedRegime
     public var stepper: Stepper
     public var tolerance: Double

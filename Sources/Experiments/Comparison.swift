@@ -11,6 +11,8 @@ public struct SolveSettings: Sendable, Equatable {
     public var maxSteps: Int
     /// Years between saved points (1/12: monthly).
     public var saveStep: Double
+    /// Saved times in place of the ``saveStep`` grid, when given.
+    public var saveTimes: [Double]?
 
     /// - Parameters: the defaults are the command line's: rk8pd at 1e-10
     ///   (the redundant equation then holds to about 4e-10 of the cash stock),
@@ -29,6 +31,7 @@ public struct SolveSettings: Sendable, Equatable {
     /// The solver options for `model`: its knots and change dates as stops.
     public func options(for model: ReverseQEModel) -> SolverOptions {
         var options = defaultModelOptions(for: model, saveStep: saveStep)
+        if let saveTimes { options.saveAt = .times(saveTimes) }
         options.relativeTolerance = relativeTolerance
         options.absoluteTolerance = .scalar(absoluteTolerance)
         options.maxSteps = maxSteps
@@ -120,26 +123,31 @@ public struct RegimeComparison: Sendable {
     /// The model of one case: the scenario, plus flat capex for a counterfactual.
     public func model(_ regime: FedRegime, isCounterfactual: Bool) throws -> ReverseQEModel {
         guard isCounterfactual else { return try ReverseQEModel(parameters: parameters, regime: regime, scenario: scenario) }
-        let flat = Scenario.noAIBoom(parameters)
-        let scenario = Scenario(name: scenario.name + "+no-ai-boom", changes: scenario.changes + flat.changes)
-        return try ReverseQEModel(parameters: parameters, regime: regime, scenario: scenario)
+        return try ReverseQEModel(parameters: parameters, regime: regime, scenario: scenario.followed(by: .noAIBoom(parameters)))
+    }
+
+    /// Every case's model, built and checked before anything is solved.
+    ///
+    /// - Throws: ``FlowModel/ModelError`` for an invalid model.
+    public func models() throws -> [(kind: ComparisonCase.Kind, model: ReverseQEModel)] {
+        try cases.map { (ComparisonCase.Kind(regime: $0.regime, isCounterfactual: $0.isCounterfactual), try model($0.regime, isCounterfactual: $0.isCounterfactual)) }
     }
 
     /// Solves every case in order.
     ///
     /// - Parameters:
+    ///   - models: the cases' models (default: ``models()``).
     ///   - starting: called before each solve with the case's index.
     ///   - finished: called with each case as it is solved, so a caller can
     ///     keep what finished when a later solve fails.
     /// - Throws: ``FlowModel/ModelError`` for an invalid model (before any
     ///   solve), ``SolveFailure`` for a solve that does not finish.
     public func run(
+        models: [(kind: ComparisonCase.Kind, model: ReverseQEModel)]? = nil,
         starting: (Int, ComparisonCase.Kind) -> Void = { _, _ in }, finished: (ComparisonCase) throws -> Void = { _ in }
     ) throws -> RegimeComparisonResult {
-        let models = try cases.map { try ($0, model($0.regime, isCounterfactual: $0.isCounterfactual)) }
         var result: [ComparisonCase] = []
-        for (index, (kind, model)) in models.enumerated() {
-            let kind = ComparisonCase.Kind(regime: kind.regime, isCounterfactual: kind.isCounterfactual)
+        for (index, (kind, model)) in try (models ?? self.models()).enumerated() {
             starting(index, kind)
             let run = try settings.solve(model, label: kind.label)
             let solved = ComparisonCase(kind: kind, run: run, idleCashFloor: idleCashFloor)

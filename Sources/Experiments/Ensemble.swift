@@ -29,6 +29,7 @@ public struct EnsembleSpec: Sendable {
     public var idleCashFloor: Double
     /// Series recorded at ``pathDates`` for every run (the data of fan charts).
     public var pathSeries: [String]
+    /// Decimal years; a date that is not a saved point (the monthly grid) is skipped.
     public var pathDates: [Double]
 
     /// - Parameters: the defaults are a sweep file's: regime none, msbdf at
@@ -136,9 +137,22 @@ public struct EnsembleRun: Sendable {
     }
 }
 
+/// An ensemble that cannot run as asked.
+public enum EnsembleError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidShard(index: Int, count: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidShard(let index, let count): "shard \(index)/\(count): expected K/N with 1 <= K <= N, such as 2/4"
+        }
+    }
+}
+
 /// Where an ensemble puts each run as it finishes: a CSV file, a database,
 /// memory. Called from several threads at once.
 public protocol EnsembleResultStore: Sendable {
+    /// Keeps `run`. An error stops the ensemble: no run starts after it, and
+    /// ``Ensemble/run(_:jobs:into:finished:)`` rethrows it.
     func record(_ run: EnsembleRun) throws
 }
 
@@ -164,8 +178,17 @@ public struct Ensemble: Sendable {
 
     /// The runs of shard `index` of `count` (1-based: the design points whose
     /// number is index - 1 modulo count), each under every regime, in order.
-    public func runs(shard index: Int = 1, of count: Int = 1) -> [RunID] {
-        points.indices.filter { $0 % count == index - 1 }.flatMap { i in spec.regimes.map { RunID(run: i, regime: $0) } }
+    ///
+    /// - Throws: ``EnsembleError/invalidShard(index:count:)`` unless 1 <= index <= count.
+    public func runs(shard index: Int = 1, of count: Int = 1) throws -> [RunID] {
+        guard count >= 1, (1...count).contains(index) else { throw EnsembleError.invalidShard(index: index, count: count) }
+        return points.indices.filter { $0 % count == index - 1 }.flatMap { i in spec.regimes.map { RunID(run: i, regime: $0) } }
+    }
+
+    /// Whether `run` is one of this ensemble's: a design point's number and
+    /// its parameter values, a regime the spec lists.
+    public func contains(_ run: EnsembleRun) -> Bool {
+        points.indices.contains(run.id.run) && points[run.id.run] == run.point && spec.regimes.contains(run.id.regime)
     }
 
     /// Solves one run; never throws: a failure is its status.
@@ -191,7 +214,7 @@ public struct Ensemble: Sendable {
             for name in spec.pathSeries {
                 guard let series = path.series(name) else { continue }
                 for date in spec.pathDates {
-                    if let k = path.t.firstIndex(where: { abs($0 - date) < 1e-9 }) {
+                    if let k = path.index(at: date) {
                         paths.append(PathValue(series: name, t: date, value: series[k]))
                     }
                 }

@@ -13,8 +13,16 @@ public final class EnsembleAnalysis: @unchecked Sendable {
     private var summaries: [RunID: RunSummary] = [:]
     private var bands: [FanKey: [Double]] = [:]
 
+    /// Whether the summaries are kept: only the elasticity and Saltelli
+    /// designs need them, so that other ensembles' memory stays flat.
+    private let keepsSummaries: Bool
+
     public init(_ ensemble: Ensemble) {
         self.ensemble = ensemble
+        switch ensemble.spec.design {
+        case .elasticity, .saltelli: keepsSummaries = true
+        default: keepsSummaries = false
+        }
     }
 
     /// Adds one run.
@@ -24,7 +32,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             statuses[run.status.description, default: 0] += 1
             if let summary = run.summary {
                 largestResidual = max(largestResidual, summary.largestIdentityResidual)
-                summaries[run.id] = summary
+                if keepsSummaries { summaries[run.id] = summary }
             }
             for value in run.paths {
                 bands[FanKey(regime: run.id.regime.rawValue, series: value.series, t: value.t), default: []].append(value.value)
@@ -42,7 +50,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
     /// The headline outcomes the analyses report per regime: the first risk
     /// class's largest drawdown, the peak 10-year yield and the first class's
     /// end price; with both none and buyer, the buyer's gain in that price.
-    public var outcomes: [EnsembleOutcome] {
+    var outcomes: [EnsembleOutcome] {
         let first = ensemble.classes[0]
         var outcomes: [EnsembleOutcome] = []
         for regime in ensemble.spec.regimes {
@@ -64,7 +72,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
         return outcomes
     }
 
-    /// Elasticities at the baseline of an elasticity design, d ln(outcome) /
+    /// Elasticities at the baseline of an elasticity design (empty for other designs), d ln(outcome) /
     /// d ln(parameter), by central differences of the relative `step`; nil
     /// where a run failed or the outcome is 0 at the baseline.
     public func elasticities(step: Double) -> [Elasticity] {
@@ -84,7 +92,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
     }
 
     /// First-order and total Sobol indices of every outcome from a Saltelli
-    /// design of `baseDraws`, over the base rows whose every run succeeded.
+    /// design of `baseDraws` (empty for other designs), over the base rows whose every run succeeded.
     public func sobol(baseDraws: Int) -> [SobolIndices] {
         let summaries = lock.withLock { self.summaries }
         let keys = ensemble.keys, k = keys.count
@@ -140,11 +148,11 @@ public final class EnsembleAnalysis: @unchecked Sendable {
 }
 
 /// A headline outcome of an ensemble's runs, by design point.
-public struct EnsembleOutcome: Sendable {
+struct EnsembleOutcome: Sendable {
     /// `max_drawdown_crypto`, `peak_rb`, `buyer_minus_none_end_p_crypto`.
-    public let name: String
+    let name: String
     /// A regime's name, or `both` for a difference of regimes.
-    public let regime: String
+    let regime: String
     let read: @Sendable (Int, [RunID: RunSummary]) -> Double?
 
     func value(_ run: Int, _ summaries: [RunID: RunSummary]) -> Double? { read(run, summaries) }

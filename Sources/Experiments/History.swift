@@ -6,7 +6,7 @@ import RealModule
 public enum HistoricalConfiguration {
     /// FOMC federal funds target range midpoints after each change,
     /// 2022-06-15 to 2025-12-10 (the FOMC's statements), as (date, rate).
-    public static let policyRate: [(String, Double)] = [
+    static let policyRate: [(String, Double)] = [
         ("2022-06-16", 0.01625), ("2022-07-28", 0.02375), ("2022-09-22", 0.03125), ("2022-11-03", 0.03875),
         ("2022-12-15", 0.04375), ("2023-02-02", 0.04625), ("2023-03-23", 0.04875), ("2023-05-04", 0.05125),
         ("2023-07-27", 0.05375), ("2024-09-19", 0.04875), ("2024-11-08", 0.04625), ("2024-12-19", 0.04375),
@@ -14,13 +14,24 @@ public enum HistoricalConfiguration {
     ]
 
     /// Public figures the data folder does not hold, with their sources.
-    public static let nominalGDP2022Q2 = 25.25  // $T, SAAR, BEA NIPA table 1.1.5
-    public static let primaryDeficit2022 = 0.9  // $T/yr: FY2022 deficit 1.38 less net interest 0.48 (CBO)
-    public static let averageCoupon2022 = 0.019  // average interest rate on marketable debt, June 2022 (Treasury)
-    public static let cryptoMarket2022Q2 = 0.9  // $T: total crypto market value, end of June 2022 (about $0.9T)
+    static let nominalGDP2022Q2 = 25.25  // $T, SAAR, BEA NIPA table 1.1.5
+    static let primaryDeficit2022 = 0.9  // $T/yr: FY2022 deficit 1.38 less net interest 0.48 (CBO)
+    static let averageCoupon2022 = 0.019  // average interest rate on marketable debt, June 2022 (Treasury)
+    static let cryptoMarket2022Q2 = 0.9  // $T: total crypto market value, end of June 2022 (about $0.9T)
 
     /// Builds the configuration from `base` (behaviour) and the quarter-end table.
+    ///
+    /// - Throws: ``HistoryError`` when the table lacks a column or a quarter,
+    ///   or makes knots or parameters the model refuses.
     public static func make(base: ModelParameters, table rows: [[String: Double]]) throws -> ModelParameters {
+        do {
+            return try build(base: base, rows: rows)
+        } catch let error as ModelError {
+            throw HistoryError("historical configuration: \(error.description)")
+        }
+    }
+
+    static func build(base: ModelParameters, rows: [[String: Double]]) throws -> ModelParameters {
         guard let first = rows.first, let last = rows.last, rows.count >= 2 else { throw HistoryError("the history table needs two quarters") }
         func value(_ row: [String: Double], _ key: String) throws -> Double {
             guard let v = row[key] else { throw HistoryError("no \(key) at t = \(row["t"] ?? .nan)") }
@@ -68,7 +79,7 @@ public enum HistoricalConfiguration {
             p.riskClasses[j].value *= scale
             p.riskClasses[j].qS0 *= scale
         }
-        do { try p.validate() } catch let error as ModelError { throw HistoryError("historical configuration: \(error.description)") }
+        try p.validate()
         return p
     }
 }

@@ -125,8 +125,11 @@ public struct SummaryField: Sendable {
         public var hasDifference: Bool { self != .date && self != .residual }
     }
 
+    /// The column name in `runs.csv`: `end_p_crypto`, `peak_rb`.
     public let column: String
+    /// The row label of the printed table: `crypto: price at end`.
     public let label: String
     public let kind: Kind
+    /// The field's value in a summary; nil for a date that never came.
     public let value: @Sendable (RunSummary) -> Double?
 }

@@ -82,6 +82,10 @@ public enum CalibrationFiles {
         return targets
     }
 
+    /// A fit file: the regime, stepper and tolerance of every solve, the
+    /// trust-region settings, the free parameters with their bounds, optional
+    /// starting values (which replace the starting configuration's), and the
+    /// band penalty.
     public struct FitSpec {
         public var regime: FedRegime
         public var stepper: Stepper
@@ -213,8 +217,8 @@ public struct CalibrationJob {
 
     /// Writes the fitted configuration to `path` and its report beside it
     /// (`<name>-report.md`, `<name>-report.json`), every file rendered before
-    /// any is written; returns the report.
-    public func write(_ fit: CalibrationFit, to path: String, tool: Manifest.Tool) throws -> CalibrationReport {
+    /// any is written; returns the report and the paths written.
+    public func write(_ fit: CalibrationFit, to path: String, tool: Manifest.Tool) throws -> (report: CalibrationReport, files: [String]) {
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = (path as NSString).deletingLastPathComponent
         let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
@@ -230,6 +234,6 @@ public struct CalibrationJob {
             (stem + "-report.json", try report.json()),
         ]
         for (name, text) in files { try directory.write(name, text) }
-        return report
+        return (report, files.map { (folder as NSString).appendingPathComponent($0.0) })
     }
 }

@@ -175,7 +175,7 @@ public enum Charts {
     }
 
     /// Converts an SVG file to PNG with rsvg-convert when it is installed.
-    public static func png(from svg: String, to png: String) -> Bool {
+    static func png(from svg: String, to png: String) -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["rsvg-convert", "--background-color=white", "-o", png, svg]

@@ -33,31 +33,44 @@ public enum ComparisonFiles {
 
     /// Solves `comparison` into the directory `out`, writing each run's series
     /// as it finishes (so a failed solve keeps the runs before it), then the
-    /// rest. The directory is made once the models are known to be valid.
+    /// rest. Every input is checked (the models, the notebook's date) before
+    /// the directory is made.
     ///
     /// - Returns: the result and the files written, in order.
     public static func run(
         _ comparison: RegimeComparison, into out: String, options: Options, starting: (Int, ComparisonCase.Kind) -> Void = { _, _ in }
     ) throws -> (result: RegimeComparisonResult, files: [String]) {
         let started = Date()
-        var directory: OutputDirectory?
-        var series: [String] = []
-        let result: RegimeComparisonResult
+        let models: [(kind: ComparisonCase.Kind, model: ReverseQEModel)]
         do {
-            result = try comparison.run(starting: starting) { solved in
-                let file = seriesFile(solved.kind)
-                directory = try directory ?? OutputDirectory(out)
-                try directory!.write(file, CSV.series(solved.run))
-                series.append(file)
-            }
+            models = try comparison.models()
         } catch let error as ModelError {
             throw InputError(error.description)
         }
-        guard let directory, let first = result.cases.first else { return (result, []) }
+        let p = comparison.parameters
+        var matricesTime: Double?
+        if let wanted = options.notebookMatricesAt {
+            let t = wanted ?? min(p.t0 + 1, p.t1)
+            let step = comparison.settings.saveStep
+            let k = ((t - p.t0) / step).rounded()
+            let onGrid = comparison.settings.saveTimes.map { $0.contains { abs($0 - t) < 1e-9 } }
+                ?? (k >= 0 && abs(p.t0 + k * step - t) < 1e-9 && t <= p.t1 + 1e-9) || abs(t - p.t1) < 1e-9
+            guard onGrid else {
+                throw InputError("--matrices-at \(t): not a saved date of the run; pick one on the --save-step grid")
+            }
+            matricesTime = t
+        }
+        let directory = try OutputDirectory(out)
+        var series: [String] = []
+        let result = try comparison.run(models: models, starting: starting) { solved in
+            let file = seriesFile(solved.kind)
+            try directory.write(file, CSV.series(solved.run))
+            series.append(file)
+        }
+        guard let first = result.cases.first else { return (result, []) }
         try directory.write("compare.csv", CSV.tidy(result.cases))
         try directory.write("units.csv", CSV.units(first.run.columns))
         var files = ["compare.csv"] + series + ["units.csv", "manifest.json"]
-        let p = comparison.parameters
         let span = "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1))"
         if options.plot {
             let svg = Charts.dashboard(
@@ -70,13 +83,8 @@ public enum ComparisonFiles {
             files += try Charts.write(svg, into: directory)
         }
         var notebook: (date: String, matrices: String)?
-        if let wanted = options.notebookMatricesAt {
-            let run = first.run
-            let t = wanted ?? min(run.t[0] + 1, run.t.last!)
-            guard let index = run.t.firstIndex(where: { abs($0 - t) < 1e-9 }) else {
-                throw InputError("--matrices-at \(DecimalYear.isoDate(t)): not a saved date of the run; pick one on the --save-step grid")
-            }
-            notebook = (DecimalYear.isoDate(run.t[index]), Notebook.matricesCSV(run, index: index))
+        if let t = matricesTime, let index = first.run.index(at: t) {
+            notebook = (DecimalYear.isoDate(first.run.t[index]), Notebook.matricesCSV(first.run, index: index))
             files += ["matrices.csv", "reverse_qe.ipynb", "reverse_qe.py"]
         }
         let manifest = Manifest(

@@ -6,7 +6,7 @@ import TOMLKit
 /// parameter of the model, in sections (`[capex]`, `[exogenous]`, `[[risk]]`).
 public enum Configuration {
     /// The sections of scalar parameters, in file order.
-    public static var sections: [String] { ModelParameters.sectionOrder }
+    static var sections: [String] { ModelParameters.sectionOrder }
 
     /// Reads the whole file at `path` as UTF-8 text.
     static func readText(_ path: String) throws -> String {

@@ -113,6 +113,8 @@ public enum FRED {
 /// The quarter-end table derived from the data folder: what the model's
 /// history is set against (see calibration/history.md for the mapping).
 public enum HistoryTable {
+    /// A column of the table: its name and unit, the data file and series it
+    /// comes from, the factor from the file's unit to the table's, and what it measures.
     public struct Column: Sendable {
         public let name: String, unit: String, file: String, series: String, scale: Double, note: String
     }

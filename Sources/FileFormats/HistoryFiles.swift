@@ -17,7 +17,24 @@ public enum HistoryFiles {
             throw InputError("\(path): not valid CSV: \(error)")
         }
         guard !table.header.isEmpty else { throw InputError("\(path): empty") }
-        return table.rows.map { row in row.compactMapValues { Double($0) } }
+        // A blank line is no quarter.
+        return table.rows.map { row in row.compactMapValues { Double($0) } }.filter { !$0.isEmpty }
+    }
+
+    /// Solves the configuration at `config` (regime none, rk8pd at 1e-10) and
+    /// sets it against the table at `table` at every quarter-end in its span.
+    public static func compare(config: String, table: String, format: TableFormat) throws -> String {
+        let rows = try readTable(table)
+        let parameters = try Configuration.read(config)
+        let model: ReverseQEModel
+        do {
+            model = try ReverseQEModel(parameters: parameters, regime: .none)
+        } catch let error as ModelError {
+            throw InputError("\(config): \(error.description)")
+        }
+        var settings = SolveSettings()
+        settings.saveTimes = rows.compactMap { $0["t"] }.filter { $0 >= parameters.t0 && $0 <= parameters.t1 }
+        return comparison(try settings.solve(model, label: config), rows: rows, format: format)
     }
 
     /// Model against data at each saved quarter: rb and DGS10, idle cash L and
@@ -39,7 +56,10 @@ public enum HistoryFiles {
             guard let row = rows.first(where: { abs(($0["t"] ?? 0) - t) < 1e-9 }) else { continue }
             var cells = [String(format: "%.2f", t), DecimalYear.isoDate(t)]
             for (_, series, column, scale, show) in pairs {
-                let model = run.series(series)![k] * scale
+                guard let model = run.series(series).map({ $0[k] * scale }) else {
+                    cells += ["-", "-"]
+                    continue
+                }
                 var data = (row[column] ?? .nan) * scale
                 if column == "bitcoin" || column == "nasdaq" { data = (row[column] ?? .nan) / (first[column] ?? .nan) }
                 cells += [show(model), show(data)]

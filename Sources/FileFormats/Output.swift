@@ -98,7 +98,7 @@ public enum CSV {
 }
 
 /// FNV-1a, 64 bits: a stable fingerprint of the inputs of a run.
-public func fingerprint(_ text: String) -> String {
+func fingerprint(_ text: String) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in text.utf8 {
         hash ^= UInt64(byte)

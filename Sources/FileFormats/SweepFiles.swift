@@ -7,13 +7,13 @@ import Foundation
 public enum SweepFiles {
     /// The header of `runs.csv`: run, regime, status, steps, the swept keys,
     /// every summary field, the message.
-    public static func header(_ ensemble: Ensemble) -> String {
+    static func header(_ ensemble: Ensemble) -> String {
         (["run", "regime", "status", "steps"] + ensemble.keys + RunSummary.fields(classes: ensemble.classes).map(\.column)
             + ["message"]).joined(separator: ",")
     }
 
     /// The row of `runs.csv` for `run`.
-    public static func row(_ run: EnsembleRun, fields: [SummaryField]) -> String {
+    static func row(_ run: EnsembleRun, fields: [SummaryField]) -> String {
         let prefix = "\(run.id.run),\(run.id.regime.rawValue),"
         let values = run.point.map(CSV.number).joined(separator: ",")
         guard let summary = run.summary else {
@@ -25,7 +25,7 @@ public enum SweepFiles {
     }
 
     /// The lines of `paths.csv` for `run`: run, regime, t, series, value.
-    public static func pathLines(_ run: EnsembleRun) -> [String] {
+    static func pathLines(_ run: EnsembleRun) -> [String] {
         run.paths.map { "\(run.id.run),\(run.id.regime.rawValue)," + CSV.number($0.t) + "," + $0.series + "," + CSV.number($0.value) }
     }
 
@@ -131,11 +131,11 @@ public enum SweepFiles {
 /// A sweep's `runs.csv` and `paths.csv` in a directory, as a store of an
 /// ensemble's runs: each run is appended as it finishes. Opening a directory
 /// that holds an earlier, interrupted run of the same sweep keeps its
-/// complete rows (a torn last line is dropped) for ``kept``.
+/// complete rows (a torn last line is dropped), handed over by ``takeKept()``.
 public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
     public let directory: OutputDirectory
-    /// The runs an earlier session finished, with their paths.
-    public let kept: [EnsembleRun]
+    /// The runs an earlier session finished, with their paths, until ``takeKept()``.
+    private var kept: [EnsembleRun]
     private let fields: [SummaryField]
     private let runs: LineSink
     private let paths: LineSink?
@@ -146,7 +146,7 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
         let header = SweepFiles.header(ensemble)
         let runsPath = (directory.path as NSString).appendingPathComponent("runs.csv")
         let pathsPath = (directory.path as NSString).appendingPathComponent("paths.csv")
-        var kept: [EnsembleRun] = []
+        kept = []
         if FileManager.default.fileExists(atPath: runsPath) {
             let text = try Configuration.readText(runsPath)
             var rows = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -155,8 +155,13 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
             }
             if !text.hasSuffix("\n") { rows.removeLast() }  // an interrupted last line
             rows = rows.filter { !$0.isEmpty }
-            let fields = fields
-            kept = rows.dropFirst().compactMap { SweepFiles.parse(Substring($0), ensemble: ensemble, fields: fields) }
+            for (number, row) in rows.enumerated().dropFirst() {
+                guard let run = SweepFiles.parse(Substring(row), ensemble: ensemble, fields: fields), ensemble.contains(run) else {
+                    throw InputError(
+                        "\(runsPath):\(number + 1): not a run of this sweep (its run number, regime or parameter values differ from the spec's); pick another --out")
+                }
+                kept.append(run)
+            }
             try directory.write("runs.csv", rows.joined(separator: "\n") + "\n")
         } else {
             try directory.write("runs.csv", header + "\n")
@@ -166,7 +171,12 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
             try directory.write("paths.csv", "run,regime,t,series,value\n")
         } else if withPaths {
             var byRun: [RunID: [PathValue]] = [:]
-            for line in try Configuration.readText(pathsPath).split(separator: "\n").dropFirst() {
+            let text = try Configuration.readText(pathsPath)
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if !text.hasSuffix("\n") { lines.removeLast() }  // an interrupted last line
+            lines = lines.filter { !$0.isEmpty }
+            try directory.write("paths.csv", lines.joined(separator: "\n") + "\n")
+            for line in lines.dropFirst() {
                 let f = line.split(separator: ",")
                 guard f.count == 5, let run = Int(f[0]), let regime = FedRegime(rawValue: String(f[1])), let t = Double(f[2]),
                     let value = Double(f[4])
@@ -175,9 +185,14 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
             }
             for i in kept.indices { kept[i].paths = byRun[kept[i].id] ?? [] }
         }
-        self.kept = kept
         runs = try LineSink(runsPath)
         paths = withPaths ? try LineSink(pathsPath) : nil
+    }
+
+    /// The runs an earlier session finished, handed over once: the store keeps no copy.
+    public func takeKept() -> [EnsembleRun] {
+        defer { kept = [] }
+        return kept
     }
 
     /// Appends the run's row to `runs.csv` and its paths to `paths.csv`.
@@ -249,11 +264,18 @@ extension SweepFiles {
         finished: @Sendable (EnsembleRun) -> Void = { _ in }
     ) throws -> SweepReport {
         let started = Date()
+        let shardRuns: [RunID]
+        do {
+            shardRuns = try ensemble.runs(shard: shard.index, of: shard.count)
+        } catch let error as EnsembleError {
+            throw InputError(error.description)
+        }
         let store = try CSVRunStore(directory, ensemble: ensemble)
         let analysis = EnsembleAnalysis(ensemble)
-        store.kept.forEach(analysis.add)
-        let done = Set(store.kept.map(\.id))
-        let work = ensemble.runs(shard: shard.index, of: shard.count).filter { !done.contains($0) }
+        let kept = store.takeKept()
+        kept.forEach(analysis.add)
+        let done = Set(kept.map(\.id))
+        let work = shardRuns.filter { !done.contains($0) }
         starting(work.count, done.count)
         try ensemble.run(work, jobs: jobs, into: store) { run in
             analysis.add(run)

@@ -29,6 +29,9 @@ public enum SweepSpecFile {
             guard let key = base.canonicalKey(given) else {
                 throw InputError("\(path): \(label).key: unknown parameter \(given); see `liquidity params` for every key")
             }
+            guard !parameters.contains(where: { $0.key == key }) else {
+                throw InputError("\(path): \(label).key: \(given) is \(key), which an earlier [[parameter]] already sweeps")
+            }
             if designName == "elasticity" {
                 for field in table.keys where field != "key" {
                     throw InputError("\(path): unknown key \(key).\(field); an elasticity design takes only the key (the baseline is the configuration's value)")
@@ -97,12 +100,17 @@ public enum SweepSpecFile {
             throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity")
         }
         var regimes: [FedRegime] = [.none]
-        if let list = root["regimes"]?.array {
-            regimes = try list.map { entry in
+        if let value = root["regimes"] {
+            guard let list = value.array, !list.isEmpty else {
+                throw InputError("\(path): regimes must be a non-empty list of some of \(FedRegime.names), such as [\"none\", \"buyer\"]")
+            }
+            regimes = []
+            for entry in list {
                 guard let name = entry.string, let regime = FedRegime(rawValue: name) else {
                     throw InputError("\(path): regimes must list some of \(FedRegime.names)")
                 }
-                return regime
+                guard !regimes.contains(regime) else { throw InputError("\(path): regimes lists \(name) twice") }
+                regimes.append(regime)
             }
         }
         let solverName = root["solver"]?.string ?? "msbdf"

@@ -3,8 +3,8 @@ import Solvers
 
 /// The smooth maximum of `x` and 0 with width `w`: `w ln(1 + exp(x / w))`,
 /// computed without overflow.
-@inlinable
-public func softplus(_ x: Double, _ w: Double) -> Double {
+@inlinable @usableFromInline
+func softplus(_ x: Double, _ w: Double) -> Double {
     let z = x / w
     return z > 30 ? x + w * Double.log(onePlus: Double.exp(-z)) : w * Double.log(onePlus: Double.exp(z))
 }
@@ -137,7 +137,7 @@ public struct ReverseQEModel: Sendable {
         }
         initialState = y
 
-        let I_t0 = Self.capex(p, at: t0)
+        let I_t0 = p.capex(at: t0)
         let Y_t0 = p.Y0 + p.m_I * I_t0
         let L0 = softplus(p.Cb0 - p.k_y * Y_t0, p.eps_L)
         let Bp0 = p.B0 - p.Bf0 - p.Bs0 - p.Bw0
@@ -158,12 +158,6 @@ public struct ReverseQEModel: Sendable {
         evaluator = ModelEvaluator(
             parameters: parameters, regime: regime, layout: layout, intercepts: intercepts,
             flowsFrozen: flowsFrozen, schedule: schedule, closure: closure)
-    }
-
-    /// AI capex `I(t)`, $T/yr: see ``ModelParameters/capex(at:)``.
-    @inlinable
-    static func capex(_ p: ModelParameters, at t: Double) -> Double {
-        p.capex(at: t)
     }
 
     /// The parameters in force at `t` (the scenario's dated changes applied).

@@ -21,6 +21,11 @@ public struct ModelRun: Sendable {
     /// The saved times (decimal years).
     public var t: [Double] { solution.t }
 
+    /// The index of the saved point at `t` (within 1e-9 years), if there is one.
+    public func index(at t: Double) -> Int? {
+        solution.t.firstIndex { abs($0 - t) < 1e-9 }
+    }
+
     /// The values of the series called `name`.
     public func series(_ name: String) -> [Double]? {
         columns.firstIndex { $0.name == name }.map { values[$0] }

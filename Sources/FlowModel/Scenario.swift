@@ -30,6 +30,11 @@ public struct Scenario: Sendable, Equatable {
         self.changes = changes
     }
 
+    /// This scenario's changes followed by `other`'s, under both names joined by `+`.
+    public func followed(by other: Scenario) -> Scenario {
+        Scenario(name: name.isEmpty ? other.name : name + "+" + other.name, changes: changes + other.changes)
+    }
+
     /// No changes.
     public static let baseline = Scenario(name: "baseline", changes: [])
 

@@ -225,7 +225,7 @@ final class ModelEvaluator: @unchecked Sendable {
         var q = Quantities()
 
         // Exogenous paths.
-        q.I = ReverseQEModel.capex(p, at: t)
+        q.I = p.capex(at: t)
         q.OCF = p.ocf0 * Double.exp(p.g_ocf * (t - p.t0))
         let growth = Double.exp(p.g_y * (t - p.t0))
         q.PD = p.pd0 * growth

@@ -58,9 +58,8 @@ struct Calibrate: ParsableCommand {
         } catch let error as LeastSquaresError {
             throw StoppedEarly(description: "the fit stopped: \(error.description)")
         }
-        let report = try job.write(result, to: write, tool: BuildInfo.tool)
-        let stem = (write as NSString).deletingPathExtension
+        let (report, files) = try job.write(result, to: write, tool: BuildInfo.tool)
         print(report.summary())
-        print("wrote \(write), \(stem)-report.md, \(stem)-report.json")
+        print("wrote " + files.joined(separator: ", "))
     }
 }

@@ -46,15 +46,7 @@ struct History: ParsableCommand {
 
     func run() throws {
         if let compare {
-            let rows = try HistoryFiles.readTable(table)
-            let model = try ReverseQEModel(parameters: try Configuration.read(compare), regime: .none)
-            var options = defaultModelOptions(for: model)
-            options.saveAt = .times(rows.compactMap { $0["t"] }.filter { $0 >= model.parameters.t0 && $0 <= model.parameters.t1 })
-            let path = try model.run(.rk8pd, options: options)
-            guard path.solution.isSuccessful else {
-                throw StoppedEarly(description: "\(compare): the solver stopped at t = \(path.solution.lastGoodTime): \(path.solution.failure?.message ?? "")")
-            }
-            print(HistoryFiles.comparison(path, rows: rows, format: format))
+            print(try HistoryFiles.compare(config: compare, table: table, format: format))
             return
         }
         if let makeConfig {

@@ -71,9 +71,7 @@ struct ModelInputOptions: ParsableArguments {
         guard !scenarios.isEmpty else { return .baseline }
         var combined = Scenario(name: "", changes: [])
         for source in scenarios {
-            let scenario = source == "no-ai-boom" ? Scenario.noAIBoom(parameters) : try ScenarioFile.read(source, parameters: parameters)
-            combined.name += (combined.name.isEmpty ? "" : "+") + scenario.name
-            combined.changes += scenario.changes
+            combined = combined.followed(by: source == "no-ai-boom" ? Scenario.noAIBoom(parameters) : try ScenarioFile.read(source, parameters: parameters))
         }
         return combined
     }

@@ -82,6 +82,19 @@ struct ComparisonWorkflowTests {
         #expect(text.contains("crypto: largest drawdown") && !text.contains("identity residual") && !text.contains("idle cash"))
     }
 
+    @Test("a notebook date off the save grid is refused before anything is solved or written")
+    func offGrid() throws {
+        let dir = try Tool.scratch()
+        var options = ComparisonFiles.Options(config: Tool.modelmd, tool: Workflow.tool, command: ["test"])
+        options.notebookMatricesAt = .some(2026.3)
+        let comparison = RegimeComparison(parameters: try Workflow.modelmd(), regimes: [.none])
+        let error = #expect(throws: InputError.self) {
+            try ComparisonFiles.run(comparison, into: dir.appendingPathComponent("nb").path, options: options)
+        }
+        #expect(error?.message == "--matrices-at 2026.3: not a saved date of the run; pick one on the --save-step grid")
+        #expect(Tool.files(dir) == [])
+    }
+
     @Test("a scenario file changes parameters from its dates")
     func scenarioFile() throws {
         let dir = try Tool.scratch()
@@ -210,7 +223,8 @@ struct CalibrationWorkflowTests {
             config: dir.appendingPathComponent("perturbed.toml").path, targets: Self.root("calibration/targets.toml"),
             fit: dir.appendingPathComponent("fit.toml").path, check: false)
         let result = try job.run()
-        let written = try job.write(result, to: dir.appendingPathComponent("refit.toml").path, tool: Workflow.tool)
+        let (written, files) = try job.write(result, to: dir.appendingPathComponent("refit.toml").path, tool: Workflow.tool)
+        #expect(files == ["refit.toml", "refit-report.md", "refit-report.json"].map { dir.appendingPathComponent($0).path })
         func report(_ url: URL) throws -> [String: Any] {
             try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         }
@@ -289,7 +303,7 @@ struct ChartWorkflowTests {
         let manifest = try Tool.text(dir.appendingPathComponent("d/manifest.json"))
         #expect(manifest.contains("\"dashboard.svg\""))
         let png = dir.appendingPathComponent("d/dashboard.png")
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/rsvg-convert") {
+        if try Tool.runProgram("/usr/bin/env", ["sh", "-c", "command -v rsvg-convert"], in: dir).status == 0 {
             let bytes = try Data(contentsOf: png)
             #expect(bytes.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
             #expect(files.contains("dashboard.png") && manifest.contains("\"dashboard.png\""))

@@ -68,7 +68,7 @@ struct AccountingTests {
         let dydt = model.derivatives(at: t, y)
         let (q, f, _, sells) = model.snapshot(at: t, y)
         typealias X = StateLayout
-        let I = ReverseQEModel.capex(p, at: t)
+        let I = p.capex(at: t)
         let OCF = p.ocf0 * exp(p.g_ocf * (t - p.t0))
         let PD = p.pd0 * exp(p.g_y * (t - p.t0))
         let dTGA = p.TGA.segment(at: t).slope
