@@ -44,14 +44,14 @@ let implementation: [Target] = [
     .target(
         name: "FileFormats",
         dependencies: [
-            "Experiments", "FlowModel", "Solvers",
+            "Experiments", "FlowModel", "ModelLanguage", "Solvers",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "SwiftCSV", package: "SwiftCSV"),
         ]),
     .executableTarget(
         name: "liquidity",
         dependencies: [
-            "FileFormats", "Experiments", "FlowModel", "Solvers",
+            "FileFormats", "Experiments", "FlowModel", "ModelLanguage", "Solvers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),

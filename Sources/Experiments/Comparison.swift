@@ -70,7 +70,8 @@ public struct SolveFailure: Error, Sendable, CustomStringConvertible {
     /// The state variable that failed, if the solver named one.
     public let variable: String?
 
-    init(label: String, stepper: Stepper, solution: ODESolution) {
+    /// The failure of `solution`, a run called `label` solved with `stepper`.
+    public init(label: String, stepper: Stepper, solution: ODESolution) {
         self.label = label
         self.stepper = stepper
         time = solution.failure?.time ?? solution.lastGoodTime

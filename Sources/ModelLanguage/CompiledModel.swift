@@ -256,3 +256,57 @@ public func compileModel(_ text: String, file: String, settings: ModelSettings =
     let source = try parseModel(text, file: file)
     return try Compiler(source, settings: settings).compile()
 }
+
+/// A summary row a model file declares, computed on a solved path.
+public struct SummaryValue: Sendable, Equatable {
+    public var label: String
+    /// `end`, `peak`, `drawdown`, `below` or `total`.
+    public var kind: String
+    /// The number: a level, a share (drawdown), a date (below; nil if never) or an integral (total).
+    public var value: Double?
+}
+
+extension CompiledModel {
+    /// The file's summary rows on a path saved at `t` with `series` (as ``series(of:)`` returns them).
+    public func summaries(t: [Double], series: [[Double]]) -> [SummaryValue] {
+        var result: [SummaryValue] = []
+        for summary in source.summaries {
+            let members: [String]
+            switch summary.index {
+            case .scalar: members = [""]
+            case .each(_, let set): members = sets[set] ?? []
+            case .member(let m): members = [m]
+            }
+            for member in members {
+                let name = member.isEmpty ? summary.series : "\(summary.series)_\(member)"
+                guard let c = columns.firstIndex(where: { $0.name == name }) else { continue }
+                let x = series[c]
+                let value: Double?
+                switch summary.kind {
+                case "end": value = x.last
+                case "peak": value = x.max()
+                case "drawdown":
+                    var peak = -Double.infinity, worst = 0.0
+                    for v in x { peak = Swift.max(peak, v); worst = Swift.max(worst, 1 - v / peak) }
+                    value = worst
+                case "below": value = zip(t, x).first { $0.1 < (summary.level ?? 0) }?.0
+                default:
+                    var total = 0.0
+                    for k in t.indices.dropFirst() { total += 0.5 * (x[k] + x[k - 1]) * (t[k] - t[k - 1]) }
+                    value = total
+                }
+                let label = summary.label.replacingOccurrences(of: "{\(summary.index.variable ?? "")}", with: member)
+                result.append(SummaryValue(label: label, kind: summary.kind, value: value))
+            }
+        }
+        return result
+    }
+}
+
+extension IndexSpec {
+    /// The index variable of a definition over a set.
+    var variable: String? {
+        if case .each(let v, _) = self { return v }
+        return nil
+    }
+}

@@ -141,7 +141,7 @@ final class Compiler {
         declareSets()
         t0 = settings.start ?? source.horizon?.0 ?? 0
         t1 = settings.end ?? source.horizon?.1 ?? 1
-        if !(t1 > t0) { error("the horizon must end after it starts (\(t0) to \(t1))", at: SourceLocation(line: 1, column: 1)) }
+        if !(t1 > t0) { error("the horizon must end after it starts (\(t0) to \(t1))", at: .none) }
         declareParameters()
         declareTables()
         declareStates()
@@ -155,6 +155,25 @@ final class Compiler {
         compileDefinitions(definitions)
         compileClosures(closures)
         compileObservations()
+        for summary in source.summaries {
+            let kinds = ["end", "peak", "drawdown", "below", "total"]
+            if !kinds.contains(summary.kind) {
+                error("unknown summary \(summary.kind); allowed: \(kinds.joined(separator: ", "))", at: summary.location)
+            }
+            guard let entity = entities[summary.series], [.state, .let, .observation].contains(entity.kind) else {
+                unknown(summary.series, at: summary.location, what: "series")
+                continue
+            }
+            switch summary.index {
+            case .scalar where entity.set != nil:
+                error("\(summary.series) is indexed by \(entity.set!): summarise \(summary.series)[j in \(entity.set!)] or one member", at: summary.location)
+            case .each(_, let set) where set != entity.set:
+                error("\(summary.series) is not indexed by \(set)", at: summary.location)
+            case .member(let m) where entity.set == nil || !(sets[entity.set!] ?? []).contains(m):
+                error("\(m) is not a member of what \(summary.series) is indexed by", at: summary.location)
+            default: break
+            }
+        }
         for (name, entity) in entities where entity.kind == .parameter && !usedParameters.contains(name) {
             warning("parameter \(name) is never used", at: entity.location)
         }
@@ -208,7 +227,7 @@ final class Compiler {
         for key in settings.parameters.keys.sorted() where !known.contains(key) && entities[key]?.kind != .parameter {
             var message = "unknown parameter \(key) in the settings"
             if let near = nearest(key, in: Array(known)) { message += "; did you mean \(near)?" }
-            error(message, at: SourceLocation(line: 1, column: 1))
+            error(message, at: .none)
         }
     }
 
@@ -259,7 +278,7 @@ final class Compiler {
             result += option.definitions
         }
         for key in settings.choices.keys.sorted() where !source.choices.contains(where: { $0.name == key }) {
-            error("the model has no choice \(key); its choices: \(source.choices.map(\.name).joined(separator: ", "))", at: SourceLocation(line: 1, column: 1))
+            error(source.choices.isEmpty ? "the model has no choices; --choose \(key)=... does not apply" : "the model has no choice \(key); its choices: \(source.choices.map(\.name).joined(separator: ", "))", at: .none)
         }
         return result
     }

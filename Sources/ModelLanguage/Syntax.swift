@@ -9,6 +9,9 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(line):\(column)" }
+
+    /// No place in the file: a problem with the settings a run gave.
+    public static let none = SourceLocation(line: 0, column: 0)
 }
 
 /// What is wrong with a model file, where, and whether it stops the model.
@@ -27,7 +30,10 @@ public struct ModelDiagnostic: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     /// `file:line:column: error: message`, as compilers write it.
-    public var description: String { "\(file):\(location): \(severity.rawValue): \(message)" }
+    public var description: String { "\(place): \(severity.rawValue): \(message)" }
+
+    /// `file:line:column`, or the file alone when the problem is not in it.
+    public var place: String { location == .none ? file : "\(file):\(location)" }
 }
 
 /// The model file's errors (and warnings) when it cannot be used.

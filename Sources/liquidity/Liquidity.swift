@@ -14,7 +14,7 @@ struct Liquidity: ParsableCommand {
             3 a solve failed (files of runs that finished are kept).
             """,
         version: BuildInfo.version,
-        subcommands: [Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, History.self, Export.self, Sweep.self],
+        subcommands: [Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, History.self, Export.self, Sweep.self, ModelCommand.self],
         defaultSubcommand: Compare.self)
 
     /// Maps bad input to exit code 2 and solver failures to 3.

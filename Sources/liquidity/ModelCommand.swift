@@ -1,0 +1,187 @@
+import ArgumentParser
+import Experiments
+import FileFormats
+import Foundation
+import ModelLanguage
+import Solvers
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Check, draw and solve model files (models/*.sfc): stock-flow models written as text.",
+        discussion: """
+            A model file declares sectors, parameters, index sets, tables, state variables with their \
+            derivatives, definitions, t0 quantities, choices, the balance-sheet and transactions-flow \
+            matrices, summaries and observed series; docs/model-language.md describes the language.
+
+            Examples:
+              liquidity model check models/gl-sim.sfc
+              liquidity model graph models/gl-pc.sfc --write out/gl-pc.dot
+              liquidity model run models/gl-sim.sfc --set G_d=25 --out out/sim
+            """,
+        subcommands: [ModelCheck.self, ModelGraph.self, ModelRun.self])
+}
+
+/// `key=value` pairs of --set and --choose.
+func pairs(_ items: [String], option: String) throws -> [(String, String)] {
+    try items.map { item in
+        guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+            throw InputError("\(option) \(item): expected name=value")
+        }
+        return (String(item[..<equals]).trimmingCharacters(in: .whitespaces), String(item[item.index(after: equals)...]).trimmingCharacters(in: .whitespaces))
+    }
+}
+
+/// What the model commands take besides the file: parameters, choices, span.
+struct ModelFileOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("The model file.", valueName: "FILE.sfc"))
+    var file: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("A parameter's value: name=value, or name[member]=value (repeatable).", valueName: "name=value"))
+    var overrides: [String] = []
+
+    @Option(name: .customLong("choose"), help: ArgumentHelp("An option of a choice: choice=option, such as regime=buyer (repeatable).", valueName: "choice=option"))
+    var choices: [String] = []
+
+    @Option(name: .customLong("from"), help: ArgumentHelp("Start of the span (default: the file's horizon).", valueName: "t"))
+    var start: Double?
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("End of the span (default: the file's horizon).", valueName: "t"))
+    var end: Double?
+
+    var settings: ModelSettings {
+        get throws {
+            var settings = ModelSettings(start: start, end: end)
+            for (name, text) in try pairs(overrides, option: "--set") {
+                guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
+                settings.parameters[name] = value
+            }
+            for (name, option) in try pairs(choices, option: "--choose") { settings.choices[name] = option }
+            return settings
+        }
+    }
+
+    func compile() throws -> CompiledModel { try ModelFiles.compile(file, settings: try settings) }
+}
+
+struct ModelCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a model file and print its matrices as written.",
+        discussion: """
+            Every error (unknown names with the nearest known one, duplicates, wrong argument counts, \
+            algebraic loops, matrix rows or columns that do not sum to zero) is printed with the file, \
+            line and column; unused parameters are warnings. Exit code 2 when the file has an error.
+
+            Examples:
+              liquidity model check models/gl-pc.sfc
+              liquidity model check models/gl-pc.sfc --format markdown
+            """)
+
+    @OptionGroup var model: ModelFileOptions
+
+    @Option(help: "Format of the matrices: table, csv, markdown, latex.")
+    var format: TableFormat = .table
+
+    func run() throws {
+        print(ModelFiles.checkReport(try model.compile(), format: format))
+    }
+}
+
+struct ModelGraph: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Draw the dependency graph of a model file's equations (Graphviz DOT, and SVG where dot is installed).",
+        discussion: """
+            States are boxes, definitions ellipses (dashed: solved from a matrix column), t0 \
+            quantities diamonds, parameters and tables plain text; an arrow runs from each name to \
+            what reads it.
+
+            Examples:
+              liquidity model graph models/gl-sim.sfc
+              liquidity model graph models/gl-pc.sfc --write out/gl-pc.dot
+            """)
+
+    @OptionGroup var model: ModelFileOptions
+
+    @Option(help: ArgumentHelp("Write the DOT file here (and FILE.svg beside it where Graphviz's dot is installed); default: print it.", valueName: "file"))
+    var write: String?
+
+    func run() throws {
+        let dot = try model.compile().source.dependencyGraph
+        guard let write else { print(dot, terminator: ""); return }
+        let folder = (write as NSString).deletingLastPathComponent
+        let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
+        let name = (write as NSString).lastPathComponent
+        try directory.write(name, dot)
+        var files = [write]
+        let svg = (write as NSString).deletingPathExtension + ".svg"
+        if Self.graphviz(write, svg) { files.append(svg) }
+        print("wrote " + files.joined(separator: ", "))
+    }
+
+    /// Draws `dot` as SVG with Graphviz when it is installed.
+    static func graphviz(_ dot: String, _ svg: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["dot", "-Tsvg", dot, "-o", svg]
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
+
+struct ModelRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Solve a model file and write its series.",
+        discussion: """
+            Writes series.csv (t, then every state, definition and observed series), units.csv and \
+            manifest.json into --out, and prints the file's summaries.
+
+            Examples:
+              liquidity model run models/gl-sim.sfc --out out/sim
+              liquidity model run models/gl-pc.sfc --set r=0.035 --from 0 --to 100 --save-step 0.5
+            """)
+
+    @OptionGroup var model: ModelFileOptions
+
+    @Option(help: ArgumentHelp("GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
+    var solver: String = "rk8pd"
+
+    @Option(help: "Relative tolerance.")
+    var rtol: Double = 1e-10
+
+    @Option(help: "Absolute tolerance.")
+    var atol: Double = 1e-10
+
+    @Option(name: .customLong("max-steps"), help: "Step budget of the solve.")
+    var maxSteps: Int = 1_000_000
+
+    @Option(name: .customLong("save-step"), help: ArgumentHelp("Time between saved points (default: the file's, or 1/100 of the span).", valueName: "step"))
+    var saveStep: Double?
+
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String = "out/model"
+
+    func run() throws {
+        guard let stepper = Stepper(rawValue: solver) else {
+            throw InputError("--solver \(solver): unknown stepper; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard rtol.isFinite, rtol > 0 else { throw InputError("--rtol \(rtol): must be positive and finite") }
+        guard atol.isFinite, atol > 0 else { throw InputError("--atol \(atol): must be positive and finite") }
+        guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
+        let (compiled, t, series, files) = try ModelFiles.run(
+            model.file, settings: try model.settings, stepper: stepper, tolerance: (rtol, atol), saveStep: saveStep, maxSteps: maxSteps,
+            into: out, tool: BuildInfo.tool, command: CommandLine.arguments)
+        let summaries = compiled.summaries(t: t, series: series)
+        if !summaries.isEmpty {
+            let width = summaries.map(\.label.count).max()!
+            for summary in summaries {
+                print(summary.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (summary.value.map { String(format: "%.6g", $0) } ?? "never"))
+            }
+        }
+        print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("Model files through the tool")
+struct ModelCommandTests {
+    @Test("model run solves SIM, prints its summaries and writes its series; model check prints the matrices")
+    func runAndCheck() throws {
+        let dir = try Tool.scratch()
+        let sim = Tool.root.appendingPathComponent("models/gl-sim.sfc").path
+        let run = try Tool.run(["model", "run", sim, "--set", "G_d=25", "--out", "sim"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == """
+            national income at the end  125
+            money held at the end       100
+            largest national income     125
+            wrote sim/series.csv, sim/units.csv, sim/manifest.json
+
+            """)
+        #expect(Tool.files(dir.appendingPathComponent("sim")) == ["manifest.json", "series.csv", "units.csv"])
+        let header = try Tool.text(dir.appendingPathComponent("sim/series.csv")).split(separator: "\n")[0]
+        #expect(header.hasPrefix("t,H_h,H_s,Y,T_d,YD,C_d,N_d"))
+        let check = try Tool.run(["model", "check", Tool.root.appendingPathComponent("models/gl-pc.sfc").path, "--format", "csv"], in: dir)
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("change in money,-?dH_h,,,?dH_s,0"))
+        #expect(check.stdout.contains("every matrix balances at the start and at random states near it"))
+    }
+
+    @Test("a model file with errors exits 2, each error with its line and column, and writes nothing")
+    func badFile() throws {
+        let dir = try Tool.scratch()
+        try """
+            model bad
+            parameter a = 1
+            state x
+              start = 1
+              d/dt = -aa * x + b
+            """.write(to: dir.appendingPathComponent("bad.sfc"), atomically: true, encoding: .utf8)
+        let result = try Tool.run(["model", "run", "bad.sfc", "--out", "o"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: bad.sfc:5:11: unknown name aa; did you mean a?\nerror: bad.sfc:5:20: unknown name b\n")
+        #expect(Tool.files(dir) == ["bad.sfc"])
+        let choice = try Tool.run(["model", "run", Tool.root.appendingPathComponent("models/gl-sim.sfc").path, "--choose", "regime=buyer"], in: dir)
+        #expect(choice.status == 2)
+        #expect(choice.stderr == "error: \(Tool.root.appendingPathComponent("models/gl-sim.sfc").path): the model has no choices; --choose regime=... does not apply\n")
+    }
+}
