@@ -177,3 +177,18 @@ struct ModelCheckTests {
         for value in out { #expect(abs(value) < 1e-15) }
     }
 }
+
+@Suite("The README's tutorial")
+struct TutorialTests {
+    @Test("the SIM written in the README compiles, balances and reaches Y = 100")
+    func readme() throws {
+        let readme = try String(contentsOf: Models.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "```text\nmodel gl_sim"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let text = String(readme[readme.index(start.lowerBound, offsetBy: 8)..<end.lowerBound])
+        let model = try compileModel(text, file: "README.md")
+        #expect(model.warnings.isEmpty, "\(model.warnings)")
+        let y = try Models.end(model, ["Y"])[0]
+        #expect(abs(y - 100) < 1e-8 * 100)
+    }
+}
