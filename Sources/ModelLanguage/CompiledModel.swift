@@ -108,16 +108,50 @@ public final class CompiledModel: @unchecked Sendable {
         rightHandSide.run(v, tables: tables)
     }
 
-    /// The model as an initial value problem on `[t0, t1]`. Each problem has
+    /// The model as an initial value problem on `[t0, t1]`, with its exact
+    /// Jacobian (forward-mode differentiation of the tape). Each problem has
     /// its own scratch space, so problems may be solved on several threads.
-    public func problem() -> ODEProblem {
+    ///
+    /// - Parameter exactJacobian: false leaves the Jacobian to the solver's
+    ///   finite differences (for comparison).
+    public func problem(exactJacobian: Bool = true) -> ODEProblem {
         let scratch = Scratch(values)
         let derivativeSlots = derivativeSlots
-        return ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { [self] t, y, dydt in
+        var problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { [self] t, y, dydt in
             scratch.lock.lock()
             defer { scratch.lock.unlock() }
             evaluate(t, y.baseAddress!, scratch.buffer)
             for (k, slot) in derivativeSlots.enumerated() { dydt[k] = scratch.buffer[slot] }
+        }
+        if exactJacobian {
+            let tangents = Scratch([Double](repeating: 0, count: values.count * (stateSlots.count + 1)))
+            problem.jacobian = { [self] t, y, dfdy, dfdt in
+                scratch.lock.lock()
+                defer { scratch.lock.unlock() }
+                jacobian(t, y.baseAddress!, values: scratch.buffer, tangents: tangents.buffer, dfdy: dfdy.baseAddress!, dfdt: dfdt.baseAddress!)
+            }
+        }
+        return problem
+    }
+
+    /// `dfdy` (row major) and `dfdt` at `(t, y)`: the tape run with n + 1
+    /// directions, one per state and one for time.
+    func jacobian(
+        _ t: Double, _ y: UnsafePointer<Double>, values v: UnsafeMutablePointer<Double>, tangents d: UnsafeMutablePointer<Double>,
+        dfdy: UnsafeMutablePointer<Double>, dfdt: UnsafeMutablePointer<Double>
+    ) {
+        let n = stateSlots.count, width = n + 1
+        d.update(repeating: 0, count: values.count * width)
+        v[0] = t
+        d[n] = 1  // slot 0 is t: its own direction, the last
+        for (k, slot) in stateSlots.enumerated() {
+            v[slot] = y[k]
+            d[slot * width + k] = 1
+        }
+        rightHandSide.runWithDerivatives(v, d, width: width, tables: tables)
+        for (i, slot) in derivativeSlots.enumerated() {
+            for j in 0..<n { dfdy[i * n + j] = d[slot * width + j] }
+            dfdt[i] = d[slot * width + n]
         }
     }
 

@@ -201,3 +201,99 @@ extension Tape {
         }
     }
 }
+
+extension Tape {
+    /// Runs the tape on `v` and carries forward the derivatives of every slot
+    /// with respect to `width` directions: `d[slot * width + k]` is the
+    /// derivative of slot `slot` along direction `k`. The caller seeds the
+    /// inputs' derivatives (1 for a state along its own direction); the
+    /// derivatives of every other slot the tape writes are computed exactly.
+    func runWithDerivatives(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>, width n: Int, tables: [KnotData]) {
+        for ins in instructions {
+            let a = Int(ins.a), b = Int(ins.b), c = Int(ins.c), out = Int(ins.out)
+            let da = d + a * n, db = d + b * n, dc = d + c * n, dr = d + out * n
+            let x = v[a], y = v[b]
+            let result: Double
+            switch ins.op {
+            case .copy:
+                result = x
+                for k in 0..<n { dr[k] = da[k] }
+            case .add:
+                result = x + y
+                for k in 0..<n { dr[k] = da[k] + db[k] }
+            case .subtract:
+                result = x - y
+                for k in 0..<n { dr[k] = da[k] - db[k] }
+            case .multiply:
+                result = x * y
+                for k in 0..<n { dr[k] = da[k] * y + x * db[k] }
+            case .divide:
+                result = x / y
+                for k in 0..<n { dr[k] = (da[k] - result * db[k]) / y }
+            case .power:
+                result = Foundation.pow(x, y)
+                let constantExponent = (0..<n).allSatisfy { db[$0] == 0 }
+                if constantExponent {
+                    let slope = y == 0 ? 0 : y * Foundation.pow(x, y - 1)
+                    for k in 0..<n { dr[k] = slope * da[k] }
+                } else {
+                    let logX = Foundation.log(x)
+                    for k in 0..<n { dr[k] = result * (db[k] * logX + y * da[k] / x) }
+                }
+            case .negate:
+                result = -x
+                for k in 0..<n { dr[k] = -da[k] }
+            case .exp:
+                result = Foundation.exp(x)
+                for k in 0..<n { dr[k] = result * da[k] }
+            case .log:
+                result = Foundation.log(x)
+                for k in 0..<n { dr[k] = da[k] / x }
+            case .sqrt:
+                result = x.squareRoot()
+                for k in 0..<n { dr[k] = da[k] / (2 * result) }
+            case .abs:
+                result = Swift.abs(x)
+                let sign: Double = x < 0 ? -1 : 1
+                for k in 0..<n { dr[k] = sign * da[k] }
+            case .min:
+                result = Swift.min(x, y)
+                let from = x <= y ? da : db
+                for k in 0..<n { dr[k] = from[k] }
+            case .max:
+                result = Swift.max(x, y)
+                let from = x >= y ? da : db
+                for k in 0..<n { dr[k] = from[k] }
+            case .softplus:
+                result = softplusValue(x, y)
+                let s = logisticValue(x / y), dw = result / y - (x / y) * s
+                for k in 0..<n { dr[k] = s * da[k] + dw * db[k] }
+            case .logistic:
+                result = logisticValue(x)
+                let slope = result * (1 - result)
+                for k in 0..<n { dr[k] = slope * da[k] }
+            case .smax:
+                let w = v[c], z = x - y, sp = softplusValue(z, w)
+                result = y + sp
+                let s = logisticValue(z / w), dw = sp / w - (z / w) * s
+                for k in 0..<n { dr[k] = db[k] + s * (da[k] - db[k]) + dw * dc[k] }
+            case .smin:
+                let w = v[c], z = y - x, sp = softplusValue(z, w)
+                result = y - sp
+                let s = logisticValue(z / w), dw = sp / w - (z / w) * s
+                for k in 0..<n { dr[k] = db[k] - s * (db[k] - da[k]) - dw * dc[k] }
+            case .table:
+                let segment = tables[a].segment(y)
+                result = segment.value
+                for k in 0..<n { dr[k] = segment.slope * db[k] }
+            case .slope:
+                result = tables[a].segment(y).slope
+                for k in 0..<n { dr[k] = 0 }
+            }
+            v[out] = result
+        }
+    }
+}
+
+@inline(__always)
+func logisticValue(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }

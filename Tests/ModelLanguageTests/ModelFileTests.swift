@@ -192,3 +192,76 @@ struct TutorialTests {
         #expect(abs(y - 100) < 1e-8 * 100)
     }
 }
+
+@Suite("The exact Jacobian")
+struct JacobianTests {
+    /// Every function and operator of the language, in a model whose right-hand side reads them all.
+    static let everything = """
+        model every
+        horizon 2025 to 2030
+        set k = a, b
+        parameter w = 0.3 unit "1" "width"
+        parameter c[k] = 0.7, 1.3 unit "1" "weights"
+        table rm unit "1/yr" "rate" = (2025, 0.04), (2027, 0.03), (2030, 0.035)
+        state x unit "1" "x"
+          start = 1.2
+          d/dt = softplus(y - 1, w) - smax(x, z, w) + exp(-x) * log(1 + y) + sqrt(z) / (1 + x^2) - rm * x + slope(rm) * t / 1000
+        state y unit "1" "y"
+          start = 0.8
+          d/dt = smin(y, x, w) * logistic(z - x) - abs(x - 2 * y) + min(x, 0.5) + max(z, 1) + y^z - sum(j in k: s[j] * c[j])
+        state z unit "1" "z"
+          start = 1.5
+          d/dt = -x * y * z + rm(t - 1) * 10 + s[a] - s[b]
+        let s[j in k] = softmax(j in k: c[j] * x - y) unit "share" "shares"
+        """
+
+    /// Central differences of the right-hand side, step 1e-6 relative.
+    static func numerical(_ problem: ODEProblem, _ t: Double, _ y: [Double]) throws -> (dfdy: [Double], dfdt: [Double]) {
+        let n = y.count
+        func f(_ t: Double, _ y: [Double]) throws -> [Double] {
+            var out = [Double](repeating: 0, count: n)
+            try y.withUnsafeBufferPointer { a in try out.withUnsafeMutableBufferPointer { try problem.rightHandSide(t, a, $0) } }
+            return out
+        }
+        var dfdy = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            let h = 1e-6 * max(1, abs(y[j]))
+            var up = y, down = y
+            up[j] += h
+            down[j] -= h
+            let a = try f(t, up), b = try f(t, down)
+            for i in 0..<n { dfdy[i * n + j] = (a[i] - b[i]) / (2 * h) }
+        }
+        let a = try f(t + 1e-6, y), b = try f(t - 1e-6, y)
+        return (dfdy, (0..<n).map { (a[$0] - b[$0]) / 2e-6 })
+    }
+
+    @Test("the tape's forward-mode Jacobian matches central differences for every function", arguments: [
+        (2025.5, [1.2, 0.8, 1.5]), (2026.3, [0.4, 1.7, 0.9]), (2028.9, [2.5, 0.3, 2.2]),
+    ])
+    func everyFunction(_ t: Double, _ y: [Double]) throws {
+        let model = try compileModel(Self.everything, file: "every.sfc")
+        let problem = model.problem()
+        let n = y.count
+        var dfdy = [Double](repeating: 0, count: n * n), dfdt = [Double](repeating: 0, count: n)
+        try y.withUnsafeBufferPointer { a in
+            try dfdy.withUnsafeMutableBufferPointer { j in try dfdt.withUnsafeMutableBufferPointer { try problem.jacobian!(t, a, j, $0) } }
+        }
+        let (numericalY, numericalT) = try Self.numerical(problem, t, y)
+        for (exact, approximate) in zip(dfdy + dfdt, numericalY + numericalT) {
+            #expect(abs(exact - approximate) <= 1e-6 * max(1, abs(exact)), "\(exact) against \(approximate)")
+        }
+    }
+
+    @Test("msbdf with the exact Jacobian reaches PC's steady state in fewer evaluations than with finite differences")
+    func pcWithJacobian() throws {
+        let model = try Models.compile("gl-pc.sfc")
+        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .times([0, 400]))
+        options.maxSteps = 100_000
+        let exact = try solve(model.problem(), .msbdf, options)
+        let differences = try solve(model.problem(exactJacobian: false), .msbdf, options)
+        #expect(exact.isSuccessful && differences.isSuccessful)
+        #expect(abs(exact.state(1)[0] - differences.state(1)[0]) < 1e-7 * exact.state(1)[0])
+        #expect(exact.statistics.functionEvaluations < differences.statistics.functionEvaluations)
+    }
+}
