@@ -79,7 +79,7 @@ let tests: [Target] = [
     .target(name: "TestSupport", dependencies: ["Experiments"], path: "Tests/TestSupport"),
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
     .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
-    .testTarget(name: "ModelLanguageTests", dependencies: ["ModelLanguage", "Solvers"]),
+    .testTarget(name: "ModelLanguageTests", dependencies: ["ModelLanguage", "Solvers", "FlowModel"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),
     .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers", "TestSupport"]),
     // End-to-end tests of the built `liquidity` executable: exit codes, files, --help.

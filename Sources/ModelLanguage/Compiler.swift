@@ -174,6 +174,8 @@ final class Compiler {
             default: break
             }
         }
+        // A parameter an option that was not chosen reads is used too.
+        for choice in source.choices { for option in choice.options { for d in option.definitions { usedParameters.formUnion(d.expression.names) } } }
         for (name, entity) in entities where entity.kind == .parameter && !usedParameters.contains(name) {
             warning("parameter \(name) is never used", at: entity.location)
         }

@@ -27,13 +27,13 @@ indirect enum Node: Sendable, Equatable {
 
 /// The functions of the model language, with their number of arguments.
 public enum Function: String, CaseIterable, Sendable {
-    case exp, log, ln, sqrt, abs, min, max, softplus, logistic, smax, smin
+    case exp, log, ln, sqrt, abs, min, max, softplus, logistic, smax, smin, taper
 
     /// How many arguments the function takes.
     public var arity: Int {
         switch self {
         case .exp, .log, .ln, .sqrt, .abs, .logistic: 1
-        case .min, .max, .softplus: 2
+        case .min, .max, .softplus, .taper: 2
         case .smax, .smin: 3
         }
     }
@@ -51,6 +51,7 @@ public enum Function: String, CaseIterable, Sendable {
         case .logistic: "1 / (1 + exp(-x))"
         case .smax: "smax(a, b, w): a smooth max(a, b) of width w, b + softplus(a - b, w)"
         case .smin: "smin(a, b, w): a smooth min(a, b) of width w, b - softplus(b - a, w)"
+        case .taper: "taper(x, floor): 1 for x >= floor (always, when floor <= 0), 0 for x <= 0, a smoothstep between"
         }
     }
 }
@@ -60,7 +61,7 @@ public enum Function: String, CaseIterable, Sendable {
 struct Tape: Sendable {
     enum Op: UInt8, Sendable {
         case copy, add, subtract, multiply, divide, power, negate
-        case exp, log, sqrt, abs, min, max, softplus, logistic, smax, smin
+        case exp, log, sqrt, abs, min, max, softplus, logistic, smax, smin, taper
         case table, slope
     }
 
@@ -73,14 +74,16 @@ struct Tape: Sendable {
     var instructions: [Instruction] = []
 }
 
-/// Knot tables as the tape reads them: linear between knots, constant beyond.
+/// Knot tables as the tape reads them: linear between knots, constant beyond;
+/// at a knot, the slope of the segment to its right (the first knot included,
+/// since a span usually starts there).
 struct KnotData: Sendable {
     var times: [Double]
     var values: [Double]
 
     func segment(_ t: Double) -> (value: Double, slope: Double) {
         let n = times.count
-        if t <= times[0] { return (values[0], 0) }
+        if t < times[0] || n == 1 { return (values[0], 0) }
         if t >= times[n - 1] { return (values[n - 1], 0) }
         var lo = 0, hi = n - 1
         while hi - lo > 1 {
@@ -156,6 +159,7 @@ struct TapeBuilder {
             case .logistic: .logistic
             case .smax: .smax
             case .smin: .smin
+            case .taper: .taper
             }
             put(op, slots[0], slots.count > 1 ? slots[1] : 0, slots.count > 2 ? slots[2] : 0)
         case .table(let index, let arg, let slope):
@@ -194,6 +198,7 @@ extension Tape {
             case .logistic: result = 1 / (1 + Foundation.exp(-v[a]))
             case .smax: result = v[b] + softplusValue(v[a] - v[b], v[c])
             case .smin: result = v[b] - softplusValue(v[b] - v[a], v[c])
+            case .taper: result = taperValue(v[a], v[b])
             case .table: result = tables[a].segment(v[b]).value
             case .slope: result = tables[a].segment(v[b]).slope
             }
@@ -282,6 +287,14 @@ extension Tape {
                 result = y - sp
                 let s = logisticValue(z / w), dw = sp / w - (z / w) * s
                 for k in 0..<n { dr[k] = db[k] - s * (db[k] - da[k]) - dw * dc[k] }
+            case .taper:
+                result = taperValue(x, y)
+                if y > 0 && x > 0 && x < y {
+                    let s = x / y, slope = 6 * s * (1 - s)
+                    for k in 0..<n { dr[k] = slope * (da[k] - s * db[k]) / y }
+                } else {
+                    for k in 0..<n { dr[k] = 0 }
+                }
             case .table:
                 let segment = tables[a].segment(y)
                 result = segment.value
@@ -293,6 +306,16 @@ extension Tape {
             v[out] = result
         }
     }
+}
+
+/// 1 for `x >= floor` (and whenever `floor <= 0`), 0 for `x <= 0`, and the
+/// smoothstep `s^2 (3 - 2 s)` of `s = x / floor` between.
+@inline(__always)
+func taperValue(_ x: Double, _ floor: Double) -> Double {
+    if floor <= 0 || x >= floor { return 1 }
+    if x <= 0 { return 0 }
+    let s = x / floor
+    return s * s * (3 - 2 * s)
 }
 
 @inline(__always)

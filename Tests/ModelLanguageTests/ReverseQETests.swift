@@ -1,0 +1,66 @@
+import FlowModel
+import Foundation
+import Testing
+
+@testable import ModelLanguage
+@testable import Solvers
+
+@Suite("The reverse-QE model as a file against the hand-written model")
+struct ReverseQEFileTests {
+    /// The largest difference of any state at any monthly point, relative to
+    /// max(|hand-written|, 1), both solved with the same fixed steps of rk8pd
+    /// (1/1200 year, inside the stability limit of the fastest price), so that
+    /// only the right-hand sides can differ, not the steps an error control picks.
+    static func difference(regime: FedRegime, parameters: [String: Double] = [:]) throws -> Double {
+        let file = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": regime.rawValue], parameters: parameters))
+        var p = ModelParameters()
+        for (key, value) in parameters { try p.set(key, to: value) }
+        let hand = try ReverseQEModel(parameters: p, regime: regime)
+        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .interval(1.0 / 12))
+        options.fixedStep = 1.0 / 1200
+        options.maxSteps = 2_000_000
+        let a = try solve(file.problem(), .rk8pd, options)
+        let b = try solve(hand.problem, .rk8pd, options)
+        #expect(a.isSuccessful && b.isSuccessful)
+        #expect(a.t == b.t)
+        // The file orders its state by declaration: the same order as the hand-written layout.
+        #expect(file.stateNames.count == hand.layout.dimension)
+        var worst = 0.0
+        for k in 0..<b.count {
+            let x = a.state(k), y = b.state(k)
+            for i in x.indices { worst = max(worst, abs(x[i] - y[i]) / max(abs(y[i]), 1)) }
+        }
+        return worst
+    }
+
+    @Test("every regime's path agrees with the hand-written model to 1e-10", arguments: FedRegime.allCases)
+    func regimes(_ regime: FedRegime) throws {
+        let worst = try Self.difference(regime: regime)
+        print("reverse-qe.sfc against FlowModel, \(regime): largest relative difference \(worst)")
+        #expect(worst < 1e-12, "largest relative difference \(worst)")
+    }
+
+    @Test("the no-AI-boom counterfactual (I1 = I0) agrees too")
+    func counterfactual() throws {
+        let worst = try Self.difference(regime: .none, parameters: ["I1": 0.25])
+        print("reverse-qe.sfc against FlowModel, no AI boom: largest relative difference \(worst)")
+        #expect(worst < 1e-12, "largest relative difference \(worst)")
+    }
+}
+
+@Suite("The reverse-QE file solved as a researcher would")
+struct ReverseQEAdaptiveTests {
+    @Test("msbdf with the file's exact Jacobian and rk8pd agree with the hand-written model within their tolerance", arguments: [Stepper.msbdf, .rk8pd])
+    func adaptive(_ stepper: Stepper) throws {
+        let file = try Models.compile("reverse-qe.sfc")
+        let hand = try ReverseQEModel()
+        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .interval(1.0 / 12))
+        options.tstops = hand.tstops
+        let a = try file.run(stepper, options: options).solution
+        let b = try hand.run(stepper, options: options).solution
+        var worst = 0.0
+        for k in 0..<b.count { for (x, y) in zip(a.state(k), b.state(k)) { worst = max(worst, abs(x - y) / max(abs(y), 1)) } }
+        print("reverse-qe.sfc against FlowModel, \(stepper) at 1e-10: largest relative difference \(worst); steps \(a.statistics.steps) against \(b.statistics.steps)")
+        #expect(worst < 1e-7)
+    }
+}
