@@ -65,7 +65,7 @@ let benchmarks: [Target] = [
     .executableTarget(
         name: "liquidity-bench",
         dependencies: [
-            "Solvers", "FlowModel", "CReference",
+            "Solvers", "FlowModel", "ModelLanguage", "CReference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         path: "Benchmarks/LiquidityBench"

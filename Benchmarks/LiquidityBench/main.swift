@@ -2,6 +2,7 @@ import ArgumentParser
 import CReference
 import FlowModel
 import Foundation
+import ModelLanguage
 import Solvers
 
 /// Benchmarks, run in release mode: `swift run -c release liquidity-bench <command>`.
@@ -10,7 +11,7 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self])
+        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self, FileModel.self])
 }
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
@@ -424,6 +425,53 @@ struct Scaling: ParsableCommand {
                     let ok = s.isSuccessful ? "" : " (\(s.returnCode) at \(format(s.lastGoodTime, digits: 2)))"
                     print("| \(stepper) | \(classes) | \(model.layout.dimension) | 2025-\(Int(horizon))\(ok) | \(s.statistics.steps) | \(s.statistics.functionEvaluations) | \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |")
                 }
+            }
+        }
+    }
+}
+
+/// The reverse-QE model compiled from models/reverse-qe.sfc against the
+/// hand-written FlowModel, on the default path, in the same run.
+struct FileModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "file-model",
+        abstract: "Time the default path solved from models/reverse-qe.sfc (the tape, its exact Jacobian) against the hand-written model.",
+        discussion: "Solves alternate between the two models; each ratio is the median of the ratios of adjacent pairs.")
+
+    @Option(help: "Timed pairs of each case.")
+    var repetitions = 21
+
+    func run() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("models/reverse-qe.sfc"), encoding: .utf8)
+        let file = try compileModel(text, file: "models/reverse-qe.sfc")
+        let hand = try ReverseQEModel()
+        print("Default path (MODEL.md's parameters, no buyer, 2025-2032, monthly output), \(hand.layout.dimension) states; median of \(repetitions) adjacent pairs, release build.")
+        print("")
+        print("| stepper | rtol = atol | Jacobian of the file | steps hand / file | f evals hand / file | hand (ms) | file (ms) | file / hand |")
+        print("| --- | ---: | --- | --- | --- | ---: | ---: | ---: |")
+        for tolerance in [1e-6, 1e-8] {
+            for (stepper, exact) in [(Stepper.msbdf, true), (.msbdf, false), (.rk8pd, false)] {
+                let options = modelOptions(for: hand, tolerance: tolerance)
+                let handProblem = hand.problem, fileProblem = file.problem(exactJacobian: exact)
+                var a: ODESolution?, b: ODESolution?
+                var handTimes: [Double] = [], fileTimes: [Double] = [], ratios: [Double] = []
+                for k in 0..<repetitions {
+                    var x = 0.0, y = 0.0
+                    if k % 2 == 0 {
+                        x = try measure { a = try solve(handProblem, stepper, options) }
+                        y = try measure { b = try solve(fileProblem, stepper, options) }
+                    } else {
+                        y = try measure { b = try solve(fileProblem, stepper, options) }
+                        x = try measure { a = try solve(handProblem, stepper, options) }
+                    }
+                    handTimes.append(x)
+                    fileTimes.append(y)
+                    ratios.append(y / x)
+                }
+                let s = a!.statistics, t = b!.statistics
+                let jacobian = stepper == .rk8pd ? "-" : (exact ? "exact (tape)" : "finite differences")
+                print("| \(stepper) | \(tolerance) | \(jacobian) | \(s.steps) / \(t.steps) | \(s.functionEvaluations) / \(t.functionEvaluations) | \(format(median(handTimes) * 1e3, digits: 2)) | \(format(median(fileTimes) * 1e3, digits: 2)) | \(format(median(ratios), digits: 2)) |")
             }
         }
     }
