@@ -20,7 +20,7 @@ public final class CompiledModel: @unchecked Sendable {
     let values: [Double]
     let rightHandSide: Tape
     let observations: Tape
-    let tables: [KnotData]
+    let tables: KnotTables
     let stateSlots: [Int]
     let derivativeSlots: [Int]
     let columnSlots: [Int]
@@ -38,7 +38,7 @@ public final class CompiledModel: @unchecked Sendable {
         self.values = values
         self.rightHandSide = rightHandSide
         self.observations = observations
-        tables = c.knotData
+        tables = KnotTables(c.knotData)
         stateSlots = c.stateSlots
         derivativeSlots = c.derivativeSlots
         entities = c.entities
@@ -104,13 +104,17 @@ public final class CompiledModel: @unchecked Sendable {
     /// Runs the right-hand side at `(t, y)` on `v`, a copy of the compiled values.
     func evaluate(_ t: Double, _ y: UnsafePointer<Double>, _ v: UnsafeMutablePointer<Double>) {
         v[0] = t
-        for (k, slot) in stateSlots.enumerated() { v[slot] = y[k] }
+        stateSlots.withUnsafeBufferPointer { slots in
+            for k in slots.indices { v[slots[k]] = y[k] }
+        }
         rightHandSide.run(v, tables: tables)
     }
 
     /// The model as an initial value problem on `[t0, t1]`, with its exact
     /// Jacobian (forward-mode differentiation of the tape). Each problem has
-    /// its own scratch space, so problems may be solved on several threads.
+    /// its own scratch space: call `problem()` once per solve, and several
+    /// solves may run on several threads; one problem is not for two
+    /// threads at once.
     ///
     /// - Parameter exactJacobian: false leaves the Jacobian to the solver's
     ///   finite differences (for comparison).
@@ -118,16 +122,15 @@ public final class CompiledModel: @unchecked Sendable {
         let scratch = Scratch(values)
         let derivativeSlots = derivativeSlots
         var problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { [self] t, y, dydt in
-            scratch.lock.lock()
-            defer { scratch.lock.unlock() }
-            evaluate(t, y.baseAddress!, scratch.buffer)
-            for (k, slot) in derivativeSlots.enumerated() { dydt[k] = scratch.buffer[slot] }
+            let v = scratch.buffer
+            evaluate(t, y.baseAddress!, v)
+            derivativeSlots.withUnsafeBufferPointer { slots in
+                for k in slots.indices { dydt[k] = v[slots[k]] }
+            }
         }
         if exactJacobian {
             let tangents = Scratch([Double](repeating: 0, count: values.count * (stateSlots.count + 1)))
             problem.jacobian = { [self] t, y, dfdy, dfdt in
-                scratch.lock.lock()
-                defer { scratch.lock.unlock() }
                 jacobian(t, y.baseAddress!, values: scratch.buffer, tangents: tangents.buffer, dfdy: dfdy.baseAddress!, dfdt: dfdt.baseAddress!)
             }
         }
@@ -155,7 +158,9 @@ public final class CompiledModel: @unchecked Sendable {
         }
     }
 
-    /// Every output series at every saved time of `solution`: `values[column][k]`.
+    /// Every output series at every saved time of `solution`: `values[column][k]`
+    /// (the right-hand side, then the output program: the definitions the
+    /// derivatives do not need, and the observations).
     public func series(of solution: ODESolution) -> [[Double]] {
         var result = [[Double]](repeating: [], count: columns.count)
         var v = values
@@ -182,7 +187,6 @@ public final class CompiledModel: @unchecked Sendable {
 /// Scratch values for one problem's right-hand side.
 final class Scratch: @unchecked Sendable {
     let buffer: UnsafeMutablePointer<Double>
-    let lock = NSLock()
     init(_ values: [Double]) {
         buffer = .allocate(capacity: values.count)
         buffer.initialize(from: values, count: values.count)
@@ -218,6 +222,7 @@ extension CompiledModel {
         var v = values
         return v.withUnsafeMutableBufferPointer { buffer in
             y.withUnsafeBufferPointer { evaluate(t, $0.baseAddress!, buffer.baseAddress!) }
+            observations.run(buffer.baseAddress!, tables: tables)
             func value(_ node: Node) -> Double {
                 var builder = TapeBuilder(firstFree: buffer.count)
                 let out = builder.emit(node)

@@ -580,21 +580,38 @@ final class Compiler {
         let initial = order(items.filter { $0.kind == .start || $0.kind == .initial || $0.kind == .let })
         let runtime = order(items.filter { $0.kind == .let })
         guard let initial, let runtime, !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
+        // Parameters are constants of a compiled model: fold them, and everything computed from them alone;
+        // then the t0 quantities, once the start program has computed them.
+        var constants = Dictionary(uniqueKeysWithValues: parameterValues)
         var builder = TapeBuilder(firstFree: slotCount)
-        for item in initial { builder.emit(item.node, into: item.slot) }
+        for item in initial { builder.emit(item.node.folded(constants), into: item.slot) }
         let initialTape = builder.tape
-        builder.tape = Tape()
-        for item in runtime { builder.emit(item.node, into: item.slot) }
-        for item in items where item.kind == .derivative { builder.emit(item.node, into: item.slot) }
-        let rightHandSide = builder.tape
-        builder.tape = Tape()
-        for item in items where item.kind == .observation { builder.emit(item.node, into: item.slot) }
-        let observations = builder.tape
         var values = [Double](repeating: 0, count: builder.next)
         for (slot, value) in parameterValues { values[slot] = value }
         for (slot, value) in builder.constantValues { values[slot] = value }
         values[0] = t0
         values.withUnsafeMutableBufferPointer { initialTape.run($0.baseAddress!, tables: knotData) }
+        for item in items where item.kind == .initial { constants[item.slot] = values[item.slot] }
+        // The right-hand side computes only the definitions the derivatives need; the
+        // others (reporting series, the matrices' row items) wait for the output program.
+        let derivatives = items.filter { $0.kind == .derivative }
+        var needed = Set<Int>()
+        var frontier = derivatives.flatMap(\.node.slots)
+        let producers = Dictionary(runtime.map { ($0.slot, $0) }, uniquingKeysWith: { first, _ in first })
+        while let slot = frontier.popLast() {
+            guard needed.insert(slot).inserted, let producer = producers[slot] else { continue }
+            frontier += producer.node.slots
+        }
+        builder.startProgram()
+        for item in runtime where needed.contains(item.slot) { builder.emit(item.node.folded(constants), into: item.slot) }
+        for item in derivatives { builder.emit(item.node.folded(constants), into: item.slot) }
+        let rightHandSide = builder.tape
+        builder.startProgram()
+        for item in runtime where !needed.contains(item.slot) { builder.emit(item.node.folded(constants), into: item.slot) }
+        for item in items where item.kind == .observation { builder.emit(item.node.folded(constants), into: item.slot) }
+        let observations = builder.tape
+        values += [Double](repeating: 0, count: builder.next - values.count)
+        for (slot, value) in builder.constantValues { values[slot] = value }
         let initialState = stateSlots.map { values[$0] }
         for (k, value) in initialState.enumerated() where !value.isFinite {
             error("the start value of \(stateLabels[k]) is \(value)", at: items.first { $0.kind == .start && $0.slot == stateSlots[k] }?.location ?? SourceLocation(line: 1, column: 1))

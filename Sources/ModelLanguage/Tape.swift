@@ -1,7 +1,7 @@
 import Foundation
 
 /// A compiled expression before it is laid out on the tape.
-indirect enum Node: Sendable, Equatable {
+indirect enum Node: Sendable, Hashable {
     case constant(Double)
     case slot(Int)
     case negate(Node)
@@ -10,7 +10,41 @@ indirect enum Node: Sendable, Equatable {
     /// A knot table's value, or its slope, at the argument.
     case table(Int, Node, slope: Bool)
 
-    enum BinaryOp: Sendable, Equatable { case add, subtract, multiply, divide, power }
+    enum BinaryOp: Sendable, Hashable { case add, subtract, multiply, divide, power }
+
+    /// The node with the slots in `constants` replaced by their values and
+    /// every operation on constants done: the tape then computes only what
+    /// depends on time and the state. The arithmetic is the tape's own, so a
+    /// folded value is the value the tape would compute.
+    func folded(_ constants: [Int: Double]) -> Node {
+        switch self {
+        case .constant: return self
+        case .slot(let s): return constants[s].map(Node.constant) ?? self
+        case .negate(let a):
+            let x = a.folded(constants)
+            if case .constant(let v) = x { return .constant(-v) }
+            return .negate(x)
+        case .binary(let op, let a, let b):
+            let x = a.folded(constants), y = b.folded(constants)
+            if case .constant(let u) = x, case .constant(let v) = y {
+                switch op {
+                case .add: return .constant(u + v)
+                case .subtract: return .constant(u - v)
+                case .multiply: return .constant(u * v)
+                case .divide: return .constant(u / v)
+                case .power: return .constant(Foundation.pow(u, v))
+                }
+            }
+            return .binary(op, x, y)
+        case .function(let f, let args):
+            let folded = args.map { $0.folded(constants) }
+            let values = folded.compactMap { if case .constant(let v) = $0 { v } else { nil } }
+            guard values.count == folded.count else { return .function(f, folded) }
+            return .constant(Tape.apply(f, values))
+        case .table(let index, let arg, let slope):
+            return .table(index, arg.folded(constants), slope: slope)
+        }
+    }
 
     /// The slots the node reads.
     var slots: Set<Int> {
@@ -72,6 +106,23 @@ struct Tape: Sendable {
     }
 
     var instructions: [Instruction] = []
+
+    /// A function applied to constants, exactly as the tape computes it.
+    static func apply(_ f: Function, _ v: [Double]) -> Double {
+        switch f {
+        case .exp: Foundation.exp(v[0])
+        case .log, .ln: Foundation.log(v[0])
+        case .sqrt: v[0].squareRoot()
+        case .abs: Swift.abs(v[0])
+        case .min: Swift.min(v[0], v[1])
+        case .max: Swift.max(v[0], v[1])
+        case .softplus: softplusValue(v[0], v[1])
+        case .logistic: 1 / (1 + Foundation.exp(-v[0]))
+        case .smax: v[1] + softplusValue(v[0] - v[1], v[2])
+        case .smin: v[1] - softplusValue(v[1] - v[0], v[2])
+        case .taper: taperValue(v[0], v[1])
+        }
+    }
 }
 
 /// Knot tables as the tape reads them: linear between knots, constant beyond;
@@ -103,8 +154,16 @@ struct TapeBuilder {
     /// Slots holding constants, and their values.
     var constants: [Double: Int] = [:]
     var constantValues: [(Int, Double)] = []
+    /// Composite nodes already on the current program, and where their values are.
+    var computed: [Node: Int] = [:]
 
     init(firstFree: Int) { next = firstFree }
+
+    /// Starts a new program: what the last one computed is not computed in this one.
+    mutating func startProgram() {
+        tape = Tape()
+        computed = [:]
+    }
 
     mutating func constant(_ value: Double) -> Int {
         if let slot = constants[value] { return slot }
@@ -121,6 +180,7 @@ struct TapeBuilder {
         case .constant(let v): return constant(v)
         case .slot(let s): return s
         default:
+            if let slot = computed[node] { return slot }
             let out = next
             next += 1
             emit(node, into: out)
@@ -130,6 +190,11 @@ struct TapeBuilder {
 
     /// Emits `node` so that its value lands in `out`.
     mutating func emit(_ node: Node, into out: Int) {
+        if let slot = computed[node], slot != out {
+            tape.instructions.append(.init(op: .copy, a: Int32(slot), b: 0, c: 0, out: Int32(out)))
+            return
+        }
+        defer { if case .slot = node {} else if case .constant = node {} else { computed[node] = out } }
         func put(_ op: Tape.Op, _ a: Int, _ b: Int = 0, _ c: Int = 0) {
             tape.instructions.append(.init(op: op, a: Int32(a), b: Int32(b), c: Int32(c), out: Int32(out)))
         }
@@ -174,10 +239,68 @@ func softplusValue(_ x: Double, _ w: Double) -> Double {
     return z > 30 ? x + w * Foundation.log1p(Foundation.exp(-z)) : w * Foundation.log1p(Foundation.exp(z))
 }
 
+/// Every knot table of a model in flat buffers, for the tape's hot loop:
+/// a lookup reads memory in place, with no reference counting.
+final class KnotTables: @unchecked Sendable {
+    let times: UnsafeMutablePointer<Double>
+    let values: UnsafeMutablePointer<Double>
+    /// Per table, where its knots start and how many there are.
+    let start: UnsafeMutablePointer<Int>
+    let count: UnsafeMutablePointer<Int>
+    let tableCount: Int
+
+    init(_ tables: [KnotData]) {
+        let total = max(1, tables.reduce(0) { $0 + $1.times.count })
+        tableCount = tables.count
+        times = .allocate(capacity: total)
+        values = .allocate(capacity: total)
+        start = .allocate(capacity: max(1, tables.count))
+        count = .allocate(capacity: max(1, tables.count))
+        var offset = 0
+        for (k, table) in tables.enumerated() {
+            start[k] = offset
+            count[k] = table.times.count
+            for i in table.times.indices {
+                times[offset + i] = table.times[i]
+                values[offset + i] = table.values[i]
+            }
+            offset += table.times.count
+        }
+    }
+
+    deinit {
+        times.deallocate()
+        values.deallocate()
+        start.deallocate()
+        count.deallocate()
+    }
+
+    /// Table `k`'s value and slope at `t`, as ``KnotData/segment(_:)`` computes them.
+    @inline(__always)
+    func segment(_ k: Int, _ t: Double) -> (value: Double, slope: Double) {
+        let x = times + start[k], y = values + start[k], n = count[k]
+        if t < x[0] || n == 1 { return (y[0], 0) }
+        if t >= x[n - 1] { return (y[n - 1], 0) }
+        var lo = 0, hi = n - 1
+        while hi - lo > 1 {
+            let mid = (lo + hi) >> 1
+            if x[mid] <= t { lo = mid } else { hi = mid }
+        }
+        let slope = (y[hi] - y[lo]) / (x[hi] - x[lo])
+        return (y[lo] + slope * (t - x[lo]), slope)
+    }
+}
+
 extension Tape {
     /// Runs the tape on `v`.
     func run(_ v: UnsafeMutablePointer<Double>, tables: [KnotData]) {
-        for ins in instructions {
+        run(v, tables: KnotTables(tables))
+    }
+
+    /// Runs the tape on `v`.
+    func run(_ v: UnsafeMutablePointer<Double>, tables: KnotTables) {
+        instructions.withUnsafeBufferPointer { program in
+        for ins in program {
             let a = Int(ins.a), b = Int(ins.b), c = Int(ins.c)
             let result: Double
             switch ins.op {
@@ -199,10 +322,11 @@ extension Tape {
             case .smax: result = v[b] + softplusValue(v[a] - v[b], v[c])
             case .smin: result = v[b] - softplusValue(v[b] - v[a], v[c])
             case .taper: result = taperValue(v[a], v[b])
-            case .table: result = tables[a].segment(v[b]).value
-            case .slope: result = tables[a].segment(v[b]).slope
+            case .table: result = tables.segment(a, v[b]).value
+            case .slope: result = tables.segment(a, v[b]).slope
             }
             v[Int(ins.out)] = result
+        }
         }
     }
 }
@@ -213,8 +337,9 @@ extension Tape {
     /// derivative of slot `slot` along direction `k`. The caller seeds the
     /// inputs' derivatives (1 for a state along its own direction); the
     /// derivatives of every other slot the tape writes are computed exactly.
-    func runWithDerivatives(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>, width n: Int, tables: [KnotData]) {
-        for ins in instructions {
+    func runWithDerivatives(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>, width n: Int, tables: KnotTables) {
+        instructions.withUnsafeBufferPointer { program in
+        for ins in program {
             let a = Int(ins.a), b = Int(ins.b), c = Int(ins.c), out = Int(ins.out)
             let da = d + a * n, db = d + b * n, dc = d + c * n, dr = d + out * n
             let x = v[a], y = v[b]
@@ -296,14 +421,15 @@ extension Tape {
                     for k in 0..<n { dr[k] = 0 }
                 }
             case .table:
-                let segment = tables[a].segment(y)
+                let segment = tables.segment(a, y)
                 result = segment.value
                 for k in 0..<n { dr[k] = segment.slope * db[k] }
             case .slope:
-                result = tables[a].segment(y).slope
+                result = tables.segment(a, y).slope
                 for k in 0..<n { dr[k] = 0 }
             }
             v[out] = result
+        }
         }
     }
 }
