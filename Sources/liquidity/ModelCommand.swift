@@ -18,8 +18,9 @@ struct ModelCommand: ParsableCommand {
               liquidity model check models/gl-sim.sfc
               liquidity model graph models/gl-pc.sfc --write out/gl-pc.dot
               liquidity model run models/gl-sim.sfc --set G_d=25 --out out/sim
+              liquidity model compare models/reverse-qe.sfc --choice regime
             """,
-        subcommands: [ModelCheck.self, ModelGraph.self, ModelRun.self])
+        subcommands: [ModelCheck.self, ModelGraph.self, ModelRun.self, ModelCompare.self])
 }
 
 /// `key=value` pairs of --set and --choose.
@@ -183,5 +184,80 @@ struct ModelRun: ParsableCommand {
             }
         }
         print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))
+    }
+}
+
+struct ModelCompare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Solve a model file under every option of one of its choices and print its summaries side by side.",
+        discussion: """
+            Each option is solved into --out/<option> as `model run` writes it; the table has one \
+            column per option and one row per summary the file declares.
+
+            Examples:
+              liquidity model compare models/reverse-qe.sfc --choice regime
+              liquidity model compare models/reverse-qe.sfc --choice regime --options none,buyer --set I1=0.25
+            """)
+
+    @OptionGroup var model: ModelFileOptions
+
+    @Option(help: ArgumentHelp("The choice whose options are compared.", valueName: "name"))
+    var choice: String
+
+    @Option(help: ArgumentHelp("Options to compare, comma-separated (default: every option).", valueName: "list"))
+    var options: String?
+
+    @Option(help: ArgumentHelp("GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
+    var solver: String = "msbdf"
+
+    @Option(help: "Relative and absolute tolerance.")
+    var tolerance: Double = 1e-10
+
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String = "out/model-compare"
+
+    func run() throws {
+        guard let stepper = Stepper(rawValue: solver) else {
+            throw InputError("--solver \(solver): unknown stepper; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard tolerance.isFinite, tolerance > 0 else { throw InputError("--tolerance \(tolerance): must be positive and finite") }
+        let base = try model.settings
+        let source = try model.compile().source
+        guard let declared = source.choices.first(where: { $0.name == choice }) else {
+            throw InputError("--choice \(choice): \(model.file) has no such choice; its choices: \(source.choices.map(\.name).joined(separator: ", "))")
+        }
+        let names = declared.options.map(\.name)
+        let chosen = try options.map { list in
+            try list.split(separator: ",").map { name -> String in
+                let name = name.trimmingCharacters(in: .whitespaces)
+                guard names.contains(name) else { throw InputError("--options: \(name) is not an option of \(choice); allowed: \(names.joined(separator: ", "))") }
+                return name
+            }
+        } ?? names
+        var columns: [[SummaryValue]] = []
+        for option in chosen {
+            var settings = base
+            settings.choices[choice] = option
+            let (compiled, t, series, _) = try ModelFiles.run(
+                model.file, settings: settings, stepper: stepper, tolerance: (tolerance, tolerance), saveStep: nil, maxSteps: 1_000_000,
+                into: (out as NSString).appendingPathComponent(option), tool: BuildInfo.tool, command: CommandLine.arguments)
+            columns.append(compiled.summaries(t: t, series: series))
+        }
+        print("\(source.name): \(choice) \(chosen.joined(separator: ", ")); \(stepper) at \(tolerance)")
+        print("")
+        let rows = columns[0].indices.map { r in [columns[0][r].label] + columns.map { Self.format($0[r]) } }
+        print(TableFormat.aligned(header: [""] + chosen, rows: rows, gap: "   "))
+        print("")
+        print("wrote " + chosen.map { "\(out)/\($0)/" }.joined(separator: ", "))
+    }
+
+    static func format(_ summary: SummaryValue) -> String {
+        guard let value = summary.value else { return "never" }
+        switch summary.kind {
+        case "drawdown": return String(format: "%.2f%%", 100 * value)
+        case "below": return String(format: "%.2f", value)
+        default: return String(format: "%.6g", value)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Experiments
+import FlowModel
 import Foundation
 import Testing
 import TestSupport
@@ -43,5 +45,28 @@ struct ModelCommandTests {
         let choice = try Tool.run(["model", "run", Tool.root.appendingPathComponent("models/gl-sim.sfc").path, "--choose", "regime=buyer"], in: dir)
         #expect(choice.status == 2)
         #expect(choice.stderr == "error: \(Tool.root.appendingPathComponent("models/gl-sim.sfc").path): the model has no choices; --choose regime=... does not apply\n")
+    }
+}
+
+@Suite("The reverse-QE file through the tool")
+struct ReverseQEFileCommandTests {
+    @Test("model compare runs every regime of the file and prints the file's summaries, as the hand-written model's compare does")
+    func compareRegimes() throws {
+        let dir = try Tool.scratch()
+        let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
+        let result = try Tool.run(["model", "compare", file, "--choice", "regime", "--options", "none,buyer", "--out", "c"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "reverse_qe: regime none, buyer; msbdf at 1e-10")
+        #expect(Tool.files(dir.appendingPathComponent("c")) == ["buyer", "none"])
+        // The same comparison with the hand-written model, in-process.
+        var settings = SolveSettings(stepper: .msbdf)
+        settings.maxSteps = 1_000_000
+        let hand = try RegimeComparison(parameters: ModelParameters(), regimes: [.none, .buyer], settings: settings).run()
+        let row = try #require(lines.first { $0.hasPrefix("crypto: price at end") })
+        let printed = row.split(separator: " ").compactMap { Double($0) }
+        let expected = [hand.run(.none)!.summary.endPrice["crypto"]!, hand.run(.buyer)!.summary.endPrice["crypto"]!]
+        #expect(printed.count == 2)
+        for (a, b) in zip(printed, expected) { #expect(abs(a - b) <= 1e-5 * b, "\(a) against \(b)") }
     }
 }
