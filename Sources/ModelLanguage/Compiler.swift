@@ -73,7 +73,9 @@ final class Compiler {
     }
 
     func error(_ message: String, at location: SourceLocation) {
-        diagnostics.append(ModelDiagnostic(file: source.file, location: location, message: message))
+        // An expression inside a sum is compiled once per member: say each error once.
+        let diagnostic = ModelDiagnostic(file: source.file, location: location, message: message)
+        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
     }
 
     func warning(_ message: String, at location: SourceLocation) {
@@ -86,6 +88,12 @@ final class Compiler {
     }
 
     static let reserved: Set<String> = ["t", "t0", "t1", "inf", "sum", "softmax", "slope"]
+
+    /// How many terms sums and softmaxes may expand to in all: nested sums
+    /// grow as a power of the sets' sizes, and a file must not make the
+    /// compiler run out of memory.
+    static let expansionLimit = 1_000_000
+    var expanded = 0
 
     /// Every name a reference could have meant, for "did you mean".
     var knownNames: [String] {
@@ -413,6 +421,13 @@ final class Compiler {
             return .function(f, args.map { node($0, bindings, at: at) })
         case .reduce(let kind, let variable, let set, let body, let at):
             guard let members = sets[set] else { unknown(set, at: at, what: "set"); return .constant(0) }
+            expanded += members.count
+            guard expanded <= Self.expansionLimit else {
+                if expanded - members.count <= Self.expansionLimit {
+                    error("sums and softmaxes expand to more than \(Self.expansionLimit) terms; nest fewer of them", at: at)
+                }
+                return .constant(0)
+            }
             if kind == "sum" {
                 guard bindings[variable] == nil else { error("\(variable) is already bound; use another name in sum(\(variable) in \(set): ...)", at: at); return .constant(0) }
                 let terms = members.map { node(body, bindings.merging([variable: (set, $0)]) { $1 }, at: at) }

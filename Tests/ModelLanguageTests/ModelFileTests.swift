@@ -129,6 +129,17 @@ struct ModelCheckTests {
         #expect(diagnostics.first?.description == expected, "\(diagnostics)")
     }
 
+    @Test("nested sums that would expand past a million terms are refused, not computed")
+    func expansion() {
+        let sums = String(repeating: "sum(k in big: ", count: 4) + "x" + String(repeating: ")", count: 4)
+        let text = "model m\nset big = " + (1...40).map { "m\($0)" }.joined(separator: ", ") + "\nstate x\n  start = 1\n  d/dt = " + sums + "\n"
+        let diagnostics = Models.diagnostics(text)
+        #expect(diagnostics.map(\.description) == ["m.sfc:5:24: error: k is already bound; use another name in sum(k in big: ...)"])
+        let distinct = "sum(a in big: sum(b in big: sum(c in big: sum(d in big: x))))"
+        let many = Models.diagnostics("model m\nset big = " + (1...40).map { "m\($0)" }.joined(separator: ", ") + "\nstate x\n  start = 1\n  d/dt = " + distinct + "\n")
+        #expect(many.map(\.description) == ["m.sfc:5:52: error: sums and softmaxes expand to more than 1000000 terms; nest fewer of them"])
+    }
+
     @Test("an unused parameter is a warning, not an error")
     func unused() throws {
         let model = try compileModel(Self.base + "\nparameter b = 1 unit \"1\" \"unused\"\n", file: "m.sfc")
