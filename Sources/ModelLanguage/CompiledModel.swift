@@ -43,7 +43,8 @@ public final class CompiledModel: @unchecked Sendable {
         derivativeSlots = c.derivativeSlots
         entities = c.entities
         sets = c.sets
-        tstops = Array(Set(c.knotData.flatMap(\.times).filter { $0 > c.t0 && $0 < c.t1 })).sorted()
+        let changeDates = c.schedules.values.flatMap { $0.flatMap { [$0.start, $0.end] } }
+        tstops = Array(Set((c.knotData.flatMap(\.times) + changeDates).filter { $0 > c.t0 && $0 < c.t1 })).sorted()
         var columns: [SeriesInfo] = [], slots: [Int] = []
         func add(_ entity: Entity) {
             let members = entity.set.map { c.sets[$0]! } ?? [""]

@@ -10,12 +10,32 @@ public struct ModelSettings: Sendable, Equatable {
     public var parameters: [String: Double] = [:]
     /// The span, when not the file's horizon.
     public var start: Double?, end: Double?
+    /// Dated changes of parameters (a scenario): from `start`, a parameter
+    /// moves linearly to `value` over `rampYears` (0: a step); a change at or
+    /// before t0 sets the parameter from the start. Changes of one parameter
+    /// chain, each ramping from the value the last one left.
+    public var changes: [Change] = []
 
-    public init(choices: [String: String] = [:], parameters: [String: Double] = [:], start: Double? = nil, end: Double? = nil) {
+    /// A dated change of one parameter.
+    public struct Change: Sendable, Equatable {
+        public var parameter: String, value: Double, start: Double, rampYears: Double
+        public init(parameter: String, value: Double, start: Double, rampYears: Double = 0) {
+            self.parameter = parameter
+            self.value = value
+            self.start = start
+            self.rampYears = rampYears
+        }
+    }
+
+    public init(
+        choices: [String: String] = [:], parameters: [String: Double] = [:], start: Double? = nil, end: Double? = nil,
+        changes: [Change] = []
+    ) {
         self.choices = choices
         self.parameters = parameters
         self.start = start
         self.end = end
+        self.changes = changes
     }
 }
 
@@ -211,6 +231,12 @@ final class Compiler {
         }
     }
 
+    /// Per parameter slot, the dated changes after t0, in the order they start.
+    var schedules: [Int: [Segment]] = [:]
+
+    /// One dated change resolved: from `start` to `end` the value moves from `from` to `to`.
+    struct Segment: Sendable, Hashable { var start: Double, end: Double, from: Double, to: Double }
+
     func declareParameters() {
         var known = Set<String>()
         for p in source.parameters {
@@ -225,16 +251,36 @@ final class Compiler {
                 known.insert(key)
                 var value = p.values.count == 1 ? p.values[0] : p.values[k]
                 if let given = settings.parameters[key] ?? (member.isEmpty ? nil : settings.parameters[p.name]) { value = given }
+                let changes = settings.changes.filter { $0.parameter == key || (!member.isEmpty && $0.parameter == p.name) }
+                    .sorted { $0.start < $1.start }
+                for change in changes where change.start <= t0 { value = change.value }
+                var segments: [Segment] = []
+                var inForce = value
+                for change in changes where change.start > t0 {
+                    if p.attributes.role == "initial" || p.attributes.role == "horizon" {
+                        error("parameter \(key) is an initial condition; it can only change at or before t0 = \(t0)", at: p.location)
+                    }
+                    if let range = p.attributes.range, !range.contains(change.value) {
+                        error("parameter \(key) = \(change.value) (a change from \(change.start)) is out of range; allowed: \(range)", at: p.location)
+                    }
+                    guard change.start.isFinite, change.rampYears.isFinite, change.rampYears >= 0 else {
+                        error("the change of \(key) must start at a finite date and ramp over a finite, non-negative time", at: p.location)
+                        continue
+                    }
+                    segments.append(Segment(start: change.start, end: change.start + change.rampYears, from: inForce, to: change.value))
+                    inForce = change.value
+                }
                 if let range = p.attributes.range, !range.contains(value) {
                     error("parameter \(key) = \(value) is out of range; allowed: \(range)", at: p.location)
                 }
                 let slot = newSlot()
                 slots[member] = slot
                 parameterValues.append((slot, value))
+                if !segments.isEmpty { schedules[slot] = segments }
             }
             entities[p.name] = Entity(kind: .parameter, name: p.name, set: set, slots: slots, attributes: p.attributes, location: p.location)
         }
-        for key in settings.parameters.keys.sorted() where !known.contains(key) && entities[key]?.kind != .parameter {
+        for key in Set(settings.parameters.keys).union(settings.changes.map(\.parameter)).sorted() where !known.contains(key) && entities[key]?.kind != .parameter {
             var message = "unknown parameter \(key) in the settings"
             if let near = nearest(key, in: Array(known)) { message += "; did you mean \(near)?" }
             error(message, at: .none)
@@ -459,10 +505,14 @@ final class Compiler {
         }
         guard let entity = entities[n] else { unknown(n, at: at); return .constant(0) }
         if entity.kind == .parameter { usedParameters.insert(n) }
+        func scheduled(_ slot: Int) -> Node {
+            guard let segments = schedules[slot] else { return .slot(slot) }
+            return .schedule(segments.map { [$0.start, $0.end, $0.from, $0.to] }, base: .slot(slot))
+        }
         if entity.kind == .observation { error("\(n) is an observation: observations may not be used in equations", at: at); return .constant(0) }
         guard let set = entity.set else {
             if index != nil { error("\(n) is not indexed; write it without [ ]", at: at); return .constant(0) }
-            return .slot(entity.slots[""]!)
+            return scheduled(entity.slots[""]!)
         }
         guard let index else { error("\(n) is indexed by \(set): write \(n)[j] or \(n)[\(sets[set]!.first ?? "member")]", at: at); return .constant(0) }
         let member: String
@@ -478,7 +528,7 @@ final class Compiler {
             }
             member = index
         }
-        return .slot(entity.slots[member]!)
+        return scheduled(entity.slots[member]!)
     }
 
     // MARK: - Items

@@ -9,6 +9,9 @@ indirect enum Node: Sendable, Hashable {
     case function(Function, [Node])
     /// A knot table's value, or its slope, at the argument.
     case table(Int, Node, slope: Bool)
+    /// A parameter with dated changes: `base` until the first change starts,
+    /// then each change's ramp (start, end, from, to), the later over the earlier.
+    case schedule([[Double]], base: Node)
 
     enum BinaryOp: Sendable, Hashable { case add, subtract, multiply, divide, power }
 
@@ -43,6 +46,8 @@ indirect enum Node: Sendable, Hashable {
             return .constant(Tape.apply(f, values))
         case .table(let index, let arg, let slope):
             return .table(index, arg.folded(constants), slope: slope)
+        case .schedule(let segments, let base):
+            return .schedule(segments, base: base.folded(constants))
         }
     }
 
@@ -55,6 +60,7 @@ indirect enum Node: Sendable, Hashable {
         case .binary(_, let a, let b): a.slots.union(b.slots)
         case .function(_, let args): args.reduce(into: Set<Int>()) { $0.formUnion($1.slots) }
         case .table(_, let a, _): a.slots
+        case .schedule(_, let base): base.slots.union([0])
         }
     }
 }
@@ -97,6 +103,8 @@ struct Tape: Sendable {
         case copy, add, subtract, multiply, divide, power, negate
         case exp, log, sqrt, abs, min, max, softplus, logistic, smax, smin, taper
         case table, slope
+        /// A scheduled parameter: `a` is the offset of its segments in ``Tape/schedules``, `b` their count, `c` the base.
+        case schedule
     }
 
     struct Instruction: Sendable {
@@ -106,6 +114,25 @@ struct Tape: Sendable {
     }
 
     var instructions: [Instruction] = []
+    /// The segments of scheduled parameters, four numbers each: start, end, from, to.
+    var schedules: [Double] = []
+
+    /// A scheduled parameter's value and its rate of change at `t`.
+    @inline(__always)
+    static func schedule(_ data: UnsafePointer<Double>, count: Int, base: Double, at t: Double) -> (value: Double, slope: Double) {
+        var value = base, slope = 0.0
+        for k in 0..<count {
+            let s = data + 4 * k
+            guard t >= s[0] else { continue }
+            if t >= s[1] {
+                (value, slope) = (s[3], 0)
+            } else {
+                let rate = (s[3] - s[2]) / (s[1] - s[0])
+                (value, slope) = (s[2] + (s[3] - s[2]) * (t - s[0]) / (s[1] - s[0]), rate)
+            }
+        }
+        return (value, slope)
+    }
 
     /// A function applied to constants, exactly as the tape computes it.
     static func apply(_ f: Function, _ v: [Double]) -> Double {
@@ -229,6 +256,10 @@ struct TapeBuilder {
             put(op, slots[0], slots.count > 1 ? slots[1] : 0, slots.count > 2 ? slots[2] : 0)
         case .table(let index, let arg, let slope):
             put(slope ? .slope : .table, index, emit(arg))
+        case .schedule(let segments, let base):
+            let offset = tape.schedules.count
+            tape.schedules += segments.flatMap { $0 }
+            put(.schedule, offset, segments.count, emit(base))
         }
     }
 }
@@ -299,6 +330,7 @@ extension Tape {
 
     /// Runs the tape on `v`.
     func run(_ v: UnsafeMutablePointer<Double>, tables: KnotTables) {
+        schedules.withUnsafeBufferPointer { schedules in
         instructions.withUnsafeBufferPointer { program in
         for ins in program {
             let a = Int(ins.a), b = Int(ins.b), c = Int(ins.c)
@@ -324,8 +356,10 @@ extension Tape {
             case .taper: result = taperValue(v[a], v[b])
             case .table: result = tables.segment(a, v[b]).value
             case .slope: result = tables.segment(a, v[b]).slope
+            case .schedule: result = Tape.schedule(schedules.baseAddress! + a, count: b, base: v[c], at: v[0]).value
             }
             v[Int(ins.out)] = result
+        }
         }
         }
     }
@@ -338,6 +372,7 @@ extension Tape {
     /// inputs' derivatives (1 for a state along its own direction); the
     /// derivatives of every other slot the tape writes are computed exactly.
     func runWithDerivatives(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>, width n: Int, tables: KnotTables) {
+        schedules.withUnsafeBufferPointer { schedules in
         instructions.withUnsafeBufferPointer { program in
         for ins in program {
             let a = Int(ins.a), b = Int(ins.b), c = Int(ins.c), out = Int(ins.out)
@@ -427,8 +462,15 @@ extension Tape {
             case .slope:
                 result = tables.segment(a, y).slope
                 for k in 0..<n { dr[k] = 0 }
+            case .schedule:
+                // Time is slot 0: its derivative row says along which direction t moves.
+                let (value, slope) = Tape.schedule(schedules.baseAddress! + a, count: b, base: v[c], at: v[0])
+                result = value
+                let active = (0..<b).contains { v[0] >= schedules[a + 4 * $0] }
+                for k in 0..<n { dr[k] = slope * d[k] + (active ? 0 : dc[k]) }
             }
             v[out] = result
+        }
         }
         }
     }

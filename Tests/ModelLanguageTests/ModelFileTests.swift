@@ -251,7 +251,10 @@ struct JacobianTests {
         (2025.5, [1.2, 0.8, 1.5]), (2026.3, [0.4, 1.7, 0.9]), (2028.9, [2.5, 0.3, 2.2]),
     ])
     func everyFunction(_ t: Double, _ y: [Double]) throws {
-        let model = try compileModel(Self.everything, file: "every.sfc")
+        // A parameter with a ramp (2026 to 2027.5) and one with a step (2027): the time derivative sees the ramp.
+        let changes = [ModelSettings.Change(parameter: "w", value: 0.5, start: 2026, rampYears: 1.5), .init(parameter: "c[a]", value: 0.9, start: 2027)]
+        let model = try compileModel(Self.everything, file: "every.sfc", settings: ModelSettings(changes: changes))
+        #expect(model.tstops == [2026, 2027, 2027.5])
         let problem = model.problem()
         let n = y.count
         var dfdy = [Double](repeating: 0, count: n * n), dfdt = [Double](repeating: 0, count: n)

@@ -11,11 +11,13 @@ struct ReverseQEFileTests {
     /// max(|hand-written|, 1), both solved with the same fixed steps of rk8pd
     /// (1/1200 year, inside the stability limit of the fastest price), so that
     /// only the right-hand sides can differ, not the steps an error control picks.
-    static func difference(regime: FedRegime, parameters: [String: Double] = [:]) throws -> Double {
-        let file = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": regime.rawValue], parameters: parameters))
+    static func difference(regime: FedRegime, parameters: [String: Double] = [:], scenario: Scenario = .baseline) throws -> Double {
+        let changes = scenario.changes.map { ModelSettings.Change(parameter: $0.key, value: $0.value, start: $0.start, rampYears: $0.rampYears) }
+        let file = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": regime.rawValue], parameters: parameters, changes: changes))
         var p = ModelParameters()
         for (key, value) in parameters { try p.set(key, to: value) }
-        let hand = try ReverseQEModel(parameters: p, regime: regime)
+        let hand = try ReverseQEModel(parameters: p, regime: regime, scenario: scenario)
+        #expect(file.tstops == hand.tstops)
         var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .interval(1.0 / 12))
         options.fixedStep = 1.0 / 1200
         options.maxSteps = 2_000_000
@@ -37,6 +39,17 @@ struct ReverseQEFileTests {
     func regimes(_ regime: FedRegime) throws {
         let worst = try Self.difference(regime: regime)
         print("reverse-qe.sfc against FlowModel, \(regime): largest relative difference \(worst)")
+        #expect(worst < 1e-12, "largest relative difference \(worst)")
+    }
+
+    @Test("a scenario of dated changes (a ramp and a step, as scenarios/tight.toml) agrees too", arguments: [FedRegime.none, .buyer])
+    func scenario(_ regime: FedRegime) throws {
+        let tight = Scenario(name: "tight", changes: [
+            ParameterChange(key: "payout", value: 0.6, start: 2026.5, rampYears: 1), ParameterChange(key: "Nz", value: 0.05, start: 2027),
+            ParameterChange(key: "payout", value: 0.5, start: 2028, rampYears: 0.5),
+        ])
+        let worst = try Self.difference(regime: regime, scenario: tight)
+        print("reverse-qe.sfc against FlowModel, \(regime) with a scenario: largest relative difference \(worst)")
         #expect(worst < 1e-12, "largest relative difference \(worst)")
     }
 
