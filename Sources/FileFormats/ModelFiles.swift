@@ -18,6 +18,18 @@ public enum ModelFiles {
         }
     }
 
+    /// The scenario file at `scenario` as dated changes of the model's parameters
+    /// (`name`, or `name[member]` for one member of an indexed parameter).
+    public static func changes(_ scenario: String, model: ModelSource) throws -> [ModelSettings.Change] {
+        var known: [String: String] = [:]
+        for p in model.parameters {
+            known[p.name] = p.attributes.unit ?? ""
+            if case .member(let set) = p.index { for m in model.sets.first(where: { $0.name == set })?.members ?? [] { known["\(p.name)[\(m)]"] = p.attributes.unit ?? "" } }
+        }
+        let read = try ScenarioFile.read(scenario) { given in known[given].map { (given, $0) } }
+        return read.changes.map { ModelSettings.Change(parameter: $0.key, value: $0.value, start: $0.start, rampYears: $0.rampYears) }
+    }
+
     /// What `liquidity model check` prints: the model, its counts, its
     /// warnings, and its matrices as written.
     public static func checkReport(_ model: CompiledModel, format: TableFormat = .table) -> String {

@@ -15,6 +15,17 @@ import TOMLKit
 public enum ScenarioFile {
     /// The scenario in the file at `path`, its keys checked against `parameters`.
     public static func read(_ path: String, parameters: ModelParameters) throws -> Scenario {
+        try read(path) { given in
+            guard let key = parameters.canonicalKey(given), let info = parameters.catalog.first(where: { $0.key == key }) else {
+                return nil
+            }
+            return (key, info.unit)
+        }
+    }
+
+    /// The scenario in the file at `path`, each change's key resolved by
+    /// `resolve` to a parameter's name and unit (nil: no such parameter).
+    public static func read(_ path: String, resolve: (String) -> (key: String, unit: String)?) throws -> Scenario {
         let table = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         let allowed = ["name", "change"]
         for key in table.keys where !allowed.contains(key) {
@@ -41,11 +52,11 @@ public enum ScenarioFile {
             guard let keyValue = entry["key"], let given = keyValue.string else {
                 throw InputError("\(path): \(label).key must be the name of a parameter (a string)")
             }
-            guard let key = parameters.canonicalKey(given), let info = parameters.catalog.first(where: { $0.key == key }) else {
+            guard let (key, unit) = resolve(given) else {
                 throw InputError("\(path): \(label).key: unknown parameter \(given); see `liquidity params` for every key")
             }
-            guard let value = entry["value"] else { throw InputError("\(path): missing key \(label).value (\(info.unit))") }
-            let number = try Configuration.number(value, file: path, key: "\(label).value", expected: info.unit)
+            guard let value = entry["value"] else { throw InputError("\(path): missing key \(label).value (\(unit))") }
+            let number = try Configuration.number(value, file: path, key: "\(label).value", expected: unit)
             guard let startValue = entry["start"] else {
                 throw InputError("\(path): missing key \(label).start (a date or a decimal year)")
             }

@@ -44,6 +44,10 @@ struct ModelFileOptions: ParsableArguments {
     @Option(name: .customLong("choose"), help: ArgumentHelp("An option of a choice: choice=option, such as regime=buyer (repeatable).", valueName: "choice=option"))
     var choices: [String] = []
 
+    @Option(name: .customLong("scenario"), help: ArgumentHelp(
+        "Scenario file (TOML) of dated changes of the model's parameters, as for the other commands (repeatable).", valueName: "file"))
+    var scenarios: [String] = []
+
     @Option(name: .customLong("from"), help: ArgumentHelp("Start of the span (default: the file's horizon).", valueName: "t"))
     var start: Double?
 
@@ -58,6 +62,10 @@ struct ModelFileOptions: ParsableArguments {
                 settings.parameters[name] = value
             }
             for (name, option) in try pairs(choices, option: "--choose") { settings.choices[name] = option }
+            if !scenarios.isEmpty {
+                let source = try ModelFiles.compile(file, settings: ModelSettings(start: start, end: end)).source
+                for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
+            }
             return settings
         }
     }
