@@ -81,7 +81,7 @@ let tests: [Target] = [
     .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
     .testTarget(name: "ModelLanguageTests", dependencies: ["ModelLanguage", "Solvers", "FlowModel"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),
-    .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers", "TestSupport"]),
+    .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "FlowModel", "ModelLanguage", "Solvers", "TestSupport"]),
     // End-to-end tests of the built `liquidity` executable: exit codes, files, --help.
     .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FileFormats", "Experiments", "FlowModel", "TestSupport"]),
 ]

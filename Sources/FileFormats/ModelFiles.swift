@@ -1,4 +1,5 @@
 import Experiments
+import FlowModel
 import Foundation
 import ModelLanguage
 import Solvers
@@ -108,5 +109,43 @@ public enum ModelFiles {
             function_evaluations: solution.statistics.functionEvaluations, outputs: files)
         try directory.write("manifest.json", try JSON.text(manifest))
         return (model, solution.t, series, files)
+    }
+}
+
+extension ModelFiles {
+    /// The settings that give a model file the values of a configuration in
+    /// the hand-written model's schema (`calibration/*.toml`): every parameter
+    /// the file declares under the same name, the risk classes as the members
+    /// of the file's set `risk` (a class's `value` is `Q`), the knot tables,
+    /// the span. A parameter the configuration sets away from its default and
+    /// the file lacks is an error: the run would silently differ.
+    public static func settings(configuration path: String, for model: ModelSource) throws -> ModelSettings {
+        let p = try Configuration.read(path)
+        let defaults = ModelParameters()
+        let declared = Set(model.parameters.map(\.name))
+        var settings = ModelSettings(start: p.t0, end: p.t1)
+        for info in p.catalog where info.role != .horizon {
+            let parts = info.key.split(separator: ".").map(String.init)
+            if parts.count == 3, parts[0] == "risk" {
+                let name = parts[2] == "value" ? "Q" : parts[2]
+                guard declared.contains(name) else { throw InputError("\(path): \(info.key): \(model.file) has no parameter \(name)") }
+                settings.parameters["\(name)[\(parts[1])]"] = info.value(in: p)
+                continue
+            }
+            guard declared.contains(info.key) else {
+                let fallback = try? defaults.value(of: info.key)
+                if fallback != info.value(in: p) {
+                    throw InputError("\(path): \(info.key) = \(info.value(in: p)), but \(model.file) has no parameter \(info.key)")
+                }
+                continue
+            }
+            settings.parameters[info.key] = info.value(in: p)
+        }
+        if model.sets.contains(where: { $0.name == "risk" }) { settings.sets["risk"] = p.riskClasses.map(\.name) }
+        for info in ModelParameters.knotTables where model.tables.contains(where: { $0.name == info.key }) {
+            let table = info.table(in: p)
+            settings.tables[info.key] = Array(zip(table.times, table.values))
+        }
+        return settings
     }
 }

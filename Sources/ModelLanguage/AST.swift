@@ -108,4 +108,8 @@ public struct ModelSource: Sendable {
     public var matrices: [Matrix] = []
     public var summaries: [Summary] = []
     public var observations: [Observation] = []
+    /// Times the integrator must land on besides the tables' knots: kinks of
+    /// the equations, as expressions of parameters, each kept only when its
+    /// condition (if any) is not zero.
+    public var stops: [(Expression, SourceLocation, condition: Expression?)] = []
 }

@@ -44,7 +44,7 @@ public final class CompiledModel: @unchecked Sendable {
         entities = c.entities
         sets = c.sets
         let changeDates = c.schedules.values.flatMap { $0.flatMap { [$0.start, $0.end] } }
-        tstops = Array(Set((c.knotData.flatMap(\.times) + changeDates).filter { $0 > c.t0 && $0 < c.t1 })).sorted()
+        tstops = Array(Set((c.knotData.flatMap(\.times) + changeDates + c.stops).filter { $0 > c.t0 && $0 < c.t1 })).sorted()
         var columns: [SeriesInfo] = [], slots: [Int] = []
         func add(_ entity: Entity) {
             let members = entity.set.map { c.sets[$0]! } ?? [""]

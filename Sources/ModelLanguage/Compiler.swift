@@ -15,6 +15,18 @@ public struct ModelSettings: Sendable, Equatable {
     /// before t0 sets the parameter from the start. Changes of one parameter
     /// chain, each ramping from the value the last one left.
     public var changes: [Change] = []
+    /// Knot tables in place of the file's, by name.
+    public var tables: [String: [(Double, Double)]] = [:]
+    /// Members of index sets in place of the file's, by set name; every
+    /// parameter indexed by such a set then needs its values from ``parameters``
+    /// (`beta[newclass]`).
+    public var sets: [String: [String]] = [:]
+
+    public static func == (a: ModelSettings, b: ModelSettings) -> Bool {
+        a.choices == b.choices && a.parameters == b.parameters && a.start == b.start && a.end == b.end && a.changes == b.changes
+            && a.sets == b.sets && a.tables.keys == b.tables.keys
+            && a.tables.allSatisfy { key, knots in b.tables[key].map { $0.elementsEqual(knots) { $0 == $1 } } ?? false }
+    }
 
     /// A dated change of one parameter.
     public struct Change: Sendable, Equatable {
@@ -86,6 +98,8 @@ final class Compiler {
     var parameterValues: [(Int, Double)] = []
     var usedParameters = Set<String>()
     var t0 = 0.0, t1 = 1.0
+    /// The times of `stop` declarations.
+    var stops: [Double] = []
 
     init(_ source: ModelSource, settings: ModelSettings) {
         self.source = source
@@ -179,6 +193,16 @@ final class Compiler {
         declareObservations()
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
 
+        let constants = Dictionary(uniqueKeysWithValues: parameterValues)
+        for (expression, at, condition) in source.stops {
+            guard case .constant(let t) = node(expression, [:], at: at).folded(constants),
+                case .constant(let keep) = condition.map({ node($0, [:], at: at).folded(constants) }) ?? .constant(1)
+            else {
+                error("a stop and its condition must be computed from parameters and numbers", at: at)
+                continue
+            }
+            if keep != 0 { stops.append(t) }
+        }
         compileStates()
         compileDefinitions(definitions)
         compileClosures(closures)
@@ -223,11 +247,16 @@ final class Compiler {
     func declareSets() {
         for set in source.sets {
             guard declare(set.name, at: set.location) else { continue }
+            let members = settings.sets[set.name] ?? set.members
             var seen = Set<String>()
-            for member in set.members where !seen.insert(member).inserted {
+            for member in members where !seen.insert(member).inserted {
                 error("set \(set.name) lists \(member) twice", at: set.location)
             }
-            sets[set.name] = set.members
+            if members.isEmpty { error("set \(set.name) has no members", at: set.location) }
+            sets[set.name] = members
+        }
+        for name in settings.sets.keys.sorted() where !source.sets.contains(where: { $0.name == name }) {
+            error("the model has no set \(name); its sets: \(source.sets.map(\.name).joined(separator: ", "))", at: .none)
         }
     }
 
@@ -241,15 +270,18 @@ final class Compiler {
         var known = Set<String>()
         for p in source.parameters {
             guard declare(p.name, at: p.location), let (set, members) = members(of: p.index, at: p.location, parameterStyle: true) else { continue }
-            guard p.values.count == 1 || p.values.count == members.count else {
-                error("parameter \(p.name) has \(p.values.count) values for the \(members.count) members of \(set ?? "")", at: p.location)
+            let fileMembers = set.flatMap { name in source.sets.first { $0.name == name }?.members } ?? [""]
+            guard p.values.count == 1 || p.values.count == fileMembers.count else {
+                error("parameter \(p.name) has \(p.values.count) values for the \(fileMembers.count) members of \(set ?? "")", at: p.location)
                 continue
             }
             var slots: [String: Int] = [:]
-            for (k, member) in members.enumerated() {
+            for member in members {
                 let key = member.isEmpty ? p.name : "\(p.name)[\(member)]"
                 known.insert(key)
-                var value = p.values.count == 1 ? p.values[0] : p.values[k]
+                // The file's value for a member it lists; a member the settings add needs its own.
+                let fileIndex = fileMembers.firstIndex(of: member)
+                var value = p.values.count == 1 ? p.values[0] : fileIndex.map { p.values[$0] } ?? .nan
                 if let given = settings.parameters[key] ?? (member.isEmpty ? nil : settings.parameters[p.name]) { value = given }
                 let changes = settings.changes.filter { $0.parameter == key || (!member.isEmpty && $0.parameter == p.name) }
                     .sorted { $0.start < $1.start }
@@ -269,6 +301,10 @@ final class Compiler {
                     }
                     segments.append(Segment(start: change.start, end: change.start + change.rampYears, from: inForce, to: change.value))
                     inForce = change.value
+                }
+                if value.isNaN {
+                    error("parameter \(key) has no value: \(member) is not a member in the file; give \(key) in the settings", at: p.location)
+                    continue
                 }
                 if let range = p.attributes.range, !range.contains(value) {
                     error("parameter \(key) = \(value) is out of range; allowed: \(range)", at: p.location)
@@ -290,12 +326,19 @@ final class Compiler {
     func declareTables() {
         for table in source.tables {
             guard declare(table.name, at: table.location) else { continue }
-            guard !table.knots.isEmpty else { error("table \(table.name) has no knots", at: table.location); continue }
-            for k in table.knots.indices.dropFirst() where table.knots[k].0 <= table.knots[k - 1].0 {
-                error("the knots of table \(table.name) must have ascending times; \(table.knots[k].0) follows \(table.knots[k - 1].0)", at: table.location)
+            let knots = settings.tables[table.name] ?? table.knots
+            guard !knots.isEmpty else { error("table \(table.name) has no knots", at: table.location); continue }
+            for (t, v) in knots where !(t.isFinite && v.isFinite) {
+                error("table \(table.name) has a knot (\(t), \(v)) that is not finite", at: table.location)
+            }
+            for k in knots.indices.dropFirst() where knots[k].0 <= knots[k - 1].0 {
+                error("the knots of table \(table.name) must have ascending times; \(knots[k].0) follows \(knots[k - 1].0)", at: table.location)
             }
             tables[table.name] = knotData.count
-            knotData.append(KnotData(times: table.knots.map(\.0), values: table.knots.map(\.1)))
+            knotData.append(KnotData(times: knots.map(\.0), values: knots.map(\.1)))
+        }
+        for name in settings.tables.keys.sorted() where !source.tables.contains(where: { $0.name == name }) {
+            error("the model has no table \(name); its tables: \(source.tables.map(\.name).joined(separator: ", "))", at: .none)
         }
     }
 

@@ -13,7 +13,7 @@ struct Parser {
     }
 
     static let keywords: Set<String> = [
-        "model", "horizon", "sectors", "set", "parameter", "table", "state", "let", "initial", "choice", "matrix", "summary", "observe",
+        "model", "horizon", "sectors", "set", "parameter", "table", "state", "let", "initial", "choice", "matrix", "summary", "observe", "stop",
     ]
     static let attributeWords: Set<String> = ["unit", "range", "role", "source"]
 
@@ -400,6 +400,17 @@ struct Parser {
                 let label = try string("the summary's label")
                 try endOfLine("the summary")
                 model.summaries.append(.init(kind: kind, series: series, index: spec, level: level, label: label, location: at))
+            case "stop":
+                var stops: [(Expression, SourceLocation)] = []
+                repeat {
+                    if isSymbol(",") { _ = next() }
+                    let at = current.location
+                    stops.append((try expression(), at))
+                } while isSymbol(",")
+                var condition: Expression?
+                if isWord("when") { _ = next(); condition = try expression() }
+                try endOfLine("the stops")
+                model.stops += stops.map { ($0.0, $0.1, condition) }
             case "observe":
                 let (n, at) = try name("the observed series' name")
                 try expectSymbol("=", "after \(n)")

@@ -38,6 +38,11 @@ struct ModelFileOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The model file.", valueName: "FILE.sfc"))
     var file: String
 
+    @Option(help: ArgumentHelp(
+        "A configuration in the schema of calibration/*.toml whose values the file takes (its parameters by name, [[risk]] as the set risk, the knot tables).",
+        valueName: "file"))
+    var config: String?
+
     @Option(name: .customLong("set"), help: ArgumentHelp("A parameter's value: name=value, or name[member]=value (repeatable).", valueName: "name=value"))
     var overrides: [String] = []
 
@@ -57,13 +62,18 @@ struct ModelFileOptions: ParsableArguments {
     var settings: ModelSettings {
         get throws {
             var settings = ModelSettings(start: start, end: end)
+            if let config {
+                settings = try ModelFiles.settings(configuration: config, for: try ModelFiles.compile(file).source)
+                settings.start = start ?? settings.start
+                settings.end = end ?? settings.end
+            }
             for (name, text) in try pairs(overrides, option: "--set") {
                 guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
                 settings.parameters[name] = value
             }
             for (name, option) in try pairs(choices, option: "--choose") { settings.choices[name] = option }
             if !scenarios.isEmpty {
-                let source = try ModelFiles.compile(file, settings: ModelSettings(start: start, end: end)).source
+                let source = try ModelFiles.compile(file, settings: settings).source
                 for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
             }
             return settings

@@ -1,4 +1,5 @@
 import Experiments
+import FileFormats
 import FlowModel
 import Foundation
 import Testing
@@ -66,6 +67,24 @@ struct ReverseQEFileCommandTests {
         let row = try #require(lines.first { $0.hasPrefix("crypto: price at end") })
         let printed = row.split(separator: " ").compactMap { Double($0) }
         let expected = [hand.run(.none)!.summary.endPrice["crypto"]!, hand.run(.buyer)!.summary.endPrice["crypto"]!]
+        #expect(printed.count == 2)
+        for (a, b) in zip(printed, expected) { #expect(abs(a - b) <= 1e-5 * b, "\(a) against \(b)") }
+    }
+}
+
+extension ReverseQEFileCommandTests {
+    @Test("with --config calibration/baseline.toml the file gives the main job's numbers")
+    func mainJob() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(
+            ["model", "compare", Tool.root.appendingPathComponent("models/reverse-qe.sfc").path, "--choice", "regime", "--options", "none,buyer",
+             "--config", Tool.root.appendingPathComponent("calibration/baseline.toml").path, "--solver", "rk8pd", "--out", "c"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let hand = try RegimeComparison(
+            parameters: try Configuration.read(Tool.root.appendingPathComponent("calibration/baseline.toml").path), regimes: [.none, .buyer]).run()
+        let row = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("peak rb (10-year yield)") })
+        let printed = row.split(separator: " ").compactMap { Double($0) }
+        let expected = [hand.run(.none)!.summary.peakRb, hand.run(.buyer)!.summary.peakRb]
         #expect(printed.count == 2)
         for (a, b) in zip(printed, expected) { #expect(abs(a - b) <= 1e-5 * b, "\(a) against \(b)") }
     }
