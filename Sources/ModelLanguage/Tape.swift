@@ -152,25 +152,10 @@ struct Tape: Sendable {
     }
 }
 
-/// Knot tables as the tape reads them: linear between knots, constant beyond;
-/// at a knot, the slope of the segment to its right (the first knot included,
-/// since a span usually starts there).
+/// A knot table's times and values, as the compiler collects them.
 struct KnotData: Sendable {
     var times: [Double]
     var values: [Double]
-
-    func segment(_ t: Double) -> (value: Double, slope: Double) {
-        let n = times.count
-        if t < times[0] || n == 1 { return (values[0], 0) }
-        if t >= times[n - 1] { return (values[n - 1], 0) }
-        var lo = 0, hi = n - 1
-        while hi - lo > 1 {
-            let mid = (lo + hi) >> 1
-            if times[mid] <= t { lo = mid } else { hi = mid }
-        }
-        let slope = (values[hi] - values[lo]) / (times[hi] - times[lo])
-        return (values[lo] + slope * (t - times[lo]), slope)
-    }
 }
 
 /// Lays nodes out on a tape, giving each intermediate result a slot of its own.
@@ -306,7 +291,9 @@ final class KnotTables: @unchecked Sendable {
         count.deallocate()
     }
 
-    /// Table `k`'s value and slope at `t`, as ``KnotData/segment(_:)`` computes them.
+    /// Table `k`'s value and slope at `t`: linear between knots, constant beyond;
+    /// at a knot, the slope of the segment to its right (the first knot
+    /// included, since a span usually starts there).
     @inline(__always)
     func segment(_ k: Int, _ t: Double) -> (value: Double, slope: Double) {
         let x = times + start[k], y = values + start[k], n = count[k]

@@ -185,11 +185,9 @@ struct ModelRun: ParsableCommand {
     var out: String = "out/model"
 
     func run() throws {
-        guard let stepper = Stepper(rawValue: solver) else {
-            throw InputError("--solver \(solver): unknown stepper; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard rtol.isFinite, rtol > 0 else { throw InputError("--rtol \(rtol): must be positive and finite") }
-        guard atol.isFinite, atol > 0 else { throw InputError("--atol \(atol): must be positive and finite") }
+        let stepper = try Stepper.named(solver)
+        try checkPositive(rtol, "--rtol")
+        try checkPositive(atol, "--atol")
         guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
         let (compiled, t, series, files) = try ModelFiles.run(
             model.file, settings: try model.settings, stepper: stepper, tolerance: (rtol, atol), saveStep: saveStep, maxSteps: maxSteps,
@@ -236,10 +234,8 @@ struct ModelCompare: ParsableCommand {
     var out: String = "out/model-compare"
 
     func run() throws {
-        guard let stepper = Stepper(rawValue: solver) else {
-            throw InputError("--solver \(solver): unknown stepper; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard tolerance.isFinite, tolerance > 0 else { throw InputError("--tolerance \(tolerance): must be positive and finite") }
+        let stepper = try Stepper.named(solver)
+        try checkPositive(tolerance, "--tolerance")
         let base = try model.settings
         let source = try model.compile().source
         guard let declared = source.choices.first(where: { $0.name == choice }) else {

@@ -97,12 +97,7 @@ struct SolverSettings: ParsableArguments {
     var saveStep: String = "monthly"
 
     var stepper: Stepper {
-        get throws {
-            guard let stepper = Stepper(rawValue: solver) else {
-                throw InputError("--solver \(solver): unknown stepper; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return stepper
-        }
+        get throws { try Stepper.named(solver) }
     }
 
     var step: Double {
@@ -121,8 +116,8 @@ struct SolverSettings: ParsableArguments {
     func check() throws {
         _ = try stepper
         _ = try step
-        guard rtol.isFinite, rtol > 0 else { throw InputError("--rtol \(rtol): must be positive and finite") }
-        guard atol.isFinite, atol > 0 else { throw InputError("--atol \(atol): must be positive and finite") }
+        try checkPositive(rtol, "--rtol")
+        try checkPositive(atol, "--atol")
         guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
     }
 
@@ -180,4 +175,19 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .customLong("idle-cash-floor"), help: ArgumentHelp(
         "Level of idle cash L, $T: compare reports its first crossing; the dashboard draws it.", valueName: "T$"))
     var idleCashFloor: Double = 1.0
+}
+
+extension Stepper {
+    /// The stepper called `name` on the command line (`--solver`).
+    static func named(_ name: String) throws -> Stepper {
+        guard let stepper = Stepper(rawValue: name) else {
+            throw InputError("--solver \(name): unknown stepper; allowed: \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return stepper
+    }
+}
+
+/// Refuses a tolerance that is not a positive, finite number.
+func checkPositive(_ value: Double, _ option: String) throws {
+    guard value.isFinite, value > 0 else { throw InputError("\(option) \(value): must be positive and finite") }
 }
