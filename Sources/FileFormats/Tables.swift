@@ -1,6 +1,7 @@
 import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
 
 /// The printed tables of `liquidity matrices` and `liquidity params`.
 public enum Tables {
@@ -52,5 +53,32 @@ public enum Tables {
         }
         return format.render(
             title: "parameters of \(source)", header: ["key", "value", "unit", "role", "allowed", "meaning", "source"], rows: rows)
+    }
+
+    /// A model file's parameters with their values in `model` (its settings
+    /// applied), unit, allowed range, role, meaning and source.
+    public static func parameters(of model: CompiledModel, format: TableFormat) -> String {
+        var rows: [[String]] = []
+        for p in model.source.parameters {
+            let members: [String]
+            if case .member(let set) = p.index { members = model.members(of: set).map { "[\($0)]" } } else { members = [""] }
+            for member in members {
+                let name = p.name + member
+                rows.append([name, model.parameter(name).map(Configuration.format) ?? "", p.attributes.unit ?? "", p.attributes.role ?? "",
+                             p.attributes.range?.description ?? "any finite number", p.attributes.meaning ?? "", p.attributes.source ?? ""])
+            }
+        }
+        return format.render(
+            title: "parameters of \(model.source.file)", header: ["name", "value", "unit", "role", "allowed", "meaning", "source"], rows: rows)
+    }
+
+    /// A model file's matrix at `t`, with its row and column sums.
+    public static func matrix(_ matrix: MatrixValues, at t: Double, format: TableFormat) -> String {
+        let number = { (value: Double) in String(format: "%.6f", value) }
+        var rows = matrix.rowLabels.indices.map { r in
+            [matrix.rowLabels[r]] + matrix.values[r].map(number) + [number(matrix.rowSums[r]), number(matrix.rowTargets[r])]
+        }
+        rows.append(["column sum"] + matrix.columnSums.map(number) + ["", ""])
+        return format.render(title: "\(matrix.title) at t = \(t)", header: ["row"] + matrix.columns + ["row sum", "must be"], rows: rows)
     }
 }

@@ -94,6 +94,9 @@ public final class CompiledModel: @unchecked Sendable {
         matrices = compiled
     }
 
+    /// The members of the index set `set` in this compiled model (the settings may replace the file's).
+    public func members(of set: String) -> [String] { sets[set] ?? [] }
+
     /// The value of a parameter (`alpha1`, `beta[crypto]`).
     public func parameter(_ name: String) -> Double? {
         let base = name.split(separator: "[").first.map(String.init) ?? name

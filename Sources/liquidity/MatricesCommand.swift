@@ -3,6 +3,7 @@ import Experiments
 import FileFormats
 import FlowModel
 import Foundation
+import Solvers
 
 struct Matrices: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +36,29 @@ struct Matrices: ParsableCommand {
     var symbolic = false
 
     func run() throws {
+        if let file = inputs.model {
+            try solver.check()
+            let source = try ModelFiles.compile(file).source
+            let choices = source.choices.contains { $0.name == "regime" } ? ["regime": regime.rawValue] : [:]
+            let model = try ModelFiles.compile(file, settings: try inputs.modelSettings(file, choices: choices))
+            var t = model.t0
+            if let at {
+                guard let value = DecimalYear.parse(at), value >= model.t0, value <= model.t1 else {
+                    throw InputError("--at \(at): must be a time within the span, \(model.t0) to \(model.t1)")
+                }
+                t = value
+            }
+            var state = model.initialState
+            if t > model.t0 {
+                var options = SolverOptions(relativeTolerance: solver.rtol, absoluteTolerance: .scalar(solver.atol), saveAt: .times([model.t0, t]))
+                options.maxSteps = solver.maxSteps
+                let (solution, _) = try model.run(try solver.stepper, options: options)
+                guard solution.isSuccessful else { throw SolveFailure(label: file, stepper: try solver.stepper, solution: solution) }
+                state = solution.state(1)
+            }
+            for matrix in model.matrixValues(at: t, state) { print(Tables.matrix(matrix, at: t, format: format) + "\n") }
+            return
+        }
         let prepared = try PreparedModel(inputs, solver)
         let model = try prepared.model(regime)
         if symbolic {

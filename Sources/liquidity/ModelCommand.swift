@@ -192,14 +192,16 @@ struct ModelRun: ParsableCommand {
         let (compiled, t, series, files) = try ModelFiles.run(
             model.file, settings: try model.settings, stepper: stepper, tolerance: (rtol, atol), saveStep: saveStep, maxSteps: maxSteps,
             into: out, tool: BuildInfo.tool, command: CommandLine.arguments)
-        let summaries = compiled.summaries(t: t, series: series)
-        if !summaries.isEmpty {
-            let width = summaries.map(\.label.count).max()!
-            for summary in summaries {
-                print(summary.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (summary.value.map { String(format: "%.6g", $0) } ?? "never"))
-            }
-        }
+        Self.printSummaries(compiled.summaries(t: t, series: series))
         print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))
+    }
+
+    /// The file's summary rows, a label and a number each.
+    static func printSummaries(_ summaries: [SummaryValue]) {
+        guard let width = summaries.map(\.label.count).max() else { return }
+        for summary in summaries {
+            print(summary.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (summary.value.map { String(format: "%.6g", $0) } ?? "never"))
+        }
     }
 }
 
@@ -249,18 +251,28 @@ struct ModelCompare: ParsableCommand {
                 return name
             }
         } ?? names
+        try Self.compare(
+            model.file, settings: base, choice: choice, options: chosen, stepper: stepper, tolerance: tolerance, saveStep: nil, out: out,
+            title: "\(source.name): \(choice) \(chosen.joined(separator: ", ")); \(stepper) at \(tolerance)")
+    }
+
+    /// Solves `file` under each of `options` of `choice` into `out/<option>` and prints the summaries side by side.
+    static func compare(
+        _ file: String, settings base: ModelSettings, choice: String, options chosen: [String], stepper: Stepper, tolerance: Double,
+        saveStep: Double?, out: String, title: String
+    ) throws {
         var columns: [[SummaryValue]] = []
         for option in chosen {
             var settings = base
             settings.choices[choice] = option
             let (compiled, t, series, _) = try ModelFiles.run(
-                model.file, settings: settings, stepper: stepper, tolerance: (tolerance, tolerance), saveStep: nil, maxSteps: 1_000_000,
+                file, settings: settings, stepper: stepper, tolerance: (tolerance, tolerance), saveStep: saveStep, maxSteps: 1_000_000,
                 into: (out as NSString).appendingPathComponent(option), tool: BuildInfo.tool, command: CommandLine.arguments)
             columns.append(compiled.summaries(t: t, series: series))
         }
-        print("\(source.name): \(choice) \(chosen.joined(separator: ", ")); \(stepper) at \(tolerance)")
+        print(title)
         print("")
-        let rows = columns[0].indices.map { r in [columns[0][r].label] + columns.map { Self.format($0[r]) } }
+        let rows = columns[0].indices.map { r in [columns[0][r].label] + columns.map { format($0[r]) } }
         print(TableFormat.aligned(header: [""] + chosen, rows: rows, gap: "   "))
         print("")
         print("wrote " + chosen.map { "\(out)/\($0)/" }.joined(separator: ", "))

@@ -3,10 +3,16 @@ import Experiments
 import FileFormats
 import FlowModel
 import Foundation
+import ModelLanguage
 import Solvers
 
 /// Where the model's inputs come from: configuration, overrides, scenarios, span.
 struct ModelInputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "A model file (models/*.sfc) to solve in place of the built-in model; --config, --set, --scenario, --from and --to then apply to it.",
+        valueName: "file"))
+    var model: String?
+
     @Option(help: ArgumentHelp(
         "Configuration file (TOML) with every parameter.",
         discussion: "Default: calibration/baseline.toml in the current directory or beside the tool's package.",
@@ -28,6 +34,31 @@ struct ModelInputOptions: ParsableArguments {
 
     @Option(name: .customLong("to"), help: ArgumentHelp("End of the simulation, t1: a decimal year or YYYY-MM-DD.", valueName: "date"))
     var end: String?
+
+    /// The settings of a run of the model file at `file`: the configuration's
+    /// values when --config is given, then --set (`name=value`), --scenario
+    /// and the span; `choices` pick options (the Fed regime).
+    func modelSettings(_ file: String, choices: [String: String] = [:]) throws -> ModelSettings {
+        var settings = ModelSettings()
+        if let config { settings = try ModelFiles.settings(configuration: config, for: try ModelFiles.compile(file).source) }
+        for (flag, text) in [("--from", start), ("--to", end)] {
+            guard let text else { continue }
+            guard let t = DecimalYear.parse(text) else { throw InputError("\(flag) \(text): expected a decimal year or a date (YYYY-MM-DD)") }
+            if flag == "--from" { settings.start = t } else { settings.end = t }
+        }
+        for override in overrides {
+            guard let equals = override.firstIndex(of: "="), let value = Double(override[override.index(after: equals)...]), value.isFinite else {
+                throw InputError("--set \(override): expected name=number, such as --set G_d=25")
+            }
+            settings.parameters[String(override[..<equals]).trimmingCharacters(in: .whitespaces)] = value
+        }
+        settings.choices.merge(choices) { $1 }
+        if !scenarios.isEmpty {
+            let source = try ModelFiles.compile(file, settings: settings).source
+            for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
+        }
+        return settings
+    }
 
     /// The configuration file to read.
     func configurationPath() throws -> String {

@@ -29,6 +29,11 @@ struct Params: ParsableCommand {
     var modelDefaults = false
 
     func run() throws {
+        if let file = inputs.model {
+            guard !toml, !modelDefaults else { throw InputError("--model: --toml and --model-defaults apply to the built-in model only") }
+            print(Tables.parameters(of: try ModelFiles.compile(file, settings: try inputs.modelSettings(file)), format: format))
+            return
+        }
         var (parameters, path) = (ModelParameters(), "MODEL.md section 4")
         if modelDefaults {
             try Configuration.apply(overrides: inputs.overrides, to: &parameters)

@@ -3,6 +3,7 @@ import Experiments
 import FileFormats
 import FlowModel
 import Foundation
+import ModelLanguage
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +28,16 @@ struct Run: ParsableCommand {
     var regime: FedRegime = .none
 
     func run() throws {
+        if let file = inputs.model {
+            try solver.check()
+            let settings = try inputs.modelSettings(file, choices: try ModelFiles.compile(file).source.choices.contains { $0.name == "regime" } ? ["regime": regime.rawValue] : [:])
+            let (compiled, t, series, files) = try ModelFiles.run(
+                file, settings: settings, stepper: try solver.stepper, tolerance: (solver.rtol, solver.atol), saveStep: try solver.step,
+                maxSteps: solver.maxSteps, into: output.out, tool: BuildInfo.tool, command: CommandLine.arguments)
+            ModelRun.printSummaries(compiled.summaries(t: t, series: series))
+            print("wrote " + files.map { "\(output.out)/\($0)" }.joined(separator: ", "))
+            return
+        }
         let started = Date()
         let progress = Progress(quiet: report.quiet)
         let prepared = try PreparedModel(inputs, solver)

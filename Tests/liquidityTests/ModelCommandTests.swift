@@ -89,3 +89,29 @@ extension ReverseQEFileCommandTests {
         for (a, b) in zip(printed, expected) { #expect(abs(a - b) <= 1e-5 * b, "\(a) against \(b)") }
     }
 }
+
+@Suite("--model on the commands")
+struct ModelOptionTests {
+    @Test("run, compare, matrices and params take --model: the file in place of the built-in model")
+    func commands() throws {
+        let dir = try Tool.scratch()
+        let sim = Tool.root.appendingPathComponent("models/gl-sim.sfc").path
+        let run = try Tool.run(["run", "--model", sim, "--set", "G_d=25", "--save-step", "annual", "--out", "r"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("national income at the end  125\n"))
+        #expect(try Tool.text(dir.appendingPathComponent("r/series.csv")).split(separator: "\n").count == 1 + 301)
+        let params = try Tool.run(["params", "--model", sim, "--set", "G_d=25", "--format", "csv"], in: dir)
+        #expect(params.stdout.contains("\nG_d,25.0,$/yr,,>= 0,government expenditure,\"Godley and Lavoie (2007), p. 69\"\n"), "\(params.stdout)")
+        let matrices = try Tool.run(["matrices", "--model", Tool.root.appendingPathComponent("models/gl-pc.sfc").path, "--at", "50", "--format", "csv"], in: dir)
+        #expect(matrices.status == 0, "\(matrices.stderr)")
+        #expect(matrices.stdout.contains("row,H,P,G,CB,row sum,must be"))
+        let qe = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
+        let compare = try Tool.run(["compare", "--model", qe, "--regimes", "none,buyer", "--solver", "msbdf", "--out", "c"], in: dir)
+        #expect(compare.status == 0, "\(compare.stderr)")
+        #expect(compare.stdout.hasPrefix("reverse_qe: regime none, buyer; msbdf, rtol 1e-10\n"))
+        let bad = try Tool.run(["compare", "--model", qe, "--regimes", "none,bogus", "--out", "b"], in: dir)
+        #expect(bad.status == 2)
+        #expect(bad.stderr == "error: --regimes: bogus is not an option of the file's regime; allowed: none, reserves, buyer, share\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b").path))
+    }
+}
