@@ -13,7 +13,7 @@ let products: [Product] = [
 ]
 
 // MARK: - Implementation
-// One direction of dependency: CGSL <- Solvers <- FlowModel <- Experiments <- FileFormats <- liquidity.
+// One direction of dependency: CGSL <- Solvers <- FlowModel, ModelLanguage <- Experiments <- FileFormats <- liquidity.
 // Solvers, FlowModel and Experiments do no file I/O; FileFormats reads and writes every file;
 // the executable parses the command line, calls the libraries and maps errors to exit codes.
 
