@@ -113,13 +113,16 @@ public enum ModelFiles {
 }
 
 extension ModelFiles {
-    /// The settings that give a model file the values of a configuration in
-    /// the hand-written model's schema (`calibration/*.toml`): every parameter
+    /// The settings a configuration gives a model file: a configuration of the
+    /// file's own names (``ModelConfiguration``), or one in the hand-written
+    /// model's schema (`calibration/*.toml`): every parameter
     /// the file declares under the same name, the risk classes as the members
     /// of the file's set `risk` (a class's `value` is `Q`), the knot tables,
     /// the span. A parameter the configuration sets away from its default and
     /// the file lacks is an error: the run would silently differ.
     public static func settings(configuration path: String, for model: ModelSource) throws -> ModelSettings {
+        let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
+        if ModelConfiguration.isModelConfiguration(root) { return try ModelConfiguration.settings(root, file: path, for: model) }
         let p = try Configuration.read(path)
         let defaults = ModelParameters()
         let declared = Set(model.parameters.map(\.name))

@@ -94,6 +94,13 @@ public final class CompiledModel: @unchecked Sendable {
         matrices = compiled
     }
 
+    /// The knots of the table called `name` in this compiled model (the settings may replace the file's).
+    public func knots(of name: String) -> [(Double, Double)] {
+        guard let index = source.tables.firstIndex(where: { $0.name == name }) else { return [] }
+        let start = tables.start[index], count = tables.count[index]
+        return (0..<count).map { (tables.times[start + $0], tables.values[start + $0]) }
+    }
+
     /// The members of the index set `set` in this compiled model (the settings may replace the file's).
     public func members(of set: String) -> [String] { sets[set] ?? [] }
 

@@ -30,8 +30,13 @@ struct Params: ParsableCommand {
 
     func run() throws {
         if let file = inputs.model {
-            guard !toml, !modelDefaults else { throw InputError("--model: --toml and --model-defaults apply to the built-in model only") }
-            print(Tables.parameters(of: try ModelFiles.compile(file, settings: try inputs.modelSettings(file)), format: format))
+            guard !modelDefaults else { throw InputError("--model: --model-defaults applies to the built-in model only") }
+            let model = try ModelFiles.compile(file, settings: try inputs.modelSettings(file))
+            if toml {
+                print(ModelConfiguration.render(model, header: ["liquidity configuration of \(file)"]), terminator: "")
+            } else {
+                print(Tables.parameters(of: model, format: format))
+            }
             return
         }
         var (parameters, path) = (ModelParameters(), "MODEL.md section 4")

@@ -43,3 +43,41 @@ struct ModelFileConfigurationTests {
         #expect(error?.message == "\(config): tau_rm = 2.0, but \(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path) has no parameter tau_rm")
     }
 }
+
+@Suite("Configurations of model files")
+struct ModelConfigurationTests {
+    static let qe = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
+
+    @Test("a model file's configuration, written from the baseline and read back, gives the same model")
+    func roundTrip() throws {
+        let source = try ModelFiles.compile(Self.qe).source
+        let baseline = try ModelFiles.compile(Self.qe, settings: try ModelFiles.settings(
+            configuration: Tool.root.appendingPathComponent("calibration/baseline.toml").path, for: source))
+        let dir = try Tool.scratch()
+        let path = dir.appendingPathComponent("qe.toml").path
+        try ModelConfiguration.render(baseline, header: ["test"]).write(toFile: path, atomically: true, encoding: .utf8)
+        let again = try ModelFiles.compile(Self.qe, settings: try ModelFiles.settings(configuration: path, for: source))
+        for p in source.parameters {
+            let names = p.index == .scalar ? [p.name] : baseline.members(of: "risk").map { "\(p.name)[\($0)]" }
+            for name in names { #expect(again.parameter(name) == baseline.parameter(name), "\(name)") }
+        }
+        for table in source.tables { #expect(again.knots(of: table.name).elementsEqual(baseline.knots(of: table.name)) { $0 == $1 }) }
+        #expect(again.initialState == baseline.initialState && again.tstops == baseline.tstops && (again.t0, again.t1) == (baseline.t0, baseline.t1))
+    }
+
+    @Test("bad model configurations name the file, the key and what the model has", arguments: [
+        ("[parameters]\nalpha = 1\n", "parameters.alpha: MODEL has no parameter alpha; see `liquidity params --model MODEL`"),
+        ("[parameters]\nbeta = 1\n[extra]\nx = 1\n", "unknown section extra; allowed: horizon, parameters, sets, tables, choices"),
+        ("[sets]\nclasses = [\"a\"]\n", "sets.classes: MODEL has no set classes; its sets: risk, bucket"),
+        ("[choices]\nregime = \"always\"\n", "choices.regime must be one of \"none\", \"reserves\", \"buyer\", \"share\""),
+        ("[tables]\nrm = [[2026, 0.04], [2025, 0.03]]\n", "tables.rm: invalid knot table: knot times must strictly ascend; 2025.0 follows 2026.0"),
+    ])
+    func bad(_ text: String, _ message: String) throws {
+        let dir = try Tool.scratch()
+        let path = dir.appendingPathComponent("c.toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let source = try ModelFiles.compile(Self.qe).source
+        let error = #expect(throws: InputError.self) { try ModelFiles.settings(configuration: path, for: source) }
+        #expect(error?.message == "\(path): " + message.replacingOccurrences(of: "MODEL", with: Self.qe))
+    }
+}

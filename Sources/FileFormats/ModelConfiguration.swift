@@ -1,0 +1,134 @@
+import Foundation
+import ModelLanguage
+import TOMLKit
+
+/// Configurations of model files: TOML whose keys are the file's own names.
+///
+/// ```toml
+/// [horizon]
+/// t0 = 0.0
+/// t1 = 300.0
+/// [parameters]
+/// alpha1 = 0.6            # a scalar parameter
+/// beta.crypto = 2.0       # one member of an indexed parameter
+/// [sets]
+/// risk = ["crypto", "longdur"]
+/// [tables]
+/// rm = [[2025.0, 0.0433], [2040.0, 0.03]]
+/// [choices]
+/// regime = "buyer"
+/// ```
+///
+/// Every section is optional; what is left out keeps the file's value.
+public enum ModelConfiguration {
+    static let sections = ["horizon", "parameters", "sets", "tables", "choices"]
+
+    /// Whether the TOML at `path` is a model-file configuration (it has one of
+    /// its sections) rather than one of the built-in model's.
+    static func isModelConfiguration(_ table: TOMLTable) -> Bool {
+        table.keys.contains { ["parameters", "sets", "tables", "choices"].contains($0) }
+    }
+
+    /// The settings the configuration text gives `model`; every name is
+    /// checked against the file, and an error names the configuration, the
+    /// key and what the file has.
+    static func settings(_ root: TOMLTable, file path: String, for model: ModelSource) throws -> ModelSettings {
+        var settings = ModelSettings()
+        for key in root.keys where !sections.contains(key) {
+            throw InputError("\(path): unknown section \(key); allowed: \(sections.joined(separator: ", "))")
+        }
+        func table(_ name: String) throws -> TOMLTable? {
+            guard let value = root[name] else { return nil }
+            guard let table = value.table else { throw InputError("\(path): \(name) must be a table ([\(name)]); got \(Configuration.describe(value))") }
+            return table
+        }
+        if let horizon = try table("horizon") {
+            for key in horizon.keys where key != "t0" && key != "t1" { throw InputError("\(path): unknown key horizon.\(key); allowed: t0, t1") }
+            if let v = horizon["t0"] { settings.start = try Configuration.number(v, file: path, key: "horizon.t0", expected: "a time") }
+            if let v = horizon["t1"] { settings.end = try Configuration.number(v, file: path, key: "horizon.t1", expected: "a time") }
+        }
+        if let sets = try table("sets") {
+            for key in sets.keys {
+                guard model.sets.contains(where: { $0.name == key }) else {
+                    throw InputError("\(path): sets.\(key): \(model.file) has no set \(key); its sets: \(model.sets.map(\.name).joined(separator: ", "))")
+                }
+                guard let list = sets[key]?.array, list.allSatisfy({ $0.string != nil }) else {
+                    throw InputError("\(path): sets.\(key) must be a list of member names in double quotes")
+                }
+                settings.sets[key] = list.compactMap(\.string)
+            }
+        }
+        if let parameters = try table("parameters") {
+            for key in parameters.keys {
+                guard let declared = model.parameters.first(where: { $0.name == key }) else {
+                    throw InputError("\(path): parameters.\(key): \(model.file) has no parameter \(key); see `liquidity params --model \(model.file)`")
+                }
+                let value = parameters[key]!
+                if let members = value.table {
+                    guard case .member = declared.index else { throw InputError("\(path): parameters.\(key) is not indexed; give one number") }
+                    for member in members.keys {
+                        settings.parameters["\(key)[\(member)]"] = try Configuration.number(
+                            members[member]!, file: path, key: "parameters.\(key).\(member)", expected: declared.attributes.unit ?? "a number")
+                    }
+                } else {
+                    settings.parameters[key] = try Configuration.number(value, file: path, key: "parameters.\(key)", expected: declared.attributes.unit ?? "a number")
+                }
+            }
+        }
+        if let tables = try table("tables") {
+            for key in tables.keys {
+                guard model.tables.contains(where: { $0.name == key }) else {
+                    throw InputError("\(path): tables.\(key): \(model.file) has no table \(key); its tables: \(model.tables.map(\.name).joined(separator: ", "))")
+                }
+                let knots = try Configuration.knotTable(tables[key]!, file: path, key: "tables.\(key)", unit: "the table's unit")
+                settings.tables[key] = Array(zip(knots.times, knots.values))
+            }
+        }
+        if let choices = try table("choices") {
+            for key in choices.keys {
+                guard let choice = model.choices.first(where: { $0.name == key }) else {
+                    throw InputError("\(path): choices.\(key): \(model.file) has no choice \(key)")
+                }
+                guard let option = choices[key]?.string, choice.options.contains(where: { $0.name == option }) else {
+                    throw InputError("\(path): choices.\(key) must be one of \(choice.options.map { "\"\($0.name)\"" }.joined(separator: ", "))")
+                }
+                settings.choices[key] = option
+            }
+        }
+        return settings
+    }
+
+    /// A complete configuration of `model` (its settings applied): every
+    /// section, every parameter with its unit and meaning in a comment.
+    public static func render(_ model: CompiledModel, header: [String]) -> String {
+        let s = model.source
+        var lines = header.map { "# " + $0 }
+        lines += ["", "[horizon]", "t0 = \(Configuration.format(model.t0))", "t1 = \(Configuration.format(model.t1))", "", "[parameters]"]
+        for p in s.parameters {
+            let note = [p.attributes.unit, p.attributes.meaning].compactMap { $0 }.joined(separator: ": ")
+            if case .member(let set) = p.index {
+                for member in model.members(of: set) {
+                    lines.append("\(p.name).\(member) = \(Configuration.format(model.parameter("\(p.name)[\(member)]") ?? .nan))" + (note.isEmpty ? "" : "  # \(note)"))
+                }
+            } else {
+                lines.append("\(p.name) = \(Configuration.format(model.parameter(p.name) ?? .nan))" + (note.isEmpty ? "" : "  # \(note)"))
+            }
+        }
+        if !s.sets.isEmpty {
+            lines += ["", "[sets]"]
+            for set in s.sets { lines.append("\(set.name) = [" + model.members(of: set.name).map { "\"\($0)\"" }.joined(separator: ", ") + "]") }
+        }
+        if !s.tables.isEmpty {
+            lines += ["", "[tables]"]
+            for table in s.tables {
+                let knots = model.knots(of: table.name).map { "[\(Configuration.format($0.0)), \(Configuration.format($0.1))]" }.joined(separator: ", ")
+                lines.append("\(table.name) = [\(knots)]")
+            }
+        }
+        if !s.choices.isEmpty {
+            lines += ["", "[choices]"]
+            for choice in s.choices { lines.append("\(choice.name) = \"\(model.settings.choices[choice.name] ?? choice.defaultOption)\"") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
