@@ -20,7 +20,7 @@ struct ModelCommand: ParsableCommand {
               liquidity model run models/gl-sim.sfc --set G_d=25 --out out/sim
               liquidity model compare models/reverse-qe.sfc --choice regime
             """,
-        subcommands: [ModelCheck.self, ModelGraph.self, ModelRun.self, ModelCompare.self])
+        subcommands: [ModelCheck.self, ModelGraph.self, ModelSankey.self, ModelRun.self, ModelCompare.self])
 }
 
 /// `key=value` pairs of --set and --choose.
@@ -285,5 +285,48 @@ struct ModelCompare: ParsableCommand {
         case "below": return String(format: "%.2f", value)
         default: return String(format: "%.6g", value)
         }
+    }
+}
+
+struct ModelSankey: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sankey",
+        abstract: "Draw a model file's transactions-flow matrix at a date as a Sankey diagram (SVG).",
+        discussion: """
+            Each row's payments are split over its receipts in proportion; a band runs from each \
+            paying sector (left) to each receiving sector (right), its width the flow. The first \
+            matrix that is not a balance sheet is drawn.
+
+            Examples:
+              liquidity model sankey models/reverse-qe.sfc --at 2028 --write out/flows-2028.svg
+              liquidity model sankey models/gl-pc.sfc --at 50 --write out/pc.svg
+            """)
+
+    @OptionGroup var model: ModelFileOptions
+
+    @Option(help: ArgumentHelp("The date (default: the start).", valueName: "t"))
+    var at: Double?
+
+    @Option(help: ArgumentHelp("The SVG file to write.", valueName: "file"))
+    var write: String
+
+    func run() throws {
+        let compiled = try model.compile()
+        guard let flows = compiled.source.matrices.firstIndex(where: { !$0.isStocks }) else {
+            throw InputError("\(model.file): no transactions-flow matrix (a matrix without 'stocks') to draw")
+        }
+        let t = at ?? compiled.t0
+        guard t >= compiled.t0, t <= compiled.t1 else { throw InputError("--at \(t): must lie within the span, \(compiled.t0) to \(compiled.t1)") }
+        var state = compiled.initialState
+        if t > compiled.t0 {
+            let (solution, _) = try compiled.run(.msbdf, options: SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .times([compiled.t0, t])))
+            guard solution.isSuccessful else { throw SolveFailure(label: model.file, stepper: .msbdf, solution: solution) }
+            state = solution.state(1)
+        }
+        let matrix = compiled.matrixValues(at: t, state)[flows]
+        let folder = (write as NSString).deletingLastPathComponent
+        try OutputDirectory(folder.isEmpty ? "." : folder).write(
+            (write as NSString).lastPathComponent, Sankey.svg(matrix, title: "\(matrix.title) at t = \(t)", unit: "per year"))
+        print("wrote \(write)")
     }
 }

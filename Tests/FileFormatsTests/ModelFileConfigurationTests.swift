@@ -81,3 +81,23 @@ struct ModelConfigurationTests {
         #expect(error?.message == "\(path): " + message.replacingOccurrences(of: "MODEL", with: Self.qe))
     }
 }
+
+@Suite("The Sankey diagram of a flow matrix")
+struct SankeyTests {
+    @Test("links carry every payment to the row's receivers: each sector pays what it receives, as its balanced column says")
+    func links() throws {
+        let model = try ModelFiles.compile(Tool.root.appendingPathComponent("models/gl-pc.sfc").path)
+        let solution = try solve(model.problem(), .msbdf, SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .times([0, 20])))
+        let matrix = model.matrixValues(at: 20, solution.state(1))[0]
+        let links = Sankey.links(matrix)
+        for (i, column) in matrix.columns.enumerated() {
+            let paid = links[i].reduce(0, +), received = links.reduce(0) { $0 + $1[i] }
+            let payments = matrix.values.reduce(0) { $0 + max(-$1[i], 0) }
+            #expect(abs(paid - payments) < 1e-9 * max(payments, 1), "\(column)")
+            #expect(abs(paid - received) < 1e-9 * max(payments, 1), "\(column) pays \(paid), receives \(received)")
+        }
+        let svg = Sankey.svg(matrix, title: "PC", unit: "$ a year")
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.contains(">H pays ") && svg.contains(">CB receives "))
+    }
+}
