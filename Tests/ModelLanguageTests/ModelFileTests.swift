@@ -279,3 +279,49 @@ struct JacobianTests {
         #expect(exact.statistics.functionEvaluations < differences.statistics.functionEvaluations)
     }
 }
+
+@Suite("LP: long-term bonds and capital gains")
+struct LiquidityPreferenceTests {
+    /// The steady state from the model's own equations: V* = YD*, the budget
+    /// balanced (theta Z = G + r B_h + BL_h with Z = Y + r B_h + BL_h), the
+    /// portfolio shares at YD / V = 1 and the bond yield 1 / pbL.
+    static func steadyState(pbL: Double) -> (y: Double, v: Double, bonds: Double) {
+        let (theta, g, r) = (0.1938, 20.0, 0.03)
+        let bills = 0.44196 + 1.1 * r - 1 * (1 / pbL) - 0.03, bonds = 0.3997 - 1 * r + 1.1 * (1 / pbL) - 0.03
+        let income = r * bills + bonds / pbL  // interest and coupons per unit of wealth
+        let z = g / (theta - income * (1 - theta)), v = (1 - theta) * z
+        return (z - income * v, v, bonds * v / pbL)
+    }
+
+    @Test("LP reaches its steady state (Y* = 115.784 with pbL = 20) to 1e-8")
+    func steady() throws {
+        let model = try Models.compile("gl-lp.sfc")
+        let end = try Models.end(model, ["Y", "V", "BL_h", "H_h", "H_s"], stepper: .msbdf)
+        let expected = Self.steadyState(pbL: 20)
+        for (value, want) in zip(end.prefix(3), [expected.y, expected.v, expected.bonds]) {
+            #expect(abs(value - want) <= 1e-8 * want, "\(value) against \(want)")
+        }
+        #expect(abs(end[0] - 115.784) < 1e-3)
+        #expect(abs(end[3] - end[4]) <= 1e-9 * end[3], "money held \(end[3]) against money issued \(end[4])")
+    }
+
+    @Test("a rise in the bond price gives capital gains outside the flow matrix, and money held still equals money issued")
+    func capitalGains() throws {
+        // pbL from 20 to 25 over year 300: the yield falls from 5% to 4%.
+        var settings = ModelSettings(end: 700)
+        settings.tables["pbL"] = [(0, 20), (300, 20), (301, 25), (1000, 25)]
+        let model = try Models.compile("gl-lp.sfc", settings)
+        var options = SolverOptions(relativeTolerance: 1e-12, absoluteTolerance: .scalar(1e-12), saveAt: .interval(1))
+        options.maxSteps = 1_000_000
+        let (solution, series) = try model.run(.msbdf, options: options)
+        #expect(solution.isSuccessful)
+        func column(_ name: String) -> [Double] { series[model.columns.firstIndex { $0.name == name }!] }
+        let gains = column("CG"), bonds = column("BL_h"), held = column("H_h"), issued = column("H_s")
+        // The gains flow only while the price moves, at 5 a year times the bonds held.
+        #expect(gains[299] == 0 && gains[302] == 0)
+        #expect(abs(gains[300] - 5 * bonds[300]) < 1e-9 * gains[300])
+        for k in held.indices { #expect(abs(held[k] - issued[k]) <= 1e-8 * max(held[k], 1), "t = \(solution.t[k])") }
+        let expected = Self.steadyState(pbL: 25)
+        #expect(abs(column("Y").last! - expected.y) <= 1e-8 * expected.y, "\(column("Y").last!) against \(expected.y)")
+    }
+}
