@@ -191,6 +191,20 @@ struct ModelCheckTests {
 
 @Suite("The README's tutorial")
 struct TutorialTests {
+    @Test("the README's one-line change of the reverse-QE model compiles and moves crypto's end price as the README says")
+    func oneEquation() throws {
+        let original = try Models.text("reverse-qe.sfc")
+        let edited = original.replacingOccurrences(of: "beta[j] * log(L / L0)", with: "beta[j] * (L - L0) / L0")
+        #expect(edited != original)
+        func crypto(_ text: String) throws -> Double {
+            let model = try compileModel(text, file: "my-model.sfc")
+            return try Models.end(model, ["p_crypto"], stepper: .msbdf)[0]
+        }
+        let (log, linear) = (try crypto(original), try crypto(edited))
+        #expect(abs(log - 0.065456) < 1e-5, "\(log)")
+        #expect(abs(linear - 0.0808623) < 1e-5, "\(linear)")
+    }
+
     @Test("the SIM written in the README compiles, balances and reaches Y = 100")
     func readme() throws {
         let readme = try String(contentsOf: Models.root.appendingPathComponent("README.md"), encoding: .utf8)
