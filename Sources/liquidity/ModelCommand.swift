@@ -33,6 +33,28 @@ func pairs(_ items: [String], option: String) throws -> [(String, String)] {
     }
 }
 
+/// The settings of a run of the model file `file`: the configuration's values
+/// (when given), then `--set name=value`, the choices, the scenarios' dated
+/// changes and the span.
+func modelFileSettings(
+    _ file: String, config: String?, overrides: [String], choices: [String: String], scenarios: [String], start: Double?, end: Double?
+) throws -> ModelSettings {
+    var settings = ModelSettings()
+    if let config { settings = try ModelFiles.settings(configuration: config, for: try ModelFiles.compile(file).source) }
+    settings.start = start ?? settings.start
+    settings.end = end ?? settings.end
+    for (name, text) in try pairs(overrides, option: "--set") {
+        guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
+        settings.parameters[name] = value
+    }
+    settings.choices.merge(choices) { $1 }
+    if !scenarios.isEmpty {
+        let source = try ModelFiles.compile(file, settings: settings).source
+        for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
+    }
+    return settings
+}
+
 /// What the model commands take besides the file: parameters, choices, span.
 struct ModelFileOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The model file.", valueName: "FILE.sfc"))
@@ -61,22 +83,9 @@ struct ModelFileOptions: ParsableArguments {
 
     var settings: ModelSettings {
         get throws {
-            var settings = ModelSettings(start: start, end: end)
-            if let config {
-                settings = try ModelFiles.settings(configuration: config, for: try ModelFiles.compile(file).source)
-                settings.start = start ?? settings.start
-                settings.end = end ?? settings.end
-            }
-            for (name, text) in try pairs(overrides, option: "--set") {
-                guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
-                settings.parameters[name] = value
-            }
-            for (name, option) in try pairs(choices, option: "--choose") { settings.choices[name] = option }
-            if !scenarios.isEmpty {
-                let source = try ModelFiles.compile(file, settings: settings).source
-                for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
-            }
-            return settings
+            try modelFileSettings(
+                file, config: config, overrides: overrides, choices: Dictionary(try pairs(choices, option: "--choose")) { $1 },
+                scenarios: scenarios, start: start, end: end)
         }
     }
 

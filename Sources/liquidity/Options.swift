@@ -39,25 +39,14 @@ struct ModelInputOptions: ParsableArguments {
     /// values when --config is given, then --set (`name=value`), --scenario
     /// and the span; `choices` pick options (the Fed regime).
     func modelSettings(_ file: String, choices: [String: String] = [:]) throws -> ModelSettings {
-        var settings = ModelSettings()
-        if let config { settings = try ModelFiles.settings(configuration: config, for: try ModelFiles.compile(file).source) }
-        for (flag, text) in [("--from", start), ("--to", end)] {
-            guard let text else { continue }
+        func time(_ flag: String, _ text: String?) throws -> Double? {
+            guard let text else { return nil }
             guard let t = DecimalYear.parse(text) else { throw InputError("\(flag) \(text): expected a decimal year or a date (YYYY-MM-DD)") }
-            if flag == "--from" { settings.start = t } else { settings.end = t }
+            return t
         }
-        for override in overrides {
-            guard let equals = override.firstIndex(of: "="), let value = Double(override[override.index(after: equals)...]), value.isFinite else {
-                throw InputError("--set \(override): expected name=number, such as --set G_d=25")
-            }
-            settings.parameters[String(override[..<equals]).trimmingCharacters(in: .whitespaces)] = value
-        }
-        settings.choices.merge(choices) { $1 }
-        if !scenarios.isEmpty {
-            let source = try ModelFiles.compile(file, settings: settings).source
-            for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
-        }
-        return settings
+        return try modelFileSettings(
+            file, config: config, overrides: overrides, choices: choices, scenarios: scenarios, start: try time("--from", start),
+            end: try time("--to", end))
     }
 
     /// The configuration file to read.

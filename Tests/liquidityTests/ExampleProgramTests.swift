@@ -9,9 +9,13 @@ struct ExampleProgramTests {
     @Test("Examples/compare-regimes builds against the libraries and prints the buyer's gain in crypto's end price")
     func buildsAndRuns() throws {
         let example = Tool.root.appendingPathComponent("Examples/compare-regimes")
-        let build = try Tool.runProgram("/usr/bin/env", ["swift", "build", "--package-path", example.path], in: example)
+        // A fresh build folder: the package manager does not notice files added to a path dependency since its last build.
+        let scratch = try Tool.scratch().path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let build = try Tool.runProgram("/usr/bin/env", ["swift", "build", "--package-path", example.path, "--scratch-path", scratch], in: example)
         try #require(build.status == 0, "swift build failed: \(build.stdout)\(build.stderr)")
-        let binary = try Tool.runProgram("/usr/bin/env", ["swift", "build", "--package-path", example.path, "--show-bin-path"], in: example)
+        let binary = try Tool.runProgram(
+            "/usr/bin/env", ["swift", "build", "--package-path", example.path, "--scratch-path", scratch, "--show-bin-path"], in: example)
         let program = binary.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + "/compare-regimes"
         let run = try Tool.runProgram(program, [], in: example)
         #expect(run.status == 0, "\(run.stderr)")
