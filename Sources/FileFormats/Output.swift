@@ -27,16 +27,22 @@ public struct OutputDirectory {
     }
 
     /// Writes `text` to `name` in the directory, atomically.
+    ///
+    /// - Throws: ``OutputError`` with the system's reason (a full disk, say);
+    ///   no partial file is left.
     public func write(_ name: String, _ text: String) throws {
         let target = (path as NSString).appendingPathComponent(name)
         let temporary = (path as NSString).appendingPathComponent(".\(name).tmp-\(getpid())")
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw InputError("cannot write \(temporary)")
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw OutputError("cannot write \(target): \(OutputError.reason(error))")
         }
         if rename(temporary, target) != 0 {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)
-            throw InputError("cannot move \(temporary) to \(target): \(reason)")
+            throw OutputError("cannot move \(temporary) to \(target): \(reason)")
         }
     }
 }
@@ -113,4 +119,19 @@ public struct InputError: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// A file that could not be written: a full disk, a lost mount. The command
+/// line exits 4 and says the system's reason.
+public struct OutputError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+
+    /// The system's reason in an error from Foundation's file writing.
+    static func reason(_ error: Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let underlying, underlying.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(underlying.code))) }
+        return error.localizedDescription
+    }
 }

@@ -222,7 +222,7 @@ final class LineSink: @unchecked Sendable {
             do {
                 try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
             } catch {
-                throw InputError("cannot append to \(path): \(error.localizedDescription)")
+                throw OutputError("cannot append to \(path): \(OutputError.reason(error))")
             }
         }
     }

@@ -11,13 +11,14 @@ struct Liquidity: ParsableCommand {
         abstract: "The reverse-QE liquidity model: AI capex, idle cash and the Fed, solved with GSL.",
         discussion: """
             Exit codes: 0 success; 2 bad input (a file, key or option: nothing is written); \
-            3 a solve failed (files of runs that finished are kept).
+            3 a solve failed (files of runs that finished are kept); 4 a file could not be \
+            written (the system's reason is given; no file is left half-written).
             """,
         version: BuildInfo.version,
         subcommands: [Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, History.self, Export.self, Sweep.self, ModelCommand.self],
         defaultSubcommand: Compare.self)
 
-    /// Maps bad input to exit code 2 and solver failures to 3.
+    /// Maps bad input to exit code 2, solver failures to 3 and failed writes to 4.
     static func main() {
         do {
             var command = try parseAsRoot()
@@ -31,6 +32,9 @@ struct Liquidity: ParsableCommand {
         } catch let error as StoppedEarly {
             printError("error: \(error.description)")
             Foundation.exit(3)
+        } catch let error as OutputError {
+            printError("error: \(error.message)")
+            Foundation.exit(4)
         } catch {
             let code = exitCode(for: error)
             if code == .success || code == ExitCode(0) {
