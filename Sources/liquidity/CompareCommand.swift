@@ -52,10 +52,11 @@ struct ComparisonArguments: ParsableArguments {
 
     func parsedRegimes() throws -> [FedRegime] {
         let allowed = FedRegime.names
-        let names = regimes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = regimes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty else { throw InputError("--regimes: give at least one of \(allowed)") }
         var result: [FedRegime] = []
         for name in names {
+            guard !name.isEmpty else { throw InputError("--regimes \(regimes): an empty name; list regimes separated by single commas") }
             guard let regime = FedRegime(rawValue: name) else {
                 throw InputError("--regimes: unknown regime \(name); allowed: \(allowed)")
             }
@@ -77,7 +78,7 @@ struct ComparisonArguments: ParsableArguments {
             guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
                 throw InputError("--model \(file): compare runs the options of a choice named regime, which the file does not declare; use `liquidity model compare --choice NAME`")
             }
-            let names = regimes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let names = regimes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             for name in names where !choice.options.contains(where: { $0.name == name }) {
                 throw InputError("--regimes: \(name) is not an option of the file's regime; allowed: \(choice.options.map(\.name).joined(separator: ", "))")
             }

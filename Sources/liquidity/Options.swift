@@ -155,9 +155,17 @@ struct PreparedModel {
     let configPath: String
     let scenario: Scenario
 
+    /// The most saved points a run may ask for: each costs a row of every series.
+    static let savedPointLimit = 1_000_000
+
     init(_ inputs: ModelInputOptions, _ solver: SolverSettings) throws {
         try solver.check()
         (parameters, configPath) = try inputs.parameters()
+        let points = (parameters.t1 - parameters.t0) / (try solver.step)
+        guard points <= Double(Self.savedPointLimit) else {
+            throw InputError(
+                "--save-step \(solver.saveStep): \(String(format: "%.3g", points)) saved points from \(parameters.t0) to \(parameters.t1); the limit is \(Self.savedPointLimit) (a larger step or a shorter span)")
+        }
         scenario = try inputs.scenario(for: parameters)
     }
 

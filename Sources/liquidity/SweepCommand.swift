@@ -88,6 +88,8 @@ struct SweepRun: ParsableCommand {
 /// A progress bar with the time left, on standard error, at most twice a second.
 final class SweepProgress: @unchecked Sendable {
     let quiet: Bool
+    /// Whether standard error is a terminal (a bar) or a file or pipe (plain lines).
+    let terminal = isatty(2) == 1
     private var total = 0
     private var finished = 0, failed = 0
     private var lastPrint = Date.distantPast
@@ -111,18 +113,24 @@ final class SweepProgress: @unchecked Sendable {
         defer { lock.unlock() }
         finished += 1
         if didFail { failed += 1 }
-        guard !quiet, Date().timeIntervalSince(lastPrint) >= 0.5 || finished == total else { return }
+        // On a terminal a bar redrawn twice a second; in a log, a plain line every ten seconds.
+        let interval = terminal ? 0.5 : 10
+        guard !quiet, Date().timeIntervalSince(lastPrint) >= interval || finished == total else { return }
         lastPrint = Date()
         let elapsed = Date().timeIntervalSince(start)
         let left = finished > 0 ? elapsed / Double(finished) * Double(total - finished) : 0
-        let width = 30, filled = total > 0 ? width * finished / total : width
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data(String(format: "\r[%@] %d/%d runs, %d failed, %.0f runs/s, %.0f s left  ",
-            bar, finished, total, failed, Double(finished) / max(elapsed, 1e-9), left).utf8))
+        let counts = String(format: "%d/%d runs, %d failed, %.0f runs/s, %.0f s left", finished, total, failed, Double(finished) / max(elapsed, 1e-9), left)
+        if terminal {
+            let width = 30, filled = total > 0 ? width * finished / total : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(counts)  ".utf8))
+        } else {
+            FileHandle.standardError.write(Data("liquidity sweep: \(counts)\n".utf8))
+        }
     }
 
     func close() {
-        if !quiet && total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        if !quiet && total > 0 && terminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
 
