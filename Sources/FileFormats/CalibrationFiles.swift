@@ -16,7 +16,7 @@ public enum CalibrationFiles {
 
     static func number(_ table: TOMLTable, _ key: String, file: String, at label: String) throws -> Double {
         guard let value = table[key] else { throw InputError("\(file): missing key \(label).\(key)") }
-        return try Configuration.number(value, file: file, key: "\(label).\(key)", expected: "a number")
+        return try Configuration.finiteNumber(value, file: file, key: "\(label).\(key)", expected: "a number")
     }
 
     static func tables(_ root: TOMLTable, _ key: String, file: String) throws -> [TOMLTable] {

@@ -91,12 +91,19 @@ public enum Configuration {
         throw InputError("\(file): \(key) must be a number (\(expected)); got \(describe(value))")
     }
 
+    /// A number that must be finite (TOML allows inf and nan): sweep specs, targets and fit files.
+    static func finiteNumber(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
+        let number = try number(value, file: file, key: key, expected: expected)
+        guard number.isFinite else { throw InputError("\(file): \(key) = \(number) is not a finite number (\(expected))") }
+        return number
+    }
+
     static func describe(_ value: TOMLValueConvertible) -> String {
         switch value.type {
         case .string: "the string \"\(value.string ?? "")\""
         case .table: "a table"
         case .array: "an array"
-        default: "a \(value.type)"
+        default: ("aeiou".contains("\(value.type)".first ?? "x") ? "an " : "a ") + "\(value.type)"
         }
     }
 

@@ -62,6 +62,19 @@ public enum SweepFiles {
     /// Joins the `runs.csv` and `paths.csv` of `shards` into `directory`,
     /// rows sorted by run and regime: the files one run of the sweep writes.
     public static func merge(_ shards: [String], into directory: OutputDirectory) throws {
+        // Each run must come from one shard only: overlapping shards would write it twice.
+        var owner: [String: String] = [:]
+        for shard in shards {
+            let path = (shard as NSString).appendingPathComponent("runs.csv")
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            for line in try Configuration.readText(path).split(separator: "\n").dropFirst() {
+                let id = line.split(separator: ",", maxSplits: 2).prefix(2).joined(separator: ",")
+                if let first = owner[id] {
+                    throw InputError("\(path): run \(id) is also in \(first); shards must not overlap (the same shard twice?)")
+                }
+                owner[id] = path
+            }
+        }
         for file in ["runs.csv", "paths.csv"] {
             var header: String?
             var rows: [String] = []
@@ -256,11 +269,13 @@ extension SweepFiles {
     /// - Parameters:
     ///   - about: what `sweep.json` records besides the outcome: the spec's
     ///     and configuration's paths, the tool.
+    ///   - restart: start afresh even when the directory holds an earlier run
+    ///     of another spec or configuration (which is otherwise refused).
     ///   - starting: called with the number of runs to solve and to keep.
     ///   - finished: called as each run finishes, from the worker threads.
     public static func run(
         _ ensemble: Ensemble, into directory: OutputDirectory, shard: (index: Int, count: Int) = (1, 1), jobs: Int,
-        about: SweepRecord.About, starting: (Int, Int) -> Void = { _, _ in },
+        about: SweepRecord.About, restart: Bool = false, starting: (Int, Int) -> Void = { _, _ in },
         finished: @Sendable (EnsembleRun) -> Void = { _ in }
     ) throws -> SweepReport {
         let started = Date()
@@ -270,6 +285,7 @@ extension SweepFiles {
         } catch let error as EnsembleError {
             throw InputError(error.description)
         }
+        try SweepInputs(ensemble).check(against: directory, restart: restart)
         let store = try CSVRunStore(directory, ensemble: ensemble)
         let analysis = EnsembleAnalysis(ensemble)
         let kept = store.takeKept()
@@ -339,5 +355,58 @@ public struct SweepRecord: Encodable, Sendable {
         (self.parameters, self.regimes, self.solver, self.tolerance, self.jobs, self.shard) = (parameters, regimes, solver, tolerance, jobs, shard)
         self.wall_time_seconds_this_session = wall_time_seconds_this_session
         (tool, commit) = (about.tool.version, about.tool.commit)
+    }
+}
+
+/// What a sweep's results depend on, kept beside them (`sweep-inputs.json`)
+/// so that a resume with other inputs is refused, naming what changed.
+struct SweepInputs: Codable, Equatable {
+    let configuration: String
+    let design: String
+    let parameters: [String]
+    let regimes: [String]
+    let solver: String
+    let tolerance: Double
+    let idle_cash_floor: Double
+    let paths: [String]
+
+    init(_ ensemble: Ensemble) {
+        let spec = ensemble.spec
+        configuration = fingerprint(Configuration.render(ensemble.base, header: []))
+        design = "\(spec.design)"
+        parameters = spec.parameters.map { "\($0.key) \($0.distribution)" }
+        regimes = spec.regimes.map(\.rawValue)
+        solver = spec.stepper.rawValue
+        tolerance = spec.tolerance
+        idle_cash_floor = spec.idleCashFloor
+        paths = spec.pathSeries + spec.pathDates.map { CSV.number($0) }
+    }
+
+    static let file = "sweep-inputs.json"
+
+    /// Refuses a directory that holds runs of other inputs (unless `restart`, which clears
+    /// them), then records these inputs.
+    func check(against directory: OutputDirectory, restart: Bool) throws {
+        let manager = FileManager.default
+        let path = (directory.path as NSString).appendingPathComponent(Self.file)
+        let runs = (directory.path as NSString).appendingPathComponent("runs.csv")
+        if restart {
+            for name in ["runs.csv", "paths.csv", "fan.csv", "sweep.json", "elasticities.csv", "sobol.csv", Self.file] {
+                try? manager.removeItem(atPath: (directory.path as NSString).appendingPathComponent(name))
+            }
+        } else if manager.fileExists(atPath: runs), manager.fileExists(atPath: path) {
+            let earlier = try JSONDecoder().decode(Self.self, from: Data(try Configuration.readText(path).utf8))
+            let changed = [
+                ("the configuration (or --set)", earlier.configuration != configuration), ("the design", earlier.design != design),
+                ("the swept parameters", earlier.parameters != parameters), ("the regimes", earlier.regimes != regimes),
+                ("the solver", earlier.solver != solver), ("the tolerance", earlier.tolerance != tolerance),
+                ("the idle-cash floor", earlier.idle_cash_floor != idle_cash_floor), ("the paths", earlier.paths != paths),
+            ].filter(\.1).map(\.0)
+            if !changed.isEmpty {
+                throw InputError(
+                    "\(directory.path) holds runs of another sweep: \(changed.joined(separator: ", ")) changed since; --restart starts afresh, or pick another --out")
+            }
+        }
+        try directory.write(Self.file, try JSON.text(self))
     }
 }

@@ -6,9 +6,20 @@ import TOMLKit
 
 /// Sweep specifications: TOML files that describe an ``EnsembleSpec`` (see `liquidity sweep --help`).
 public enum SweepSpecFile {
+    /// The most design points a sweep may have unless its caller allows more
+    /// (`liquidity sweep --max-points`): ten million points, each solved once per regime.
+    public static let pointLimit = 10_000_000
+
     /// The ensemble the file at `path` describes, its keys checked against `base`.
-    public static func read(_ path: String, base: ModelParameters) throws -> EnsembleSpec {
+    ///
+    /// - Parameter maxPoints: the largest number of design points allowed.
+    public static func read(_ path: String, base: ModelParameters, maxPoints: Int = pointLimit) throws -> EnsembleSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
+        func check(points: Double) throws {
+            guard points <= Double(maxPoints) else {
+                throw InputError("\(path): the design has \(String(format: "%.3g", points)) points; the limit is \(maxPoints) (--max-points raises it, for a cluster)")
+            }
+        }
         let allowed = ["name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "idle_cash_floor", "parameter", "paths"]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
@@ -18,7 +29,7 @@ public enum SweepSpecFile {
                 if let value { return value }
                 throw InputError("\(path): missing key \(key)")
             }
-            return try Configuration.number(entry, file: path, key: key, expected: "a number")
+            return try Configuration.finiteNumber(entry, file: path, key: key, expected: "a number")
         }
         let name = try CalibrationFiles.string(root, "name", file: path, at: "sweep")
         let designName = try CalibrationFiles.string(root, "design", file: path, at: "sweep")
@@ -48,7 +59,7 @@ public enum SweepSpecFile {
                 guard let array = table["values"]?.array, !array.isEmpty else {
                     throw InputError("\(path): \(key).values must be a non-empty array of numbers")
                 }
-                distribution = .values(try array.map { try Configuration.number($0, file: path, key: "\(key).values", expected: "a number") })
+                distribution = .values(try array.map { try Configuration.finiteNumber($0, file: path, key: "\(key).values", expected: "a number") })
             case "uniform":
                 fields = ["lower", "upper"]
                 let lower = try CalibrationFiles.number(table, "lower", file: path, at: key)
@@ -79,6 +90,10 @@ public enum SweepSpecFile {
             guard parameters.allSatisfy({ if case .values = $0.distribution { true } else { false } }) else {
                 throw InputError("\(path): design = \"grid\" needs distribution = \"values\" for every parameter")
             }
+            try check(points: parameters.reduce(1.0) { total, parameter in
+                if case .values(let list) = parameter.distribution { return total * Double(list.count) }
+                return total
+            })
             design = .grid
         case "elasticity":
             let step = try number("step", default: 0.01)
@@ -86,15 +101,17 @@ public enum SweepSpecFile {
             design = .elasticity(step: step)
         case "saltelli":
             let draws = try number("base_draws"), seed = try number("seed")
-            guard draws >= 2, draws == draws.rounded(), seed >= 0, seed == seed.rounded() else {
-                throw InputError("\(path): base_draws and seed must be whole numbers, base_draws >= 2")
+            guard draws >= 2, draws == draws.rounded(), seed >= 0, seed == seed.rounded(), seed < 9e15 else {
+                throw InputError("\(path): base_draws and seed must be whole numbers, base_draws >= 2, seed below 9e15")
             }
+            try check(points: draws * Double(parameters.count + 2))
             design = .saltelli(baseDraws: Int(draws), seed: UInt64(seed))
         case "random", "latin":
             let draws = try number("draws"), seed = try number("seed")
-            guard draws >= 1, draws == draws.rounded(), seed >= 0, seed == seed.rounded() else {
-                throw InputError("\(path): draws and seed must be whole numbers, draws >= 1")
+            guard draws >= 1, draws == draws.rounded(), seed >= 0, seed == seed.rounded(), seed < 9e15 else {
+                throw InputError("\(path): draws and seed must be whole numbers, draws >= 1, seed below 9e15")
             }
+            try check(points: draws)
             design = designName == "random" ? .random(draws: Int(draws), seed: UInt64(seed)) : .latinHypercube(draws: Int(draws), seed: UInt64(seed))
         default:
             throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity")
@@ -113,16 +130,31 @@ public enum SweepSpecFile {
                 regimes.append(regime)
             }
         }
+        if let value = root["solver"], value.string == nil {
+            throw InputError("\(path): solver must be a stepper's name in double quotes; got \(Configuration.describe(value))")
+        }
         let solverName = root["solver"]?.string ?? "msbdf"
         guard let stepper = Stepper(rawValue: solverName) else {
             throw InputError("\(path): solver = \"\(solverName)\"; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var series: [String] = [], dates: [Double] = []
-        if let paths = root["paths"]?.table {
-            series = (paths["series"]?.array ?? TOMLArray()).compactMap(\.string)
-            dates = try (paths["dates"]?.array ?? TOMLArray()).map { try Configuration.number($0, file: path, key: "paths.dates", expected: "a decimal year") }
+        if let value = root["paths"] {
+            guard let paths = value.table else { throw InputError("\(path): paths must be a table ([paths]) with series and dates") }
+            for key in paths.keys where key != "series" && key != "dates" {
+                throw InputError("\(path): unknown key paths.\(key); allowed: series, dates")
+            }
+            guard let list = paths["series"]?.array, list.allSatisfy({ $0.string != nil }), !list.isEmpty else {
+                throw InputError("\(path): paths.series must be a non-empty list of series names in double quotes")
+            }
+            series = list.compactMap(\.string)
+            let known = (try? ReverseQEModel(parameters: base))?.seriesColumns.map(\.name) ?? []
+            for name in series where !known.contains(name) {
+                throw InputError("\(path): paths.series: unknown series \(name); the series are the columns of `liquidity run`'s series.csv")
+            }
+            dates = try (paths["dates"]?.array ?? TOMLArray()).map { try Configuration.finiteNumber($0, file: path, key: "paths.dates", expected: "a decimal year") }
+            guard !dates.isEmpty else { throw InputError("\(path): paths.dates must list at least one date (decimal years)") }
         }
-        let tolerance = try number("tolerance", default: 1e-10)
+        let tolerance = try number("tolerance", default: 1e-10)  // finite: number() refuses inf and nan
         guard tolerance > 0 else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
         return EnsembleSpec(
             name: name, design: design, parameters: parameters, regimes: regimes, stepper: stepper, tolerance: tolerance,

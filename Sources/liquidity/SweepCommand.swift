@@ -55,6 +55,13 @@ struct SweepRun: ParsableCommand {
     @Option(help: ArgumentHelp("Solve only part K of N disjoint parts of the sweep.", valueName: "K/N"))
     var shard: String?
 
+    @Flag(help: "Start afresh in --out, discarding the runs of an earlier sweep there.")
+    var restart = false
+
+    @Option(name: .customLong("max-points"), help: ArgumentHelp(
+        "The most design points the spec may have (default 10,000,000; raise it for a cluster).", valueName: "N"))
+    var maxPoints: Int = SweepSpecFile.pointLimit
+
     /// (K, N) of --shard, 1-based K.
     func parsedShard() throws -> (Int, Int) {
         guard let shard else { return (1, 1) }
@@ -67,13 +74,14 @@ struct SweepRun: ParsableCommand {
 
     func run() throws {
         let (base, configPath) = try inputs.parameters()
-        let spec = try SweepSpecFile.read(self.spec, base: base)
+        guard maxPoints >= 1 else { throw InputError("--max-points \(maxPoints): must be at least 1") }
+        let spec = try SweepSpecFile.read(self.spec, base: base, maxPoints: maxPoints)
         guard jobs >= 1 else { throw InputError("--jobs \(jobs): must be at least 1") }
         let shard = try parsedShard()
         let progress = SweepProgress(quiet: quiet)
         let report = try SweepFiles.run(
             Ensemble(spec, base: base), into: try OutputDirectory(out), shard: shard, jobs: jobs,
-            about: SweepRecord.About(spec: self.spec, config: configPath, tool: BuildInfo.tool),
+            about: SweepRecord.About(spec: self.spec, config: configPath, tool: BuildInfo.tool), restart: restart,
             starting: { total, _ in progress.start(total: total) },
             finished: { run in progress.finished(failed: run.status != .success) })
         progress.close()

@@ -16,12 +16,15 @@ enum SweepHarness {
 
     /// Runs the sweep of the spec at `spec` on MODEL.md's configuration into `dir/out`.
     @discardableResult
-    static func run(_ spec: String, in dir: URL, out: String, jobs: Int = 2, shard: (Int, Int) = (1, 1)) throws -> SweepReport {
-        let base = try Configuration.read(Tool.modelmd)
+    static func run(
+        _ spec: String, in dir: URL, out: String, jobs: Int = 2, shard: (Int, Int) = (1, 1), set: [String] = [], restart: Bool = false
+    ) throws -> SweepReport {
+        var base = try Configuration.read(Tool.modelmd)
+        try Configuration.apply(overrides: set, to: &base)
         let ensemble = Ensemble(try SweepSpecFile.read(spec, base: base), base: base)
         return try SweepFiles.run(
             ensemble, into: try OutputDirectory(dir.appendingPathComponent(out).path), shard: shard, jobs: jobs,
-            about: SweepRecord.About(spec: spec, config: Tool.modelmd, tool: Manifest.Tool(version: "test", commit: "test")))
+            about: SweepRecord.About(spec: spec, config: Tool.modelmd, tool: Manifest.Tool(version: "test", commit: "test")), restart: restart)
     }
 
     static let grid = """
@@ -167,6 +170,58 @@ struct SweepFilesTests {
         try (lines.joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s") }
         #expect(error?.message == "\(path.path):3: not a run of this sweep (its run number, regime or parameter values differ from the spec's); pick another --out")
+    }
+
+    @Test("a resume with another configuration is refused, naming what changed; --restart starts afresh")
+    func changedInputs() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write(SweepHarness.grid, "grid.toml", in: dir)
+        try SweepHarness.run(spec, in: dir, out: "s")
+        let error = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s", set: ["payout=0.4"]) }
+        #expect(error?.message == "\(dir.appendingPathComponent("s").path) holds runs of another sweep: the configuration (or --set) changed since; --restart starts afresh, or pick another --out")
+        let again = try SweepHarness.run(spec, in: dir, out: "s", set: ["payout=0.4"], restart: true)
+        #expect(again.kept == 0 && again.solvedNow == 12)
+    }
+
+    @Test("merging a shard twice is refused: no run may be written twice")
+    func overlappingShards() throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write(SweepHarness.grid, "grid.toml", in: dir)
+        try SweepHarness.run(spec, in: dir, out: "part1", jobs: 1, shard: (1, 2))
+        let part = dir.appendingPathComponent("part1").path
+        let error = #expect(throws: InputError.self) {
+            try SweepFiles.merge([part, part], into: try OutputDirectory(dir.appendingPathComponent("merged").path))
+        }
+        #expect(error?.message == "\(part)/runs.csv: run 0,none is also in \(part)/runs.csv; shards must not overlap (the same shard twice?)")
+    }
+
+    @Test("specs that cannot work are refused with the file, the key and the limit", arguments: [
+        ("design = \"random\"\ndraws = 9223372036854775807\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"uniform\"\nlower = 0.5\nupper = 1.0\n",
+         "the design has 9.22e+18 points; the limit is 10000000 (--max-points raises it, for a cluster)"),
+        ("design = \"grid\"\n" + (1...6).map { "[[parameter]]\nkey = \"\(["I1", "payout", "k_y", "b", "erp", "k_p"][$0 - 1])\"\ndistribution = \"values\"\nvalues = [" + (1...50).map { _ in "0.5" }.joined(separator: ", ") + "]\n" }.joined(),
+         "the design has 1.56e+10 points; the limit is 10000000 (--max-points raises it, for a cluster)"),
+        ("design = \"random\"\ndraws = 10\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"uniform\"\nlower = -inf\nupper = 1.0\n",
+         "I1.lower = -inf is not a finite number (a number)"),
+        ("design = \"random\"\ndraws = 10\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"normal\"\nmean = nan\nsd = 0.1\n",
+         "I1.mean = nan is not a finite number (a number)"),
+        ("design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [nan, 0.5]\n", "I1.values = nan is not a finite number (a number)"),
+        ("design = \"grid\"\nsolver = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n",
+         "solver must be a stepper's name in double quotes; got an integer"),
+        ("design = \"grid\"\ntolerance = inf\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n",
+         "tolerance = inf is not a finite number (a number)"),
+        ("design = \"grid\"\nregimes = []\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n",
+         "regimes must be a non-empty list of some of none, reserves, buyer, share, such as [\"none\", \"buyer\"]"),
+        ("design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n[paths]\nseries = [\"bogus\"]\ndates = [2026.0]\n",
+         "paths.series: unknown series bogus; the series are the columns of `liquidity run`'s series.csv"),
+        ("design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n[paths]\nseries = [\"rb\"]\ndates = [2026.0]\nextra = 1\n",
+         "unknown key paths.extra; allowed: series, dates"),
+    ])
+    func badSpecs(_ body: String, _ message: String) throws {
+        let dir = try Tool.scratch()
+        let spec = try SweepHarness.write("name = \"x\"\n" + body, "bad.toml", in: dir)
+        let error = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s") }
+        #expect(error?.message == "\(spec): \(message)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s").path))
     }
 
     @Test("random and Latin-hypercube sweeps are reproducible from their seed, whatever the number of workers")
