@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: builds the tool in release mode and runs the default
-# comparison of Fed regimes, writing its files to out/ and printing a summary.
+# comparison of Fed regimes, writing its files to out/compare/ and printing a summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

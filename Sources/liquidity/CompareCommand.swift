@@ -30,7 +30,7 @@ struct Compare: ParsableCommand {
     var notebook = false
 
     func run() throws {
-        try comparison.run(out: output.out, plot: output.plot, notebook: notebook)
+        try comparison.run(out: output.out("compare"), plot: output.plot, notebook: notebook)
     }
 }
 

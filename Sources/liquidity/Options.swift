@@ -188,8 +188,12 @@ extension TableFormat: ExpressibleByArgument {}
 
 /// Where `run` and `compare` write, and whether they draw the dashboard.
 struct OutputOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
-    var out: String = "out"
+    @Option(name: .customLong("out"), help: ArgumentHelp(
+        "Output directory (default: out/<command>, so that commands do not write over each other's files).", valueName: "dir"))
+    var directory: String?
+
+    /// The output directory: --out, or `out/<command>`.
+    func out(_ command: String) -> String { directory ?? "out/\(command)" }
 
     @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
     var plot = false

@@ -33,9 +33,9 @@ struct Run: ParsableCommand {
             let settings = try inputs.modelSettings(file, choices: try ModelFiles.compile(file).source.choices.contains { $0.name == "regime" } ? ["regime": regime.rawValue] : [:])
             let (compiled, t, series, files) = try ModelFiles.run(
                 file, settings: settings, stepper: try solver.stepper, tolerance: (solver.rtol, solver.atol), saveStep: try solver.step,
-                maxSteps: solver.maxSteps, into: output.out, tool: BuildInfo.tool, command: CommandLine.arguments)
+                maxSteps: solver.maxSteps, into: output.out("run"), tool: BuildInfo.tool, command: CommandLine.arguments)
             ModelRun.printSummaries(compiled.summaries(t: t, series: series))
-            print("wrote " + files.map { "\(output.out)/\($0)" }.joined(separator: ", "))
+            print("wrote " + files.map { "\(output.out("run"))/\($0)" }.joined(separator: ", "))
             return
         }
         let started = Date()
@@ -43,7 +43,7 @@ struct Run: ParsableCommand {
         let prepared = try PreparedModel(inputs, solver)
         let settings = try solver.settings
         let model = try prepared.model(regime)
-        let directory = try OutputDirectory(output.out)
+        let directory = try OutputDirectory(output.out("run"))
         progress.report("solving the \(regime) regime")
         let path = try settings.solve(model, label: "regime \(regime)")
         try directory.write("series.csv", CSV.series(path))
@@ -66,6 +66,6 @@ struct Run: ParsableCommand {
         try directory.write("manifest.json", try manifest.json())
         let s = path.solution.statistics
         print("\(regime): \(path.t.count) points from \(DecimalYear.isoDate(path.t.first!)) to \(DecimalYear.isoDate(path.t.last!)); \(s.steps) steps, \(s.functionEvaluations) evaluations; largest identity residual \(String(format: "%.1e", path.largestRelativeIdentityResidual)) of M")
-        print("wrote " + outputs.map { "\(output.out)/\($0)" }.joined(separator: ", "))
+        print("wrote " + outputs.map { "\(output.out("run"))/\($0)" }.joined(separator: ", "))
     }
 }

@@ -121,7 +121,7 @@ struct BadInputTests {
         #expect(result.stderr.hasPrefix("error: buyer: the solver (rk8pd) stopped at t = 2025.0"))
         #expect(result.stderr.contains("with nonFinite: drb/dt is -nan at t = "))
         #expect(result.stderr.hasSuffix("[variable rb]\n"))
-        #expect(Tool.files(dir.appendingPathComponent("out")) == ["series_none.csv"])
+        #expect(Tool.files(dir.appendingPathComponent("out/compare")) == ["series_none.csv"])
         let budget = try Tool.run(["run", "--config", Tool.modelmd, "--max-steps", "50", "--quiet"], in: dir)
         #expect(budget.status == 3)
         #expect(budget.stderr.contains("with stepBudgetExhausted: the step budget of 50 steps ran out at t = "))

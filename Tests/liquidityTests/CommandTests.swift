@@ -10,7 +10,7 @@ struct CommandTests {
         let result = try Tool.run(["compare", "--config", Tool.modelmd, "--quiet"], in: dir)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr == "")
-        let out = dir.appendingPathComponent("out")
+        let out = dir.appendingPathComponent("out/compare")
         #expect(Tool.files(out) == [
             "compare.csv", "manifest.json", "series_buyer.csv", "series_none.csv", "series_reserves.csv", "units.csv",
         ])
@@ -20,7 +20,7 @@ struct CommandTests {
         #expect(lines.contains("Differences from none:"))
         // What the files hold is tested in-process ("Comparison of regimes in-process"); here, that the
         // command prints what it wrote.
-        #expect(lines.last == "wrote out/compare.csv, out/series_none.csv, out/series_reserves.csv, out/series_buyer.csv, out/units.csv, out/manifest.json")
+        #expect(lines.last == "wrote out/compare/compare.csv, out/compare/series_none.csv, out/compare/series_reserves.csv, out/compare/series_buyer.csv, out/compare/units.csv, out/compare/manifest.json")
     }
 
     @Test("run writes series.csv with MODEL.md's names, units.csv and the manifest")
@@ -62,7 +62,7 @@ struct CommandTests {
         let result = try Tool.run(["compare", "--config", Tool.modelmd, "--regimes", "none", "--counterfactual", "--quiet"], in: dir)
         #expect(result.status == 0)
         #expect(result.stdout.contains("AI-boom attribution (with the boom minus without it, I1 = I0):"))
-        #expect(Tool.files(dir.appendingPathComponent("out")).contains("series_none_no-ai-boom.csv"))
+        #expect(Tool.files(dir.appendingPathComponent("out/compare")).contains("series_none_no-ai-boom.csv"))
     }
 
     @Test("every command has help with examples", arguments: ["run", "compare", "matrices", "params", "calibrate", "history", "export", "sweep run"])
@@ -95,5 +95,39 @@ struct CalibrateCommandTests {
         #expect(result.status == 2)
         #expect(result.stderr == "error: f.toml: band_penalty = -1.0; allowed: a finite number >= 0\n")
         #expect(Tool.files(dir) == ["f.toml"])
+    }
+}
+
+@Suite("One writer per output folder")
+struct OutputLockTests {
+    @Test("a second process writing into a folder another one is writing into is refused, naming it")
+    func twoWriters() throws {
+        let dir = try Tool.scratch()
+        let sweep = Process()
+        sweep.executableURL = Tool.executable
+        sweep.arguments = ["sweep", Tool.root.appendingPathComponent("scenarios/montecarlo.toml").path, "--config", Tool.modelmd, "--quiet", "--out", "shared"]
+        sweep.currentDirectoryURL = dir
+        sweep.standardOutput = FileHandle.nullDevice
+        sweep.standardError = FileHandle.nullDevice
+        try sweep.run()
+        defer {
+            kill(sweep.processIdentifier, SIGKILL)
+            sweep.waitUntilExit()
+        }
+        // Wait until the sweep holds the folder (it has written its first file there).
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("shared/runs.csv").path) { usleep(50_000) }
+        let second = try Tool.run(["compare", "--config", Tool.modelmd, "--quiet", "--out", "shared"], in: dir)
+        #expect(second.status == 2)
+        #expect(second.stderr == "error: --out shared: process \(sweep.processIdentifier) is writing into this directory; wait for it to finish or pick another --out\n")
+        #expect(!Tool.files(dir.appendingPathComponent("shared")).contains("compare.csv"))
+    }
+
+    @Test("run and compare write into folders of their own by default")
+    func defaults() throws {
+        let dir = try Tool.scratch()
+        #expect(try Tool.run(["run", "--config", Tool.modelmd, "--quiet"], in: dir).status == 0)
+        #expect(try Tool.run(["compare", "--config", Tool.modelmd, "--regimes", "none", "--quiet"], in: dir).status == 0)
+        #expect(Tool.files(dir.appendingPathComponent("out")) == ["compare", "run"])
+        #expect(Tool.files(dir.appendingPathComponent("out/run")) == ["manifest.json", "series.csv", "units.csv"])
     }
 }
