@@ -207,9 +207,14 @@ public struct CalibrationJob {
 
     /// Fits the free parameters. A target the model cannot evaluate is bad
     /// input; the solver's own failures (`LeastSquaresError`) pass through.
-    public func run() throws -> CalibrationFit {
+    ///
+    /// - Parameter progress: called after each iteration of the trust-region
+    ///   solver with its number, the cost and the model solves so far.
+    public func run(progress: (@Sendable (Int, Double, Int) -> Void)? = nil) throws -> CalibrationFit {
+        var options = spec.options
+        options.progress = progress
         do {
-            return try calibration.fit(spec.options)
+            return try calibration.fit(options)
         } catch let error as CalibrationError {
             throw InputError("\(targets): \(error.description)")
         }

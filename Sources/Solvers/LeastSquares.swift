@@ -63,6 +63,9 @@ public struct LeastSquaresOptions: Sendable {
     /// Finite-difference step in the transformed parameters; larger than the
     /// noise of the residuals (which come from an ODE solve).
     public var differenceStep = 1e-4
+    /// Called after each iteration with its number, the cost (`sum r_i^2`) and
+    /// the residual evaluations so far: what a long fit shows as progress.
+    public var progress: (@Sendable (_ iteration: Int, _ cost: Double, _ evaluations: Int) -> Void)?
 
     public init() {}
 }
@@ -123,6 +126,7 @@ private final class FitContext {
     var buffer: [Double]
     var evaluations = 0
     var failure: String?
+    var progress: (@Sendable (Int, Double, Int) -> Void)?
 
     init(_ problem: LeastSquaresProblem) {
         self.problem = problem
@@ -158,6 +162,16 @@ private let residualTrampoline:
             gsl_vector_set(f!, i, value)
         }
         return Int32(GSL_SUCCESS)
+    }
+
+/// GSL's per-iteration callback: the progress of the fit.
+private let iterationTrampoline: @convention(c) (Int, UnsafeMutableRawPointer?, UnsafePointer<gsl_multifit_nlinear_workspace>?) -> Void =
+    { iteration, params, workspace in
+        guard let params, let workspace, let f = gsl_multifit_nlinear_residual(workspace) else { return }
+        let context = Unmanaged<FitContext>.fromOpaque(params).takeUnretainedValue()
+        var cost = 0.0
+        for i in 0..<context.problem.residualCount { cost += gsl_vector_get(f, i) * gsl_vector_get(f, i) }
+        context.progress?(iteration, cost, context.evaluations)
     }
 
 /// Solves a bounded nonlinear least-squares problem with GSL's trust-region
@@ -201,8 +215,10 @@ public func leastSquares(_ problem: LeastSquaresProblem, _ options: LeastSquares
     var status = gsl_multifit_nlinear_init(start, &fdf, workspace)
     var info: Int32 = 0
     if status == GSL_SUCCESS {
+        context.progress = options.progress
         status = gsl_multifit_nlinear_driver(
-            options.maxIterations, options.xtol, options.gtol, options.ftol, nil, nil, &info, workspace)
+            options.maxIterations, options.xtol, options.gtol, options.ftol, options.progress == nil ? nil : iterationTrampoline,
+            fdf.params, &info, workspace)
     }
     if let failure = context.failure { throw LeastSquaresError.residualsFailed(failure) }
     let stopReason: String =

@@ -12,7 +12,7 @@ struct Calibrate: ParsableCommand {
             Starts from --config (default calibration/modelmd.toml), moves the free parameters of \
             --fit within their bounds to minimise the sum of squared residuals sqrt(weight) x \
             (model - target) / band over the targets of --targets, and writes the fitted configuration \
-            (--write, default calibration/baseline.toml) with its report beside it: <name>-report.md \
+            (--write, default out/calibrate/fitted.toml, a new file) with its report beside it: <name>-report.md \
             and <name>-report.json (every target against the model, in bands; the fitted parameters \
             with standard errors, treating each band as one standard deviation, and their \
             correlations; the parameters the targets do not identify). The same command gives the \
@@ -24,6 +24,7 @@ struct Calibrate: ParsableCommand {
               liquidity calibrate
               liquidity calibrate --check --config calibration/baseline.toml
               liquidity calibrate --fit my-fit.toml --write calibration/mine.toml
+              liquidity calibrate --write calibration/baseline.toml     (replaces the default configuration)
             """)
 
     @Option(help: ArgumentHelp("Starting configuration.", valueName: "file"))
@@ -35,8 +36,10 @@ struct Calibrate: ParsableCommand {
     @Option(help: ArgumentHelp("Free parameters, bounds and fit settings.", valueName: "file"))
     var fit: String = "calibration/fit.toml"
 
-    @Option(help: ArgumentHelp("Where to write the fitted configuration.", valueName: "file"))
-    var write: String = "calibration/baseline.toml"
+    @Option(help: ArgumentHelp(
+        "Where to write the fitted configuration (default out/calibrate/fitted.toml: a new file; name calibration/baseline.toml to replace the default configuration).",
+        valueName: "file"))
+    var write: String = "out/calibrate/fitted.toml"
 
     @Flag(help: "Only evaluate the targets on --config; write nothing.")
     var check = false
@@ -45,16 +48,19 @@ struct Calibrate: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let progress = Progress(quiet: quiet)
         let job = try CalibrationJob(config: config, targets: targets, fit: fit, check: check)
         if check {
             print(try job.checkReport())
             return
         }
-        progress.report("fitting \(job.spec.free.count) parameters to \(job.calibration.fitted.count) targets")
+        if !quiet { printError("calibrate: fitting \(job.spec.free.count) parameters to \(job.calibration.fitted.count) targets") }
+        let started = Date(), quiet = quiet
         let result: CalibrationFit
         do {
-            result = try job.run()
+            result = try job.run { iteration, cost, solves in
+                guard !quiet else { return }
+                printError(String(format: "calibrate: iteration %d, cost %.6g, %d model solves, %.1f s", iteration, cost, solves, Date().timeIntervalSince(started)))
+            }
         } catch let error as LeastSquaresError {
             throw StoppedEarly(description: "the fit stopped: \(error.description)")
         }
