@@ -63,8 +63,9 @@ public struct LeastSquaresOptions: Sendable {
     /// Finite-difference step in the transformed parameters; larger than the
     /// noise of the residuals (which come from an ODE solve).
     public var differenceStep = 1e-4
-    /// Called after each iteration with its number, the cost (`sum r_i^2`) and
-    /// the residual evaluations so far: what a long fit shows as progress.
+    /// Called at the start (iteration 0) and after each iteration with its
+    /// number, the cost (`sum r_i^2`) and the residual evaluations so far:
+    /// what a long fit shows as progress.
     public var progress: (@Sendable (_ iteration: Int, _ cost: Double, _ evaluations: Int) -> Void)?
 
     public init() {}

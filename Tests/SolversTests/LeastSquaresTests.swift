@@ -32,6 +32,24 @@ struct LeastSquaresTests {
         #expect(abs(c[0] - 1) < 1e-12 && abs(c[4] - 1) < 1e-12)
     }
 
+    @Test("progress is reported after every iteration, with the cost falling to the fit's")
+    func progress() throws {
+        final class Log: @unchecked Sendable {
+            let lock = NSLock()
+            var entries: [(Int, Double, Int)] = []
+        }
+        let log = Log()
+        var options = LeastSquaresOptions()
+        options.maxIterations = 500
+        options.progress = { iteration, cost, evaluations in log.lock.withLock { log.entries.append((iteration, cost, evaluations)) } }
+        let fit = try leastSquares(Self.exponential(extra: false), options)
+        let entries = log.lock.withLock { log.entries }
+        #expect(entries.map(\.0) == Array(0..<entries.count))
+        #expect(entries.count == fit.iterations + 1, "iteration 0 is the start")
+        #expect(entries.first!.1 > 1 && abs(entries.last!.1 - fit.cost) <= 1e-12)
+        #expect(zip(entries, entries.dropFirst()).allSatisfy { $0.1 >= $1.1 && $0.2 < $1.2 })
+    }
+
     /// The fourth parameter does not enter the residuals.
     @Test("a parameter the residuals ignore is named as not identified")
     func unidentified() throws {
