@@ -13,6 +13,10 @@ fi
 export LIQUIDITY_OPTIMISE_DEBUG=1
 started=$SECONDS
 swift build --build-tests
+# The README's example program, a package that depends on this one, built in a fresh
+# folder (the package manager misses files added to a path dependency); a test runs it.
+rm -rf .build/example
+swift build --package-path Examples/compare-regimes --scratch-path .build/example >&2
 built=$SECONDS
 # The Slurm job array on a real single-node cluster (skips, saying why, where one cannot start).
 scripts/slurm-test.sh
