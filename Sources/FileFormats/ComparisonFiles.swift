@@ -26,6 +26,18 @@ public enum ComparisonFiles {
         }
     }
 
+    /// A model the configuration at `config` (after --set and scenarios) makes
+    /// and that cannot be built, said with the file and, where the error knows
+    /// one, the parameter to look at.
+    public static func describe(_ error: ModelError, config: String) -> String {
+        switch error {
+        case .initialStateInvalid(let detail):
+            "\(config): the initial state cannot clear the markets: \(detail); look at the stocks of [portfolio] and [fiscal] (Cb0 against k_y Y0) and at the capex of [capex]"
+        default:
+            "\(config): \(error.description)"
+        }
+    }
+
     /// `series_none.csv`, `series_none_no-ai-boom.csv`.
     public static func seriesFile(_ kind: ComparisonCase.Kind) -> String {
         "series_\(kind.regime.rawValue)" + (kind.isCounterfactual ? "_no-ai-boom" : "") + ".csv"
@@ -45,7 +57,7 @@ public enum ComparisonFiles {
         do {
             models = try comparison.models()
         } catch let error as ModelError {
-            throw InputError(error.description)
+            throw InputError(describe(error, config: options.config))
         }
         let p = comparison.parameters
         var matricesTime: Double?

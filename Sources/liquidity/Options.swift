@@ -170,16 +170,11 @@ struct PreparedModel {
     }
 
     func model(_ regime: FedRegime) throws -> ReverseQEModel {
-        try modelInput { try ReverseQEModel(parameters: parameters, regime: regime, scenario: scenario) }
-    }
-}
-
-/// `body`'s result, an invalid model reported as bad input.
-func modelInput<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ModelError {
-        throw InputError(error.description)
+        do {
+            return try ReverseQEModel(parameters: parameters, regime: regime, scenario: scenario)
+        } catch let error as ModelError {
+            throw InputError(ComparisonFiles.describe(error, config: configPath))
+        }
     }
 }
 

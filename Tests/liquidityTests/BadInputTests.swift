@@ -60,6 +60,8 @@ struct BadInputTests {
                  message: "error: --set payout=half: payout needs a number; got \"half\""),
         BadInput(name: "unknown regime", edit: nil, arguments: ["--regimes", "none,qe"],
                  message: "error: --regimes: unknown regime qe; allowed: none, reserves, buyer, share"),
+        BadInput(name: "a start that cannot clear the markets", edit: nil, arguments: ["--set", "I0=1e15"],
+                 message: "error: CONFIG: the initial state cannot clear the markets: idle cash L0 = 0.0 must be positive; look at the stocks of [portfolio] and [fiscal] (Cb0 against k_y Y0) and at the capex of [capex]"),
         BadInput(name: "an empty regime", edit: nil, arguments: ["--regimes", "none,,buyer"],
                  message: "error: --regimes none,,buyer: an empty name; list regimes separated by single commas"),
         BadInput(name: "too many saved points", edit: nil, arguments: ["--set", "t1=1e9"],
