@@ -85,7 +85,7 @@ struct ComparisonArguments: ParsableArguments {
             guard solver.rtol == solver.atol else { throw InputError("--model: give one tolerance (--rtol equal to --atol) for model files") }
             try ModelCompare.compare(
                 file, settings: try inputs.modelSettings(file), choice: "regime", options: names, stepper: try solver.stepper,
-                tolerance: solver.rtol, saveStep: try solver.step, out: out,
+                tolerance: solver.rtol, saveStep: try solver.givenStep, out: out,
                 title: "\(source.name): regime \(names.joined(separator: ", ")); \(solver.solver), rtol \(solver.rtol)")
             return
         }

@@ -175,31 +175,16 @@ struct ModelRun: ParsableCommand {
 
     @OptionGroup var model: ModelFileOptions
 
-    @Option(help: ArgumentHelp("GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
-    var solver: String = "rk8pd"
-
-    @Option(help: "Relative tolerance.")
-    var rtol: Double = 1e-10
-
-    @Option(help: "Absolute tolerance.")
-    var atol: Double = 1e-10
-
-    @Option(name: .customLong("max-steps"), help: "Step budget of the solve.")
-    var maxSteps: Int = 1_000_000
-
-    @Option(name: .customLong("save-step"), help: ArgumentHelp("Time between saved points (default: the file's, or 1/100 of the span).", valueName: "step"))
-    var saveStep: Double?
+    @OptionGroup var solver: SolverSettings
 
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String = "out/model"
 
     func run() throws {
-        let stepper = try Stepper.named(solver)
-        try checkPositive(rtol, "--rtol")
-        try checkPositive(atol, "--atol")
-        guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
+        try solver.check()
         let (compiled, t, series, files) = try ModelFiles.run(
-            model.file, settings: try model.settings, stepper: stepper, tolerance: (rtol, atol), saveStep: saveStep, maxSteps: maxSteps,
+            model.file, settings: try model.settings, stepper: try solver.stepper, tolerance: (solver.rtol, solver.atol),
+            saveStep: try solver.givenStep, maxSteps: solver.maxSteps,
             into: out, tool: BuildInfo.tool, command: CommandLine.arguments)
         Self.printSummaries(compiled.summaries(t: t, series: series))
         print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))

@@ -113,8 +113,12 @@ struct SolverSettings: ParsableArguments {
     var maxSteps: Int = 1_000_000
 
     @Option(name: .customLong("save-step"), help: ArgumentHelp(
-        "Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1).", valueName: "step"))
-    var saveStep: String = "monthly"
+        "Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1). Default: monthly, or a model file's own step.",
+        valueName: "step"))
+    var givenSaveStep: String?
+
+    /// The save step as given, monthly when not.
+    var saveStep: String { givenSaveStep ?? "monthly" }
 
     var stepper: Stepper {
         get throws { try Stepper.named(solver) }
@@ -129,6 +133,11 @@ struct SolverSettings: ParsableArguments {
             }
             return value
         }
+    }
+
+    /// The save step when given, or nil: a model file then saves at its own step.
+    var givenStep: Double? {
+        get throws { givenSaveStep == nil ? nil : try step }
     }
 
     /// Checks every setting before any file is touched. (Not `validate()`:

@@ -32,7 +32,7 @@ struct Run: ParsableCommand {
             try solver.check()
             let settings = try inputs.modelSettings(file, choices: try ModelFiles.compile(file).source.choices.contains { $0.name == "regime" } ? ["regime": regime.rawValue] : [:])
             let (compiled, t, series, files) = try ModelFiles.run(
-                file, settings: settings, stepper: try solver.stepper, tolerance: (solver.rtol, solver.atol), saveStep: try solver.step,
+                file, settings: settings, stepper: try solver.stepper, tolerance: (solver.rtol, solver.atol), saveStep: try solver.givenStep,
                 maxSteps: solver.maxSteps, into: output.out("run"), tool: BuildInfo.tool, command: CommandLine.arguments)
             ModelRun.printSummaries(compiled.summaries(t: t, series: series))
             print("wrote " + files.map { "\(output.out("run"))/\($0)" }.joined(separator: ", "))
