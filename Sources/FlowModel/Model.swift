@@ -3,7 +3,7 @@ import Solvers
 
 /// The smooth maximum of `x` and 0 with width `w`: `w ln(1 + exp(x / w))`,
 /// computed without overflow.
-@inlinable @usableFromInline
+@inlinable
 func softplus(_ x: Double, _ w: Double) -> Double {
     let z = x / w
     return z > 30 ? x + w * Double.log(onePlus: Double.exp(-z)) : w * Double.log(onePlus: Double.exp(z))
