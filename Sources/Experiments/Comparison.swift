@@ -28,6 +28,20 @@ public struct SolveSettings: Sendable, Equatable {
         self.saveStep = saveStep
     }
 
+    /// A setting that cannot work.
+    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Refuses tolerances, step budgets and save steps that cannot work.
+    public func validate() throws {
+        for (name, value) in [("relative tolerance", relativeTolerance), ("absolute tolerance", absoluteTolerance), ("save step", saveStep)]
+        where !(value.isFinite && value > 0) {
+            throw Invalid(description: "the \(name) is \(value); it must be positive and finite")
+        }
+        guard maxSteps >= 1 else { throw Invalid(description: "the step budget is \(maxSteps); it must be at least 1") }
+    }
+
     /// The solver options for `model`: its knots and change dates as stops.
     public func options(for model: ReverseQEModel) -> SolverOptions {
         var options = defaultModelOptions(for: model, saveStep: saveStep)
@@ -38,8 +52,10 @@ public struct SolveSettings: Sendable, Equatable {
         return options
     }
 
-    /// Solves `model`; a solve that does not finish throws ``SolveFailure``.
+    /// Solves `model`; a solve that does not finish throws ``SolveFailure``,
+    /// settings that cannot work ``Invalid``.
     public func solve(_ model: ReverseQEModel, label: String) throws -> ModelRun {
+        try validate()
         let run = try model.run(stepper, options: options(for: model))
         guard run.solution.isSuccessful else { throw SolveFailure(label: label, stepper: stepper, solution: run.solution) }
         return run
@@ -129,9 +145,12 @@ public struct RegimeComparison: Sendable {
 
     /// Every case's model, built and checked before anything is solved.
     ///
-    /// - Throws: ``FlowModel/ModelError`` for an invalid model.
+    /// - Throws: ``FlowModel/ModelError`` for an invalid model,
+    ///   ``SolveSettings/Invalid`` for settings that cannot work.
     public func models() throws -> [(kind: ComparisonCase.Kind, model: ReverseQEModel)] {
-        try cases.map { (ComparisonCase.Kind(regime: $0.regime, isCounterfactual: $0.isCounterfactual), try model($0.regime, isCounterfactual: $0.isCounterfactual)) }
+        try settings.validate()
+        guard idleCashFloor.isFinite else { throw SolveSettings.Invalid(description: "the idle-cash floor is \(idleCashFloor); it must be finite") }
+        return try cases.map { (ComparisonCase.Kind(regime: $0.regime, isCounterfactual: $0.isCounterfactual), try model($0.regime, isCounterfactual: $0.isCounterfactual)) }
     }
 
     /// Solves every case in order.

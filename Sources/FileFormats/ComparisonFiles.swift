@@ -58,6 +58,8 @@ public enum ComparisonFiles {
             models = try comparison.models()
         } catch let error as ModelError {
             throw InputError(describe(error, config: options.config))
+        } catch let error as SolveSettings.Invalid {
+            throw InputError(error.description)
         }
         let p = comparison.parameters
         var matricesTime: Double?

@@ -119,6 +119,22 @@ struct WorkflowValueTests {
         #expect(finished.value == 3)
     }
 
+    @Test("settings that cannot work are refused before any solve, saying which")
+    func invalidSettings() throws {
+        var settings = SolveSettings()
+        settings.relativeTolerance = 0
+        #expect(throws: SolveSettings.Invalid(description: "the relative tolerance is 0.0; it must be positive and finite")) {
+            try RegimeComparison(parameters: ModelParameters(), settings: settings).run()
+        }
+        settings = SolveSettings(saveStep: .infinity)
+        #expect(throws: SolveSettings.Invalid(description: "the save step is inf; it must be positive and finite")) {
+            try settings.solve(try ReverseQEModel(), label: "x")
+        }
+        #expect(throws: SolveSettings.Invalid(description: "the idle-cash floor is nan; it must be finite")) {
+            try RegimeComparison(parameters: ModelParameters(), idleCashFloor: .nan).models()
+        }
+    }
+
     @Test("statuses read back from their text")
     func statuses() {
         for status in [RunStatus.success, .invalid, .failed(.stepBudgetExhausted), .failed(.nonFinite)] {
