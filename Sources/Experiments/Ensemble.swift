@@ -198,11 +198,9 @@ public struct Ensemble: Sendable {
         do {
             for (key, value) in zip(keys, point) { try p.set(key, to: value) }
             let model = try ReverseQEModel(parameters: p, regime: id.regime)
-            var options = defaultModelOptions(for: model)
-            options.relativeTolerance = spec.tolerance
-            options.absoluteTolerance = .scalar(spec.tolerance)
-            options.maxSteps = 200_000
-            let path = try model.run(spec.stepper, options: options)
+            let settings = SolveSettings(
+                stepper: spec.stepper, relativeTolerance: spec.tolerance, absoluteTolerance: spec.tolerance, maxSteps: 200_000)
+            let path = try model.run(spec.stepper, options: settings.options(for: model))
             let steps = path.solution.statistics.steps
             guard path.solution.isSuccessful else {
                 let message = path.solution.failure.map { "t = \($0.time): \($0.message)" } ?? ""

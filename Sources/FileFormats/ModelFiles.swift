@@ -6,6 +6,17 @@ import Solvers
 
 /// Model files (`models/*.sfc`): read, compiled, checked, solved and written.
 public enum ModelFiles {
+    /// The model file at `path` as written, parsed but not compiled: what a
+    /// caller needs to know which parameters, sets and choices it declares.
+    public static func source(_ path: String) throws -> ModelSource {
+        let text = try Configuration.readText(path)
+        do {
+            return try parseModel(text, file: path)
+        } catch let error as ModelFileError {
+            throw InputError(error.diagnostics.map { "\($0.place): \($0.message)" }.joined(separator: "\nerror: "))
+        }
+    }
+
     /// The model file at `path` compiled for `settings`; every error in it is
     /// bad input naming the file, line and column.
     public static func compile(_ path: String, settings: ModelSettings = ModelSettings()) throws -> CompiledModel {

@@ -74,7 +74,7 @@ struct ComparisonArguments: ParsableArguments {
                 throw InputError("--model: --plot, --notebook and --counterfactual are not yet available for model files")
             }
             try solver.check()
-            let source = try ModelFiles.compile(file).source
+            let source = try ModelFiles.source(file)
             guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
                 throw InputError("--model \(file): compare runs the options of a choice named regime, which the file does not declare; use `liquidity model compare --choice NAME`")
             }

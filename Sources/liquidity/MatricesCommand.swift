@@ -38,7 +38,7 @@ struct Matrices: ParsableCommand {
     func run() throws {
         if let file = inputs.model {
             try solver.check()
-            let source = try ModelFiles.compile(file).source
+            let source = try ModelFiles.source(file)
             let choices = source.choices.contains { $0.name == "regime" } ? ["regime": regime.rawValue] : [:]
             let model = try ModelFiles.compile(file, settings: try inputs.modelSettings(file, choices: choices))
             var t = model.t0

@@ -40,7 +40,7 @@ func modelFileSettings(
     _ file: String, config: String?, overrides: [String], choices: [String: String], scenarios: [String], start: Double?, end: Double?
 ) throws -> ModelSettings {
     var settings = ModelSettings()
-    if let config { settings = try ModelFiles.settings(configuration: config, for: try ModelFiles.compile(file).source) }
+    if let config { settings = try ModelFiles.settings(configuration: config, for: try ModelFiles.source(file)) }
     settings.start = start ?? settings.start
     settings.end = end ?? settings.end
     for (name, text) in try pairs(overrides, option: "--set") {
@@ -49,7 +49,7 @@ func modelFileSettings(
     }
     settings.choices.merge(choices) { $1 }
     if !scenarios.isEmpty {
-        let source = try ModelFiles.compile(file, settings: settings).source
+        let source = try ModelFiles.source(file)
         for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
     }
     return settings

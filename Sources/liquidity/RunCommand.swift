@@ -30,7 +30,7 @@ struct Run: ParsableCommand {
     func run() throws {
         if let file = inputs.model {
             try solver.check()
-            let settings = try inputs.modelSettings(file, choices: try ModelFiles.compile(file).source.choices.contains { $0.name == "regime" } ? ["regime": regime.rawValue] : [:])
+            let settings = try inputs.modelSettings(file, choices: try ModelFiles.source(file).choices.contains { $0.name == "regime" } ? ["regime": regime.rawValue] : [:])
             let (compiled, t, series, files) = try ModelFiles.run(
                 file, settings: settings, stepper: try solver.stepper, tolerance: (solver.rtol, solver.atol), saveStep: try solver.givenStep,
                 maxSteps: solver.maxSteps, into: output.out("run"), tool: BuildInfo.tool, command: CommandLine.arguments)
