@@ -39,7 +39,7 @@ let implementation: [Target] = [
     // The model language: parser, checks and compiler of model files (no I/O).
     .target(name: "ModelLanguage", dependencies: ["Solvers"], swiftSettings: optimisedInDebug),
     .target(
-        name: "Experiments", dependencies: ["FlowModel", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
+        name: "Experiments", dependencies: ["FlowModel", "ModelLanguage", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
     .target(
         name: "FileFormats",

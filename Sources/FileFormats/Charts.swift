@@ -1,6 +1,7 @@
 import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
 
 /// Line charts as SVG, drawn by the tool itself: no Python needed.
 public enum Charts {
@@ -143,6 +144,68 @@ public enum Charts {
                 panels.append(Panel(title: "AI boom's part: \(name)", unit: "\(unit), with minus without", lines: attribution, reference: (0, "no effect")))
             }
         }
+        return page(title: title, subtitle: subtitle, legend: main.map { ("Fed regime: \($0.0.rawValue)", color($0.0)) }, panels: panels)
+    }
+
+    /// The colours of cases by the position of their option in the file: the
+    /// same option has the same colour in every chart of one model.
+    static let palette = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+
+    /// The scale and axis label of a series of `unit` in a chart: rates and shares in percent.
+    static func scale(_ unit: String) -> (factor: Double, label: String) {
+        switch unit {
+        case "1/yr": (100, "percent a year")
+        case "share": (100, "percent")
+        default: (1, unit)
+        }
+    }
+
+    /// The dashboard of a model file's comparison: a panel per series the
+    /// file summarises (with a `below` summary's level as a reference line),
+    /// one line per option; with counterfactual cases, the counterfactual's
+    /// part of the first two series.
+    public static func dashboard(title: String, subtitle: String, comparison: ChoiceComparisonResult) -> String {
+        let main = comparison.main
+        guard let first = main.first else { return "" }
+        func color(_ option: String) -> String { palette[(comparison.declaredOptions.firstIndex(of: option) ?? 0) % palette.count] }
+        var names: [String] = []
+        var references: [String: (Double, String)] = [:]
+        for summary in first.summaries {
+            if !names.contains(summary.series) { names.append(summary.series) }
+            if summary.kind == "below", let level = first.path.model.source.summaries.first(where: { $0.kind == "below" && summary.series.hasPrefix($0.series) })?.level {
+                references[summary.series] = (level, "level \(label(level))")
+            }
+        }
+        let info = Dictionary(first.path.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        func lines(_ series: String, _ factor: Double, minus flat: [String: ModelPath]? = nil) -> [Line] {
+            main.compactMap { solved in
+                guard var values = solved.path.series(series) else { return nil }
+                if let flat {
+                    guard let other = flat[solved.kind.option]?.series(series) else { return nil }
+                    values = zip(values, other).map { $0 - $1 }
+                }
+                return Line(label: solved.kind.option, color: color(solved.kind.option), dashed: false, t: solved.path.t, values: values.map { $0 * factor })
+            }
+        }
+        func heading(_ series: String) -> String { info[series].map { "\($0.description) \(series)" } ?? series }
+        var panels = names.map { series in
+            let (factor, unit) = scale(info[series]?.unit ?? "")
+            return Panel(title: heading(series), unit: unit, lines: lines(series, factor), reference: references[series].map { ($0.0 * factor, $0.1) })
+        }
+        let flat = Dictionary(comparison.cases.filter(\.kind.isCounterfactual).map { ($0.kind.option, $0.path) }, uniquingKeysWith: { a, _ in a })
+        if let option = comparison.cases.first(where: \.kind.isCounterfactual)?.kind.counterfactual {
+            for series in names.prefix(2) {
+                let (factor, unit) = scale(info[series]?.unit ?? "")
+                panels.append(Panel(
+                    title: "\(series): as solved minus \(option)", unit: unit, lines: lines(series, factor, minus: flat), reference: (0, "no effect")))
+            }
+        }
+        return page(
+            title: title, subtitle: subtitle, legend: main.map { ("\(comparison.choice): \($0.kind.option)", color($0.kind.option)) }, panels: panels)
+    }
+
+    /// A page of panels, three a row, under a title, a subtitle and a legend.
+    static func page(title: String, subtitle: String, legend: [(label: String, color: String)], panels: [Panel]) -> String {
         let columns = 3, width = 480.0, height = 300.0
         let rows = (panels.count + columns - 1) / columns
         let total = (Double(columns) * width, 96 + Double(rows) * height + 10)
@@ -151,9 +214,9 @@ public enum Charts {
         svg += "<text x=\"16\" y=\"30\" font-size=\"20\" font-weight=\"bold\">\(escape(title))</text>\n"
         svg += "<text x=\"16\" y=\"52\" font-size=\"12\" fill=\"#444444\">\(escape(subtitle))</text>\n"
         var legendX = 16.0
-        for (label, _) in main {
-            svg += "<line x1=\"\(legendX)\" y1=\"76\" x2=\"\(legendX + 28)\" y2=\"76\" stroke=\"\(color(label))\" stroke-width=\"3\"/>\n"
-            svg += "<text x=\"\(legendX + 34)\" y=\"80\" font-size=\"13\">Fed regime: \(escape(label.rawValue))</text>\n"
+        for (label, color) in legend {
+            svg += "<line x1=\"\(legendX)\" y1=\"76\" x2=\"\(legendX + 28)\" y2=\"76\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
+            svg += "<text x=\"\(legendX + 34)\" y=\"80\" font-size=\"13\">\(escape(label))</text>\n"
             legendX += 190
         }
         for (index, panel) in panels.enumerated() {

@@ -1,6 +1,7 @@
 import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
 
 /// The files of a comparison of Fed regimes: `series_<regime>.csv` per run,
 /// `compare.csv` (tidy), `units.csv`, `manifest.json`, and on request the
@@ -112,6 +113,63 @@ public enum ComparisonFiles {
             try directory.write("reverse_qe.ipynb", try Notebook.ipynb(manifest: manifest, matricesDate: notebook.date))
             try directory.write("reverse_qe.py", Notebook.script(matricesDate: notebook.date))
         }
+        return (result, files)
+    }
+}
+
+extension ComparisonFiles {
+    /// `series_none.csv`, `series_none_no_ai_boom.csv`.
+    public static func seriesFile(_ kind: ChoiceCase.Kind) -> String {
+        "series_\(kind.option)" + (kind.counterfactual.map { "_" + $0 } ?? "") + ".csv"
+    }
+
+    /// Solves `comparison` of the model file at `file` into the directory
+    /// `out`: each case's series as it finishes, then `compare.csv`,
+    /// `units.csv`, `manifest.json` and, with `options.plot`, the dashboard.
+    /// Every case's model is compiled and checked before the directory is made.
+    ///
+    /// - Returns: the result and the files written, in order.
+    public static func run(
+        _ comparison: ChoiceComparison, file: String, into out: String, options: Options,
+        starting: (Int, ChoiceCase.Kind) -> Void = { _, _ in }
+    ) throws -> (result: ChoiceComparisonResult, files: [String]) {
+        guard options.notebookMatricesAt == nil else { throw InputError("--notebook: not yet available for model files") }
+        let started = Date()
+        let models: [(kind: ChoiceCase.Kind, model: CompiledModel)]
+        do {
+            models = try comparison.models()
+        } catch let error as ModelFileError {
+            throw InputError(error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }.joined(separator: "\nerror: "))
+        } catch let error as SolveSettings.Invalid {
+            throw InputError(error.description)
+        }
+        let directory = try OutputDirectory(out)
+        var series: [String] = []
+        let result = try comparison.run(models: models, starting: starting) { solved in
+            let name = seriesFile(solved.kind)
+            try directory.write(name, CSV.series(solved.path))
+            series.append(name)
+        }
+        guard let first = result.cases.first else { return (result, []) }
+        let model = first.path.model
+        try directory.write("compare.csv", CSV.tidy(result.cases))
+        try directory.write("units.csv", CSV.units(model.columns, dates: model.source.isCalendar))
+        var files = ["compare.csv"] + series + ["units.csv", "manifest.json"]
+        if options.plot {
+            let span = model.source.isCalendar
+                ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
+            let svg = Charts.dashboard(
+                title: model.source.title ?? model.source.name,
+                subtitle: "\(span); model \(file)" + (options.config.isEmpty ? "" : ", configuration \(options.config)")
+                    + (comparison.counterfactual ? "; dashed reference at 0 in the counterfactual panels" : ""),
+                comparison: result)
+            files += try Charts.write(svg, into: directory)
+        }
+        let manifest = ModelManifest(
+            tool: options.tool, command: options.command, model: file, config: options.config.isEmpty ? nil : options.config,
+            settings: comparison.solve, runs: result.cases.map { ($0.kind.label, $0.path) }, outputs: files,
+            wallTime: Date().timeIntervalSince(started))
+        try directory.write("manifest.json", try JSON.text(manifest))
         return (result, files)
     }
 }

@@ -1,6 +1,7 @@
 import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
 import Solvers
 
 /// The manifest of a command's outputs (`manifest.json`): enough to reproduce every file.
@@ -89,5 +90,77 @@ public enum JSON {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}
+
+/// The manifest of a model file's runs (`manifest.json`): the file, the
+/// resolved parameters, tables and sets, the changes, the solver and each run.
+public struct ModelManifest: Encodable {
+    struct RunRecord: Encodable {
+        let label: String, choices: [String: String]
+        let return_code: String, steps: Int, rejected_steps: Int, function_evaluations: Int, jacobian_evaluations: Int
+    }
+    struct Change: Encodable { let parameter: String, value: Double, start: Double, ramp_years: Double }
+
+    public let tool: Manifest.Tool
+    public let command: [String]
+    public let model: String
+    public let config: String?
+    let parameters: [String: Double]
+    let knots: [String: [[Double]]]
+    let sets: [String: [String]]
+    let changes: [Change]
+    let t0: Double, t1: Double
+    let solver: Manifest.SolverRecord
+    let runs: [RunRecord]
+    let outputs: [String]
+    let wall_time_seconds: Double
+    let inputs_fingerprint: String
+
+    /// - Parameters:
+    ///   - runs: each run with its label (`none`, `none/no_ai_boom`); the first run's model gives the parameters.
+    public init(
+        tool: Manifest.Tool, command: [String], model file: String, config: String?, settings: SolveSettings, runs: [(String, ModelPath)],
+        outputs: [String], wallTime: Double
+    ) {
+        self.tool = tool
+        self.command = command
+        model = file
+        self.config = config
+        let first = runs[0].1.model
+        var parameters: [String: Double] = [:]
+        for p in first.source.parameters {
+            if case .member(let set) = p.index {
+                for m in first.members(of: set) { parameters["\(p.name)[\(m)]"] = first.parameter("\(p.name)[\(m)]") }
+            } else if case .each(_, let set) = p.index {
+                for m in first.members(of: set) { parameters["\(p.name)[\(m)]"] = first.parameter("\(p.name)[\(m)]") }
+            } else {
+                parameters[p.name] = first.parameter(p.name)
+            }
+        }
+        self.parameters = parameters
+        knots = Dictionary(uniqueKeysWithValues: first.source.tables.map { ($0.name, first.knots(of: $0.name).map { [$0.0, $0.1] }) })
+        sets = Dictionary(uniqueKeysWithValues: first.source.sets.map { ($0.name, first.members(of: $0.name)) })
+        changes = first.settings.changes.map { Change(parameter: $0.parameter, value: $0.value, start: $0.start, ramp_years: $0.rampYears) }
+        (t0, t1) = (first.t0, first.t1)
+        solver = Manifest.SolverRecord(
+            stepper: settings.stepper.rawValue, rtol: settings.relativeTolerance, atol: settings.absoluteTolerance,
+            save_step_years: settings.saveStep)
+        self.runs = runs.map { label, path in
+            let s = path.solution.statistics
+            let choices = Dictionary(uniqueKeysWithValues: path.model.source.choices.map { ($0.name, path.model.settings.choices[$0.name] ?? $0.defaultOption) })
+            return RunRecord(
+                label: label, choices: choices, return_code: path.solution.returnCode.rawValue, steps: s.steps, rejected_steps: s.rejectedSteps,
+                function_evaluations: s.functionEvaluations, jacobian_evaluations: s.jacobianEvaluations)
+        }
+        self.outputs = outputs
+        wall_time_seconds = wallTime
+        var inputs: [String] = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        inputs += knots.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        inputs += sets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        inputs += changes.map { "\($0.parameter)=\($0.value)@\($0.start)+\($0.ramp_years)" }
+        for run in self.runs { inputs.append("\(run.label):\(run.choices.sorted { $0.key < $1.key })") }
+        inputs += ["span=\(t0),\(t1)", "solver=\(settings.stepper.rawValue),\(settings.relativeTolerance),\(settings.absoluteTolerance),\(settings.saveStep)"]
+        inputs_fingerprint = fingerprint(file + "|" + inputs.joined(separator: "|"))
     }
 }

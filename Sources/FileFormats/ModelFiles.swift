@@ -64,62 +64,36 @@ public enum ModelFiles {
         return lines.joined(separator: "\n")
     }
 
-    /// `series.csv` of a model file's run: `t`, then every output series.
-    public static func series(_ model: CompiledModel, t: [Double], values: [[Double]]) -> String {
-        var lines = ["t," + model.columns.map(\.name).joined(separator: ",")]
-        for k in t.indices {
-            lines.append(([CSV.number(t[k])] + values.map { CSV.number($0[k]) }).joined(separator: ","))
+    /// The save step of a model file's run: the one given, else the file's own, else a hundredth of the span.
+    public static func saveStep(_ given: Double?, for source: ModelSource, span: (Double, Double)) throws -> Double {
+        let step = given ?? source.saveStep ?? (span.1 - span.0) / 100
+        guard step > 0, (span.1 - span.0) / step <= 1_000_000 else {
+            throw InputError("save step \(step): must be positive and give at most 1,000,000 saved points over \(span.0) to \(span.1)")
         }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// `units.csv` of a model file's run.
-    public static func units(_ model: CompiledModel) -> String {
-        var lines = ["column,unit,description", "t,year,time"]
-        for column in model.columns { lines.append([column.name, column.unit, column.description].map(CSV.field).joined(separator: ",")) }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// What a model file's run records in `manifest.json`.
-    struct RunManifest: Encodable {
-        let tool: Manifest.Tool, command: [String], model: String, choices: [String: String], parameters: [String: Double]
-        let t0: Double, t1: Double, stepper: String, rtol: Double, atol: Double, save_step: Double
-        let return_code: String, steps: Int, function_evaluations: Int, outputs: [String]
+        return step
     }
 
     /// Solves the model file at `path` into the directory `out`: `series.csv`,
-    /// `units.csv` and `manifest.json`. Returns the model, the solution's
-    /// series and the files written.
+    /// `units.csv` and `manifest.json`. `solve`'s save step is replaced by
+    /// `saveStep` (nil: the file's own). Returns the solved path and the files written.
     public static func run(
-        _ path: String, settings: ModelSettings, stepper: Stepper, tolerance: (relative: Double, absolute: Double), saveStep: Double?,
-        maxSteps: Int, into out: String, tool: Manifest.Tool, command: [String]
-    ) throws -> (model: CompiledModel, t: [Double], series: [[Double]], files: [String]) {
+        _ path: String, settings: ModelSettings, solve: SolveSettings, saveStep: Double?, config: String?, into out: String,
+        tool: Manifest.Tool, command: [String]
+    ) throws -> (path: ModelPath, files: [String]) {
+        let started = Date()
         let model = try compile(path, settings: settings)
-        let step = saveStep ?? model.source.saveStep ?? (model.t1 - model.t0) / 100
-        guard step > 0, (model.t1 - model.t0) / step <= 1_000_000 else {
-            throw InputError("save step \(step): must be positive and give at most 1,000,000 saved points over \(model.t0) to \(model.t1)")
-        }
-        var options = SolverOptions(
-            relativeTolerance: tolerance.relative, absoluteTolerance: .scalar(tolerance.absolute), saveAt: .interval(step))
-        options.maxSteps = maxSteps
+        var solve = solve
+        solve.saveStep = try Self.saveStep(saveStep, for: model.source, span: (model.t0, model.t1))
         let directory = try OutputDirectory(out)
-        let (solution, series) = try model.run(stepper, options: options)
-        guard solution.isSuccessful else { throw SolveFailure(label: path, stepper: stepper, solution: solution) }
-        try directory.write("series.csv", Self.series(model, t: solution.t, values: series))
-        try directory.write("units.csv", units(model))
+        let solved = try solve.solve(model, label: path)
+        try directory.write("series.csv", CSV.series(solved))
+        try directory.write("units.csv", CSV.units(model.columns, dates: model.source.isCalendar))
         let files = ["series.csv", "units.csv", "manifest.json"]
-        var parameters: [String: Double] = [:]
-        for p in model.source.parameters {
-            if let value = model.parameter(p.name) { parameters[p.name] = value }
-        }
-        let choices = Dictionary(uniqueKeysWithValues: model.source.choices.map { ($0.name, settings.choices[$0.name] ?? $0.defaultOption) })
-        let manifest = RunManifest(
-            tool: tool, command: command, model: path, choices: choices, parameters: parameters, t0: model.t0, t1: model.t1,
-            stepper: stepper.rawValue, rtol: tolerance.relative, atol: tolerance.absolute, save_step: step,
-            return_code: solution.returnCode.rawValue, steps: solution.statistics.steps,
-            function_evaluations: solution.statistics.functionEvaluations, outputs: files)
+        let manifest = ModelManifest(
+            tool: tool, command: command, model: path, config: config, settings: solve, runs: [("run", solved)], outputs: files,
+            wallTime: Date().timeIntervalSince(started))
         try directory.write("manifest.json", try JSON.text(manifest))
-        return (model, solution.t, series, files)
+        return (solved, files)
     }
 }
 

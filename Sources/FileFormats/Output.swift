@@ -1,6 +1,7 @@
 import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
 
 /// Writes the files of one command into a directory. Every file is written
 /// to a temporary name beside its target and renamed into place, so a file
@@ -65,11 +66,22 @@ public enum CSV {
 
     /// `series.csv`: t, date, then every series, one row per saved time.
     public static func series(_ run: ModelRun) -> String {
-        var lines = ["t,date," + run.columns.map(\.name).joined(separator: ",")]
-        lines.reserveCapacity(run.t.count + 1)
-        for k in run.t.indices {
-            var row = number(run.t[k]) + "," + DecimalYear.isoDate(run.t[k])
-            for column in run.values { row += "," + number(column[k]) }
+        series(t: run.t, columns: run.columns.map(\.name), values: run.values, dates: true)
+    }
+
+    /// `series.csv` of a model file's path: t, date (for a calendar model),
+    /// then every series the file declares.
+    public static func series(_ path: ModelPath) -> String {
+        series(t: path.t, columns: path.columns.map(\.name), values: path.values, dates: path.model.source.isCalendar)
+    }
+
+    /// One row per saved time: t, its date when `dates`, then each column's value.
+    static func series(t: [Double], columns: [String], values: [[Double]], dates: Bool) -> String {
+        var lines = [(dates ? "t,date," : "t,") + columns.joined(separator: ",")]
+        lines.reserveCapacity(t.count + 1)
+        for k in t.indices {
+            var row = number(t[k]) + (dates ? "," + DecimalYear.isoDate(t[k]) : "")
+            for column in values { row += "," + number(column[k]) }
             lines.append(row)
         }
         return lines.joined(separator: "\n") + "\n"
@@ -78,13 +90,24 @@ public enum CSV {
     /// `compare.csv`: one row per time, run and variable; a counterfactual
     /// run's regime is written `none/no-ai-boom`.
     public static func tidy(_ cases: [ComparisonCase]) -> String {
-        var lines = ["t,date,regime,variable,value"]
-        for solved in cases {
-            let run = solved.run
+        tidy(cases.map { ($0.kind.label, $0.run.t, $0.run.columns.map(\.name), $0.run.values) }, dates: true)
+    }
+
+    /// `compare.csv` of a model file's comparison: one row per time, case
+    /// and variable; a counterfactual case is written `none/no_ai_boom`.
+    public static func tidy(_ cases: [ChoiceCase]) -> String {
+        tidy(
+            cases.map { ($0.kind.label, $0.path.t, $0.path.columns.map(\.name), $0.path.values) },
+            dates: cases.first?.path.model.source.isCalendar ?? false)
+    }
+
+    static func tidy(_ runs: [(label: String, t: [Double], columns: [String], values: [[Double]])], dates: Bool) -> String {
+        var lines = [dates ? "t,date,regime,variable,value" : "t,case,variable,value"]
+        for run in runs {
             for k in run.t.indices {
-                let prefix = number(run.t[k]) + "," + DecimalYear.isoDate(run.t[k]) + "," + solved.kind.label + ","
+                let prefix = number(run.t[k]) + "," + (dates ? DecimalYear.isoDate(run.t[k]) + "," : "") + field(run.label) + ","
                 for (c, column) in run.columns.enumerated() {
-                    lines.append(prefix + column.name + "," + number(run.values[c][k]))
+                    lines.append(prefix + column + "," + number(run.values[c][k]))
                 }
             }
         }
@@ -93,11 +116,13 @@ public enum CSV {
 
     /// `units.csv`: the unit and meaning of every column of the series files.
     public static func units(_ columns: [SeriesColumn]) -> String {
-        var lines = [
-            "column,unit,description",
-            "t,year,decimal year (each month is 1/12 of a year)",
-            "date,ISO 8601,calendar date of t",
-        ]
+        units(columns.map { SeriesInfo(name: $0.name, unit: $0.unit, description: $0.description) }, dates: true)
+    }
+
+    /// `units.csv` of a model file: `t` (and `date` for a calendar model), then every series.
+    public static func units(_ columns: [SeriesInfo], dates: Bool) -> String {
+        var lines = ["column,unit,description"]
+        lines += dates ? ["t,year,decimal year (each month is 1/12 of a year)", "date,ISO 8601,calendar date of t"] : ["t,time,time"]
         for column in columns {
             lines.append([column.name, column.unit, column.description].map(field).joined(separator: ","))
         }

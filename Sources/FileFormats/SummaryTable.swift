@@ -1,6 +1,7 @@
 import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
 
 /// The printed comparison tables of `liquidity compare`: every field of
 /// ``RunSummary`` per run, and the differences between pairs of runs.
@@ -44,6 +45,53 @@ public enum SummaryTable {
         guard let first = pairs.first?.a else { return "" }
         let body = RunSummary.fields(classes: first.classes).filter(\.kind.hasDifference).map { field in
             [field.label] + pairs.map { difference(field.value($0.a)! - field.value($0.b)!, field.kind) }
+        }
+        return layout([""] + pairs.map(\.label), body)
+    }
+}
+
+extension SummaryTable {
+    /// A model file's summary value as printed: shares and rates (unit
+    /// `share`, `1/yr`, and every drawdown) in percent, index levels to four
+    /// decimals, changes with their sign, dates as dates in a calendar model.
+    static func text(_ summary: SummaryValue, calendar: Bool) -> String {
+        guard let value = summary.value else { return "never" }
+        switch summary.kind {
+        case "below": return calendar ? DecimalYear.isoDate(value) : String(format: "%.4g", value)
+        case "drawdown": return String(format: "%.2f%%", 100 * value)
+        case _ where isPercent(summary): return String(format: "%.2f%%", 100 * value)
+        case "change": return String(format: summary.unit.hasPrefix("$") ? "%+.3f" : "%+.6g", value)
+        case _ where summary.unit.hasPrefix("$"): return String(format: "%.3f", value)
+        case _ where summary.unit.hasPrefix("index"): return String(format: "%.4f", value)
+        default: return String(format: "%.6g", value)
+        }
+    }
+
+    static func isPercent(_ summary: SummaryValue) -> Bool {
+        summary.kind == "drawdown" || summary.unit == "share" || summary.unit == "1/yr"
+    }
+
+    /// `a - b` in the summary's natural unit; nil for a date, whose difference is not reported.
+    static func difference(_ a: SummaryValue, _ b: SummaryValue) -> String? {
+        guard a.kind != "below" else { return nil }
+        guard let x = a.value, let y = b.value else { return "" }
+        if isPercent(a) { return String(format: "%+.2f pp", 100 * (x - y)) }
+        return String(format: a.unit.hasPrefix("index") ? "%+.4f" : a.unit.hasPrefix("$") ? "%+.3f" : "%+.6g", x - y)
+    }
+
+    /// One column per run, one row per summary the model file declares.
+    public static func render(_ runs: [(label: String, summaries: [SummaryValue])], calendar: Bool) -> String {
+        guard let first = runs.first?.summaries else { return "" }
+        let body = first.indices.map { r in [first[r].label] + runs.map { text($0.summaries[r], calendar: calendar) } }
+        return layout([""] + runs.map(\.label), body)
+    }
+
+    /// `a - b` for each pair, for every summary but dates.
+    public static func differences(_ pairs: [(label: String, a: [SummaryValue], b: [SummaryValue])]) -> String {
+        guard let first = pairs.first?.a else { return "" }
+        let body = first.indices.compactMap { r -> [String]? in
+            guard first[r].kind != "below" else { return nil }
+            return [first[r].label] + pairs.map { difference($0.a[r], $0.b[r]) ?? "" }
         }
         return layout([""] + pairs.map(\.label), body)
     }

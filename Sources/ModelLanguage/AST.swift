@@ -98,6 +98,8 @@ public struct ModelSource: Sendable {
     public var title: String?
     public var horizon: (Double, Double)?
     public var saveStep: Double?
+    /// Time is a decimal calendar year (`horizon ... calendar`): outputs carry dates.
+    public var isCalendar = false
     public var sectors: [(code: String, name: String?)] = []
     public var sets: [SetDeclaration] = []
     public var parameters: [Parameter] = []

@@ -303,17 +303,28 @@ struct LCG {
 /// - Throws: ``ModelFileError`` with every error found, each naming the file,
 ///   line and column, the name and what is expected.
 public func compileModel(_ text: String, file: String, settings: ModelSettings = ModelSettings()) throws -> CompiledModel {
-    let source = try parseModel(text, file: file)
-    return try Compiler(source, settings: settings).compile()
+    try compileModel(try parseModel(text, file: file), settings: settings)
+}
+
+/// Compiles a parsed model file for `settings`.
+///
+/// - Throws: ``ModelFileError`` with every error found.
+public func compileModel(_ source: ModelSource, settings: ModelSettings = ModelSettings()) throws -> CompiledModel {
+    try Compiler(source, settings: settings).compile()
 }
 
 /// A summary row a model file declares, computed on a solved path.
 public struct SummaryValue: Sendable, Equatable {
     public var label: String
-    /// `end`, `peak`, `drawdown`, `below` or `total`.
+    /// `end`, `change`, `peak`, `drawdown`, `below` or `total`.
     public var kind: String
-    /// The number: a level, a share (drawdown), a date (below; nil if never) or an integral (total).
+    /// The series summarised (`p_crypto`) and its unit.
+    public var series: String, unit: String
+    /// The number: a level, a change, a share (drawdown), a date (below; nil if never) or an integral (total).
     public var value: Double?
+
+    /// The summary's column in a table of runs: `end_p_crypto`, `peak_rb`.
+    public var column: String { "\(kind)_\(series)" }
 }
 
 extension CompiledModel {
@@ -334,6 +345,7 @@ extension CompiledModel {
                 let value: Double?
                 switch summary.kind {
                 case "end": value = x.last
+                case "change": value = x.last.map { $0 - x[0] }
                 case "peak": value = x.max()
                 case "drawdown":
                     var peak = -Double.infinity, worst = 0.0
@@ -346,7 +358,7 @@ extension CompiledModel {
                     value = total
                 }
                 let label = summary.label.replacingOccurrences(of: "{\(summary.index.variable ?? "")}", with: member)
-                result.append(SummaryValue(label: label, kind: summary.kind, value: value))
+                result.append(SummaryValue(label: label, kind: summary.kind, series: name, unit: columns[c].unit, value: value))
             }
         }
         return result

@@ -54,6 +54,12 @@ public struct ModelSettings: Sendable, Equatable {
 /// The name, unit and meaning of an output series.
 public struct SeriesInfo: Sendable, Equatable {
     public var name: String, unit: String, description: String
+
+    public init(name: String, unit: String, description: String) {
+        self.name = name
+        self.unit = unit
+        self.description = description
+    }
 }
 
 /// One quantity of a compiled model: what it is, where its value lives.
@@ -208,7 +214,7 @@ final class Compiler {
         compileClosures(closures)
         compileObservations()
         for summary in source.summaries {
-            let kinds = ["end", "peak", "drawdown", "below", "total"]
+            let kinds = ["end", "change", "peak", "drawdown", "below", "total"]
             if !kinds.contains(summary.kind) {
                 error("unknown summary \(summary.kind); allowed: \(kinds.joined(separator: ", "))", at: summary.location)
             }

@@ -245,7 +245,8 @@ struct Parser {
                 let t1 = try constant("the end of the horizon")
                 model.horizon = (t0, t1)
                 if isWord("step") { _ = next(); model.saveStep = try constant("the save step") }
-                try endOfLine("the horizon")
+                if isWord("calendar") { _ = next(); model.isCalendar = true }
+                try endOfLine("the horizon (`horizon T0 to T1 [step S] [calendar]`)")
             case "sectors":
                 repeat {
                     if isSymbol(",") { _ = next() }
@@ -392,7 +393,7 @@ struct Parser {
                 try endOfLine("'end'")
                 model.matrices.append(.init(name: n, title: title, columns: columns, rows: rows, location: at, isStocks: isStocks))
             case "summary":
-                let (kind, at) = try name("a summary kind (end, peak, drawdown, below, total)")
+                let (kind, at) = try name("a summary kind (end, change, peak, drawdown, below, total)")
                 let (series, _) = try name("the series summarised")
                 let spec = try index()
                 var level: Double?

@@ -70,23 +70,11 @@ struct ComparisonArguments: ParsableArguments {
     func run(out: String, plot: Bool, notebook: Bool) throws {
         let progress = Progress(quiet: report.quiet)
         if let file = inputs.model {
-            guard !plot, !notebook, !counterfactual else {
-                throw InputError("--model: --plot, --notebook and --counterfactual are not yet available for model files")
-            }
-            try solver.check()
-            let source = try ModelFiles.source(file)
-            guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
-                throw InputError("--model \(file): compare runs the options of a choice named regime, which the file does not declare; use `liquidity model compare --choice NAME`")
-            }
+            guard !notebook else { throw InputError("--model: --notebook is not yet available for model files") }
             let names = regimes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            for name in names where !choice.options.contains(where: { $0.name == name }) {
-                throw InputError("--regimes: \(name) is not an option of the file's regime; allowed: \(choice.options.map(\.name).joined(separator: ", "))")
-            }
-            guard solver.rtol == solver.atol else { throw InputError("--model: give one tolerance (--rtol equal to --atol) for model files") }
             try ModelCompare.compare(
-                file, settings: try inputs.modelSettings(file), choice: "regime", options: names, stepper: try solver.stepper,
-                tolerance: solver.rtol, saveStep: try solver.givenStep, out: out,
-                title: "\(source.name): regime \(names.joined(separator: ", ")); \(solver.solver), rtol \(solver.rtol)")
+                file, settings: try inputs.modelSettings(file), config: inputs.config, choice: "regime", options: names,
+                counterfactual: counterfactual, plot: plot, solver: solver, out: out, quiet: report.quiet)
             return
         }
         let regimes = try parsedRegimes()

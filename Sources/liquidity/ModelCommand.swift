@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import FileFormats
+import FlowModel
 import Foundation
 import ModelLanguage
 import Solvers
@@ -182,20 +183,17 @@ struct ModelRun: ParsableCommand {
 
     func run() throws {
         try solver.check()
-        let (compiled, t, series, files) = try ModelFiles.run(
-            model.file, settings: try model.settings, stepper: try solver.stepper, tolerance: (solver.rtol, solver.atol),
-            saveStep: try solver.givenStep, maxSteps: solver.maxSteps,
+        let (path, files) = try ModelFiles.run(
+            model.file, settings: try model.settings, solve: try solver.settings, saveStep: try solver.givenStep, config: model.config,
             into: out, tool: BuildInfo.tool, command: CommandLine.arguments)
-        Self.printSummaries(compiled.summaries(t: t, series: series))
+        Self.printSummaries(path)
         print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))
     }
 
-    /// The file's summary rows, a label and a number each.
-    static func printSummaries(_ summaries: [SummaryValue]) {
-        guard let width = summaries.map(\.label.count).max() else { return }
-        for summary in summaries {
-            print(summary.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (summary.value.map { String(format: "%.6g", $0) } ?? "never"))
-        }
+    /// The file's summary rows on `path`, a label and a number each.
+    static func printSummaries(_ path: ModelPath) {
+        let table = SummaryTable.render([("", path.summaries)], calendar: path.model.source.isCalendar)
+        if !table.isEmpty { print(table.split(separator: "\n").dropFirst().joined(separator: "\n")) }
     }
 }
 
@@ -220,65 +218,69 @@ struct ModelCompare: ParsableCommand {
     @Option(help: ArgumentHelp("Options to compare, comma-separated (default: every option).", valueName: "list"))
     var options: String?
 
-    @Option(help: ArgumentHelp("GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
-    var solver: String = "msbdf"
+    @Flag(help: "Also solve each option under the last option of the file's choice `counterfactual`, and attribute the difference.")
+    var counterfactual = false
 
-    @Option(help: "Relative and absolute tolerance.")
-    var tolerance: Double = 1e-10
+    @Flag(help: "Also draw the dashboard: a panel per summarised series (dashboard.svg, and dashboard.png where rsvg-convert is installed).")
+    var plot = false
+
+    @OptionGroup var solver: SolverSettings
 
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String = "out/model-compare"
 
     func run() throws {
-        let stepper = try Stepper.named(solver)
-        try checkPositive(tolerance, "--tolerance")
-        let base = try model.settings
-        let source = try model.compile().source
-        guard let declared = source.choices.first(where: { $0.name == choice }) else {
-            throw InputError("--choice \(choice): \(model.file) has no such choice; its choices: \(source.choices.map(\.name).joined(separator: ", "))")
-        }
-        let names = declared.options.map(\.name)
-        let chosen = try options.map { list in
-            try list.split(separator: ",").map { name -> String in
-                let name = name.trimmingCharacters(in: .whitespaces)
-                guard names.contains(name) else { throw InputError("--options: \(name) is not an option of \(choice); allowed: \(names.joined(separator: ", "))") }
-                return name
-            }
-        } ?? names
+        try solver.check()
+        let names = try options.map { list in list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         try Self.compare(
-            model.file, settings: base, choice: choice, options: chosen, stepper: stepper, tolerance: tolerance, saveStep: nil, out: out,
-            title: "\(source.name): \(choice) \(chosen.joined(separator: ", ")); \(stepper) at \(tolerance)")
+            model.file, settings: try model.settings, config: model.config, choice: choice, options: names, counterfactual: counterfactual,
+            plot: plot, solver: solver, out: out, quiet: false)
     }
 
-    /// Solves `file` under each of `options` of `choice` into `out/<option>` and prints the summaries side by side.
+    /// Solves `file` under each of `options` of `choice` (nil: all) into
+    /// `out`, and prints the file's summaries side by side, their differences
+    /// from the first option and, with `counterfactual`, the counterfactual's part.
     static func compare(
-        _ file: String, settings base: ModelSettings, choice: String, options chosen: [String], stepper: Stepper, tolerance: Double,
-        saveStep: Double?, out: String, title: String
+        _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?, counterfactual: Bool, plot: Bool,
+        solver: SolverSettings, out: String, quiet: Bool
     ) throws {
-        var columns: [[SummaryValue]] = []
-        for option in chosen {
-            var settings = base
-            settings.choices[choice] = option
-            let (compiled, t, series, _) = try ModelFiles.run(
-                file, settings: settings, stepper: stepper, tolerance: (tolerance, tolerance), saveStep: saveStep, maxSteps: 1_000_000,
-                into: (out as NSString).appendingPathComponent(option), tool: BuildInfo.tool, command: CommandLine.arguments)
-            columns.append(compiled.summaries(t: t, series: series))
+        let source = try ModelFiles.source(file)
+        var solve = try solver.settings
+        let span = (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1)
+        solve.saveStep = try ModelFiles.saveStep(try solver.givenStep, for: source, span: span)
+        let comparison: ChoiceComparison
+        do {
+            comparison = try ChoiceComparison(
+                source: source, settings: settings, choice: choice, options: options, counterfactual: counterfactual, solve: solve)
+        } catch let error as ChoiceComparison.Invalid {
+            throw InputError("--model \(file): \(error.description)")
         }
-        print(title)
-        print("")
-        let rows = columns[0].indices.map { r in [columns[0][r].label] + columns.map { format($0[r]) } }
-        print(TableFormat.aligned(header: [""] + chosen, rows: rows, gap: "   "))
-        print("")
-        print("wrote " + chosen.map { "\(out)/\($0)/" }.joined(separator: ", "))
-    }
-
-    static func format(_ summary: SummaryValue) -> String {
-        guard let value = summary.value else { return "never" }
-        switch summary.kind {
-        case "drawdown": return String(format: "%.2f%%", 100 * value)
-        case "below": return String(format: "%.2f", value)
-        default: return String(format: "%.6g", value)
+        var files = ComparisonFiles.Options(config: config ?? "", tool: BuildInfo.tool, command: CommandLine.arguments)
+        files.plot = plot
+        let progress = Progress(quiet: quiet)
+        let (result, written) = try ComparisonFiles.run(comparison, file: file, into: out, options: files) { index, kind in
+            progress.report("solving \(kind.label) (\(index + 1) of \(comparison.cases.count))")
         }
+        let calendar = source.isCalendar
+        let model = result.cases[0].path.model
+        let dates = calendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
+        print("\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); \(solver.solver), rtol \(solver.rtol)"
+            + (config.map { "; config \($0)" } ?? ""))
+        let main = result.main.map { ($0.kind.option, $0.summaries) }
+        print("")
+        print(SummaryTable.render(main, calendar: calendar))
+        if main.count > 1 {
+            print("")
+            print("Differences from \(main[0].0):")
+            print(SummaryTable.differences(main.dropFirst().map { ($0.0, $0.1, main[0].1) }))
+        }
+        if counterfactual, let option = comparison.counterfactualOption {
+            print("")
+            print("Attribution (as solved minus \(ChoiceComparison.counterfactualChoice) = \(option)):")
+            print(SummaryTable.differences(result.attribution.map { ($0.option, $0.actual, $0.counterfactual) }))
+        }
+        print("")
+        print("wrote \(written.map { "\(out)/\($0)" }.joined(separator: ", "))")
     }
 }
 

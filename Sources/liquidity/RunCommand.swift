@@ -30,11 +30,13 @@ struct Run: ParsableCommand {
     func run() throws {
         if let file = inputs.model {
             try solver.check()
-            let settings = try inputs.modelSettings(file, choices: try ModelFiles.source(file).choices.contains { $0.name == "regime" } ? ["regime": regime.rawValue] : [:])
-            let (compiled, t, series, files) = try ModelFiles.run(
-                file, settings: settings, stepper: try solver.stepper, tolerance: (solver.rtol, solver.atol), saveStep: try solver.givenStep,
-                maxSteps: solver.maxSteps, into: output.out("run"), tool: BuildInfo.tool, command: CommandLine.arguments)
-            ModelRun.printSummaries(compiled.summaries(t: t, series: series))
+            let source = try ModelFiles.source(file)
+            let hasRegime = source.choices.contains { $0.name == "regime" }
+            let settings = try inputs.modelSettings(file, choices: hasRegime ? ["regime": regime.rawValue] : [:])
+            let (path, files) = try ModelFiles.run(
+                file, settings: settings, solve: try solver.settings, saveStep: try solver.givenStep, config: inputs.config,
+                into: output.out("run"), tool: BuildInfo.tool, command: CommandLine.arguments)
+            ModelRun.printSummaries(path)
             print("wrote " + files.map { "\(output.out("run"))/\($0)" }.joined(separator: ", "))
             return
         }

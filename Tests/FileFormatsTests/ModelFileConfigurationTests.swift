@@ -1,3 +1,4 @@
+import Experiments
 import FlowModel
 import Foundation
 import ModelLanguage
@@ -99,5 +100,49 @@ struct SankeyTests {
         let svg = Sankey.svg(matrix, title: "PC", unit: "$ a year")
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         #expect(svg.contains(">H pays ") && svg.contains(">CB receives "))
+    }
+}
+
+@Suite("Comparisons of a model file's choices")
+struct ChoiceComparisonTests {
+    /// The file's counterfactual (the choice `counterfactual`, I1 = I0 from t0)
+    /// and its summaries against the hand-written model's `compare --counterfactual`.
+    @Test("compare --counterfactual on the reverse-QE file gives the hand-written model's attribution, and draws a panel per summarised series")
+    func counterfactual() throws {
+        let config = Tool.root.appendingPathComponent("calibration/baseline.toml").path
+        let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
+        let source = try ModelFiles.source(file)
+        let comparison = try ChoiceComparison(
+            source: source, settings: try ModelFiles.settings(configuration: config, for: source), options: ["none", "buyer"],
+            counterfactual: true)
+        #expect(comparison.cases.map(\.label) == ["none", "none/no_ai_boom", "buyer", "buyer/no_ai_boom"])
+        let result = try comparison.run()
+        let hand = try RegimeComparison(parameters: try Configuration.read(config), regimes: [.none, .buyer], counterfactual: true).run()
+        for (regime, flat) in [(FedRegime.none, false), (.none, true), (.buyer, false), (.buyer, true)] {
+            let summaries = try #require(result.run(regime.rawValue, counterfactual: flat)).summaries
+            let expected = try #require(hand.run(regime, counterfactual: flat)).summary
+            for (column, value) in [("end_p_crypto", expected.endPrice["crypto"]!), ("drawdown_p_longdur", expected.largestDrawdown["longdur"]!),
+                                    ("peak_rb", expected.peakRb), ("change_Bf", expected.changeInBf), ("end_ai_ig_share", expected.aiIndexShareAtEnd)] {
+                let got = try #require(summaries.first { $0.column == column }?.value)
+                #expect(abs(got - value) <= 1e-8 * max(abs(value), 1), "\(regime) \(flat) \(column): \(got) against \(value)")
+            }
+        }
+        let svg = Charts.dashboard(title: "t", subtitle: "s", comparison: result)
+        let series = Set(result.cases[0].summaries.map(\.series))
+        #expect(svg.components(separatedBy: "<rect x=").count - 1 == series.count + 2)
+        #expect(svg.contains("p_crypto: as solved minus no_ai_boom"))
+        #expect(svg.contains("regime: buyer"))
+    }
+
+    @Test("a comparison the file cannot make is refused, naming the file and what it has")
+    func refused() throws {
+        let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/gl-sim.sfc").path)
+        #expect(throws: ChoiceComparison.Invalid(description: "\(source.file) declares no choice regime; its choices: ")) {
+            try ChoiceComparison(source: source)
+        }
+        let qe = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
+        #expect(throws: ChoiceComparison.Invalid(description: "none is listed twice")) {
+            try ChoiceComparison(source: qe, options: ["none", "none"])
+        }
     }
 }

@@ -1,0 +1,228 @@
+import ModelLanguage
+import Solvers
+
+/// A solved path of a compiled model file: the solution and every output
+/// series the file declares, at the saved times.
+public struct ModelPath: Sendable {
+    public let model: CompiledModel
+    public let solution: ODESolution
+    /// `values[column][k]` is column's value at `solution.t[k]`, columns as ``columns``.
+    public let values: [[Double]]
+
+    /// The output series: every state, definition and observation of the file.
+    public var columns: [SeriesInfo] { model.columns }
+
+    /// The saved times.
+    public var t: [Double] { solution.t }
+
+    /// The values of the series called `name` (`rb`, `p_crypto`).
+    public func series(_ name: String) -> [Double]? {
+        model.columns.firstIndex { $0.name == name }.map { values[$0] }
+    }
+
+    /// The index of the saved point at `t` (within 1e-9), if there is one.
+    public func index(at t: Double) -> Int? {
+        solution.t.firstIndex { abs($0 - t) < 1e-9 }
+    }
+
+    /// The summary rows the file declares, on this path.
+    public var summaries: [SummaryValue] { model.summaries(t: t, series: values) }
+}
+
+extension SolveSettings {
+    /// The solver options for a model file: its knots, change dates and stops as stops.
+    public func options(for model: CompiledModel) -> SolverOptions {
+        var options = SolverOptions(
+            relativeTolerance: relativeTolerance, absoluteTolerance: .scalar(absoluteTolerance),
+            saveAt: saveTimes.map { .times($0) } ?? .interval(saveStep))
+        options.maxSteps = maxSteps
+        options.tstops = model.tstops
+        return options
+    }
+
+    /// Solves a model file; a solve that does not finish throws ``SolveFailure``,
+    /// settings that cannot work ``Invalid``.
+    public func solve(_ model: CompiledModel, label: String) throws -> ModelPath {
+        try validate()
+        let (solution, values) = try model.run(stepper, options: options(for: model))
+        guard solution.isSuccessful else { throw SolveFailure(label: label, stepper: stepper, solution: solution) }
+        return ModelPath(model: model, solution: solution, values: values)
+    }
+
+    /// The state of `model` at `t` (its initial state at t0 or before).
+    public func state(of model: CompiledModel, at t: Double) throws -> [Double] {
+        guard t > model.t0 else { return model.initialState }
+        var options = options(for: model)
+        options.saveAt = .times([model.t0, t])
+        let (solution, _) = try model.run(stepper, options: options)
+        guard solution.isSuccessful else { throw SolveFailure(label: "the path to \(t)", stepper: stepper, solution: solution) }
+        return solution.state(1)
+    }
+}
+
+/// The same model file solved under every chosen option of one of its
+/// choices (the Fed regimes), each optionally also under the counterfactual
+/// option of the choice named `counterfactual` (the economy without the AI
+/// boom): `liquidity compare` on a model file, as a value to run.
+public struct ChoiceComparison: Sendable {
+    /// The name of the choice `--counterfactual` flips to its last option.
+    public static let counterfactualChoice = "counterfactual"
+
+    public var source: ModelSource
+    /// The settings every case starts from (configuration, overrides, scenario, span).
+    public var settings: ModelSettings
+    /// The choice compared (`regime`) and its options, in order.
+    public var choice: String
+    public var options: [String]
+    /// Also solve each option under the counterfactual.
+    public var counterfactual: Bool
+    public var solve: SolveSettings
+
+    /// - Throws: ``ChoiceComparison/Invalid`` when the file lacks the choice,
+    ///   an option, or (with `counterfactual`) the choice `counterfactual`.
+    public init(
+        source: ModelSource, settings: ModelSettings = ModelSettings(), choice: String = "regime", options: [String]? = nil,
+        counterfactual: Bool = false, solve: SolveSettings = SolveSettings()
+    ) throws {
+        guard let declared = source.choices.first(where: { $0.name == choice }) else {
+            throw Invalid(description: "\(source.file) declares no choice \(choice); its choices: \(source.choices.map(\.name).joined(separator: ", "))")
+        }
+        let names = declared.options.map(\.name)
+        let chosen = options ?? names
+        guard !chosen.isEmpty else { throw Invalid(description: "give at least one option of \(choice): \(names.joined(separator: ", "))") }
+        for (k, name) in chosen.enumerated() {
+            guard names.contains(name) else {
+                throw Invalid(description: "\(name) is not an option of \(choice) in \(source.file); allowed: \(names.joined(separator: ", "))")
+            }
+            guard !chosen[..<k].contains(name) else { throw Invalid(description: "\(name) is listed twice") }
+        }
+        if counterfactual, !source.choices.contains(where: { $0.name == Self.counterfactualChoice && $0.options.count > 1 }) {
+            throw Invalid(description: "\(source.file) declares no choice \(Self.counterfactualChoice) with an option besides its default, which --counterfactual solves")
+        }
+        self.source = source
+        self.settings = settings
+        self.choice = choice
+        self.options = chosen
+        self.counterfactual = counterfactual
+        self.solve = solve
+    }
+
+    /// A comparison that cannot be made as asked.
+    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
+
+    /// The counterfactual option: the last of the choice `counterfactual`.
+    public var counterfactualOption: String? {
+        source.choices.first { $0.name == Self.counterfactualChoice }?.options.last?.name
+    }
+
+    /// The cases, in order: each option, then (with ``counterfactual``) the
+    /// same option under the counterfactual.
+    public var cases: [ChoiceCase.Kind] {
+        options.flatMap { option in
+            [ChoiceCase.Kind(option: option, counterfactual: nil)]
+                + (counterfactual ? [ChoiceCase.Kind(option: option, counterfactual: counterfactualOption)] : [])
+        }
+    }
+
+    /// The settings of one case.
+    public func settings(_ kind: ChoiceCase.Kind) -> ModelSettings {
+        var settings = settings
+        settings.choices[choice] = kind.option
+        if let flat = kind.counterfactual { settings.choices[Self.counterfactualChoice] = flat }
+        return settings
+    }
+
+    /// Every case's model, compiled (checks and matrices included) before anything is solved.
+    ///
+    /// - Throws: ``ModelFileError`` for a model the settings break,
+    ///   ``SolveSettings/Invalid`` for settings that cannot work.
+    public func models() throws -> [(kind: ChoiceCase.Kind, model: CompiledModel)] {
+        try solve.validate()
+        return try cases.map { ($0, try compileModel(source, settings: settings($0))) }
+    }
+
+    /// Solves every case in order.
+    ///
+    /// - Parameters:
+    ///   - models: the cases' models (default: ``models()``).
+    ///   - starting: called before each solve with the case's index.
+    ///   - finished: called with each case as it is solved, so a caller can
+    ///     keep what finished when a later solve fails.
+    public func run(
+        models: [(kind: ChoiceCase.Kind, model: CompiledModel)]? = nil,
+        starting: (Int, ChoiceCase.Kind) -> Void = { _, _ in }, finished: (ChoiceCase) throws -> Void = { _ in }
+    ) throws -> ChoiceComparisonResult {
+        var result: [ChoiceCase] = []
+        for (index, (kind, model)) in try (models ?? self.models()).enumerated() {
+            starting(index, kind)
+            let solved = ChoiceCase(kind: kind, path: try solve.solve(model, label: kind.label))
+            try finished(solved)
+            result.append(solved)
+        }
+        return ChoiceComparisonResult(
+            cases: result, choice: choice, declaredOptions: source.choices.first { $0.name == choice }?.options.map(\.name) ?? options)
+    }
+}
+
+/// One solved case of a ``ChoiceComparison``.
+public struct ChoiceCase: Sendable {
+    /// Which case: an option, and the counterfactual option when it is one.
+    public struct Kind: Sendable, Hashable {
+        public var option: String
+        /// The option of the choice `counterfactual` this case was solved
+        /// under (`no_ai_boom`); nil for the file's default.
+        public var counterfactual: String?
+
+        public init(option: String, counterfactual: String? = nil) {
+            self.option = option
+            self.counterfactual = counterfactual
+        }
+
+        public var isCounterfactual: Bool { counterfactual != nil }
+
+        /// `none`, or `none/no_ai_boom`: the case's name in messages and in
+        /// the `regime` column of `compare.csv`.
+        public var label: String { option + (counterfactual.map { "/" + $0 } ?? "") }
+    }
+
+    public let kind: Kind
+    public let path: ModelPath
+    /// The file's summary rows on this path.
+    public let summaries: [SummaryValue]
+
+    public init(kind: Kind, path: ModelPath) {
+        self.kind = kind
+        self.path = path
+        summaries = path.summaries
+    }
+}
+
+/// The solved cases of a ``ChoiceComparison``.
+public struct ChoiceComparisonResult: Sendable {
+    /// Every case, in the comparison's order.
+    public let cases: [ChoiceCase]
+    /// The choice compared, and its options in the file's order (what fixes each option's colour).
+    public let choice: String, declaredOptions: [String]
+
+    public init(cases: [ChoiceCase], choice: String, declaredOptions: [String]) {
+        self.cases = cases
+        self.choice = choice
+        self.declaredOptions = declaredOptions
+    }
+
+    /// The cases with the file's default counterfactual choice, one per option.
+    public var main: [ChoiceCase] { cases.filter { !$0.kind.isCounterfactual } }
+
+    /// The case of `option`, with or without the counterfactual.
+    public func run(_ option: String, counterfactual: Bool = false) -> ChoiceCase? {
+        cases.first { $0.kind.option == option && $0.kind.isCounterfactual == counterfactual }
+    }
+
+    /// Per option solved both ways: its summaries as solved and under the counterfactual.
+    public var attribution: [(option: String, actual: [SummaryValue], counterfactual: [SummaryValue])] {
+        main.compactMap { actual in run(actual.kind.option, counterfactual: true).map { (actual.kind.option, actual.summaries, $0.summaries) } }
+    }
+}
