@@ -101,8 +101,38 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-extension ModelRun {
-    /// The value of a target's quantity on this run.
+/// A solved path a calibration reads its targets from.
+public protocol CalibrationPath {
+    /// The saved times.
+    var t: [Double] { get }
+    /// The values of the series called `name`.
+    func series(_ name: String) -> [Double]?
+    /// The index of the saved point at `t`, if there is one.
+    func index(at t: Double) -> Int?
+    /// The integral of AI capex over [from, to] in closed form (the dates may
+    /// precede the start); nil for a model without that formula.
+    func capexIntegral(from: Double, to: Double) -> Double?
+}
+
+/// A model a calibration can move and solve: parameters by key, each with
+/// the values it allows. The hand-written model (``HandWrittenCalibrationModel``)
+/// and a model file (``FileCalibrationModel``) are two.
+public protocol CalibrationModel: Sendable {
+    /// The Fed regime solved (the option of a model file's choice `regime`).
+    var regimeName: String { get }
+    /// The value of the parameter `key`.
+    func value(of key: String) throws -> Double
+    /// Whether `value` is allowed for `key`, and the allowed values in words.
+    func allows(_ value: Double, for key: String) throws -> (allowed: Bool, range: String)
+    /// This model with the parameter `key` set to `value`.
+    func setting(_ key: String, to value: Double) throws -> Self
+    /// Solves up to `end` (a month after the start at least), saved monthly
+    /// or at the model's own step; a solve that does not finish throws.
+    func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any CalibrationPath
+}
+
+extension CalibrationPath {
+    /// The value of a target's quantity on this path.
     public func evaluate(_ target: CalibrationTarget) throws -> Double? {
         func column(_ name: String) throws -> [Double] {
             guard let values = series(name) else { throw CalibrationError.unknownSeries(target: target.id, series: name) }
@@ -131,21 +161,70 @@ extension ModelRun {
             }
             return integral(n) / integral(d)
         case .capexIntegral(let a, let b):
-            return model.parameters.capexIntegral(from: a, to: b)
+            guard let value = capexIntegral(from: a, to: b) else {
+                throw CalibrationError.invalidTarget("\(target.id): this model has no closed-form capex integral; use a ratio or change of its series")
+            }
+            return value
         case .notModelled:
             return nil
         }
     }
 }
 
+extension ModelRun: CalibrationPath {
+    public func capexIntegral(from: Double, to: Double) -> Double? { model.parameters.capexIntegral(from: from, to: to) }
+}
+
+/// The hand-written model of MODEL.md under one Fed regime, as a calibration moves it.
+public struct HandWrittenCalibrationModel: CalibrationModel {
+    public var parameters: ModelParameters
+    public var regime: FedRegime
+
+    public init(parameters: ModelParameters, regime: FedRegime = .none) {
+        self.parameters = parameters
+        self.regime = regime
+    }
+
+    public var regimeName: String { regime.rawValue }
+
+    public func value(of key: String) throws -> Double { try parameters.value(of: key) }
+
+    public func allows(_ value: Double, for key: String) throws -> (allowed: Bool, range: String) {
+        let info = try parameters.info(key)
+        return (info.isAllowed(value), "\(info.allowed)")
+    }
+
+    public func setting(_ key: String, to value: Double) throws -> Self {
+        var copy = self
+        try copy.parameters.set(key, to: value)
+        return copy
+    }
+
+    public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any CalibrationPath {
+        var p = parameters
+        p.t1 = max(end, p.t0 + 1.0 / 12)
+        let model = try ReverseQEModel(parameters: p, regime: regime)
+        var options = defaultModelOptions(for: model)
+        options.relativeTolerance = tolerance
+        options.absoluteTolerance = .scalar(tolerance)
+        let run = try model.run(stepper, options: options)
+        guard run.solution.isSuccessful else {
+            throw CalibrationError.invalidTarget("the model failed: \(run.solution.failure?.message ?? "")")
+        }
+        return run
+    }
+}
+
 /// A calibration: targets, free parameters and the base parameters they
 /// start from, solved under one regime.
 public struct Calibration: Sendable {
-    public var base: ModelParameters
+    /// The model and the parameters the fit starts from.
+    public var base: any CalibrationModel
     public var free: [FreeParameter]
     public var targets: [CalibrationTarget]
-    /// The Fed regime, stepper and tolerance (relative and absolute) of every solve.
-    public var regime: FedRegime
+    /// The Fed regime every solve takes.
+    public var regime: String { base.regimeName }
+    /// The stepper and tolerance (relative and absolute) of every solve.
     public var stepper: Stepper
     public var tolerance: Double
     /// Weight of the band penalty (default 0: none). When positive, each
@@ -154,23 +233,29 @@ public struct Calibration: Sendable {
     /// outside, so the fit prefers a point inside every band when there is one.
     public var bandPenalty: Double = 0
 
+    /// A calibration of the hand-written model under `regime`.
     public init(base: ModelParameters, free: [FreeParameter], targets: [CalibrationTarget], regime: FedRegime = .none,
+                stepper: Stepper = .rk8pd, tolerance: Double = 1e-9) throws {
+        try self.init(model: HandWrittenCalibrationModel(parameters: base, regime: regime), free: free, targets: targets, stepper: stepper, tolerance: tolerance)
+    }
+
+    /// A calibration of `model` (its parameters are the fit's start).
+    public init(model base: any CalibrationModel, free: [FreeParameter], targets: [CalibrationTarget],
                 stepper: Stepper = .rk8pd, tolerance: Double = 1e-9) throws {
         self.base = base
         self.free = free
         self.targets = targets
-        self.regime = regime
         self.stepper = stepper
         self.tolerance = tolerance
         for parameter in free {
-            let info = try base.info(parameter.key)
+            let start = try base.value(of: parameter.key)
             guard parameter.lower < parameter.upper, parameter.lower.isFinite, parameter.upper.isFinite else {
                 throw CalibrationError.invalidFreeParameter("\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] must be finite and ascending")
             }
-            guard info.isAllowed(parameter.lower), info.isAllowed(parameter.upper) else {
-                throw CalibrationError.invalidFreeParameter("\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] leave the allowed range (\(info.allowed))")
+            let (lowerAllowed, range) = try base.allows(parameter.lower, for: parameter.key)
+            guard lowerAllowed, try base.allows(parameter.upper, for: parameter.key).allowed else {
+                throw CalibrationError.invalidFreeParameter("\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] leave the allowed range (\(range))")
             }
-            let start = info.value(in: base)
             guard start >= parameter.lower, start <= parameter.upper else {
                 throw CalibrationError.invalidFreeParameter("\(parameter.key): the starting value \(start) must lie within [\(parameter.lower), \(parameter.upper)]")
             }
@@ -189,31 +274,17 @@ public struct Calibration: Sendable {
     /// The fitted targets (weight > 0; all modelled).
     public var fitted: [CalibrationTarget] { targets.filter { $0.weight > 0 } }
 
-    /// The parameters with the free ones set to `values`.
-    public func parameters(_ values: [Double]) throws -> ModelParameters {
-        var p = base
-        for (parameter, value) in zip(free, values) { try p.set(parameter.key, to: value) }
-        return p
+    /// The model with the free parameters set to `values`.
+    public func parameters(_ values: [Double]) throws -> any CalibrationModel {
+        var model = base
+        for (parameter, value) in zip(free, values) { model = try model.setting(parameter.key, to: value) }
+        return model
     }
 
-    /// Solves the model with `parameters` up to the last date any target needs.
-    public func run(_ parameters: ModelParameters) throws -> ModelRun {
-        var p = parameters
-        let last = targets.map(\.quantity.latestDate).max() ?? p.t1
-        p.t1 = max(last, p.t0 + 1.0 / 12)
-        let model = try ReverseQEModel(parameters: p, regime: regime)
-        var options = defaultModelOptions(for: model)
-        options.relativeTolerance = tolerance
-        options.absoluteTolerance = .scalar(tolerance)
-        return try model.run(stepper, options: options)
-    }
-
-    /// The model's value of every target, nil for those not modelled.
-    public func evaluate(_ parameters: ModelParameters) throws -> (run: ModelRun, values: [Double?]) {
-        let run = try run(parameters)
-        guard run.solution.isSuccessful else {
-            throw CalibrationError.invalidTarget("the model failed: \(run.solution.failure?.message ?? "")")
-        }
+    /// The model's value of every target, nil for those not modelled, on a
+    /// solve up to the last date any target needs.
+    public func evaluate(_ model: any CalibrationModel) throws -> (run: any CalibrationPath, values: [Double?]) {
+        let run = try model.solve(until: targets.map(\.quantity.latestDate).max() ?? -.infinity, stepper: stepper, tolerance: tolerance)
         return (run, try targets.map { try run.evaluate($0) })
     }
 
@@ -245,7 +316,7 @@ public struct Calibration: Sendable {
         guard keep.contains(false), keep.contains(true) else { return first }
         var held = self
         for (j, parameter) in free.enumerated() where atBound[j] && first.identified[j] {
-            try held.base.set(parameter.key, to: first.freeValues[j] - parameter.lower < parameter.upper - first.freeValues[j] ? parameter.lower : parameter.upper)
+            held.base = try held.base.setting(parameter.key, to: first.freeValues[j] - parameter.lower < parameter.upper - first.freeValues[j] ? parameter.lower : parameter.upper)
         }
         let second = try held.fitOnce(zip(free, keep).filter { $0.1 }.map(\.0), options)
         // Report every free parameter: the refitted ones, and the held ones at their start.
@@ -310,7 +381,8 @@ public struct CalibrationFit: Sendable {
     public let calibration: Calibration
     /// The last least-squares solve (over the identified parameters).
     public let solution: LeastSquaresSolution
-    public let parameters: ModelParameters
+    /// The model with the fitted parameters.
+    public let parameters: any CalibrationModel
     /// The model's value of each target (nil: not modelled).
     public let values: [Double?]
     /// The keys of the parameters the last solve moved (its columns).

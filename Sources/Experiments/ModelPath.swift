@@ -226,3 +226,67 @@ public struct ChoiceComparisonResult: Sendable {
         main.compactMap { actual in run(actual.kind.option, counterfactual: true).map { (actual.kind.option, actual.summaries, $0.summaries) } }
     }
 }
+
+extension ModelPath: CalibrationPath {
+    /// A model file has no closed-form capex integral: targets use its series.
+    public func capexIntegral(from: Double, to: Double) -> Double? { nil }
+}
+
+/// A model file with settings, as a calibration moves it: parameters by
+/// their names in the file (`alpha1`, `beta[crypto]`), within the ranges the
+/// file declares.
+public struct FileCalibrationModel: CalibrationModel {
+    public var source: ModelSource
+    public var settings: ModelSettings
+
+    public init(source: ModelSource, settings: ModelSettings) {
+        self.source = source
+        self.settings = settings
+    }
+
+    /// The file's declaration of the parameter `key` (`beta[crypto]` is `beta`'s).
+    func declaration(_ key: String) throws -> ModelSource.Parameter {
+        let name = key.split(separator: "[").first.map(String.init) ?? key
+        guard let parameter = source.parameters.first(where: { $0.name == name }) else {
+            throw CalibrationError.invalidFreeParameter("\(key): \(source.file) has no parameter \(name)")
+        }
+        return parameter
+    }
+
+    public var regimeName: String {
+        settings.choices["regime"] ?? source.choices.first { $0.name == "regime" }?.defaultOption ?? "-"
+    }
+
+    public func value(of key: String) throws -> Double {
+        _ = try declaration(key)
+        if let value = settings.parameters[key] { return value }
+        guard let value = try compileModel(source, settings: settings).parameter(key) else {
+            throw CalibrationError.invalidFreeParameter("\(key): \(source.file) has no parameter \(key); an indexed one is written name[member]")
+        }
+        return value
+    }
+
+    public func allows(_ value: Double, for key: String) throws -> (allowed: Bool, range: String) {
+        guard let range = try declaration(key).attributes.range else { return (value.isFinite, "any finite number") }
+        return (range.contains(value), range.description)
+    }
+
+    public func setting(_ key: String, to value: Double) throws -> Self {
+        var copy = self
+        copy.settings.parameters[key] = value
+        return copy
+    }
+
+    public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any CalibrationPath {
+        var settings = settings
+        let start = settings.start ?? source.horizon?.0 ?? 0
+        settings.end = max(end, start + 1.0 / 12)
+        let model = try compileModel(source, settings: settings)
+        let solve = SolveSettings(stepper: stepper, relativeTolerance: tolerance, absoluteTolerance: tolerance, saveStep: source.saveStep ?? 1.0 / 12)
+        do {
+            return try solve.solve(model, label: source.file)
+        } catch let failure as SolveFailure {
+            throw CalibrationError.invalidTarget("the model failed: \(failure.description)")
+        }
+    }
+}

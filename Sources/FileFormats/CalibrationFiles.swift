@@ -1,6 +1,7 @@
 import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
 import Solvers
 import TOMLKit
 
@@ -87,7 +88,8 @@ public enum CalibrationFiles {
     /// starting values (which replace the starting configuration's), and the
     /// band penalty.
     public struct FitSpec {
-        public var regime: FedRegime
+        /// The Fed regime (an option of a model file's choice `regime`); nil: the default.
+        public var regime: String?
         public var stepper: Stepper
         public var tolerance: Double
         public var options: LeastSquaresOptions
@@ -106,10 +108,7 @@ public enum CalibrationFiles {
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
         }
-        let regimeName = try string(root, "regime", file: path, at: "fit")
-        guard let regime = FedRegime(rawValue: regimeName) else {
-            throw InputError("\(path): regime = \"\(regimeName)\"; allowed: \(FedRegime.names)")
-        }
+        let regime = root.contains(key: "regime") ? try string(root, "regime", file: path, at: "fit") : nil
         let solverName = try string(root, "solver", file: path, at: "fit")
         guard let stepper = Stepper(rawValue: solverName) else {
             throw InputError("\(path): solver = \"\(solverName)\"; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -160,24 +159,51 @@ public struct CalibrationJob {
     public let calibration: Calibration
     public let spec: CalibrationFiles.FitSpec
 
-    /// Reads the three files; with `check` the fit file's starting values are not applied.
-    public init(config: String, targets: String, fit: String, check: Bool) throws {
-        (self.config, self.targets, self.fit) = (config, targets, fit)
-        var base = try Configuration.read(config)
+    /// The model file calibrated; nil for the hand-written model.
+    public let model: String?
+
+    /// Reads the three files (and the model file, if given); with `check`
+    /// the fit file's starting values are not applied.
+    ///
+    /// - Parameter config: the starting configuration; for a model file, nil
+    ///   starts from the file's own values.
+    public init(config: String?, targets: String, fit: String, check: Bool, model: String? = nil) throws {
+        guard let config = config ?? model else { throw InputError("calibrate: give --config, or --model to start from a model file's values") }
+        (self.config, self.targets, self.fit, self.model) = (config, targets, fit, model)
         let targetList = try CalibrationFiles.readTargets(targets)
         var spec = try CalibrationFiles.readFit(fit)
-        // Keys as everywhere else: `capex.payout` is `payout`; an unknown key is left for the calibration to name.
-        let canonical = { (key: String) in base.canonicalKey(key) ?? key }
-        for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
-        spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        var base: any CalibrationModel
+        if let model {
+            let source = try ModelFiles.source(model)
+            var settings = config == model ? ModelSettings() : try ModelFiles.settings(configuration: config, for: source)
+            if let regime = spec.regime {
+                guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
+                    throw InputError("\(fit): regime = \"\(regime)\", but \(model) declares no choice regime; leave regime out")
+                }
+                guard choice.options.contains(where: { $0.name == regime }) else {
+                    throw InputError("\(fit): regime = \"\(regime)\"; allowed: the options of \(model)'s choice regime: \(choice.options.map(\.name).joined(separator: ", "))")
+                }
+                settings.choices["regime"] = regime
+            }
+            base = FileCalibrationModel(source: source, settings: settings)
+        } else {
+            guard let regime = FedRegime(rawValue: spec.regime ?? FedRegime.none.rawValue) else {
+                throw InputError("\(fit): regime = \"\(spec.regime ?? "")\"; allowed: \(FedRegime.names)")
+            }
+            let parameters = try Configuration.read(config)
+            // Keys as everywhere else: `capex.payout` is `payout`; an unknown key is left for the calibration to name.
+            let canonical = { (key: String) in parameters.canonicalKey(key) ?? key }
+            for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
+            spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+            base = HandWrittenCalibrationModel(parameters: parameters, regime: regime)
+        }
         self.spec = spec
         do {
             if !check {
-                for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { try base.set(key, to: start) }
+                for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { base = try base.setting(key, to: start) }
             }
             var calibration = try Calibration(
-                base: base, free: check ? [] : spec.free, targets: targetList, regime: spec.regime, stepper: spec.stepper,
-                tolerance: spec.tolerance)
+                model: base, free: check ? [] : spec.free, targets: targetList, stepper: spec.stepper, tolerance: spec.tolerance)
             calibration.bandPenalty = spec.bandPenalty
             self.calibration = calibration
         } catch let error as CalibrationError {
@@ -227,14 +253,25 @@ public struct CalibrationJob {
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = (path as NSString).deletingLastPathComponent
         let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
-        let header = [
-            "The default configuration of every command: MODEL.md section 4's values with the free",
-            "parameters of \(self.fit) fitted to \(targets) by `liquidity calibrate` (report: \(stem)-report.md).",
-        ]
         let report = CalibrationReport(
             fit: fit, config: config, targetsFile: targets, fitFile: self.fit, fitMethod: spec.options.method.rawValue, tool: tool)
+        let configuration: String
+        switch fit.parameters {
+        case let fitted as FileCalibrationModel:
+            configuration = ModelConfiguration.render(
+                try ModelFiles.compile(fitted.source.file, settings: fitted.settings),
+                header: ["A configuration of \(fitted.source.file): \(config == model ? "its own values" : config) with the free parameters of \(self.fit)",
+                         "fitted to \(targets) by `liquidity calibrate --model` (report: \(stem)-report.md)."])
+        case let fitted as HandWrittenCalibrationModel:
+            configuration = Configuration.render(fitted.parameters, header: [
+                "The default configuration of every command: MODEL.md section 4's values with the free",
+                "parameters of \(self.fit) fitted to \(targets) by `liquidity calibrate` (report: \(stem)-report.md).",
+            ])
+        default:
+            preconditionFailure("a calibration of an unknown kind of model")
+        }
         let files = [
-            ((path as NSString).lastPathComponent, Configuration.render(fit.parameters, header: header)),
+            ((path as NSString).lastPathComponent, configuration),
             (stem + "-report.md", report.markdown()),
             (stem + "-report.json", try report.json()),
         ]

@@ -20,15 +20,24 @@ struct Calibrate: ParsableCommand {
 
             --check only evaluates the targets on --config and prints the table.
 
+            With --model FILE the model file is fitted: free parameters and targets use its names \
+            (beta[crypto], its series), the fit file's regime is an option of its choice regime, \
+            --config (a configuration of the file, or in the schema of calibration/*.toml) is \
+            optional, and the fitted configuration is written in the file's own schema.
+
             Examples:
               liquidity calibrate
               liquidity calibrate --check --config calibration/baseline.toml
               liquidity calibrate --fit my-fit.toml --write calibration/mine.toml
               liquidity calibrate --write calibration/baseline.toml     (replaces the default configuration)
+              liquidity calibrate --model models/gl-sim.sfc --targets sim-targets.toml --fit sim-fit.toml
             """)
 
-    @Option(help: ArgumentHelp("Starting configuration.", valueName: "file"))
-    var config: String = "calibration/modelmd.toml"
+    @Option(help: ArgumentHelp("A model file to fit in place of the built-in model.", valueName: "file"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Starting configuration (default calibration/modelmd.toml; with --model, the file's own values).", valueName: "file"))
+    var config: String?
 
     @Option(help: ArgumentHelp("Targets file.", valueName: "file"))
     var targets: String = "calibration/targets.toml"
@@ -48,7 +57,8 @@ struct Calibrate: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let job = try CalibrationJob(config: config, targets: targets, fit: fit, check: check)
+        let job = try CalibrationJob(
+            config: config ?? (model == nil ? "calibration/modelmd.toml" : nil), targets: targets, fit: fit, check: check, model: model)
         if check {
             print(try job.checkReport())
             return

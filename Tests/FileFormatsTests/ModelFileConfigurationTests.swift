@@ -146,3 +146,61 @@ struct ChoiceComparisonTests {
         }
     }
 }
+
+@Suite("calibrate --model: fitting a model file")
+struct FileCalibrationTests {
+    static let targets = """
+        [[target]]
+        id = "Y"
+        description = "national income in the steady state"
+        quantity = "value"
+        series = "Y"
+        at = 300
+        value = 125
+        band = 0.5
+        weight = 1
+        source = "G_d = 25 gives Y* = G_d / theta = 125"
+        """
+
+    static let fit = """
+        solver = "msbdf"
+        tolerance = 1e-10
+        method = "lm"
+        max_iterations = 50
+        [[free]]
+        key = "G_d"
+        lower = 1
+        upper = 100
+        """
+
+    @Test("SIM's government spending is fitted to a steady state of 125 (G_d = 25), and the fitted configuration reads back")
+    func sim() throws {
+        let dir = try Tool.scratch()
+        let sim = Tool.root.appendingPathComponent("models/gl-sim.sfc").path
+        try Self.targets.write(to: dir.appendingPathComponent("t.toml"), atomically: true, encoding: .utf8)
+        try Self.fit.write(to: dir.appendingPathComponent("f.toml"), atomically: true, encoding: .utf8)
+        let job = try CalibrationJob(
+            config: nil, targets: dir.appendingPathComponent("t.toml").path, fit: dir.appendingPathComponent("f.toml").path, check: false,
+            model: sim)
+        let fit = try job.run()
+        #expect(abs(fit.freeValues[0] - 25) < 1e-6, "G_d \(fit.freeValues[0])")
+        let written = dir.appendingPathComponent("out/fitted.toml").path
+        _ = try job.write(fit, to: written, tool: Manifest.Tool(version: "test", commit: "test"))
+        let settings = try ModelFiles.settings(configuration: written, for: try ModelFiles.source(sim))
+        #expect(abs(settings.parameters["G_d"]! - 25) < 1e-6)
+        #expect(settings.parameters["theta"] == 0.2)
+    }
+
+    @Test("a fit file that names a regime the model file does not have is refused, naming both")
+    func regime() throws {
+        let dir = try Tool.scratch()
+        let sim = Tool.root.appendingPathComponent("models/gl-sim.sfc").path
+        try Self.targets.write(to: dir.appendingPathComponent("t.toml"), atomically: true, encoding: .utf8)
+        let fit = dir.appendingPathComponent("f.toml").path
+        try ("regime = \"buyer\"\n" + Self.fit).write(toFile: fit, atomically: true, encoding: .utf8)
+        let error = #expect(throws: InputError.self) {
+            try CalibrationJob(config: nil, targets: dir.appendingPathComponent("t.toml").path, fit: fit, check: false, model: sim)
+        }
+        #expect(error?.message == "\(fit): regime = \"buyer\", but \(sim) declares no choice regime; leave regime out")
+    }
+}
