@@ -21,7 +21,8 @@ public struct EnsembleSpec: Sendable {
     public var name: String
     public var design: SweepDesign
     public var parameters: [SweptParameter]
-    public var regimes: [FedRegime]
+    /// The Fed regimes (options of a model file's choice `regime`).
+    public var regimes: [String]
     public var stepper: Stepper
     /// Relative and absolute tolerance of every solve.
     public var tolerance: Double
@@ -35,7 +36,7 @@ public struct EnsembleSpec: Sendable {
     /// - Parameters: the defaults are a sweep file's: regime none, msbdf at
     ///   1e-10, a floor of $1T, no paths.
     public init(
-        name: String, design: SweepDesign, parameters: [SweptParameter], regimes: [FedRegime] = [.none],
+        name: String, design: SweepDesign, parameters: [SweptParameter], regimes: [String] = ["none"],
         stepper: Stepper = .msbdf, tolerance: Double = 1e-10, idleCashFloor: Double = 1, pathSeries: [String] = [],
         pathDates: [Double] = []
     ) {
@@ -55,15 +56,15 @@ public struct EnsembleSpec: Sendable {
 public struct RunID: Hashable, Sendable, Comparable {
     /// The design point's number, from 0.
     public var run: Int
-    public var regime: FedRegime
+    public var regime: String
 
-    public init(run: Int, regime: FedRegime) {
+    public init(run: Int, regime: String) {
         self.run = run
         self.regime = regime
     }
 
     public static func < (a: RunID, b: RunID) -> Bool {
-        a.run != b.run ? a.run < b.run : a.regime.rawValue < b.regime.rawValue
+        a.run != b.run ? a.run < b.run : a.regime < b.regime
     }
 }
 
@@ -117,21 +118,22 @@ public struct EnsembleRun: Sendable {
     public var status: RunStatus
     /// Accepted steps (0 for an invalid point).
     public var steps: Int
-    /// The headline numbers; nil unless the run succeeded.
-    public var summary: RunSummary?
+    /// The headline numbers, as the model's ``EnsembleModel/outcomeColumns``
+    /// (nil: a date that never came); nil unless the run succeeded.
+    public var outcomes: [Double?]?
     /// The solver's or the model's message; empty on success.
     public var message: String
     /// The spec's path series at its dates.
     public var paths: [PathValue]
 
     public init(
-        id: RunID, point: [Double], status: RunStatus, steps: Int, summary: RunSummary?, message: String, paths: [PathValue]
+        id: RunID, point: [Double], status: RunStatus, steps: Int, outcomes: [Double?]?, message: String, paths: [PathValue]
     ) {
         self.id = id
         self.point = point
         self.status = status
         self.steps = steps
-        self.summary = summary
+        self.outcomes = outcomes
         self.message = message
         self.paths = paths
     }
@@ -156,25 +158,119 @@ public protocol EnsembleResultStore: Sendable {
     func record(_ run: EnsembleRun) throws
 }
 
+/// A model an ensemble solves: a base whose parameters each design point
+/// sets, under a Fed regime, recording its headline numbers. The
+/// hand-written model (``HandWrittenEnsembleModel``) and a model file
+/// (``FileEnsembleModel``) are two.
+public protocol EnsembleModel: Sendable {
+    /// The headline numbers every successful run records, by column name (`end_p_crypto`, `peak_rb`).
+    var outcomeColumns: [String] { get }
+    /// The outcomes the analyses (elasticities, Sobol indices) report.
+    var analysedOutcomes: [String] { get }
+    /// The column of the largest accounting residual relative to the cash stock, if the model records one.
+    var residualColumn: String? { get }
+    /// The regimes a spec may name.
+    var regimeNames: [String] { get }
+    /// The series a spec's paths may name.
+    var seriesNames: [String] { get }
+    /// The key a spec's `key` names (`capex.payout` is `payout`), nil if none.
+    func canonicalKey(_ given: String) -> String?
+    /// The value of a parameter at the base (an elasticity design's baseline).
+    func value(of key: String) throws -> Double
+    /// The base as text, whose fingerprint a resumed sweep checks.
+    var fingerprintText: String { get }
+    /// Solves the base with `point` at `keys` under `regime`; never throws:
+    /// a failure is the run's status.
+    func solve(_ id: RunID, keys: [String], point: [Double], spec: EnsembleSpec) -> EnsembleRun
+}
+
+extension EnsembleModel {
+    /// The spec's path series at its dates on a solved path.
+    func paths(_ spec: EnsembleSpec, series: (String) -> [Double]?, index: (Double) -> Int?) -> [PathValue] {
+        var paths: [PathValue] = []
+        for name in spec.pathSeries {
+            guard let values = series(name) else { continue }
+            for date in spec.pathDates {
+                if let k = index(date) { paths.append(PathValue(series: name, t: date, value: values[k])) }
+            }
+        }
+        return paths
+    }
+}
+
+/// The hand-written model of MODEL.md with a base configuration, as an ensemble solves it.
+public struct HandWrittenEnsembleModel: EnsembleModel {
+    public let base: ModelParameters
+
+    public init(_ base: ModelParameters) { self.base = base }
+
+    public var outcomeColumns: [String] { RunSummary.fields(classes: base.riskClasses.map(\.name)).map(\.column) }
+
+    /// The first risk class's largest drawdown, the peak 10-year yield and the first class's end price.
+    public var analysedOutcomes: [String] {
+        let first = base.riskClasses[0].name
+        return ["max_drawdown_\(first)", "peak_rb", "end_p_\(first)"]
+    }
+
+    public var residualColumn: String? { "largest_identity_residual" }
+    public var regimeNames: [String] { FedRegime.allCases.map(\.rawValue) }
+    public var seriesNames: [String] { (try? ReverseQEModel(parameters: base))?.seriesColumns.map(\.name) ?? [] }
+    public func canonicalKey(_ given: String) -> String? { base.canonicalKey(given) }
+    public func value(of key: String) throws -> Double { try base.value(of: key) }
+    public var fingerprintText: String {
+        let values = base.catalog.map { "\($0.key)=\($0.value(in: base))" }
+        let tables = ModelParameters.knotTables.map { info in
+            let table = info.table(in: base)
+            return "\(info.key)=\(table.times)\(table.values)"
+        }
+        return (values + tables + ["span=\(base.t0),\(base.t1)"]).joined(separator: "|")
+    }
+
+    public func solve(_ id: RunID, keys: [String], point: [Double], spec: EnsembleSpec) -> EnsembleRun {
+        var p = base
+        do {
+            for (key, value) in zip(keys, point) { try p.set(key, to: value) }
+            let model = try ReverseQEModel(parameters: p, regime: FedRegime(rawValue: id.regime) ?? .none)
+            let settings = SolveSettings(stepper: spec.stepper, relativeTolerance: spec.tolerance, absoluteTolerance: spec.tolerance, maxSteps: 200_000)
+            let path = try model.run(spec.stepper, options: settings.options(for: model))
+            let steps = path.solution.statistics.steps
+            guard path.solution.isSuccessful else {
+                let message = path.solution.failure.map { "t = \($0.time): \($0.message)" } ?? ""
+                return EnsembleRun(id: id, point: point, status: .failed(path.solution.returnCode), steps: steps, outcomes: nil, message: message, paths: [])
+            }
+            let summary = RunSummary(path, idleCashFloor: spec.idleCashFloor)
+            return EnsembleRun(
+                id: id, point: point, status: .success, steps: steps,
+                outcomes: RunSummary.fields(classes: summary.classes).map { $0.value(summary) }, message: "",
+                paths: paths(spec, series: path.series, index: path.index(at:)))
+        } catch {
+            let message = (error as? ModelError)?.description ?? String(describing: error)
+            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: message, paths: [])
+        }
+    }
+}
+
 /// An ensemble over a design: every point of ``EnsembleSpec/design`` under
 /// every regime, solved on several threads and streamed to a store.
 public struct Ensemble: Sendable {
     public let spec: EnsembleSpec
-    public let base: ModelParameters
+    public let model: any EnsembleModel
     /// The design points, run by run.
     public let points: [[Double]]
 
-    public init(_ spec: EnsembleSpec, base: ModelParameters) {
+    public init(_ spec: EnsembleSpec, model: any EnsembleModel) {
         self.spec = spec
-        self.base = base
+        self.model = model
         points = sweepPoints(spec.parameters.map { ($0.key, $0.distribution) }, design: spec.design)
+    }
+
+    /// An ensemble of the hand-written model from `base`.
+    public init(_ spec: EnsembleSpec, base: ModelParameters) {
+        self.init(spec, model: HandWrittenEnsembleModel(base))
     }
 
     /// The swept keys, in order.
     public var keys: [String] { spec.parameters.map(\.key) }
-
-    /// The risk classes of the base configuration.
-    public var classes: [String] { base.riskClasses.map(\.name) }
 
     /// The runs of shard `index` of `count` (1-based: the design points whose
     /// number is index - 1 modulo count), each under every regime, in order.
@@ -193,37 +289,7 @@ public struct Ensemble: Sendable {
 
     /// Solves one run; never throws: a failure is its status.
     public func solve(_ id: RunID) -> EnsembleRun {
-        let point = points[id.run]
-        var p = base
-        do {
-            for (key, value) in zip(keys, point) { try p.set(key, to: value) }
-            let model = try ReverseQEModel(parameters: p, regime: id.regime)
-            let settings = SolveSettings(
-                stepper: spec.stepper, relativeTolerance: spec.tolerance, absoluteTolerance: spec.tolerance, maxSteps: 200_000)
-            let path = try model.run(spec.stepper, options: settings.options(for: model))
-            let steps = path.solution.statistics.steps
-            guard path.solution.isSuccessful else {
-                let message = path.solution.failure.map { "t = \($0.time): \($0.message)" } ?? ""
-                return EnsembleRun(
-                    id: id, point: point, status: .failed(path.solution.returnCode), steps: steps, summary: nil, message: message,
-                    paths: [])
-            }
-            var paths: [PathValue] = []
-            for name in spec.pathSeries {
-                guard let series = path.series(name) else { continue }
-                for date in spec.pathDates {
-                    if let k = path.index(at: date) {
-                        paths.append(PathValue(series: name, t: date, value: series[k]))
-                    }
-                }
-            }
-            return EnsembleRun(
-                id: id, point: point, status: .success, steps: steps,
-                summary: RunSummary(path, idleCashFloor: spec.idleCashFloor), message: "", paths: paths)
-        } catch {
-            let message = (error as? ModelError)?.description ?? String(describing: error)
-            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, summary: nil, message: message, paths: [])
-        }
+        model.solve(id, keys: keys, point: points[id.run], spec: spec)
     }
 
     /// Solves `runs` on `jobs` threads, recording each in `store` as it

@@ -10,15 +10,19 @@ public final class EnsembleAnalysis: @unchecked Sendable {
     private var statuses: [String: Int] = [:]
     private var largestResidual = 0.0
     private var count = 0
-    private var summaries: [RunID: RunSummary] = [:]
+    private var summaries: [RunID: [Double?]] = [:]
     private var bands: [FanKey: [Double]] = [:]
 
     /// Whether the summaries are kept: only the elasticity and Saltelli
     /// designs need them, so that other ensembles' memory stays flat.
     private let keepsSummaries: Bool
 
+    /// Where the model's residual column sits among its outcomes.
+    private let residualIndex: Int?
+
     public init(_ ensemble: Ensemble) {
         self.ensemble = ensemble
+        residualIndex = ensemble.model.residualColumn.flatMap { ensemble.model.outcomeColumns.firstIndex(of: $0) }
         switch ensemble.spec.design {
         case .elasticity, .saltelli: keepsSummaries = true
         default: keepsSummaries = false
@@ -30,12 +34,12 @@ public final class EnsembleAnalysis: @unchecked Sendable {
         lock.withLock {
             count += 1
             statuses[run.status.description, default: 0] += 1
-            if let summary = run.summary {
-                largestResidual = max(largestResidual, summary.largestIdentityResidual)
-                if keepsSummaries { summaries[run.id] = summary }
+            if let outcomes = run.outcomes {
+                if let residual = residualIndex, let value = outcomes[residual] { largestResidual = max(largestResidual, value) }
+                if keepsSummaries { summaries[run.id] = outcomes }
             }
             for value in run.paths {
-                bands[FanKey(regime: run.id.regime.rawValue, series: value.series, t: value.t), default: []].append(value.value)
+                bands[FanKey(regime: run.id.regime, series: value.series, t: value.t), default: []].append(value.value)
             }
         }
     }
@@ -44,28 +48,29 @@ public final class EnsembleAnalysis: @unchecked Sendable {
     public var statusCounts: [String: Int] { lock.withLock { statuses } }
     /// Runs added.
     public var runCount: Int { lock.withLock { count } }
-    /// The largest identity residual relative to M over the successful runs.
-    public var largestIdentityResidual: Double { lock.withLock { largestResidual } }
+    /// The largest identity residual relative to M over the successful runs;
+    /// nil for a model that records none.
+    public var largestIdentityResidual: Double? { residualIndex == nil ? nil : lock.withLock { largestResidual } }
 
-    /// The headline outcomes the analyses report per regime: the first risk
-    /// class's largest drawdown, the peak 10-year yield and the first class's
-    /// end price; with both none and buyer, the buyer's gain in that price.
+    /// The outcomes the analyses report per regime (the model's
+    /// ``EnsembleModel/analysedOutcomes``); with two regimes or more, the last
+    /// one's gain over the first in the last outcome (`buyer_minus_none_end_p_crypto`).
     var outcomes: [EnsembleOutcome] {
-        let first = ensemble.classes[0]
+        let columns = ensemble.model.outcomeColumns
+        @Sendable func value(_ column: String, _ regime: String, _ run: Int, _ summaries: [RunID: [Double?]]) -> Double? {
+            guard let c = columns.firstIndex(of: column) else { return nil }
+            return summaries[RunID(run: run, regime: regime)]?[c] ?? nil
+        }
         var outcomes: [EnsembleOutcome] = []
         for regime in ensemble.spec.regimes {
-            for column in ["max_drawdown_\(first)", "peak_rb", "end_p_\(first)"] {
-                outcomes.append(EnsembleOutcome(name: column, regime: regime.rawValue) { run, summaries in
-                    summaries[RunID(run: run, regime: regime)]?.value(column)
-                })
+            for column in ensemble.model.analysedOutcomes {
+                outcomes.append(EnsembleOutcome(name: column, regime: regime) { run, summaries in value(column, regime, run, summaries) })
             }
         }
-        if ensemble.spec.regimes.contains(.none) && ensemble.spec.regimes.contains(.buyer) {
-            let column = "end_p_\(first)"
-            outcomes.append(EnsembleOutcome(name: "buyer_minus_none_\(column)", regime: "both") { run, summaries in
-                guard let b = summaries[RunID(run: run, regime: .buyer)]?.value(column),
-                    let n = summaries[RunID(run: run, regime: .none)]?.value(column)
-                else { return nil }
+        let regimes = ensemble.spec.regimes
+        if regimes.count >= 2, let column = ensemble.model.analysedOutcomes.last, let first = regimes.first, let last = regimes.last {
+            outcomes.append(EnsembleOutcome(name: "\(last)_minus_\(first)_\(column)", regime: "both") { run, summaries in
+                guard let b = value(column, last, run, summaries), let n = value(column, first, run, summaries) else { return nil }
                 return b - n
             })
         }
@@ -153,9 +158,9 @@ struct EnsembleOutcome: Sendable {
     let name: String
     /// A regime's name, or `both` for a difference of regimes.
     let regime: String
-    let read: @Sendable (Int, [RunID: RunSummary]) -> Double?
+    let read: @Sendable (Int, [RunID: [Double?]]) -> Double?
 
-    func value(_ run: Int, _ summaries: [RunID: RunSummary]) -> Double? { read(run, summaries) }
+    func value(_ run: Int, _ summaries: [RunID: [Double?]]) -> Double? { read(run, summaries) }
 }
 
 /// An elasticity of an outcome at the baseline.

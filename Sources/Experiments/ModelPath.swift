@@ -290,3 +290,92 @@ public struct FileCalibrationModel: CalibrationModel {
         }
     }
 }
+
+/// A model file with base settings, as an ensemble solves it: parameters
+/// by their names in the file, the regimes as the options of its choice
+/// `regime`, the outcomes as the summaries it declares.
+public struct FileEnsembleModel: EnsembleModel {
+    public let source: ModelSource
+    public let settings: ModelSettings
+    /// The model compiled with the base settings.
+    let base: CompiledModel
+
+    /// - Throws: ``ModelFileError`` when the base settings break the model.
+    public init(source: ModelSource, settings: ModelSettings) throws {
+        self.source = source
+        self.settings = settings
+        base = try compileModel(source, settings: settings)
+    }
+
+    /// The name of the one regime of a file without a choice `regime`.
+    public static let defaultRegime = "default"
+
+    public var outcomeColumns: [String] { base.summaries(t: [base.t0], series: base.columns.map { _ in [0] }).map(\.column) }
+
+    /// The first summary of each kind the file declares, but dates (`below`).
+    public var analysedOutcomes: [String] {
+        var kinds = Set<String>()
+        return base.summaries(t: [base.t0], series: base.columns.map { _ in [0] })
+            .filter { $0.kind != "below" && kinds.insert($0.kind).inserted }.map(\.column)
+    }
+
+    public var residualColumn: String? { nil }
+
+    public var regimeNames: [String] {
+        source.choices.first { $0.name == "regime" }?.options.map(\.name) ?? [Self.defaultRegime]
+    }
+
+    public var seriesNames: [String] { base.columns.map(\.name) }
+
+    public func canonicalKey(_ given: String) -> String? { base.parameter(given) == nil ? nil : given }
+
+    public func value(of key: String) throws -> Double {
+        guard let value = base.parameter(key) else { throw CalibrationError.invalidFreeParameter("\(key): \(source.file) has no parameter \(key)") }
+        return value
+    }
+
+    public var fingerprintText: String {
+        var parts = [source.file, "span=\(base.t0),\(base.t1)"]
+        parts += source.parameters.flatMap { p -> [String] in
+            switch p.index {
+            case .scalar: return ["\(p.name)=\(base.parameter(p.name) ?? .nan)"]
+            case .member(let set), .each(_, let set): return base.members(of: set).map { "\(p.name)[\($0)]=\(base.parameter("\(p.name)[\($0)]") ?? .nan)" }
+            }
+        }
+        parts += source.tables.map { "\($0.name)=\(base.knots(of: $0.name))" }
+        parts += source.sets.map { "\($0.name)=\(base.members(of: $0.name))" }
+        parts += settings.choices.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        parts += settings.changes.map { "\($0.parameter)=\($0.value)@\($0.start)+\($0.rampYears)" }
+        return parts.joined(separator: "|")
+    }
+
+    public func solve(_ id: RunID, keys: [String], point: [Double], spec: EnsembleSpec) -> EnsembleRun {
+        var settings = settings
+        for (key, value) in zip(keys, point) { settings.parameters[key] = value }
+        if id.regime != Self.defaultRegime { settings.choices["regime"] = id.regime }
+        let model: CompiledModel
+        do {
+            model = try compileModel(source, settings: settings, checkingMatrices: false)
+        } catch let error as ModelFileError {
+            let message = error.diagnostics.filter { $0.severity == .error }.map(\.message).joined(separator: "; ")
+            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: message, paths: [])
+        } catch {
+            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: "\(error)", paths: [])
+        }
+        let solve = SolveSettings(
+            stepper: spec.stepper, relativeTolerance: spec.tolerance, absoluteTolerance: spec.tolerance, maxSteps: 200_000,
+            saveStep: source.saveStep ?? 1.0 / 12)
+        do {
+            let path = try solve.solve(model, label: id.regime)
+            return EnsembleRun(
+                id: id, point: point, status: .success, steps: path.solution.statistics.steps, outcomes: path.summaries.map(\.value),
+                message: "", paths: paths(spec, series: path.series, index: path.index(at:)))
+        } catch let failure as SolveFailure {
+            return EnsembleRun(
+                id: id, point: point, status: .failed(failure.returnCode), steps: 0, outcomes: nil,
+                message: "t = \(failure.time): \(failure.detail ?? "")", paths: [])
+        } catch {
+            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: "\(error)", paths: [])
+        }
+    }
+}

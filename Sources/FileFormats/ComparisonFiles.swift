@@ -139,7 +139,7 @@ extension ComparisonFiles {
         do {
             models = try comparison.models()
         } catch let error as ModelFileError {
-            throw InputError(error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }.joined(separator: "\nerror: "))
+            throw ModelFiles.inputError(error)
         } catch let error as SolveSettings.Invalid {
             throw InputError(error.description)
         }

@@ -13,7 +13,7 @@ public enum ModelFiles {
         do {
             return try parseModel(text, file: path)
         } catch let error as ModelFileError {
-            throw InputError(error.diagnostics.map { "\($0.place): \($0.message)" }.joined(separator: "\nerror: "))
+            throw inputError(error)
         }
     }
 
@@ -24,10 +24,14 @@ public enum ModelFiles {
         do {
             return try compileModel(text, file: path, settings: settings)
         } catch let error as ModelFileError {
-            // Errors only: warnings do not stop a model, so they would not be why it failed.
-            throw InputError(error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }
-                .joined(separator: "\nerror: "))
+            throw inputError(error)
         }
+    }
+
+    /// A model file's errors as bad input, each with its file, line and
+    /// column. Errors only: warnings do not stop a model, so they would not be why it failed.
+    public static func inputError(_ error: ModelFileError) -> InputError {
+        InputError(error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }.joined(separator: "\nerror: "))
     }
 
     /// The scenario file at `scenario` as dated changes of the model's parameters

@@ -6,48 +6,42 @@ import Foundation
 /// series at chosen dates), and the analyses' tables.
 public enum SweepFiles {
     /// The header of `runs.csv`: run, regime, status, steps, the swept keys,
-    /// every summary field, the message.
+    /// every outcome of the model, the message.
     static func header(_ ensemble: Ensemble) -> String {
-        (["run", "regime", "status", "steps"] + ensemble.keys + RunSummary.fields(classes: ensemble.classes).map(\.column)
-            + ["message"]).joined(separator: ",")
+        (["run", "regime", "status", "steps"] + ensemble.keys + ensemble.model.outcomeColumns + ["message"]).joined(separator: ",")
     }
 
-    /// The row of `runs.csv` for `run`.
-    static func row(_ run: EnsembleRun, fields: [SummaryField]) -> String {
-        let prefix = "\(run.id.run),\(run.id.regime.rawValue),"
+    /// The row of `runs.csv` for `run`, with `count` outcome columns.
+    static func row(_ run: EnsembleRun, count: Int) -> String {
+        let prefix = "\(run.id.run),\(run.id.regime),"
         let values = run.point.map(CSV.number).joined(separator: ",")
-        guard let summary = run.summary else {
-            let blanks = String(repeating: ",", count: fields.count)
+        guard let outcomes = run.outcomes else {
+            let blanks = String(repeating: ",", count: count)
             return prefix + "\(run.status),\(run.steps),\(values)\(blanks),\(CSV.field(run.message))"
         }
-        let cells = fields.map { field in field.value(summary).map(CSV.number) ?? "" }
-        return prefix + "\(run.status),\(run.steps),\(values)," + cells.joined(separator: ",") + ","
+        return prefix + "\(run.status),\(run.steps),\(values)," + outcomes.map { $0.map(CSV.number) ?? "" }.joined(separator: ",") + ","
     }
 
     /// The lines of `paths.csv` for `run`: run, regime, t, series, value.
     static func pathLines(_ run: EnsembleRun) -> [String] {
-        run.paths.map { "\(run.id.run),\(run.id.regime.rawValue)," + CSV.number($0.t) + "," + $0.series + "," + CSV.number($0.value) }
+        run.paths.map { "\(run.id.run),\(run.id.regime)," + CSV.number($0.t) + "," + $0.series + "," + CSV.number($0.value) }
     }
 
     /// A row of `runs.csv` read back, or nil if it is not one of `ensemble`'s.
-    static func parse(_ line: Substring, ensemble: Ensemble, fields: [SummaryField]) -> EnsembleRun? {
-        let k = ensemble.keys.count
-        let cells = line.split(separator: ",", maxSplits: 4 + k + fields.count, omittingEmptySubsequences: false)
-        guard cells.count == 4 + k + fields.count + 1, let number = Int(cells[0]), let regime = FedRegime(rawValue: String(cells[1])),
-            let status = RunStatus(String(cells[2])), let steps = Int(cells[3])
+    static func parse(_ line: Substring, ensemble: Ensemble) -> EnsembleRun? {
+        let k = ensemble.keys.count, count = ensemble.model.outcomeColumns.count
+        let cells = line.split(separator: ",", maxSplits: 4 + k + count, omittingEmptySubsequences: false)
+        guard cells.count == 4 + k + count + 1, let number = Int(cells[0]), let status = RunStatus(String(cells[2])), let steps = Int(cells[3])
         else { return nil }
         let point = cells[4..<(4 + k)].compactMap { Double($0) }
-        var values: [String: Double] = [:]
-        for (field, cell) in zip(fields, cells[(4 + k)..<(4 + k + fields.count)]) { values[field.column] = Double(cell) }
+        let outcomes = cells[(4 + k)..<(4 + k + count)].map { Double($0) }
         var message = String(cells[cells.count - 1])
         if message.hasPrefix("\""), message.hasSuffix("\""), message.count >= 2 {
             message = String(message.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
         }
-        let summary = status == .success
-            ? RunSummary(classes: ensemble.classes, idleCashFloor: ensemble.spec.idleCashFloor, values: values) : nil
         return EnsembleRun(
-            id: RunID(run: number, regime: regime), point: point, status: status, steps: steps, summary: summary, message: message,
-            paths: [])
+            id: RunID(run: number, regime: String(cells[1])), point: point, status: status, steps: steps,
+            outcomes: status == .success ? outcomes : nil, message: message, paths: [])
     }
 
     /// Rows ordered by run number, then regime, then the rest of the line.
@@ -149,13 +143,13 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
     public let directory: OutputDirectory
     /// The runs an earlier session finished, with their paths, until ``takeKept()``.
     private var kept: [EnsembleRun]
-    private let fields: [SummaryField]
+    private let count: Int
     private let runs: LineSink
     private let paths: LineSink?
 
     public init(_ directory: OutputDirectory, ensemble: Ensemble) throws {
         self.directory = directory
-        fields = RunSummary.fields(classes: ensemble.classes)
+        count = ensemble.model.outcomeColumns.count
         let header = SweepFiles.header(ensemble)
         let runsPath = (directory.path as NSString).appendingPathComponent("runs.csv")
         let pathsPath = (directory.path as NSString).appendingPathComponent("paths.csv")
@@ -169,7 +163,7 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
             if !text.hasSuffix("\n") { rows.removeLast() }  // an interrupted last line
             rows = rows.filter { !$0.isEmpty }
             for (number, row) in rows.enumerated().dropFirst() {
-                guard let run = SweepFiles.parse(Substring(row), ensemble: ensemble, fields: fields), ensemble.contains(run) else {
+                guard let run = SweepFiles.parse(Substring(row), ensemble: ensemble), ensemble.contains(run) else {
                     throw InputError(
                         "\(runsPath):\(number + 1): not a run of this sweep (its run number, regime or parameter values differ from the spec's); pick another --out")
                 }
@@ -191,10 +185,8 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
             try directory.write("paths.csv", lines.joined(separator: "\n") + "\n")
             for line in lines.dropFirst() {
                 let f = line.split(separator: ",")
-                guard f.count == 5, let run = Int(f[0]), let regime = FedRegime(rawValue: String(f[1])), let t = Double(f[2]),
-                    let value = Double(f[4])
-                else { continue }
-                byRun[RunID(run: run, regime: regime), default: []].append(PathValue(series: String(f[3]), t: t, value: value))
+                guard f.count == 5, let run = Int(f[0]), let t = Double(f[2]), let value = Double(f[4]) else { continue }
+                byRun[RunID(run: run, regime: String(f[1])), default: []].append(PathValue(series: String(f[3]), t: t, value: value))
             }
             for i in kept.indices { kept[i].paths = byRun[kept[i].id] ?? [] }
         }
@@ -210,7 +202,7 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
 
     /// Appends the run's row to `runs.csv` and its paths to `paths.csv`.
     public func record(_ run: EnsembleRun) throws {
-        try runs.append([SweepFiles.row(run, fields: fields)])
+        try runs.append([SweepFiles.row(run, count: count)])
         try paths?.append(SweepFiles.pathLines(run))
     }
 }
@@ -251,8 +243,8 @@ public struct SweepReport: Sendable {
     public let solvedNow: Int, kept: Int
     /// Runs by status (`success`, a return code, `invalid`).
     public let statusCounts: [String: Int]
-    /// The largest identity residual relative to M over the successful runs.
-    public let largestIdentityResidual: Double
+    /// The largest identity residual relative to M over the successful runs (nil: the model records none).
+    public let largestIdentityResidual: Double?
     /// The files written, in order.
     public let files: [String]
     /// The printed tables of the elasticities or the Sobol indices, if the design has them.
@@ -301,7 +293,7 @@ extension SweepFiles {
         let record = SweepRecord(
             about: about, name: spec.name, runs: analysis.runCount, statuses: analysis.statusCounts,
             largest_identity_residual_relative: analysis.largestIdentityResidual, parameters: ensemble.keys,
-            regimes: spec.regimes.map(\.rawValue), solver: spec.stepper.rawValue, tolerance: spec.tolerance, jobs: jobs,
+            regimes: spec.regimes, solver: spec.stepper.rawValue, tolerance: spec.tolerance, jobs: jobs,
             shard: "\(shard.index)/\(shard.count)", wall_time_seconds_this_session: Date().timeIntervalSince(started))
         try directory.write("sweep.json", try JSON.text(record))
         var files = ["runs.csv"] + (spec.pathSeries.isEmpty ? [] : ["paths.csv"]) + ["sweep.json"]
@@ -341,12 +333,12 @@ public struct SweepRecord: Encodable, Sendable {
     }
 
     let name: String, spec: String, config: String
-    let runs: Int, statuses: [String: Int], largest_identity_residual_relative: Double
+    let runs: Int, statuses: [String: Int], largest_identity_residual_relative: Double?
     let parameters: [String], regimes: [String], solver: String, tolerance: Double, jobs: Int, shard: String
     let wall_time_seconds_this_session: Double, tool: String, commit: String
 
     init(
-        about: About, name: String, runs: Int, statuses: [String: Int], largest_identity_residual_relative: Double,
+        about: About, name: String, runs: Int, statuses: [String: Int], largest_identity_residual_relative: Double?,
         parameters: [String], regimes: [String], solver: String, tolerance: Double, jobs: Int, shard: String,
         wall_time_seconds_this_session: Double
     ) {
@@ -372,10 +364,10 @@ struct SweepInputs: Codable, Equatable {
 
     init(_ ensemble: Ensemble) {
         let spec = ensemble.spec
-        configuration = fingerprint(Configuration.render(ensemble.base, header: []))
+        configuration = fingerprint(ensemble.model.fingerprintText)
         design = "\(spec.design)"
         parameters = spec.parameters.map { "\($0.key) \($0.distribution)" }
-        regimes = spec.regimes.map(\.rawValue)
+        regimes = spec.regimes
         solver = spec.stepper.rawValue
         tolerance = spec.tolerance
         idle_cash_floor = spec.idleCashFloor

@@ -10,10 +10,16 @@ public enum SweepSpecFile {
     /// (`liquidity sweep --max-points`): ten million points, each solved once per regime.
     public static let pointLimit = 10_000_000
 
-    /// The ensemble the file at `path` describes, its keys checked against `base`.
+    /// The ensemble of the hand-written model the file at `path` describes, its keys checked against `base`.
+    public static func read(_ path: String, base: ModelParameters, maxPoints: Int = pointLimit) throws -> EnsembleSpec {
+        try read(path, model: HandWrittenEnsembleModel(base), maxPoints: maxPoints)
+    }
+
+    /// The ensemble the file at `path` describes, its keys, regimes and
+    /// series checked against `model`.
     ///
     /// - Parameter maxPoints: the largest number of design points allowed.
-    public static func read(_ path: String, base: ModelParameters, maxPoints: Int = pointLimit) throws -> EnsembleSpec {
+    public static func read(_ path: String, model base: any EnsembleModel, maxPoints: Int = pointLimit) throws -> EnsembleSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         func check(points: Double) throws {
             guard points <= Double(maxPoints) else {
@@ -116,18 +122,19 @@ public enum SweepSpecFile {
         default:
             throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity")
         }
-        var regimes: [FedRegime] = [.none]
+        let names = base.regimeNames.joined(separator: ", ")
+        var regimes = [base.regimeNames.first ?? "none"]
         if let value = root["regimes"] {
             guard let list = value.array, !list.isEmpty else {
-                throw InputError("\(path): regimes must be a non-empty list of some of \(FedRegime.names), such as [\"none\", \"buyer\"]")
+                throw InputError("\(path): regimes must be a non-empty list of some of \(names), such as [\"\(regimes[0])\"]")
             }
             regimes = []
             for entry in list {
-                guard let name = entry.string, let regime = FedRegime(rawValue: name) else {
-                    throw InputError("\(path): regimes must list some of \(FedRegime.names)")
+                guard let name = entry.string, base.regimeNames.contains(name) else {
+                    throw InputError("\(path): regimes must list some of \(names)")
                 }
-                guard !regimes.contains(regime) else { throw InputError("\(path): regimes lists \(name) twice") }
-                regimes.append(regime)
+                guard !regimes.contains(name) else { throw InputError("\(path): regimes lists \(name) twice") }
+                regimes.append(name)
             }
         }
         if let value = root["solver"], value.string == nil {
@@ -147,7 +154,7 @@ public enum SweepSpecFile {
                 throw InputError("\(path): paths.series must be a non-empty list of series names in double quotes")
             }
             series = list.compactMap(\.string)
-            let known = (try? ReverseQEModel(parameters: base))?.seriesColumns.map(\.name) ?? []
+            let known = base.seriesNames
             for name in series where !known.contains(name) {
                 throw InputError("\(path): paths.series: unknown series \(name); the series are the columns of `liquidity run`'s series.csv")
             }

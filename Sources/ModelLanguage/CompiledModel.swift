@@ -308,9 +308,12 @@ public func compileModel(_ text: String, file: String, settings: ModelSettings =
 
 /// Compiles a parsed model file for `settings`.
 ///
+/// - Parameter checkingMatrices: false skips the check that every matrix
+///   balances (for many compiles of one model that differ only in
+///   parameter values, once one compile has checked them).
 /// - Throws: ``ModelFileError`` with every error found.
-public func compileModel(_ source: ModelSource, settings: ModelSettings = ModelSettings()) throws -> CompiledModel {
-    try Compiler(source, settings: settings).compile()
+public func compileModel(_ source: ModelSource, settings: ModelSettings = ModelSettings(), checkingMatrices: Bool = true) throws -> CompiledModel {
+    try Compiler(source, settings: settings).compile(checkingMatrices: checkingMatrices)
 }
 
 /// A summary row a model file declares, computed on a solved path.

@@ -185,7 +185,10 @@ final class Compiler {
 
     // MARK: - Compile
 
-    func compile() throws -> CompiledModel {
+    /// - Parameter checkingMatrices: false skips the matrices' balance check
+    ///   (for the runs of a sweep, whose base compile checked them: balance
+    ///   does not depend on parameter values).
+    func compile(checkingMatrices: Bool = true) throws -> CompiledModel {
         declareSets()
         t0 = settings.start ?? source.horizon?.0 ?? 0
         t1 = settings.end ?? source.horizon?.1 ?? 1
@@ -239,7 +242,7 @@ final class Compiler {
         }
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
         let model = try build()
-        let leaks = model.checkMatrices()
+        let leaks = checkingMatrices ? model.checkMatrices() : []
         for leak in leaks { error(leak.message, at: leak.location) }
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
         model.warnings = sorted()

@@ -3,6 +3,7 @@ import Experiments
 import FileFormats
 import FlowModel
 import Foundation
+import ModelLanguage
 
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,15 +73,29 @@ struct SweepRun: ParsableCommand {
         return (k, n)
     }
 
+    /// The model swept: a model file with --model, else the built-in model; and the configuration's path.
+    func model() throws -> (any EnsembleModel, String) {
+        guard let file = inputs.model else {
+            let (base, configPath) = try inputs.parameters()
+            return (HandWrittenEnsembleModel(base), configPath)
+        }
+        let source = try ModelFiles.source(file)
+        do {
+            return (try FileEnsembleModel(source: source, settings: try inputs.modelSettings(file)), inputs.config ?? file)
+        } catch let error as ModelFileError {
+            throw ModelFiles.inputError(error)
+        }
+    }
+
     func run() throws {
-        let (base, configPath) = try inputs.parameters()
+        let (model, configPath) = try model()
         guard maxPoints >= 1 else { throw InputError("--max-points \(maxPoints): must be at least 1") }
-        let spec = try SweepSpecFile.read(self.spec, base: base, maxPoints: maxPoints)
+        let spec = try SweepSpecFile.read(self.spec, model: model, maxPoints: maxPoints)
         guard jobs >= 1 else { throw InputError("--jobs \(jobs): must be at least 1") }
         let shard = try parsedShard()
         let progress = SweepProgress(quiet: quiet)
         let report = try SweepFiles.run(
-            Ensemble(spec, base: base), into: try OutputDirectory(out), shard: shard, jobs: jobs,
+            Ensemble(spec, model: model), into: try OutputDirectory(out), shard: shard, jobs: jobs,
             about: SweepRecord.About(spec: self.spec, config: configPath, tool: BuildInfo.tool), restart: restart,
             starting: { total, _ in progress.start(total: total) },
             finished: { run in progress.finished(failed: run.status != .success) })
@@ -88,7 +103,7 @@ struct SweepRun: ParsableCommand {
         report.tables.forEach { print($0) }
         print("\(spec.name): \(report.runCount) runs (\(report.solvedNow) solved now, \(report.kept) kept); "
             + report.statusCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            + "; largest identity residual \(String(format: "%.1e", report.largestIdentityResidual)) of M")
+            + (report.largestIdentityResidual.map { "; largest identity residual \(String(format: "%.1e", $0)) of M" } ?? ""))
         print("wrote " + report.files.map { "\(out)/\($0)" }.joined(separator: ", "))
     }
 }

@@ -82,10 +82,10 @@ struct WorkflowValueTests {
             name: "grid", design: .grid,
             parameters: [SweptParameter(key: "I1", distribution: .values([0.6, 0.95])),
                          SweptParameter(key: "payout", distribution: .values([0.35, 1.5]))],
-            regimes: [.none, .buyer], pathSeries: ["rb"], pathDates: [2026, 2032])
+            regimes: ["none", "buyer"], pathSeries: ["rb"], pathDates: [2026, 2032])
         let ensemble = Ensemble(spec, base: ModelParameters())
         #expect(ensemble.points == [[0.6, 0.35], [0.6, 1.5], [0.95, 0.35], [0.95, 1.5]])
-        #expect(try ensemble.runs(shard: 2, of: 3) == [RunID(run: 1, regime: .none), RunID(run: 1, regime: .buyer)])
+        #expect(try ensemble.runs(shard: 2, of: 3) == [RunID(run: 1, regime: "none"), RunID(run: 1, regime: "buyer")])
         #expect(throws: EnsembleError.invalidShard(index: 4, count: 3)) { try ensemble.runs(shard: 4, of: 3) }
         #expect(throws: EnsembleError.invalidShard(index: 1, count: 0)) { try ensemble.runs(shard: 1, of: 0) }
         let store = MemoryStore(), analysis = EnsembleAnalysis(ensemble)
@@ -95,14 +95,15 @@ struct WorkflowValueTests {
         #expect(store.runs.allSatisfy(ensemble.contains))
         #expect(analysis.statusCounts == ["success": 4, "invalid": 4])
         let invalid = store.runs.filter { $0.status == .invalid }
-        #expect(invalid.allSatisfy { $0.summary == nil && $0.message == "parameter payout = 1.5 is out of range: allowed in [0, 1]" })
+        #expect(invalid.allSatisfy { $0.outcomes == nil && $0.message == "parameter payout = 1.5 is out of range: allowed in [0, 1]" })
         let good = store.runs.filter { $0.status == .success }
-        #expect(good.allSatisfy { $0.paths.count == 2 && $0.summary!.largestIdentityResidual < 1e-8 })
-        #expect(analysis.largestIdentityResidual == good.map { $0.summary!.largestIdentityResidual }.max())
+        let residual = try #require(ensemble.model.outcomeColumns.firstIndex(of: "largest_identity_residual"))
+        #expect(good.allSatisfy { $0.paths.count == 2 && $0.outcomes![residual]! < 1e-8 })
+        #expect(analysis.largestIdentityResidual == good.map { $0.outcomes![residual]! }.max())
         // Fan bands: the median of two runs is their mean; rows ordered by regime, series and date.
         let fan = analysis.fan()
         #expect(fan.map { "\($0.regime) \($0.t)" } == ["buyer 2026.0", "buyer 2032.0", "none 2026.0", "none 2032.0"])
-        let rb = good.filter { $0.id.regime == .none }.map { $0.paths.first { $0.t == 2032 }!.value }
+        let rb = good.filter { $0.id.regime == "none" }.map { $0.paths.first { $0.t == 2032 }!.value }
         #expect(fan[3].runs == 2 && fan[3].quantiles[2] == rb.min()! + 0.5 * (rb.max()! - rb.min()!))
     }
 
