@@ -160,48 +160,64 @@ public enum Charts {
         }
     }
 
-    /// The dashboard of a model file's comparison: a panel per series the
-    /// file summarises (with a `below` summary's level as a reference line),
-    /// one line per option; with counterfactual cases, the counterfactual's
-    /// part of the first two series.
-    public static func dashboard(title: String, subtitle: String, comparison: ChoiceComparisonResult) -> String {
-        let main = comparison.main
-        guard let first = main.first else { return "" }
-        func color(_ option: String) -> String { palette[(comparison.declaredOptions.firstIndex(of: option) ?? 0) % palette.count] }
+    /// The panels of a model file's comparison: one per series the file
+    /// summarises, with a `below` summary's level as a reference line; with
+    /// counterfactual cases, the counterfactual's part of the first two series.
+    public static func panels(of comparison: ChoiceComparisonResult) -> (panels: [NotebookPlan.Panel], attribution: [NotebookPlan.Panel]) {
+        guard let first = comparison.main.first else { return ([], []) }
         var names: [String] = []
-        var references: [String: (Double, String)] = [:]
+        var references: [String: Double] = [:]
         for summary in first.summaries {
             if !names.contains(summary.series) { names.append(summary.series) }
             if summary.kind == "below", let level = first.path.model.source.summaries.first(where: { $0.kind == "below" && summary.series.hasPrefix($0.series) })?.level {
-                references[summary.series] = (level, "level \(label(level))")
+                references[summary.series] = level
             }
         }
         let info = Dictionary(first.path.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        func lines(_ series: String, _ factor: Double, minus flat: [String: ModelPath]? = nil) -> [Line] {
+        let panels = names.map { series in
+            let (factor, unit) = scale(info[series]?.unit ?? "")
+            return NotebookPlan.Panel(
+                column: series, title: info[series].map { "\($0.description) \(series)" } ?? series, unit: unit, scale: factor,
+                reference: references[series])
+        }
+        guard let option = comparison.cases.first(where: \.kind.isCounterfactual)?.kind.counterfactual else { return (panels, []) }
+        let attribution = panels.prefix(2).map { panel in
+            NotebookPlan.Panel(column: panel.column, title: "\(panel.column): as solved minus \(option)", unit: panel.unit, scale: panel.scale, reference: 0)
+        }
+        return (panels, attribution)
+    }
+
+    /// The colour of each option of a model file's comparison, by its place in the file.
+    static func colors(of comparison: ChoiceComparisonResult) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: comparison.declaredOptions.enumerated().map { ($0.element, palette[$0.offset % palette.count]) })
+    }
+
+    /// The dashboard of a model file's comparison: the ``panels(of:)``, one line per option.
+    public static func dashboard(title: String, subtitle: String, comparison: ChoiceComparisonResult) -> String {
+        let main = comparison.main
+        let colors = colors(of: comparison)
+        let flat = Dictionary(comparison.cases.filter(\.kind.isCounterfactual).map { ($0.kind.option, $0.path) }, uniquingKeysWith: { a, _ in a })
+        func lines(_ panel: NotebookPlan.Panel, difference: Bool) -> [Line] {
             main.compactMap { solved in
-                guard var values = solved.path.series(series) else { return nil }
-                if let flat {
-                    guard let other = flat[solved.kind.option]?.series(series) else { return nil }
+                guard var values = solved.path.series(panel.column) else { return nil }
+                if difference {
+                    guard let other = flat[solved.kind.option]?.series(panel.column) else { return nil }
                     values = zip(values, other).map { $0 - $1 }
                 }
-                return Line(label: solved.kind.option, color: color(solved.kind.option), dashed: false, t: solved.path.t, values: values.map { $0 * factor })
+                return Line(
+                    label: solved.kind.option, color: colors[solved.kind.option] ?? "grey", dashed: false, t: solved.path.t,
+                    values: values.map { $0 * panel.scale })
             }
         }
-        func heading(_ series: String) -> String { info[series].map { "\($0.description) \(series)" } ?? series }
-        var panels = names.map { series in
-            let (factor, unit) = scale(info[series]?.unit ?? "")
-            return Panel(title: heading(series), unit: unit, lines: lines(series, factor), reference: references[series].map { ($0.0 * factor, $0.1) })
-        }
-        let flat = Dictionary(comparison.cases.filter(\.kind.isCounterfactual).map { ($0.kind.option, $0.path) }, uniquingKeysWith: { a, _ in a })
-        if let option = comparison.cases.first(where: \.kind.isCounterfactual)?.kind.counterfactual {
-            for series in names.prefix(2) {
-                let (factor, unit) = scale(info[series]?.unit ?? "")
-                panels.append(Panel(
-                    title: "\(series): as solved minus \(option)", unit: unit, lines: lines(series, factor, minus: flat), reference: (0, "no effect")))
-            }
+        let (panels, attribution) = panels(of: comparison)
+        func drawn(_ panel: NotebookPlan.Panel, difference: Bool) -> Panel {
+            let reference = panel.reference.map { ($0 * panel.scale, difference ? "no effect" : "level \(label($0))") }
+            return Panel(title: panel.title, unit: panel.unit, lines: lines(panel, difference: difference), reference: reference)
         }
         return page(
-            title: title, subtitle: subtitle, legend: main.map { ("\(comparison.choice): \($0.kind.option)", color($0.kind.option)) }, panels: panels)
+            title: title, subtitle: subtitle,
+            legend: main.map { ("\(comparison.choice): \($0.kind.option)", colors[$0.kind.option] ?? "grey") },
+            panels: panels.map { drawn($0, difference: false) } + attribution.map { drawn($0, difference: true) })
     }
 
     /// A page of panels, three a row, under a title, a subtitle and a legend.

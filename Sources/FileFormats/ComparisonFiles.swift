@@ -39,6 +39,18 @@ public enum ComparisonFiles {
         }
     }
 
+    /// The date of the notebook's matrices: `wanted`, or a year after the
+    /// start; it must be a saved date.
+    static func matricesDate(_ wanted: Double?, span: (Double, Double), settings: SolveSettings) throws -> Double {
+        let t = wanted ?? min(span.0 + 1, span.1)
+        let step = settings.saveStep
+        let k = ((t - span.0) / step).rounded()
+        let onGrid = settings.saveTimes.map { $0.contains { abs($0 - t) < 1e-9 } }
+            ?? (k >= 0 && abs(span.0 + k * step - t) < 1e-9 && t <= span.1 + 1e-9) || abs(t - span.1) < 1e-9
+        guard onGrid else { throw InputError("--matrices-at \(t): not a saved date of the run; pick one on the --save-step grid") }
+        return t
+    }
+
     /// `series_none.csv`, `series_none_no-ai-boom.csv`.
     public static func seriesFile(_ kind: ComparisonCase.Kind) -> String {
         "series_\(kind.regime.rawValue)" + (kind.isCounterfactual ? "_no-ai-boom" : "") + ".csv"
@@ -63,18 +75,7 @@ public enum ComparisonFiles {
             throw InputError(error.description)
         }
         let p = comparison.parameters
-        var matricesTime: Double?
-        if let wanted = options.notebookMatricesAt {
-            let t = wanted ?? min(p.t0 + 1, p.t1)
-            let step = comparison.settings.saveStep
-            let k = ((t - p.t0) / step).rounded()
-            let onGrid = comparison.settings.saveTimes.map { $0.contains { abs($0 - t) < 1e-9 } }
-                ?? (k >= 0 && abs(p.t0 + k * step - t) < 1e-9 && t <= p.t1 + 1e-9) || abs(t - p.t1) < 1e-9
-            guard onGrid else {
-                throw InputError("--matrices-at \(t): not a saved date of the run; pick one on the --save-step grid")
-            }
-            matricesTime = t
-        }
+        let matricesTime = try options.notebookMatricesAt.map { try matricesDate($0, span: (p.t0, p.t1), settings: comparison.settings) }
         let directory = try OutputDirectory(out)
         var series: [String] = []
         let result = try comparison.run(models: models, starting: starting) { solved in
@@ -110,8 +111,9 @@ public enum ComparisonFiles {
         try directory.write("manifest.json", try manifest.json())
         if let notebook {
             try directory.write("matrices.csv", notebook.matrices)
-            try directory.write("reverse_qe.ipynb", try Notebook.ipynb(manifest: manifest, matricesDate: notebook.date))
-            try directory.write("reverse_qe.py", Notebook.script(matricesDate: notebook.date))
+            let plan = Notebook.plan(manifest, classes: p.riskClasses.map(\.name), idleCashFloor: comparison.idleCashFloor)
+            try directory.write("reverse_qe.ipynb", try Notebook.ipynb(plan, matricesDate: notebook.date))
+            try directory.write("reverse_qe.py", Notebook.script(plan, matricesDate: notebook.date))
         }
         return (result, files)
     }
@@ -133,7 +135,6 @@ extension ComparisonFiles {
         _ comparison: ChoiceComparison, file: String, into out: String, options: Options,
         starting: (Int, ChoiceCase.Kind) -> Void = { _, _ in }
     ) throws -> (result: ChoiceComparisonResult, files: [String]) {
-        guard options.notebookMatricesAt == nil else { throw InputError("--notebook: not yet available for model files") }
         let started = Date()
         let models: [(kind: ChoiceCase.Kind, model: CompiledModel)]
         do {
@@ -143,6 +144,8 @@ extension ComparisonFiles {
         } catch let error as SolveSettings.Invalid {
             throw InputError(error.description)
         }
+        let span = (models[0].model.t0, models[0].model.t1)
+        let matricesTime = try options.notebookMatricesAt.map { try matricesDate($0, span: span, settings: comparison.solve) }
         let directory = try OutputDirectory(out)
         var series: [String] = []
         let result = try comparison.run(models: models, starting: starting) { solved in
@@ -165,11 +168,35 @@ extension ComparisonFiles {
                 comparison: result)
             files += try Charts.write(svg, into: directory)
         }
+        var notebook: (date: String, matrices: String)?
+        let stem = model.source.name
+        if let t = matricesTime, let index = first.path.index(at: t) {
+            notebook = (model.source.isCalendar ? DecimalYear.isoDate(first.path.t[index]) : "t = \(first.path.t[index])", Notebook.matricesCSV(first.path, index: index))
+            files += ["matrices.csv", "\(stem).ipynb", "\(stem).py"]
+        }
         let manifest = ModelManifest(
             tool: options.tool, command: options.command, model: file, config: options.config.isEmpty ? nil : options.config,
             settings: comparison.solve, runs: result.cases.map { ($0.kind.label, $0.path) }, outputs: files,
             wallTime: Date().timeIntervalSince(started))
         try directory.write("manifest.json", try JSON.text(manifest))
+        if let notebook {
+            let (panels, attribution) = Charts.panels(of: result)
+            let facts = [
+                "Written by `liquidity` \(options.tool.version) (commit `\(options.tool.commit)`) next to the files it reads.", "",
+                "- command: `\(options.command.joined(separator: " "))`",
+                "- model: `\(file)`" + (options.config.isEmpty ? "" : "; configuration: `\(options.config)`"),
+                "- solver: \(comparison.solve.stepper), rtol \(comparison.solve.relativeTolerance), atol \(comparison.solve.absoluteTolerance), saved every \(comparison.solve.saveStep)",
+                "- runs: \(result.cases.map(\.kind.label).joined(separator: ", "))",
+                "- parameters, tables and sets: in `manifest.json`, loaded below",
+            ]
+            let plan = NotebookPlan(
+                title: model.source.title ?? model.source.name, facts: facts, panels: panels, attribution: attribution,
+                counterfactualSuffix: "/" + (comparison.counterfactualOption ?? "counterfactual"), colors: Charts.colors(of: result),
+                legend: comparison.choice)
+            try directory.write("matrices.csv", notebook.matrices)
+            try directory.write("\(stem).ipynb", try Notebook.ipynb(plan, matricesDate: notebook.date))
+            try directory.write("\(stem).py", Notebook.script(plan, matricesDate: notebook.date))
+        }
         return (result, files)
     }
 }

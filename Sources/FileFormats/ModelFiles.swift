@@ -78,11 +78,12 @@ public enum ModelFiles {
     }
 
     /// Solves the model file at `path` into the directory `out`: `series.csv`,
-    /// `units.csv` and `manifest.json`. `solve`'s save step is replaced by
-    /// `saveStep` (nil: the file's own). Returns the solved path and the files written.
+    /// `units.csv`, with `plot` the dashboard, and `manifest.json`. `solve`'s
+    /// save step is replaced by `saveStep` (nil: the file's own). Returns the
+    /// solved path and the files written.
     public static func run(
         _ path: String, settings: ModelSettings, solve: SolveSettings, saveStep: Double?, config: String?, into out: String,
-        tool: Manifest.Tool, command: [String]
+        plot: Bool = false, tool: Manifest.Tool, command: [String]
     ) throws -> (path: ModelPath, files: [String]) {
         let started = Date()
         let model = try compile(path, settings: settings)
@@ -92,7 +93,17 @@ public enum ModelFiles {
         let solved = try solve.solve(model, label: path)
         try directory.write("series.csv", CSV.series(solved))
         try directory.write("units.csv", CSV.units(model.columns, dates: model.source.isCalendar))
-        let files = ["series.csv", "units.csv", "manifest.json"]
+        var files = ["series.csv", "units.csv", "manifest.json"]
+        if plot {
+            let source = model.source
+            let regime = source.choices.first { $0.name == "regime" }
+            let option = regime.map { settings.choices["regime"] ?? $0.defaultOption } ?? "run"
+            let result = ChoiceComparisonResult(
+                cases: [ChoiceCase(kind: .init(option: option), path: solved)], choice: "regime", declaredOptions: regime?.options.map(\.name) ?? [option])
+            let span = source.isCalendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
+            files += try Charts.write(
+                Charts.dashboard(title: source.title ?? source.name, subtitle: "\(span); model \(path)", comparison: result), into: directory)
+        }
         let manifest = ModelManifest(
             tool: tool, command: command, model: path, config: config, settings: solve, runs: [("run", solved)], outputs: files,
             wallTime: Date().timeIntervalSince(started))

@@ -1,11 +1,50 @@
+import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
+
+/// What the notebook shows: its title, the facts of its first cell, the
+/// dashboard's panels and the colour of each case.
+public struct NotebookPlan: Sendable {
+    /// A panel of the dashboard: a series, scaled, with an optional reference level.
+    public struct Panel: Sendable {
+        public var column: String, title: String, unit: String, scale: Double, reference: Double?
+        public init(column: String, title: String, unit: String, scale: Double = 1, reference: Double? = nil) {
+            (self.column, self.title, self.unit, self.scale, self.reference) = (column, title, unit, scale, reference)
+        }
+    }
+
+    public var title: String
+    /// Markdown lines of the first cell: command, configuration, solver, runs.
+    public var facts: [String]
+    public var panels: [Panel]
+    /// Panels of the difference each case makes against its counterfactual.
+    public var attribution: [Panel]
+    /// What ends a counterfactual case's name in `compare.csv` (`/no_ai_boom`).
+    public var counterfactualSuffix: String
+    /// The colour of each case, and the legend's word for the cases.
+    public var colors: [String: String], legend: String
+}
 
 /// The Jupyter notebook (nbformat 4) and plain Python script that redraw the
 /// dashboard from the files of `compare`, and the matrices they show.
 public enum Notebook {
+    /// A Swift string as a Python string literal.
+    static func python(_ text: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let data = (try? encoder.encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func python(_ panels: [NotebookPlan.Panel]) -> String {
+        "[" + panels.map { p in
+            "(\(python(p.column)), \(python(p.title)), \(python(p.unit)), \(CSV.number(p.scale)), \(p.reference.map(CSV.number) ?? "None"))"
+        }.joined(separator: ",\n          ") + "]"
+    }
+
     /// Code shared by the notebook's cells and the script, cell by cell.
-    static func codeCells(matricesDate: String) -> [String] {
+    static func codeCells(_ plan: NotebookPlan, matricesDate: String) -> [String] {
         [
             """
             import json
@@ -16,44 +55,33 @@ public enum Notebook {
             manifest = json.load(open("manifest.json"))
             print("liquidity", manifest["tool"]["version"], "commit", manifest["tool"]["commit"])
             print("command:", " ".join(manifest["command"]))
-            print("configuration:", manifest["config"], "| scenario:", manifest["scenario"])
+            print("model:", manifest.get("model", "built-in"), "| configuration:", manifest.get("config"))
             print("solver:", manifest["solver"])
             """,
             """
             compare = pd.read_csv("compare.csv")   # t, date, regime, variable, value
             units = pd.read_csv("units.csv").set_index("column")
             wide = compare.pivot_table(index=["t", "date", "regime"], columns="variable", values="value").reset_index()
-            main = wide[~wide["regime"].str.endswith("/no-ai-boom")]
-            flat = wide[wide["regime"].str.endswith("/no-ai-boom")]
-            main.groupby("regime")[["rb", "L", "Bf"]].describe().T.head(12)
+            suffix = \(python(plan.counterfactualSuffix))
+            main = wide[~wide["regime"].str.endswith(suffix)]
+            flat = wide[wide["regime"].str.endswith(suffix)]
+            main.groupby("regime")[[c for c, *_ in \(python(plan.panels))][:3]].describe().T
             """,
             """
-            colors = {\(FedRegime.allCases.map { "\"\($0.rawValue)\": \"\(Charts.color($0))\"" }.joined(separator: ", "))}
-            classes = manifest["risk_classes"]
-            panels = [(f"p_{c}", f"{c} price", "index, 1 at start", 1) for c in classes] + [
-                ("rb", "10-year Treasury yield rb", "percent a year", 100),
-                ("sc", "AI credit spread sc", "percentage points", 100),
-                ("L", "Idle cash L", "$ trillions", 1),
-                ("Bf", "Fed Treasury holdings Bf", "$ trillions", 1),
-                ("SELL", "Sovereign fund sales", "$ trillions a year", 1),
-                ("ai_ig_share", "AI share of the USD IG index", "percent", 100),
-            ]
-            attribution = [("p_crypto", "AI boom's part: crypto price", "index points, with minus without", 1),
-                           ("rb", "AI boom's part: 10-year yield", "percentage points, with minus without", 100)]
-            if len(flat):
-                panels += [(c, t, u, s, "attribution") for c, t, u, s in attribution]
+            colors = {\(plan.colors.sorted { $0.key < $1.key }.map { "\(python($0.key)): \(python($0.value))" }.joined(separator: ", "))}
+            panels = \(python(plan.panels))
+            attribution = \(python(plan.attribution))
+            panels = [p + (False,) for p in panels] + ([p + (True,) for p in attribution] if len(flat) else [])
             rows = (len(panels) + 2) // 3
-            fig, axes = plt.subplots(rows, 3, figsize=(16, 3.6 * rows))
-            for ax, panel in zip(axes.flat, panels):
-                column, title, unit, scale = panel[:4]
+            fig, axes = plt.subplots(rows, 3, figsize=(16, 3.6 * rows), squeeze=False)
+            for ax, (column, title, unit, scale, reference, difference) in zip(axes.flat, panels):
                 for regime, group in main.groupby("regime", sort=False):
                     values = group[column].to_numpy() * scale
-                    if len(panel) == 5:
-                        other = flat[flat["regime"] == regime + "/no-ai-boom"][column].to_numpy() * scale
-                        values = values - other
-                    ax.plot(group["t"], values, color=colors.get(regime, "grey"), label=f"Fed regime: {regime}", lw=2)
-                if column == "L" and len(panel) == 4:
-                    ax.axhline(1.0, color="#333333", ls=":", lw=1)
+                    if difference:
+                        values = values - flat[flat["regime"] == regime + suffix][column].to_numpy() * scale
+                    ax.plot(group["t"], values, color=colors.get(regime, "grey"), label=f"\(plan.legend): {regime}", lw=2)
+                if reference is not None:
+                    ax.axhline(reference * scale, color="#333333", ls=":", lw=1)
                 ax.set_title(title, fontweight="bold")
                 ax.set_ylabel(unit)
                 ax.set_xlabel("year")
@@ -61,14 +89,14 @@ public enum Notebook {
             for ax in list(axes.flat)[len(panels):]:
                 ax.axis("off")
             handles, labels = axes.flat[0].get_legend_handles_labels()
-            fig.suptitle("Reverse QE: AI capex, idle cash and the Fed", y=0.995, fontsize=16, fontweight="bold")
+            fig.suptitle(\(python(plan.title)), y=0.995, fontsize=16, fontweight="bold")
             fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.975), ncol=4, frameon=False)
             fig.tight_layout(rect=(0, 0, 1, 0.95))
             fig.savefig("dashboard_matplotlib.png", dpi=80)
             plt.show()
             """,
             """
-            # The Godley matrices at \(matricesDate), with row and column sums (stocks $T, flows $T/yr).
+            # The matrices at \(matricesDate), with row and column sums.
             matrices = pd.read_csv("matrices.csv")
             for name, table in matrices.groupby("matrix", sort=False):
                 print(name)
@@ -86,24 +114,13 @@ public enum Notebook {
     }
 
     /// The notebook as nbformat 4 JSON, keys sorted so that it is deterministic.
-    public static func ipynb(manifest: Manifest, matricesDate: String) throws -> String {
-        let facts = """
-            # Reverse QE: AI capex, idle cash and the Fed
-
-            Written by `liquidity` \(manifest.tool.version) (commit `\(manifest.tool.commit)`) next to the files it reads.
-
-            - command: `\(manifest.command.joined(separator: " "))`
-            - configuration: `\(manifest.config)`; scenario: \(manifest.scenario)
-            - solver: \(manifest.solver.stepper), rtol \(manifest.solver.rtol), atol \(manifest.solver.atol), saved every \(manifest.solver.save_step_years) years
-            - runs: \(manifest.runs.map(\.label).joined(separator: ", "))
-            - parameters: \(manifest.parameters.sorted { $0.key < $1.key }.map { "`\($0.key)` = \($0.value)" }.joined(separator: ", "))
-            - knots and risk classes: in `manifest.json`, loaded below
-            """
+    public static func ipynb(_ plan: NotebookPlan, matricesDate: String) throws -> String {
+        let facts = (["# \(plan.title)", ""] + plan.facts).joined(separator: "\n")
         var cells = [NotebookFormat.Cell(markdown: "manifest", source: lines(facts))]
         let names = ["load-manifest", "load-series", "dashboard", "matrices"]
-        for (name, code) in zip(names, codeCells(matricesDate: matricesDate)) {
+        for (name, code) in zip(names, codeCells(plan, matricesDate: matricesDate)) {
             if name == "matrices" {
-                cells.append(NotebookFormat.Cell(markdown: "matrices-title", source: lines("## The Godley matrices at \(matricesDate)")))
+                cells.append(NotebookFormat.Cell(markdown: "matrices-title", source: lines("## The matrices at \(matricesDate)")))
             }
             cells.append(NotebookFormat.Cell(code: name, source: lines(code)))
         }
@@ -111,11 +128,60 @@ public enum Notebook {
     }
 
     /// The same code as a script, for people who do not use Jupyter.
-    public static func script(matricesDate: String) -> String {
+    public static func script(_ plan: NotebookPlan, matricesDate: String) -> String {
         "#!/usr/bin/env python3\n# Redraws the dashboard of a `liquidity compare` run; run it in the folder of its files.\n"
             + "import matplotlib\nmatplotlib.use(\"Agg\")\n\n"
-            + codeCells(matricesDate: matricesDate).map { $0.replacingOccurrences(of: "plt.show()", with: "print(\"wrote dashboard_matplotlib.png\")") }
+            + codeCells(plan, matricesDate: matricesDate).map { $0.replacingOccurrences(of: "plt.show()", with: "print(\"wrote dashboard_matplotlib.png\")") }
             .joined(separator: "\n\n") + "\n"
+    }
+
+    /// The plan of the hand-written model's comparison: a panel per risk
+    /// class and per headline series, and the AI boom's part of the first
+    /// class's price and of rb.
+    public static func plan(_ manifest: Manifest, classes: [String], idleCashFloor: Double) -> NotebookPlan {
+        typealias Panel = NotebookPlan.Panel
+        let facts = [
+            "Written by `liquidity` \(manifest.tool.version) (commit `\(manifest.tool.commit)`) next to the files it reads.", "",
+            "- command: `\(manifest.command.joined(separator: " "))`",
+            "- configuration: `\(manifest.config)`; scenario: \(manifest.scenario)",
+            "- solver: \(manifest.solver.stepper), rtol \(manifest.solver.rtol), atol \(manifest.solver.atol), saved every \(manifest.solver.save_step_years) years",
+            "- runs: \(manifest.runs.map(\.label).joined(separator: ", "))",
+            "- parameters: \(manifest.parameters.sorted { $0.key < $1.key }.map { "`\($0.key)` = \($0.value)" }.joined(separator: ", "))",
+            "- knots and risk classes: in `manifest.json`, loaded below",
+        ]
+        let panels = classes.map { Panel(column: "p_\($0)", title: "\($0) price", unit: "index, 1 at start") } + [
+            Panel(column: "rb", title: "10-year Treasury yield rb", unit: "percent a year", scale: 100),
+            Panel(column: "sc", title: "AI credit spread sc", unit: "percentage points", scale: 100),
+            Panel(column: "L", title: "Idle cash L", unit: "$ trillions", reference: idleCashFloor),
+            Panel(column: "Bf", title: "Fed Treasury holdings Bf", unit: "$ trillions"),
+            Panel(column: "SELL", title: "Sovereign fund sales", unit: "$ trillions a year"),
+            Panel(column: "ai_ig_share", title: "AI share of the USD IG index", unit: "percent", scale: 100),
+        ]
+        let attribution = [
+            Panel(column: "p_\(classes[0])", title: "AI boom's part: \(classes[0]) price", unit: "index points, with minus without"),
+            Panel(column: "rb", title: "AI boom's part: 10-year yield", unit: "percentage points, with minus without", scale: 100),
+        ]
+        return NotebookPlan(
+            title: "Reverse QE: AI capex, idle cash and the Fed", facts: facts, panels: panels, attribution: attribution,
+            counterfactualSuffix: "/no-ai-boom", colors: Dictionary(uniqueKeysWithValues: FedRegime.allCases.map { ($0.rawValue, Charts.color($0)) }),
+            legend: "Fed regime")
+    }
+
+    /// Every matrix of a model file at the saved point `index` of `path`, as
+    /// CSV rows over the union of their columns (blank where a matrix has none).
+    public static func matricesCSV(_ path: ModelPath, index: Int) -> String {
+        let matrices = path.model.matrixValues(at: path.t[index], path.solution.state(index))
+        var columns: [String] = []
+        for matrix in matrices { for column in matrix.columns where !columns.contains(column) { columns.append(column) } }
+        var lines = ["matrix,row," + columns.map(CSV.field).joined(separator: ",") + ",row_sum,must_be"]
+        for matrix in matrices {
+            for (r, label) in matrix.rowLabels.enumerated() {
+                let cells = columns.map { column in matrix.columns.firstIndex(of: column).map { CSV.number(matrix.values[r][$0]) } ?? "" }
+                lines.append([CSV.field(matrix.title), CSV.field(label)].joined(separator: ",") + "," + cells.joined(separator: ",") + ","
+                    + CSV.number(matrix.rowSums[r]) + "," + CSV.number(matrix.rowTargets[r]))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Both matrices at the saved point `index` of `run`, as CSV rows.

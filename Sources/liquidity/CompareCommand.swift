@@ -50,6 +50,16 @@ struct ComparisonArguments: ParsableArguments {
         "Date of the Godley matrices in the notebook (default one year after the start); a saved date.", valueName: "date"))
     var matricesAt: String?
 
+    /// --matrices-at, if given.
+    func matricesDate() throws -> Double? {
+        try matricesAt.map { text -> Double in
+            guard let t = DecimalYear.parse(text) else {
+                throw InputError("--matrices-at \(text): expected a decimal year (2026.0) or a date (2026-01-01)")
+            }
+            return t
+        }
+    }
+
     func parsedRegimes() throws -> [FedRegime] {
         let allowed = FedRegime.names
         let names = regimes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -70,11 +80,11 @@ struct ComparisonArguments: ParsableArguments {
     func run(out: String, plot: Bool, notebook: Bool) throws {
         let progress = Progress(quiet: report.quiet)
         if let file = inputs.model {
-            guard !notebook else { throw InputError("--model: --notebook is not yet available for model files") }
             let names = regimes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             try ModelCompare.compare(
                 file, settings: try inputs.modelSettings(file), config: inputs.config, choice: "regime", options: names,
-                counterfactual: counterfactual, plot: plot, solver: solver, out: out, quiet: report.quiet)
+                counterfactual: counterfactual, plot: plot, notebook: notebook ? .some(try matricesDate()) : nil, solver: solver, out: out,
+                quiet: report.quiet)
             return
         }
         let regimes = try parsedRegimes()
@@ -86,14 +96,7 @@ struct ComparisonArguments: ParsableArguments {
             settings: settings, idleCashFloor: report.idleCashFloor)
         var options = ComparisonFiles.Options(config: prepared.configPath, tool: BuildInfo.tool, command: CommandLine.arguments)
         options.plot = plot
-        if notebook {
-            options.notebookMatricesAt = .some(try matricesAt.map { text -> Double in
-                guard let t = DecimalYear.parse(text) else {
-                    throw InputError("--matrices-at \(text): expected a decimal year (2026.0) or a date (2026-01-01)")
-                }
-                return t
-            })
-        }
+        if notebook { options.notebookMatricesAt = .some(try matricesDate()) }
         let (result, outputs) = try ComparisonFiles.run(comparison, into: out, options: options) { index, kind in
             progress.report("solving \(kind.label) (\(index + 1) of \(comparison.cases.count))")
         }

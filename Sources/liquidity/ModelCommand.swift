@@ -242,7 +242,7 @@ struct ModelCompare: ParsableCommand {
     /// from the first option and, with `counterfactual`, the counterfactual's part.
     static func compare(
         _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?, counterfactual: Bool, plot: Bool,
-        solver: SolverSettings, out: String, quiet: Bool
+        notebook: Double?? = nil, solver: SolverSettings, out: String, quiet: Bool
     ) throws {
         let source = try ModelFiles.source(file)
         var solve = try solver.settings
@@ -257,6 +257,7 @@ struct ModelCompare: ParsableCommand {
         }
         var files = ComparisonFiles.Options(config: config ?? "", tool: BuildInfo.tool, command: CommandLine.arguments)
         files.plot = plot
+        files.notebookMatricesAt = notebook
         let progress = Progress(quiet: quiet)
         let (result, written) = try ComparisonFiles.run(comparison, file: file, into: out, options: files) { index, kind in
             progress.report("solving \(kind.label) (\(index + 1) of \(comparison.cases.count))")

@@ -35,7 +35,7 @@ struct Run: ParsableCommand {
             let settings = try inputs.modelSettings(file, choices: hasRegime ? ["regime": regime.rawValue] : [:])
             let (path, files) = try ModelFiles.run(
                 file, settings: settings, solve: try solver.settings, saveStep: try solver.givenStep, config: inputs.config,
-                into: output.out("run"), tool: BuildInfo.tool, command: CommandLine.arguments)
+                into: output.out("run"), plot: output.plot, tool: BuildInfo.tool, command: CommandLine.arguments)
             ModelRun.printSummaries(path)
             print("wrote " + files.map { "\(output.out("run"))/\($0)" }.joined(separator: ", "))
             return

@@ -352,6 +352,34 @@ struct ChartWorkflowTests {
         #expect(FileManager.default.fileExists(atPath: nb.appendingPathComponent("dashboard_matplotlib.png").path))
     }
 
+    @Test("a model file's notebook runs in a Jupyter kernel: its panels are the file's summarised series, its matrices the file's")
+    func fileNotebookRuns() throws {
+        let dir = try Tool.scratch()
+        let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
+        let comparison = try ChoiceComparison(
+            source: try ModelFiles.source(file), options: ["none", "buyer"], counterfactual: true, solve: SolveSettings(stepper: .msbdf))
+        var options = ComparisonFiles.Options(config: "", tool: Manifest.Tool(version: "test", commit: "test"), command: ["test"])
+        options.notebookMatricesAt = .some(2027)
+        let nb = dir.appendingPathComponent("nb")
+        let (_, files) = try ComparisonFiles.run(comparison, file: file, into: nb.path, options: options)
+        #expect(files.suffix(3) == ["matrices.csv", "reverse_qe.ipynb", "reverse_qe.py"])
+        let runner = Tool.root.appendingPathComponent("notebooks-export/run_notebook.py").path
+        let report = try Self.python(
+            "import runpy, sys; sys.argv = ['run', 'reverse_qe.ipynb']; runpy.run_path('\(runner)', run_name='__main__')", in: nb)
+        try #require(report.status == 0, "nbclient failed: \(report.stderr)")
+        let result = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        #expect(result?["ran"] as? [Int] == [1, 2, 3, 4])
+        #expect(result?["errors"] as? Int == 0)
+        #expect(result?["images"] as? Int == 1)
+        #expect(result?["matrices"] as? Bool == true)
+        let matrices = try Tool.text(nb.appendingPathComponent("matrices.csv")).split(separator: "\n")
+        #expect(matrices[0] == "matrix,row,P,A,G,F,S,W,row_sum,must_be")
+        #expect(matrices.count == 1 + 17 + 12)
+        let script = try Tool.text(nb.appendingPathComponent("reverse_qe.py"))
+        #expect(script.contains("(\"rb\", \"10-year Treasury yield rb\", \"percent a year\", 100.0, None)"))
+        #expect(script.contains("suffix = \"/no_ai_boom\""))
+    }
+
     @Test("the notebook is written deterministically")
     func deterministic() throws {
         let dir = try Tool.scratch()
