@@ -15,9 +15,11 @@ public enum TargetQuantity: Sendable, Equatable, CustomStringConvertible {
     /// The integral of `numerator` over [from, to] divided by that of
     /// `denominator` (trapezoid rule on the saved points).
     case ratioOfIntegrals(numerator: String, denominator: String, from: Double, to: Double)
-    /// The integral of AI capex I(t) over [from, to] in closed form; the dates
-    /// may precede t0 (the capex path is a formula of time).
-    case capexIntegral(from: Double, to: Double)
+    /// The integral of `series` over [from, to]: for a series that is a
+    /// function of time alone (AI capex I), by Gauss-Legendre quadrature of
+    /// that function, so the dates may precede t0; otherwise by the trapezoid
+    /// rule on the saved points.
+    case integral(series: String, from: Double, to: Double)
     /// Reported only: a figure the model has no quantity for.
     case notModelled(String)
 
@@ -27,7 +29,7 @@ public enum TargetQuantity: Sendable, Equatable, CustomStringConvertible {
         case .change(let s, let a, let b): "\(s)(\(b)) - \(s)(\(a))"
         case .maximum(let s, let a, let b): "max of \(s) over [\(a), \(b)]"
         case .ratioOfIntegrals(let n, let d, let a, let b): "integral of \(n) / integral of \(d) over [\(a), \(b)]"
-        case .capexIntegral(let a, let b): "integral of I over [\(a), \(b)]"
+        case .integral(let s, let a, let b): "integral of \(s) over [\(a), \(b)]"
         case .notModelled(let why): "not modelled: \(why)"
         }
     }
@@ -42,8 +44,8 @@ public enum TargetQuantity: Sendable, Equatable, CustomStringConvertible {
     var latestDate: Double {
         switch self {
         case .value(_, let t): t
-        case .change(_, _, let b), .maximum(_, _, let b), .ratioOfIntegrals(_, _, _, let b): b
-        case .capexIntegral, .notModelled: -.infinity
+        case .change(_, _, let b), .maximum(_, _, let b), .ratioOfIntegrals(_, _, _, let b), .integral(_, _, let b): b
+        case .notModelled: -.infinity
         }
     }
 }
@@ -109,9 +111,9 @@ public protocol CalibrationPath {
     func series(_ name: String) -> [Double]?
     /// The index of the saved point at `t`, if there is one.
     func index(at t: Double) -> Int?
-    /// The integral of AI capex over [from, to] in closed form (the dates may
-    /// precede the start); nil for a model without that formula.
-    func capexIntegral(from: Double, to: Double) -> Double?
+    /// The series `name` as a function of time alone, valid before the start
+    /// too; nil for a series that depends on the state.
+    func timePath(_ name: String) -> (@Sendable (Double) -> Double)?
 }
 
 /// A model a calibration can move and solve: parameters by key, each with
@@ -142,6 +144,12 @@ extension CalibrationPath {
             guard let k = index(at: t) else { throw CalibrationError.dateNotSaved(target: target.id, date: t) }
             return k
         }
+        /// The trapezoid rule on the saved points from `a` to `b`.
+        func trapezoid(_ v: [Double], _ a: Double, _ b: Double) throws -> Double {
+            var total = 0.0
+            for k in stride(from: try point(a) + 1, through: try point(b), by: 1) { total += 0.5 * (v[k] + v[k - 1]) * (t[k] - t[k - 1]) }
+            return total
+        }
         switch target.quantity {
         case .value(let name, let t):
             return try column(name)[try point(t)]
@@ -152,27 +160,37 @@ extension CalibrationPath {
             let values = try column(name)
             return values[try point(a)...(try point(b))].max()
         case .ratioOfIntegrals(let numerator, let denominator, let a, let b):
-            let n = try column(numerator), d = try column(denominator)
-            let range = (try point(a))...(try point(b))
-            func integral(_ v: [Double]) -> Double {
-                var total = 0.0
-                for k in range.dropFirst() { total += 0.5 * (v[k] + v[k - 1]) * (t[k] - t[k - 1]) }
-                return total
-            }
-            return integral(n) / integral(d)
-        case .capexIntegral(let a, let b):
-            guard let value = capexIntegral(from: a, to: b) else {
-                throw CalibrationError.invalidTarget("\(target.id): this model has no closed-form capex integral; use a ratio or change of its series")
-            }
-            return value
+            return try trapezoid(try column(numerator), a, b) / trapezoid(try column(denominator), a, b)
+        case .integral(let name, let a, let b):
+            if let f = timePath(name) { return gaussLegendre(f, from: a, to: b) }
+            return try trapezoid(try column(name), a, b)
         case .notModelled:
             return nil
         }
     }
 }
 
+/// The integral of `f` over [a, b]: five-point Gauss-Legendre on 64 panels a year (at least 16).
+func gaussLegendre(_ f: (Double) -> Double, from a: Double, to b: Double) -> Double {
+    let nodes = [0.0, -0.5384693101056831, 0.5384693101056831, -0.9061798459386640, 0.9061798459386640]
+    let weights = [0.5688888888888889, 0.4786286704993665, 0.4786286704993665, 0.2369268850561891, 0.2369268850561891]
+    let panels = max(16, Int((abs(b - a) * 64).rounded(.up)))
+    let h = (b - a) / Double(panels)
+    var total = 0.0
+    for i in 0..<panels {
+        let mid = a + (Double(i) + 0.5) * h
+        for (x, w) in zip(nodes, weights) { total += w * f(mid + 0.5 * h * x) }
+    }
+    return 0.5 * h * total
+}
+
 extension ModelRun: CalibrationPath {
-    public func capexIntegral(from: Double, to: Double) -> Double? { model.parameters.capexIntegral(from: from, to: to) }
+    /// AI capex I is a function of time alone; no other series is.
+    public func timePath(_ name: String) -> (@Sendable (Double) -> Double)? {
+        guard name == "I" else { return nil }
+        let parameters = model.parameters
+        return { parameters.capex(at: $0) }
+    }
 }
 
 /// The hand-written model of MODEL.md under one Fed regime, as a calibration moves it.

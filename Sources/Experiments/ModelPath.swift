@@ -228,8 +228,7 @@ public struct ChoiceComparisonResult: Sendable {
 }
 
 extension ModelPath: CalibrationPath {
-    /// A model file has no closed-form capex integral: targets use its series.
-    public func capexIntegral(from: Double, to: Double) -> Double? { nil }
+    public func timePath(_ name: String) -> (@Sendable (Double) -> Double)? { model.timePath(name) }
 }
 
 /// A model file with settings, as a calibration moves it: parameters by

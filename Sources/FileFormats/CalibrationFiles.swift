@@ -61,14 +61,16 @@ public enum CalibrationFiles {
                     numerator: try string(table, "numerator", file: path, at: id),
                     denominator: try string(table, "denominator", file: path, at: id),
                     from: try number(table, "from", file: path, at: id), to: try number(table, "to", file: path, at: id))
-            case "capex_integral":
-                fields = ["from", "to"]
-                quantity = .capexIntegral(from: try number(table, "from", file: path, at: id), to: try number(table, "to", file: path, at: id))
+            case "integral":
+                fields = ["series", "from", "to"]
+                quantity = .integral(
+                    series: try string(table, "series", file: path, at: id), from: try number(table, "from", file: path, at: id),
+                    to: try number(table, "to", file: path, at: id))
             case "not_modelled":
                 fields = ["note"]
                 quantity = .notModelled(try string(table, "note", file: path, at: id))
             default:
-                throw InputError("\(path): \(id).quantity = \"\(kind)\"; allowed: value, change, maximum, ratio, capex_integral, not_modelled")
+                throw InputError("\(path): \(id).quantity = \"\(kind)\"; allowed: value, change, maximum, ratio, integral, not_modelled")
             }
             let allowed = ["id", "description", "quantity", "value", "band", "weight", "source"] + fields
             for key in table.keys where !allowed.contains(key) {

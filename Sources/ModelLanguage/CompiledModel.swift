@@ -27,6 +27,8 @@ public final class CompiledModel: @unchecked Sendable {
     let matrices: [CompiledMatrix]
     let entities: [String: Entity]
     let sets: [String: [String]]
+    /// Slots of definitions and observations that are functions of time alone.
+    let stateFreeSlots: Set<Int>
 
     init(compiler c: Compiler, values: [Double], rightHandSide: Tape, observations: Tape, initialState: [Double]) {
         source = c.source
@@ -43,6 +45,7 @@ public final class CompiledModel: @unchecked Sendable {
         derivativeSlots = c.derivativeSlots
         entities = c.entities
         sets = c.sets
+        stateFreeSlots = c.stateFreeSlots
         let changeDates = c.schedules.values.flatMap { $0.flatMap { [$0.start, $0.end] } }
         tstops = Array(Set((c.knotData.flatMap(\.times) + changeDates + c.stops).filter { $0 > c.t0 && $0 < c.t1 })).sorted()
         var columns: [SeriesInfo] = [], slots: [Int] = []
@@ -99,6 +102,23 @@ public final class CompiledModel: @unchecked Sendable {
         guard let index = source.tables.firstIndex(where: { $0.name == name }) else { return [] }
         let start = tables.start[index], count = tables.count[index]
         return (0..<count).map { (tables.times[start + $0], tables.values[start + $0]) }
+    }
+
+    /// The series `name` as a function of time alone, when it reads no state
+    /// variable, directly or through other definitions (an exogenous path such
+    /// as AI capex `I`): valid at any time, before the start too. Nil for a
+    /// series that depends on the state.
+    public func timePath(_ name: String) -> (@Sendable (Double) -> Double)? {
+        guard let c = columns.firstIndex(where: { $0.name == name }), stateFreeSlots.contains(columnSlots[c]) else { return nil }
+        let slot = columnSlots[c]
+        return { [self] t in
+            var v = values
+            return v.withUnsafeMutableBufferPointer { buffer in
+                initialState.withUnsafeBufferPointer { evaluate(t, $0.baseAddress!, buffer.baseAddress!) }
+                observations.run(buffer.baseAddress!, tables: tables)
+                return buffer[slot]
+            }
+        }
     }
 
     /// The members of the index set `set` in this compiled model (the settings may replace the file's).

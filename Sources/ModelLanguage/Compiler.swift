@@ -98,6 +98,8 @@ final class Compiler {
     var knotData: [KnotData] = []
     var slotCount = 1  // slot 0 is t
     var items: [Item] = []
+    /// Slots of definitions and observations that do not depend on the state (set by ``build()``).
+    var stateFreeSlots = Set<Int>()
     var derivativeSlots: [Int] = []
     var stateSlots: [Int] = []
     var stateLabels: [String] = []
@@ -729,6 +731,12 @@ final class Compiler {
         let observations = builder.tape
         values += [Double](repeating: 0, count: builder.next - values.count)
         for (slot, value) in builder.constantValues { values[slot] = value }
+        // The definitions that do not read the state, directly or through others: functions of time alone.
+        var stateDependent = Set(stateSlots)
+        for item in runtime + items.filter({ $0.kind == .observation }) where !item.node.slots.isDisjoint(with: stateDependent) {
+            stateDependent.insert(item.slot)
+        }
+        stateFreeSlots = Set((runtime + items.filter { $0.kind == .observation }).map(\.slot)).subtracting(stateDependent)
         let initialState = stateSlots.map { values[$0] }
         for (k, value) in initialState.enumerated() where !value.isFinite {
             error("the start value of \(stateLabels[k]) is \(value)", at: items.first { $0.kind == .start && $0.slot == stateSlots[k] }?.location ?? SourceLocation(line: 1, column: 1))

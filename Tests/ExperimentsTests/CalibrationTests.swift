@@ -11,15 +11,26 @@ struct CalibrationTests {
         CalibrationTarget(id: id, description: id, quantity: quantity, value: value, band: band, weight: weight, source: "test")
     }
 
-    @Test("target quantities: closed-form capex integral, changes, values and maxima on a run")
+    @Test("target quantities: integrals of a time path by quadrature, changes, values and maxima on a run")
     func quantities() throws {
         let run = try ReverseQEModel().run()
-        // The closed form against the trapezoid rule on the monthly I series.
-        let closed = try #require(try run.evaluate(Self.target("capex", .capexIntegral(from: 2025, to: 2028))))
+        // Quadrature of I(t) against its closed form, before t0 too, and against the trapezoid rule on the monthly I series.
+        let p = run.model.parameters
+        for (a, b) in [(2025.0, 2028.0), (2022.0, 2025.0)] {
+            let quadrature = try #require(try run.evaluate(Self.target("capex", .integral(series: "I", from: a, to: b))))
+            #expect(abs(quadrature - p.capexIntegral(from: a, to: b)) < 1e-12 * quadrature, "\(a)-\(b): \(quadrature) against \(p.capexIntegral(from: a, to: b))")
+        }
+        let closed = p.capexIntegral(from: 2025, to: 2028)
         let i = run.series("I")!, t = run.t
         var trapezoid = 0.0
         for k in 1...36 { trapezoid += 0.5 * (i[k] + i[k - 1]) * (t[k] - t[k - 1]) }
         #expect(abs(closed - trapezoid) < 1e-4 * closed, "closed \(closed), trapezoid \(trapezoid)")
+        // A series that depends on the state is integrated on the saved points.
+        let rb = try #require(try run.evaluate(Self.target("rb", .integral(series: "rb", from: 2025, to: 2026))))
+        let r = run.series("rb")!
+        var expected = 0.0
+        for k in 1...12 { expected += 0.5 * (r[k] + r[k - 1]) * (t[k] - t[k - 1]) }
+        #expect(rb == expected)
         // A change of C is its issuance over the year.
         let change = try #require(try run.evaluate(Self.target("c", .change(series: "C", from: 2025, to: 2026))))
         #expect(change == run.series("C")![12] - run.series("C")![0])
@@ -45,7 +56,7 @@ struct CalibrationTests {
         truth.sigma_c = 0.45
         truth.sc0 = 0.012
         let quantities: [(String, TargetQuantity)] = [
-            ("capex", .capexIntegral(from: 2025, to: 2028)),
+            ("capex", .integral(series: "I", from: 2025, to: 2028)),
             ("bonds", .change(series: "C", from: 2025, to: 2026)),
             ("credit", .change(series: "PC", from: 2025, to: 2027)),
             ("spread", .value(series: "sc", at: 2026)),
@@ -85,7 +96,7 @@ struct CalibrationTests {
     func bandPenalty() throws {
         var base = ModelParameters()
         base.t1 = 2029
-        let capex = TargetQuantity.capexIntegral(from: 2025, to: 2028)
+        let capex = TargetQuantity.integral(series: "I", from: 2025, to: 2028)
         let probe = try Calibration(base: base, free: [], targets: [Self.target("capex", capex)])
         let x = try #require(try probe.evaluate(probe.base).values[0])
         let d = 0.1 * x

@@ -191,6 +191,25 @@ struct FileCalibrationTests {
         #expect(settings.parameters["theta"] == 0.2)
     }
 
+    @Test("calibrate --check on the reverse-QE file gives the hand-written model's table of the seed targets, digit for digit")
+    func seedTargets() throws {
+        let root = Tool.root.appendingPathComponent("calibration")
+        let (config, targets, fit) = (root.appendingPathComponent("baseline.toml").path, root.appendingPathComponent("targets.toml").path, root.appendingPathComponent("fit.toml").path)
+        let file = try CalibrationJob(config: config, targets: targets, fit: fit, check: true, model: Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
+        let hand = try CalibrationJob(config: config, targets: targets, fit: fit, check: true)
+        #expect(try file.checkReport() == hand.checkReport())
+    }
+
+    /// AI capex I reads no state: the file's time path integrates it before t0 as the hand-written closed form does.
+    @Test("the reverse-QE file's I is a time path whose integral matches the closed form, before t0 too; rb is not")
+    func timePath() throws {
+        let file = try ModelFiles.compile(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
+        let capex = try #require(file.timePath("I"))
+        #expect(file.timePath("rb") == nil && file.timePath("L") == nil)
+        let p = ModelParameters()
+        for t in [2020.0, 2025.0, 2027.3] { #expect(abs(capex(t) - p.capex(at: t)) <= 1e-15 * p.capex(at: t), "I(\(t))") }
+    }
+
     @Test("a fit file that names a regime the model file does not have is refused, naming both")
     func regime() throws {
         let dir = try Tool.scratch()

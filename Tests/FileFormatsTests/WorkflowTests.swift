@@ -261,7 +261,7 @@ struct CalibrationWorkflowTests {
             source = "s"
             """.write(toFile: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: InputError.self) { try CalibrationFiles.readTargets(path) }
-        #expect(error?.message == "\(path): x.quantity = \"median\"; allowed: value, change, maximum, ratio, capex_integral, not_modelled")
+        #expect(error?.message == "\(path): x.quantity = \"median\"; allowed: value, change, maximum, ratio, integral, not_modelled")
     }
 
     @Test("a bad fit file is refused with the file, key and what is allowed", arguments: [
