@@ -103,8 +103,8 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A solved path a calibration reads its targets from.
-public protocol CalibrationPath {
+/// A solved path: its saved times and series (what a calibration reads its targets from, and what history is set against).
+public protocol SolvedPath {
     /// The saved times.
     var t: [Double] { get }
     /// The values of the series called `name`.
@@ -130,10 +130,10 @@ public protocol CalibrationModel: Sendable {
     func setting(_ key: String, to value: Double) throws -> Self
     /// Solves up to `end` (a month after the start at least), saved monthly
     /// or at the model's own step; a solve that does not finish throws.
-    func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any CalibrationPath
+    func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any SolvedPath
 }
 
-extension CalibrationPath {
+extension SolvedPath {
     /// The value of a target's quantity on this path.
     public func evaluate(_ target: CalibrationTarget) throws -> Double? {
         func column(_ name: String) throws -> [Double] {
@@ -184,7 +184,7 @@ func gaussLegendre(_ f: (Double) -> Double, from a: Double, to b: Double) -> Dou
     return 0.5 * h * total
 }
 
-extension ModelRun: CalibrationPath {
+extension ModelRun: SolvedPath {
     /// AI capex I is a function of time alone; no other series is.
     public func timePath(_ name: String) -> (@Sendable (Double) -> Double)? {
         guard name == "I" else { return nil }
@@ -218,7 +218,7 @@ public struct HandWrittenCalibrationModel: CalibrationModel {
         return copy
     }
 
-    public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any CalibrationPath {
+    public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
         var p = parameters
         p.t1 = max(end, p.t0 + 1.0 / 12)
         let model = try ReverseQEModel(parameters: p, regime: regime)
@@ -301,7 +301,7 @@ public struct Calibration: Sendable {
 
     /// The model's value of every target, nil for those not modelled, on a
     /// solve up to the last date any target needs.
-    public func evaluate(_ model: any CalibrationModel) throws -> (run: any CalibrationPath, values: [Double?]) {
+    public func evaluate(_ model: any CalibrationModel) throws -> (run: any SolvedPath, values: [Double?]) {
         let run = try model.solve(until: targets.map(\.quantity.latestDate).max() ?? -.infinity, stepper: stepper, tolerance: tolerance)
         return (run, try targets.map { try run.evaluate($0) })
     }

@@ -227,7 +227,7 @@ public struct ChoiceComparisonResult: Sendable {
     }
 }
 
-extension ModelPath: CalibrationPath {
+extension ModelPath: SolvedPath {
     public func timePath(_ name: String) -> (@Sendable (Double) -> Double)? { model.timePath(name) }
 }
 
@@ -276,7 +276,7 @@ public struct FileCalibrationModel: CalibrationModel {
         return copy
     }
 
-    public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any CalibrationPath {
+    public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
         var settings = settings
         let start = settings.start ?? source.horizon?.0 ?? 0
         settings.end = max(end, start + 1.0 / 12)
@@ -326,7 +326,7 @@ public struct FileEnsembleModel: EnsembleModel {
 
     public var seriesNames: [String] { base.columns.map(\.name) }
 
-    public func canonicalKey(_ given: String) -> String? { base.parameter(given) == nil ? nil : given }
+    public func canonicalKey(_ given: String) -> String? { source.canonicalKey(given, members: settings.sets) }
 
     public func value(of key: String) throws -> Double {
         guard let value = base.parameter(key) else { throw CalibrationError.invalidFreeParameter("\(key): \(source.file) has no parameter \(key)") }

@@ -178,6 +178,10 @@ public struct CalibrationJob {
         if let model {
             let source = try ModelFiles.source(model)
             var settings = config == model ? ModelSettings() : try ModelFiles.settings(configuration: config, for: source)
+            // Keys as everywhere else: `risk.crypto.beta` is `beta[crypto]`; an unknown key is left for the calibration to name.
+            let canonical = { (key: String) in source.canonicalKey(key, members: settings.sets) ?? key }
+            for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
+            spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
             if let regime = spec.regime {
                 guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
                     throw InputError("\(fit): regime = \"\(regime)\", but \(model) declares no choice regime; leave regime out")

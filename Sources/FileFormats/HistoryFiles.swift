@@ -1,6 +1,7 @@
 import Experiments
 import FlowModel
 import Foundation
+import ModelLanguage
 import SwiftCSV
 
 /// The quarter-end history table (`calibration/history.csv`) read back, and
@@ -37,10 +38,24 @@ public enum HistoryFiles {
         return comparison(try settings.solve(model, label: config), rows: rows, format: format)
     }
 
+    /// Solves the model file at `file` with the configuration at `config`
+    /// (nil: the file's values), regime none where the file has that choice,
+    /// and sets it against the table at `table` at every quarter-end in its span.
+    public static func compare(model file: String, config: String?, table: String, format: TableFormat) throws -> String {
+        let rows = try readTable(table)
+        let source = try ModelFiles.source(file)
+        var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
+        if source.choices.contains(where: { $0.name == "regime" }) { settings.choices["regime"] = "none" }
+        let model = try ModelFiles.compile(file, settings: settings)
+        var solve = SolveSettings()
+        solve.saveTimes = rows.compactMap { $0["t"] }.filter { $0 >= model.t0 && $0 <= model.t1 }
+        return comparison(try solve.solve(model, label: file), rows: rows, format: format)
+    }
+
     /// Model against data at each saved quarter: rb and DGS10, idle cash L and
     /// ON RRP, sc and the IG spread, prices against bitcoin and the Nasdaq
     /// (each divided by its value at the run's start).
-    public static func comparison(_ run: ModelRun, rows: [[String: Double]], format: TableFormat) -> String {
+    public static func comparison(_ run: some SolvedPath, rows: [[String: Double]], format: TableFormat) -> String {
         let first = rows.first { abs(($0["t"] ?? 0) - run.t[0]) < 1e-9 } ?? rows[0]
         let pairs: [(String, String, String, Double, (Double) -> String)] = [
             ("rb %", "rb", "rb", 100, { String(format: "%.2f", $0) }),

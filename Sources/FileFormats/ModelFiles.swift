@@ -37,12 +37,11 @@ public enum ModelFiles {
     /// The scenario file at `scenario` as dated changes of the model's parameters
     /// (`name`, or `name[member]` for one member of an indexed parameter).
     public static func changes(_ scenario: String, model: ModelSource) throws -> [ModelSettings.Change] {
-        var known: [String: String] = [:]
-        for p in model.parameters {
-            known[p.name] = p.attributes.unit ?? ""
-            if case .member(let set) = p.index { for m in model.sets.first(where: { $0.name == set })?.members ?? [] { known["\(p.name)[\(m)]"] = p.attributes.unit ?? "" } }
+        let read = try ScenarioFile.read(scenario) { given in
+            model.canonicalKey(given).map { key in
+                (key, model.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?.attributes.unit ?? "")
+            }
         }
-        let read = try ScenarioFile.read(scenario) { given in known[given].map { (given, $0) } }
         return read.changes.map { ModelSettings.Change(parameter: $0.key, value: $0.value, start: $0.start, rampYears: $0.rampYears) }
     }
 

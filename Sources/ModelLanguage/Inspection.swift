@@ -110,3 +110,36 @@ extension Expression {
         return self
     }
 }
+
+extension ModelSource {
+    /// The parameter a key names, as written in configurations, `--set`,
+    /// scenarios, sweep specs and fit files: `alpha1`, `beta[crypto]`, or
+    /// with a section prefix as the configuration files of this project
+    /// write them: `capex.payout` is `payout`, `risk.crypto.beta` is
+    /// `beta[crypto]` (set, member, parameter). Nil for a key that names no
+    /// parameter of the file.
+    ///
+    /// - Parameter members: the members of sets the settings replace.
+    public func canonicalKey(_ given: String, members: [String: [String]] = [:]) -> String? {
+        func setMembers(_ set: String) -> [String] { members[set] ?? sets.first { $0.name == set }?.members ?? [] }
+        func indexSet(_ name: String) -> String?? {
+            guard let p = parameters.first(where: { $0.name == name }) else { return nil }
+            switch p.index {
+            case .scalar: return .some(nil)
+            case .member(let set), .each(_, let set): return .some(set)
+            }
+        }
+        if let open = given.firstIndex(of: "["), given.hasSuffix("]") {
+            let name = String(given[..<open]), member = String(given[given.index(after: open)..<given.index(before: given.endIndex)])
+            guard case .some(.some(let set)) = indexSet(name), setMembers(set).contains(member) else { return nil }
+            return given
+        }
+        if case .some(.none) = indexSet(given) { return given }
+        let parts = given.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 2, case .some(.none) = indexSet(parts[1]) { return parts[1] }
+        if parts.count == 3, case .some(.some(let set)) = indexSet(parts[2]), set == parts[0], setMembers(set).contains(parts[1]) {
+            return "\(parts[2])[\(parts[1])]"
+        }
+        return nil
+    }
+}

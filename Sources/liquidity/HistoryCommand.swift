@@ -3,6 +3,7 @@ import Experiments
 import FileFormats
 import FlowModel
 import Foundation
+import ModelLanguage
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,9 +45,45 @@ struct History: ParsableCommand {
         "Solve this configuration (regime none) and set it against --table quarter by quarter.", valueName: "config"))
     var compare: String?
 
+    @Option(help: ArgumentHelp(
+        "The reverse-QE model file (models/reverse-qe.sfc) in place of the built-in model, for --compare and --make-config; the configuration written is then in the file's own schema.",
+        valueName: "file"))
+    var model: String?
+
+    /// The comment at the head of a historical configuration.
+    func header(_ base: String) -> [String] {
+        [
+            "The historical configuration: mid-2022 to end-2025, made by `liquidity history --make-config \(base)`",
+            "from \(table) (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the FOMC's",
+            "target ranges for rm, and the behaviour of \(base); see calibration/history.md for every choice.",
+        ]
+    }
+
+    /// Writes a configuration to --write, or prints it.
+    func emit(_ text: String) throws {
+        if write == "-" { print(text, terminator: "") } else {
+            let directory = (write as NSString).deletingLastPathComponent
+            try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, text)
+            print("wrote \(write)")
+        }
+    }
+
     func run() throws {
         if let compare {
-            print(try HistoryFiles.compare(config: compare, table: table, format: format))
+            print(try model.map { try HistoryFiles.compare(model: $0, config: compare, table: table, format: format) }
+                ?? HistoryFiles.compare(config: compare, table: table, format: format))
+            return
+        }
+        if let makeConfig, let model {
+            let source = try ModelFiles.source(model)
+            let settings: ModelSettings
+            do {
+                settings = try HistoricalConfiguration.settings(
+                    source: source, base: try ModelFiles.settings(configuration: makeConfig, for: source), table: try HistoryFiles.readTable(table))
+            } catch let error as HistoryError {
+                throw InputError("\(table): \(error)")
+            }
+            try emit(ModelConfiguration.render(try ModelFiles.compile(model, settings: settings), header: header(makeConfig)))
             return
         }
         if let makeConfig {
@@ -57,25 +94,15 @@ struct History: ParsableCommand {
             } catch let error as HistoryError {
                 throw InputError("\(table): \(error)")
             }
-            let header = [
-                "The historical configuration: mid-2022 to end-2025, made by `liquidity history --make-config \(makeConfig)`",
-                "from \(table) (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the FOMC's",
-                "target ranges for rm, and the behaviour of \(makeConfig); see calibration/history.md for every choice.",
-            ]
-            let text = Configuration.render(parameters, header: header)
-            if write == "-" { print(text, terminator: "") } else {
-                let directory = (write as NSString).deletingLastPathComponent
-                try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, text)
-                print("wrote \(write)")
-            }
+            try emit(Configuration.render(parameters, header: header(makeConfig)))
             return
         }
-        let table = try HistoryTable.build(directory: data)
+        let built = try HistoryTable.build(directory: data)
         if write == "-" {
-            print(table, terminator: "")
+            print(built, terminator: "")
         } else {
             let directory = (write as NSString).deletingLastPathComponent
-            try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, table)
+            try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, built)
             print("wrote \(write): \(HistoryTable.quarters.count) quarters, \(HistoryTable.columns.count) series")
         }
     }

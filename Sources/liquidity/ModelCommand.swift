@@ -40,19 +40,17 @@ func pairs(_ items: [String], option: String) throws -> [(String, String)] {
 func modelFileSettings(
     _ file: String, config: String?, overrides: [String], choices: [String: String], scenarios: [String], start: Double?, end: Double?
 ) throws -> ModelSettings {
+    let source = try ModelFiles.source(file)
     var settings = ModelSettings()
-    if let config { settings = try ModelFiles.settings(configuration: config, for: try ModelFiles.source(file)) }
+    if let config { settings = try ModelFiles.settings(configuration: config, for: source) }
     settings.start = start ?? settings.start
     settings.end = end ?? settings.end
     for (name, text) in try pairs(overrides, option: "--set") {
         guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
-        settings.parameters[name] = value
+        settings.parameters[source.canonicalKey(name, members: settings.sets) ?? name] = value
     }
     settings.choices.merge(choices) { $1 }
-    if !scenarios.isEmpty {
-        let source = try ModelFiles.source(file)
-        for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
-    }
+    for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
     return settings
 }
 

@@ -200,6 +200,29 @@ struct FileCalibrationTests {
         #expect(try file.checkReport() == hand.checkReport())
     }
 
+    @Test("history --make-config --model builds the reverse-QE file's historical settings, and the file then tracks history as the hand-written model does")
+    func history() throws {
+        let root = Tool.root.appendingPathComponent("calibration")
+        let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
+        let source = try ModelFiles.source(file)
+        let rows = try HistoryFiles.readTable(root.appendingPathComponent("history.csv").path)
+        let settings = try HistoricalConfiguration.settings(
+            source: source, base: try ModelFiles.settings(configuration: root.appendingPathComponent("baseline.toml").path, for: source), table: rows)
+        let hand = try HistoricalConfiguration.make(base: try Configuration.read(root.appendingPathComponent("baseline.toml").path), table: rows)
+        let written = try Tool.scratch().appendingPathComponent("h.toml").path
+        try Configuration.render(hand, header: []).write(toFile: written, atomically: true, encoding: .utf8)
+        let mapped = try ModelFiles.settings(configuration: written, for: source)
+        #expect(settings.start == mapped.start && settings.end == mapped.end)
+        for (key, value) in mapped.parameters { #expect(abs((settings.parameters[key] ?? compileValue(source, settings, key)) - value) <= 1e-12 * max(abs(value), 1), "\(key)") }
+        for name in ["TGA", "qt", "rm"] { #expect(settings.tables[name]!.elementsEqual(mapped.tables[name]!) { $0 == $1 }, "\(name)") }
+        let table = try HistoryFiles.compare(model: file, config: nil, table: root.appendingPathComponent("history.csv").path, format: .csv)
+        #expect(table.isEmpty == false)
+    }
+
+    func compileValue(_ source: ModelSource, _ settings: ModelSettings, _ key: String) -> Double {
+        (try? compileModel(source, settings: settings).parameter(key)) ?? .nan
+    }
+
     /// AI capex I reads no state: the file's time path integrates it before t0 as the hand-written closed form does.
     @Test("the reverse-QE file's I is a time path whose integral matches the closed form, before t0 too; rb is not")
     func timePath() throws {

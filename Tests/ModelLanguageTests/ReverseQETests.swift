@@ -77,3 +77,26 @@ struct ReverseQEAdaptiveTests {
         #expect(worst < 1e-7)
     }
 }
+
+@Suite("Keys of a model file's parameters")
+struct CanonicalKeyTests {
+    /// The keys of configurations, --set, scenarios, sweep specs and fit files.
+    @Test("a key names a parameter by its name, name[member], or with a section prefix as configuration files write it", arguments: [
+        ("alpha1", "alpha1"), ("theta", "theta"), ("household.alpha1", "alpha1"), ("beta[crypto]", "beta[crypto]"),
+        ("risk.crypto.beta", "beta[crypto]"), ("capex.payout", "payout"),
+    ] as [(String, String)])
+    func known(_ given: String, _ expected: String) throws {
+        let sim = try parseModel(Models.text("gl-sim.sfc"), file: "gl-sim.sfc")
+        let qe = try parseModel(Models.text("reverse-qe.sfc"), file: "reverse-qe.sfc")
+        #expect((sim.canonicalKey(given) ?? qe.canonicalKey(given)) == expected)
+    }
+
+    @Test("a key that names no parameter is nil: an unknown name, member or set, or an indexed parameter without its member", arguments: [
+        "bogus", "beta[bitcoin]", "risk.bitcoin.beta", "bucket.crypto.beta", "beta", "a.b.c.d",
+    ])
+    func unknown(_ given: String) throws {
+        let qe = try parseModel(Models.text("reverse-qe.sfc"), file: "reverse-qe.sfc")
+        #expect(qe.canonicalKey(given) == nil)
+        #expect(qe.canonicalKey("beta[bitcoin]", members: ["risk": ["bitcoin"]]) == "beta[bitcoin]")
+    }
+}
