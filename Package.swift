@@ -5,7 +5,6 @@ import PackageDescription
 
 let products: [Product] = [
     .library(name: "Solvers", targets: ["Solvers"]),
-    .library(name: "FlowModel", targets: ["FlowModel"]),
     .library(name: "ModelLanguage", targets: ["ModelLanguage"]),
     .library(name: "Experiments", targets: ["Experiments"]),
     .library(name: "FileFormats", targets: ["FileFormats"]),
@@ -13,8 +12,8 @@ let products: [Product] = [
 ]
 
 // MARK: - Implementation
-// One direction of dependency: CGSL <- Solvers <- FlowModel, ModelLanguage <- Experiments <- FileFormats <- liquidity.
-// Solvers, FlowModel and Experiments do no file I/O; FileFormats reads and writes every file;
+// One direction of dependency: CGSL <- Solvers <- ModelLanguage <- Experiments <- FileFormats <- liquidity.
+// Solvers, ModelLanguage and Experiments do no file I/O; FileFormats reads and writes every file;
 // the executable parses the command line, calls the libraries and maps errors to exit codes.
 
 // With LIQUIDITY_OPTIMISE_DEBUG=1 (scripts/test.sh sets it) the numerical libraries are
@@ -33,25 +32,22 @@ let implementation: [Target] = [
     .target(
         name: "Solvers", dependencies: ["CGSL", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
-    .target(
-        name: "FlowModel", dependencies: ["Solvers", .product(name: "RealModule", package: "swift-numerics")],
-        swiftSettings: optimisedInDebug),
     // The model language: parser, checks and compiler of model files (no I/O).
     .target(name: "ModelLanguage", dependencies: ["Solvers"], swiftSettings: optimisedInDebug),
     .target(
-        name: "Experiments", dependencies: ["FlowModel", "ModelLanguage", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
+        name: "Experiments", dependencies: ["ModelLanguage", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
     .target(
         name: "FileFormats",
         dependencies: [
-            "Experiments", "FlowModel", "ModelLanguage", "Solvers",
+            "Experiments", "ModelLanguage", "Solvers",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "SwiftCSV", package: "SwiftCSV"),
         ]),
     .executableTarget(
         name: "liquidity",
         dependencies: [
-            "FileFormats", "Experiments", "FlowModel", "ModelLanguage", "Solvers",
+            "FileFormats", "Experiments", "ModelLanguage", "Solvers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
@@ -65,7 +61,7 @@ let benchmarks: [Target] = [
     .executableTarget(
         name: "liquidity-bench",
         dependencies: [
-            "Solvers", "FlowModel", "ModelLanguage", "CReference",
+            "Solvers", "ModelLanguage", "CReference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         path: "Benchmarks/LiquidityBench"
@@ -78,12 +74,12 @@ let tests: [Target] = [
     // The test helpers: the executable harness and the configuration mutator.
     .target(name: "TestSupport", dependencies: ["Experiments"], path: "Tests/TestSupport"),
     .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
-    .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
-    .testTarget(name: "ModelLanguageTests", dependencies: ["ModelLanguage", "Solvers", "FlowModel"]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),
-    .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "FlowModel", "ModelLanguage", "Solvers", "TestSupport"]),
+    // The reverse-QE model file against the independent implementations in C and in Python with SciPy.
+    .testTarget(name: "ModelLanguageTests", dependencies: ["ModelLanguage", "Solvers", "CReference"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ModelLanguage", "Solvers"]),
+    .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "ModelLanguage", "Solvers", "TestSupport"]),
     // End-to-end tests of the built `liquidity` executable: exit codes, files, --help.
-    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FileFormats", "Experiments", "FlowModel", "TestSupport"]),
+    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FileFormats", "Experiments", "ModelLanguage", "TestSupport"]),
 ]
 
 let package = Package(

@@ -1,4 +1,3 @@
-import FlowModel
 import RealModule
 import Solvers
 
@@ -117,8 +116,8 @@ public protocol SolvedPath {
 }
 
 /// A model a calibration can move and solve: parameters by key, each with
-/// the values it allows. The hand-written model (``HandWrittenCalibrationModel``)
-/// and a model file (``FileCalibrationModel``) are two.
+/// the values it allows: a model file (``FileCalibrationModel``), or a model
+/// of the caller's own.
 public protocol CalibrationModel: Sendable {
     /// The Fed regime solved (the option of a model file's choice `regime`).
     var regimeName: String { get }
@@ -184,55 +183,6 @@ func gaussLegendre(_ f: (Double) -> Double, from a: Double, to b: Double) -> Dou
     return 0.5 * h * total
 }
 
-extension ModelRun: SolvedPath {
-    /// AI capex I is a function of time alone; no other series is.
-    public func timePath(_ name: String) -> (@Sendable (Double) -> Double)? {
-        guard name == "I" else { return nil }
-        let parameters = model.parameters
-        return { parameters.capex(at: $0) }
-    }
-}
-
-/// The hand-written model of MODEL.md under one Fed regime, as a calibration moves it.
-public struct HandWrittenCalibrationModel: CalibrationModel {
-    public var parameters: ModelParameters
-    public var regime: FedRegime
-
-    public init(parameters: ModelParameters, regime: FedRegime = .none) {
-        self.parameters = parameters
-        self.regime = regime
-    }
-
-    public var regimeName: String { regime.rawValue }
-
-    public func value(of key: String) throws -> Double { try parameters.value(of: key) }
-
-    public func allows(_ value: Double, for key: String) throws -> (allowed: Bool, range: String) {
-        let info = try parameters.info(key)
-        return (info.isAllowed(value), "\(info.allowed)")
-    }
-
-    public func setting(_ key: String, to value: Double) throws -> Self {
-        var copy = self
-        try copy.parameters.set(key, to: value)
-        return copy
-    }
-
-    public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
-        var p = parameters
-        p.t1 = max(end, p.t0 + 1.0 / 12)
-        let model = try ReverseQEModel(parameters: p, regime: regime)
-        var options = defaultModelOptions(for: model)
-        options.relativeTolerance = tolerance
-        options.absoluteTolerance = .scalar(tolerance)
-        let run = try model.run(stepper, options: options)
-        guard run.solution.isSuccessful else {
-            throw CalibrationError.invalidTarget("the model failed: \(run.solution.failure?.message ?? "")")
-        }
-        return run
-    }
-}
-
 /// A calibration: targets, free parameters and the base parameters they
 /// start from, solved under one regime.
 public struct Calibration: Sendable {
@@ -250,12 +200,6 @@ public struct Calibration: Sendable {
     /// for its residual `r` in bands: zero well inside the band, steep
     /// outside, so the fit prefers a point inside every band when there is one.
     public var bandPenalty: Double = 0
-
-    /// A calibration of the hand-written model under `regime`.
-    public init(base: ModelParameters, free: [FreeParameter], targets: [CalibrationTarget], regime: FedRegime = .none,
-                stepper: Stepper = .rk8pd, tolerance: Double = 1e-9) throws {
-        try self.init(model: HandWrittenCalibrationModel(parameters: base, regime: regime), free: free, targets: targets, stepper: stepper, tolerance: tolerance)
-    }
 
     /// A calibration of `model` (its parameters are the fit's start).
     public init(model base: any CalibrationModel, free: [FreeParameter], targets: [CalibrationTarget],

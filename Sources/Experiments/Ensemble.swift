@@ -1,5 +1,4 @@
 import Dispatch
-import FlowModel
 import Foundation
 import Solvers
 
@@ -159,9 +158,8 @@ public protocol EnsembleResultStore: Sendable {
 }
 
 /// A model an ensemble solves: a base whose parameters each design point
-/// sets, under a Fed regime, recording its headline numbers. The
-/// hand-written model (``HandWrittenEnsembleModel``) and a model file
-/// (``FileEnsembleModel``) are two.
+/// sets, under a Fed regime, recording its headline numbers: a model file
+/// (``FileEnsembleModel``), or a model of the caller's own.
 public protocol EnsembleModel: Sendable {
     /// The headline numbers every successful run records, by column name (`end_p_crypto`, `peak_rb`).
     var outcomeColumns: [String] { get }
@@ -198,58 +196,6 @@ extension EnsembleModel {
     }
 }
 
-/// The hand-written model of MODEL.md with a base configuration, as an ensemble solves it.
-public struct HandWrittenEnsembleModel: EnsembleModel {
-    public let base: ModelParameters
-
-    public init(_ base: ModelParameters) { self.base = base }
-
-    public var outcomeColumns: [String] { RunSummary.fields(classes: base.riskClasses.map(\.name)).map(\.column) }
-
-    /// The first risk class's largest drawdown, the peak 10-year yield and the first class's end price.
-    public var analysedOutcomes: [String] {
-        let first = base.riskClasses[0].name
-        return ["max_drawdown_\(first)", "peak_rb", "end_p_\(first)"]
-    }
-
-    public var residualColumn: String? { "largest_identity_residual" }
-    public var regimeNames: [String] { FedRegime.allCases.map(\.rawValue) }
-    public var seriesNames: [String] { (try? ReverseQEModel(parameters: base))?.seriesColumns.map(\.name) ?? [] }
-    public func canonicalKey(_ given: String) -> String? { base.canonicalKey(given) }
-    public func value(of key: String) throws -> Double { try base.value(of: key) }
-    public var fingerprintText: String {
-        let values = base.catalog.map { "\($0.key)=\($0.value(in: base))" }
-        let tables = ModelParameters.knotTables.map { info in
-            let table = info.table(in: base)
-            return "\(info.key)=\(table.times)\(table.values)"
-        }
-        return (values + tables + ["span=\(base.t0),\(base.t1)"]).joined(separator: "|")
-    }
-
-    public func solve(_ id: RunID, keys: [String], point: [Double], spec: EnsembleSpec) -> EnsembleRun {
-        var p = base
-        do {
-            for (key, value) in zip(keys, point) { try p.set(key, to: value) }
-            let model = try ReverseQEModel(parameters: p, regime: FedRegime(rawValue: id.regime) ?? .none)
-            let settings = SolveSettings(stepper: spec.stepper, relativeTolerance: spec.tolerance, absoluteTolerance: spec.tolerance, maxSteps: 200_000)
-            let path = try model.run(spec.stepper, options: settings.options(for: model))
-            let steps = path.solution.statistics.steps
-            guard path.solution.isSuccessful else {
-                let message = path.solution.failure.map { "t = \($0.time): \($0.message)" } ?? ""
-                return EnsembleRun(id: id, point: point, status: .failed(path.solution.returnCode), steps: steps, outcomes: nil, message: message, paths: [])
-            }
-            let summary = RunSummary(path, idleCashFloor: spec.idleCashFloor)
-            return EnsembleRun(
-                id: id, point: point, status: .success, steps: steps,
-                outcomes: RunSummary.fields(classes: summary.classes).map { $0.value(summary) }, message: "",
-                paths: paths(spec, series: path.series, index: path.index(at:)))
-        } catch {
-            let message = (error as? ModelError)?.description ?? String(describing: error)
-            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: message, paths: [])
-        }
-    }
-}
-
 /// An ensemble over a design: every point of ``EnsembleSpec/design`` under
 /// every regime, solved on several threads and streamed to a store.
 public struct Ensemble: Sendable {
@@ -262,11 +208,6 @@ public struct Ensemble: Sendable {
         self.spec = spec
         self.model = model
         points = sweepPoints(spec.parameters.map { ($0.key, $0.distribution) }, design: spec.design)
-    }
-
-    /// An ensemble of the hand-written model from `base`.
-    public init(_ spec: EnsembleSpec, base: ModelParameters) {
-        self.init(spec, model: HandWrittenEnsembleModel(base))
     }
 
     /// The swept keys, in order.

@@ -1,4 +1,3 @@
-import FlowModel
 import Foundation
 
 /// What an ensemble's runs add up to, gathered from the runs in memory as

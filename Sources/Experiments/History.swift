@@ -1,4 +1,3 @@
-import FlowModel
 import ModelLanguage
 import RealModule
 
@@ -19,76 +18,13 @@ public enum HistoricalConfiguration {
     static let primaryDeficit2022 = 0.9  // $T/yr: FY2022 deficit 1.38 less net interest 0.48 (CBO)
     static let averageCoupon2022 = 0.019  // average interest rate on marketable debt, June 2022 (Treasury)
     static let cryptoMarket2022Q2 = 0.9  // $T: total crypto market value, end of June 2022 (about $0.9T)
-
-    /// Builds the configuration from `base` (behaviour) and the quarter-end table.
-    ///
-    /// - Throws: ``HistoryError`` when the table lacks a column or a quarter,
-    ///   or makes knots or parameters the model refuses.
-    public static func make(base: ModelParameters, table rows: [[String: Double]]) throws -> ModelParameters {
-        do {
-            return try build(base: base, rows: rows)
-        } catch let error as ModelError {
-            throw HistoryError("historical configuration: \(error.description)")
-        }
-    }
-
-    static func build(base: ModelParameters, rows: [[String: Double]]) throws -> ModelParameters {
-        guard let first = rows.first, let last = rows.last, rows.count >= 2 else { throw HistoryError("the history table needs two quarters") }
-        func value(_ row: [String: Double], _ key: String) throws -> Double {
-            guard let v = row[key] else { throw HistoryError("no \(key) at t = \(row["t"] ?? .nan)") }
-            return v
-        }
-        var p = base
-        let t0 = try value(first, "t"), shift = t0 - base.t0
-        p.t0 = t0
-        p.t1 = try value(last, "t")
-        // Balance sheets from the data.
-        p.B0 = try value(first, "B")
-        p.Bf0 = try value(first, "Bf")
-        p.Af0 = try value(first, "fed_assets") - p.Bf0
-        p.rb0 = try value(first, "rb")
-        p.sc0 = try value(first, "ig_oas")
-        p.kb0 = averageCoupon2022
-        // Exogenous paths from history: the TGA at each quarter end; runoff of
-        // Treasuries as steps that reproduce each quarter's change in Bf; the
-        // policy rate from the FOMC's decisions; the rest of the Fed's assets
-        // running off at their average pace.
-        p.TGA = try KnotTable(rows.map { (try value($0, "t"), try value($0, "TGA")) })
-        var runoff: [(Double, Double)] = []
-        for k in 0..<(rows.count - 1) {
-            let a = try value(rows[k], "t"), b = try value(rows[k + 1], "t")
-            let rate = -(try value(rows[k + 1], "Bf") - value(rows[k], "Bf")) / (b - a)
-            runoff.append((a, rate))
-            runoff.append((b - 1e-4, rate))
-        }
-        p.qt = try KnotTable(runoff)
-        p.rm = try KnotTable(policyRate.map { (DecimalYear.parse($0.0)!, $0.1) })
-        let otherAssets = { (row: [String: Double]) throws -> Double in try value(row, "fed_assets") - value(row, "Bf") }
-        p.mbs_runoff = (try otherAssets(first) - otherAssets(last)) / (p.t1 - p.t0)
-        // Flows anchored at t0 move with it: cash flow, deficit, GDP, the IG index.
-        p.ocf0 = base.ocf0 * Double.exp(base.g_ocf * shift)
-        p.ig_rest0 = base.ig_rest0 * Double.exp(base.g_ig * shift)
-        p.pd0 = primaryDeficit2022
-        p.Y0 = nominalGDP2022Q2 - p.m_I * p.capex(at: t0)
-        // Idle cash at the start is the ON RRP balance: L0 = Cb0 - k_y Y(t0).
-        p.Cb0 = try value(first, "on_rrp") + p.k_y * nominalGDP2022Q2
-        // Risk assets at mid-2022 prices: crypto at the market's value, the
-        // equity classes scaled by the Nasdaq since t0 of the base.
-        let nasdaqRatio = try value(first, "nasdaq") / value(rows.first { abs(($0["t"] ?? 0) - base.t0) < 1e-9 } ?? last, "nasdaq")
-        for j in p.riskClasses.indices {
-            let scale = p.riskClasses[j].name == "crypto" ? cryptoMarket2022Q2 / p.riskClasses[j].value : (p.riskClasses[j].name == "cashflow" ? 1 : nasdaqRatio)
-            p.riskClasses[j].value *= scale
-            p.riskClasses[j].qS0 *= scale
-        }
-        try p.validate()
-        return p
-    }
 }
 
 extension HistoricalConfiguration {
-    /// The historical settings of the reverse-QE model file from `base`
-    /// (behaviour) and the quarter-end table: the same choices as
-    /// ``make(base:table:)``, in the file's names.
+    /// The historical settings of the reverse-QE model file: the model
+    /// started at mid-2022 from the data's balance sheets and driven by
+    /// history to the end of 2025, with the behaviour of `base`.
+    /// calibration/history.md gives every choice.
     ///
     /// - Throws: ``HistoryError`` when the table lacks a column or a quarter,
     ///   or the file a parameter, a table or the time path `I`.

@@ -94,7 +94,7 @@ public struct ChoiceComparison: Sendable {
             guard names.contains(name) else {
                 throw Invalid(description: "\(name) is not an option of \(choice) in \(source.file); allowed: \(names.joined(separator: ", "))")
             }
-            guard !chosen[..<k].contains(name) else { throw Invalid(description: "\(name) is listed twice") }
+            guard !chosen[..<k].contains(name) else { throw Invalid(description: "\(name) is listed twice in the options of \(choice)") }
         }
         if counterfactual, !source.choices.contains(where: { $0.name == Self.counterfactualChoice && $0.options.count > 1 }) {
             throw Invalid(description: "\(source.file) declares no choice \(Self.counterfactualChoice) with an option besides its default, which --counterfactual solves")

@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import ModelLanguage
 import Solvers
@@ -161,49 +160,35 @@ public struct CalibrationJob {
     public let calibration: Calibration
     public let spec: CalibrationFiles.FitSpec
 
-    /// The model file calibrated; nil for the hand-written model.
-    public let model: String?
+    /// The model file calibrated.
+    public let model: String
 
-    /// Reads the three files (and the model file, if given); with `check`
-    /// the fit file's starting values are not applied.
+    /// Reads the model file and the three files; with `check` the fit file's
+    /// starting values are not applied.
     ///
-    /// - Parameter config: the starting configuration; for a model file, nil
-    ///   starts from the file's own values.
-    public init(config: String?, targets: String, fit: String, check: Bool, model: String? = nil) throws {
-        guard let config = config ?? model else { throw InputError("calibrate: give --config, or --model to start from a model file's values") }
-        (self.config, self.targets, self.fit, self.model) = (config, targets, fit, model)
+    /// - Parameter config: the starting configuration; nil starts from the
+    ///   model file's own values.
+    public init(model: String, config: String?, targets: String, fit: String, check: Bool) throws {
+        (self.config, self.targets, self.fit, self.model) = (config ?? model, targets, fit, model)
         let targetList = try CalibrationFiles.readTargets(targets)
         var spec = try CalibrationFiles.readFit(fit)
-        var base: any CalibrationModel
-        if let model {
-            let source = try ModelFiles.source(model)
-            var settings = config == model ? ModelSettings() : try ModelFiles.settings(configuration: config, for: source)
-            // Keys as everywhere else: `risk.crypto.beta` is `beta[crypto]`; an unknown key is left for the calibration to name.
-            let canonical = { (key: String) in source.canonicalKey(key, members: settings.sets) ?? key }
-            for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
-            spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
-            if let regime = spec.regime {
-                guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
-                    throw InputError("\(fit): regime = \"\(regime)\", but \(model) declares no choice regime; leave regime out")
-                }
-                guard choice.options.contains(where: { $0.name == regime }) else {
-                    throw InputError("\(fit): regime = \"\(regime)\"; allowed: the options of \(model)'s choice regime: \(choice.options.map(\.name).joined(separator: ", "))")
-                }
-                settings.choices["regime"] = regime
+        let source = try ModelFiles.source(model)
+        var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
+        // Keys as everywhere else: `risk.crypto.beta` is `beta[crypto]`; an unknown key is left for the calibration to name.
+        let canonical = { (key: String) in source.canonicalKey(key, members: settings.sets) ?? key }
+        for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
+        spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        if let regime = spec.regime {
+            guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
+                throw InputError("\(fit): regime = \"\(regime)\", but \(model) declares no choice regime; leave regime out")
             }
-            base = FileCalibrationModel(source: source, settings: settings)
-        } else {
-            guard let regime = FedRegime(rawValue: spec.regime ?? FedRegime.none.rawValue) else {
-                throw InputError("\(fit): regime = \"\(spec.regime ?? "")\"; allowed: \(FedRegime.names)")
+            guard choice.options.contains(where: { $0.name == regime }) else {
+                throw InputError("\(fit): regime = \"\(regime)\"; allowed: the options of \(model)'s choice regime: \(choice.options.map(\.name).joined(separator: ", "))")
             }
-            let parameters = try Configuration.read(config)
-            // Keys as everywhere else: `capex.payout` is `payout`; an unknown key is left for the calibration to name.
-            let canonical = { (key: String) in parameters.canonicalKey(key) ?? key }
-            for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
-            spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
-            base = HandWrittenCalibrationModel(parameters: parameters, regime: regime)
+            settings.choices["regime"] = regime
         }
         self.spec = spec
+        var base: any CalibrationModel = FileCalibrationModel(source: source, settings: settings)
         do {
             if !check {
                 for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { base = try base.setting(key, to: start) }
@@ -214,8 +199,8 @@ public struct CalibrationJob {
             self.calibration = calibration
         } catch let error as CalibrationError {
             throw InputError("\(check ? targets : fit): \(error.description)")
-        } catch let error as ModelError {
-            throw InputError("\(fit): \(error.description)")
+        } catch let error as ModelFileError {
+            throw ModelFiles.inputError(error)
         }
     }
 
@@ -261,21 +246,11 @@ public struct CalibrationJob {
         let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
         let report = CalibrationReport(
             fit: fit, config: config, targetsFile: targets, fitFile: self.fit, fitMethod: spec.options.method.rawValue, tool: tool)
-        let configuration: String
-        switch fit.parameters {
-        case let fitted as FileCalibrationModel:
-            configuration = ModelConfiguration.render(
-                try ModelFiles.compile(fitted.source.file, settings: fitted.settings),
-                header: ["A configuration of \(fitted.source.file): \(config == model ? "its own values" : config) with the free parameters of \(self.fit)",
-                         "fitted to \(targets) by `liquidity calibrate --model` (report: \(stem)-report.md)."])
-        case let fitted as HandWrittenCalibrationModel:
-            configuration = Configuration.render(fitted.parameters, header: [
-                "The default configuration of every command: MODEL.md section 4's values with the free",
-                "parameters of \(self.fit) fitted to \(targets) by `liquidity calibrate` (report: \(stem)-report.md).",
-            ])
-        default:
-            preconditionFailure("a calibration of an unknown kind of model")
-        }
+        guard let fitted = fit.parameters as? FileCalibrationModel else { preconditionFailure("a calibration of a model that is not a file") }
+        let configuration = ModelConfiguration.render(
+            try ModelFiles.compile(fitted.source.file, settings: fitted.settings),
+            header: ["A configuration of \(fitted.source.file): \(config == model ? "its own values" : config) with the free parameters",
+                     "of \(self.fit) fitted to \(targets) by `liquidity calibrate` (report: \(stem)-report.md)."])
         let files = [
             ((path as NSString).lastPathComponent, configuration),
             (stem + "-report.md", report.markdown()),

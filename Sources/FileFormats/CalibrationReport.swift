@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import Solvers
 

@@ -1,20 +1,9 @@
 import Experiments
-import FlowModel
 import Foundation
 import ModelLanguage
 
 /// Line charts as SVG, drawn by the tool itself: no Python needed.
 public enum Charts {
-    /// The same colour for the same regime everywhere.
-    public static func color(_ regime: FedRegime) -> String {
-        switch regime {
-        case .none: "#d62728"
-        case .reserves: "#ff7f0e"
-        case .buyer: "#1f77b4"
-        case .share: "#2ca02c"
-        }
-    }
-
     struct Line {
         var label: String
         var color: String
@@ -107,44 +96,6 @@ public enum Charts {
             svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\"\(dash) points=\"\(points)\"><title>\(escape(line.label))</title></polyline>\n"
         }
         return svg + "</g>\n"
-    }
-
-    /// The dashboard of a comparison of Fed regimes: a panel per risk class and
-    /// per headline series, one line per regime; with counterfactual runs,
-    /// the AI boom's part of the first class's price and of rb.
-    public static func dashboard(
-        title: String, subtitle: String, cases: [ComparisonCase], idleCashFloor: Double
-    ) -> String {
-        let main = cases.filter { !$0.isCounterfactual }.map { ($0.regime, $0.run) }
-        let flat = Dictionary(uniqueKeysWithValues: cases.filter(\.isCounterfactual).map { ($0.regime, $0.run) })
-        func lines(_ series: String, scale: Double = 1) -> [Line] {
-            main.map { label, run in
-                Line(label: label.rawValue, color: color(label), dashed: false, t: run.t, values: run.series(series)!.map { $0 * scale })
-            }
-        }
-        var panels: [Panel] = main[0].1.model.layout.classNames.map { name in
-            Panel(title: "\(name) price", unit: "index, 1 at start", lines: lines("p_\(name)"), reference: nil)
-        }
-        panels += [
-            Panel(title: "10-year Treasury yield rb", unit: "percent a year", lines: lines("rb", scale: 100), reference: nil),
-            Panel(title: "AI credit spread sc", unit: "percentage points", lines: lines("sc", scale: 100), reference: nil),
-            Panel(title: "Idle cash L", unit: "$ trillions", lines: lines("L"),
-                  reference: (idleCashFloor, "floor \(label(idleCashFloor)) $T")),
-            Panel(title: "Fed Treasury holdings Bf", unit: "$ trillions", lines: lines("Bf"), reference: nil),
-            Panel(title: "Sovereign fund sales", unit: "$ trillions a year", lines: lines("SELL"), reference: nil),
-            Panel(title: "AI share of the USD IG index", unit: "percent", lines: lines("ai_ig_share", scale: 100), reference: nil),
-        ]
-        if !flat.isEmpty {
-            let first = main[0].1.model.layout.classNames[0]
-            for (series, name, unit, scale) in [("p_\(first)", "\(first) price", "index points", 1.0), ("rb", "10-year yield", "percentage points", 100.0)] {
-                let attribution = main.compactMap { label, run -> Line? in
-                    guard let other = flat[label], let a = run.series(series), let b = other.series(series) else { return nil }
-                    return Line(label: label.rawValue, color: color(label), dashed: false, t: run.t, values: zip(a, b).map { ($0 - $1) * scale })
-                }
-                panels.append(Panel(title: "AI boom's part: \(name)", unit: "\(unit), with minus without", lines: attribution, reference: (0, "no effect")))
-            }
-        }
-        return page(title: title, subtitle: subtitle, legend: main.map { ("Fed regime: \($0.0.rawValue)", color($0.0)) }, panels: panels)
     }
 
     /// The colours of cases by the position of their option in the file: the

@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import ModelLanguage
 
@@ -27,18 +26,6 @@ public enum ComparisonFiles {
         }
     }
 
-    /// A model the configuration at `config` (after --set and scenarios) makes
-    /// and that cannot be built, said with the file and, where the error knows
-    /// one, the parameter to look at.
-    public static func describe(_ error: ModelError, config: String) -> String {
-        switch error {
-        case .initialStateInvalid(let detail):
-            "\(config): the initial state cannot clear the markets: \(detail); look at the stocks of [portfolio] and [fiscal] (Cb0 against k_y Y0) and at the capex of [capex]"
-        default:
-            "\(config): \(error.description)"
-        }
-    }
-
     /// The date of the notebook's matrices: `wanted`, or a year after the
     /// start; it must be a saved date.
     static func matricesDate(_ wanted: Double?, span: (Double, Double), settings: SolveSettings) throws -> Double {
@@ -49,73 +36,6 @@ public enum ComparisonFiles {
             ?? (k >= 0 && abs(span.0 + k * step - t) < 1e-9 && t <= span.1 + 1e-9) || abs(t - span.1) < 1e-9
         guard onGrid else { throw InputError("--matrices-at \(t): not a saved date of the run; pick one on the --save-step grid") }
         return t
-    }
-
-    /// `series_none.csv`, `series_none_no-ai-boom.csv`.
-    public static func seriesFile(_ kind: ComparisonCase.Kind) -> String {
-        "series_\(kind.regime.rawValue)" + (kind.isCounterfactual ? "_no-ai-boom" : "") + ".csv"
-    }
-
-    /// Solves `comparison` into the directory `out`, writing each run's series
-    /// as it finishes (so a failed solve keeps the runs before it), then the
-    /// rest. Every input is checked (the models, the notebook's date) before
-    /// the directory is made.
-    ///
-    /// - Returns: the result and the files written, in order.
-    public static func run(
-        _ comparison: RegimeComparison, into out: String, options: Options, starting: (Int, ComparisonCase.Kind) -> Void = { _, _ in }
-    ) throws -> (result: RegimeComparisonResult, files: [String]) {
-        let started = Date()
-        let models: [(kind: ComparisonCase.Kind, model: ReverseQEModel)]
-        do {
-            models = try comparison.models()
-        } catch let error as ModelError {
-            throw InputError(describe(error, config: options.config))
-        } catch let error as SolveSettings.Invalid {
-            throw InputError(error.description)
-        }
-        let p = comparison.parameters
-        let matricesTime = try options.notebookMatricesAt.map { try matricesDate($0, span: (p.t0, p.t1), settings: comparison.settings) }
-        let directory = try OutputDirectory(out)
-        var series: [String] = []
-        let result = try comparison.run(models: models, starting: starting) { solved in
-            let file = seriesFile(solved.kind)
-            try directory.write(file, CSV.series(solved.run))
-            series.append(file)
-        }
-        guard let first = result.cases.first else { return (result, []) }
-        try directory.write("compare.csv", CSV.tidy(result.cases))
-        try directory.write("units.csv", CSV.units(first.run.columns))
-        var files = ["compare.csv"] + series + ["units.csv", "manifest.json"]
-        let span = "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1))"
-        if options.plot {
-            let svg = Charts.dashboard(
-                title: "Reverse QE: AI capex, idle cash and the Fed",
-                subtitle: "\(span); configuration \(options.config)"
-                    + (comparison.scenario.changes.isEmpty ? "" : ", scenario \(comparison.scenario.name)")
-                    + (comparison.counterfactual
-                        ? "; dashed reference at 0 in the attribution panels" : "; run with --counterfactual for the AI boom's part"),
-                cases: result.cases, idleCashFloor: comparison.idleCashFloor)
-            files += try Charts.write(svg, into: directory)
-        }
-        var notebook: (date: String, matrices: String)?
-        if let t = matricesTime, let index = first.run.index(at: t) {
-            notebook = (DecimalYear.isoDate(first.run.t[index]), Notebook.matricesCSV(first.run, index: index))
-            files += ["matrices.csv", "reverse_qe.ipynb", "reverse_qe.py"]
-        }
-        let manifest = Manifest(
-            tool: options.tool, command: options.command, config: options.config, parameters: p, scenario: comparison.scenario,
-            settings: comparison.settings, runs: result.cases.map { ($0.kind.label, $0.run) }, outputs: files,
-            wallTime: Date().timeIntervalSince(started),
-            regimes: comparison.regimes.map(\.rawValue) + (comparison.counterfactual ? ["counterfactual"] : []))
-        try directory.write("manifest.json", try manifest.json())
-        if let notebook {
-            try directory.write("matrices.csv", notebook.matrices)
-            let plan = Notebook.plan(manifest, classes: p.riskClasses.map(\.name), idleCashFloor: comparison.idleCashFloor)
-            try directory.write("reverse_qe.ipynb", try Notebook.ipynb(plan, matricesDate: notebook.date))
-            try directory.write("reverse_qe.py", Notebook.script(plan, matricesDate: notebook.date))
-        }
-        return (result, files)
     }
 }
 

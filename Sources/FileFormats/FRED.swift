@@ -1,4 +1,4 @@
-import FlowModel
+import ModelLanguage
 import Foundation
 import SwiftCSV
 

@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import ModelLanguage
 import SwiftCSV
@@ -20,22 +19,6 @@ public enum HistoryFiles {
         guard !table.header.isEmpty else { throw InputError("\(path): empty") }
         // A blank line is no quarter.
         return table.rows.map { row in row.compactMapValues { Double($0) } }.filter { !$0.isEmpty }
-    }
-
-    /// Solves the configuration at `config` (regime none, rk8pd at 1e-10) and
-    /// sets it against the table at `table` at every quarter-end in its span.
-    public static func compare(config: String, table: String, format: TableFormat) throws -> String {
-        let rows = try readTable(table)
-        let parameters = try Configuration.read(config)
-        let model: ReverseQEModel
-        do {
-            model = try ReverseQEModel(parameters: parameters, regime: .none)
-        } catch let error as ModelError {
-            throw InputError("\(config): \(error.description)")
-        }
-        var settings = SolveSettings()
-        settings.saveTimes = rows.compactMap { $0["t"] }.filter { $0 >= parameters.t0 && $0 <= parameters.t1 }
-        return comparison(try settings.solve(model, label: config), rows: rows, format: format)
     }
 
     /// Solves the model file at `file` with the configuration at `config`

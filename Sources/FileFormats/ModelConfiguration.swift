@@ -23,12 +23,6 @@ import TOMLKit
 public enum ModelConfiguration {
     static let sections = ["horizon", "parameters", "sets", "tables", "choices"]
 
-    /// Whether the TOML at `path` is a model-file configuration (it has one of
-    /// its sections) rather than one of the built-in model's.
-    static func isModelConfiguration(_ table: TOMLTable) -> Bool {
-        table.keys.contains { ["parameters", "sets", "tables", "choices"].contains($0) }
-    }
-
     /// The settings the configuration text gives `model`; every name is
     /// checked against the file, and an error names the configuration, the
     /// key and what the file has.
@@ -80,8 +74,7 @@ public enum ModelConfiguration {
                 guard model.tables.contains(where: { $0.name == key }) else {
                     throw InputError("\(path): tables.\(key): \(model.file) has no table \(key); its tables: \(model.tables.map(\.name).joined(separator: ", "))")
                 }
-                let knots = try Configuration.knotTable(tables[key]!, file: path, key: "tables.\(key)", unit: "the table's unit")
-                settings.tables[key] = Array(zip(knots.times, knots.values))
+                settings.tables[key] = try Configuration.knots(tables[key]!, file: path, key: "tables.\(key)", unit: "the table's unit")
             }
         }
         if let choices = try table("choices") {

@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import ModelLanguage
 import Solvers
@@ -42,7 +41,7 @@ public enum ModelFiles {
                 (key, model.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?.attributes.unit ?? "")
             }
         }
-        return read.changes.map { ModelSettings.Change(parameter: $0.key, value: $0.value, start: $0.start, rampYears: $0.rampYears) }
+        return read.changes
     }
 
     /// What `liquidity model check` prints: the model, its counts, its
@@ -60,11 +59,14 @@ public enum ModelFiles {
         }
         lines += model.warnings.map(\.description)
         lines.append(s.matrices.isEmpty ? "no matrices" : "every matrix balances at the start and at random states near it")
-        for matrix in s.symbolicMatrices {
-            lines.append("")
-            lines.append(format.render(title: matrix.title, header: ["row"] + matrix.columns + ["sum"], rows: matrix.rows))
-        }
+        if !s.matrices.isEmpty { lines += ["", symbolicMatrices(s, format: format)] }
         return lines.joined(separator: "\n")
+    }
+
+    /// The matrices of a model file as it writes them, one table each.
+    public static func symbolicMatrices(_ source: ModelSource, format: TableFormat = .table) -> String {
+        source.symbolicMatrices.map { format.render(title: $0.title, header: ["row"] + $0.columns + ["sum"], rows: $0.rows) }
+            .joined(separator: "\n\n")
     }
 
     /// The save step of a model file's run: the one given, else the file's own, else a hundredth of the span.
@@ -112,42 +114,9 @@ public enum ModelFiles {
 }
 
 extension ModelFiles {
-    /// The settings a configuration gives a model file: a configuration of the
-    /// file's own names (``ModelConfiguration``), or one in the hand-written
-    /// model's schema (`calibration/*.toml`): every parameter
-    /// the file declares under the same name, the risk classes as the members
-    /// of the file's set `risk` (a class's `value` is `Q`), the knot tables,
-    /// the span. A parameter the configuration sets away from its default and
-    /// the file lacks is an error: the run would silently differ.
+    /// The settings the configuration at `path` (``ModelConfiguration``: the
+    /// file's own names) gives the model file `model`.
     public static func settings(configuration path: String, for model: ModelSource) throws -> ModelSettings {
-        let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
-        if ModelConfiguration.isModelConfiguration(root) { return try ModelConfiguration.settings(root, file: path, for: model) }
-        let p = try Configuration.read(path)
-        let defaults = ModelParameters()
-        let declared = Set(model.parameters.map(\.name))
-        var settings = ModelSettings(start: p.t0, end: p.t1)
-        for info in p.catalog where info.role != .horizon {
-            let parts = info.key.split(separator: ".").map(String.init)
-            if parts.count == 3, parts[0] == "risk" {
-                let name = parts[2] == "value" ? "Q" : parts[2]
-                guard declared.contains(name) else { throw InputError("\(path): \(info.key): \(model.file) has no parameter \(name)") }
-                settings.parameters["\(name)[\(parts[1])]"] = info.value(in: p)
-                continue
-            }
-            guard declared.contains(info.key) else {
-                let fallback = try? defaults.value(of: info.key)
-                if fallback != info.value(in: p) {
-                    throw InputError("\(path): \(info.key) = \(info.value(in: p)), but \(model.file) has no parameter \(info.key)")
-                }
-                continue
-            }
-            settings.parameters[info.key] = info.value(in: p)
-        }
-        if model.sets.contains(where: { $0.name == "risk" }) { settings.sets["risk"] = p.riskClasses.map(\.name) }
-        for info in ModelParameters.knotTables where model.tables.contains(where: { $0.name == info.key }) {
-            let table = info.table(in: p)
-            settings.tables[info.key] = Array(zip(table.times, table.values))
-        }
-        return settings
+        try ModelConfiguration.settings(Configuration.parseTOML(try Configuration.readText(path), file: path), file: path, for: model)
     }
 }

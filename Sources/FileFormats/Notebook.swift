@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import ModelLanguage
 
@@ -135,38 +134,6 @@ public enum Notebook {
             .joined(separator: "\n\n") + "\n"
     }
 
-    /// The plan of the hand-written model's comparison: a panel per risk
-    /// class and per headline series, and the AI boom's part of the first
-    /// class's price and of rb.
-    public static func plan(_ manifest: Manifest, classes: [String], idleCashFloor: Double) -> NotebookPlan {
-        typealias Panel = NotebookPlan.Panel
-        let facts = [
-            "Written by `liquidity` \(manifest.tool.version) (commit `\(manifest.tool.commit)`) next to the files it reads.", "",
-            "- command: `\(manifest.command.joined(separator: " "))`",
-            "- configuration: `\(manifest.config)`; scenario: \(manifest.scenario)",
-            "- solver: \(manifest.solver.stepper), rtol \(manifest.solver.rtol), atol \(manifest.solver.atol), saved every \(manifest.solver.save_step_years) years",
-            "- runs: \(manifest.runs.map(\.label).joined(separator: ", "))",
-            "- parameters: \(manifest.parameters.sorted { $0.key < $1.key }.map { "`\($0.key)` = \($0.value)" }.joined(separator: ", "))",
-            "- knots and risk classes: in `manifest.json`, loaded below",
-        ]
-        let panels = classes.map { Panel(column: "p_\($0)", title: "\($0) price", unit: "index, 1 at start") } + [
-            Panel(column: "rb", title: "10-year Treasury yield rb", unit: "percent a year", scale: 100),
-            Panel(column: "sc", title: "AI credit spread sc", unit: "percentage points", scale: 100),
-            Panel(column: "L", title: "Idle cash L", unit: "$ trillions", reference: idleCashFloor),
-            Panel(column: "Bf", title: "Fed Treasury holdings Bf", unit: "$ trillions"),
-            Panel(column: "SELL", title: "Sovereign fund sales", unit: "$ trillions a year"),
-            Panel(column: "ai_ig_share", title: "AI share of the USD IG index", unit: "percent", scale: 100),
-        ]
-        let attribution = [
-            Panel(column: "p_\(classes[0])", title: "AI boom's part: \(classes[0]) price", unit: "index points, with minus without"),
-            Panel(column: "rb", title: "AI boom's part: 10-year yield", unit: "percentage points, with minus without", scale: 100),
-        ]
-        return NotebookPlan(
-            title: "Reverse QE: AI capex, idle cash and the Fed", facts: facts, panels: panels, attribution: attribution,
-            counterfactualSuffix: "/no-ai-boom", colors: Dictionary(uniqueKeysWithValues: FedRegime.allCases.map { ($0.rawValue, Charts.color($0)) }),
-            legend: "Fed regime")
-    }
-
     /// Every matrix of a model file at the saved point `index` of `path`, as
     /// CSV rows over the union of their columns (blank where a matrix has none).
     public static func matricesCSV(_ path: ModelPath, index: Int) -> String {
@@ -178,21 +145,6 @@ public enum Notebook {
             for (r, label) in matrix.rowLabels.enumerated() {
                 let cells = columns.map { column in matrix.columns.firstIndex(of: column).map { CSV.number(matrix.values[r][$0]) } ?? "" }
                 lines.append([CSV.field(matrix.title), CSV.field(label)].joined(separator: ",") + "," + cells.joined(separator: ",") + ","
-                    + CSV.number(matrix.rowSums[r]) + "," + CSV.number(matrix.rowTargets[r]))
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Both matrices at the saved point `index` of `run`, as CSV rows.
-    public static func matricesCSV(_ run: ModelRun, index: Int) -> String {
-        let model = run.model
-        let t = run.t[index], y = run.solution.state(index)
-        var lines = ["matrix,row," + Sector.allCases.map(\.rawValue).joined(separator: ",") + ",row_sum,must_be"]
-        for matrix in [model.balanceSheetMatrix(at: t, y), model.transactionsFlowMatrix(at: t, y)] {
-            for (r, label) in matrix.rowLabels.enumerated() {
-                lines.append([CSV.field(matrix.title), CSV.field(label)].joined(separator: ",") + ","
-                    + matrix.values[r].map(CSV.number).joined(separator: ",") + ","
                     + CSV.number(matrix.rowSums[r]) + "," + CSV.number(matrix.rowTargets[r]))
             }
         }

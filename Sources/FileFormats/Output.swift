@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import ModelLanguage
 
@@ -64,11 +63,6 @@ public enum CSV {
             ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
-    /// `series.csv`: t, date, then every series, one row per saved time.
-    public static func series(_ run: ModelRun) -> String {
-        series(t: run.t, columns: run.columns.map(\.name), values: run.values, dates: true)
-    }
-
     /// `series.csv` of a model file's path: t, date (for a calendar model),
     /// then every series the file declares.
     public static func series(_ path: ModelPath) -> String {
@@ -85,12 +79,6 @@ public enum CSV {
             lines.append(row)
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// `compare.csv`: one row per time, run and variable; a counterfactual
-    /// run's regime is written `none/no-ai-boom`.
-    public static func tidy(_ cases: [ComparisonCase]) -> String {
-        tidy(cases.map { ($0.kind.label, $0.run.t, $0.run.columns.map(\.name), $0.run.values) }, dates: true)
     }
 
     /// `compare.csv` of a model file's comparison: one row per time, case
@@ -112,11 +100,6 @@ public enum CSV {
             }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// `units.csv`: the unit and meaning of every column of the series files.
-    public static func units(_ columns: [SeriesColumn]) -> String {
-        units(columns.map { SeriesInfo(name: $0.name, unit: $0.unit, description: $0.description) }, dates: true)
     }
 
     /// `units.csv` of a model file: `t` (and `date` for a calendar model), then every series.

@@ -1,5 +1,5 @@
-import FlowModel
 import Foundation
+import ModelLanguage
 import TOMLKit
 
 /// Scenario files: a name and dated changes.
@@ -7,25 +7,15 @@ import TOMLKit
 /// ```toml
 /// name = "tighter payout"
 /// [[change]]
-/// key = "payout"        # any key of `liquidity params`
+/// key = "payout"        # a parameter of the model, as `liquidity params` lists them
 /// value = 0.6
 /// start = 2026-07-01    # a TOML date or a decimal year
 /// ramp_years = 1.0      # optional: 0 (the default) is a step
 /// ```
 public enum ScenarioFile {
-    /// The scenario in the file at `path`, its keys checked against `parameters`.
-    public static func read(_ path: String, parameters: ModelParameters) throws -> Scenario {
-        try read(path) { given in
-            guard let key = parameters.canonicalKey(given), let info = parameters.catalog.first(where: { $0.key == key }) else {
-                return nil
-            }
-            return (key, info.unit)
-        }
-    }
-
     /// The scenario in the file at `path`, each change's key resolved by
     /// `resolve` to a parameter's name and unit (nil: no such parameter).
-    public static func read(_ path: String, resolve: (String) -> (key: String, unit: String)?) throws -> Scenario {
+    public static func read(_ path: String, resolve: (String) -> (key: String, unit: String)?) throws -> (name: String, changes: [ModelSettings.Change]) {
         let table = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         let allowed = ["name", "change"]
         for key in table.keys where !allowed.contains(key) {
@@ -39,7 +29,7 @@ public enum ScenarioFile {
         guard let changes = changesValue.array else {
             throw InputError("\(path): change must be an array of tables ([[change]]); got \(Configuration.describe(changesValue))")
         }
-        var result: [ParameterChange] = []
+        var result: [ModelSettings.Change] = []
         for (index, element) in changes.enumerated() {
             let label = "change[\(index)]"
             guard let entry = element.table else {
@@ -75,8 +65,8 @@ public enum ScenarioFile {
             }
             guard ramp.isFinite, ramp >= 0 else { throw InputError("\(path): \(label).ramp_years = \(ramp): allowed >= 0") }
             guard start.isFinite else { throw InputError("\(path): \(label).start = \(start): allowed a finite date") }
-            result.append(ParameterChange(key: key, value: number, start: start, rampYears: ramp))
+            result.append(ModelSettings.Change(parameter: key, value: number, start: start, rampYears: ramp))
         }
-        return Scenario(name: name, changes: result)
+        return (name, result)
     }
 }

@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 
 /// The files of a sweep: `runs.csv` (a row per run), `paths.csv` (chosen

@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import Solvers
 import TOMLKit
@@ -9,11 +8,6 @@ public enum SweepSpecFile {
     /// The most design points a sweep may have unless its caller allows more
     /// (`liquidity sweep --max-points`): ten million points, each solved once per regime.
     public static let pointLimit = 10_000_000
-
-    /// The ensemble of the hand-written model the file at `path` describes, its keys checked against `base`.
-    public static func read(_ path: String, base: ModelParameters, maxPoints: Int = pointLimit) throws -> EnsembleSpec {
-        try read(path, model: HandWrittenEnsembleModel(base), maxPoints: maxPoints)
-    }
 
     /// The ensemble the file at `path` describes, its keys, regimes and
     /// series checked against `model`.

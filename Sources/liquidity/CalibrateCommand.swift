@@ -1,7 +1,6 @@
 import ArgumentParser
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 import Solvers
 
@@ -20,10 +19,10 @@ struct Calibrate: ParsableCommand {
 
             --check only evaluates the targets on --config and prints the table.
 
-            With --model FILE the model file is fitted: free parameters and targets use its names \
-            (beta[crypto], its series), the fit file's regime is an option of its choice regime, \
-            --config (a configuration of the file, or in the schema of calibration/*.toml) is \
-            optional, and the fitted configuration is written in the file's own schema.
+            The model file (--model, default models/reverse-qe.sfc) names the free parameters \
+            (beta[crypto], or risk.crypto.beta) and the targets' series; the fit file's regime is an \
+            option of its choice regime. For another model file --config is optional (default: the \
+            file's own values).
 
             Examples:
               liquidity calibrate
@@ -33,10 +32,10 @@ struct Calibrate: ParsableCommand {
               liquidity calibrate --model models/gl-sim.sfc --targets sim-targets.toml --fit sim-fit.toml
             """)
 
-    @Option(help: ArgumentHelp("A model file to fit in place of the built-in model.", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file (default: models/reverse-qe.sfc, MODEL.md's model).", valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp("Starting configuration (default calibration/modelmd.toml; with --model, the file's own values).", valueName: "file"))
+    @Option(help: ArgumentHelp("Starting configuration (default calibration/modelmd.toml for the default model; for another, the file's own values).", valueName: "file"))
     var config: String?
 
     @Option(help: ArgumentHelp("Targets file.", valueName: "file"))
@@ -58,7 +57,8 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         let job = try CalibrationJob(
-            config: config ?? (model == nil ? "calibration/modelmd.toml" : nil), targets: targets, fit: fit, check: check, model: model)
+            model: try model ?? Defaults.modelFile(), config: config ?? (model == nil ? "calibration/modelmd.toml" : nil), targets: targets, fit: fit,
+            check: check)
         if check {
             print(try job.checkReport())
             return

@@ -7,9 +7,9 @@ struct Export: ParsableCommand {
         abstract: "Run the comparison into a folder with a Jupyter notebook that redraws it.",
         discussion: """
             Equivalent to `liquidity compare --out DIR --notebook --plot [OPTIONS]`: writes the files of \
-            compare, the dashboard, matrices.csv (both Godley matrices at --matrices-at), and \
-            reverse_qe.ipynb (nbformat 4: the manifest, pandas loading the CSV files, the dashboard drawn \
-            with matplotlib, the matrices) with reverse_qe.py, the same code as a script. Takes the \
+            compare, the dashboard, matrices.csv (every matrix of the model file at --matrices-at), and \
+            <model>.ipynb (nbformat 4: the manifest, pandas loading the CSV files, the dashboard drawn \
+            with matplotlib, the matrices) with <model>.py, the same code as a script. Takes the \
             options of compare.
 
             Examples:

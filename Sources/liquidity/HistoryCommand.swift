@@ -1,7 +1,6 @@
 import ArgumentParser
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 import ModelLanguage
 
@@ -46,7 +45,7 @@ struct History: ParsableCommand {
     var compare: String?
 
     @Option(help: ArgumentHelp(
-        "The reverse-QE model file (models/reverse-qe.sfc) in place of the built-in model, for --compare and --make-config; the configuration written is then in the file's own schema.",
+        "The model file of --compare and --make-config (default: models/reverse-qe.sfc; --make-config needs its parameter names).",
         valueName: "file"))
     var model: String?
 
@@ -69,12 +68,12 @@ struct History: ParsableCommand {
     }
 
     func run() throws {
+        let model = try model ?? Defaults.modelFile()
         if let compare {
-            print(try model.map { try HistoryFiles.compare(model: $0, config: compare, table: table, format: format) }
-                ?? HistoryFiles.compare(config: compare, table: table, format: format))
+            print(try HistoryFiles.compare(model: model, config: compare, table: table, format: format))
             return
         }
-        if let makeConfig, let model {
+        if let makeConfig {
             let source = try ModelFiles.source(model)
             let settings: ModelSettings
             do {
@@ -84,17 +83,6 @@ struct History: ParsableCommand {
                 throw InputError("\(table): \(error)")
             }
             try emit(ModelConfiguration.render(try ModelFiles.compile(model, settings: settings), header: header(makeConfig)))
-            return
-        }
-        if let makeConfig {
-            let base = try Configuration.read(makeConfig), rows = try HistoryFiles.readTable(table)
-            let parameters: ModelParameters
-            do {
-                parameters = try HistoricalConfiguration.make(base: base, table: rows)
-            } catch let error as HistoryError {
-                throw InputError("\(table): \(error)")
-            }
-            try emit(Configuration.render(parameters, header: header(makeConfig)))
             return
         }
         let built = try HistoryTable.build(directory: data)

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 
 @main

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 import ModelLanguage
 import Solvers
@@ -242,6 +241,7 @@ struct ModelCompare: ParsableCommand {
         _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?, counterfactual: Bool, plot: Bool,
         notebook: Double?? = nil, solver: SolverSettings, out: String, quiet: Bool
     ) throws {
+        try solver.check()
         let source = try ModelFiles.source(file)
         var solve = try solver.settings
         let span = (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1)
@@ -251,7 +251,7 @@ struct ModelCompare: ParsableCommand {
             comparison = try ChoiceComparison(
                 source: source, settings: settings, choice: choice, options: options, counterfactual: counterfactual, solve: solve)
         } catch let error as ChoiceComparison.Invalid {
-            throw InputError("--model \(file): \(error.description)")
+            throw InputError(error.description)
         }
         var files = ComparisonFiles.Options(config: config ?? "", tool: BuildInfo.tool, command: CommandLine.arguments)
         files.plot = plot
@@ -263,8 +263,8 @@ struct ModelCompare: ParsableCommand {
         let calendar = source.isCalendar
         let model = result.cases[0].path.model
         let dates = calendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
-        print("\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); \(solver.solver), rtol \(solver.rtol)"
-            + (config.map { "; config \($0)" } ?? ""))
+        print("\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); \(solver.solver), rtol \(solver.rtol); "
+            + "model \(file)" + (config.map { "; config \($0)" } ?? ""))
         let main = result.main.map { ($0.kind.option, $0.summaries) }
         print("")
         print(SummaryTable.render(main, calendar: calendar))

@@ -1,31 +1,53 @@
 import ArgumentParser
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 import ModelLanguage
 import Solvers
 
-/// Where the model's inputs come from: configuration, overrides, scenarios, span.
+/// A file of the package (`models/reverse-qe.sfc`): in the current directory, or beside the tool's package.
+func packageFile(_ relative: String) -> String? {
+    if FileManager.default.fileExists(atPath: relative) { return relative }
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<6 {
+        let candidate = directory.appendingPathComponent(relative).path
+        if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    return nil
+}
+
+/// The default model file and its configurations.
+enum Defaults {
+    static let model = "models/reverse-qe.sfc"
+    static let config = "calibration/baseline.toml"
+
+    /// The default model, found in the current directory or beside the tool.
+    static func modelFile() throws -> String {
+        guard let path = packageFile(model) else { throw InputError("no model given and \(model) not found; pass --model FILE") }
+        return path
+    }
+}
+
+/// Where the model's inputs come from: model file, configuration, overrides, scenarios, span.
 struct ModelInputOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "A model file (models/*.sfc) to solve in place of the built-in model; --config, --set, --scenario, --from and --to then apply to it.",
-        valueName: "file"))
+        "The model file (default: models/reverse-qe.sfc, MODEL.md's model).", valueName: "file"))
     var model: String?
 
     @Option(help: ArgumentHelp(
-        "Configuration file (TOML) with every parameter.",
-        discussion: "Default: calibration/baseline.toml in the current directory or beside the tool's package.",
+        "Configuration file (TOML) of the model's parameters, sets, tables and choices.",
+        discussion: "Default for the default model: calibration/baseline.toml; for another model file, the file's own values.",
         valueName: "file"))
     var config: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp(
-        "Override one parameter: key=value (repeatable). Keys as in `liquidity params`: payout, capex.payout, risk.crypto.beta, exogenous.rm=[[2025,0.04],[2040,0.03]].",
-        valueName: "key=value"))
+        "Override one parameter: name=value (repeatable). Names as in `liquidity params`: payout, beta[crypto] (or risk.crypto.beta).",
+        valueName: "name=value"))
     var overrides: [String] = []
 
     @Option(name: .customLong("scenario"), help: ArgumentHelp(
-        "Scenario file (TOML) of dated parameter changes, or the built-in no-ai-boom (repeatable).",
+        "Scenario file (TOML) of dated parameter changes (repeatable); no-ai-boom solves the file's counterfactual option.",
         valueName: "file"))
     var scenarios: [String] = []
 
@@ -35,65 +57,45 @@ struct ModelInputOptions: ParsableArguments {
     @Option(name: .customLong("to"), help: ArgumentHelp("End of the simulation, t1: a decimal year or YYYY-MM-DD.", valueName: "date"))
     var end: String?
 
-    /// The settings of a run of the model file at `file`: the configuration's
-    /// values when --config is given, then --set (`name=value`), --scenario
-    /// and the span; `choices` pick options (the Fed regime).
-    func modelSettings(_ file: String, choices: [String: String] = [:]) throws -> ModelSettings {
+    /// The model file: --model, or the default model.
+    func modelFile() throws -> String { try model ?? Defaults.modelFile() }
+
+    /// The configuration: --config, or for the default model calibration/baseline.toml; nil: the file's own values.
+    func configFile() throws -> String? {
+        if let config { return config }
+        guard model == nil else { return nil }
+        guard let path = packageFile(Defaults.config) else { throw InputError("no configuration given and \(Defaults.config) not found; pass --config FILE") }
+        return path
+    }
+
+    /// The settings of a run of the model file: the configuration's values,
+    /// then --set (`name=value`), --scenario and the span; `choices` pick
+    /// options (the Fed regime).
+    func modelSettings(choices: [String: String] = [:]) throws -> ModelSettings {
         func time(_ flag: String, _ text: String?) throws -> Double? {
             guard let text else { return nil }
             guard let t = DecimalYear.parse(text) else { throw InputError("\(flag) \(text): expected a decimal year or a date (YYYY-MM-DD)") }
             return t
         }
-        return try modelFileSettings(
-            file, config: config, overrides: overrides, choices: choices, scenarios: scenarios, start: try time("--from", start),
-            end: try time("--to", end))
-    }
-
-    /// The configuration file to read.
-    func configurationPath() throws -> String {
-        if let config { return config }
-        let relative = "calibration/baseline.toml"
-        if FileManager.default.fileExists(atPath: relative) { return relative }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = directory.appendingPathComponent(relative).path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        throw InputError("no configuration given and \(relative) not found; pass --config FILE")
-    }
-
-    /// The parameters: the configuration, then the span, then `--set` overrides.
-    func parameters() throws -> (ModelParameters, path: String) {
-        let path = try configurationPath()
-        var parameters = try Configuration.read(path)
-        if let start {
-            guard let t0 = DecimalYear.parse(start) else {
-                throw InputError("--from \(start): expected a decimal year (2025.0) or a date (2025-01-01)")
+        let file = try modelFile()
+        var settings = try modelFileSettings(
+            file, config: try configFile(), overrides: overrides, choices: choices, scenarios: scenarios.filter { $0 != "no-ai-boom" },
+            start: try time("--from", start), end: try time("--to", end))
+        if scenarios.contains("no-ai-boom") {
+            guard let flat = try ModelFiles.source(file).choices.first(where: { $0.name == ChoiceComparison.counterfactualChoice })?.options.last else {
+                throw InputError("--scenario no-ai-boom: \(file) declares no choice \(ChoiceComparison.counterfactualChoice)")
             }
-            parameters.t0 = t0
+            settings.choices[ChoiceComparison.counterfactualChoice] = flat.name
         }
-        if let end {
-            guard let t1 = DecimalYear.parse(end) else {
-                throw InputError("--to \(end): expected a decimal year (2032.0) or a date (2032-01-01)")
-            }
-            parameters.t1 = t1
+        if let t0 = settings.start, let t1 = settings.end, !(t1 > t0) {
+            throw InputError("the end \(t1) must come after the start \(t0) (--from, --to or [horizon] of the configuration)")
         }
-        guard parameters.t1 > parameters.t0 else {
-            throw InputError("the end \(parameters.t1) must come after the start \(parameters.t0) (--from, --to or [horizon] of \(path))")
-        }
-        try Configuration.apply(overrides: overrides, to: &parameters)
-        return (parameters, path)
+        return settings
     }
 
-    /// The scenario: every file's changes, in order, under the joined names.
-    func scenario(for parameters: ModelParameters) throws -> Scenario {
-        guard !scenarios.isEmpty else { return .baseline }
-        var combined = Scenario(name: "", changes: [])
-        for source in scenarios {
-            combined = combined.followed(by: source == "no-ai-boom" ? Scenario.noAIBoom(parameters) : try ScenarioFile.read(source, parameters: parameters))
-        }
-        return combined
+    /// A description of the inputs for the printed header: the model and the configuration.
+    func describe() throws -> String {
+        "model \(try modelFile())" + ((try configFile()).map { "; config \($0)" } ?? "")
     }
 }
 
@@ -158,36 +160,6 @@ struct SolverSettings: ParsableArguments {
     }
 }
 
-/// Everything a command needs to solve one path.
-struct PreparedModel {
-    let parameters: ModelParameters
-    let configPath: String
-    let scenario: Scenario
-
-    /// The most saved points a run may ask for: each costs a row of every series.
-    static let savedPointLimit = 1_000_000
-
-    init(_ inputs: ModelInputOptions, _ solver: SolverSettings) throws {
-        try solver.check()
-        (parameters, configPath) = try inputs.parameters()
-        let points = (parameters.t1 - parameters.t0) / (try solver.step)
-        guard points <= Double(Self.savedPointLimit) else {
-            throw InputError(
-                "--save-step \(solver.saveStep): \(String(format: "%.3g", points)) saved points from \(parameters.t0) to \(parameters.t1); the limit is \(Self.savedPointLimit) (a larger step or a shorter span)")
-        }
-        scenario = try inputs.scenario(for: parameters)
-    }
-
-    func model(_ regime: FedRegime) throws -> ReverseQEModel {
-        do {
-            return try ReverseQEModel(parameters: parameters, regime: regime, scenario: scenario)
-        } catch let error as ModelError {
-            throw InputError(ComparisonFiles.describe(error, config: configPath))
-        }
-    }
-}
-
-extension FedRegime: ExpressibleByArgument {}
 extension TableFormat: ExpressibleByArgument {}
 
 /// Where `run` and `compare` write, and whether they draw the dashboard.
@@ -203,14 +175,10 @@ struct OutputOptions: ParsableArguments {
     var plot = false
 }
 
-/// What `run`, `compare` and `export` report along the way and in their summaries.
+/// What `run`, `compare` and `export` report along the way.
 struct ReportOptions: ParsableArguments {
     @Flag(help: "No progress messages.")
     var quiet = false
-
-    @Option(name: .customLong("idle-cash-floor"), help: ArgumentHelp(
-        "Level of idle cash L, $T: compare reports its first crossing; the dashboard draws it.", valueName: "T$"))
-    var idleCashFloor: Double = 1.0
 }
 
 extension Stepper {

@@ -1,20 +1,21 @@
 import ArgumentParser
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 
 struct Params: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List every parameter with its value, unit, meaning and source.",
+        abstract: "List every parameter of the model file with its value, unit, role, range, meaning and source.",
         discussion: """
-            Values come from the configuration (--config, default calibration/baseline.toml) after \
-            --set overrides. --toml prints them as a complete configuration file instead.
+            Values come from the configuration (--config, default calibration/baseline.toml for the \
+            default model) after --set overrides. --toml prints them as a complete configuration file \
+            instead; --model-defaults gives the file's own values (MODEL.md section 4's for the default model).
 
             Examples:
               liquidity params
               liquidity params --format csv > params.csv
               liquidity params --set payout=0.5 --toml > calibration/mine.toml
+              liquidity params --model models/gl-pc.sfc
             """)
 
     @OptionGroup var inputs: ModelInputOptions
@@ -25,30 +26,21 @@ struct Params: ParsableCommand {
     @Flag(help: "Print a complete configuration file (TOML).")
     var toml = false
 
-    @Flag(name: .customLong("model-defaults"), help: "Use the values of MODEL.md section 4 instead of a configuration file.")
+    @Flag(name: .customLong("model-defaults"), help: "Use the model file's own values instead of a configuration file.")
     var modelDefaults = false
 
     func run() throws {
-        if let file = inputs.model {
-            guard !modelDefaults else { throw InputError("--model: --model-defaults applies to the built-in model only") }
-            let model = try ModelFiles.compile(file, settings: try inputs.modelSettings(file))
-            if toml {
-                print(ModelConfiguration.render(model, header: ["liquidity configuration of \(file)"]), terminator: "")
-            } else {
-                print(Tables.parameters(of: model, format: format))
-            }
-            return
-        }
-        var (parameters, path) = (ModelParameters(), "MODEL.md section 4")
+        var inputs = inputs
         if modelDefaults {
-            try Configuration.apply(overrides: inputs.overrides, to: &parameters)
-        } else {
-            (parameters, path) = try inputs.parameters()
+            guard inputs.config == nil else { throw InputError("--model-defaults: the file's own values; leave out --config") }
+            inputs.model = try inputs.modelFile()  // a named model has no default configuration
         }
+        let file = try inputs.modelFile()
+        let model = try ModelFiles.compile(file, settings: try inputs.modelSettings())
         if toml {
-            print(Configuration.render(parameters, header: ["liquidity configuration, from \(path)"]), terminator: "")
-            return
+            print(ModelConfiguration.render(model, header: ["liquidity configuration of \(file)"] + ((try inputs.configFile()).map { ["from \($0)"] } ?? [])), terminator: "")
+        } else {
+            print(Tables.parameters(of: model, format: format))
         }
-        print(Tables.parameters(parameters, from: path, format: format))
     }
 }

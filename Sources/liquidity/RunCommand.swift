@@ -1,7 +1,6 @@
 import ArgumentParser
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 import ModelLanguage
 
@@ -9,14 +8,16 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Solve one path and write its series.",
         discussion: """
-            Writes series.csv (one row per saved time: t, date, every state and derived series), \
-            units.csv (unit and meaning of every column) and manifest.json (version, commit, \
-            resolved parameters, scenario, solver, statistics, input fingerprint) into --out.
+            Writes series.csv (one row per saved time: t, date, every state, definition and observed \
+            series of the model file), units.csv (unit and meaning of every column) and manifest.json \
+            (version, commit, resolved parameters, tables, sets, changes, solver, statistics, input \
+            fingerprint) into --out, and prints the file's summaries.
 
             Examples:
               liquidity run --regime buyer --out out/buyer
-              liquidity run --set payout=0.5 --set risk.crypto.beta=2.5 --solver msbdf --rtol 1e-8
+              liquidity run --set payout=0.5 --set beta[crypto]=2.5 --solver msbdf --rtol 1e-8
               liquidity run --scenario scenarios/tight.toml --from 2025-01-01 --to 2030-01-01 --save-step quarterly
+              liquidity run --model models/gl-sim.sfc --set G_d=25 --out out/sim
             """)
 
     @OptionGroup var inputs: ModelInputOptions
@@ -24,50 +25,31 @@ struct Run: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var report: ReportOptions
 
-    @Option(help: "Fed regime: \(FedRegime.names).")
-    var regime: FedRegime = .none
+    @Option(help: ArgumentHelp("Fed regime: an option of the model file's choice regime (default: the file's default).", valueName: "name"))
+    var regime: String?
 
     func run() throws {
-        if let file = inputs.model {
-            try solver.check()
-            let source = try ModelFiles.source(file)
-            let hasRegime = source.choices.contains { $0.name == "regime" }
-            let settings = try inputs.modelSettings(file, choices: hasRegime ? ["regime": regime.rawValue] : [:])
-            let (path, files) = try ModelFiles.run(
-                file, settings: settings, solve: try solver.settings, saveStep: try solver.givenStep, config: inputs.config,
-                into: output.out("run"), plot: output.plot, tool: BuildInfo.tool, command: CommandLine.arguments)
-            ModelRun.printSummaries(path)
-            print("wrote " + files.map { "\(output.out("run"))/\($0)" }.joined(separator: ", "))
-            return
+        try solver.check()
+        let file = try inputs.modelFile()
+        let source = try ModelFiles.source(file)
+        var choices: [String: String] = [:]
+        if let regime {
+            guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
+                throw InputError("--regime \(regime): \(file) declares no choice regime")
+            }
+            guard choice.options.contains(where: { $0.name == regime }) else {
+                throw InputError("--regime \(regime): not an option of \(file)'s choice regime; allowed: \(choice.options.map(\.name).joined(separator: ", "))")
+            }
+            choices["regime"] = regime
         }
-        let started = Date()
-        let progress = Progress(quiet: report.quiet)
-        let prepared = try PreparedModel(inputs, solver)
-        let settings = try solver.settings
-        let model = try prepared.model(regime)
-        let directory = try OutputDirectory(output.out("run"))
-        progress.report("solving the \(regime) regime")
-        let path = try settings.solve(model, label: "regime \(regime)")
-        try directory.write("series.csv", CSV.series(path))
-        try directory.write("units.csv", CSV.units(path.columns))
-        var outputs = ["series.csv", "units.csv", "manifest.json"]
-        if output.plot {
-            let p = prepared.parameters
-            let solved = ComparisonCase(kind: .init(regime: regime), run: path, idleCashFloor: report.idleCashFloor)
-            outputs += try Charts.write(
-                Charts.dashboard(
-                    title: "Reverse QE: AI capex, idle cash and the Fed",
-                    subtitle: "\(DecimalYear.isoDate(p.t0)) to \(DecimalYear.isoDate(p.t1)); configuration \(prepared.configPath)",
-                    cases: [solved], idleCashFloor: report.idleCashFloor),
-                into: directory)
-        }
-        let manifest = Manifest(
-            tool: BuildInfo.tool, command: CommandLine.arguments, config: prepared.configPath, parameters: prepared.parameters,
-            scenario: prepared.scenario, settings: settings, runs: [(regime.rawValue, path)], outputs: outputs,
-            wallTime: Date().timeIntervalSince(started), regimes: [regime.rawValue])
-        try directory.write("manifest.json", try manifest.json())
+        let out = output.out("run")
+        let (path, files) = try ModelFiles.run(
+            file, settings: try inputs.modelSettings(choices: choices), solve: try solver.settings, saveStep: try solver.givenStep,
+            config: try inputs.configFile(), into: out, plot: output.plot, tool: BuildInfo.tool, command: CommandLine.arguments)
         let s = path.solution.statistics
-        print("\(regime): \(path.t.count) points from \(DecimalYear.isoDate(path.t.first!)) to \(DecimalYear.isoDate(path.t.last!)); \(s.steps) steps, \(s.functionEvaluations) evaluations; largest identity residual \(String(format: "%.1e", path.largestRelativeIdentityResidual)) of M")
-        print("wrote " + outputs.map { "\(output.out("run"))/\($0)" }.joined(separator: ", "))
+        let span = source.isCalendar ? "from \(DecimalYear.isoDate(path.t[0])) to \(DecimalYear.isoDate(path.t.last!))" : "from t = \(path.t[0]) to \(path.t.last!)"
+        print("\(source.name): \(path.t.count) points \(span); \(s.steps) steps, \(s.functionEvaluations) evaluations; \(try inputs.describe())")
+        ModelRun.printSummaries(path)
+        print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))
     }
 }

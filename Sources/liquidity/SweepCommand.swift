@@ -1,7 +1,6 @@
 import ArgumentParser
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 import ModelLanguage
 
@@ -19,13 +18,14 @@ struct SweepRun: ParsableCommand {
         abstract: "Solve the model many times over a grid or random draws of parameters, on all cores.",
         discussion: """
             SPEC (TOML): name; design = "grid" (every combination of the listed values), "random" or \
-            "latin" (Latin hypercube) with draws and seed; regimes (default ["none"]); solver (default \
-            msbdf) and tolerance (default 1e-10); [[parameter]] tables: key (as in `liquidity params`) \
+            "latin" (Latin hypercube) with draws and seed; regimes (options of the model file's choice \
+            regime; default its first); solver (default msbdf) and tolerance (default 1e-10); \
+            [[parameter]] tables: key (as in `liquidity params`: beta[crypto], or risk.crypto.beta) \
             and distribution = "values" (values = [...]), "uniform" (lower, upper), "normal" (mean, \
             sd) or "lognormal" (log_mean, log_sd); optional [paths] with series = [...] and dates = [...].
 
             Writes into --out, as each run finishes: runs.csv (run, regime, status, the parameters, \
-            the summary that compare prints, the largest accounting residual, the solver's message) \
+            every summary the model file declares, as compare prints them, the solver's message) \
             and paths.csv (run, regime, t, series, value) when [paths] is given; then sweep.json. \
             Rows come in the order runs finish; sorted, two sweeps of the same spec are identical. \
             Interrupted? Run the same command again: finished runs are kept, the rest are solved. \
@@ -73,15 +73,12 @@ struct SweepRun: ParsableCommand {
         return (k, n)
     }
 
-    /// The model swept: a model file with --model, else the built-in model; and the configuration's path.
+    /// The model swept, and the configuration's path (or the model file's, for its own values).
     func model() throws -> (any EnsembleModel, String) {
-        guard let file = inputs.model else {
-            let (base, configPath) = try inputs.parameters()
-            return (HandWrittenEnsembleModel(base), configPath)
-        }
+        let file = try inputs.modelFile()
         let source = try ModelFiles.source(file)
         do {
-            return (try FileEnsembleModel(source: source, settings: try inputs.modelSettings(file)), inputs.config ?? file)
+            return (try FileEnsembleModel(source: source, settings: try inputs.modelSettings()), try inputs.configFile() ?? file)
         } catch let error as ModelFileError {
             throw ModelFiles.inputError(error)
         }

@@ -1,0 +1,74 @@
+import ModelLanguage
+import Solvers
+
+/// How a path is solved and sampled: stepper, tolerances, step budget and the
+/// years between saved points.
+public struct SolveSettings: Sendable, Equatable {
+    public var stepper: Stepper
+    public var relativeTolerance: Double
+    public var absoluteTolerance: Double
+    /// Accepted plus rejected steps allowed per solve.
+    public var maxSteps: Int
+    /// Years between saved points (1/12: monthly).
+    public var saveStep: Double
+    /// Saved times in place of the ``saveStep`` grid, when given.
+    public var saveTimes: [Double]?
+
+    /// - Parameters: the defaults are the command line's: rk8pd at 1e-10
+    ///   (the redundant equation then holds to about 4e-10 of the cash stock),
+    ///   a million steps, monthly output.
+    public init(
+        stepper: Stepper = .rk8pd, relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 1e-10,
+        maxSteps: Int = 1_000_000, saveStep: Double = 1.0 / 12
+    ) {
+        self.stepper = stepper
+        self.relativeTolerance = relativeTolerance
+        self.absoluteTolerance = absoluteTolerance
+        self.maxSteps = maxSteps
+        self.saveStep = saveStep
+    }
+
+    /// A setting that cannot work.
+    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Refuses tolerances, step budgets and save steps that cannot work.
+    public func validate() throws {
+        for (name, value) in [("relative tolerance", relativeTolerance), ("absolute tolerance", absoluteTolerance), ("save step", saveStep)]
+        where !(value.isFinite && value > 0) {
+            throw Invalid(description: "the \(name) is \(value); it must be positive and finite")
+        }
+        guard maxSteps >= 1 else { throw Invalid(description: "the step budget is \(maxSteps); it must be at least 1") }
+    }
+}
+
+/// A solve that did not reach the end of its span: where, why and in which variable.
+public struct SolveFailure: Error, Sendable, CustomStringConvertible {
+    /// Which run (`regime none`, `buyer/no-ai-boom`).
+    public let label: String
+    public let stepper: Stepper
+    public let time: Double
+    public let returnCode: ReturnCode
+    /// The solver's own message, if it gave one.
+    public let detail: String?
+    /// The state variable that failed, if the solver named one.
+    public let variable: String?
+
+    /// The failure of `solution`, a run called `label` solved with `stepper`.
+    public init(label: String, stepper: Stepper, solution: ODESolution) {
+        self.label = label
+        self.stepper = stepper
+        time = solution.failure?.time ?? solution.lastGoodTime
+        returnCode = solution.returnCode
+        detail = solution.failure?.message
+        variable = solution.failure?.componentName
+    }
+
+    public var description: String {
+        var message = "\(label): the solver (\(stepper)) stopped at t = \(time) (\(DecimalYear.isoDate(time))) with \(returnCode)"
+        if let detail { message += ": \(detail)" }
+        if let variable { message += " [variable \(variable)]" }
+        return message
+    }
+}
