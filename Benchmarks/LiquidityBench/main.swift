@@ -1,6 +1,5 @@
 import ArgumentParser
 import CReference
-import FlowModel
 import Foundation
 import ModelLanguage
 import Solvers
@@ -11,7 +10,7 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self, FileModel.self])
+        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self])
 }
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
@@ -156,12 +155,25 @@ func format(_ value: Double, digits: Int = 1) -> String {
     String(format: "%.\(digits)f", value)
 }
 
+/// The default model, models/reverse-qe.sfc, parsed.
+let reverseQE: ModelSource = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let text = try! String(contentsOf: root.appendingPathComponent("models/reverse-qe.sfc"), encoding: .utf8)
+    return try! parseModel(text, file: "models/reverse-qe.sfc")
+}()
+
+/// The default model compiled with `settings` under `regime`.
+func reverseQEModel(_ settings: ModelSettings = ModelSettings(), regime: String = "none") throws -> CompiledModel {
+    var settings = settings
+    settings.choices["regime"] = regime
+    return try compileModel(reverseQE, settings: settings)
+}
+
 /// The tool's options for `model` (monthly saves, its knots as tstops) at
 /// rtol = atol = `tolerance`.
-func modelOptions(for model: ReverseQEModel, tolerance: Double) -> SolverOptions {
-    var options = defaultModelOptions(for: model)
-    options.relativeTolerance = tolerance
-    options.absoluteTolerance = .scalar(tolerance)
+func modelOptions(for model: CompiledModel, tolerance: Double) -> SolverOptions {
+    var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
+    options.tstops = model.tstops
     return options
 }
 
@@ -180,8 +192,8 @@ struct ModelSolve: ParsableCommand {
     var only: String?
 
     func run() throws {
-        let model = try ReverseQEModel()
-        print("Default path, \(model.layout.dimension) states, median of \(repetitions) solves (release build).")
+        let model = try reverseQEModel()
+        print("Default path of models/reverse-qe.sfc, \(model.stateNames.count) states, median of \(repetitions) solves (release build).")
         print("")
         print("| stepper | rtol = atol | steps | f evals | Jacobians | time (ms) | / rk8pd |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -191,7 +203,7 @@ struct ModelSolve: ParsableCommand {
                 var options = modelOptions(for: model, tolerance: tolerance)
                 if stepper == .bsimp { options.jacobian = .centralDifferences }
                 var solution: ODESolution?
-                let problem = model.problem
+                let problem = model.problem()
                 var times: [Double] = []
                 for _ in 0..<repetitions {
                     times.append(try measure { solution = try solve(problem, stepper, options) })
@@ -224,13 +236,14 @@ struct Throughput: ParsableCommand {
 
     func run() throws {
         guard let stepper = Stepper(rawValue: solver) else { throw ValidationError("unknown stepper \(solver)") }
-        let model = try ReverseQEModel()
-        let problem = model.problem
+        let model = try reverseQEModel()
         let settings = modelOptions(for: model, tolerance: tolerance)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         func measure(threads: Int) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                // One problem per thread: a problem's scratch space is not for two threads at once.
+                let problem = model.problem()
                 var k = worker
                 while k < runs {
                     _ = try? solve(problem, stepper, settings)
@@ -250,7 +263,8 @@ struct Throughput: ParsableCommand {
     }
 }
 
-/// The default path solved three ways in one run: by the Swift model, by the
+/// The default path solved three ways in one run: from the model file
+/// (models/reverse-qe.sfc, compiled to a tape with its exact Jacobian), by the
 /// same model in plain C over gsl_odeiv2 (Benchmarks/CReference/CModel.c) and
 /// by its port to SciPy's solve_ivp (Benchmarks/scipy/model.py).
 struct Peers: ParsableCommand {
@@ -289,13 +303,13 @@ struct Peers: ParsableCommand {
         print("| regime | GSL stepper / SciPy method | rtol = atol | steps C / Swift / SciPy | f evals C / Swift / SciPy | difference C / SciPy | C (ms) | Swift (ms) | SciPy (ms) | Swift / C | SciPy / Swift |")
         print("| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
         let pairs: [(Stepper, String)] = [(.rk8pd, "DOP853"), (.msbdf, "BDF"), (.rkf45, "RK45")]
-        for (regime, code) in [(FedRegime.none, Int32(0)), (.buyer, 2)] {
-            let model = try ReverseQEModel(regime: regime)
+        for (regime, code) in [("none", Int32(0)), ("buyer", 2)] {
+            let model = try reverseQEModel(regime: regime)
             for tolerance in [1e-6, 1e-8] {
                 for (stepper, method) in pairs {
                     var options = modelOptions(for: model, tolerance: tolerance)
                     options.initialStep = 1e-6
-                    let problem = model.problem
+                    let problem = model.problem()
                     var output = [Double](repeating: 0, count: 100 * 26)
                     var cSteps: UInt = 0, cEvaluations: UInt = 0, saved: Int32 = 0
                     var solution: ODESolution?
@@ -343,7 +357,7 @@ struct Peers: ParsableCommand {
 
     /// Runs model.py: the saved states (without the time column), the median
     /// seconds of one solve, and the evaluations and steps of one solve.
-    func scipy(regime: FedRegime, method: String, tolerance: Double) throws
+    func scipy(regime: String, method: String, tolerance: Double) throws
         -> (path: [Double], seconds: Double, evaluations: Int, steps: Int)
     {
         let process = Process()
@@ -386,20 +400,22 @@ struct Scaling: ParsableCommand {
     @Option(help: "Relative and absolute tolerance.")
     var tolerance = 1e-6
 
-    static func parameters(classes: Int, horizon: Double) -> ModelParameters {
-        var p = ModelParameters()
-        let copies = classes / p.riskClasses.count
-        p.riskClasses = p.riskClasses.flatMap { base in
-            (0..<copies).map { k in
-                var copy = base
-                if copies > 1 { copy.name = "\(base.name)\(k + 1)" }
-                copy.value /= Double(copies)
-                copy.qS0 /= Double(copies)
-                return copy
+    /// The settings that split each risk class into `classes / 4` equal copies, to `horizon`.
+    static func settings(classes: Int, horizon: Double) throws -> ModelSettings {
+        let base = try reverseQEModel()
+        let members = base.members(of: "risk")
+        let copies = classes / members.count
+        var settings = ModelSettings(end: horizon)
+        guard copies > 1 else { return settings }
+        settings.sets["risk"] = members.flatMap { m in (1...copies).map { "\(m)\($0)" } }
+        for p in reverseQE.parameters {
+            guard case .member("risk") = p.index else { continue }
+            for m in members {
+                let value = base.parameter("\(p.name)[\(m)]")!
+                for k in 1...copies { settings.parameters["\(p.name)[\(m)\(k)]"] = p.name == "Q" || p.name == "qS0" ? value / Double(copies) : value }
             }
         }
-        p.t1 = horizon
-        return p
+        return settings
     }
 
     func run() throws {
@@ -411,9 +427,9 @@ struct Scaling: ParsableCommand {
             var baseline = 0.0
             for classes in [4, 16, 64] {
                 for horizon in [2032.0, 2040, 2050] {
-                    let model = try ReverseQEModel(parameters: Self.parameters(classes: classes, horizon: horizon))
+                    let model = try reverseQEModel(try Self.settings(classes: classes, horizon: horizon))
                     let options = modelOptions(for: model, tolerance: tolerance)
-                    let problem = model.problem
+                    let problem = model.problem()
                     var solution: ODESolution?
                     var times: [Double] = []
                     for _ in 0..<repetitions {
@@ -423,55 +439,8 @@ struct Scaling: ParsableCommand {
                     if classes == 4 && horizon == 2032 { baseline = time }
                     let s = solution!
                     let ok = s.isSuccessful ? "" : " (\(s.returnCode) at \(format(s.lastGoodTime, digits: 2)))"
-                    print("| \(stepper) | \(classes) | \(model.layout.dimension) | 2025-\(Int(horizon))\(ok) | \(s.statistics.steps) | \(s.statistics.functionEvaluations) | \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |")
+                    print("| \(stepper) | \(classes) | \(model.stateNames.count) | 2025-\(Int(horizon))\(ok) | \(s.statistics.steps) | \(s.statistics.functionEvaluations) | \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |")
                 }
-            }
-        }
-    }
-}
-
-/// The reverse-QE model compiled from models/reverse-qe.sfc against the
-/// hand-written FlowModel, on the default path, in the same run.
-struct FileModel: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "file-model",
-        abstract: "Time the default path solved from models/reverse-qe.sfc (the tape, its exact Jacobian) against the hand-written model.",
-        discussion: "Solves alternate between the two models; each ratio is the median of the ratios of adjacent pairs.")
-
-    @Option(help: "Timed pairs of each case.")
-    var repetitions = 21
-
-    func run() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("models/reverse-qe.sfc"), encoding: .utf8)
-        let file = try compileModel(text, file: "models/reverse-qe.sfc")
-        let hand = try ReverseQEModel()
-        print("Default path (MODEL.md's parameters, no buyer, 2025-2032, monthly output), \(hand.layout.dimension) states; median of \(repetitions) adjacent pairs, release build.")
-        print("")
-        print("| stepper | rtol = atol | Jacobian of the file | steps hand / file | f evals hand / file | hand (ms) | file (ms) | file / hand |")
-        print("| --- | ---: | --- | --- | --- | ---: | ---: | ---: |")
-        for tolerance in [1e-6, 1e-8] {
-            for (stepper, exact) in [(Stepper.msbdf, true), (.msbdf, false), (.rk8pd, false)] {
-                let options = modelOptions(for: hand, tolerance: tolerance)
-                let handProblem = hand.problem, fileProblem = file.problem(exactJacobian: exact)
-                var a: ODESolution?, b: ODESolution?
-                var handTimes: [Double] = [], fileTimes: [Double] = [], ratios: [Double] = []
-                for k in 0..<repetitions {
-                    var x = 0.0, y = 0.0
-                    if k % 2 == 0 {
-                        x = try measure { a = try solve(handProblem, stepper, options) }
-                        y = try measure { b = try solve(fileProblem, stepper, options) }
-                    } else {
-                        y = try measure { b = try solve(fileProblem, stepper, options) }
-                        x = try measure { a = try solve(handProblem, stepper, options) }
-                    }
-                    handTimes.append(x)
-                    fileTimes.append(y)
-                    ratios.append(y / x)
-                }
-                let s = a!.statistics, t = b!.statistics
-                let jacobian = stepper == .rk8pd ? "-" : (exact ? "exact (tape)" : "finite differences")
-                print("| \(stepper) | \(tolerance) | \(jacobian) | \(s.steps) / \(t.steps) | \(s.functionEvaluations) / \(t.functionEvaluations) | \(format(median(handTimes) * 1e3, digits: 2)) | \(format(median(fileTimes) * 1e3, digits: 2)) | \(format(median(ratios), digits: 2)) |")
             }
         }
     }

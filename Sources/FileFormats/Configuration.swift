@@ -29,14 +29,16 @@ public enum Configuration {
         }
     }
 
-    /// Refuses a non-ASCII character outside strings and comments. Keys,
-    /// headers and numbers are ASCII in every valid file of ours, and toml++
-    /// (inside TOMLKit) stops on an internal assertion, ending the process,
-    /// when such a character starts a key (found by the fuzz test).
+    /// Refuses a character outside strings and comments that is not printable
+    /// ASCII (a tab excepted). Keys, headers and numbers are printable ASCII in
+    /// every valid file of ours, and toml++ (inside TOMLKit) stops on an
+    /// internal assertion, ending the process, when such a character starts a
+    /// key or follows a dot of a dotted key (found by the fuzz tests).
     static func checkASCIIOutsideStrings(_ text: String, file: String) throws {
         var line = 1, column = 0
         var quote: String? = nil
         var inComment = false
+        var lineStarted = false
         let scalars = Array(text.unicodeScalars)
         var i = 0
         func starts(_ token: String) -> Bool {
@@ -50,6 +52,7 @@ public enum Configuration {
                 line += 1
                 column = 0
                 inComment = false
+                lineStarted = false
                 if quote == "\"" || quote == "'" { quote = nil }
                 i += 1
                 continue
@@ -61,6 +64,17 @@ public enum Configuration {
                 i += 1
                 continue
             }
+            if c == "[" && !lineStarted {
+                // A table header: toml++ asserts that its name starts with a key character or a quote.
+                var j = i + 1
+                if j < scalars.count && scalars[j] == "[" { j += 1 }
+                while j < scalars.count && (scalars[j] == " " || scalars[j] == "\t") { j += 1 }
+                if j < scalars.count, !(scalars[j].properties.isASCIIHexDigit || ("a"..."z").contains(scalars[j]) || ("A"..."Z").contains(scalars[j])
+                    || ("0"..."9").contains(scalars[j]) || scalars[j] == "_" || scalars[j] == "-" || scalars[j] == "\"" || scalars[j] == "'" || scalars[j] == "]") {
+                    throw InputError("\(file):\(line):\(column + j - i): a table header must start with a name; found '\(Character(scalars[j]))'")
+                }
+            }
+            if c != " " && c != "\t" { lineStarted = true }
             if c == "#" { inComment = true } else if starts("\"\"\"") || starts("\'\'\'") {
                 quote = String(String.UnicodeScalarView(scalars[i..<(i + 3)]))
                 i += 3
@@ -68,9 +82,10 @@ public enum Configuration {
                 continue
             } else if c == "\"" || c == "'" {
                 quote = String(c)
-            } else if !c.isASCII {
+            } else if !c.isASCII || (c.value < 0x20 && c != "\t" && c != "\r") || c.value == 0x7F {
+                // toml++ stops on an internal assertion, too, when a control character follows a dot of a dotted key.
                 throw InputError(
-                    "\(file):\(line):\(column): character U+\(String(c.value, radix: 16, uppercase: true)) outside a string or comment; keys, section names and numbers must be ASCII")
+                    "\(file):\(line):\(column): character U+\(String(c.value, radix: 16, uppercase: true)) outside a string or comment; keys, section names and numbers must be printable ASCII")
             }
             i += 1
         }

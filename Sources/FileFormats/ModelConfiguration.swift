@@ -49,7 +49,12 @@ public enum ModelConfiguration {
                 guard let list = sets[key]?.array, list.allSatisfy({ $0.string != nil }) else {
                     throw InputError("\(path): sets.\(key) must be a list of member names in double quotes")
                 }
-                settings.sets[key] = list.compactMap(\.string)
+                let members = list.compactMap(\.string)
+                for (k, member) in members.enumerated() where members[..<k].contains(member) {
+                    throw InputError("\(path): sets.\(key): \(member) is listed twice")
+                }
+                guard !members.isEmpty else { throw InputError("\(path): sets.\(key): give at least one member") }
+                settings.sets[key] = members
             }
         }
         if let parameters = try table("parameters") {
@@ -58,14 +63,20 @@ public enum ModelConfiguration {
                     throw InputError("\(path): parameters.\(key): \(model.file) has no parameter \(key); see `liquidity params --model \(model.file)`")
                 }
                 let value = parameters[key]!
+                /// A value within the parameter's declared range, or an error naming the configuration's key.
+                func checked(_ entry: TOMLValueConvertible, _ label: String) throws -> Double {
+                    let number = try Configuration.number(entry, file: path, key: label, expected: declared.attributes.unit ?? "a number")
+                    let range = declared.attributes.range ?? .any
+                    guard range.contains(number) else { throw InputError("\(path): \(label) = \(number) is out of range; allowed: \(range)") }
+                    return number
+                }
                 if let members = value.table {
                     guard case .member = declared.index else { throw InputError("\(path): parameters.\(key) is not indexed; give one number") }
                     for member in members.keys {
-                        settings.parameters["\(key)[\(member)]"] = try Configuration.number(
-                            members[member]!, file: path, key: "parameters.\(key).\(member)", expected: declared.attributes.unit ?? "a number")
+                        settings.parameters["\(key)[\(member)]"] = try checked(members[member]!, "parameters.\(key).\(member)")
                     }
                 } else {
-                    settings.parameters[key] = try Configuration.number(value, file: path, key: "parameters.\(key)", expected: declared.attributes.unit ?? "a number")
+                    settings.parameters[key] = try checked(value, "parameters.\(key)")
                 }
             }
         }

@@ -72,8 +72,9 @@ public enum ModelFiles {
     /// The save step of a model file's run: the one given, else the file's own, else a hundredth of the span.
     public static func saveStep(_ given: Double?, for source: ModelSource, span: (Double, Double)) throws -> Double {
         let step = given ?? source.saveStep ?? (span.1 - span.0) / 100
-        guard step > 0, (span.1 - span.0) / step <= 1_000_000 else {
-            throw InputError("save step \(step): must be positive and give at most 1,000,000 saved points over \(span.0) to \(span.1)")
+        let points = (span.1 - span.0) / step
+        guard step > 0, points <= 1_000_000 else {
+            throw InputError("--save-step \(step): \(String(format: "%.3g", points)) saved points from \(span.0) to \(span.1); the limit is 1000000 (a larger step or a shorter span)")
         }
         return step
     }

@@ -37,6 +37,13 @@ public struct ParameterRange: Sendable, Equatable, CustomStringConvertible {
     public var lower: Double, upper: Double
     public var lowerOpen: Bool, upperOpen: Bool
 
+    public init(lower: Double, upper: Double, lowerOpen: Bool, upperOpen: Bool) {
+        (self.lower, self.upper, self.lowerOpen, self.upperOpen) = (lower, upper, lowerOpen, upperOpen)
+    }
+
+    /// Every finite number.
+    public static let any = ParameterRange(lower: -.infinity, upper: .infinity, lowerOpen: true, upperOpen: true)
+
     public func contains(_ x: Double) -> Bool {
         x.isFinite && (lowerOpen ? x > lower : x >= lower) && (upperOpen ? x < upper : x <= upper)
     }

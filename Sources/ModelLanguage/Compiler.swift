@@ -710,7 +710,15 @@ final class Compiler {
         for (slot, value) in builder.constantValues { values[slot] = value }
         values[0] = t0
         values.withUnsafeMutableBufferPointer { initialTape.run($0.baseAddress!, tables: knotData) }
-        for item in items where item.kind == .initial { constants[item.slot] = values[item.slot] }
+        for item in items where item.kind == .initial {
+            constants[item.slot] = values[item.slot]
+            if !values[item.slot].isFinite {
+                var names: [Int: String] = [:]
+                for entity in entities.values { for (member, slot) in entity.slots { names[slot] = member.isEmpty ? entity.name : "\(entity.name)[\(member)]" } }
+                let inputs = item.node.slots.compactMap { slot in names[slot].map { "\($0) = \(values[slot])" } }.sorted()
+                error("the t0 quantity \(item.label) is \(values[item.slot]) with these parameters and start values; it must be finite (it reads \(inputs.joined(separator: ", ")))", at: item.location)
+            }
+        }
         // The right-hand side computes only the definitions the derivatives need; the
         // others (reporting series, the matrices' row items) wait for the output program.
         let derivatives = items.filter { $0.kind == .derivative }

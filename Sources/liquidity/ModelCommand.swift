@@ -46,7 +46,16 @@ func modelFileSettings(
     settings.end = end ?? settings.end
     for (name, text) in try pairs(overrides, option: "--set") {
         guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
-        settings.parameters[source.canonicalKey(name, members: settings.sets) ?? name] = value
+        guard let key = source.canonicalKey(name, members: settings.sets) else {
+            if let declared = source.parameters.first(where: { $0.name == name }), case .member(let set) = declared.index {
+                let example = (settings.sets[set] ?? source.sets.first { $0.name == set }?.members ?? []).first ?? "member"
+                throw InputError("--set \(name)=\(text): \(name) is indexed by \(set); give one member, such as \(name)[\(example)]")
+            }
+            throw InputError("--set \(name)=\(text): \(file) has no parameter \(name); see `liquidity params`")
+        }
+        let range = source.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?.attributes.range ?? .any
+        guard range.contains(value) else { throw InputError("--set \(name)=\(text): out of range; allowed: \(range)") }
+        settings.parameters[key] = value
     }
     settings.choices.merge(choices) { $1 }
     for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }

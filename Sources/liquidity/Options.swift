@@ -87,8 +87,10 @@ struct ModelInputOptions: ParsableArguments {
             }
             settings.choices[ChoiceComparison.counterfactualChoice] = flat.name
         }
-        if let t0 = settings.start, let t1 = settings.end, !(t1 > t0) {
-            throw InputError("the end \(t1) must come after the start \(t0) (--from, --to or [horizon] of the configuration)")
+        let horizon = try ModelFiles.source(file).horizon
+        if let t0 = settings.start ?? horizon?.0, let t1 = settings.end ?? horizon?.1, !(t1 > t0) {
+            let sources = ["--from", "--to"] + ((try configFile()).map { ["[horizon] of \($0)"] } ?? []) + ["the horizon of \(file)"]
+            throw InputError("the end \(t1) must come after the start \(t0) (\(sources.joined(separator: ", ")))")
         }
         return settings
     }

@@ -2,8 +2,27 @@ import Foundation
 import Testing
 
 @testable import Experiments
-@testable import FlowModel
+@testable import ModelLanguage
 @testable import Solvers
+
+/// The reverse-QE model file, parsed.
+enum ReverseQE {
+    static let source: ModelSource = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try! String(contentsOf: root.appendingPathComponent("models/reverse-qe.sfc"), encoding: .utf8)
+        return try! parseModel(text, file: "models/reverse-qe.sfc")
+    }()
+
+    /// The file with `parameters` (and a span ending at `end`), as a calibration moves it.
+    static func model(_ parameters: [String: Double] = [:], end: Double? = nil, choices: [String: String] = [:]) -> FileCalibrationModel {
+        FileCalibrationModel(source: source, settings: ModelSettings(choices: choices, parameters: parameters, end: end))
+    }
+
+    /// The file solved with rk8pd at 1e-10, monthly.
+    static func path(_ parameters: [String: Double] = [:], choices: [String: String] = [:], stepper: Stepper = .rk8pd) throws -> ModelPath {
+        try SolveSettings(stepper: stepper).solve(try compileModel(source, settings: ModelSettings(choices: choices, parameters: parameters)), label: "test")
+    }
+}
 
 @Suite("Calibration", .serialized)
 struct CalibrationTests {
@@ -11,16 +30,23 @@ struct CalibrationTests {
         CalibrationTarget(id: id, description: id, quantity: quantity, value: value, band: band, weight: weight, source: "test")
     }
 
+    /// The integral of MODEL.md's capex path I0 + (I1 - I0) / (1 + exp(-gI (t - tI))) in closed form.
+    static func capexIntegral(_ model: CompiledModel, from a: Double, to b: Double) -> Double {
+        let (i0, i1, g, tI) = (model.parameter("I0")!, model.parameter("I1")!, model.parameter("gI")!, model.parameter("tI")!)
+        func primitive(_ t: Double) -> Double { i0 * t + (i1 - i0) * (t - tI + log1p(exp(-g * (t - tI))) / g) }
+        return primitive(b) - primitive(a)
+    }
+
     @Test("target quantities: integrals of a time path by quadrature, changes, values and maxima on a run")
     func quantities() throws {
-        let run = try ReverseQEModel().run()
+        let run = try ReverseQE.path()
         // Quadrature of I(t) against its closed form, before t0 too, and against the trapezoid rule on the monthly I series.
-        let p = run.model.parameters
         for (a, b) in [(2025.0, 2028.0), (2022.0, 2025.0)] {
             let quadrature = try #require(try run.evaluate(Self.target("capex", .integral(series: "I", from: a, to: b))))
-            #expect(abs(quadrature - p.capexIntegral(from: a, to: b)) < 1e-12 * quadrature, "\(a)-\(b): \(quadrature) against \(p.capexIntegral(from: a, to: b))")
+            let closed = Self.capexIntegral(run.model, from: a, to: b)
+            #expect(abs(quadrature - closed) < 1e-12 * quadrature, "\(a)-\(b): \(quadrature) against \(closed)")
         }
-        let closed = p.capexIntegral(from: 2025, to: 2028)
+        let closed = Self.capexIntegral(run.model, from: 2025, to: 2028)
         let i = run.series("I")!, t = run.t
         var trapezoid = 0.0
         for k in 1...36 { trapezoid += 0.5 * (i[k] + i[k - 1]) * (t[k] - t[k - 1]) }
@@ -50,11 +76,7 @@ struct CalibrationTests {
     /// targets measure: it is named as not identified and held at its start.
     @Test("a fit recovers known parameters from synthetic targets and names what they do not identify")
     func syntheticRecovery() throws {
-        var truth = ModelParameters()
-        truth.t1 = 2027
-        truth.I1 = 1.2
-        truth.sigma_c = 0.45
-        truth.sc0 = 0.012
+        let truth = ReverseQE.model(["I1": 1.2, "sigma_c": 0.45, "sc0": 0.012], end: 2027)
         let quantities: [(String, TargetQuantity)] = [
             ("capex", .integral(series: "I", from: 2025, to: 2028)),
             ("bonds", .change(series: "C", from: 2025, to: 2026)),
@@ -62,27 +84,25 @@ struct CalibrationTests {
             ("spread", .value(series: "sc", at: 2026)),
             ("yield", .value(series: "rb", at: 2026)),
         ]
-        let probe = try Calibration(base: truth, free: [], targets: quantities.map { Self.target($0.0, $0.1) })
+        let probe = try Calibration(model: truth, free: [], targets: quantities.map { Self.target($0.0, $0.1) })
         let values = try probe.evaluate(probe.base).values
         let targets = zip(quantities, values).map { Self.target($0.0.0, $0.0.1, value: $0.1!, band: 0.01 * abs($0.1!)) }
-        var start = truth
-        start.I1 = 0.9
-        start.sigma_c = 0.6
-        start.sc0 = 0.009
+        let start = ReverseQE.model(["I1": 0.9, "sigma_c": 0.6, "sc0": 0.009], end: 2027)
         let calibration = try Calibration(
-            base: start,
+            model: start,
             free: [
                 FreeParameter(key: "I1", lower: 0.5, upper: 2), FreeParameter(key: "sigma_c", lower: 0.1, upper: 0.9),
-                FreeParameter(key: "sc0", lower: 0.002, upper: 0.02), FreeParameter(key: "risk.crypto.beta", lower: 0.5, upper: 4),
+                FreeParameter(key: "sc0", lower: 0.002, upper: 0.02), FreeParameter(key: "beta[crypto]", lower: 0.5, upper: 4),
             ],
             targets: targets, tolerance: 1e-10)
         let fit = try calibration.fit()
-        let fitted = try #require(fit.parameters as? HandWrittenCalibrationModel).parameters
-        #expect(abs(fitted.I1 - 1.2) < 1e-4, "I1 \(fitted.I1)")
-        #expect(abs(fitted.sigma_c - 0.45) < 1e-4, "sigma_c \(fitted.sigma_c)")
-        #expect(abs(fitted.sc0 - 0.012) < 1e-6, "sc0 \(fitted.sc0)")
-        #expect(fit.unidentified == ["risk.crypto.beta"])
-        #expect(fitted.riskClasses[0].beta == start.riskClasses[0].beta)
+        let fitted = fit.parameters
+        let (i1, sigma, sc0) = (try fitted.value(of: "I1"), try fitted.value(of: "sigma_c"), try fitted.value(of: "sc0"))
+        #expect(abs(i1 - 1.2) < 1e-4, "I1 \(i1)")
+        #expect(abs(sigma - 0.45) < 1e-4, "sigma_c \(sigma)")
+        #expect(abs(sc0 - 0.012) < 1e-6, "sc0 \(sc0)")
+        #expect(fit.unidentified == ["beta[crypto]"])
+        #expect(try fitted.value(of: "beta[crypto]") == start.value(of: "beta[crypto]"))
         #expect(fit.residualsInBands.allSatisfy { abs($0!) < 1e-2 })
         #expect(fit.identified == [true, true, true, false])
         #expect(fit.standardErrors[0...2].allSatisfy { $0.isFinite && $0 > 0 })
@@ -94,10 +114,9 @@ struct CalibrationTests {
     /// penalty the fit moves into the strip where both are inside.
     @Test("the band penalty moves the fit inside every band when plain least squares leaves one outside")
     func bandPenalty() throws {
-        var base = ModelParameters()
-        base.t1 = 2029
+        let base = ReverseQE.model(end: 2029)
         let capex = TargetQuantity.integral(series: "I", from: 2025, to: 2028)
-        let probe = try Calibration(base: base, free: [], targets: [Self.target("capex", capex)])
+        let probe = try Calibration(model: base, free: [], targets: [Self.target("capex", capex)])
         let x = try #require(try probe.evaluate(probe.base).values[0])
         let d = 0.1 * x
         let targets = [
@@ -105,7 +124,7 @@ struct CalibrationTests {
             Self.target("b", capex, value: x + 1.5 * d, band: 0.6 * d),
         ]
         var calibration = try Calibration(
-            base: base, free: [FreeParameter(key: "I1", lower: 0.5, upper: 2.5)], targets: targets, tolerance: 1e-10)
+            model: base, free: [FreeParameter(key: "I1", lower: 0.5, upper: 2.5)], targets: targets, tolerance: 1e-10)
         let plain = try calibration.fit().residualsInBands.map { $0! }
         // The weighted mean of x and x + 1.5 d with weights 1 and 1 / 0.36.
         let mean = 1.5 / 0.36 / (1 + 1 / 0.36)
@@ -118,18 +137,18 @@ struct CalibrationTests {
 
     @Test("invalid calibrations are refused with what is wrong")
     func invalid() throws {
-        let base = ModelParameters()
+        let base = ReverseQE.model()
         #expect(throws: CalibrationError.invalidFreeParameter("payout: the starting value 0.35 must lie within [0.5, 0.9]")) {
-            try Calibration(base: base, free: [FreeParameter(key: "payout", lower: 0.5, upper: 0.9)], targets: [])
+            try Calibration(model: base, free: [FreeParameter(key: "payout", lower: 0.5, upper: 0.9)], targets: [])
         }
         #expect(throws: CalibrationError.invalidFreeParameter("payout: bounds [-1.0, 0.9] leave the allowed range (in [0, 1])")) {
-            try Calibration(base: base, free: [FreeParameter(key: "payout", lower: -1, upper: 0.9)], targets: [])
+            try Calibration(model: base, free: [FreeParameter(key: "payout", lower: -1, upper: 0.9)], targets: [])
         }
         #expect(throws: CalibrationError.invalidTarget("x: a figure the model does not compute must have weight 0")) {
-            try Calibration(base: base, free: [], targets: [Self.target("x", .notModelled("y"), value: 1, band: 1, weight: 1)])
+            try Calibration(model: base, free: [], targets: [Self.target("x", .notModelled("y"), value: 1, band: 1, weight: 1)])
         }
-        #expect(throws: ModelError.unknownParameter("nope")) {
-            try Calibration(base: base, free: [FreeParameter(key: "nope", lower: 0, upper: 1)], targets: [])
+        #expect(throws: CalibrationError.invalidFreeParameter("nope: models/reverse-qe.sfc has no parameter nope")) {
+            try Calibration(model: base, free: [FreeParameter(key: "nope", lower: 0, upper: 1)], targets: [])
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @testable import Experiments
-@testable import FlowModel
+@testable import ModelLanguage
 @testable import Solvers
 
 /// A store that keeps every run in memory: any type can be an ensemble's store.
@@ -36,40 +36,31 @@ final class FullStore: EnsembleResultStore, @unchecked Sendable {
 
 @Suite("Workflows as values")
 struct WorkflowValueTests {
-    @Test("a comparison returns typed summaries; a counterfactual is a field of its run")
+    @Test("a comparison returns the file's summaries per case; a counterfactual is a field of its case")
     func comparison() throws {
-        let comparison = RegimeComparison(parameters: ModelParameters(), regimes: [.none, .buyer], counterfactual: true)
-        #expect(comparison.cases.map { "\($0.regime):\($0.isCounterfactual)" } == ["none:false", "none:true", "buyer:false", "buyer:true"])
+        let comparison = try ChoiceComparison(source: ReverseQE.source, options: ["none", "buyer"], counterfactual: true)
+        #expect(comparison.cases.map(\.label) == ["none", "none/no_ai_boom", "buyer", "buyer/no_ai_boom"])
         var started: [String] = []
         let result = try comparison.run(starting: { index, kind in started.append("\(index) \(kind.label)") })
-        #expect(started == ["0 none", "1 none/no-ai-boom", "2 buyer", "3 buyer/no-ai-boom"])
-        #expect(result.regimes.map(\.regime) == [.none, .buyer])
-        let none = try #require(result.run(.none)), flat = try #require(result.run(.none, counterfactual: true))
-        #expect(flat.run.model.scenario.name == "baseline+no-ai-boom")
+        #expect(started == ["0 none", "1 none/no_ai_boom", "2 buyer", "3 buyer/no_ai_boom"])
+        #expect(result.main.map(\.kind.option) == ["none", "buyer"])
+        let none = try #require(result.run("none")), flat = try #require(result.run("none", counterfactual: true))
+        #expect(flat.path.model.settings.choices == ["regime": "none", "counterfactual": "no_ai_boom"])
+        func value(_ c: ChoiceCase, _ column: String) -> Double { c.summaries.first { $0.column == column }!.value! }
         // MODEL.md section 5: the buyer caps the yield; the boom drives crypto's drawdown.
-        #expect(result.run(.buyer)!.summary.peakRb < none.summary.peakRb)
-        #expect(result.attribution.map(\.regime) == [.none, .buyer])
-        #expect(none.summary.largestDrawdown["crypto"]! > flat.summary.largestDrawdown["crypto"]!)
-    }
-
-    @Test("a summary read back from its fields' values is the summary")
-    func summaryFields() throws {
-        let run = try ReverseQEModel().run(.msbdf)
-        let summary = RunSummary(run, idleCashFloor: 6.6)
-        let fields = RunSummary.fields(classes: summary.classes)
-        #expect(fields.map(\.column).prefix(2) == ["end_p_crypto", "max_drawdown_crypto"])
-        #expect(fields.count == 2 * 4 + 7)
-        let values = Dictionary(uniqueKeysWithValues: fields.compactMap { field in field.value(summary).map { (field.column, $0) } })
-        #expect(summary.idleCashExhausted != nil, "a floor of 6.6 is crossed on the default path")
-        #expect(RunSummary(classes: summary.classes, idleCashFloor: 6.6, values: values) == summary)
-        #expect(RunSummary(classes: summary.classes, idleCashFloor: 6.6, values: values.filter { $0.key != "peak_rb" }) == nil)
+        #expect(value(result.run("buyer")!, "peak_rb") < value(none, "peak_rb"))
+        #expect(result.attribution.map(\.option) == ["none", "buyer"])
+        #expect(value(none, "drawdown_p_crypto") > value(flat, "drawdown_p_crypto"))
+        // Every summary the file declares, in its order, members expanded.
+        #expect(none.summaries.map(\.column).prefix(5) == ["end_p_crypto", "end_p_longdur", "end_p_aiequity", "end_p_cashflow", "drawdown_p_crypto"])
+        #expect(none.summaries.count == 2 * 4 + 7)
     }
 
     @Test("a solve that stops names the run, time, return code and variable")
     func solveFailure() throws {
         var settings = SolveSettings(stepper: .rk8pd)
         settings.maxSteps = 50
-        let model = try ReverseQEModel()
+        let model = try compileModel(ReverseQE.source)
         let error = #expect(throws: SolveFailure.self) { try settings.solve(model, label: "regime none") }
         #expect(error?.returnCode == .stepBudgetExhausted)
         #expect(error?.description.hasPrefix("regime none: the solver (rk8pd) stopped at t = 2025.") == true)
@@ -83,7 +74,7 @@ struct WorkflowValueTests {
             parameters: [SweptParameter(key: "I1", distribution: .values([0.6, 0.95])),
                          SweptParameter(key: "payout", distribution: .values([0.35, 1.5]))],
             regimes: ["none", "buyer"], pathSeries: ["rb"], pathDates: [2026, 2032])
-        let ensemble = Ensemble(spec, base: ModelParameters())
+        let ensemble = Ensemble(spec, model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings()))
         #expect(ensemble.points == [[0.6, 0.35], [0.6, 1.5], [0.95, 0.35], [0.95, 1.5]])
         #expect(try ensemble.runs(shard: 2, of: 3) == [RunID(run: 1, regime: "none"), RunID(run: 1, regime: "buyer")])
         #expect(throws: EnsembleError.invalidShard(index: 4, count: 3)) { try ensemble.runs(shard: 4, of: 3) }
@@ -95,11 +86,11 @@ struct WorkflowValueTests {
         #expect(store.runs.allSatisfy(ensemble.contains))
         #expect(analysis.statusCounts == ["success": 4, "invalid": 4])
         let invalid = store.runs.filter { $0.status == .invalid }
-        #expect(invalid.allSatisfy { $0.outcomes == nil && $0.message == "parameter payout = 1.5 is out of range: allowed in [0, 1]" })
+        #expect(invalid.allSatisfy { $0.outcomes == nil && $0.message == "parameter payout = 1.5 is out of range; allowed: in [0, 1]" }, "\(invalid.map(\.message))")
         let good = store.runs.filter { $0.status == .success }
-        let residual = try #require(ensemble.model.outcomeColumns.firstIndex(of: "largest_identity_residual"))
+        let residual = try #require(ensemble.model.outcomeColumns.firstIndex(of: "peak_identity_share"))
         #expect(good.allSatisfy { $0.paths.count == 2 && $0.outcomes![residual]! < 1e-8 })
-        #expect(analysis.largestIdentityResidual == good.map { $0.outcomes![residual]! }.max())
+        #expect(analysis.largestIdentityResidual == nil)
         // Fan bands: the median of two runs is their mean; rows ordered by regime, series and date.
         let fan = analysis.fan()
         #expect(fan.map { "\($0.regime) \($0.t)" } == ["buyer 2026.0", "buyer 2032.0", "none 2026.0", "none 2032.0"])
@@ -111,7 +102,7 @@ struct WorkflowValueTests {
     func storeFailure() throws {
         let ensemble = Ensemble(
             EnsembleSpec(name: "r", design: .random(draws: 20, seed: 1), parameters: [SweptParameter(key: "I1", distribution: .uniform(lower: 0.5, upper: 1))]),
-            base: ModelParameters())
+            model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings()))
         let finished = Counter()
         #expect(throws: FullStore.DiskFull.self) {
             try ensemble.run(try ensemble.runs(), jobs: 2, into: FullStore(capacity: 3)) { _ in finished.increment() }
@@ -125,14 +116,11 @@ struct WorkflowValueTests {
         var settings = SolveSettings()
         settings.relativeTolerance = 0
         #expect(throws: SolveSettings.Invalid(description: "the relative tolerance is 0.0; it must be positive and finite")) {
-            try RegimeComparison(parameters: ModelParameters(), settings: settings).run()
+            try ChoiceComparison(source: ReverseQE.source, solve: settings).run()
         }
         settings = SolveSettings(saveStep: .infinity)
         #expect(throws: SolveSettings.Invalid(description: "the save step is inf; it must be positive and finite")) {
-            try settings.solve(try ReverseQEModel(), label: "x")
-        }
-        #expect(throws: SolveSettings.Invalid(description: "the idle-cash floor is nan; it must be finite")) {
-            try RegimeComparison(parameters: ModelParameters(), idleCashFloor: .nan).models()
+            try settings.solve(try compileModel(ReverseQE.source), label: "x")
         }
     }
 

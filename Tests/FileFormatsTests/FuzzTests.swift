@@ -1,6 +1,6 @@
-import FlowModel
 import Experiments
 import Foundation
+import ModelLanguage
 import Solvers
 import Testing
 import TestSupport
@@ -11,43 +11,53 @@ import TestSupport
 struct FuzzTests {
     static let reference = Mutator.reference
 
-    /// 3,000 mutated configurations through the reader: each is either a
-    /// clear InputError naming the file, or parameters from which a valid
-    /// model is built; the first 40 valid ones are also solved (with a step
-    /// budget, so nothing can hang) and must end in a return code, never a trap.
+    /// 3,000 mutated configurations of the default model file through the
+    /// reader and the compiler: each is either a clear InputError naming the
+    /// configuration, or settings from which the file compiles (a value the
+    /// file refuses is named by the reader, with its key and range); the first
+    /// 40 valid ones are also solved (with a step budget, so nothing can
+    /// hang) and must end in a return code, never a trap.
     @Test("3,000 mutated configurations end in a clear error or a valid model")
     func inProcess() throws {
+        let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         var rng = SeededGenerator(seed: 20_251_121)
-        var errors = 0, models = 0, solved = 0, solveFailures = 0
+        var errors = 0, models = 0, solved = 0, solveFailures = 0, refused = 0
         for round in 0..<3_000 {
             var text = Self.reference
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 text = Mutator.allCases.randomElement(using: &rng)!.apply(text, &rng)
             }
             do {
-                let parameters = try Configuration.parse(text, file: "fuzz.toml")
-                let model = try ReverseQEModel(parameters: parameters)
+                let settings = try ModelConfiguration.settings(Configuration.parseTOML(text, file: "fuzz.toml"), file: "fuzz.toml", for: source)
+                let model: CompiledModel
+                do {
+                    model = try compileModel(source, settings: settings)
+                } catch let error as ModelFileError {
+                    // What only the whole model can refuse: the initial state, a knot outside the span.
+                    refused += 1
+                    #expect(!error.diagnostics.isEmpty, "round \(round)")
+                    continue
+                }
                 models += 1
                 if solved < 40 {
-                    var options = defaultModelOptions(for: model)
-                    options.maxSteps = 20_000
-                    let run = try model.run(.rk8pd, options: options)
-                    solved += 1
-                    if !run.solution.isSuccessful {
+                    var solve = SolveSettings()
+                    solve.maxSteps = 20_000
+                    do {
+                        _ = try solve.solve(model, label: "fuzz")
+                    } catch let failure as SolveFailure {
                         solveFailures += 1
-                        #expect(run.solution.failure != nil)
+                        #expect(failure.returnCode != .success)
                     }
+                    solved += 1
                 }
             } catch let error as InputError {
                 errors += 1
                 #expect(error.message.hasPrefix("fuzz.toml"), "round \(round): \(error.message)")
-            } catch let error as ModelError {
-                Issue.record("round \(round): a ModelError escaped the reader: \(error)")
             }
         }
-        #expect(errors + models == 3_000)
+        #expect(errors + models + refused == 3_000)
         #expect(errors > 1_000 && models > 50, "errors \(errors), valid models \(models)")
-        print("fuzz corpus: 3000 configurations; \(errors) clear input errors, \(models) valid models; \(solved) solved, \(solveFailures) ended in a solver return code")
+        print("fuzz corpus: 3000 configurations; \(errors) clear input errors, \(refused) refused by the model, \(models) valid models; \(solved) solved, \(solveFailures) ended in a solver return code")
     }
 }
 
@@ -59,16 +69,18 @@ struct OtherReadersFuzzTests {
     /// none crashes.
     @Test("5,000 mutated sweep specs, scenarios, targets, fit files and history tables end in a read file or a located error")
     func readers() throws {
-        let base = try Configuration.read(Tool.modelmd)
+        let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
+        let base = try ModelFiles.settings(configuration: Tool.modelmd, for: source)
+        let model = try FileEnsembleModel(source: source, settings: base)
         let dir = try Tool.scratch()
         let readers: [(String, (String) throws -> Void)] = [
-            ("scenarios/sweep-example.toml", { _ = try SweepSpecFile.read($0, base: base) }),
-            ("scenarios/tight.toml", { _ = try ScenarioFile.read($0, parameters: base) }),
+            ("scenarios/sweep-example.toml", { _ = try SweepSpecFile.read($0, model: model) }),
+            ("scenarios/tight.toml", { _ = try ModelFiles.changes($0, model: source) }),
             ("calibration/targets.toml", { _ = try CalibrationFiles.readTargets($0) }),
             ("calibration/fit.toml", { _ = try CalibrationFiles.readFit($0) }),
             ("calibration/history.csv", { path in
                 do {
-                    _ = try HistoricalConfiguration.make(base: base, table: try HistoryFiles.readTable(path))
+                    _ = try HistoricalConfiguration.settings(source: source, base: base, table: try HistoryFiles.readTable(path))
                 } catch let error as HistoryError {
                     throw InputError("\(path): \(error.description)")
                 }

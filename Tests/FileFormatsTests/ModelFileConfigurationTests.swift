@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import Foundation
 import ModelLanguage
 import Solvers
@@ -10,38 +9,23 @@ import TestSupport
 
 @Suite("The reverse-QE file with the configuration files")
 struct ModelFileConfigurationTests {
-    /// Under the same fixed steps, the file with a configuration's values and
-    /// the hand-written model with that configuration take the same path.
-    @Test("with calibration/baseline.toml (the fitted, moving bond share and debt taper) the file reproduces the hand-written model", arguments: [
-        ("calibration/baseline.toml", FedRegime.none), ("calibration/baseline.toml", .buyer), ("calibration/history2022.toml", .none),
-    ])
-    func baseline(_ config: String, _ regime: FedRegime) throws {
-        let path = Tool.root.appendingPathComponent(config).path
-        let source = try ModelFiles.compile(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path).source
-        var settings = try ModelFiles.settings(configuration: path, for: source)
-        settings.choices["regime"] = regime.rawValue
-        let file = try ModelFiles.compile(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path, settings: settings)
-        let hand = try ReverseQEModel(parameters: try Configuration.read(path), regime: regime)
-        #expect(file.tstops == hand.tstops)
-        #expect(file.initialState == hand.initialState)
-        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .interval(1.0 / 12))
-        options.fixedStep = 1.0 / 1200
-        options.maxSteps = 2_000_000
-        let a = try solve(file.problem(), .rk8pd, options), b = try solve(hand.problem, .rk8pd, options)
-        #expect(a.isSuccessful && b.isSuccessful)
-        var worst = 0.0
-        for k in 0..<b.count { for (x, y) in zip(a.state(k), b.state(k)) { worst = max(worst, abs(x - y) / max(abs(y), 1)) } }
-        print("reverse-qe.sfc with \(config), \(regime): largest relative difference \(worst)")
-        #expect(worst < 1e-12)
-    }
-
     @Test("a configuration value the file has no parameter for is refused, naming both")
     func missing() throws {
         let dir = try Tool.scratch()
         let config = try Tool.config(in: dir) { $0.replacingOccurrences(of: "erp = ", with: "tau_rm = 2.0\nerp = ") }
-        let source = try ModelFiles.compile(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path).source
-        let error = #expect(throws: InputError.self) { try ModelFiles.settings(configuration: config, for: source) }
-        #expect(error?.message == "\(config): tau_rm = 2.0, but \(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path) has no parameter tau_rm")
+        let qe = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
+        let error = #expect(throws: InputError.self) { try ModelFiles.settings(configuration: config, for: try ModelFiles.source(qe)) }
+        #expect(error?.message == "\(config): parameters.tau_rm: \(qe) has no parameter tau_rm; see `liquidity params --model \(qe)`")
+    }
+
+    @Test("a configuration value outside the file's range is refused by the reader, naming the configuration's key and the range")
+    func outOfRange() throws {
+        let dir = try Tool.scratch()
+        let config = try Tool.config(in: dir) { $0.replacingOccurrences(of: "\npayout = 0.35", with: "\npayout = 2.0") }
+        let error = #expect(throws: InputError.self) {
+            try ModelFiles.settings(configuration: config, for: try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path))
+        }
+        #expect(error?.message == "\(config): parameters.payout = 2.0 is out of range; allowed: in [0, 1]")
     }
 }
 
@@ -71,7 +55,7 @@ struct ModelConfigurationTests {
         ("[parameters]\nbeta = 1\n[extra]\nx = 1\n", "unknown section extra; allowed: horizon, parameters, sets, tables, choices"),
         ("[sets]\nclasses = [\"a\"]\n", "sets.classes: MODEL has no set classes; its sets: risk, bucket"),
         ("[choices]\nregime = \"always\"\n", "choices.regime must be one of \"none\", \"reserves\", \"buyer\", \"share\""),
-        ("[tables]\nrm = [[2026, 0.04], [2025, 0.03]]\n", "tables.rm: invalid knot table: knot times must strictly ascend; 2025.0 follows 2026.0"),
+        ("[tables]\nrm = [[2026, 0.04], [2025, 0.03]]\n", "tables.rm: the years must ascend; 2025.0 follows 2026.0"),
     ])
     func bad(_ text: String, _ message: String) throws {
         let dir = try Tool.scratch()
@@ -105,27 +89,20 @@ struct SankeyTests {
 
 @Suite("Comparisons of a model file's choices")
 struct ChoiceComparisonTests {
-    /// The file's counterfactual (the choice `counterfactual`, I1 = I0 from t0)
-    /// and its summaries against the hand-written model's `compare --counterfactual`.
-    @Test("compare --counterfactual on the reverse-QE file gives the hand-written model's attribution, and draws a panel per summarised series")
+    /// The file's counterfactual (the choice `counterfactual`) is MODEL.md
+    /// section 5's: I1 = I0 from t0, as a parameter change gives it.
+    @Test("compare --counterfactual solves the file's counterfactual option, which is I1 = I0, and draws a panel per summarised series")
     func counterfactual() throws {
-        let config = Tool.root.appendingPathComponent("calibration/baseline.toml").path
         let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
         let source = try ModelFiles.source(file)
-        let comparison = try ChoiceComparison(
-            source: source, settings: try ModelFiles.settings(configuration: config, for: source), options: ["none", "buyer"],
-            counterfactual: true)
+        let comparison = try ChoiceComparison(source: source, options: ["none", "buyer"], counterfactual: true)
         #expect(comparison.cases.map(\.label) == ["none", "none/no_ai_boom", "buyer", "buyer/no_ai_boom"])
         let result = try comparison.run()
-        let hand = try RegimeComparison(parameters: try Configuration.read(config), regimes: [.none, .buyer], counterfactual: true).run()
-        for (regime, flat) in [(FedRegime.none, false), (.none, true), (.buyer, false), (.buyer, true)] {
-            let summaries = try #require(result.run(regime.rawValue, counterfactual: flat)).summaries
-            let expected = try #require(hand.run(regime, counterfactual: flat)).summary
-            for (column, value) in [("end_p_crypto", expected.endPrice["crypto"]!), ("drawdown_p_longdur", expected.largestDrawdown["longdur"]!),
-                                    ("peak_rb", expected.peakRb), ("change_Bf", expected.changeInBf), ("end_ai_ig_share", expected.aiIndexShareAtEnd)] {
-                let got = try #require(summaries.first { $0.column == column }?.value)
-                #expect(abs(got - value) <= 1e-8 * max(abs(value), 1), "\(regime) \(flat) \(column): \(got) against \(value)")
-            }
+        let i0 = try #require(try compileModel(source).parameter("I0"))
+        for regime in ["none", "buyer"] {
+            let flat = try #require(result.run(regime, counterfactual: true)).path
+            let changed = try SolveSettings().solve(try compileModel(source, settings: ModelSettings(choices: ["regime": regime], parameters: ["I1": i0])), label: "I1 = I0")
+            #expect(flat.values == changed.values, "\(regime): the counterfactual option and I1 = I0 differ")
         }
         let svg = Charts.dashboard(title: "t", subtitle: "s", comparison: result)
         let series = Set(result.cases[0].summaries.map(\.series))
@@ -141,7 +118,7 @@ struct ChoiceComparisonTests {
             try ChoiceComparison(source: source)
         }
         let qe = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
-        #expect(throws: ChoiceComparison.Invalid(description: "none is listed twice")) {
+        #expect(throws: ChoiceComparison.Invalid(description: "none is listed twice in the options of regime")) {
             try ChoiceComparison(source: qe, options: ["none", "none"])
         }
     }
@@ -180,8 +157,8 @@ struct FileCalibrationTests {
         try Self.targets.write(to: dir.appendingPathComponent("t.toml"), atomically: true, encoding: .utf8)
         try Self.fit.write(to: dir.appendingPathComponent("f.toml"), atomically: true, encoding: .utf8)
         let job = try CalibrationJob(
-            config: nil, targets: dir.appendingPathComponent("t.toml").path, fit: dir.appendingPathComponent("f.toml").path, check: false,
-            model: sim)
+            model: sim, config: nil, targets: dir.appendingPathComponent("t.toml").path, fit: dir.appendingPathComponent("f.toml").path,
+            check: false)
         let fit = try job.run()
         #expect(abs(fit.freeValues[0] - 25) < 1e-6, "G_d \(fit.freeValues[0])")
         let written = dir.appendingPathComponent("out/fitted.toml").path
@@ -191,46 +168,31 @@ struct FileCalibrationTests {
         #expect(settings.parameters["theta"] == 0.2)
     }
 
-    @Test("calibrate --check on the reverse-QE file gives the hand-written model's table of the seed targets, digit for digit")
-    func seedTargets() throws {
-        let root = Tool.root.appendingPathComponent("calibration")
-        let (config, targets, fit) = (root.appendingPathComponent("baseline.toml").path, root.appendingPathComponent("targets.toml").path, root.appendingPathComponent("fit.toml").path)
-        let file = try CalibrationJob(config: config, targets: targets, fit: fit, check: true, model: Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
-        let hand = try CalibrationJob(config: config, targets: targets, fit: fit, check: true)
-        #expect(try file.checkReport() == hand.checkReport())
-    }
-
-    @Test("history --make-config --model builds the reverse-QE file's historical settings, and the file then tracks history as the hand-written model does")
+    @Test("history --make-config builds the reverse-QE file's historical settings: the committed calibration/history2022.toml")
     func history() throws {
         let root = Tool.root.appendingPathComponent("calibration")
-        let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
-        let source = try ModelFiles.source(file)
+        let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         let rows = try HistoryFiles.readTable(root.appendingPathComponent("history.csv").path)
-        let settings = try HistoricalConfiguration.settings(
+        let built = try HistoricalConfiguration.settings(
             source: source, base: try ModelFiles.settings(configuration: root.appendingPathComponent("baseline.toml").path, for: source), table: rows)
-        let hand = try HistoricalConfiguration.make(base: try Configuration.read(root.appendingPathComponent("baseline.toml").path), table: rows)
-        let written = try Tool.scratch().appendingPathComponent("h.toml").path
-        try Configuration.render(hand, header: []).write(toFile: written, atomically: true, encoding: .utf8)
-        let mapped = try ModelFiles.settings(configuration: written, for: source)
-        #expect(settings.start == mapped.start && settings.end == mapped.end)
-        for (key, value) in mapped.parameters { #expect(abs((settings.parameters[key] ?? compileValue(source, settings, key)) - value) <= 1e-12 * max(abs(value), 1), "\(key)") }
-        for name in ["TGA", "qt", "rm"] { #expect(settings.tables[name]!.elementsEqual(mapped.tables[name]!) { $0 == $1 }, "\(name)") }
-        let table = try HistoryFiles.compare(model: file, config: nil, table: root.appendingPathComponent("history.csv").path, format: .csv)
-        #expect(table.isEmpty == false)
+        let committed = try ModelFiles.settings(configuration: root.appendingPathComponent("history2022.toml").path, for: source)
+        let a = try compileModel(source, settings: built), b = try compileModel(source, settings: committed)
+        #expect(a.t0 == b.t0 && a.t1 == b.t1 && a.initialState == b.initialState)
+        for p in source.parameters where p.index == .scalar { #expect(a.parameter(p.name) == b.parameter(p.name), "\(p.name)") }
+        for name in ["TGA", "qt", "rm"] { #expect(a.knots(of: name).elementsEqual(b.knots(of: name)) { $0 == $1 }, "\(name)") }
     }
 
-    func compileValue(_ source: ModelSource, _ settings: ModelSettings, _ key: String) -> Double {
-        (try? compileModel(source, settings: settings).parameter(key)) ?? .nan
-    }
-
-    /// AI capex I reads no state: the file's time path integrates it before t0 as the hand-written closed form does.
-    @Test("the reverse-QE file's I is a time path whose integral matches the closed form, before t0 too; rb is not")
+    /// AI capex I reads no state: the compiler finds it a function of time alone.
+    @Test("the reverse-QE file's I is a time path, MODEL.md's logistic at any date, before t0 too; rb and L are not")
     func timePath() throws {
         let file = try ModelFiles.compile(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         let capex = try #require(file.timePath("I"))
         #expect(file.timePath("rb") == nil && file.timePath("L") == nil)
-        let p = ModelParameters()
-        for t in [2020.0, 2025.0, 2027.3] { #expect(abs(capex(t) - p.capex(at: t)) <= 1e-15 * p.capex(at: t), "I(\(t))") }
+        let (i0, i1, g, tI) = (file.parameter("I0")!, file.parameter("I1")!, file.parameter("gI")!, file.parameter("tI")!)
+        for t in [2020.0, 2025.0, 2027.3] {
+            let expected = i0 + (i1 - i0) / (1 + exp(-g * (t - tI)))
+            #expect(abs(capex(t) - expected) <= 1e-15 * expected, "I(\(t))")
+        }
     }
 
     @Test("a fit file that names a regime the model file does not have is refused, naming both")
@@ -241,7 +203,7 @@ struct FileCalibrationTests {
         let fit = dir.appendingPathComponent("f.toml").path
         try ("regime = \"buyer\"\n" + Self.fit).write(toFile: fit, atomically: true, encoding: .utf8)
         let error = #expect(throws: InputError.self) {
-            try CalibrationJob(config: nil, targets: dir.appendingPathComponent("t.toml").path, fit: fit, check: false, model: sim)
+            try CalibrationJob(model: sim, config: nil, targets: dir.appendingPathComponent("t.toml").path, fit: fit, check: false)
         }
         #expect(error?.message == "\(fit): regime = \"buyer\", but \(sim) declares no choice regime; leave regime out")
     }

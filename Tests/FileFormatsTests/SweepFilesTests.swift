@@ -1,5 +1,4 @@
 import Experiments
-import FlowModel
 import ModelLanguage
 import Foundation
 import Testing
@@ -20,9 +19,14 @@ enum SweepHarness {
     static func run(
         _ spec: String, in dir: URL, out: String, jobs: Int = 2, shard: (Int, Int) = (1, 1), set: [String] = [], restart: Bool = false
     ) throws -> SweepReport {
-        var base = try Configuration.read(Tool.modelmd)
-        try Configuration.apply(overrides: set, to: &base)
-        let ensemble = Ensemble(try SweepSpecFile.read(spec, base: base), base: base)
+        let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
+        var base = try ModelFiles.settings(configuration: Tool.modelmd, for: source)
+        for pair in set {
+            let parts = pair.split(separator: "=").map(String.init)
+            base.parameters[parts[0]] = Double(parts[1])!
+        }
+        let model = try FileEnsembleModel(source: source, settings: base)
+        let ensemble = Ensemble(try SweepSpecFile.read(spec, model: model), model: model)
         return try SweepFiles.run(
             ensemble, into: try OutputDirectory(dir.appendingPathComponent(out).path), shard: shard, jobs: jobs,
             about: SweepRecord.About(spec: spec, config: Tool.modelmd, tool: Manifest.Tool(version: "test", commit: "test")), restart: restart)
@@ -75,17 +79,17 @@ struct SweepFilesTests {
         let lines = try Tool.text(dir.appendingPathComponent("s/runs.csv")).split(separator: "\n").map(String.init)
         let header = lines[0].split(separator: ",").map(String.init)
         #expect(Array(header.prefix(6)) == ["run", "regime", "status", "steps", "I1", "payout"])
-        #expect(header.contains("max_drawdown_crypto") && header.contains("largest_identity_residual") && header.last == "message")
+        #expect(header.contains("drawdown_p_crypto") && header.contains("peak_identity_share") && header.last == "message")
         #expect(lines.count == 1 + 2 * 3 * 2)
         let rows = lines.dropFirst().map(SweepHarness.fields)
         #expect(rows.allSatisfy { $0.count == header.count })
         // payout = 1.5 is out of range: recorded as invalid with the reason, four times (2 I1 x 2 regimes).
         let invalid = rows.filter { $0[2] == "invalid" }
         #expect(invalid.count == 4)
-        #expect(invalid.allSatisfy { $0.last == "parameter payout = 1.5 is out of range: allowed in [0, 1]" })
+        #expect(invalid.allSatisfy { $0.last == "parameter payout = 1.5 is out of range; allowed: in [0, 1]" }, "\(invalid.map { $0.last! })")
         let good = rows.filter { $0[2] == "success" }
         #expect(good.count == 8)
-        let residual = header.firstIndex(of: "largest_identity_residual")!
+        let residual = header.firstIndex(of: "peak_identity_share")!
         #expect(good.allSatisfy { Double($0[residual])! < 1e-8 })
         let paths = try Tool.text(dir.appendingPathComponent("s/paths.csv")).split(separator: "\n")
         #expect(paths[0] == "run,regime,t,series,value")
@@ -276,7 +280,8 @@ struct SweepFilesTests {
             distribution = "values"
             values = [0.4]
             """, "k.toml", in: dir)
-        let read = try SweepSpecFile.read(spec, base: try Configuration.read(Tool.modelmd))
+        let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
+        let read = try SweepSpecFile.read(spec, model: try FileEnsembleModel(source: source, settings: ModelSettings()))
         #expect(read.parameters.map(\.key) == ["payout"])
     }
 
@@ -329,11 +334,11 @@ struct SweepFilesTests {
         #expect(report.tables.count == 1 && report.tables[0].hasPrefix("Sobol indices: first order S1 and total ST, with 95% bootstrap intervals"))
         let lines = try Tool.text(dir.appendingPathComponent("s/sobol.csv")).split(separator: "\n").map(String.init)
         #expect(lines[0] == "outcome,regime,parameter,first_order,first_order_low,first_order_high,total,total_low,total_high,base_draws_used")
-        let crypto = lines.filter { $0.hasPrefix("max_drawdown_crypto,none,ig_rest0,") }
+        let crypto = lines.filter { $0.hasPrefix("drawdown_p_crypto,none,ig_rest0,") }
         #expect(crypto.count == 1)
         let fields = crypto[0].split(separator: ",", omittingEmptySubsequences: false)
         #expect(Double(fields[6]) == 0, "total index of ig_rest0: \(fields[6])")
-        let capex = lines.first { $0.hasPrefix("max_drawdown_crypto,none,I1,") }!.split(separator: ",")
+        let capex = lines.first { $0.hasPrefix("drawdown_p_crypto,none,I1,") }!.split(separator: ",")
         #expect(Double(capex[6])! > 0.5)
         #expect(capex.last == "16")
     }

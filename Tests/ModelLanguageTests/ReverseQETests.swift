@@ -1,80 +1,195 @@
-import FlowModel
+import CReference
 import Foundation
 import Testing
 
 @testable import ModelLanguage
 @testable import Solvers
 
-@Suite("The reverse-QE model as a file against the hand-written model")
-struct ReverseQEFileTests {
-    /// The largest difference of any state at any monthly point, relative to
-    /// max(|hand-written|, 1), both solved with the same fixed steps of rk8pd
-    /// (1/1200 year, inside the stability limit of the fastest price), so that
-    /// only the right-hand sides can differ, not the steps an error control picks.
-    static func difference(regime: FedRegime, parameters: [String: Double] = [:], scenario: Scenario = .baseline) throws -> Double {
-        let changes = scenario.changes.map { ModelSettings.Change(parameter: $0.key, value: $0.value, start: $0.start, rampYears: $0.rampYears) }
-        let file = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": regime.rawValue], parameters: parameters, changes: changes))
-        var p = ModelParameters()
-        for (key, value) in parameters { try p.set(key, to: value) }
-        let hand = try ReverseQEModel(parameters: p, regime: regime, scenario: scenario)
-        #expect(file.tstops == hand.tstops)
-        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .interval(1.0 / 12))
-        options.fixedStep = 1.0 / 1200
-        options.maxSteps = 2_000_000
-        let a = try solve(file.problem(), .rk8pd, options)
-        let b = try solve(hand.problem, .rk8pd, options)
-        #expect(a.isSuccessful && b.isSuccessful)
-        #expect(a.t == b.t)
-        // The file orders its state by declaration: the same order as the hand-written layout.
-        #expect(file.stateNames.count == hand.layout.dimension)
+/// A solved path of the reverse-QE file, with its series by name.
+struct QEPath {
+    let model: CompiledModel
+    let solution: ODESolution
+    let series: [[Double]]
+
+    init(_ settings: ModelSettings = ModelSettings(), regime: String = "none", stepper: Stepper = .rk8pd, tolerance: Double = 1e-10) throws {
+        var settings = settings
+        settings.choices["regime"] = regime
+        model = try Models.compile("reverse-qe.sfc", settings)
+        var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
+        options.maxSteps = 1_000_000
+        (solution, series) = try model.run(stepper, options: options)
+        #expect(solution.isSuccessful)
+    }
+
+    var t: [Double] { solution.t }
+    subscript(_ name: String) -> [Double] { series[model.columns.firstIndex { $0.name == name }!] }
+    func end(_ name: String) -> Double { self[name].last! }
+    func parameter(_ name: String) -> Double { model.parameter(name)! }
+}
+
+let regimes = ["none", "reserves", "buyer", "share"]
+
+/// The default model written a second time in plain C from MODEL.md's
+/// equations as written (Benchmarks/CReference/CModel.c): the file, which
+/// builds its balancing items from the matrices, must follow the same path
+/// to the solvers' tolerance. (Before the hand-written Swift model left the
+/// package, the file also reproduced it to 1e-12 on every regime, a scenario
+/// and the counterfactual, under the same fixed steps.)
+@Suite("The reverse-QE file against the independent implementation in C")
+struct IndependentImplementationTests {
+    @Test("the C implementation and the file agree on the default path", arguments: regimes.indices)
+    func agree(_ code: Int) throws {
+        let path = try QEPath(regime: regimes[code])
+        var output = [Double](repeating: 0, count: 100 * 26)
+        var steps: UInt = 0, evaluations: UInt = 0
+        let saved = cmodel_solve(Int32(code), "rk8pd", 1e-10, 1e-10, 2032, &output, output.count, &steps, &evaluations)
+        try #require(saved == Int32(path.solution.count))
+        #expect(path.model.stateNames.count == 26)
         var worst = 0.0
-        for k in 0..<b.count {
-            let x = a.state(k), y = b.state(k)
-            for i in x.indices { worst = max(worst, abs(x[i] - y[i]) / max(abs(y[i]), 1)) }
+        for k in 0..<path.solution.count {
+            for (i, value) in path.solution.state(k).enumerated() { worst = max(worst, abs(value - output[k * 26 + i]) / max(abs(value), 1)) }
         }
-        return worst
-    }
-
-    @Test("every regime's path agrees with the hand-written model to 1e-10", arguments: FedRegime.allCases)
-    func regimes(_ regime: FedRegime) throws {
-        let worst = try Self.difference(regime: regime)
-        print("reverse-qe.sfc against FlowModel, \(regime): largest relative difference \(worst)")
-        #expect(worst < 1e-12, "largest relative difference \(worst)")
-    }
-
-    @Test("a scenario of dated changes (a ramp and a step, as scenarios/tight.toml) agrees too", arguments: [FedRegime.none, .buyer])
-    func scenario(_ regime: FedRegime) throws {
-        let tight = Scenario(name: "tight", changes: [
-            ParameterChange(key: "payout", value: 0.6, start: 2026.5, rampYears: 1), ParameterChange(key: "Nz", value: 0.05, start: 2027),
-            ParameterChange(key: "payout", value: 0.5, start: 2028, rampYears: 0.5),
-        ])
-        let worst = try Self.difference(regime: regime, scenario: tight)
-        print("reverse-qe.sfc against FlowModel, \(regime) with a scenario: largest relative difference \(worst)")
-        #expect(worst < 1e-12, "largest relative difference \(worst)")
-    }
-
-    @Test("the no-AI-boom counterfactual (I1 = I0) agrees too")
-    func counterfactual() throws {
-        let worst = try Self.difference(regime: .none, parameters: ["I1": 0.25])
-        print("reverse-qe.sfc against FlowModel, no AI boom: largest relative difference \(worst)")
-        #expect(worst < 1e-12, "largest relative difference \(worst)")
+        #expect(worst < 1e-8, "\(regimes[code]): largest difference \(worst)")
     }
 }
 
-@Suite("The reverse-QE file solved as a researcher would")
-struct ReverseQEAdaptiveTests {
-    @Test("msbdf with the file's exact Jacobian and rk8pd agree with the hand-written model within their tolerance", arguments: [Stepper.msbdf, .rk8pd])
-    func adaptive(_ stepper: Stepper) throws {
-        let file = try Models.compile("reverse-qe.sfc")
-        let hand = try ReverseQEModel()
-        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .interval(1.0 / 12))
-        options.tstops = hand.tstops
-        let a = try file.run(stepper, options: options).solution
-        let b = try hand.run(stepper, options: options).solution
+/// The default model a third time, in Python with SciPy's solve_ivp
+/// (Benchmarks/scipy/model.py, a port of the C model): an implementation with
+/// another integrator and another way of landing on the knots.
+@Suite("The reverse-QE file against the implementation in Python with SciPy")
+struct SciPyImplementationTests {
+    @Test("SciPy's DOP853 and the file agree on the default path", arguments: regimes)
+    func agree(_ regime: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Models.root.appendingPathComponent("Benchmarks/scipy/model.py").path, "--method", "DOP853", "--rtol", "1e-9", "--regime", regime]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let csv = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "python3 Benchmarks/scipy/model.py exited \(process.terminationStatus)")
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
+        let path = try QEPath(regime: regime)
+        try #require(rows.count == path.solution.count && rows.allSatisfy { $0.count == 27 }, "SciPy saved \(rows.count) rows")
         var worst = 0.0
-        for k in 0..<b.count { for (x, y) in zip(a.state(k), b.state(k)) { worst = max(worst, abs(x - y) / max(abs(y), 1)) } }
-        print("reverse-qe.sfc against FlowModel, \(stepper) at 1e-10: largest relative difference \(worst); steps \(a.statistics.steps) against \(b.statistics.steps)")
-        #expect(worst < 1e-7)
+        for (k, row) in rows.enumerated() {
+            #expect(abs(row[0] - path.t[k]) < 1e-9, "month \(k): SciPy at \(row[0]), the file at \(path.t[k])")
+            for (i, value) in path.solution.state(k).enumerated() { worst = max(worst, abs(value - row[i + 1]) / max(abs(value), 1)) }
+        }
+        #expect(worst < 1e-6, "largest difference \(worst)")
+    }
+}
+
+/// MODEL.md's accounting, on the file's paths.
+@Suite("The reverse-QE file's accounting")
+struct AccountingTests {
+    @Test("every market clears at t0: rb, sc and every price are at rest", arguments: regimes)
+    func marketsClear(_ regime: String) throws {
+        let model = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": regime]))
+        var dydt = [Double](repeating: 0, count: model.initialState.count)
+        let problem = model.problem()
+        try model.initialState.withUnsafeBufferPointer { y in try dydt.withUnsafeMutableBufferPointer { try problem.rightHandSide(model.t0, y, $0) } }
+        for (i, name) in model.stateNames.enumerated() where name == "rb" || name == "sc" || name.hasPrefix("lnp") {
+            #expect(abs(dydt[i]) < 1e-12, "\(name) moves at \(dydt[i]) per year")
+        }
+    }
+
+    @Test("both matrices balance along the path, and the redundant equation holds to 1e-8 of M", arguments: regimes, [Stepper.rk8pd, .msbdf])
+    func balance(_ regime: String, _ stepper: Stepper) throws {
+        let path = try QEPath(regime: regime, stepper: stepper)
+        #expect(path["identity_share"].max()! < 1e-8)
+        for k in stride(from: 0, to: path.solution.count, by: 6) {
+            for matrix in path.model.matrixValues(at: path.t[k], path.solution.state(k)) {
+                let scale = matrix.values.flatMap { $0 }.map(abs).max()!
+                for (r, label) in matrix.rowLabels.enumerated() {
+                    #expect(abs(matrix.rowSums[r] - matrix.rowTargets[r]) <= 1e-8 * scale, "\(matrix.name) row \(label) at \(path.t[k])")
+                }
+                for (c, column) in matrix.columns.enumerated() { #expect(abs(matrix.columnSums[c]) <= 1e-8 * scale, "\(matrix.name) column \(column) at \(path.t[k])") }
+            }
+        }
+    }
+}
+
+/// The qualitative results of MODEL.md section 5.
+@Suite("What the reverse-QE model shows")
+struct QualitativeTests {
+    @Test("no buyer: idle cash falls, rb rises, crypto falls most, then longdur; cashflow ends above its start")
+    func noBuyerOrdering() throws {
+        let run = try QEPath()
+        #expect(run.end("L") < run["L"][0])
+        #expect(run.end("rb") > run.parameter("rb0") + 0.01)
+        let drawdowns = ["crypto", "longdur", "aiequity", "cashflow"].map { name in
+            var peak = 0.0, worst = 0.0
+            for p in run["p_\(name)"] { peak = max(peak, p); worst = max(worst, 1 - p / peak) }
+            return worst
+        }
+        #expect(drawdowns[0] > drawdowns[1], "drawdowns \(drawdowns)")
+        #expect(drawdowns[1] > drawdowns[2] && drawdowns[1] > drawdowns[3], "drawdowns \(drawdowns)")
+        #expect(run.end("p_crypto") < run.end("p_longdur"))
+        #expect(run.end("p_cashflow") > 1)
+    }
+
+    @Test("buyer: rb stays near r_cap, Bf grows, every class ends above no buyer; reserves lies between")
+    func buyerAboveNoBuyer() throws {
+        let none = try QEPath(), reserves = try QEPath(regime: "reserves"), buyer = try QEPath(regime: "buyer")
+        let rCap = buyer.parameter("r_cap")
+        // After the first quarter the yield never exceeds the cap by more than 5 bp.
+        for (t, value) in zip(buyer.t, buyer["rb"]) where t >= 2025.25 { #expect(value < rCap + 0.0005, "rb = \(value) at \(t)") }
+        #expect(buyer.end("Bf") > buyer.parameter("Bf0") + 1)
+        #expect(none.end("Bf") < none.parameter("Bf0"))
+        for name in ["crypto", "longdur", "aiequity", "cashflow"] {
+            let low = none.end("p_\(name)"), middle = reserves.end("p_\(name)"), high = buyer.end("p_\(name)")
+            #expect(high > low, "\(name): buyer \(high), none \(low)")
+            #expect(middle > low && middle < high, "\(name): none \(low), reserves \(middle), buyer \(high)")
+        }
+        #expect(none["rb"].max()! > reserves["rb"].max()!)
+    }
+
+    @Test("sovereign sales start when calls outrun cash and push crypto down first")
+    func sovereignSales() throws {
+        // More commitments and more cash at the start: calls outrun cash in 2026.
+        let settings = ModelSettings(parameters: ["Ms0": 0.5, "Nz": 0.6])
+        let run = try QEPath(settings)
+        let (hs, cz) = (run.parameter("h_s"), run.parameter("c_z"))
+        let start = try #require(zip(run.t, zip(run["Z"], run["Ms"])).first { hs * cz * $0.1.0 - $0.1.1 > 0 }?.0)
+        #expect(start > 2026 && start < 2026.5, "calls outrun cash at \(start)")
+        for (t, value) in zip(run.t, run["SELL_total"]) {
+            if t < start - 0.2 { #expect(value < 0.005, "sales of \(value) at \(t), before calls outrun cash") }
+            if t > start + 0.1 { #expect(value > 0.05, "sales of only \(value) at \(t)") }
+        }
+        var quiet = settings
+        quiet.parameters["k_sw"] = 0
+        let noSales = try QEPath(quiet)
+        // A year after sales begin: crypto has lost more to them than longdur.
+        let k = try #require(run.t.firstIndex { $0 >= start + 1 })
+        let cryptoHit = run["p_crypto"][k] / noSales["p_crypto"][k], longdurHit = run["p_longdur"][k] / noSales["p_longdur"][k]
+        #expect(cryptoHit < longdurHit && longdurHit < 1, "crypto \(cryptoHit), longdur \(longdurHit)")
+    }
+
+    @Test("the no-AI-boom counterfactual removes most of the crowding-out")
+    func counterfactual() throws {
+        let boom = try QEPath()
+        let flat = try QEPath(ModelSettings(choices: ["counterfactual": "no_ai_boom"]))
+        #expect(flat["I"].allSatisfy { abs($0 - flat.parameter("I0")) < 1e-12 })
+        #expect(flat.end("p_crypto") > 2 * boom.end("p_crypto"))
+        #expect(flat.end("p_longdur") > boom.end("p_longdur"))
+        #expect(flat["rb"].max()! < boom["rb"].max()! - 0.005)
+        #expect(flat.end("L") > boom.end("L"))
+    }
+
+    /// Against rk8pd at 1e-12, each stepper at its tolerance.
+    @Test("explicit and implicit steppers agree on the default path", arguments: regimes)
+    func steppersAgree(_ regime: String) throws {
+        let reference = try QEPath(regime: regime, tolerance: 1e-12)
+        for (stepper, tolerance, allowed) in [(Stepper.rk8pd, 1e-10, 1e-6), (.rkf45, 1e-10, 1e-6), (.msbdf, 1e-10, 1e-6)] {
+            let run = try QEPath(regime: regime, stepper: stepper, tolerance: tolerance)
+            var worst = 0.0
+            for k in 0..<reference.solution.count {
+                for (x, y) in zip(run.solution.state(k), reference.solution.state(k)) { worst = max(worst, abs(x - y) / max(abs(y), 1)) }
+            }
+            #expect(worst < allowed, "\(regime), \(stepper): \(worst)")
+        }
     }
 }
 

@@ -37,7 +37,7 @@ public enum Mutator: CaseIterable {
                 let scalar = Unicode.Scalar(UInt32.random(in: 0...0x7F, using: &rng)) ?? "?"
                 scalars.insert(Bool.random(using: &rng) ? scalar : "\u{FFFD}", at: Int.random(in: 0...scalars.count, using: &rng))
             }
-            return String(String.UnicodeScalarView(scalars))
+            return String(scalars.map(Character.init))
         case .swapLines:
             lines.swapAt(Int.random(in: 0..<lines.count, using: &rng), Int.random(in: 0..<lines.count, using: &rng))
         case .renameKey:

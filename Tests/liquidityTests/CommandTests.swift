@@ -12,15 +12,16 @@ struct CommandTests {
         #expect(result.stderr == "")
         let out = dir.appendingPathComponent("out/compare")
         #expect(Tool.files(out) == [
-            "compare.csv", "manifest.json", "series_buyer.csv", "series_none.csv", "series_reserves.csv", "units.csv",
+            "compare.csv", "manifest.json", "series_buyer.csv", "series_none.csv", "series_reserves.csv", "series_share.csv", "units.csv",
         ])
         let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasPrefix("reverse_qe: regime none, reserves, buyer, share, 2025-01-01 to 2032-01-01; rk8pd, rtol 1e-10; model "))
         #expect(lines.contains { $0.hasPrefix(" ") && $0.contains("none") && $0.contains("reserves") && $0.contains("buyer") })
         #expect(lines.contains { $0.hasPrefix("crypto: price at end") })
         #expect(lines.contains("Differences from none:"))
         // What the files hold is tested in-process ("Comparison of regimes in-process"); here, that the
         // command prints what it wrote.
-        #expect(lines.last == "wrote out/compare/compare.csv, out/compare/series_none.csv, out/compare/series_reserves.csv, out/compare/series_buyer.csv, out/compare/units.csv, out/compare/manifest.json")
+        #expect(lines.last == "wrote out/compare/compare.csv, out/compare/series_none.csv, out/compare/series_reserves.csv, out/compare/series_buyer.csv, out/compare/series_share.csv, out/compare/units.csv, out/compare/manifest.json")
     }
 
     @Test("run writes series.csv with MODEL.md's names, units.csv and the manifest")
@@ -34,8 +35,8 @@ struct CommandTests {
         #expect(series.count == 86)
         let header = series[0].split(separator: ",").map(String.init)
         #expect(Array(header.prefix(8)) == ["t", "date", "B", "Bf", "Bs", "Bw", "Af", "Lo"])
-        for name in ["rb", "sc", "p_crypto", "qS_crypto", "L", "V", "Gap", "CALL", "SELL", "iss", "Y", "ai_ig_share",
-                     "drawdown_crypto", "identity_residual"] {
+        for name in ["rb", "sc", "p_crypto", "qS_crypto", "L", "V", "Gap", "CALL", "SELL_crypto", "SELL_total", "iss", "Y", "ai_ig_share",
+                     "identity_residual", "DGS10"] {
             #expect(header.contains(name), "\(name) missing")
         }
         #expect(series[1].hasPrefix("2025.0,2025-01-01,28.8,4.27,"))
@@ -51,7 +52,8 @@ struct CommandTests {
         #expect(((manifest["tool"] as! [String: Any])["commit"] as? String)?.isEmpty == false)
         #expect((manifest["parameters"] as! [String: Double])["payout"] == 0.35)
         #expect((manifest["solver"] as! [String: Any])["stepper"] as? String == "rk8pd")
-        #expect(((manifest["runs"] as! [[String: Any]])[0])["regime"] as? String == "buyer")
+        #expect((((manifest["runs"] as! [[String: Any]])[0])["choices"] as? [String: String])?["regime"] == "buyer")
+        #expect(manifest["model"] as? String == Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         #expect((manifest["inputs_fingerprint"] as? String)?.count == 16)
         #expect(result.stdout.contains("wrote b/series.csv, b/units.csv, b/manifest.json"))
     }
@@ -61,8 +63,8 @@ struct CommandTests {
         let dir = try Tool.scratch()
         let result = try Tool.run(["compare", "--config", Tool.modelmd, "--regimes", "none", "--counterfactual", "--quiet"], in: dir)
         #expect(result.status == 0)
-        #expect(result.stdout.contains("AI-boom attribution (with the boom minus without it, I1 = I0):"))
-        #expect(Tool.files(dir.appendingPathComponent("out/compare")).contains("series_none_no-ai-boom.csv"))
+        #expect(result.stdout.contains("Attribution (as solved minus counterfactual = no_ai_boom):"))
+        #expect(Tool.files(dir.appendingPathComponent("out/compare")).contains("series_none_no_ai_boom.csv"))
     }
 
     @Test("every command has help with examples", arguments: ["run", "compare", "matrices", "params", "calibrate", "history", "export", "sweep run"])

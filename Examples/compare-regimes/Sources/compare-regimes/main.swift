@@ -1,13 +1,16 @@
-// Runs the default comparison of Fed regimes (none, reserves, buyer) on the
-// calibrated baseline and prints one number: how much higher crypto ends with
-// the Fed as buyer of last resort than with no buyer.
+// Runs the comparison of Fed regimes none and buyer on the default model file
+// with the calibrated baseline and prints one number: how much higher crypto
+// ends with the Fed as buyer of last resort than with no buyer.
 //
 //   swift run compare-regimes [CONFIG]      (default: ../../calibration/baseline.toml)
 import Experiments
 import FileFormats
 
-let path = CommandLine.arguments.dropFirst().first ?? "../../calibration/baseline.toml"
-let parameters = try Configuration.read(path)
-let result = try RegimeComparison(parameters: parameters).run()
-let none = result.run(.none)!.summary, buyer = result.run(.buyer)!.summary
-print("crypto price at end, buyer minus none:", buyer.endPrice["crypto"]! - none.endPrice["crypto"]!)
+let model = "../../models/reverse-qe.sfc"
+let config = CommandLine.arguments.dropFirst().first ?? "../../calibration/baseline.toml"
+let source = try ModelFiles.source(model)
+let comparison = try ChoiceComparison(
+    source: source, settings: try ModelFiles.settings(configuration: config, for: source), options: ["none", "buyer"])
+let result = try comparison.run()
+func endPrice(_ regime: String) -> Double { result.run(regime)!.summaries.first { $0.column == "end_p_crypto" }!.value! }
+print("crypto price at end, buyer minus none:", endPrice("buyer") - endPrice("none"))
