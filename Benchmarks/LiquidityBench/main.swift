@@ -205,6 +205,7 @@ struct ModelSolve: ParsableCommand {
                 var solution: ODESolution?
                 let problem = model.problem()
                 var times: [Double] = []
+                _ = try? solve(problem, stepper, options)  // a warm-up solve, untimed
                 for _ in 0..<repetitions {
                     times.append(try measure { solution = try solve(problem, stepper, options) })
                 }
@@ -432,6 +433,7 @@ struct Scaling: ParsableCommand {
                     let problem = model.problem()
                     var solution: ODESolution?
                     var times: [Double] = []
+                    _ = try? solve(problem, stepper, options)  // a warm-up solve, untimed
                     for _ in 0..<repetitions {
                         times.append(try measure { solution = try solve(problem, stepper, options) })
                     }

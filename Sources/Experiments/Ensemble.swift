@@ -25,18 +25,16 @@ public struct EnsembleSpec: Sendable {
     public var stepper: Stepper
     /// Relative and absolute tolerance of every solve.
     public var tolerance: Double
-    /// The level of idle cash, $T, whose first crossing each summary reports.
-    public var idleCashFloor: Double
     /// Series recorded at ``pathDates`` for every run (the data of fan charts).
     public var pathSeries: [String]
     /// Decimal years; a date that is not a saved point (the monthly grid) is skipped.
     public var pathDates: [Double]
 
     /// - Parameters: the defaults are a sweep file's: regime none, msbdf at
-    ///   1e-10, a floor of $1T, no paths.
+    ///   1e-10, no paths.
     public init(
         name: String, design: SweepDesign, parameters: [SweptParameter], regimes: [String] = ["none"],
-        stepper: Stepper = .msbdf, tolerance: Double = 1e-10, idleCashFloor: Double = 1, pathSeries: [String] = [],
+        stepper: Stepper = .msbdf, tolerance: Double = 1e-10, pathSeries: [String] = [],
         pathDates: [Double] = []
     ) {
         self.name = name
@@ -45,7 +43,6 @@ public struct EnsembleSpec: Sendable {
         self.regimes = regimes
         self.stepper = stepper
         self.tolerance = tolerance
-        self.idleCashFloor = idleCashFloor
         self.pathSeries = pathSeries
         self.pathDates = pathDates
     }

@@ -45,7 +45,7 @@ extension SolveSettings {
     public func solve(_ model: CompiledModel, label: String) throws -> ModelPath {
         try validate()
         let (solution, values) = try model.run(stepper, options: options(for: model))
-        guard solution.isSuccessful else { throw SolveFailure(label: label, stepper: stepper, solution: solution) }
+        guard solution.isSuccessful else { throw failure(solution, label: label) }
         return ModelPath(model: model, solution: solution, values: values)
     }
 
@@ -55,7 +55,7 @@ extension SolveSettings {
         var options = options(for: model)
         options.saveAt = .times([model.t0, t])
         let (solution, _) = try model.run(stepper, options: options)
-        guard solution.isSuccessful else { throw SolveFailure(label: "the path to \(t)", stepper: stepper, solution: solution) }
+        guard solution.isSuccessful else { throw failure(solution, label: "the path to \(t)") }
         return solution.state(1)
     }
 }

@@ -43,6 +43,19 @@ public struct SolveSettings: Sendable, Equatable {
     }
 }
 
+extension SolveSettings {
+    /// The failure of `solution`, with a hint when these settings explain it:
+    /// tolerances tighter than double precision can meet leave the steps too
+    /// small to advance.
+    func failure(_ solution: ODESolution, label: String) -> SolveFailure {
+        var failure = SolveFailure(label: label, stepper: stepper, solution: solution)
+        if [.stepBudgetExhausted, .stepSizeUnderflow].contains(solution.returnCode), relativeTolerance < 1e-14 || absoluteTolerance < 1e-200 {
+            failure.hint = "rtol \(relativeTolerance) and atol \(absoluteTolerance) ask for more than double precision gives (about 1e-15 relative); loosen them"
+        }
+        return failure
+    }
+}
+
 /// A solve that did not reach the end of its span: where, why and in which variable.
 public struct SolveFailure: Error, Sendable, CustomStringConvertible {
     /// Which run (`regime none`, `buyer/no-ai-boom`).
@@ -54,6 +67,8 @@ public struct SolveFailure: Error, Sendable, CustomStringConvertible {
     public let detail: String?
     /// The state variable that failed, if the solver named one.
     public let variable: String?
+    /// What to try, when the settings explain the failure.
+    public var hint: String?
 
     /// The failure of `solution`, a run called `label` solved with `stepper`.
     public init(label: String, stepper: Stepper, solution: ODESolution) {
@@ -69,6 +84,7 @@ public struct SolveFailure: Error, Sendable, CustomStringConvertible {
         var message = "\(label): the solver (\(stepper)) stopped at t = \(time) (\(DecimalYear.isoDate(time))) with \(returnCode)"
         if let detail { message += ": \(detail)" }
         if let variable { message += " [variable \(variable)]" }
+        if let hint { message += "; \(hint)" }
         return message
     }
 }

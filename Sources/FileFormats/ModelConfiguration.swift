@@ -23,6 +23,9 @@ import TOMLKit
 public enum ModelConfiguration {
     static let sections = ["horizon", "parameters", "sets", "tables", "choices"]
 
+    /// The most members a configuration may give a set.
+    public static let memberLimit = 100
+
     /// The settings the configuration text gives `model`; every name is
     /// checked against the file, and an error names the configuration, the
     /// key and what the file has.
@@ -54,6 +57,9 @@ public enum ModelConfiguration {
                     throw InputError("\(path): sets.\(key): \(member) is listed twice")
                 }
                 guard !members.isEmpty else { throw InputError("\(path): sets.\(key): give at least one member") }
+                guard members.count <= memberLimit else {
+                    throw InputError("\(path): sets.\(key): \(members.count) members; the limit is \(memberLimit) (each member adds states and equations; a dense Jacobian grows with their cube)")
+                }
                 settings.sets[key] = members
             }
         }

@@ -33,6 +33,9 @@ public enum ModelFiles {
         InputError(error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }.joined(separator: "\nerror: "))
     }
 
+    /// The most dated changes a scenario may hold: each is a date the solver must land on.
+    public static let changeLimit = 1_000
+
     /// The scenario file at `scenario` as dated changes of the model's parameters
     /// (`name`, or `name[member]` for one member of an indexed parameter).
     public static func changes(_ scenario: String, model: ModelSource) throws -> [ModelSettings.Change] {
@@ -40,6 +43,9 @@ public enum ModelFiles {
             model.canonicalKey(given).map { key in
                 (key, model.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?.attributes.unit ?? "")
             }
+        }
+        guard read.changes.count <= changeLimit else {
+            throw InputError("\(scenario): \(read.changes.count) changes; the limit is \(changeLimit) (each change is a date the solver must land on)")
         }
         return read.changes
     }

@@ -358,7 +358,6 @@ struct SweepInputs: Codable, Equatable {
     let regimes: [String]
     let solver: String
     let tolerance: Double
-    let idle_cash_floor: Double
     let paths: [String]
 
     init(_ ensemble: Ensemble) {
@@ -369,7 +368,6 @@ struct SweepInputs: Codable, Equatable {
         regimes = spec.regimes
         solver = spec.stepper.rawValue
         tolerance = spec.tolerance
-        idle_cash_floor = spec.idleCashFloor
         paths = spec.pathSeries + spec.pathDates.map { CSV.number($0) }
     }
 
@@ -391,7 +389,7 @@ struct SweepInputs: Codable, Equatable {
                 ("the configuration (or --set)", earlier.configuration != configuration), ("the design", earlier.design != design),
                 ("the swept parameters", earlier.parameters != parameters), ("the regimes", earlier.regimes != regimes),
                 ("the solver", earlier.solver != solver), ("the tolerance", earlier.tolerance != tolerance),
-                ("the idle-cash floor", earlier.idle_cash_floor != idle_cash_floor), ("the paths", earlier.paths != paths),
+                ("the paths", earlier.paths != paths),
             ].filter(\.1).map(\.0)
             if !changed.isEmpty {
                 throw InputError(

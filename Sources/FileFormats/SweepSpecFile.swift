@@ -20,7 +20,7 @@ public enum SweepSpecFile {
                 throw InputError("\(path): the design has \(String(format: "%.3g", points)) points; the limit is \(maxPoints) (--max-points raises it, for a cluster)")
             }
         }
-        let allowed = ["name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "idle_cash_floor", "parameter", "paths"]
+        let allowed = ["name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "parameter", "paths"]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
         }
@@ -159,7 +159,7 @@ public enum SweepSpecFile {
         guard tolerance > 0 else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
         return EnsembleSpec(
             name: name, design: design, parameters: parameters, regimes: regimes, stepper: stepper, tolerance: tolerance,
-            idleCashFloor: try number("idle_cash_floor", default: 1.0), pathSeries: series, pathDates: dates)
+            pathSeries: series, pathDates: dates)
     }
 }
 

@@ -208,3 +208,21 @@ struct FileCalibrationTests {
         #expect(error?.message == "\(fit): regime = \"buyer\", but \(sim) declares no choice regime; leave regime out")
     }
 }
+
+@Suite("Sizes that cannot work")
+struct SizeLimitTests {
+    @Test("a scenario of more than 1,000 changes and a set of more than 100 members are refused up front, with the number and the limit")
+    func limits() throws {
+        let dir = try Tool.scratch()
+        let qe = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
+        let scenario = dir.appendingPathComponent("many.toml").path
+        try (["name = \"many\""] + (0..<1_001).flatMap { k in ["[[change]]", "key = \"payout\"", "value = 0.4", "start = \(2025.001 + Double(k) * 0.001)"] })
+            .joined(separator: "\n").write(toFile: scenario, atomically: true, encoding: .utf8)
+        let error = #expect(throws: InputError.self) { try ModelFiles.changes(scenario, model: qe) }
+        #expect(error?.message == "\(scenario): 1001 changes; the limit is 1000 (each change is a date the solver must land on)")
+        let config = dir.appendingPathComponent("c.toml").path
+        try ("[sets]\nrisk = [" + (1...101).map { "\"c\($0)\"" }.joined(separator: ", ") + "]\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let sets = #expect(throws: InputError.self) { try ModelFiles.settings(configuration: config, for: qe) }
+        #expect(sets?.message == "\(config): sets.risk: 101 members; the limit is 100 (each member adds states and equations; a dense Jacobian grows with their cube)")
+    }
+}

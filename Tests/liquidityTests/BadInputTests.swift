@@ -126,5 +126,10 @@ struct BadInputTests {
         let budget = try Tool.run(["run", "--config", Tool.modelmd, "--max-steps", "50", "--quiet"], in: dir)
         #expect(budget.status == 3)
         #expect(budget.stderr.contains("with stepBudgetExhausted: the step budget of 50 steps ran out at t = "))
+        #expect(!budget.stderr.contains("double precision"))
+        // Tolerances beyond double precision: the steps cannot advance, and the message says why.
+        let tight = try Tool.run(["run", "--config", Tool.modelmd, "--solver", "msbdf", "--atol", "1e-300", "--max-steps", "2000", "--quiet"], in: dir)
+        #expect(tight.status == 3)
+        #expect(tight.stderr.hasSuffix("; rtol 1e-10 and atol 1e-300 ask for more than double precision gives (about 1e-15 relative); loosen them\n"), "\(tight.stderr)")
     }
 }
