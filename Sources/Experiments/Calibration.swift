@@ -250,6 +250,12 @@ public struct Calibration: Sendable {
         return (run, try targets.map { try run.evaluate($0) })
     }
 
+    /// How many fitted targets are inside their bands, from the residuals
+    /// the fit reports (``residuals(_:)``'s order: the fitted targets first).
+    public func inside(residuals: [Double]) -> Int {
+        zip(fitted, residuals).filter { abs($0.1) <= $0.0.weight.squareRoot() }.count
+    }
+
     /// Weighted residuals in bands, sqrt(w) (model - value) / band, then
     /// with a band penalty each one's excess over 0.95 band, times the penalty.
     func residuals(_ values: [Double?]) -> [Double] {

@@ -226,10 +226,12 @@ public struct CalibrationJob {
     /// input; the solver's own failures (`LeastSquaresError`) pass through.
     ///
     /// - Parameter progress: called after each iteration of the trust-region
-    ///   solver with its number, the cost and the model solves so far.
-    public func run(progress: (@Sendable (Int, Double, Int) -> Void)? = nil) throws -> CalibrationFit {
+    ///   solver with its number, the cost, the model solves so far and how
+    ///   many fitted targets are inside their bands.
+    public func run(progress: (@Sendable (_ iteration: Int, _ cost: Double, _ solves: Int, _ inside: Int) -> Void)? = nil) throws -> CalibrationFit {
         var options = spec.options
-        options.progress = progress
+        let calibration = calibration
+        if let progress { options.progress = { iteration, cost, solves, residuals in progress(iteration, cost, solves, calibration.inside(residuals: residuals)) } }
         do {
             return try calibration.fit(options)
         } catch let error as CalibrationError {

@@ -66,7 +66,7 @@ public struct LeastSquaresOptions: Sendable {
     /// Called at the start (iteration 0) and after each iteration with its
     /// number, the cost (`sum r_i^2`) and the residual evaluations so far:
     /// what a long fit shows as progress.
-    public var progress: (@Sendable (_ iteration: Int, _ cost: Double, _ evaluations: Int) -> Void)?
+    public var progress: (@Sendable (_ iteration: Int, _ cost: Double, _ evaluations: Int, _ residuals: [Double]) -> Void)?
 
     public init() {}
 }
@@ -127,7 +127,7 @@ private final class FitContext {
     var buffer: [Double]
     var evaluations = 0
     var failure: String?
-    var progress: (@Sendable (Int, Double, Int) -> Void)?
+    var progress: (@Sendable (Int, Double, Int, [Double]) -> Void)?
 
     init(_ problem: LeastSquaresProblem) {
         self.problem = problem
@@ -170,9 +170,8 @@ private let iterationTrampoline: @convention(c) (Int, UnsafeMutableRawPointer?, 
     { iteration, params, workspace in
         guard let params, let workspace, let f = gsl_multifit_nlinear_residual(workspace) else { return }
         let context = Unmanaged<FitContext>.fromOpaque(params).takeUnretainedValue()
-        var cost = 0.0
-        for i in 0..<context.problem.residualCount { cost += gsl_vector_get(f, i) * gsl_vector_get(f, i) }
-        context.progress?(iteration, cost, context.evaluations)
+        let residuals = (0..<context.problem.residualCount).map { gsl_vector_get(f, $0) }
+        context.progress?(iteration, residuals.reduce(0) { $0 + $1 * $1 }, context.evaluations, residuals)
     }
 
 /// Solves a bounded nonlinear least-squares problem with GSL's trust-region

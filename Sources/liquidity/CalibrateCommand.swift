@@ -67,9 +67,12 @@ struct Calibrate: ParsableCommand {
         let started = Date(), quiet = quiet
         let result: CalibrationFit
         do {
-            result = try job.run { iteration, cost, solves in
+            let fitted = job.calibration.fitted.count
+            result = try job.run { iteration, cost, solves, inside in
                 guard !quiet else { return }
-                printError(String(format: "calibrate: iteration %d, cost %.6g, %d model solves, %.1f s", iteration, cost, solves, Date().timeIntervalSince(started)))
+                printError(String(
+                    format: "calibrate: iteration %d, cost %.6g, %d of %d fitted targets inside their bands, %d model solves, %.1f s", iteration, cost,
+                    inside, fitted, solves, Date().timeIntervalSince(started)))
             }
         } catch let error as LeastSquaresError {
             throw StoppedEarly(description: "the fit stopped: \(error.description)")

@@ -159,8 +159,15 @@ struct FileCalibrationTests {
         let job = try CalibrationJob(
             model: sim, config: nil, targets: dir.appendingPathComponent("t.toml").path, fit: dir.appendingPathComponent("f.toml").path,
             check: false)
-        let fit = try job.run()
+        final class Inside: @unchecked Sendable {
+            let lock = NSLock()
+            var counts: [Int] = []
+        }
+        let inside = Inside()
+        let fit = try job.run { _, _, _, count in inside.lock.withLock { inside.counts.append(count) } }
         #expect(abs(fit.freeValues[0] - 25) < 1e-6, "G_d \(fit.freeValues[0])")
+        // The start (G_d = 20, Y* = 100) is 50 bands off; the fit ends inside.
+        #expect(inside.counts.first == 0 && inside.counts.last == 1, "\(inside.counts)")
         let written = dir.appendingPathComponent("out/fitted.toml").path
         _ = try job.write(fit, to: written, tool: Manifest.Tool(version: "test", commit: "test"))
         let settings = try ModelFiles.settings(configuration: written, for: try ModelFiles.source(sim))

@@ -36,18 +36,19 @@ struct LeastSquaresTests {
     func progress() throws {
         final class Log: @unchecked Sendable {
             let lock = NSLock()
-            var entries: [(Int, Double, Int)] = []
+            var entries: [(Int, Double, Int, [Double])] = []
         }
         let log = Log()
         var options = LeastSquaresOptions()
         options.maxIterations = 500
-        options.progress = { iteration, cost, evaluations in log.lock.withLock { log.entries.append((iteration, cost, evaluations)) } }
+        options.progress = { iteration, cost, evaluations, residuals in log.lock.withLock { log.entries.append((iteration, cost, evaluations, residuals)) } }
         let fit = try leastSquares(Self.exponential(extra: false), options)
         let entries = log.lock.withLock { log.entries }
         #expect(entries.map(\.0) == Array(0..<entries.count))
         #expect(entries.count == fit.iterations + 1, "iteration 0 is the start")
         #expect(entries.first!.1 > 1 && abs(entries.last!.1 - fit.cost) <= 1e-12)
         #expect(zip(entries, entries.dropFirst()).allSatisfy { $0.1 >= $1.1 && $0.2 < $1.2 })
+        #expect(entries.allSatisfy { $0.1 == $0.3.reduce(0) { $0 + $1 * $1 } }, "the cost is the residuals' sum of squares")
     }
 
     /// The fourth parameter does not enter the residuals.
