@@ -40,41 +40,51 @@ public enum FRED {
             .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
     }
 
-    /// The series in `text`, a FRED CSV export; errors name `file` and the line.
+    /// The series in `text`, a FRED CSV export of one series; errors name `file` and the line.
     public static func parse(_ text: String, file: String) throws -> DatedSeries {
+        let all = try parseAll(text, file: file)
+        guard all.count == 1 else { throw InputError("\(file):1: \(all.count) series; expected one (observation_date,SERIES)") }
+        return all[0]
+    }
+
+    /// Every series in `text`, a FRED CSV export of one or several series
+    /// (`fredgraph.csv`: `observation_date,DGS10,WALCL,...`); errors name `file` and the line.
+    public static func parseAll(_ text: String, file: String) throws -> [DatedSeries] {
         let rows = lines(text)
         guard let header = rows.first, !header.isEmpty else { throw InputError("\(file): empty file; expected a header such as observation_date,SERIES") }
         let columns = header.split(separator: ",", omittingEmptySubsequences: false)
-        guard columns.count == 2, ["observation_date", "DATE", "date"].contains(String(columns[0])) else {
-            throw InputError("\(file):1: header \"\(header)\"; expected two columns, the first observation_date, DATE or date")
+        guard columns.count >= 2, ["observation_date", "DATE", "date"].contains(String(columns[0])) else {
+            throw InputError("\(file):1: header \"\(header)\"; expected observation_date, DATE or date, then one column per series")
         }
-        var series = DatedSeries(name: String(columns[1]), dates: [], values: [])
+        var all = columns.dropFirst().map { DatedSeries(name: String($0), dates: [], values: []) }
         for (index, row) in rows.enumerated().dropFirst() where !row.isEmpty {
             let line = index + 1
             let cells = row.split(separator: ",", omittingEmptySubsequences: false)
-            guard cells.count == 2 else {
-                throw InputError("\(file):\(line): \(cells.count) columns; expected 2 (date,value)")
+            guard cells.count == columns.count else {
+                throw InputError("\(file):\(line): \(cells.count) columns; expected \(columns.count) (date, then \(columns.count - 1) value\(columns.count == 2 ? "" : "s"))")
             }
             guard isISODate(cells[0]) else {
                 throw InputError("\(file):\(line): bad date \"\(cells[0])\"; expected YYYY-MM-DD")
             }
             let date = String(cells[0])
-            if let previous = series.dates.last, date <= previous {
+            if let previous = all[0].dates.last, date <= previous {
                 throw InputError("\(file):\(line): date \(date) does not come after \(previous); rows must be in ascending date order")
             }
-            let cell = cells[1].trimmingCharacters(in: .whitespaces)
-            let value: Double?
-            if cell.isEmpty || cell == "." {
-                value = nil
-            } else if let number = Double(cell), number.isFinite {
-                value = number
-            } else {
-                throw InputError("\(file):\(line): value \"\(cell)\" is not a number; missing values are blank or \".\"")
+            for (k, raw) in cells.dropFirst().enumerated() {
+                let cell = raw.trimmingCharacters(in: .whitespaces)
+                let value: Double?
+                if cell.isEmpty || cell == "." {
+                    value = nil
+                } else if let number = Double(cell), number.isFinite {
+                    value = number
+                } else {
+                    throw InputError("\(file):\(line): value \"\(cell)\" is not a number; missing values are blank or \".\"")
+                }
+                all[k].dates.append(date)
+                all[k].values.append(value)
             }
-            series.dates.append(date)
-            series.values.append(value)
         }
-        return series
+        return all
     }
 
     /// The series in the FRED CSV file at `path`.
@@ -134,29 +144,130 @@ public enum HistoryTable {
         Column(name: "M2", unit: "$T", file: "M2SL.csv", series: "M2SL", scale: 1e-3, note: "M2, seasonally adjusted: the deposits in M"),
     ]
 
-    /// The quarters 2022Q2 to 2025Q4, as (label, last day, t of the next day).
-    public static let quarters: [(label: String, end: String, t: Double)] = {
-        var result: [(label: String, end: String, t: Double)] = []
-        let ends = ["03-31", "06-30", "09-30", "12-31"]
-        for year in 2022...2025 {
-            for q in 1...4 where year > 2022 || q >= 2 {
-                let t: Double = Double(year) + Double(q) / 4
-                result.append(("\(year)Q\(q)", "\(year)-\(ends[q - 1])", t))
+    /// The quarters from `first` to `last` (labels such as 2022Q2), as
+    /// (label, last day, t of the next day).
+    public static func quarters(from first: String = "2022Q2", to last: String) throws -> [(label: String, end: String, t: Double)] {
+        func parse(_ label: String) throws -> (Int, Int) {
+            let parts = label.split(separator: "Q")
+            guard parts.count == 2, let year = Int(parts[0]), let q = Int(parts[1]), (1...4).contains(q), (1900...2200).contains(year) else {
+                throw InputError("quarter \(label): expected YYYYQn, such as 2022Q2")
             }
+            return (year, q)
+        }
+        let (a, b) = (try parse(first), try parse(last))
+        guard a <= b else { throw InputError("quarters \(first) to \(last): the first must not come after the last") }
+        let ends = ["03-31", "06-30", "09-30", "12-31"]
+        var result: [(label: String, end: String, t: Double)] = []
+        var (year, q) = a
+        while (year, q) <= b {
+            result.append(("\(year)Q\(q)", "\(year)-\(ends[q - 1])", Double(year) + Double(q) / 4))
+            (year, q) = q == 4 ? (year + 1, 1) : (year, q + 1)
         }
         return result
-    }()
+    }
+
+    /// Where each column's series is found: `name=FILE` or `name=FILE:SERIES`
+    /// in place of the series of the column's FRED id found in any CSV file of the folder.
+    public typealias Mapping = [String: (file: String, series: String?)]
+
+    /// Every series of every FRED CSV file in `directory` (single or
+    /// multi-series, every header variant), by FRED id: the column's name, or
+    /// for a single column named `value` the file's name (`TREAST.csv`).
+    /// Files that are not FRED exports are passed over. Where two files hold
+    /// one id, the file named after it (`DGS10.csv`) wins, else the one whose
+    /// last observation is later.
+    static func scan(_ directory: String) throws -> [String: (series: DatedSeries, file: String)] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".csv") }.sorted()
+        } catch {
+            throw InputError("--data \(directory): cannot read the folder: \(error.localizedDescription)")
+        }
+        var found: [String: (series: DatedSeries, file: String)] = [:]
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let text = try? Configuration.readText(path), var all = try? FRED.parseAll(text, file: path) else { continue }
+            if all.count == 1, all[0].name == "value" { all[0].name = (name as NSString).deletingPathExtension }
+            for series in all {
+                let named = { (file: String) in (file as NSString).lastPathComponent == series.name + ".csv" }
+                if let held = found[series.name] {
+                    if named(held.file) { continue }
+                    if !named(path), (held.series.dates.last ?? "") >= (series.dates.last ?? "") { continue }
+                }
+                found[series.name] = (series, path)
+            }
+        }
+        return found
+    }
+
+    /// The newest Daily Treasury Statement cash file in `directory`
+    /// (`DTS_OpCashBal_START_END.csv`, or any file with its columns): the one with the latest record.
+    static func treasuryCash(_ directory: String) throws -> (series: DatedSeries, file: String)? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".csv") }.sorted()) ?? []
+        var best: (series: DatedSeries, file: String)?
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let text = try? Configuration.readText(path), text.contains("Type of Account"),
+                let series = try? FRED.parseDailyTreasuryStatement(text, file: path)
+            else { continue }
+            if (best?.series.dates.last ?? "") < (series.dates.last ?? "") { best = (series, path) }
+        }
+        return best
+    }
 
     /// The table as CSV: quarter, date, t, then each column's quarter-end value
     /// (the last observation on or before the quarter's last day; for the
-    /// quarterly debt series, the observation of that quarter).
-    public static func build(directory: String) throws -> String {
+    /// quarterly debt series, the observation of that quarter), from the
+    /// FRED exports and the newest Treasury cash file in `directory`.
+    ///
+    /// - Parameters:
+    ///   - mapping: files (and series) in place of those found by FRED id.
+    ///   - first, last: the quarters (YYYYQn); `last` defaults to the last
+    ///     quarter every series covers.
+    /// - Returns: the table and the quarters it holds.
+    public static func build(directory: String, mapping: Mapping = [:], from first: String = "2022Q2", to last: String? = nil) throws
+        -> (table: String, quarters: Int)
+    {
+        var found = try scan(directory)
+        for (name, target) in mapping {
+            guard let column = columns.first(where: { $0.name == name }) else {
+                throw InputError("--map \(name): no such column; the columns: \(columns.map(\.name).joined(separator: ", "))")
+            }
+            let path = target.file.hasPrefix("/") ? target.file : (directory as NSString).appendingPathComponent(target.file)
+            let text = try Configuration.readText(path)
+            if column.name == "TGA" {
+                found[column.series] = (try FRED.parseDailyTreasuryStatement(text, file: path), path)
+                continue
+            }
+            let all = try FRED.parseAll(text, file: path)
+            let wanted = target.series ?? (all.count == 1 ? all[0].name : column.series)
+            guard let series = all.first(where: { $0.name == wanted }) else {
+                throw InputError("\(path): no series \(wanted); it holds \(all.map(\.name).joined(separator: ", ")) (--map \(name)=FILE:SERIES)")
+            }
+            found[column.series] = (series, path)
+        }
+        if found[columns.first { $0.name == "TGA" }!.series] == nil, let cash = try treasuryCash(directory) {
+            found[columns.first { $0.name == "TGA" }!.series] = cash
+        }
         var series: [String: DatedSeries] = [:]
         for column in columns {
-            let path = (directory as NSString).appendingPathComponent(column.file)
-            series[column.name] = column.file.hasPrefix("DTS")
-                ? try FRED.parseDailyTreasuryStatement(try Configuration.readText(path), file: path) : try FRED.read(path)
+            guard let data = found[column.series]?.series else {
+                throw InputError("--data \(directory): no file holds \(column.series) (\(column.note)); download it from FRED, or name a file with --map \(column.name)=FILE[:SERIES]")
+            }
+            series[column.name] = data
         }
+        // The last quarter every series covers: each has an observation on or after the quarter's last day
+        // (the quarterly debt series one dated within the quarter, the monthly M2 one for its last month).
+        let lastQuarter: String
+        if let last { lastQuarter = last } else {
+            let ends = columns.compactMap { column -> String? in
+                guard let d = series[column.name]!.dates.last(where: { date in series[column.name]!.values[series[column.name]!.dates.firstIndex(of: date)!] != nil }) else { return nil }
+                return column.name == "B" || column.name == "M2" ? endOfQuarter(containing: d) : d
+            }
+            guard let earliest = ends.min() else { throw InputError("--data \(directory): the series hold no values") }
+            lastQuarter = quarterCompletedBy(earliest)
+        }
+        let quarters = try Self.quarters(from: first, to: lastQuarter)
         var lines = ["quarter,date,t," + columns.map(\.name).joined(separator: ",")]
         for quarter in quarters {
             var cells = [quarter.label, quarter.end, CSV.number(quarter.t)]
@@ -177,6 +288,25 @@ public enum HistoryTable {
             }
             lines.append(cells.joined(separator: ","))
         }
-        return lines.joined(separator: "\n") + "\n"
+        return (lines.joined(separator: "\n") + "\n", quarters.count)
+    }
+
+    /// The last day of the quarter holding `date` (ISO).
+    static func endOfQuarter(containing date: String) -> String {
+        let month = Int(date.dropFirst(5).prefix(2))!
+        return String(date.prefix(4)) + "-" + ["03-31", "06-30", "09-30", "12-31"][(month - 1) / 3]
+    }
+
+    /// The last quarter a series whose last observation is `date` covers:
+    /// the quarter of `date` when it falls in the quarter's last week (a
+    /// weekly series observed on Wednesdays, a daily one on business days),
+    /// else the quarter before.
+    static func quarterCompletedBy(_ date: String) -> String {
+        let year = Int(date.prefix(4))!, month = Int(date.dropFirst(5).prefix(2))!, day = Int(date.suffix(2))!
+        let end = endOfQuarter(containing: date)
+        let q = (month - 1) / 3 + 1
+        let endMonth = Int(end.dropFirst(5).prefix(2))!, endDay = Int(end.suffix(2))!
+        if month == endMonth && day >= endDay - 7 { return "\(year)Q\(q)" }
+        return q == 1 ? "\(year - 1)Q4" : "\(year)Q\(q - 1)"
     }
 }

@@ -8,8 +8,10 @@ struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Derive the quarter-end table 2022Q2-2025Q4 from the FRED, Treasury and SEC files.",
         discussion: """
-            Reads the series of --data (FRED CSV in any of its header variants, blank or "." for \
-            missing values; the Daily Treasury Statement for the TGA) and writes one row per quarter:
+            Reads every FRED CSV export in --data (one series or several, as fredgraph.csv; any header \
+            variant; blank or "." for missing values), finds each column's series by its FRED id (or \
+            --map), takes the TGA from the newest Daily Treasury Statement cash file, and writes one \
+            row per quarter from --from (2022Q2) to --to (default: the last quarter every series covers):
             the last observation on or before each quarter's last day, in the units of the model \
             ($T, decimal rates). calibration/history.md says which model quantity each column measures.
 
@@ -19,6 +21,7 @@ struct History: ParsableCommand {
 
             Examples:
               liquidity history --data ../shared/data/fred --write calibration/history.csv
+              liquidity history --data ~/Downloads --map rb=fredgraph.csv:DGS10 --to 2026Q1
               liquidity history --make-config calibration/baseline.toml --write calibration/history2022.toml
               liquidity history --compare calibration/history2022.toml --format markdown
             """)
@@ -28,6 +31,17 @@ struct History: ParsableCommand {
 
     @Option(help: ArgumentHelp("Where to write the table (CSV); - prints it.", valueName: "file"))
     var write: String = "-"
+
+    @Option(name: .customLong("from"), help: ArgumentHelp("First quarter of the table (default 2022Q2).", valueName: "YYYYQn"))
+    var firstQuarter: String = "2022Q2"
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("Last quarter of the table (default: the last quarter every series covers).", valueName: "YYYYQn"))
+    var lastQuarter: String?
+
+    @Option(name: .customLong("map"), help: ArgumentHelp(
+        "Take a column from this file (and series) of --data instead of the file that holds its FRED id: column=FILE or column=FILE:SERIES (repeatable).",
+        valueName: "column=file"))
+    var mappings: [String] = []
 
     @Option(name: .customLong("make-config"), help: ArgumentHelp(
         "Write the historical configuration (mid-2022 to end-2025) built from this base configuration and --table.",
@@ -85,13 +99,18 @@ struct History: ParsableCommand {
             try emit(ModelConfiguration.render(try ModelFiles.compile(model, settings: settings), header: header(makeConfig)))
             return
         }
-        let built = try HistoryTable.build(directory: data)
+        var mapping = HistoryTable.Mapping()
+        for (column, target) in try pairs(mappings, option: "--map") {
+            let parts = target.split(separator: ":", maxSplits: 1).map(String.init)
+            mapping[column] = (parts[0], parts.count == 2 ? parts[1] : nil)
+        }
+        let (built, quarters) = try HistoryTable.build(directory: data, mapping: mapping, from: firstQuarter, to: lastQuarter)
         if write == "-" {
             print(built, terminator: "")
         } else {
             let directory = (write as NSString).deletingLastPathComponent
             try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, built)
-            print("wrote \(write): \(HistoryTable.quarters.count) quarters, \(HistoryTable.columns.count) series")
+            print("wrote \(write): \(quarters) quarters, \(HistoryTable.columns.count) series")
         }
     }
 }

@@ -25,8 +25,9 @@ struct FREDTests {
         ("observation_date,X\n2025-01-02,1\n2025-01-01,2\n", "error: x.csv:3: date 2025-01-01 does not come after 2025-01-02; rows must be in ascending date order"),
         ("observation_date,X\n2025-01-02,1\n2025-01-02,2\n", "error: x.csv:3: date 2025-01-02 does not come after 2025-01-02; rows must be in ascending date order"),
         ("observation_date,X\n2025-01-02,n/a\n", "error: x.csv:2: value \"n/a\" is not a number; missing values are blank or \".\""),
-        ("observation_date,X\n2025-01-02,1,2\n", "error: x.csv:2: 3 columns; expected 2 (date,value)"),
-        ("when,X\n2025-01-02,1\n", "error: x.csv:1: header \"when,X\"; expected two columns, the first observation_date, DATE or date"),
+        ("observation_date,X\n2025-01-02,1,2\n", "error: x.csv:2: 3 columns; expected 2 (date, then 1 value)"),
+        ("when,X\n2025-01-02,1\n", "error: x.csv:1: header \"when,X\"; expected observation_date, DATE or date, then one column per series"),
+        ("observation_date,X,Y\n2025-01-02,1,2\n", "error: x.csv:1: 2 series; expected one (observation_date,SERIES)"),
         ("", "error: x.csv: empty file; expected a header such as observation_date,SERIES"),
     ]
 
@@ -55,13 +56,37 @@ struct FREDTests {
         #expect(series.values == [826406, 872853])
     }
 
+    @Test("a multi-series export (fredgraph.csv) is read per series, and --map takes a column from it")
+    func multiSeries() throws {
+        let all = try FRED.parseAll("observation_date,DGS10,WALCL\n2025-01-02,4.57,\n2025-01-08,4.6,6800000\n", file: "fredgraph.csv")
+        #expect(all.map(\.name) == ["DGS10", "WALCL"])
+        #expect(all[1].values == [nil, 6_800_000])
+        // A folder of the shared files with the 10-year yield taken from a multi-series file instead.
+        let data = Tool.root.deletingLastPathComponent().appendingPathComponent("shared/data/fred").path
+        try #require(FileManager.default.fileExists(atPath: data), "no data folder at \(data)")
+        let dir = try Tool.scratch()
+        for name in try FileManager.default.contentsOfDirectory(atPath: data) where name.hasSuffix(".csv") && name != "DGS10.csv" {
+            try FileManager.default.copyItem(atPath: (data as NSString).appendingPathComponent(name), toPath: dir.appendingPathComponent(name).path)
+        }
+        let missing = #expect(throws: InputError.self) { try HistoryTable.build(directory: dir.path) }
+        #expect(missing?.message == "--data \(dir.path): no file holds DGS10 (10-year Treasury yield: rb); download it from FRED, or name a file with --map rb=FILE[:SERIES]")
+        let yields = try FRED.read((data as NSString).appendingPathComponent("DGS10.csv"))
+        let rows = zip(yields.dates, yields.values).map { "\($0),\($1.map { "\($0)" } ?? ""),1" }
+        try (["observation_date,YIELD10,OTHER"] + rows).joined(separator: "\n").write(to: dir.appendingPathComponent("fredgraph.csv"), atomically: true, encoding: .utf8)
+        let (mapped, _) = try HistoryTable.build(directory: dir.path, mapping: ["rb": ("fredgraph.csv", "YIELD10")])
+        #expect(mapped == (try HistoryTable.build(directory: data).table))
+        let short = try HistoryTable.build(directory: data, from: "2023Q1", to: "2023Q4")
+        #expect(short.quarters == 4 && short.table.split(separator: "\n")[1].hasPrefix("2023Q1,2023-03-31,2023.25,"))
+    }
+
     /// The committed table is what the reader derives from the data folder
     /// (when the folder is beside the project, as in CI).
     @Test("the committed history table is reproduced from ../shared/data/fred")
     func committedTable() throws {
         let data = Tool.root.deletingLastPathComponent().appendingPathComponent("shared/data/fred").path
         try #require(FileManager.default.fileExists(atPath: data), "no data folder at \(data)")
-        let derived = try HistoryTable.build(directory: data)
+        let (derived, quarters) = try HistoryTable.build(directory: data)
+        #expect(quarters == 15, "2022Q2 to 2025Q4: the data end in December 2025")
         let committed = try String(contentsOf: Tool.root.appendingPathComponent("calibration/history.csv"), encoding: .utf8)
         #expect(derived == committed)
         let rows = committed.split(separator: "\n")
