@@ -34,4 +34,49 @@ struct SweepTests {
         #expect(shard.stderr == "error: --shard 4/3: expected K/N with 1 <= K <= N, such as 2/4\n")
         #expect(Tool.files(dir) == ["bad.toml", "grid.toml", "s"])
     }
+
+    /// The process killed with SIGKILL mid-sweep (no chance to tidy up), then
+    /// the same command again: every run exactly once, as an uninterrupted sweep gives them.
+    @Test("a sweep killed with SIGKILL and run again ends with every run once, as an uninterrupted one (sorted)")
+    func killAndResume() throws {
+        let dir = try Tool.scratch()
+        let spec = dir.appendingPathComponent("r.toml").path
+        try """
+            name = "r"
+            design = "random"
+            draws = 60
+            seed = 5
+            regimes = ["none", "buyer"]
+            [[parameter]]
+            key = "I1"
+            distribution = "uniform"
+            lower = 0.5
+            upper = 1.2
+            """.write(toFile: spec, atomically: true, encoding: .utf8)
+        let sweep = Process()
+        sweep.executableURL = Tool.executable
+        sweep.arguments = ["sweep", spec, "--config", Tool.modelmd, "--quiet", "--jobs", "2", "--out", "killed"]
+        sweep.currentDirectoryURL = dir
+        sweep.standardOutput = FileHandle.nullDevice
+        sweep.standardError = FileHandle.nullDevice
+        try sweep.run()
+        let runs = dir.appendingPathComponent("killed/runs.csv")
+        func count() -> Int { ((try? Tool.text(runs)) ?? "").split(separator: "\n").count }
+        for _ in 0..<400 where count() < 20 && sweep.isRunning { usleep(10_000) }
+        kill(sweep.processIdentifier, SIGKILL)
+        sweep.waitUntilExit()
+        let before = count() - 1
+        #expect(before >= 19 && before < 120, "killed after \(before) runs")
+        let resumed = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--quiet", "--out", "killed"], in: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.hasPrefix("r: 120 runs ("), "\(resumed.stdout)")
+        let whole = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--quiet", "--out", "whole"], in: dir)
+        #expect(whole.status == 0)
+        func rows(_ name: String) throws -> [String] {
+            try Tool.text(dir.appendingPathComponent("\(name)/runs.csv")).split(separator: "\n").dropFirst().map(String.init).sorted()
+        }
+        let killed = try rows("killed")
+        #expect(killed.count == 120 && Set(killed.map { $0.split(separator: ",").prefix(2).joined(separator: ",") }).count == 120)
+        #expect(killed == (try rows("whole")))
+    }
 }
