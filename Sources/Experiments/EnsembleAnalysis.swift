@@ -53,7 +53,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
 
     /// The outcomes the analyses report per regime (the model's
     /// ``EnsembleModel/analysedOutcomes``); with two regimes or more, the last
-    /// one's gain over the first in the last outcome (`buyer_minus_none_end_p_crypto`).
+    /// one's gain over the first in the first outcome (`buyer_minus_none_end_p_crypto`).
     var outcomes: [EnsembleOutcome] {
         let columns = ensemble.model.outcomeColumns
         @Sendable func value(_ column: String, _ regime: String, _ run: Int, _ summaries: [RunID: [Double?]]) -> Double? {
@@ -67,7 +67,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             }
         }
         let regimes = ensemble.spec.regimes
-        if regimes.count >= 2, let column = ensemble.model.analysedOutcomes.last, let first = regimes.first, let last = regimes.last {
+        if regimes.count >= 2, let column = ensemble.model.analysedOutcomes.first, let first = regimes.first, let last = regimes.last {
             outcomes.append(EnsembleOutcome(name: "\(last)_minus_\(first)_\(column)", regime: "both") { run, summaries in
                 guard let b = value(column, last, run, summaries), let n = value(column, first, run, summaries) else { return nil }
                 return b - n

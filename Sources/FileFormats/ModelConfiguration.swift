@@ -77,8 +77,12 @@ public enum ModelConfiguration {
                     return number
                 }
                 if let members = value.table {
-                    guard case .member = declared.index else { throw InputError("\(path): parameters.\(key) is not indexed; give one number") }
+                    guard case .member(let set) = declared.index else { throw InputError("\(path): parameters.\(key) is not indexed; give one number") }
+                    let known = settings.sets[set] ?? model.sets.first { $0.name == set }?.members ?? []
                     for member in members.keys {
+                        guard known.contains(member) else {
+                            throw InputError("\(path): parameters.\(key).\(member): \(member) is not a member of \(set); its members: \(known.joined(separator: ", "))")
+                        }
                         settings.parameters["\(key)[\(member)]"] = try checked(members[member]!, "parameters.\(key).\(member)")
                     }
                 } else {

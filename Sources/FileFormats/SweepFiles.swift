@@ -118,7 +118,7 @@ public enum SweepFiles {
         for row in rows {
             guard let e = row.estimate else {
                 csv.append([row.outcome, row.regime, row.parameter, "", "", "", "", "", "", "\(row.baseDrawsUsed)"].joined(separator: ","))
-                table.append([row.outcome, row.regime, row.parameter, "constant", "", ""])
+                table.append([row.outcome, row.regime, row.parameter, "constant", "constant"])
                 continue
             }
             csv.append([row.outcome, row.regime, row.parameter, CSV.number(e.first), CSV.number(e.firstInterval.0), CSV.number(e.firstInterval.1),

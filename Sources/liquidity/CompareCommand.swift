@@ -23,7 +23,7 @@ struct Compare: ParsableCommand {
               liquidity compare
               liquidity compare --regimes none,buyer --counterfactual --out out/attribution
               liquidity compare --set k_f=40 --solver msbdf --rtol 1e-8
-              liquidity compare --model models/gl-pc.sfc --regimes ... (a file with a choice regime)
+              liquidity compare --model my-model.sfc --counterfactual --plot   (a file with a choice regime)
             """)
 
     @OptionGroup var comparison: ComparisonArguments

@@ -6,7 +6,7 @@ import ModelLanguage
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Derive the quarter-end table 2022Q2-2025Q4 from the FRED, Treasury and SEC files.",
+        abstract: "Derive the quarter-end table from FRED exports and the Treasury's cash file; set a model against it.",
         discussion: """
             Reads every FRED CSV export in --data (one series or several, as fredgraph.csv; any header \
             variant; blank or "." for missing values), finds each column's series by its FRED id (or \

@@ -68,7 +68,7 @@ struct ModelFileOptions: ParsableArguments {
     var file: String
 
     @Option(help: ArgumentHelp(
-        "A configuration in the schema of calibration/*.toml whose values the file takes (its parameters by name, [[risk]] as the set risk, the knot tables).",
+        "A configuration of the file ([horizon], [parameters], [sets], [tables], [choices], by the file's names) whose values it takes.",
         valueName: "file"))
     var config: String?
 

@@ -117,7 +117,7 @@ struct SolverSettings: ParsableArguments {
     var maxSteps: Int = 1_000_000
 
     @Option(name: .customLong("save-step"), help: ArgumentHelp(
-        "Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1). Default: monthly, or a model file's own step.",
+        "Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1). Default: the model file's own step (horizon ... step), else a hundredth of its span.",
         valueName: "step"))
     var givenSaveStep: String?
 

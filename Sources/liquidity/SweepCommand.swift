@@ -18,15 +18,17 @@ struct SweepRun: ParsableCommand {
         abstract: "Solve the model many times over a grid or random draws of parameters, on all cores.",
         discussion: """
             SPEC (TOML): name; design = "grid" (every combination of the listed values), "random" or \
-            "latin" (Latin hypercube) with draws and seed; regimes (options of the model file's choice \
+            "latin" (Latin hypercube) with draws and seed, "saltelli" (Sobol indices, base_draws and \
+            seed) or "elasticity" (each parameter moved by step, default 0.01, around its value); regimes (options of the model file's choice \
             regime; default its first); solver (default msbdf) and tolerance (default 1e-10); \
             [[parameter]] tables: key (as in `liquidity params`: beta[crypto], or risk.crypto.beta) \
             and distribution = "values" (values = [...]), "uniform" (lower, upper), "normal" (mean, \
             sd) or "lognormal" (log_mean, log_sd); optional [paths] with series = [...] and dates = [...].
 
-            Writes into --out, as each run finishes: runs.csv (run, regime, status, the parameters, \
-            every summary the model file declares, as compare prints them, the solver's message) \
-            and paths.csv (run, regime, t, series, value) when [paths] is given; then sweep.json. \
+            Writes into --out, as each run finishes: runs.csv (run, regime, status, steps, the \
+            parameters, every summary the model file declares, the solver's message) and paths.csv \
+            (run, regime, t, series, value) when [paths] is given; then sweep.json, and fan.csv, \
+            elasticities.csv or sobol.csv as the design has them. \
             Rows come in the order runs finish; sorted, two sweeps of the same spec are identical. \
             Interrupted? Run the same command again: finished runs are kept, the rest are solved. \
             A run that fails is recorded with its return code and the sweep goes on.

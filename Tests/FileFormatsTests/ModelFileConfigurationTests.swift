@@ -18,6 +18,16 @@ struct ModelFileConfigurationTests {
         #expect(error?.message == "\(config): parameters.tau_rm: \(qe) has no parameter tau_rm; see `liquidity params --model \(qe)`")
     }
 
+    @Test("a value for a member the set does not have is refused, naming the configuration's key and the members")
+    func unknownMember() throws {
+        let dir = try Tool.scratch()
+        let config = try Tool.config(in: dir) { $0.replacingOccurrences(of: "[parameters]\n", with: "[parameters]\nbeta.bitcoin = 1.0\n") }
+        let error = #expect(throws: InputError.self) {
+            try ModelFiles.settings(configuration: config, for: try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path))
+        }
+        #expect(error?.message == "\(config): parameters.beta.bitcoin: bitcoin is not a member of risk; its members: crypto, longdur, aiequity, cashflow")
+    }
+
     @Test("a configuration value outside the file's range is refused by the reader, naming the configuration's key and the range")
     func outOfRange() throws {
         let dir = try Tool.scratch()

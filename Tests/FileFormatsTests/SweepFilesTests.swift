@@ -1,9 +1,9 @@
-import Experiments
 import ModelLanguage
 import Foundation
 import Testing
 import TestSupport
 
+@testable import Experiments
 @testable import FileFormats
 
 /// Sweeps run in-process through ``SweepFiles/run``, the call `liquidity sweep` makes.
@@ -341,6 +341,14 @@ struct SweepFilesTests {
         let capex = lines.first { $0.hasPrefix("drawdown_p_crypto,none,I1,") }!.split(separator: ",")
         #expect(Double(capex[6])! > 0.5)
         #expect(capex.last == "16")
+    }
+
+    @Test("an outcome constant over the design is written as constant in sobol.csv and its table")
+    func constantOutcome() {
+        let rows = [SobolIndices(outcome: "change_Bf", regime: "none", parameter: "I1", estimate: nil, baseDrawsUsed: 8)]
+        let (csv, text) = SweepFiles.sobol(rows)
+        #expect(csv.split(separator: "\n")[1] == "change_Bf,none,I1,,,,,,,8")
+        #expect(text.contains("change_Bf") && text.contains("constant"))
     }
 
     @Test("elasticities at the baseline: 0 for a parameter that cannot matter, the story's sign for capex")
