@@ -2,7 +2,6 @@ import Foundation
 import Testing
 
 @testable import Experiments
-@testable import FlowModel
 
 @Suite("Sampling")
 struct SamplingTests {

@@ -1,6 +1,5 @@
 import Experiments
 import FileFormats
-import FlowModel
 import Foundation
 import Testing
 import TestSupport
