@@ -61,3 +61,12 @@ func printError(_ text: String) {
 struct StoppedEarly: Error, CustomStringConvertible {
     let description: String
 }
+
+/// Where the commands' printed tables and lines go: standard output, unless
+/// a caller in the same process (the command-line fuzz test) sets another.
+nonisolated(unsafe) var standardOutput: (String) -> Void = { Swift.print($0, terminator: "") }
+
+/// `print` for the commands of this module, through ``standardOutput``.
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    standardOutput(items.map { "\($0)" }.joined(separator: separator) + terminator)
+}
