@@ -38,14 +38,30 @@ public enum ModelFiles {
 
     /// The scenario file at `scenario` as dated changes of the model's parameters
     /// (`name`, or `name[member]` for one member of an indexed parameter).
-    public static func changes(_ scenario: String, model: ModelSource) throws -> [ModelSettings.Change] {
-        let read = try ScenarioFile.read(scenario) { given in
-            model.canonicalKey(given).map { key in
-                (key, model.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?.attributes.unit ?? "")
-            }
+    ///
+    /// - Parameter t0: the start of the run (default: the file's horizon):
+    ///   an initial condition may change only at or before it.
+    /// - Throws: ``InputError`` naming the scenario file and the change for a
+    ///   key the file lacks, a value outside its range, or a later change of
+    ///   an initial condition.
+    public static func changes(_ scenario: String, model: ModelSource, t0: Double? = nil) throws -> [ModelSettings.Change] {
+        func declared(_ key: String) -> ModelSource.Parameter? {
+            model.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }
         }
+        let read = try ScenarioFile.read(scenario) { given in model.canonicalKey(given).map { ($0, declared($0)?.attributes.unit ?? "") } }
         guard read.changes.count <= changeLimit else {
             throw InputError("\(scenario): \(read.changes.count) changes; the limit is \(changeLimit) (each change is a date the solver must land on)")
+        }
+        let start = t0 ?? model.horizon?.0 ?? 0
+        for (index, change) in read.changes.enumerated() {
+            guard let parameter = declared(change.parameter) else { continue }
+            let range = parameter.attributes.range ?? .any
+            guard range.contains(change.value) else {
+                throw InputError("\(scenario): change[\(index)]: \(change.parameter) = \(change.value) is out of range; allowed: \(range)")
+            }
+            if ["initial", "horizon"].contains(parameter.attributes.role ?? ""), change.start > start {
+                throw InputError("\(scenario): change[\(index)]: \(change.parameter) is an initial condition; it can change only at or before t0 = \(start), not from \(change.start)")
+            }
         }
         return read.changes
     }

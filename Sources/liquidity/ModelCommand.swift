@@ -58,7 +58,7 @@ func modelFileSettings(
         settings.parameters[key] = value
     }
     settings.choices.merge(choices) { $1 }
-    for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source) }
+    for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source, t0: settings.start) }
     return settings
 }
 

@@ -93,6 +93,21 @@ struct BadInputTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path), "an output directory was created")
     }
 
+    @Test("a scenario's change the model cannot take is refused naming the scenario file and the change", arguments: [
+        ("key = \"payout\"\nvalue = 2.0\nstart = 2026.0", "change[0]: payout = 2.0 is out of range; allowed: in [0, 1]"),
+        ("key = \"B0\"\nvalue = 30.0\nstart = 2026.0", "change[0]: B0 is an initial condition; it can change only at or before t0 = 2025.0, not from 2026.0"),
+        ("key = \"beta[bitcoin]\"\nvalue = 1.0\nstart = 2026.0", "change[0].key: unknown parameter beta[bitcoin]; see `liquidity params` for every key"),
+    ])
+    func badScenario(_ change: String, _ message: String) throws {
+        let dir = try Tool.scratch()
+        let scenario = dir.appendingPathComponent("s.toml").path
+        try "name = \"s\"\n[[change]]\n\(change)\n".write(toFile: scenario, atomically: true, encoding: .utf8)
+        let result = try Tool.run(["compare", "--config", Tool.modelmd, "--scenario", scenario, "--out", "out"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: \(scenario): \(message)\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+    }
+
     @Test("an unreadable configuration is named")
     func unreadable() throws {
         let dir = try Tool.scratch()
