@@ -195,6 +195,7 @@ final class GSLDriver {
     let step: UnsafeMutablePointer<gsl_odeiv2_step>
     let control: UnsafeMutablePointer<gsl_odeiv2_control>
     let evolve: UnsafeMutablePointer<gsl_odeiv2_evolve>
+    let absoluteTolerances: [Double], relativeTolerance: Double
 
     /// - Parameters:
     ///   - absoluteTolerances: one per component; the control holds the local
@@ -205,6 +206,7 @@ final class GSLDriver {
     ) throws {
         _ = gslErrorHandlerOff
         self.context = context
+        (self.absoluteTolerances, self.relativeTolerance) = (absoluteTolerances, relativeTolerance)
         let system = UnsafeMutablePointer<gsl_odeiv2_system>.allocate(capacity: 1)
         self.system = system
         system.initialize(
@@ -245,6 +247,20 @@ final class GSLDriver {
     /// The state at the start of the last step attempted: GSL's evolve object
     /// copies it there before every step.
     var stepStartState: UnsafeMutablePointer<Double> { evolve.pointee.y0 }
+
+    /// The component whose error estimate in the last step attempted was
+    /// largest against its tolerance (`atol_i + rtol |y_i|`): the one that
+    /// keeps the steps small. Nil before any step.
+    func limitingComponent(_ y: UnsafePointer<Double>) -> Int? {
+        guard let yerr = evolve.pointee.yerr, evolve.pointee.count + evolve.pointee.failed_steps > 0 else { return nil }
+        var worst = -1.0, index: Int?
+        for i in 0..<context.dimension {
+            let scale = absoluteTolerances[i] + relativeTolerance * abs(y[i])
+            let ratio = abs(yerr[i]) / max(scale, .leastNormalMagnitude)
+            if ratio > worst { (worst, index) = (ratio, i) }
+        }
+        return index
+    }
 
     /// Forgets the stepper's history (multistep methods restart at order 1).
     func reset() { gsl_odeiv2_driver_reset(driver) }

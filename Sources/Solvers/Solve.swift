@@ -214,8 +214,8 @@ struct Integration {
         integrate: for (index, target) in plan.targets.enumerated() {
             while t < target {
                 if driver.accepted + driver.rejected >= maxSteps {
-                    outcome = (.stepBudgetExhausted, SolverFailure(
-                        time: t, message: "the step budget of \(maxSteps) steps ran out at t = \(t)"))
+                    outcome = (.stepBudgetExhausted, limited(SolverFailure(
+                        time: t, message: "the step budget of \(maxSteps) steps ran out at t = \(t)"), y))
                     break integrate
                 }
                 let tPrevious = t
@@ -258,9 +258,9 @@ struct Integration {
                 }
                 if saveEveryStep, t < target { save(t, y) }
                 if fixedStep == nil, h < minimumStep, t < target {
-                    outcome = (.stepSizeUnderflow, SolverFailure(
+                    outcome = (.stepSizeUnderflow, limited(SolverFailure(
                         time: t,
-                        message: "the step size fell to \(h), below the minimum step \(minimumStep), at t = \(t)"))
+                        message: "the step size fell to \(h), below the minimum step \(minimumStep), at t = \(t)"), y))
                     break integrate
                 }
             }
@@ -285,6 +285,17 @@ struct Integration {
         values.append(contentsOf: UnsafeBufferPointer(start: y, count: n))
     }
 
+    /// `failure` with the component that limits the step named, when the
+    /// driver's last error estimate shows one (adaptive steps only).
+    private func limited(_ failure: SolverFailure, _ y: UnsafeMutablePointer<Double>) -> SolverFailure {
+        guard options.fixedStep == nil, let i = driver.limitingComponent(y) else { return failure }
+        var named = failure
+        named.component = i
+        named.componentName = problem.name(ofComponent: i)
+        named.message += "; the error estimate of \(problem.name(ofComponent: i)) (component \(i)) keeps the steps small"
+        return named
+    }
+
     /// Maps a failed GSL status, and what the callbacks recorded, to a return code.
     private func failure(status: Int32, time: Double, step: Double) -> (ReturnCode, SolverFailure) {
         switch context.pending {
@@ -300,9 +311,9 @@ struct Integration {
                 message: "d\(name)/dt is \(value) at t = \(t) (component \(component)); smaller steps did not help"))
         case nil:
             if status == GSL_FAILURE {
-                return (.stepSizeUnderflow, SolverFailure(
+                return (.stepSizeUnderflow, limited(SolverFailure(
                     time: time,
-                    message: "the tolerance cannot be met: the step fell to \(step) at t = \(time) and cannot be made smaller"))
+                    message: "the tolerance cannot be met: the step fell to \(step) at t = \(time) and cannot be made smaller"), driver.stepStartState))
             }
             return (.solverFailure, SolverFailure(
                 time: time, message: "GSL stepper \(stepper) failed at t = \(time): \(gslMessage(status)) (status \(status))"))

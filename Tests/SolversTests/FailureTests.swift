@@ -64,7 +64,10 @@ struct FailureTests {
         #expect(solution.returnCode == .stepBudgetExhausted)
         #expect(solution.statistics.steps + solution.statistics.rejectedSteps >= 5)
         let failure = try #require(solution.failure)
-        #expect(failure.message == "the step budget of 5 steps ran out at t = \(solution.lastGoodTime)")
+        // The failure names the component whose error estimate, against its tolerance, was largest in the last step.
+        let component = try #require(failure.component)
+        #expect([0, 1].contains(component) && failure.componentName == "y[\(component)]")
+        #expect(failure.message == "the step budget of 5 steps ran out at t = \(solution.lastGoodTime); the error estimate of y[\(component)] (component \(component)) keeps the steps small")
         #expect(solution.lastGoodTime > 0 && solution.lastGoodTime < 1)
         let exact = ClosedForm.stiff.exact(solution.lastGoodTime)
         for (value, reference) in zip(solution.lastGoodState, exact) { #expect(abs(value - reference) < 1e-5) }

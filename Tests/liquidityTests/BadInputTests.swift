@@ -142,6 +142,7 @@ struct BadInputTests {
         #expect(budget.status == 3)
         #expect(budget.stderr.contains("with stepBudgetExhausted: the step budget of 50 steps ran out at t = "))
         #expect(!budget.stderr.contains("double precision"))
+        #expect(budget.stderr.contains(") keeps the steps small [variable "), "\(budget.stderr)")
         // Tolerances beyond double precision: the steps cannot advance, and the message says why.
         let tight = try Tool.run(["run", "--config", Tool.modelmd, "--solver", "msbdf", "--atol", "1e-300", "--max-steps", "2000", "--quiet"], in: dir)
         #expect(tight.status == 3)
