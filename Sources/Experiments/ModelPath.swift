@@ -333,8 +333,9 @@ public struct FileEnsembleModel: EnsembleModel {
         return value
     }
 
+    /// The file as parsed (every equation, so an edit of the file changes it) and every resolved value.
     public var fingerprintText: String {
-        var parts = [source.file, "span=\(base.t0),\(base.t1)"]
+        var parts = [String(describing: source), "span=\(base.t0),\(base.t1)"]
         parts += source.parameters.flatMap { p -> [String] in
             switch p.index {
             case .scalar: return ["\(p.name)=\(base.parameter(p.name) ?? .nan)"]

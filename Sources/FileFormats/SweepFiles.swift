@@ -386,7 +386,7 @@ struct SweepInputs: Codable, Equatable {
         } else if manager.fileExists(atPath: runs), manager.fileExists(atPath: path) {
             let earlier = try JSONDecoder().decode(Self.self, from: Data(try Configuration.readText(path).utf8))
             let changed = [
-                ("the configuration (or --set)", earlier.configuration != configuration), ("the design", earlier.design != design),
+                ("the model file or its configuration (or --set)", earlier.configuration != configuration), ("the design", earlier.design != design),
                 ("the swept parameters", earlier.parameters != parameters), ("the regimes", earlier.regimes != regimes),
                 ("the solver", earlier.solver != solver), ("the tolerance", earlier.tolerance != tolerance),
                 ("the paths", earlier.paths != paths),

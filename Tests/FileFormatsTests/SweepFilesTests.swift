@@ -183,7 +183,7 @@ struct SweepFilesTests {
         let spec = try SweepHarness.write(SweepHarness.grid, "grid.toml", in: dir)
         try SweepHarness.run(spec, in: dir, out: "s")
         let error = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s", set: ["payout=0.4"]) }
-        #expect(error?.message == "\(dir.appendingPathComponent("s").path) holds runs of another sweep: the configuration (or --set) changed since; --restart starts afresh, or pick another --out")
+        #expect(error?.message == "\(dir.appendingPathComponent("s").path) holds runs of another sweep: the model file or its configuration (or --set) changed since; --restart starts afresh, or pick another --out")
         let again = try SweepHarness.run(spec, in: dir, out: "s", set: ["payout=0.4"], restart: true)
         #expect(again.kept == 0 && again.solvedNow == 12)
     }
@@ -436,5 +436,25 @@ struct FileSweepTests {
         let key = try SweepHarness.write(Self.spec.replacingOccurrences(of: "regimes = [\"none\", \"buyer\"]\n", with: ""), "k.toml", in: dir)
         let second = #expect(throws: InputError.self) { try SweepSpecFile.read(key, model: model) }
         #expect(second?.message == "\(key): parameter[0].key: unknown parameter beta[crypto]; see `liquidity params` for every key")
+    }
+
+    @Test("a resume after an equation of the model file changed is refused, naming the model file")
+    func editedModel() throws {
+        let dir = try Tool.scratch()
+        let file = dir.appendingPathComponent("sim.sfc").path
+        let text = try Tool.text(Tool.root.appendingPathComponent("models/gl-sim.sfc"))
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let spec = try SweepHarness.write("name = \"g\"\ndesign = \"grid\"\n[[parameter]]\nkey = \"G_d\"\ndistribution = \"values\"\nvalues = [20.0, 25.0]\n", "g.toml", in: dir)
+        let about = SweepRecord.About(spec: spec, config: file, tool: Manifest.Tool(version: "test", commit: "test"))
+        func sweep() throws -> SweepReport {
+            let model = try FileEnsembleModel(source: try ModelFiles.source(file), settings: ModelSettings())
+            return try SweepFiles.run(
+                Ensemble(try SweepSpecFile.read(spec, model: model), model: model), into: try OutputDirectory(dir.appendingPathComponent("s").path),
+                jobs: 1, about: about)
+        }
+        #expect(try sweep().solvedNow == 2)
+        try text.replacingOccurrences(of: "let C_d = alpha1 * YD + alpha2 * H_h unit", with: "let C_d = alpha2 * H_h + alpha1 * YD unit").write(toFile: file, atomically: true, encoding: .utf8)
+        let error = #expect(throws: InputError.self) { try sweep() }
+        #expect(error?.message == "\(dir.appendingPathComponent("s").path) holds runs of another sweep: the model file or its configuration (or --set) changed since; --restart starts afresh, or pick another --out")
     }
 }
