@@ -144,6 +144,31 @@ public enum HistoryTable {
         Column(name: "M2", unit: "$T", file: "M2SL.csv", series: "M2SL", scale: 1e-3, note: "M2, seasonally adjusted: the deposits in M"),
     ]
 
+    /// The table's layout: the model's units and names (`calibration/history.csv`),
+    /// or the data's own units under their FRED ids (`calibration/history-fred.csv`),
+    /// what a model's `observe` declarations line up with.
+    public enum Units: String, Sendable, CaseIterable {
+        case model, fred
+    }
+
+    /// The columns of a layout. In FRED units each column keeps its file's
+    /// unit and takes its FRED id as its name (the Treasury's daily cash
+    /// balance is `TGA_DTS`); the week-average TGA `WTREGEN` is added, blank
+    /// where the file ends.
+    public static func columns(_ units: Units) -> [Column] {
+        guard units == .fred else { return columns }
+        let dataUnits = [
+            "WALCL": "millions of USD", "TREAST": "millions of USD", "RRPONTSYD": "billions of USD", "WRESBAL": "millions of USD",
+            "DTS TGA closing balance": "millions of USD", "FYGFDPUN": "millions of USD", "DGS10": "percent", "BAMLC0A0CM": "percent",
+            "CBBTCUSD": "USD", "NASDAQCOM": "index", "M2SL": "billions of USD",
+        ]
+        var result = columns.map { c in
+            Column(name: c.series == "DTS TGA closing balance" ? "TGA_DTS" : c.series, unit: dataUnits[c.series] ?? "", file: c.file, series: c.series, scale: 1, note: c.note)
+        }
+        result.insert(Column(name: "WTREGEN", unit: "millions of USD", file: "WTREGEN.csv", series: "WTREGEN", scale: 1, note: "TGA, week average (FRED)"), at: 5)
+        return result
+    }
+
     /// The quarters from `first` to `last` (labels such as 2022Q2), as
     /// (label, last day, t of the next day).
     public static func quarters(from first: String = "2022Q2", to last: String) throws -> [(label: String, end: String, t: Double)] {
@@ -225,9 +250,9 @@ public enum HistoryTable {
     ///   - first, last: the quarters (YYYYQn); `last` defaults to the last
     ///     quarter every series covers.
     /// - Returns: the table and the quarters it holds.
-    public static func build(directory: String, mapping: Mapping = [:], from first: String = "2022Q2", to last: String? = nil) throws
-        -> (table: String, quarters: Int)
-    {
+    public static func build(
+        directory: String, mapping: Mapping = [:], from first: String = "2022Q2", to last: String? = nil, units: Units = .model
+    ) throws -> (table: String, quarters: Int) {
         var found = try scan(directory)
         for (name, target) in mapping {
             guard let column = columns.first(where: { $0.name == name }) else {
@@ -250,11 +275,14 @@ public enum HistoryTable {
             found[columns.first { $0.name == "TGA" }!.series] = cash
         }
         var series: [String: DatedSeries] = [:]
+        let layout = columns(units)
+        for column in layout where column.series == "WTREGEN" { series[column.name] = found["WTREGEN"]?.series ?? DatedSeries(name: "WTREGEN", dates: [], values: []) }
         for column in columns {
             guard let data = found[column.series]?.series else {
                 throw InputError("--data \(directory): no file holds \(column.series) (\(column.note)); download it from FRED, or name a file with --map \(column.name)=FILE[:SERIES]")
             }
             series[column.name] = data
+            if let renamed = layout.first(where: { $0.series == column.series })?.name { series[renamed] = data }
         }
         // The last quarter every series covers: each has an observation on or after the quarter's last day
         // (the quarterly debt series one dated within the quarter, the monthly M2 one for its last month).
@@ -262,27 +290,30 @@ public enum HistoryTable {
         if let last { lastQuarter = last } else {
             let ends = columns.compactMap { column -> String? in
                 guard let d = series[column.name]!.dates.last(where: { date in series[column.name]!.values[series[column.name]!.dates.firstIndex(of: date)!] != nil }) else { return nil }
-                return column.name == "B" || column.name == "M2" ? endOfQuarter(containing: d) : d
+                return column.series == "FYGFDPUN" || column.series == "M2SL" ? endOfQuarter(containing: d) : d
             }
             guard let earliest = ends.min() else { throw InputError("--data \(directory): the series hold no values") }
             lastQuarter = quarterCompletedBy(earliest)
         }
         let quarters = try Self.quarters(from: first, to: lastQuarter)
-        var lines = ["quarter,date,t," + columns.map(\.name).joined(separator: ",")]
+        var lines = ["quarter,date,t," + layout.map(\.name).joined(separator: ",")]
         for quarter in quarters {
             var cells = [quarter.label, quarter.end, CSV.number(quarter.t)]
-            for column in columns {
+            for column in layout {
                 let data = series[column.name]!
                 let value: Double?
-                if column.name == "B" {
+                if column.series == "FYGFDPUN" {
                     // Quarterly, end of period, dated the first day of the quarter.
                     let month = ["03-31": "01", "06-30": "04", "09-30": "07", "12-31": "10"][String(quarter.end.suffix(5))]!
                     let dated = String(quarter.end.prefix(4)) + "-\(month)-01"
                     value = data.dates.firstIndex(of: dated).flatMap { data.values[$0] }
-                } else if column.name == "M2" {
+                } else if column.series == "M2SL" {
                     value = data.last(onOrBefore: String(quarter.end.prefix(8)) + "01")?.value
                 } else {
-                    value = data.last(onOrBefore: quarter.end)?.value
+                    // A daily or weekly series' last observation, if it falls in the quarter's last two weeks.
+                    value = data.last(onOrBefore: quarter.end).flatMap { found in
+                        (DecimalYear.parse(quarter.end)! - DecimalYear.parse(found.date)!) * 365 <= 14 ? found.value : nil
+                    }
                 }
                 cells.append(value.map { CSV.number(($0 * column.scale * 1e9).rounded() / 1e9) } ?? "")
             }

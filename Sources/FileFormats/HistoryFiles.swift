@@ -24,7 +24,14 @@ public enum HistoryFiles {
     /// Solves the model file at `file` with the configuration at `config`
     /// (nil: the file's values), regime none where the file has that choice,
     /// and sets it against the table at `table` at every quarter-end in its span.
-    public static func compare(model file: String, config: String?, table: String, format: TableFormat) throws -> String {
+    ///
+    /// A model that declares `observe` series named as the table's columns
+    /// (FRED ids, `calibration/history-fred.csv`) is set against them, with
+    /// each series' RMSE and quarters within its band (``bands``); otherwise
+    /// the reverse-QE model's series against the model-unit table.
+    public static func compare(
+        model file: String, config: String?, table: String, format: TableFormat, bands: [String: Double] = HistoryFiles.bands
+    ) throws -> String {
         let rows = try readTable(table)
         let source = try ModelFiles.source(file)
         var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
@@ -32,7 +39,94 @@ public enum HistoryFiles {
         let model = try ModelFiles.compile(file, settings: settings)
         var solve = SolveSettings()
         solve.saveTimes = rows.compactMap { $0["t"] }.filter { $0 >= model.t0 && $0 <= model.t1 }
-        return comparison(try solve.solve(model, label: file), rows: rows, format: format)
+        let path = try solve.solve(model, label: file)
+        let observed = source.observations.map(\.name).filter { name in rows.contains { $0[name] != nil } }
+        guard observed.isEmpty else { return observedComparison(path, series: observed, rows: rows, bands: bands, format: format) }
+        return comparison(path, rows: rows, format: format)
+    }
+
+    /// The band of each FRED series a history comparison counts quarters
+    /// within, in the series' own units (issue 14's goals: the 10-year within
+    /// 50 bp, the ON RRP within $0.25T).
+    public static let bands: [String: Double] = [
+        "DGS10": 0.5, "RRPONTSYD": 250, "WRESBAL": 250_000, "TREAST": 100_000, "WALCL": 100_000, "WTREGEN": 100_000, "TGA_DTS": 100_000,
+        "BAMLC0A0CM": 0.25,
+    ]
+
+    /// The model's observed series (its `observe` declarations, named as
+    /// the table's FRED-id columns) against the data at every quarter-end of
+    /// the run: a row per quarter with model and data per series, then per
+    /// series the quarters compared, the RMSE and the quarters within its band.
+    public static func observedComparison(
+        _ run: ModelPath, series names: [String], rows: [[String: Double]], bands: [String: Double], format: TableFormat
+    ) -> String {
+        var header = ["t", "date"]
+        for name in names { header += ["model \(name)", "data"] }
+        var body: [[String]] = []
+        var errors: [String: [Double]] = [:]
+        for (k, t) in run.t.enumerated() {
+            guard let row = rows.first(where: { abs(($0["t"] ?? 0) - t) < 1e-9 }) else { continue }
+            var cells = [String(format: "%.2f", t), run.model.source.isCalendar ? DecimalYear.isoDate(t) : "\(t)"]
+            for name in names {
+                let model = run.series(name)![k]
+                cells.append(String(format: "%.6g", model))
+                if let data = row[name] {
+                    cells.append(String(format: "%.6g", data))
+                    errors[name, default: []].append(model - data)
+                } else {
+                    cells.append("-")
+                }
+            }
+            body.append(cells)
+        }
+        var lines = [format.render(title: "the model's observed series against the data", header: header, rows: body)]
+        let summary = names.map { name -> [String] in
+            let e = errors[name] ?? []
+            let rmse = e.isEmpty ? Double.nan : (e.reduce(0) { $0 + $1 * $1 } / Double(e.count)).squareRoot()
+            let within = bands[name].map { band in "\(e.filter { abs($0) <= band }.count) of \(e.count) within \(String(format: "%g", band))" } ?? "-"
+            return [name, "\(e.count)", String(format: "%.4g", rmse), within]
+        }
+        lines.append(format.render(title: "per series", header: ["series", "quarters", "RMSE", "within the band"], rows: summary))
+        return lines.joined(separator: "\n\n")
+    }
+
+    /// Calibration targets (`[[target]]` TOML, as `calibrate --targets` reads
+    /// them) from a table in FRED units: each of `bands`' series at each
+    /// quarter-end of the table from `first` to `last` (quarter labels;
+    /// nil: every quarter), valued at the data, within its band.
+    public static func targets(table path: String, bands: [(series: String, band: Double)], from first: String?, to last: String?) throws -> String {
+        let table: NamedCSV
+        do {
+            table = try NamedCSV(string: try Configuration.readText(path), delimiter: .comma, loadColumns: false)
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw InputError("\(path): not valid CSV: \(error)")
+        }
+        for (series, band) in bands {
+            guard table.header.contains(series) else {
+                throw InputError("--targets \(series): \(path) has no column \(series); its columns: \(table.header.dropFirst(3).joined(separator: ", "))")
+            }
+            guard band.isFinite, band > 0 else { throw InputError("--targets \(series)=\(band): the band must be positive and finite") }
+        }
+        var lines = [
+            "# Quarter-end targets from \(path), made by `liquidity history --targets`: each series at each",
+            "# quarter-end, in the data's own units, named as the model's observe declarations name it.",
+        ]
+        for (series, band) in bands {
+            for row in table.rows {
+                guard let quarter = row["quarter"], let date = row["date"], let t = row["t"].flatMap(Double.init),
+                    first.map({ quarter >= $0 }) ?? true, last.map({ quarter <= $0 }) ?? true,
+                    let value = row[series].flatMap(Double.init)
+                else { continue }
+                lines += [
+                    "", "[[target]]", "id = \"\(series)_\(quarter)\"", "description = \"\(series) at the end of \(quarter)\"",
+                    "quantity = \"value\"", "series = \"\(series)\"", "at = \(CSV.number(t))", "value = \(CSV.number(value))",
+                    "band = \(CSV.number(band))", "weight = 1.0", "source = \"FRED \(series), \(date) (\(path))\"",
+                ]
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Model against data at each saved quarter: rb and DGS10, idle cash L and

@@ -32,11 +32,24 @@ struct History: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the table (CSV); - prints it.", valueName: "file"))
     var write: String = "-"
 
-    @Option(name: .customLong("from"), help: ArgumentHelp("First quarter of the table (default 2022Q2).", valueName: "YYYYQn"))
-    var firstQuarter: String = "2022Q2"
+    @Option(name: .customLong("from"), help: ArgumentHelp("First quarter of the table (default 2022Q2), or of --targets (default: the table's first).", valueName: "YYYYQn"))
+    var givenFirstQuarter: String?
+
+    var firstQuarter: String { givenFirstQuarter ?? "2022Q2" }
+    var firstQuarterGiven: Bool { givenFirstQuarter != nil }
 
     @Option(name: .customLong("to"), help: ArgumentHelp("Last quarter of the table (default: the last quarter every series covers).", valueName: "YYYYQn"))
     var lastQuarter: String?
+
+    @Option(help: ArgumentHelp(
+        "Units and names of the table: model (the model's units, calibration/history.csv) or fred (each series in its own units under its FRED id, as a model's observe declarations name them).",
+        valueName: "layout"))
+    var units: HistoryTable.Units = .model
+
+    @Option(name: .customLong("targets"), help: ArgumentHelp(
+        "Write calibration targets from --table (in FRED units): SERIES=BAND,... each series at each quarter-end from --from to --to, within its band (in the series' units).",
+        valueName: "series=band,..."))
+    var targets: String?
 
     @Option(name: .customLong("map"), help: ArgumentHelp(
         "Take a column from this file (and series) of --data instead of the file that holds its FRED id: column=FILE or column=FILE:SERIES (repeatable).",
@@ -82,6 +95,15 @@ struct History: ParsableCommand {
     }
 
     func run() throws {
+        if let targets {
+            let bands = try pairs(targets.split(separator: ",").map(String.init), option: "--targets").map { series, text -> (String, Double) in
+                guard let band = Double(text) else { throw InputError("--targets \(series)=\(text): the band must be a number") }
+                return (series, band)
+            }
+            try emit(try HistoryFiles.targets(
+                table: table, bands: bands, from: firstQuarterGiven ? firstQuarter : nil, to: lastQuarter))
+            return
+        }
         let model = try model ?? Defaults.modelFile()
         if let compare {
             print(try HistoryFiles.compare(model: model, config: compare, table: table, format: format))
@@ -104,13 +126,13 @@ struct History: ParsableCommand {
             let parts = target.split(separator: ":", maxSplits: 1).map(String.init)
             mapping[column] = (parts[0], parts.count == 2 ? parts[1] : nil)
         }
-        let (built, quarters) = try HistoryTable.build(directory: data, mapping: mapping, from: firstQuarter, to: lastQuarter)
+        let (built, quarters) = try HistoryTable.build(directory: data, mapping: mapping, from: firstQuarter, to: lastQuarter, units: units)
         if write == "-" {
             print(built, terminator: "")
         } else {
             let directory = (write as NSString).deletingLastPathComponent
             try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, built)
-            print("wrote \(write): \(quarters) quarters, \(HistoryTable.columns.count) series")
+            print("wrote \(write): \(quarters) quarters, \(HistoryTable.columns(units).count) series")
         }
     }
 }

@@ -163,6 +163,7 @@ struct SolverSettings: ParsableArguments {
 }
 
 extension TableFormat: ExpressibleByArgument {}
+extension HistoryTable.Units: ExpressibleByArgument {}
 
 /// Where `run` and `compare` write, and whether they draw the dashboard.
 struct OutputOptions: ParsableArguments {

@@ -95,4 +95,38 @@ struct FREDTests {
         let rrp = rows.dropFirst().map { Double($0.split(separator: ",")[5])! }
         #expect(rrp.first! > 2.3 && rrp[rrp.count - 2] < 0.06)
     }
+
+    /// The FRED layout holds the same observations as the model's, in the data's units.
+    @Test("the table in FRED units: the committed calibration/history-fred.csv, each column the model table's over its scale, a stale weekly value blank")
+    func fredUnits() throws {
+        let data = Tool.root.deletingLastPathComponent().appendingPathComponent("shared/data/fred").path
+        try #require(FileManager.default.fileExists(atPath: data), "no data folder at \(data)")
+        let (fred, quarters) = try HistoryTable.build(directory: data, units: .fred)
+        #expect(quarters == 15)
+        #expect(fred == (try Tool.text(Tool.root.appendingPathComponent("calibration/history-fred.csv"))))
+        let lines = fred.split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(lines[0] == ["quarter", "date", "t", "WALCL", "TREAST", "RRPONTSYD", "WRESBAL", "TGA_DTS", "WTREGEN", "FYGFDPUN", "DGS10", "BAMLC0A0CM", "CBBTCUSD", "NASDAQCOM", "M2SL"])
+        let model = try HistoryFiles.readTable(Tool.root.appendingPathComponent("calibration/history.csv").path)
+        for (fredName, modelName, scale) in [("RRPONTSYD", "on_rrp", 1e-3), ("DGS10", "rb", 0.01), ("TREAST", "Bf", 1e-6)] {
+            let column = lines[0].firstIndex(of: fredName)!
+            for (k, row) in model.enumerated() { #expect(abs(Double(lines[k + 1][column])! * scale - row[modelName]!) < 1e-9, "\(fredName) \(k)") }
+        }
+        // WTREGEN ends on 2025-11-19, six weeks before 2025Q4's end: blank there, not a stale value.
+        #expect(lines[15][lines[0].firstIndex(of: "WTREGEN")!] == "")
+    }
+
+    @Test("history --targets turns table columns into calibration targets, one per quarter-end within the range")
+    func targets() throws {
+        let table = Tool.root.appendingPathComponent("calibration/history-fred.csv").path
+        let dir = try Tool.scratch()
+        let path = dir.appendingPathComponent("t.toml").path
+        try HistoryFiles.targets(table: table, bands: [("DGS10", 0.5), ("WTREGEN", 1e5)], from: "2022Q3", to: nil).write(toFile: path, atomically: true, encoding: .utf8)
+        let targets = try CalibrationFiles.readTargets(path)
+        #expect(targets.filter { $0.id.hasPrefix("DGS10_") }.count == 14)
+        #expect(targets.filter { $0.id.hasPrefix("WTREGEN_") }.count == 13, "no target where the table is blank")
+        let q = try #require(targets.first { $0.id == "DGS10_2023Q3" })
+        #expect(q.quantity == .value(series: "DGS10", at: 2023.75) && q.value == 4.59 && q.band == 0.5)
+        let error = #expect(throws: InputError.self) { try HistoryFiles.targets(table: table, bands: [("DGS2", 0.5)], from: nil, to: nil) }
+        #expect(error?.message.hasPrefix("--targets DGS2: \(table) has no column DGS2; its columns: WALCL, TREAST") == true)
+    }
 }
