@@ -14,7 +14,7 @@ struct Liquidity: ParsableCommand {
             written (the system's reason is given; no file is left half-written).
             """,
         version: BuildInfo.version,
-        subcommands: [Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, History.self, Export.self, Sweep.self, ModelCommand.self],
+        subcommands: [Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, History.self, BacktestCommand.self, Export.self, Sweep.self, ModelCommand.self],
         defaultSubcommand: Compare.self)
 
     /// Maps bad input to exit code 2, solver failures to 3 and failed writes to 4.
