@@ -67,7 +67,7 @@ struct CommandTests {
         #expect(Tool.files(dir.appendingPathComponent("out/compare")).contains("series_none_no_ai_boom.csv"))
     }
 
-    @Test("every command has help with examples", arguments: ["run", "compare", "matrices", "params", "calibrate", "history", "export", "sweep run"])
+    @Test("every command has help with examples", arguments: ["run", "compare", "matrices", "params", "calibrate", "history", "backtest", "export", "sweep run"])
     func help(_ command: String) throws {
         let result = try Tool.run(command.split(separator: " ").map(String.init) + ["--help"], in: try Tool.scratch())
         #expect(result.status == 0)
