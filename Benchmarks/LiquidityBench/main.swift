@@ -191,6 +191,9 @@ struct ModelSolve: ParsableCommand {
     @Option(help: "Only this stepper (for profiling).")
     var only: String?
 
+    @Flag(help: "Only the solves with the monthly saves interpolated inside steps.")
+    var interpolateSaves = false
+
     func run() throws {
         let model = try reverseQEModel()
         print("Default path of models/reverse-qe.sfc, \(model.stateNames.count) states, median of \(repetitions) solves (release build).")
@@ -199,8 +202,11 @@ struct ModelSolve: ParsableCommand {
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for tolerance in [1e-6, 1e-8] {
             var baseline = 0.0
-            for stepper in [Stepper.rk8pd, .rkf45, .rkck, .msadams, .msbdf, .bsimp] where only == nil || only == stepper.rawValue {
+            // Each stepper landing on the monthly saves, then (after it) with the saves interpolated inside its steps.
+            let cases = [Stepper.rk8pd, .rkf45, .rkck, .msadams, .msbdf, .bsimp].flatMap { [($0, false), ($0, true)] }
+            for (stepper, interpolate) in cases where (only == nil || only == stepper.rawValue) && (!interpolateSaves || interpolate) {
                 var options = modelOptions(for: model, tolerance: tolerance)
+                options.interpolatesSaves = interpolate
                 if stepper == .bsimp { options.jacobian = .centralDifferences }
                 var solution: ODESolution?
                 let problem = model.problem()
@@ -211,10 +217,10 @@ struct ModelSolve: ParsableCommand {
                 }
                 let s = solution!.statistics
                 let time = median(times)
-                if stepper == .rk8pd { baseline = time }
+                if stepper == .rk8pd && !interpolate { baseline = time }
                 let ok = solution!.isSuccessful ? "" : " (\(solution!.returnCode))"
                 let ratio = baseline > 0 ? format(time / baseline, digits: 2) : "-"
-                print("| \(stepper)\(ok) | \(tolerance) | \(s.steps) | \(s.functionEvaluations) | \(s.jacobianEvaluations) | \(format(time * 1e3, digits: 2)) | \(ratio) |")
+                print("| \(stepper)\(interpolate ? ", interpolated saves" : "")\(ok) | \(tolerance) | \(s.steps) | \(s.functionEvaluations) | \(s.jacobianEvaluations) | \(format(time * 1e3, digits: 2)) | \(ratio) |")
             }
         }
     }

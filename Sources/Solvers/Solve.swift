@@ -33,6 +33,9 @@ struct SolvePlan {
     let saveTarget: [Bool]
     let saveStart: Bool
     let saveEveryStep: Bool
+    /// Save times to interpolate inside steps, ascending (empty unless
+    /// ``SolverOptions/interpolatesSaves``).
+    let interpolated: [Double]
 
     init(problem: ODEProblem, options: SolverOptions) throws {
         let n = problem.dimension
@@ -108,17 +111,22 @@ struct SolvePlan {
             throw SolverError.invalidStep("tstops must be finite; got \(bad)")
         }
         // Merge the ascending save times with the sorted tstops: every time
-        // after t0 the integrator must land on, once, ending with t1.
+        // after t0 the integrator must land on, once, ending with t1. Save
+        // times that are interpolated are not landed on, unless they are stops.
         let stops = options.tstops.filter { $0 > t0 && $0 < t1 }.sorted()
+        let interpolates = options.interpolatesSaves && options.fixedStep == nil && !saveEveryStep
+        let stopSet = Set(stops)
+        interpolated = interpolates ? saveTimes.filter { $0 > t0 && $0 < t1 && !stopSet.contains($0) } : []
+        let landed = interpolates ? saveTimes.filter { $0 <= t0 || $0 >= t1 || stopSet.contains($0) } : saveTimes
         var targets: [Double] = []
         var saveTarget: [Bool] = []
         targets.reserveCapacity(saveTimes.count + stops.count + 1)
         saveTarget.reserveCapacity(saveTimes.count + stops.count + 1)
-        var i = saveTimes.firstIndex { $0 > t0 } ?? saveTimes.endIndex
+        var i = landed.firstIndex { $0 > t0 } ?? landed.endIndex
         var j = 0
-        while i < saveTimes.endIndex || j < stops.count {
-            let isSave = j == stops.count || (i < saveTimes.endIndex && saveTimes[i] <= stops[j])
-            let time = isSave ? saveTimes[i] : stops[j]
+        while i < landed.endIndex || j < stops.count {
+            let isSave = j == stops.count || (i < landed.endIndex && landed[i] <= stops[j])
+            let time = isSave ? landed[i] : stops[j]
             if isSave { i += 1 } else { j += 1 }
             if let last = targets.last, last == time {
                 saveTarget[saveTarget.count - 1] = saveTarget[saveTarget.count - 1] || isSave
@@ -210,6 +218,7 @@ struct Integration {
         eventValues = options.events.map { $0.condition(t, UnsafeBufferPointer(start: y, count: n)) }
         var h = initialStep(y)
         var outcome: (ReturnCode, SolverFailure?) = (.success, nil)
+        var nextInterpolated = 0
 
         integrate: for (index, target) in plan.targets.enumerated() {
             while t < target {
@@ -248,6 +257,9 @@ struct Integration {
                     switch detectEvents(from: tPrevious, yPrevious, to: &t, y) {
                     case .none: break
                     case .terminal:
+                        if nextInterpolated < plan.interpolated.count, plan.interpolated[nextInterpolated] <= t {
+                            interpolateSaves(from: tPrevious, yPrevious, to: t, y, next: &nextInterpolated)
+                        }
                         save(t, y)
                         outcome = (.terminated, nil)
                         break integrate
@@ -257,6 +269,9 @@ struct Integration {
                     }
                 }
                 if saveEveryStep, t < target { save(t, y) }
+                if nextInterpolated < plan.interpolated.count, plan.interpolated[nextInterpolated] <= t {
+                    interpolateSaves(from: tPrevious, yPrevious, to: t, y, next: &nextInterpolated)
+                }
                 if fixedStep == nil, h < minimumStep, t < target {
                     outcome = (.stepSizeUnderflow, limited(SolverFailure(
                         time: t,
@@ -278,6 +293,59 @@ struct Integration {
                 functionEvaluations: context.functionEvaluations,
                 jacobianEvaluations: context.jacobianEvaluations,
                 eventLocations: eventLocations))
+    }
+
+    /// How many local tolerances an interpolated save may be off: about the
+    /// global error a solve of hundreds of steps accumulates anyway, so the
+    /// interpolation does not dominate it.
+    static let interpolationBudget = 100.0
+
+    /// Saves every interpolated save time in (tA, tB]. The cubic Hermite
+    /// interpolant of the step's two ends (states and derivatives) is
+    /// corrected to a quartic by the derivative at a third of the step; the
+    /// correction's size estimates the cubic's error. Within
+    /// ``interpolationBudget`` local tolerances of every component the
+    /// quartic gives the saves; otherwise each save is integrated to from the
+    /// step's start, as landing would.
+    private mutating func interpolateSaves(
+        from tA: Double, _ yA: UnsafeMutablePointer<Double>, to tB: Double, _ yB: UnsafeMutablePointer<Double>, next: inout Int
+    ) {
+        let h = tB - tA
+        var fA = [Double](repeating: 0, count: n), fB = fA, fM = fA, yM = fA, c = fA
+        let a = UnsafeBufferPointer(start: yA, count: n), b = UnsafeBufferPointer(start: yB, count: n)
+        fA.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tA, a, $0) }
+        fB.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tB, b, $0) }
+        func cubic(_ i: Int, _ theta: Double) -> Double {
+            let t2 = theta * theta, t3 = t2 * theta
+            return (2 * t3 - 3 * t2 + 1) * yA[i] + (t3 - 2 * t2 + theta) * h * fA[i] + (-2 * t3 + 3 * t2) * yB[i] + (t3 - t2) * h * fB[i]
+        }
+        let third = 1.0 / 3
+        for i in 0..<n { yM[i] = cubic(i, third) }
+        yM.withUnsafeBufferPointer { m in _ = fM.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tA + h * third, m, $0) } }
+        context.functionEvaluations += 3
+        // The cubic's derivative at a third of the step; q = theta^2 (1 - theta)^2 vanishes with its
+        // derivative at both ends, so p3 + c q keeps the ends and meets the derivative there.
+        let (d00, d10, d01, d11) = (6 * third * third - 6 * third, 3 * third * third - 4 * third + 1, -6 * third * third + 6 * third, 3 * third * third - 2 * third)
+        let dq = 2 * third * (1 - third) * (1 - 2 * third)
+        var accurate = true
+        for i in 0..<n {
+            let slope = (d00 * yA[i] + d01 * yB[i]) / h + d10 * fA[i] + d11 * fB[i]
+            c[i] = h * (fM[i] - slope) / dq
+            let tolerance = plan.absoluteTolerances[i] + options.relativeTolerance * max(abs(yA[i]), abs(yB[i]))
+            if !(abs(c[i]) / 16 <= Self.interpolationBudget * tolerance) { accurate = false }
+        }
+        var state = [Double](repeating: 0, count: n)
+        while next < plan.interpolated.count, plan.interpolated[next] <= tB {
+            let s = plan.interpolated[next]
+            next += 1
+            guard s > tA else { continue }
+            let theta = (s - tA) / h, q = theta * theta * (1 - theta) * (1 - theta)
+            if accurate || stateAt(s, from: tA, yA, into: &state) != nil {
+                for i in 0..<n { state[i] = cubic(i, theta) + c[i] * q }
+            }
+            times.append(s)
+            values.append(contentsOf: state)
+        }
     }
 
     private mutating func save(_ t: Double, _ y: UnsafeMutablePointer<Double>) {

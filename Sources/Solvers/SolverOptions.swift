@@ -94,6 +94,15 @@ public struct SolverOptions: Sendable {
     /// Times the integrator must land on exactly, such as kinks in exogenous
     /// inputs; times outside the span are ignored.
     public var tstops: [Double] = []
+    /// Save times that fall inside an accepted step are interpolated instead
+    /// of being landed on, so they do not shorten the steps: a quartic through
+    /// the states and derivatives at the step's ends and the derivative at a
+    /// third of it (three right-hand side evaluations a step that holds saves),
+    /// its error estimated from the quartic term and held within 100 local
+    /// tolerances, else the saves are integrated to as when landing. `tstops`
+    /// and the end are still landed on exactly (default false: land on every
+    /// save time). Ignored with a fixed step or when saving every step.
+    public var interpolatesSaves = false
     /// Events to locate.
     public var events: [Event] = []
     /// Event times are located to within this many time units (default 1e-10).

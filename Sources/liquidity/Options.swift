@@ -139,6 +139,9 @@ struct SolverSettings: ParsableArguments {
         }
     }
 
+    @Flag(name: .customLong("interpolate-saves"), help: "Interpolate the saved times inside the solver's steps (error-controlled) instead of landing on each; knots and change dates are still landed on.")
+    var interpolatesSaves = false
+
     /// The save step when given, or nil: a model file then saves at its own step.
     var givenStep: Double? {
         get throws { givenSaveStep == nil ? nil : try step }
@@ -157,7 +160,9 @@ struct SolverSettings: ParsableArguments {
     /// The settings as the libraries take them; call ``check()`` first.
     var settings: SolveSettings {
         get throws {
-            SolveSettings(stepper: try stepper, relativeTolerance: rtol, absoluteTolerance: atol, maxSteps: maxSteps, saveStep: try step)
+            var settings = SolveSettings(stepper: try stepper, relativeTolerance: rtol, absoluteTolerance: atol, maxSteps: maxSteps, saveStep: try step)
+            settings.interpolatesSaves = interpolatesSaves
+            return settings
         }
     }
 }

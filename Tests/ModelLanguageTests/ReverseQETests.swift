@@ -215,3 +215,32 @@ struct CanonicalKeyTests {
         #expect(qe.canonicalKey("beta[bitcoin]", members: ["risk": ["bitcoin"]]) == "beta[bitcoin]")
     }
 }
+
+@Suite("Interpolated saves on the reverse-QE file")
+struct InterpolatedReverseQETests {
+    /// Against rk8pd at 1e-12 landing on every month: msbdf at 1e-8 with the
+    /// months interpolated is as accurate as landing on them, in fewer steps.
+    @Test("msbdf with interpolated monthly saves is as accurate as landing on them, in fewer steps")
+    func msbdf() throws {
+        let reference = try QEPath(tolerance: 1e-12)
+        func run(_ interpolate: Bool) throws -> ODESolution {
+            let model = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": "none"]))
+            var options = SolverOptions(relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-8), saveAt: .interval(1.0 / 12))
+            options.interpolatesSaves = interpolate
+            return try model.run(.msbdf, options: options).solution
+        }
+        let landed = try run(false), interpolated = try run(true)
+        func error(_ s: ODESolution) -> Double {
+            var worst = 0.0
+            for k in 0..<reference.solution.count {
+                for (x, y) in zip(s.state(k), reference.solution.state(k)) { worst = max(worst, abs(x - y) / max(abs(y), 1)) }
+            }
+            return worst
+        }
+        #expect(interpolated.t == landed.t)
+        let (a, b) = (error(interpolated), error(landed))
+        print("reverse-qe.sfc, msbdf at 1e-8: landing \(landed.statistics.steps) steps, error \(b); interpolating \(interpolated.statistics.steps) steps, error \(a)")
+        #expect(interpolated.statistics.steps < landed.statistics.steps)
+        #expect(a < 2 * b + 1e-7, "interpolated \(a) against landed \(b)")
+    }
+}

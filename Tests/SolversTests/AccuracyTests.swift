@@ -101,3 +101,61 @@ struct ConvergenceTests {
         #expect(rates.allSatisfy { abs($0 - Double(order)) < 1.05 }, "\(stepper): observed orders \(rates)")
     }
 }
+
+/// Save times interpolated inside steps rather than landed on.
+@Suite("Interpolated saves")
+struct InterpolatedSaveTests {
+    /// The oscillator saved every 0.01 (629 points): landing on each forces steps
+    /// of 0.01; interpolating lets the steps grow, and the cubic Hermite values
+    /// stay within the tolerance's error budget.
+    @Test("interpolated saves keep the error within the tolerance with far fewer steps, for every adaptive stepper", arguments: [
+        Stepper.rk8pd, .rkf45, .rkck, .msbdf, .msadams, .bsimp, .rk4imp,
+    ])
+    func oscillator(_ stepper: Stepper) throws {
+        let tolerance = 1e-8
+        var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance))
+        options.saveAt = .interval(0.01)
+        let landed = try solve(ClosedForm.oscillator.problem, stepper, options)
+        options.interpolatesSaves = true
+        let interpolated = try solve(ClosedForm.oscillator.problem, stepper, options)
+        #expect(interpolated.returnCode == .success)
+        #expect(interpolated.t == landed.t, "the same saved times")
+        #expect(interpolated.statistics.steps < landed.statistics.steps, "\(interpolated.statistics.steps) steps against \(landed.statistics.steps)")
+        let error = errorInTolerances(interpolated, exact: ClosedForm.oscillator.exact, tolerance: tolerance)
+        #expect(error < AccuracyTests.bound(stepper), "\(stepper): \(error) tolerances")
+    }
+
+    /// A kink at a tstop (the right-hand side jumps at t = 1): the integrator
+    /// still lands there, so no interpolation spans the kink. (Both solves
+    /// carry an error of about 2e-9 from the step that ends on the kink, whose
+    /// last stage sees the value after the jump; an interpolation across the
+    /// kink would be off by up to 0.05.)
+    @Test("tstops are still landed on: a right-hand side that jumps at a tstop is followed as when landing")
+    func kink() throws {
+        let problem = ODEProblem(initialState: [0.0], timeSpan: (0, 2)) { t, _, dydt in dydt[0] = t < 1 ? 1 : -1 }
+        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10))
+        options.saveAt = .interval(0.1)
+        options.tstops = [1]
+        let landed = try solve(problem, .rkf45, options)
+        options.interpolatesSaves = true
+        let solution = try solve(problem, .rkf45, options)
+        #expect(solution.t == landed.t && solution.t.count == 21)
+        for (t, y) in zip(solution.t, solution.series(0)) { #expect(abs(y - (t <= 1 ? t : 2 - t)) < 1e-8, "y(\(t)) = \(y)") }
+    }
+
+    /// A terminal event inside a step: the saves before it are kept.
+    @Test("saves inside the step that ends on a terminal event are interpolated too")
+    func terminalEvent() throws {
+        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10))
+        options.saveAt = .interval(0.05)
+        options.interpolatesSaves = true
+        options.events = [Event("y below 1", direction: .falling) { _, y in y[0] - 1 }]
+        let solution = try solve(ClosedForm.decay.problem, .rk8pd, options)
+        #expect(solution.returnCode == .terminated)
+        // y = 2 exp(-0.7 t) crosses 1 at ln 2 / 0.7 = 0.990...: every save before it, then the event.
+        let crossing = log(2) / 0.7
+        #expect(solution.t.dropLast().count == Int((crossing / 0.05).rounded(.down)) + 1)
+        #expect(abs(solution.t.last! - crossing) < 1e-9)
+        for (t, y) in zip(solution.t, solution.series(0)) { #expect(abs(y - 2 * exp(-0.7 * t)) < 1e-8, "y(\(t))") }
+    }
+}
