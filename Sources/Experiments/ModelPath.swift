@@ -109,10 +109,7 @@ public struct ChoiceComparison: Sendable {
     }
 
     /// A comparison that cannot be made as asked.
-    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
-        public let description: String
-        public init(description: String) { self.description = description }
-    }
+    public typealias Invalid = SolveSettings.Invalid
 
     /// The counterfactual option: the last of the choice `counterfactual`.
     public var counterfactualOption: String? {

@@ -32,9 +32,10 @@ public struct SolveSettings: Sendable, Equatable {
         self.saveStep = saveStep
     }
 
-    /// A setting that cannot work.
+    /// A setting that cannot work (or, for ``ChoiceComparison``, a comparison that cannot be made).
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Refuses tolerances, step budgets and save steps that cannot work.
