@@ -160,8 +160,7 @@ public struct ChoiceComparison: Sendable {
             try finished(solved)
             result.append(solved)
         }
-        return ChoiceComparisonResult(
-            cases: result, choice: choice, declaredOptions: source.choices.first { $0.name == choice }?.options.map(\.name) ?? options)
+        return ChoiceComparisonResult(cases: result, choice: choice, source: source, options: options)
     }
 }
 
@@ -204,11 +203,23 @@ public struct ChoiceComparisonResult: Sendable {
     public let cases: [ChoiceCase]
     /// The choice compared, and its options in the file's order (what fixes each option's colour).
     public let choice: String, declaredOptions: [String]
+    /// What each option means, as the file describes it (`none`: "no buyer: runoff only").
+    public let meanings: [String: String]
 
-    public init(cases: [ChoiceCase], choice: String, declaredOptions: [String]) {
+    public init(cases: [ChoiceCase], choice: String, declaredOptions: [String], meanings: [String: String] = [:]) {
         self.cases = cases
         self.choice = choice
         self.declaredOptions = declaredOptions
+        self.meanings = meanings
+    }
+
+    /// The cases of `choice` as `source` declares it: its options in the
+    /// file's order and their meanings (`options` when the file lacks the choice).
+    public init(cases: [ChoiceCase], choice: String, source: ModelSource, options: [String]) {
+        let declared = source.choices.first { $0.name == choice }?.options
+        self.init(
+            cases: cases, choice: choice, declaredOptions: declared?.map(\.name) ?? options,
+            meanings: Dictionary(declared?.compactMap { o in o.meaning.map { (o.name, $0) } } ?? [], uniquingKeysWith: { a, _ in a }))
     }
 
     /// The cases with the file's default counterfactual choice, one per option.

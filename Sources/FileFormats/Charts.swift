@@ -7,7 +7,8 @@ public enum Charts {
     struct Line {
         var label: String
         var color: String
-        var dashed: Bool
+        /// An SVG dash pattern; empty for a solid line.
+        var dash: String
         var t: [Double]
         var values: [Double]
     }
@@ -46,6 +47,35 @@ public enum Charts {
         return text
     }
 
+    /// The font size at which `text` fits in `width` pixels (DejaVu Sans is
+    /// about 0.6 em a character), at most `size` and at least 9.
+    static func fitting(_ text: String, width: Double, size: Double) -> Double {
+        max(9, min(size, (width / (0.6 * Double(max(text.count, 1)))).rounded(.down)))
+    }
+
+    /// A text drawn over a white halo, so a line crossing it does not strike it through.
+    static func haloText(_ text: String, x: Double, y: Double, anchor: String, size: Double, fill: String) -> String {
+        "<text x=\"\(x)\" y=\"\(y)\" text-anchor=\"\(anchor)\" font-size=\"\(size)\" fill=\"\(fill)\" stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">\(escape(text))</text>\n"
+    }
+
+    /// Groups of lines within 0.2% of the panel's range of each other
+    /// everywhere (under half a pixel), so the chart can say which lines hide others.
+    static func coinciding(_ lines: [Line], span: Double) -> [[String]] {
+        var groups: [[Int]] = []
+        for (i, line) in lines.enumerated() {
+            if let g = groups.firstIndex(where: { group in
+                let other = lines[group[0]]
+                return other.values.count == line.values.count
+                    && zip(other.values, line.values).allSatisfy { abs($0 - $1) <= 0.002 * max(span, 1e-300) || ($0.isNaN && $1.isNaN) }
+            }) {
+                groups[g].append(i)
+            } else {
+                groups.append([i])
+            }
+        }
+        return groups.filter { $0.count > 1 }.map { $0.map { lines[$0].label } }
+    }
+
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
@@ -67,7 +97,8 @@ public enum Charts {
         func py(_ v: Double) -> Double { bottom - (v - low) / (high - low) * (bottom - top) }
         var svg = "<g>\n"
         svg += "<rect x=\"\(x + 2)\" y=\"\(y + 2)\" width=\"\(width - 4)\" height=\"\(height - 4)\" fill=\"white\" stroke=\"#dddddd\"/>\n"
-        svg += "<text x=\"\(x + width / 2)\" y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
+        let titleSize = fitting(panel.title, width: width - 16, size: 14)
+        svg += "<text x=\"\(x + width / 2)\" y=\"\(y + 19)\" text-anchor=\"middle\" font-size=\"\(titleSize)\" font-weight=\"bold\">\(escape(panel.title))</text>\n"
         for tick in ticks(low, high) {
             let yy = py(tick)
             svg += "<line x1=\"\(left)\" y1=\"\(yy)\" x2=\"\(right)\" y2=\"\(yy)\" stroke=\"#eeeeee\"/>\n"
@@ -83,24 +114,34 @@ public enum Charts {
         svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(right)\" y2=\"\(bottom)\" stroke=\"#555555\"/>\n"
         svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"#555555\"/>\n"
         svg += "<text x=\"\(x + 14)\" y=\"\((top + bottom) / 2)\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 \(x + 14) \((top + bottom) / 2))\">\(escape(panel.unit))</text>\n"
-        svg += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 29)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666666\">year</text>\n"
+        svg += "<text x=\"\(right)\" y=\"\(bottom + 29)\" text-anchor=\"end\" font-size=\"10\" fill=\"#666666\">year</text>\n"
+        let hidden = coinciding(panel.lines, span: high - low)
+        if !hidden.isEmpty {
+            let note = "drawn over each other: " + hidden.map { $0.joined(separator: " = ") }.joined(separator: "; ")
+            svg += "<text x=\"\(left)\" y=\"\(bottom + 29)\" font-size=\"\(fitting(note, width: right - left - 40, size: 10))\" fill=\"#333333\">\(escape(note))</text>\n"
+        }
         if let reference = panel.reference {
             let yy = py(reference.value)
             svg += "<line x1=\"\(left)\" y1=\"\(yy)\" x2=\"\(right)\" y2=\"\(yy)\" stroke=\"#333333\" stroke-dasharray=\"2,3\"/>\n"
-            svg += "<text x=\"\(right - 3)\" y=\"\(yy - 4)\" text-anchor=\"end\" font-size=\"10\" fill=\"#333333\">\(escape(reference.label))</text>\n"
+            svg += haloText(reference.label, x: right - 3, y: yy - 4, anchor: "end", size: 10, fill: "#333333")
         }
         for line in panel.lines {
             let points = zip(line.t, line.values).filter { $0.1.isFinite }
                 .map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }.joined(separator: " ")
-            let dash = line.dashed ? " stroke-dasharray=\"6,4\"" : ""
+            let dash = line.dash.isEmpty ? "" : " stroke-dasharray=\"\(line.dash)\""
             svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\"\(dash) points=\"\(points)\"><title>\(escape(line.label))</title></polyline>\n"
         }
         return svg + "</g>\n"
     }
 
     /// The colours of cases by the position of their option in the file: the
-    /// same option has the same colour in every chart of one model.
-    static let palette = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+    /// same option has the same colour in every chart of one model. Okabe and
+    /// Ito's palette, told apart by readers with any colour vision; with
+    /// ``dashes`` the lines also survive greyscale print.
+    static let palette = ["#D55E00", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
+
+    /// The line style of each option by its position: solid, dashed, dotted, dash-dot.
+    static let dashes = ["", "8,4", "2,3", "8,3,2,3"]
 
     /// The scale and axis label of a series of `unit` in a chart: rates and shares in percent.
     static func scale(_ unit: String) -> (factor: Double, label: String) {
@@ -114,7 +155,12 @@ public enum Charts {
     /// The panels of a model file's comparison: one per series the file
     /// summarises, with a `below` summary's level as a reference line; with
     /// counterfactual cases, the counterfactual's part of the first two series.
-    public static func panels(of comparison: ChoiceComparisonResult) -> (panels: [NotebookPlan.Panel], attribution: [NotebookPlan.Panel]) {
+    ///
+    /// - Parameter only: the series to draw, in this order (nil: every one).
+    /// - Throws: ``InputError`` for a series the file does not summarise.
+    public static func panels(of comparison: ChoiceComparisonResult, only: [String]? = nil) throws
+        -> (panels: [NotebookPlan.Panel], attribution: [NotebookPlan.Panel])
+    {
         guard let first = comparison.main.first else { return ([], []) }
         var names: [String] = []
         var references: [String: Double] = [:]
@@ -125,17 +171,34 @@ public enum Charts {
             }
         }
         let info = Dictionary(first.path.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        if let only {
+            for name in only where !names.contains(name) {
+                throw InputError("--panels \(name): not a series the model file summarises; its panels: \(names.joined(separator: ", "))")
+            }
+            names = only
+        }
         let panels = names.map { series in
             let (factor, unit) = scale(info[series]?.unit ?? "")
             return NotebookPlan.Panel(
-                column: series, title: info[series].map { "\($0.description) \(series)" } ?? series, unit: unit, scale: factor,
+                column: series, title: info[series]?.description ?? series, unit: unit, scale: factor,
                 reference: references[series])
         }
         guard let option = comparison.cases.first(where: \.kind.isCounterfactual)?.kind.counterfactual else { return (panels, []) }
         let attribution = panels.prefix(2).map { panel in
-            NotebookPlan.Panel(column: panel.column, title: "\(panel.column): as solved minus \(option)", unit: panel.unit, scale: panel.scale, reference: 0)
+            NotebookPlan.Panel(column: panel.column, title: "\(panel.title): as solved minus \(option)", unit: panel.unit, scale: panel.scale, reference: 0)
         }
         return (panels, attribution)
+    }
+
+    /// Refuses a panel that is not a series `model` summarises, before anything is solved.
+    public static func checkPanels(_ panels: [String], model: CompiledModel) throws {
+        var names: [String] = []
+        for summary in model.summaries(t: [model.t0], series: model.columns.map { _ in [0] }) where !names.contains(summary.series) {
+            names.append(summary.series)
+        }
+        for name in panels where !names.contains(name) {
+            throw InputError("--panels \(name): not a series the model file summarises; its panels: \(names.joined(separator: ", "))")
+        }
     }
 
     /// The colour of each option of a model file's comparison, by its place in the file.
@@ -143,10 +206,15 @@ public enum Charts {
         Dictionary(uniqueKeysWithValues: comparison.declaredOptions.enumerated().map { ($0.element, palette[$0.offset % palette.count]) })
     }
 
+    /// The dash pattern of each option, by its place in the file.
+    static func styles(of comparison: ChoiceComparisonResult) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: comparison.declaredOptions.enumerated().map { ($0.element, dashes[$0.offset % dashes.count]) })
+    }
+
     /// The dashboard of a model file's comparison: the ``panels(of:)``, one line per option.
-    public static func dashboard(title: String, subtitle: String, comparison: ChoiceComparisonResult) -> String {
+    public static func dashboard(title: String, subtitle: String, comparison: ChoiceComparisonResult, panels only: [String]? = nil) throws -> String {
         let main = comparison.main
-        let colors = colors(of: comparison)
+        let colors = colors(of: comparison), styles = styles(of: comparison)
         let flat = Dictionary(comparison.cases.filter(\.kind.isCounterfactual).map { ($0.kind.option, $0.path) }, uniquingKeysWith: { a, _ in a })
         func lines(_ panel: NotebookPlan.Panel, difference: Bool) -> [Line] {
             main.compactMap { solved in
@@ -156,59 +224,80 @@ public enum Charts {
                     values = zip(values, other).map { $0 - $1 }
                 }
                 return Line(
-                    label: solved.kind.option, color: colors[solved.kind.option] ?? "grey", dashed: false, t: solved.path.t,
+                    label: solved.kind.option, color: colors[solved.kind.option] ?? "grey", dash: styles[solved.kind.option] ?? "", t: solved.path.t,
                     values: values.map { $0 * panel.scale })
             }
         }
-        let (panels, attribution) = panels(of: comparison)
+        let (panels, attribution) = try panels(of: comparison, only: only)
         func drawn(_ panel: NotebookPlan.Panel, difference: Bool) -> Panel {
             let reference = panel.reference.map { ($0 * panel.scale, difference ? "no effect" : "level \(label($0))") }
             return Panel(title: panel.title, unit: panel.unit, lines: lines(panel, difference: difference), reference: reference)
         }
         return page(
             title: title, subtitle: subtitle,
-            legend: main.map { ("\(comparison.choice): \($0.kind.option)", colors[$0.kind.option] ?? "grey") },
+            legend: main.map { ("\($0.kind.option)" + (comparison.meanings[$0.kind.option].map { " (\($0))" } ?? ""), colors[$0.kind.option] ?? "grey", styles[$0.kind.option] ?? "") },
             panels: panels.map { drawn($0, difference: false) } + attribution.map { drawn($0, difference: true) })
     }
 
     /// A page of panels, three a row, under a title, a subtitle and a legend.
-    static func page(title: String, subtitle: String, legend: [(label: String, color: String)], panels: [Panel]) -> String {
+    static func page(title: String, subtitle: String, legend: [(label: String, color: String, dash: String)], panels: [Panel]) -> String {
         let columns = 3, width = 480.0, height = 300.0
         let rows = (panels.count + columns - 1) / columns
-        let total = (Double(columns) * width, 96 + Double(rows) * height + 10)
+        let pageWidth = Double(columns) * width
+        var legendRows: [[(label: String, color: String, dash: String, x: Double)]] = [[]]
+        var legendX = 16.0
+        for item in legend {
+            let itemWidth = 34 + 0.6 * 13 * Double(item.label.count) + 24
+            if legendX + itemWidth > pageWidth - 16, !legendRows[legendRows.count - 1].isEmpty {
+                legendRows.append([])
+                legendX = 16
+            }
+            legendRows[legendRows.count - 1].append((item.label, item.color, item.dash, legendX))
+            legendX += itemWidth
+        }
+        let top = 90 + 22 * Double(legendRows.count - 1)
+        let total = (pageWidth, top + 6 + Double(rows) * height + 10)
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(total.0))\" height=\"\(Int(total.1))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n"
         svg += "<text x=\"16\" y=\"30\" font-size=\"20\" font-weight=\"bold\">\(escape(title))</text>\n"
         svg += "<text x=\"16\" y=\"52\" font-size=\"12\" fill=\"#444444\">\(escape(subtitle))</text>\n"
-        var legendX = 16.0
-        for (label, color) in legend {
-            svg += "<line x1=\"\(legendX)\" y1=\"76\" x2=\"\(legendX + 28)\" y2=\"76\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
-            svg += "<text x=\"\(legendX + 34)\" y=\"80\" font-size=\"13\">\(escape(label))</text>\n"
-            legendX += 190
+        for (row, items) in legendRows.enumerated() {
+            let y = 76 + 22 * Double(row)
+            for (label, color, dash, x) in items {
+                let pattern = dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\""
+                svg += "<line x1=\"\(x)\" y1=\"\(y)\" x2=\"\(x + 28)\" y2=\"\(y)\" stroke=\"\(color)\" stroke-width=\"3\"\(pattern)/>\n"
+                svg += "<text x=\"\(x + 34)\" y=\"\(y + 4)\" font-size=\"13\">\(escape(label))</text>\n"
+            }
         }
         for (index, panel) in panels.enumerated() {
-            svg += draw(panel, x: Double(index % columns) * width, y: 90 + Double(index / columns) * height, width: width, height: height)
+            svg += draw(panel, x: Double(index % columns) * width, y: top + Double(index / columns) * height, width: width, height: height)
         }
         return svg + "</svg>\n"
     }
 
-    /// Writes dashboard.svg, and dashboard.png when rsvg-convert can make it;
-    /// returns the names written.
+    /// Writes dashboard.svg, and dashboard.png and dashboard.pdf when
+    /// rsvg-convert can make them; returns the names written.
     public static func write(_ svg: String, into directory: OutputDirectory) throws -> [String] {
         try directory.write("dashboard.svg", svg)
         let svgPath = (directory.path as NSString).appendingPathComponent("dashboard.svg")
-        let pngPath = (directory.path as NSString).appendingPathComponent("dashboard.png")
-        let temporary = (directory.path as NSString).appendingPathComponent(".dashboard.png.tmp-\(getpid())")
-        if png(from: svgPath, to: temporary), rename(temporary, pngPath) == 0 { return ["dashboard.svg", "dashboard.png"] }
-        try? FileManager.default.removeItem(atPath: temporary)
-        return ["dashboard.svg"]
+        var written = ["dashboard.svg"]
+        for format in ["png", "pdf"] {
+            let target = (directory.path as NSString).appendingPathComponent("dashboard.\(format)")
+            let temporary = (directory.path as NSString).appendingPathComponent(".dashboard.\(format).tmp-\(getpid())")
+            if convert(svgPath, to: temporary, format: format), rename(temporary, target) == 0 {
+                written.append("dashboard.\(format)")
+            } else {
+                try? FileManager.default.removeItem(atPath: temporary)
+            }
+        }
+        return written
     }
 
-    /// Converts an SVG file to PNG with rsvg-convert when it is installed.
-    static func png(from svg: String, to png: String) -> Bool {
+    /// Converts an SVG file to PNG or PDF with rsvg-convert when it is installed.
+    static func convert(_ svg: String, to output: String, format: String) -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["rsvg-convert", "--background-color=white", "-o", png, svg]
+        process.arguments = ["rsvg-convert", "--background-color=white", "-f", format, "-o", output, svg]
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return false }
         process.waitUntilExit()

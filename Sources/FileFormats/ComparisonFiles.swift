@@ -13,8 +13,10 @@ public enum ComparisonFiles {
         public var tool: Manifest.Tool
         /// The command line, as the manifest records it.
         public var command: [String]
-        /// Draw the dashboard (SVG, and PNG where rsvg-convert is installed).
+        /// Draw the dashboard (SVG, and PNG and PDF where rsvg-convert is installed).
         public var plot = false
+        /// The dashboard's and the notebook's panels, in order (nil: every summarised series).
+        public var panels: [String]?
         /// Write the notebook, with the Godley matrices at this date (nil: one
         /// year after the start); nil: no notebook.
         public var notebookMatricesAt: Double?? = nil
@@ -65,6 +67,7 @@ extension ComparisonFiles {
             throw InputError(error.description)
         }
         let span = (models[0].model.t0, models[0].model.t1)
+        if let panels = options.panels { try Charts.checkPanels(panels, model: models[0].model) }
         let matricesTime = try options.notebookMatricesAt.map { try matricesDate($0, span: span, settings: comparison.solve) }
         let directory = try OutputDirectory(out)
         var series: [String] = []
@@ -81,11 +84,11 @@ extension ComparisonFiles {
         if options.plot {
             let span = model.source.isCalendar
                 ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
-            let svg = Charts.dashboard(
+            let svg = try Charts.dashboard(
                 title: model.source.title ?? model.source.name,
                 subtitle: "\(span); model \(file)" + (options.config.isEmpty ? "" : ", configuration \(options.config)")
-                    + (comparison.counterfactual ? "; dashed reference at 0 in the counterfactual panels" : ""),
-                comparison: result)
+                    + (comparison.counterfactual ? "; dotted reference at 0 in the counterfactual panels" : ""),
+                comparison: result, panels: options.panels)
             files += try Charts.write(svg, into: directory)
         }
         var notebook: (date: String, matrices: String)?
@@ -100,7 +103,7 @@ extension ComparisonFiles {
             wallTime: Date().timeIntervalSince(started))
         try directory.write("manifest.json", try JSON.text(manifest))
         if let notebook {
-            let (panels, attribution) = Charts.panels(of: result)
+            let (panels, attribution) = try Charts.panels(of: result, only: options.panels)
             let facts = [
                 "Written by `liquidity` \(options.tool.version) (commit `\(options.tool.commit)`) next to the files it reads.", "",
                 "- command: `\(options.command.joined(separator: " "))`",
@@ -112,7 +115,7 @@ extension ComparisonFiles {
             let plan = NotebookPlan(
                 title: model.source.title ?? model.source.name, facts: facts, panels: panels, attribution: attribution,
                 counterfactualSuffix: "/" + (comparison.counterfactualOption ?? "counterfactual"), colors: Charts.colors(of: result),
-                legend: comparison.choice)
+                dashes: Charts.styles(of: result), legend: comparison.choice)
             try directory.write("matrices.csv", notebook.matrices)
             try directory.write("\(stem).ipynb", try Notebook.ipynb(plan, matricesDate: notebook.date))
             try directory.write("\(stem).py", Notebook.script(plan, matricesDate: notebook.date))

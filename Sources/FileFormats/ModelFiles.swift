@@ -107,10 +107,11 @@ public enum ModelFiles {
     /// solved path and the files written.
     public static func run(
         _ path: String, settings: ModelSettings, solve: SolveSettings, saveStep: Double?, config: String?, into out: String,
-        plot: Bool = false, tool: Manifest.Tool, command: [String]
+        plot: Bool = false, panels: [String]? = nil, tool: Manifest.Tool, command: [String]
     ) throws -> (path: ModelPath, files: [String]) {
         let started = Date()
         let model = try compile(path, settings: settings)
+        if let panels { try Charts.checkPanels(panels, model: model) }
         var solve = solve
         solve.saveStep = try Self.saveStep(saveStep, for: model.source, span: (model.t0, model.t1))
         let directory = try OutputDirectory(out)
@@ -122,11 +123,11 @@ public enum ModelFiles {
             let source = model.source
             let regime = source.choices.first { $0.name == "regime" }
             let option = regime.map { settings.choices["regime"] ?? $0.defaultOption } ?? "run"
-            let result = ChoiceComparisonResult(
-                cases: [ChoiceCase(kind: .init(option: option), path: solved)], choice: "regime", declaredOptions: regime?.options.map(\.name) ?? [option])
+            let result = ChoiceComparisonResult(cases: [ChoiceCase(kind: .init(option: option), path: solved)], choice: "regime", source: source, options: [option])
             let span = source.isCalendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
             files += try Charts.write(
-                Charts.dashboard(title: source.title ?? source.name, subtitle: "\(span); model \(path)", comparison: result), into: directory)
+                try Charts.dashboard(title: source.title ?? source.name, subtitle: "\(span); model \(path)", comparison: result, panels: panels),
+                into: directory)
         }
         let manifest = ModelManifest(
             tool: tool, command: command, model: path, config: config, settings: solve, runs: [("run", solved)], outputs: files,

@@ -21,8 +21,8 @@ public struct NotebookPlan: Sendable {
     public var attribution: [Panel]
     /// What ends a counterfactual case's name in `compare.csv` (`/no_ai_boom`).
     public var counterfactualSuffix: String
-    /// The colour of each case, and the legend's word for the cases.
-    public var colors: [String: String], legend: String
+    /// The colour and the dash pattern (SVG's, empty for solid) of each case, and the legend's word for the cases.
+    public var colors: [String: String], dashes: [String: String] = [:], legend: String
 }
 
 /// The Jupyter notebook (nbformat 4) and plain Python script that redraw the
@@ -68,6 +68,7 @@ public enum Notebook {
             """,
             """
             colors = {\(plan.colors.sorted { $0.key < $1.key }.map { "\(python($0.key)): \(python($0.value))" }.joined(separator: ", "))}
+            dashes = {\(plan.dashes.sorted { $0.key < $1.key }.map { "\(python($0.key)): (0, (\($0.value.isEmpty ? "" : $0.value + ",")))" }.joined(separator: ", "))}
             panels = \(python(plan.panels))
             attribution = \(python(plan.attribution))
             panels = [p + (False,) for p in panels] + ([p + (True,) for p in attribution] if len(flat) else [])
@@ -78,7 +79,9 @@ public enum Notebook {
                     values = group[column].to_numpy() * scale
                     if difference:
                         values = values - flat[flat["regime"] == regime + suffix][column].to_numpy() * scale
-                    ax.plot(group["t"], values, color=colors.get(regime, "grey"), label=f"\(plan.legend): {regime}", lw=2)
+                    dash = dashes.get(regime, (0, ()))
+                    ax.plot(group["t"], values, color=colors.get(regime, "grey"), linestyle=dash if dash[1] else "-",
+                            label=f"\(plan.legend): {regime}", lw=2)
                 if reference is not None:
                     ax.axhline(reference * scale, color="#333333", ls=":", lw=1)
                 ax.set_title(title, fontweight="bold")

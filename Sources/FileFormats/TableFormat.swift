@@ -37,14 +37,14 @@ public enum TableFormat: String, CaseIterable, Sendable {
                 return out
             }
             var lines = [
-                "% \(title)",
+                "% \(title) (needs \\usepackage{booktabs})",
                 "\\begin{tabular}{l" + String(repeating: "r", count: header.count - 1) + "}",
-                "\\hline",
+                "\\toprule",
                 header.map(escape).joined(separator: " & ") + " \\\\",
-                "\\hline",
+                "\\midrule",
             ]
             lines += rows.map { $0.map(escape).joined(separator: " & ") + " \\\\" }
-            lines += ["\\hline", "\\end{tabular}"]
+            lines += ["\\bottomrule", "\\end{tabular}"]
             return lines.joined(separator: "\n")
         }
     }

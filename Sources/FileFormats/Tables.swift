@@ -26,11 +26,18 @@ public enum Tables {
     /// columns leak. A balance sheet's rows hold along solutions, so they
     /// balance to the solver's tolerance, not to rounding: the check allows
     /// max(1e-10, 10 rtol) of the largest entry and 10 atol.
+    /// - Parameter decimals: digits after the point; in LaTeX and Markdown a
+    ///   cell that rounds to zero is left blank, as printed tables show it.
     public static func matrix(
         _ matrix: MatrixValues, at t: Double, calendar: Bool, case label: String?, format: TableFormat, relativeTolerance: Double = 1e-10,
-        absoluteTolerance: Double = 1e-10
+        absoluteTolerance: Double = 1e-10, decimals: Int = 6
     ) -> String {
-        let number = { (value: Double) in String(format: "%.6f", value) }
+        let blankZeros = format == .latex || format == .markdown
+        let number = { (value: Double) -> String in
+            let text = String(format: "%.\(decimals)f", value)
+            let isZero = !text.contains { ("1"..."9").contains($0) }
+            return isZero ? (blankZeros ? "" : String(format: "%.\(decimals)f", 0.0)) : text
+        }
         var rows = matrix.rowLabels.indices.map { r in
             [matrix.rowLabels[r]] + matrix.values[r].map(number) + [number(matrix.rowSums[r]), number(matrix.rowTargets[r])]
         }

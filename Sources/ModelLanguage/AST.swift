@@ -78,6 +78,12 @@ public struct ModelSource: Sendable {
     }
     public struct SetDeclaration: Sendable {
         public var name: String, members: [String], attributes: Attributes, location: SourceLocation
+        /// Members' readable names, written as a string after each member; used in descriptions and charts.
+        /// (An array, not a dictionary: the source's description, which fingerprints sweeps, must not vary by process.)
+        public var labels: [(member: String, label: String)] = []
+
+        /// The readable name of `member`: its label, or the member itself.
+        public func label(of member: String) -> String { labels.first { $0.member == member }?.label ?? member }
     }
     public struct Option: Sendable {
         public var name: String, meaning: String?, definitions: [Definition], location: SourceLocation

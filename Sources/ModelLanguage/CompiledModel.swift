@@ -51,11 +51,12 @@ public final class CompiledModel: @unchecked Sendable {
         var columns: [SeriesInfo] = [], slots: [Int] = []
         func add(_ entity: Entity) {
             let members = entity.set.map { c.sets[$0]! } ?? [""]
+            let set = entity.set.flatMap { set in c.source.sets.first { $0.name == set } }
             for member in members {
                 guard let slot = entity.slots[member] else { continue }
                 columns.append(SeriesInfo(
                     name: member.isEmpty ? entity.name : "\(entity.name)_\(member)", unit: entity.attributes.unit ?? "",
-                    description: (entity.attributes.meaning ?? entity.name) + (member.isEmpty ? "" : " (\(member))")))
+                    description: (entity.attributes.meaning ?? entity.name) + (member.isEmpty ? "" : " (\(set?.label(of: member) ?? member))")))
                 slots.append(slot)
             }
         }
@@ -361,6 +362,7 @@ extension CompiledModel {
             case .each(_, let set): members = sets[set] ?? []
             case .member(let m): members = [m]
             }
+            let set = summary.index.set.flatMap { set in source.sets.first { $0.name == set } }
             for member in members {
                 let name = member.isEmpty ? summary.series : "\(summary.series)_\(member)"
                 guard let c = columns.firstIndex(where: { $0.name == name }) else { continue }
@@ -380,7 +382,7 @@ extension CompiledModel {
                     for k in t.indices.dropFirst() { total += 0.5 * (x[k] + x[k - 1]) * (t[k] - t[k - 1]) }
                     value = total
                 }
-                let label = summary.label.replacingOccurrences(of: "{\(summary.index.variable ?? "")}", with: member)
+                let label = summary.label.replacingOccurrences(of: "{\(summary.index.variable ?? "")}", with: set?.label(of: member) ?? member)
                 result.append(SummaryValue(label: label, kind: summary.kind, series: name, unit: columns[c].unit, value: value))
             }
         }
@@ -392,6 +394,12 @@ extension IndexSpec {
     /// The index variable of a definition over a set.
     var variable: String? {
         if case .each(let v, _) = self { return v }
+        return nil
+    }
+
+    /// The set of a definition over a set.
+    var set: String? {
+        if case .each(_, let s) = self { return s }
         return nil
     }
 }

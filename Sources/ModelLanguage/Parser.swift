@@ -259,14 +259,16 @@ struct Parser {
                 var attributes = Attributes()
                 try self.attributes(into: &attributes)
                 try expectSymbol("=", "before the set's members")
-                var members: [String] = []
+                var members: [String] = [], labels: [(member: String, label: String)] = []
                 repeat {
                     if isSymbol(",") { _ = next() }
-                    members.append(try name("a member of the set").0)
+                    let member = try name("a member of the set").0
+                    members.append(member)
+                    if let label = optionalString() { labels.append((member, label)) }
                 } while isSymbol(",")
                 try self.attributes(into: &attributes)
                 try endOfLine("the set's members")
-                model.sets.append(.init(name: n, members: members, attributes: attributes, location: start))
+                model.sets.append(.init(name: n, members: members, attributes: attributes, location: start, labels: labels))
             case "parameter":
                 let (n, at) = try name("the parameter's name")
                 let spec = try index()

@@ -33,7 +33,7 @@ struct Compare: ParsableCommand {
     var notebook = false
 
     func run() throws {
-        try comparison.run(out: output.out("compare"), plot: output.plot, notebook: notebook)
+        try comparison.run(out: output.out("compare"), plot: output.plot, panels: output.panelList, notebook: notebook)
     }
 }
 
@@ -64,7 +64,7 @@ struct ComparisonArguments: ParsableArguments {
     }
 
     /// Solves the comparison into `out`, writes its files and prints its tables.
-    func run(out: String, plot: Bool, notebook: Bool) throws {
+    func run(out: String, plot: Bool, panels: [String]? = nil, notebook: Bool) throws {
         let names = try regimes.map { list in
             try list.split(separator: ",", omittingEmptySubsequences: false).map { name -> String in
                 let name = name.trimmingCharacters(in: .whitespaces)
@@ -74,7 +74,7 @@ struct ComparisonArguments: ParsableArguments {
         }
         try ModelCompare.compare(
             try inputs.modelFile(), settings: try inputs.modelSettings(), config: try inputs.configFile(), choice: "regime", options: names,
-            counterfactual: counterfactual, plot: plot, notebook: notebook ? .some(try matricesDate()) : nil, solver: solver, out: out,
-            quiet: report.quiet)
+            counterfactual: counterfactual, plot: plot, panels: panels, notebook: notebook ? .some(try matricesDate()) : nil, solver: solver,
+            out: out, quiet: report.quiet)
     }
 }

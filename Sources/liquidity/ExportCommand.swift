@@ -22,7 +22,11 @@ struct Export: ParsableCommand {
 
     @OptionGroup var comparison: ComparisonArguments
 
+    @Option(help: ArgumentHelp("The dashboard's and the notebook's panels, comma-separated series the model file summarises (default: every one).", valueName: "list"))
+    var panels: String?
+
     func run() throws {
-        try comparison.run(out: notebook, plot: true, notebook: true)
+        try comparison.run(
+            out: notebook, plot: true, panels: panels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }, notebook: true)
     }
 }

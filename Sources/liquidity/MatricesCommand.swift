@@ -36,8 +36,12 @@ struct Matrices: ParsableCommand {
     @Flag(help: "Print the matrices as the file writes them instead of numbers.")
     var symbolic = false
 
+    @Option(help: "Digits after the point (LaTeX and Markdown leave a cell that rounds to zero blank).")
+    var decimals: Int = 6
+
     func run() throws {
         try solver.check()
+        guard (0...12).contains(decimals) else { throw InputError("--decimals \(decimals): allowed 0 to 12") }
         let file = try inputs.modelFile()
         let source = try ModelFiles.source(file)
         if symbolic {
@@ -61,7 +65,7 @@ struct Matrices: ParsableCommand {
         for matrix in model.matrixValues(at: t, state) {
             print(Tables.matrix(
                 matrix, at: t, calendar: source.isCalendar, case: label, format: format, relativeTolerance: settings.relativeTolerance,
-                absoluteTolerance: settings.absoluteTolerance))
+                absoluteTolerance: settings.absoluteTolerance, decimals: decimals))
         }
     }
 }

@@ -248,7 +248,7 @@ struct ModelCompare: ParsableCommand {
     /// from the first option and, with `counterfactual`, the counterfactual's part.
     static func compare(
         _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?, counterfactual: Bool, plot: Bool,
-        notebook: Double?? = nil, solver: SolverSettings, out: String, quiet: Bool
+        panels: [String]? = nil, notebook: Double?? = nil, solver: SolverSettings, out: String, quiet: Bool
     ) throws {
         try solver.check()
         let source = try ModelFiles.source(file)
@@ -264,6 +264,7 @@ struct ModelCompare: ParsableCommand {
         }
         var files = ComparisonFiles.Options(config: config ?? "", tool: BuildInfo.tool, command: CommandLine.arguments)
         files.plot = plot
+        files.panels = panels
         files.notebookMatricesAt = notebook
         let progress = Progress(quiet: quiet)
         let (result, written) = try ComparisonFiles.run(comparison, file: file, into: out, options: files) { index, kind in

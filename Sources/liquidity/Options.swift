@@ -179,8 +179,14 @@ struct OutputOptions: ParsableArguments {
     /// The output directory: --out, or `out/<command>`.
     func out(_ command: String) -> String { directory ?? "out/\(command)" }
 
-    @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png where rsvg-convert is installed.")
+    @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png and dashboard.pdf where rsvg-convert is installed.")
     var plot = false
+
+    @Option(help: ArgumentHelp("The dashboard's panels, comma-separated series the model file summarises, in order (default: every one).", valueName: "list"))
+    var panels: String?
+
+    /// --panels as a list.
+    var panelList: [String]? { panels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
 }
 
 /// What `run`, `compare` and `export` report along the way.

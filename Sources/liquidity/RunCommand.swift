@@ -45,7 +45,7 @@ struct Run: ParsableCommand {
         let out = output.out("run")
         let (path, files) = try ModelFiles.run(
             file, settings: try inputs.modelSettings(choices: choices), solve: try solver.settings, saveStep: try solver.givenStep,
-            config: try inputs.configFile(), into: out, plot: output.plot, tool: BuildInfo.tool, command: CommandLine.arguments)
+            config: try inputs.configFile(), into: out, plot: output.plot, panels: output.panelList, tool: BuildInfo.tool, command: CommandLine.arguments)
         let s = path.solution.statistics
         let span = source.isCalendar ? "from \(DecimalYear.isoDate(path.t[0])) to \(DecimalYear.isoDate(path.t.last!))" : "from t = \(path.t[0]) to \(path.t.last!)"
         print("\(source.name): \(path.t.count) points \(span); \(s.steps) steps, \(s.functionEvaluations) evaluations; \(try inputs.describe())")

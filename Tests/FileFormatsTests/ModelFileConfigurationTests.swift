@@ -114,11 +114,11 @@ struct ChoiceComparisonTests {
             let changed = try SolveSettings().solve(try compileModel(source, settings: ModelSettings(choices: ["regime": regime], parameters: ["I1": i0])), label: "I1 = I0")
             #expect(flat.values == changed.values, "\(regime): the counterfactual option and I1 = I0 differ")
         }
-        let svg = Charts.dashboard(title: "t", subtitle: "s", comparison: result)
+        let svg = try Charts.dashboard(title: "t", subtitle: "s", comparison: result)
         let series = Set(result.cases[0].summaries.map(\.series))
         #expect(svg.components(separatedBy: "<rect x=").count - 1 == series.count + 2)
-        #expect(svg.contains("p_crypto: as solved minus no_ai_boom"))
-        #expect(svg.contains("regime: buyer"))
+        #expect(svg.contains(">price (crypto): as solved minus no_ai_boom</text>"))
+        #expect(svg.contains(">buyer (buyer of last resort: a soft cap on the 10-year yield)</text>"))
     }
 
     @Test("a comparison the file cannot make is refused, naming the file and what it has")

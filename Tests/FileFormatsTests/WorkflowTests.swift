@@ -19,7 +19,7 @@ enum Workflow {
     @discardableResult
     static func compare(
         in dir: URL, out: String, regimes: [String] = ["none", "reserves", "buyer"], counterfactual: Bool = false,
-        changes: [ModelSettings.Change] = [], plot: Bool = false, notebook: Double?? = nil
+        changes: [ModelSettings.Change] = [], plot: Bool = false, panels: [String]? = nil, notebook: Double?? = nil
     ) throws -> (result: ChoiceComparisonResult, files: [String]) {
         var settings = try modelmd()
         settings.changes = changes
@@ -27,6 +27,7 @@ enum Workflow {
             source: try ModelFiles.source(model), settings: settings, options: regimes, counterfactual: counterfactual)
         var options = ComparisonFiles.Options(config: Tool.modelmd, tool: tool, command: ["test"])
         options.plot = plot
+        options.panels = panels
         options.notebookMatricesAt = notebook
         return try ComparisonFiles.run(comparison, file: model, into: dir.appendingPathComponent(out).path, options: options)
     }
@@ -298,23 +299,32 @@ struct ChartWorkflowTests {
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         let series = result.cases[0].summaries.reduce(into: [String]()) { if !$0.contains($1.series) { $0.append($1.series) } }
         #expect(series == ["p_crypto", "p_longdur", "p_aiequity", "p_cashflow", "rb", "sc", "Bf", "SELL_total", "L", "ai_ig_share", "identity_share"])
-        for title in ["price (crypto) p_crypto", "10-year Treasury yield rb", "p_crypto: as solved minus no_ai_boom"] {
-            #expect(svg.contains(">\(title)</text>"), "no panel \(title)")
+        // Titles from the file's descriptions and set members' names, not code names.
+        for title in ["price (crypto)", "price (long-duration assets)", "10-year Treasury yield", "price (crypto): as solved minus no_ai_boom"] {
+            #expect(svg.contains("font-weight=\"bold\">\(title)</text>"), "no panel \(title)")
         }
-        for regime in ["none", "reserves", "buyer"] { #expect(svg.contains("regime: \(regime)</text>")) }
+        #expect(!svg.contains(">price (longdur)"))
+        for (regime, meaning) in [("none", "no buyer: runoff only"), ("buyer", "buyer of last resort: a soft cap on the 10-year yield")] {
+            #expect(svg.contains(">\(regime) (\(meaning))</text>"))
+        }
         // Eleven series panels of three regimes, two counterfactual panels of three.
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 11 * 3 + 2 * 3)
-        #expect(svg.components(separatedBy: "stroke=\"#1f77b4\" stroke-width=\"2\"").count - 1 == 13)
+        // Okabe-Ito blue and dots for buyer (third in the file), in every panel and in the legend.
+        #expect(svg.components(separatedBy: "stroke=\"#0072B2\" stroke-width=\"2\" stroke-dasharray=\"2,3\"").count - 1 == 13)
+        #expect(svg.contains("stroke=\"#0072B2\" stroke-width=\"3\" stroke-dasharray=\"2,3\"/>"))
+        // The three regimes' identity residuals coincide, and the chart says so.
+        #expect(svg.contains(">drawn over each other: none = reserves = buyer</text>"))
         #expect(svg.contains(">2028</text>") && svg.contains(">percent a year</text>") && svg.contains(">level 1</text>"))
         let manifest = try Tool.text(dir.appendingPathComponent("d/manifest.json"))
         #expect(manifest.contains("\"dashboard.svg\""))
-        let png = dir.appendingPathComponent("d/dashboard.png")
+        let png = dir.appendingPathComponent("d/dashboard.png"), pdf = dir.appendingPathComponent("d/dashboard.pdf")
         if try Tool.runProgram("/usr/bin/env", ["sh", "-c", "command -v rsvg-convert"], in: dir).status == 0 {
-            let bytes = try Data(contentsOf: png)
-            #expect(bytes.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+            #expect(try Data(contentsOf: png).prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+            #expect(try Data(contentsOf: pdf).prefix(5) == Data("%PDF-".utf8))
             #expect(files.contains("dashboard.png") && manifest.contains("\"dashboard.png\""))
+            #expect(files.contains("dashboard.pdf") && manifest.contains("\"dashboard.pdf\""))
         } else {
-            #expect(!FileManager.default.fileExists(atPath: png.path))
+            #expect(!FileManager.default.fileExists(atPath: png.path) && !FileManager.default.fileExists(atPath: pdf.path))
         }
         #expect(!Tool.files(dir.appendingPathComponent("d")).contains { $0.contains(".tmp-") })
     }
@@ -324,9 +334,26 @@ struct ChartWorkflowTests {
         let dir = try Tool.scratch()
         try Workflow.compare(in: dir, out: "r", regimes: ["reserves"], plot: true)
         let svg = try Tool.text(dir.appendingPathComponent("r/dashboard.svg"))
-        #expect(svg.contains("regime: reserves</text>"))
+        #expect(svg.contains(">reserves (reserve-management purchases when transaction cash runs short)</text>"))
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 11)
-        #expect(svg.components(separatedBy: "stroke=\"#ff7f0e\" stroke-width=\"2\"").count - 1 == 11)
+        #expect(svg.components(separatedBy: "stroke=\"#E69F00\" stroke-width=\"2\" stroke-dasharray=\"8,4\"").count - 1 == 11)
+    }
+
+    @Test("--panels draws the chosen series in the chosen order; an unknown one is refused before solving, naming the panels there are")
+    func chosenPanels() throws {
+        let dir = try Tool.scratch()
+        let (result, _) = try Workflow.compare(in: dir, out: "p", regimes: ["none", "buyer"], plot: true, panels: ["rb", "p_crypto"])
+        let svg = try Tool.text(dir.appendingPathComponent("p/dashboard.svg"))
+        let titles = svg.components(separatedBy: "font-weight=\"bold\">").dropFirst(2).map { $0.components(separatedBy: "<").first ?? "" }
+        #expect(titles == ["10-year Treasury yield", "price (crypto)"])
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2 * 2)
+        let error = #expect(throws: InputError.self) {
+            _ = try Charts.dashboard(title: "t", subtitle: "s", comparison: result, panels: ["p_bitcoin"])
+        }
+        #expect(error?.message == "--panels p_bitcoin: not a series the model file summarises; its panels: p_crypto, p_longdur, p_aiequity, p_cashflow, rb, sc, Bf, SELL_total, L, ai_ig_share, identity_share")
+        let run = try Tool.run(["compare", "--plot", "--panels", "rb,p_bitcoin", "--out", "q"], in: dir)
+        #expect(run.status == 2 && run.stderr.contains("--panels p_bitcoin: not a series the model file summarises"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("q").path))
     }
 
     /// Runs python3 with `code` in `directory`.
@@ -358,8 +385,9 @@ struct ChartWorkflowTests {
         #expect(matrices[0] == "matrix,row,P,A,G,F,S,W,row_sum,must_be")
         #expect(matrices.count == 1 + 17 + 12)
         let script = try Tool.text(nb.appendingPathComponent("reverse_qe.py"))
-        #expect(script.contains("(\"rb\", \"10-year Treasury yield rb\", \"percent a year\", 100.0, None)"))
+        #expect(script.contains("(\"rb\", \"10-year Treasury yield\", \"percent a year\", 100.0, None)"))
         #expect(script.contains("suffix = \"/no_ai_boom\""))
+        #expect(script.contains("\"buyer\": (0, (2,3,))"), "the notebook draws buyer dotted, as the dashboard does")
     }
 
     @Test("the notebook is written deterministically")

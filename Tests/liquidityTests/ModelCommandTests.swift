@@ -84,6 +84,12 @@ struct ModelOptionTests {
         let matrices = try Tool.run(["matrices", "--model", Tool.root.appendingPathComponent("models/gl-pc.sfc").path, "--at", "50", "--format", "csv"], in: dir)
         #expect(matrices.status == 0, "\(matrices.stderr)")
         #expect(matrices.stdout.contains("row,H,P,G,CB,row sum,must be"))
+        let latex = try Tool.run(["matrices", "--model", Tool.root.appendingPathComponent("models/gl-pc.sfc").path, "--at", "50", "--format", "latex", "--decimals", "2"], in: dir)
+        #expect(latex.status == 0, "\(latex.stderr)")
+        #expect(latex.stdout.contains("\\toprule\nrow & H & P & G & CB & row sum & must be \\\\\n\\midrule\nconsumption & -86.43 & 86.43 &  &  &  &  \\\\\n"), "\(latex.stdout)")
+        #expect(latex.stdout.contains("\\bottomrule") && !latex.stdout.contains("& 0.00 ") && !latex.stdout.contains("& -0.00 ") && !latex.stdout.contains("\\hline"))
+        let decimals = try Tool.run(["matrices", "--at", "2026", "--decimals", "13"], in: dir)
+        #expect(decimals.status == 2 && decimals.stderr == "error: --decimals 13: allowed 0 to 12\n", "\(decimals.stderr)")
         let qe = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
         let compare = try Tool.run(["compare", "--model", qe, "--regimes", "none,buyer", "--solver", "msbdf", "--out", "c"], in: dir)
         #expect(compare.status == 0, "\(compare.stderr)")
