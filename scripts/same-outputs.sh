@@ -21,22 +21,22 @@ capture() {
         --scenario scenarios/tight.toml --quiet --out "$out/cf-msbdf"
     r export export --notebook "$out/export" --counterfactual --regimes none,buyer --quiet
     r run run --regime buyer --plot --quiet --out "$out/run"
-    r run-q run --config calibration/modelmd.toml --set payout=0.5 --save-step quarterly --quiet --out "$out/run-q"
+    r run-q run --model models/reverse-qe.sfc --config calibration/modelmd.toml --set payout=0.5 --save-step quarterly --quiet --out "$out/run-q"
     r sweep sweep scenarios/sweep-example.toml --jobs 1 --quiet --out "$out/sweep"
     r sobol sweep scenarios/sobol-example.toml --quiet --out "$out/sobol"
     r elast sweep scenarios/elasticity-example.toml --quiet --out "$out/elast"
     r shard1 sweep scenarios/sweep-example.toml --jobs 1 --shard 1/2 --quiet --out "$out/shard1"
     r shard2 sweep scenarios/sweep-example.toml --jobs 1 --shard 2/2 --quiet --out "$out/shard2"
     r merge sweep merge "$out/merged" "$out/shard1" "$out/shard2"
-    r check calibrate --check --config calibration/baseline.toml
+    r check calibrate --check --model models/reverse-qe.sfc --config calibration/baseline.toml
     r fit calibrate --quiet --write "$out/fit/fitted.toml"
     r mat-table matrices --at 2028-01-01
     r mat-latex matrices --at 2028.5 --regime buyer --format latex
     r mat-md matrices --symbolic --format markdown
     r params params --format csv
-    r params-toml params --config calibration/modelmd.toml --set payout=0.5 --toml
+    r params-toml params --model models/reverse-qe.sfc --config calibration/modelmd.toml --set payout=0.5 --toml
     r hist-make history --make-config calibration/baseline.toml
-    r hist-compare history --compare calibration/history2022.toml --format markdown
+    r hist-compare history --compare calibration/history2022.toml --model models/reverse-qe.sfc --format markdown
     r bad compare --regimes none,bogus --out "$out/bad"
     for f in "$out"/*.stdout; do sed -i "s#$out#OUT#g" "$f"; done
 }

@@ -21,7 +21,7 @@ struct BacktestCommand: ParsableCommand {
               liquidity backtest --model M.sfc --config C.toml --targets t.toml --fit f.toml --cutoffs 2024Q2,2024Q4,2025Q2
             """)
 
-    @Option(help: ArgumentHelp("The model file (default: models/reverse-qe.sfc).", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc).", valueName: "file"))
     var model: String?
 
     @Option(help: ArgumentHelp("Starting configuration (default: the model file's own values).", valueName: "file"))

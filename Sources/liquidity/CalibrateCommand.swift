@@ -8,7 +8,7 @@ struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit the free parameters to the targets by weighted least squares (GSL's trust region).",
         discussion: """
-            Starts from --config (default calibration/modelmd.toml), moves the free parameters of \
+            Starts from --config (default: the model file's own values), moves the free parameters of \
             --fit within their bounds to minimise the sum of squared residuals sqrt(weight) x \
             (model - target) / band over the targets of --targets, and writes the fitted configuration \
             (--write, default out/calibrate/fitted.toml, a new file) with its report beside it: <name>-report.md \
@@ -19,30 +19,38 @@ struct Calibrate: ParsableCommand {
 
             --check only evaluates the targets on --config and prints the table.
 
-            The model file (--model, default models/reverse-qe.sfc) names the free parameters \
+            The model file (--model, default models/liquidity.sfc) names the free parameters \
             (beta[crypto], or risk.crypto.beta) and the targets' series; the fit file's regime is an \
-            option of its choice regime. For another model file --config is optional (default: the \
-            file's own values).
+            option of its choice regime. The package's models have committed targets and fits \
+            (models/liquidity.sfc: calibration/targets-liquidity.toml and fit-liquidity.toml; \
+            models/reverse-qe.sfc: targets.toml and fit.toml, from calibration/modelmd.toml); \
+            another model file needs --targets and --fit.
 
             Examples:
               liquidity calibrate
-              liquidity calibrate --check --config calibration/baseline.toml
+              liquidity calibrate --check --config calibration/liquidity.toml
               liquidity calibrate --fit my-fit.toml --write calibration/mine.toml
-              liquidity calibrate --write calibration/baseline.toml     (replaces the default configuration)
+              liquidity calibrate --write calibration/liquidity.toml     (replaces the default configuration)
+              liquidity calibrate --model models/reverse-qe.sfc --write calibration/baseline.toml
               liquidity calibrate --model models/gl-sim.sfc --targets sim-targets.toml --fit sim-fit.toml
             """)
 
-    @Option(help: ArgumentHelp("The model file (default: models/reverse-qe.sfc, MODEL.md's model).", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc; MODEL.md's model is models/reverse-qe.sfc).", valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp("Starting configuration (default calibration/modelmd.toml for the default model; for another, the file's own values).", valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "Starting configuration (default: the file's own values; for models/reverse-qe.sfc, calibration/modelmd.toml).", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Targets file.", valueName: "file"))
-    var targets: String = "calibration/targets.toml"
+    @Option(help: ArgumentHelp(
+        "Targets file (default for the package's models: calibration/targets-liquidity.toml, or calibration/targets.toml for models/reverse-qe.sfc).",
+        valueName: "file"))
+    var targets: String?
 
-    @Option(help: ArgumentHelp("Free parameters, bounds and fit settings.", valueName: "file"))
-    var fit: String = "calibration/fit.toml"
+    @Option(help: ArgumentHelp(
+        "Free parameters, bounds and fit settings (default for the package's models: calibration/fit-liquidity.toml, or calibration/fit.toml for models/reverse-qe.sfc).",
+        valueName: "file"))
+    var fit: String?
 
     @Option(help: ArgumentHelp(
         "Where to write the fitted configuration (default out/calibrate/fitted.toml: a new file; name calibration/baseline.toml to replace the default configuration).",
@@ -56,9 +64,12 @@ struct Calibrate: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        let known = Defaults.fit(of: model)
+        guard let targets = targets ?? known?.targets, let fit = fit ?? known?.fit else {
+            throw InputError("\(model ?? Defaults.model) is not one of the package's models: give its --targets and --fit")
+        }
         let job = try CalibrationJob(
-            model: try model ?? Defaults.modelFile(), config: config ?? (model == nil ? "calibration/modelmd.toml" : nil), targets: targets, fit: fit,
-            check: check)
+            model: try model ?? Defaults.modelFile(), config: config ?? known?.start, targets: targets, fit: fit, check: check)
         if check {
             print(try job.checkReport())
             return

@@ -8,11 +8,12 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Solve the same path under several Fed regimes and compare them (the default command).",
         discussion: """
-            Solves the model file (default models/reverse-qe.sfc, MODEL.md's model, with \
-            calibration/baseline.toml) under each option of its choice regime and prints every summary \
-            the file declares per regime (end prices, largest drawdowns, peak rb and sc, the change in \
-            Bf, sovereign sales, the first date idle cash L falls below its level, the AI share of the \
-            IG index, the largest identity residual), then the differences from the first regime. With \
+            Solves the model file (default models/liquidity.sfc, the history-consistent model, \
+            with calibration/liquidity.toml) under each option of its choice regime and prints every summary \
+            the file declares per regime (for the default file: end prices, largest drawdowns, peak \
+            rb, term premium and funding spread, reserves at the end, the first date idle money L falls \
+            below its level, the change in Bf, the AI share of the IG index, the largest identity \
+            residual), then the differences from the first regime. With \
             --counterfactual, each regime is also solved under the last option of the file's choice \
             counterfactual (no AI boom: I1 = I0) and that difference is printed.
 

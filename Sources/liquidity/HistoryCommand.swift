@@ -15,15 +15,16 @@ struct History: ParsableCommand {
             the last observation on or before each quarter's last day, in the units of the model \
             ($T, decimal rates). calibration/history.md says which model quantity each column measures.
 
-            --make-config BASE writes the historical configuration (mid-2022 to end-2025) from the \
-            table and BASE's behaviour; --compare CONFIG solves a configuration and sets it against \
+            --make-config BASE writes MODEL.md's historical configuration (mid-2022 to end-2025, for \
+            models/reverse-qe.sfc) from the table and BASE's behaviour; --compare CONFIG solves a configuration and sets it against \
             the table quarter by quarter (model, then data, for each pair).
 
             Examples:
               liquidity history --data ../shared/data/fred --write calibration/history.csv
               liquidity history --data ~/Downloads --map rb=fredgraph.csv:DGS10 --to 2026Q1
+              liquidity history --compare calibration/liquidity.toml --table calibration/history-fred.csv
               liquidity history --make-config calibration/baseline.toml --write calibration/history2022.toml
-              liquidity history --compare calibration/history2022.toml --format markdown
+              liquidity history --compare calibration/history2022.toml --model models/reverse-qe.sfc --format markdown
             """)
 
     @Option(help: ArgumentHelp("Folder of the data files.", valueName: "dir"))
@@ -72,7 +73,7 @@ struct History: ParsableCommand {
     var compare: String?
 
     @Option(help: ArgumentHelp(
-        "The model file of --compare and --make-config (default: models/reverse-qe.sfc; --make-config needs its parameter names).",
+        "The model file of --compare (default: models/liquidity.sfc) and --make-config (default and only: models/reverse-qe.sfc, whose parameter names it writes).",
         valueName: "file"))
     var model: String?
 
@@ -104,7 +105,7 @@ struct History: ParsableCommand {
                 table: table, bands: bands, from: firstQuarterGiven ? firstQuarter : nil, to: lastQuarter))
             return
         }
-        let model = try model ?? Defaults.modelFile()
+        let model = try model ?? (makeConfig != nil && compare == nil ? Defaults.reverseQEFile() : Defaults.modelFile())
         if let compare {
             print(try HistoryFiles.compare(model: model, config: compare, table: table, format: format))
             return

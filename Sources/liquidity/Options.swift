@@ -17,27 +17,54 @@ func packageFile(_ relative: String) -> String? {
     return nil
 }
 
-/// The default model file and its configurations.
+/// The default model file and the committed calibrations of the package's model files.
 enum Defaults {
-    static let model = "models/reverse-qe.sfc"
-    static let config = "calibration/baseline.toml"
+    static let model = "models/liquidity.sfc"
+    static let config = "calibration/liquidity.toml"
+
+    /// What `calibrate` and `backtest` start from and fit for one of the package's model files.
+    struct Fit {
+        /// The starting configuration (nil: the file's own values), the targets and the free parameters.
+        let start: String?, targets: String, fit: String
+    }
+
+    /// The committed fits, by the model file's name.
+    static let fits: [String: Fit] = [
+        "liquidity.sfc": Fit(start: nil, targets: "calibration/targets-liquidity.toml", fit: "calibration/fit-liquidity.toml"),
+        "reverse-qe.sfc": Fit(start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
+    ]
 
     /// The default model, found in the current directory or beside the tool.
     static func modelFile() throws -> String {
         guard let path = packageFile(model) else { throw InputError("no model given and \(model) not found; pass --model FILE") }
         return path
     }
+
+    /// MODEL.md's model, models/reverse-qe.sfc.
+    static func reverseQEFile() throws -> String {
+        guard let path = packageFile("models/reverse-qe.sfc") else { throw InputError("models/reverse-qe.sfc not found; pass --model FILE") }
+        return path
+    }
+
+    /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
+    static func fit(of model: String?) -> Fit? {
+        guard let model else { return fits["liquidity.sfc"] }
+        let name = (model as NSString).lastPathComponent
+        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path }
+        guard let known = packageFile("models/" + name), resolved(model) == resolved(known) else { return nil }
+        return fits[name]
+    }
 }
 
 /// Where the model's inputs come from: model file, configuration, overrides, scenarios, span.
 struct ModelInputOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "The model file (default: models/reverse-qe.sfc, MODEL.md's model).", valueName: "file"))
+        "The model file (default: models/liquidity.sfc; MODEL.md's model is models/reverse-qe.sfc).", valueName: "file"))
     var model: String?
 
     @Option(help: ArgumentHelp(
         "Configuration file (TOML) of the model's parameters, sets, tables and choices.",
-        discussion: "Default for the default model: calibration/baseline.toml; for another model file, the file's own values.",
+        discussion: "Default for the default model: calibration/liquidity.toml; for another model file, the file's own values (MODEL.md's fitted baseline: calibration/baseline.toml).",
         valueName: "file"))
     var config: String?
 
@@ -60,7 +87,7 @@ struct ModelInputOptions: ParsableArguments {
     /// The model file: --model, or the default model.
     func modelFile() throws -> String { try model ?? Defaults.modelFile() }
 
-    /// The configuration: --config, or for the default model calibration/baseline.toml; nil: the file's own values.
+    /// The configuration: --config, or for the default model calibration/liquidity.toml; nil: the file's own values.
     func configFile() throws -> String? {
         if let config { return config }
         guard model == nil else { return nil }

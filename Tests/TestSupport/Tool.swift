@@ -7,6 +7,8 @@ public struct Tool {
         .deletingLastPathComponent()
     /// The reference configuration.
     public static let modelmd = root.appendingPathComponent("calibration/modelmd.toml").path
+    /// MODEL.md's model, which calibration/modelmd.toml and baseline.toml configure.
+    public static let reverseQE = root.appendingPathComponent("models/reverse-qe.sfc").path
 
     /// The executable beside the test bundle (swift build puts both in one folder).
     public static let executable: URL = {

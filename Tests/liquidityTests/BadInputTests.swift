@@ -86,7 +86,7 @@ struct BadInputTests {
     func badInput(_ input: BadInput) throws {
         let dir = try Tool.scratch()
         let config = input.edit == nil ? Tool.modelmd : try Tool.config(in: dir) { input.edit!($0) }
-        let result = try Tool.run(["compare", "--config", config, "--out", "out"] + input.arguments, in: dir)
+        let result = try Tool.run(["compare", "--model", Tool.reverseQE, "--config", config, "--out", "out"] + input.arguments, in: dir)
         #expect(result.status == 2)
         #expect(result.stderr == input.message.replacingOccurrences(of: "CONFIG", with: config).replacingOccurrences(of: "MODEL", with: Self.model) + "\n")
         #expect(result.stdout == "")
@@ -102,7 +102,7 @@ struct BadInputTests {
         let dir = try Tool.scratch()
         let scenario = dir.appendingPathComponent("s.toml").path
         try "name = \"s\"\n[[change]]\n\(change)\n".write(toFile: scenario, atomically: true, encoding: .utf8)
-        let result = try Tool.run(["compare", "--config", Tool.modelmd, "--scenario", scenario, "--out", "out"], in: dir)
+        let result = try Tool.run(["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--scenario", scenario, "--out", "out"], in: dir)
         #expect(result.status == 2)
         #expect(result.stderr == "error: \(scenario): \(message)\n")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
@@ -132,19 +132,19 @@ struct BadInputTests {
     func solverFailure() throws {
         let dir = try Tool.scratch()
         let result = try Tool.run(
-            ["compare", "--config", Tool.modelmd, "--regimes", "none,buyer", "--set", "r_cap=-1000", "--quiet"], in: dir)
+            ["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--regimes", "none,buyer", "--set", "r_cap=-1000", "--quiet"], in: dir)
         #expect(result.status == 3)
         #expect(result.stderr.hasPrefix("error: buyer: the solver (rk8pd) stopped at t = 2025.0"))
         #expect(result.stderr.contains("with nonFinite: drb/dt is -nan at t = "))
         #expect(result.stderr.hasSuffix("[variable rb]\n"))
         #expect(Tool.files(dir.appendingPathComponent("out/compare")) == ["series_none.csv"])
-        let budget = try Tool.run(["run", "--config", Tool.modelmd, "--max-steps", "50", "--quiet"], in: dir)
+        let budget = try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--max-steps", "50", "--quiet"], in: dir)
         #expect(budget.status == 3)
         #expect(budget.stderr.contains("with stepBudgetExhausted: the step budget of 50 steps ran out at t = "))
         #expect(!budget.stderr.contains("double precision"))
         #expect(budget.stderr.contains(") keeps the steps small [variable "), "\(budget.stderr)")
         // Tolerances beyond double precision: the steps cannot advance, and the message says why.
-        let tight = try Tool.run(["run", "--config", Tool.modelmd, "--solver", "msbdf", "--atol", "1e-300", "--max-steps", "2000", "--quiet"], in: dir)
+        let tight = try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--solver", "msbdf", "--atol", "1e-300", "--max-steps", "2000", "--quiet"], in: dir)
         #expect(tight.status == 3)
         #expect(tight.stderr.hasSuffix("; rtol 1e-10 and atol 1e-300 ask for more than double precision gives (about 1e-15 relative); loosen them\n"), "\(tight.stderr)")
     }

@@ -7,7 +7,7 @@ struct CommandTests {
     @Test("compare writes its files and prints the regime table")
     func compare() throws {
         let dir = try Tool.scratch()
-        let result = try Tool.run(["compare", "--config", Tool.modelmd, "--quiet"], in: dir)
+        let result = try Tool.run(["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet"], in: dir)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr == "")
         let out = dir.appendingPathComponent("out/compare")
@@ -27,7 +27,7 @@ struct CommandTests {
     @Test("run writes series.csv with MODEL.md's names, units.csv and the manifest")
     func run() throws {
         let dir = try Tool.scratch()
-        let result = try Tool.run(["run", "--config", Tool.modelmd, "--regime", "buyer", "--out", "b", "--quiet"], in: dir)
+        let result = try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--regime", "buyer", "--out", "b", "--quiet"], in: dir)
         #expect(result.status == 0, "\(result.stderr)")
         let out = dir.appendingPathComponent("b")
         #expect(Tool.files(out) == ["manifest.json", "series.csv", "units.csv"])
@@ -61,7 +61,7 @@ struct CommandTests {
     @Test("compare --counterfactual prints the AI-boom attribution")
     func counterfactual() throws {
         let dir = try Tool.scratch()
-        let result = try Tool.run(["compare", "--config", Tool.modelmd, "--regimes", "none", "--counterfactual", "--quiet"], in: dir)
+        let result = try Tool.run(["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--regimes", "none", "--counterfactual", "--quiet"], in: dir)
         #expect(result.status == 0)
         #expect(result.stdout.contains("Attribution (as solved minus counterfactual = no_ai_boom):"))
         #expect(Tool.files(dir.appendingPathComponent("out/compare")).contains("series_none_no_ai_boom.csv"))
@@ -80,7 +80,7 @@ struct CommandTests {
 struct CalibrateCommandTests {
     @Test("calibrate --check prints the targets table and the count inside their bands")
     func check() throws {
-        let result = try Tool.run(["calibrate", "--check", "--config", "calibration/baseline.toml"], in: Tool.root)
+        let result = try Tool.run(["calibrate", "--check", "--model", "models/reverse-qe.sfc", "--config", "calibration/baseline.toml"], in: Tool.root)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("targets against the model\n"))
         #expect(result.stdout.hasSuffix("16 of 16 fitted targets inside their bands (calibration/baseline.toml)\n"))
@@ -92,7 +92,7 @@ struct CalibrateCommandTests {
         try "regime = \"none\"\nsolver = \"rk8pd\"\ntolerance = 1e-9\nmethod = \"lm\"\nmax_iterations = 5\nband_penalty = -1\n[[free]]\nkey = \"I1\"\nlower = 0.5\nupper = 2\n"
             .write(to: dir.appendingPathComponent("f.toml"), atomically: true, encoding: .utf8)
         let result = try Tool.run(
-            ["calibrate", "--config", Tool.modelmd, "--targets", Tool.root.appendingPathComponent("calibration/targets.toml").path,
+            ["calibrate", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--targets", Tool.root.appendingPathComponent("calibration/targets.toml").path,
              "--fit", "f.toml", "--write", "out.toml"], in: dir)
         #expect(result.status == 2)
         #expect(result.stderr == "error: f.toml: band_penalty = -1.0; allowed: a finite number >= 0\n")
@@ -107,7 +107,7 @@ struct OutputLockTests {
         let dir = try Tool.scratch()
         let sweep = Process()
         sweep.executableURL = Tool.executable
-        sweep.arguments = ["sweep", Tool.root.appendingPathComponent("scenarios/montecarlo.toml").path, "--config", Tool.modelmd, "--quiet", "--out", "shared"]
+        sweep.arguments = ["sweep", Tool.root.appendingPathComponent("scenarios/montecarlo.toml").path, "--quiet", "--out", "shared"]
         sweep.currentDirectoryURL = dir
         sweep.standardOutput = FileHandle.nullDevice
         sweep.standardError = FileHandle.nullDevice
@@ -118,7 +118,7 @@ struct OutputLockTests {
         }
         // Wait until the sweep holds the folder (it has written its first file there).
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("shared/runs.csv").path) { usleep(50_000) }
-        let second = try Tool.run(["compare", "--config", Tool.modelmd, "--quiet", "--out", "shared"], in: dir)
+        let second = try Tool.run(["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", "shared"], in: dir)
         #expect(second.status == 2)
         #expect(second.stderr == "error: --out shared: process \(sweep.processIdentifier) is writing into this directory; wait for it to finish or pick another --out\n")
         #expect(!Tool.files(dir.appendingPathComponent("shared")).contains("compare.csv"))
@@ -127,8 +127,8 @@ struct OutputLockTests {
     @Test("run and compare write into folders of their own by default")
     func defaults() throws {
         let dir = try Tool.scratch()
-        #expect(try Tool.run(["run", "--config", Tool.modelmd, "--quiet"], in: dir).status == 0)
-        #expect(try Tool.run(["compare", "--config", Tool.modelmd, "--regimes", "none", "--quiet"], in: dir).status == 0)
+        #expect(try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet"], in: dir).status == 0)
+        #expect(try Tool.run(["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--regimes", "none", "--quiet"], in: dir).status == 0)
         #expect(Tool.files(dir.appendingPathComponent("out")) == ["compare", "run"])
         #expect(Tool.files(dir.appendingPathComponent("out/run")) == ["manifest.json", "series.csv", "units.csv"])
     }

@@ -20,7 +20,7 @@ struct DiskFullTests {
     func compare() throws {
         guard let (disk, cleanup) = try Self.smallDisk() else { return }
         defer { cleanup() }
-        let result = try Tool.run(["compare", "--config", Tool.modelmd, "--quiet", "--out", disk.appendingPathComponent("out").path], in: disk.deletingLastPathComponent())
+        let result = try Tool.run(["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", disk.appendingPathComponent("out").path], in: disk.deletingLastPathComponent())
         #expect(result.status == 4)
         #expect(result.stderr.hasPrefix("error: cannot write \(disk.path)/out/series_none.csv: "), "\(result.stderr)")
         #expect(result.stderr.contains("space"), "\(result.stderr)")
@@ -34,7 +34,7 @@ struct DiskFullTests {
         let spec = disk.deletingLastPathComponent().appendingPathComponent("s.toml").path
         try "name = \"s\"\ndesign = \"random\"\ndraws = 2000\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"uniform\"\nlower = 0.5\nupper = 1.0\n"
             .write(toFile: spec, atomically: true, encoding: .utf8)
-        let result = try Tool.run(["sweep", spec, "--config", Tool.modelmd, "--quiet", "--out", disk.appendingPathComponent("s").path], in: disk.deletingLastPathComponent())
+        let result = try Tool.run(["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", disk.appendingPathComponent("s").path], in: disk.deletingLastPathComponent())
         #expect(result.status == 4, "\(result.stderr)")
         #expect(result.stderr == "error: cannot append to \(disk.path)/s/runs.csv: No space left on device\n", "\(result.stderr)")
     }

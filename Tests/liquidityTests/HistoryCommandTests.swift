@@ -15,7 +15,7 @@ struct HistoricalConfigurationTests {
         let committed = try String(contentsOf: Tool.root.appendingPathComponent("calibration/history2022.toml"), encoding: .utf8)
         #expect(built == committed)
         #expect(committed.contains("t0 = 2022.5") && committed.contains("Bf0 = 5.763933"))
-        let compare = try Tool.run(["history", "--compare", "calibration/history2022.toml", "--format", "csv"], in: Tool.root)
+        let compare = try Tool.run(["history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--format", "csv"], in: Tool.root)
         #expect(compare.status == 0, "\(compare.stderr)")
         let lines = compare.stdout.split(separator: "\n")
         #expect(lines.count == 1 + 15)
@@ -30,7 +30,8 @@ struct ObservedHistoryTests {
     @Test("history --compare with the FRED-unit table sets each observed series against its column, with its RMSE and quarters within the band")
     func observed() throws {
         let result = try Tool.run(
-            ["history", "--compare", "calibration/history2022.toml", "--table", "calibration/history-fred.csv", "--format", "csv"], in: Tool.root)
+            ["history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--table", "calibration/history-fred.csv", "--format", "csv"],
+            in: Tool.root)
         #expect(result.status == 0, "\(result.stderr)")
         let tables = result.stdout.components(separatedBy: "\n\n")
         let rows = tables[0].split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
@@ -44,4 +45,39 @@ struct ObservedHistoryTests {
         #expect(abs(Double(summary[2])! - rmse) <= 1e-3 * rmse)
         #expect(summary[3] == "\(within) of 15 within 0.5")
     }
+
+    /// The per-series rows of a `history --compare --format csv` run: series -> (RMSE, within).
+    static func perSeries(_ stdout: String) -> [String: (rmse: Double, within: String)] {
+        let table = stdout.components(separatedBy: "\n\n")[1].split(separator: "\n").dropFirst()
+        return Dictionary(uniqueKeysWithValues: table.map { line in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return (cells[0], (Double(cells[2]) ?? .nan, cells[3]))
+        })
+    }
+
+    @Test("the default model fits the quarter-end 10-year yield of 2022-2025 that MODEL.md's misses, by an order of magnitude")
+    func defaultModelFitsHistory() throws {
+        let liquidity = try Tool.run(["history", "--compare", "calibration/liquidity.toml", "--table", "calibration/history-fred.csv", "--format", "csv"], in: Tool.root)
+        #expect(liquidity.status == 0, "\(liquidity.stderr)")
+        let modelmd = try Tool.run(
+            ["history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--table", "calibration/history-fred.csv", "--format", "csv"],
+            in: Tool.root)
+        let fitted = Self.perSeries(liquidity.stdout), old = Self.perSeries(modelmd.stdout)
+        #expect(Set(fitted.keys) == ["DGS10", "RRPONTSYD", "WRESBAL", "TREAST", "WALCL", "FYGFDPUN", "CBBTCUSD", "NASDAQCOM"])
+        let rmse = try #require(fitted["DGS10"]?.rmse), oldRMSE = try #require(old["DGS10"]?.rmse)
+        #expect(rmse < 0.5 && oldRMSE > 10 * rmse, "DGS10 RMSE \(rmse) pp against MODEL.md's \(oldRMSE)")
+        #expect(try #require(fitted["TREAST"]?.rmse) < 100_000, "the Fed's Treasuries within $100B RMSE")
+    }
+
+    @Test("the committed fit of the default model reproduces its report: the same targets inside their bands")
+    func committedFit() throws {
+        let check = try Tool.run(["calibrate", "--check", "--config", "calibration/liquidity.toml"], in: Tool.root)
+        #expect(check.status == 0, "\(check.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: Tool.root.appendingPathComponent("calibration/liquidity-report.json"))) as? [String: Any]
+        let targets = try #require(report?["targets"] as? [[String: Any]])
+        let inside = targets.filter { $0["inside"] as? Bool == true }.count
+        #expect(targets.count == 112)
+        #expect(check.stdout.contains("\(inside) of 112 fitted targets inside their bands"), "\(check.stdout.suffix(300))")
+    }
 }
+
