@@ -30,7 +30,7 @@ struct Calibrate: ParsableCommand {
               liquidity calibrate
               liquidity calibrate --check --config calibration/liquidity.toml
               liquidity calibrate --fit my-fit.toml --write calibration/mine.toml
-              liquidity calibrate --write calibration/liquidity.toml     (replaces the default configuration)
+              liquidity calibrate --write calibration/liquidity.toml     (replaces the history fit; then scripts/start-2026.py)
               liquidity calibrate --model models/reverse-qe.sfc --write calibration/baseline.toml
               liquidity calibrate --model models/gl-sim.sfc --targets sim-targets.toml --fit sim-fit.toml
             """)

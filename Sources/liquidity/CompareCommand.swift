@@ -9,7 +9,8 @@ struct Compare: ParsableCommand {
         abstract: "Solve the same path under several Fed regimes and compare them (the default command).",
         discussion: """
             Solves the model file (default models/liquidity.sfc, the history-consistent model, \
-            with calibration/liquidity.toml) under each option of its choice regime and prints every summary \
+            with calibration/liquidity-2026.toml: the history fit restarted on 2026-01-01 from the \
+            end-2025 data) under each option of its choice regime and prints every summary \
             the file declares per regime (for the default file: end prices, largest drawdowns, peak \
             rb, term premium and funding spread, reserves at the end, the first date idle money L falls \
             below its level, the change in Bf, the AI share of the IG index, the largest identity \

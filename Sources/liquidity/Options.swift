@@ -20,7 +20,7 @@ func packageFile(_ relative: String) -> String? {
 /// The default model file and the committed calibrations of the package's model files.
 enum Defaults {
     static let model = "models/liquidity.sfc"
-    static let config = "calibration/liquidity.toml"
+    static let config = "calibration/liquidity-2026.toml"
 
     /// What `calibrate` and `backtest` start from and fit for one of the package's model files.
     struct Fit {
@@ -64,7 +64,7 @@ struct ModelInputOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Configuration file (TOML) of the model's parameters, sets, tables and choices.",
-        discussion: "Default for the default model: calibration/liquidity.toml; for another model file, the file's own values (MODEL.md's fitted baseline: calibration/baseline.toml).",
+        discussion: "Default for the default model: calibration/liquidity-2026.toml (the history fit restarted on 2026-01-01 from the end-2025 data); for another model file, the file's own values (MODEL.md's fitted baseline: calibration/baseline.toml).",
         valueName: "file"))
     var config: String?
 
@@ -87,7 +87,7 @@ struct ModelInputOptions: ParsableArguments {
     /// The model file: --model, or the default model.
     func modelFile() throws -> String { try model ?? Defaults.modelFile() }
 
-    /// The configuration: --config, or for the default model calibration/liquidity.toml; nil: the file's own values.
+    /// The configuration: --config, or for the default model calibration/liquidity-2026.toml; nil: the file's own values.
     func configFile() throws -> String? {
         if let config { return config }
         guard model == nil else { return nil }

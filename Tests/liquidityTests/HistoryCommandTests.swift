@@ -82,3 +82,28 @@ struct ObservedHistoryTests {
     }
 }
 
+
+@Suite("The default comparison's start")
+struct DefaultStartTests {
+    @Test("the default comparison starts on 2026-01-01 from the end-2025 data, with the configuration scripts/start-2026.py writes")
+    func start() throws {
+        let dir = try Tool.scratch()
+        let written = dir.appendingPathComponent("start.toml").path
+        let script = try Tool.runProgram(
+            "/usr/bin/env", ["python3", "scripts/start-2026.py", Tool.executable.path, written], in: Tool.root)
+        #expect(script.status == 0, "\(script.stderr)")
+        #expect(try Tool.text(URL(fileURLWithPath: written)) == Tool.text(Tool.root.appendingPathComponent("calibration/liquidity-2026.toml")))
+        let run = try Tool.run(["run", "--regime", "none", "--save-step", "quarterly", "--quiet", "--out", "r"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let series = try Tool.text(dir.appendingPathComponent("r/series.csv")).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = series[0], first = series[1]
+        #expect(first[1] == "2026-01-01")
+        let data = try Tool.text(Tool.root.appendingPathComponent("calibration/history-fred.csv")).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let q4 = try #require(data.first { $0[0] == "2025Q4" })
+        for id in ["FYGFDPUN", "TREAST", "WALCL", "WRESBAL", "RRPONTSYD", "BAMLC0A0CM", "CBBTCUSD", "NASDAQCOM"] {
+            let column = try #require(header.firstIndex(of: id)), dataColumn = try #require(data[0].firstIndex(of: id))
+            let model = try #require(Double(first[column])), value = try #require(Double(q4[dataColumn]))
+            #expect(abs(model - value) <= 1e-9 * abs(value), "\(id) starts at \(model), the data say \(value)")
+        }
+    }
+}
