@@ -19,6 +19,13 @@ public enum Charts {
         var lines: [Line]
         /// A dashed horizontal reference line, with its label.
         var reference: (value: Double, label: String)?
+        /// Shaded bands between two paths (a fan chart's quantiles), drawn under the lines.
+        var shades: [Shade] = []
+    }
+
+    /// A band between `low` and `high` over `t`.
+    struct Shade {
+        var color: String, opacity: Double, t: [Double], low: [Double], high: [Double]
     }
 
     /// About five round ticks covering [low, high].
@@ -84,9 +91,9 @@ public enum Charts {
     /// One panel at (x, y) of the given size.
     static func draw(_ panel: Panel, x: Double, y: Double, width: Double, height: Double) -> String {
         let left = x + 58, right = x + width - 24, top = y + 30, bottom = y + height - 34
-        let allT = panel.lines.flatMap(\.t)
+        let allT = panel.lines.flatMap(\.t) + panel.shades.flatMap(\.t)
         let t0 = allT.min() ?? 0, t1 = allT.max() ?? 1
-        var values = panel.lines.flatMap(\.values).filter(\.isFinite)
+        var values = (panel.lines.flatMap(\.values) + panel.shades.flatMap { $0.low + $0.high }).filter(\.isFinite)
         if let reference = panel.reference { values.append(reference.value) }
         var low = values.min() ?? 0, high = values.max() ?? 1
         if high - low < 1e-9 * max(abs(high), 1) { low -= 0.5; high += 0.5 }
@@ -124,6 +131,11 @@ public enum Charts {
             let yy = py(reference.value)
             svg += "<line x1=\"\(left)\" y1=\"\(yy)\" x2=\"\(right)\" y2=\"\(yy)\" stroke=\"#333333\" stroke-dasharray=\"2,3\"/>\n"
             svg += haloText(reference.label, x: right - 3, y: yy - 4, anchor: "end", size: 10, fill: "#333333")
+        }
+        for shade in panel.shades {
+            let upper = zip(shade.t, shade.high).map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }
+            let lower = zip(shade.t, shade.low).reversed().map { String(format: "%.1f,%.1f", px($0.0), py($0.1)) }
+            svg += "<polygon fill=\"\(shade.color)\" fill-opacity=\"\(shade.opacity)\" stroke=\"none\" points=\"\((upper + lower).joined(separator: " "))\"/>\n"
         }
         for line in panel.lines {
             let points = zip(line.t, line.values).filter { $0.1.isFinite }
@@ -239,6 +251,36 @@ public enum Charts {
             panels: panels.map { drawn($0, difference: false) } + attribution.map { drawn($0, difference: true) })
     }
 
+    /// The fan chart of a sweep's paths: per series a panel, per regime the
+    /// median as a line and the 5-95% and 25-75% bands shaded in its colour.
+    ///
+    /// - Parameters:
+    ///   - units: each series' unit (rates and shares are drawn in percent).
+    ///   - regimes: the regimes in the file's order, which fixes their colours.
+    public static func fanChart(title: String, subtitle: String, bands: [FanBand], units: [String: String], regimes: [String]) -> String {
+        let colors = Dictionary(uniqueKeysWithValues: regimes.enumerated().map { ($0.element, palette[$0.offset % palette.count]) })
+        let styles = Dictionary(uniqueKeysWithValues: regimes.enumerated().map { ($0.element, dashes[$0.offset % dashes.count]) })
+        var seriesOrder: [String] = []
+        for band in bands where !seriesOrder.contains(band.series) { seriesOrder.append(band.series) }
+        let panels = seriesOrder.map { series -> Panel in
+            let (factor, unit) = scale(units[series] ?? "")
+            var lines: [Line] = [], shades: [Shade] = []
+            for regime in regimes {
+                let rows = bands.filter { $0.series == series && $0.regime == regime }.sorted { $0.t < $1.t }
+                guard !rows.isEmpty else { continue }
+                let t = rows.map(\.t), color = colors[regime] ?? "grey"
+                func quantile(_ k: Int) -> [Double] { rows.map { $0.quantiles[k] * factor } }
+                shades.append(Shade(color: color, opacity: 0.12, t: t, low: quantile(0), high: quantile(4)))
+                shades.append(Shade(color: color, opacity: 0.22, t: t, low: quantile(1), high: quantile(3)))
+                lines.append(Line(label: regime + ": median", color: color, dash: styles[regime] ?? "", t: t, values: quantile(2)))
+            }
+            return Panel(title: series, unit: unit, lines: lines, reference: nil, shades: shades)
+        }
+        return page(
+            title: title, subtitle: subtitle,
+            legend: regimes.map { ("\($0): median, 25-75% and 5-95% of the runs", colors[$0] ?? "grey", styles[$0] ?? "") }, panels: panels)
+    }
+
     /// A page of panels, three a row, under a title, a subtitle and a legend.
     static func page(title: String, subtitle: String, legend: [(label: String, color: String, dash: String)], panels: [Panel]) -> String {
         let columns = 3, width = 480.0, height = 300.0
@@ -275,17 +317,17 @@ public enum Charts {
         return svg + "</svg>\n"
     }
 
-    /// Writes dashboard.svg, and dashboard.png and dashboard.pdf when
+    /// Writes `name`.svg (dashboard.svg), and its PNG and PDF when
     /// rsvg-convert can make them; returns the names written.
-    public static func write(_ svg: String, into directory: OutputDirectory) throws -> [String] {
-        try directory.write("dashboard.svg", svg)
-        let svgPath = (directory.path as NSString).appendingPathComponent("dashboard.svg")
-        var written = ["dashboard.svg"]
+    public static func write(_ svg: String, name: String = "dashboard", into directory: OutputDirectory) throws -> [String] {
+        try directory.write("\(name).svg", svg)
+        let svgPath = (directory.path as NSString).appendingPathComponent("\(name).svg")
+        var written = ["\(name).svg"]
         for format in ["png", "pdf"] {
-            let target = (directory.path as NSString).appendingPathComponent("dashboard.\(format)")
-            let temporary = (directory.path as NSString).appendingPathComponent(".dashboard.\(format).tmp-\(getpid())")
+            let target = (directory.path as NSString).appendingPathComponent("\(name).\(format)")
+            let temporary = (directory.path as NSString).appendingPathComponent(".\(name).\(format).tmp-\(getpid())")
             if convert(svgPath, to: temporary, format: format), rename(temporary, target) == 0 {
-                written.append("dashboard.\(format)")
+                written.append("\(name).\(format)")
             } else {
                 try? FileManager.default.removeItem(atPath: temporary)
             }

@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import ModelLanguage
 
 /// The files of a sweep: `runs.csv` (a row per run), `paths.csv` (chosen
 /// series at chosen dates), and the analyses' tables.
@@ -298,8 +299,17 @@ extension SweepFiles {
         var files = ["runs.csv"] + (spec.pathSeries.isEmpty ? [] : ["paths.csv"]) + ["sweep.json"]
         var tables: [String] = []
         if !spec.pathSeries.isEmpty, shard.count == 1 {
-            try directory.write("fan.csv", fan(analysis.fan()))
+            let bands = analysis.fan()
+            try directory.write("fan.csv", fan(bands))
             files.append("fan.csv")
+            let columns = (ensemble.model as? FileEnsembleModel).flatMap { try? compileModel($0.source, settings: $0.settings).columns } ?? []
+            let units = Dictionary(columns.map { ($0.name, $0.unit) }, uniquingKeysWith: { a, _ in a })
+            let regimes = ensemble.model.regimeNames.filter(spec.regimes.contains)
+            files += try Charts.write(
+                Charts.fanChart(
+                    title: spec.name, subtitle: "\(analysis.runCount) runs; median, 25-75% and 5-95% of the successful runs at each date of [paths]",
+                    bands: bands, units: units, regimes: regimes.isEmpty ? spec.regimes : regimes),
+                name: "fan", into: directory)
         }
         if case .elasticity(let step) = spec.design, shard.count == 1 {
             let table = elasticities(analysis.elasticities(step: step))
