@@ -110,7 +110,13 @@ struct SweepFilesTests {
         #expect((summary["statuses"] as! [String: Int]) == ["success": 8, "invalid": 4])
         #expect(report.runCount == 12 && report.solvedNow == 12 && report.kept == 0)
         #expect(report.statusCounts == ["success": 8, "invalid": 4])
-        #expect(report.files == ["runs.csv", "paths.csv", "sweep.json", "fan.csv"])
+        let converted = try Tool.runProgram("/usr/bin/env", ["sh", "-c", "command -v rsvg-convert"], in: dir).status == 0
+        #expect(report.files == ["runs.csv", "paths.csv", "sweep.json", "fan.csv", "fan.svg"] + (converted ? ["fan.png", "fan.pdf"] : []))
+        // The fan chart: per path series a panel, per regime two shaded bands and the median.
+        let chart = try Tool.text(dir.appendingPathComponent("s/fan.svg"))
+        let panels = Set(fan.dropFirst().map { $0.split(separator: ",")[1] }).count, regimes = Set(fan.dropFirst().map { $0.split(separator: ",")[0] }).count
+        #expect(chart.components(separatedBy: "<polygon").count - 1 == 2 * panels * regimes)
+        #expect(chart.components(separatedBy: "<polyline").count - 1 == panels * regimes)
     }
 
     @Test("an interrupted sweep resumes without redoing finished runs, and ends as an uninterrupted one (sorted)")

@@ -20,8 +20,8 @@ struct OptionFuzzTests {
         ("--regimes", ["none", "none,buyer", "none,,buyer", "qe", "", "none,none", "share"]),
         ("--max-steps", ["1", "0", "-5", "1000", "x"]),
         ("--scenario", ["scenarios/tight.toml", "nowhere.toml", "no-ai-boom", "models"]),
-        ("--config", ["calibration/modelmd.toml", "nowhere.toml", "calibration", "models/gl-sim.sfc"]),
-        ("--model", ["models/gl-sim.sfc", "models/gl-pc.sfc", "nowhere.sfc", "calibration/baseline.toml"]),
+        ("--config", ["calibration/liquidity-2026.toml", "calibration/modelmd.toml", "nowhere.toml", "calibration", "models/gl-sim.sfc"]),
+        ("--model", ["models/reverse-qe.sfc", "models/gl-sim.sfc", "models/gl-pc.sfc", "nowhere.sfc", "calibration/baseline.toml"]),
         ("--format", ["csv", "latex", "bogus"]),
         ("--at", ["2026-01-01", "2040", "x"]),
         ("--regime", ["buyer", "qe"]),
@@ -55,7 +55,7 @@ struct OptionFuzzTests {
                 if let value = values.randomElement(using: &rng) { arguments.append(value) }
             }
             // Short, bounded solves: the fuzz is of the options, not the model.
-            if !arguments.contains("--to") { arguments += ["--to", "2025.25"] }
+            if !arguments.contains("--to") { arguments += ["--to", "2026.25"] }
             if arguments[0] != "params" { arguments += ["--max-steps", "20000"] }
             if arguments[0] != "export" && arguments[0] != "params" { arguments += ["--out", out] }
             var outcome: String
