@@ -255,15 +255,16 @@ public enum Charts {
     /// median as a line and the 5-95% and 25-75% bands shaded in its colour.
     ///
     /// - Parameters:
-    ///   - units: each series' unit (rates and shares are drawn in percent).
+    ///   - columns: each series' unit (rates and shares are drawn in percent) and description (the panel's title).
     ///   - regimes: the regimes in the file's order, which fixes their colours.
-    public static func fanChart(title: String, subtitle: String, bands: [FanBand], units: [String: String], regimes: [String]) -> String {
+    public static func fanChart(title: String, subtitle: String, bands: [FanBand], columns: [SeriesInfo], regimes: [String]) -> String {
+        let info = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let colors = Dictionary(uniqueKeysWithValues: regimes.enumerated().map { ($0.element, palette[$0.offset % palette.count]) })
         let styles = Dictionary(uniqueKeysWithValues: regimes.enumerated().map { ($0.element, dashes[$0.offset % dashes.count]) })
         var seriesOrder: [String] = []
         for band in bands where !seriesOrder.contains(band.series) { seriesOrder.append(band.series) }
         let panels = seriesOrder.map { series -> Panel in
-            let (factor, unit) = scale(units[series] ?? "")
+            let (factor, unit) = scale(info[series]?.unit ?? "")
             var lines: [Line] = [], shades: [Shade] = []
             for regime in regimes {
                 let rows = bands.filter { $0.series == series && $0.regime == regime }.sorted { $0.t < $1.t }
@@ -274,7 +275,7 @@ public enum Charts {
                 shades.append(Shade(color: color, opacity: 0.22, t: t, low: quantile(1), high: quantile(3)))
                 lines.append(Line(label: regime + ": median", color: color, dash: styles[regime] ?? "", t: t, values: quantile(2)))
             }
-            return Panel(title: series, unit: unit, lines: lines, reference: nil, shades: shades)
+            return Panel(title: info[series]?.description ?? series, unit: unit, lines: lines, reference: nil, shades: shades)
         }
         return page(
             title: title, subtitle: subtitle,

@@ -303,12 +303,11 @@ extension SweepFiles {
             try directory.write("fan.csv", fan(bands))
             files.append("fan.csv")
             let columns = (ensemble.model as? FileEnsembleModel).flatMap { try? compileModel($0.source, settings: $0.settings).columns } ?? []
-            let units = Dictionary(columns.map { ($0.name, $0.unit) }, uniquingKeysWith: { a, _ in a })
             let regimes = ensemble.model.regimeNames.filter(spec.regimes.contains)
             files += try Charts.write(
                 Charts.fanChart(
                     title: spec.name, subtitle: "\(analysis.runCount) runs; median, 25-75% and 5-95% of the successful runs at each date of [paths]",
-                    bands: bands, units: units, regimes: regimes.isEmpty ? spec.regimes : regimes),
+                    bands: bands, columns: columns, regimes: regimes.isEmpty ? spec.regimes : regimes),
                 name: "fan", into: directory)
         }
         if case .elasticity(let step) = spec.design, shard.count == 1 {
