@@ -36,7 +36,7 @@ struct LiquidityModelTests {
         }
     }
 
-    @Test("the regimes share the history to December 2025 and part after it as each regime says: reserves held, the yield capped, scarcity only without a buyer")
+    @Test("the regimes share the history to December 2025 and part after it as each regime says: reserves held, the yield capped, scarcity and repo lending only without a buyer")
     func regimes() throws {
         let result = try Self.comparison()
         func path(_ regime: String) throws -> ModelPath { try #require(result.run(regime)).path }
@@ -53,8 +53,11 @@ struct LiquidityModelTests {
         let rTarget = try #require(reserves.model.parameter("R_target")), rCap = try #require(buyer.model.parameter("r_cap"))
         #expect(after.allSatisfy { try! #require(reserves.series("R"))[$0] > rTarget - 0.4 }, "reserve management keeps reserves near R_target")
         #expect(after.allSatisfy { try! #require(buyer.series("rb"))[$0] < rCap + 0.002 }, "the buyer caps the 10-year near r_cap")
-        #expect(try #require(none.series("R")).last! < rTarget - 0.5, "without purchases reserves drain below ample")
-        #expect(try #require(none.series("fs")).max()! > 10 * max(try #require(buyer.series("fs")).max()!, 0.001), "scarcity spreads only without a buyer")
+        // Without purchases reserves drain below ample and the standing repo facility lends them back at a spread.
+        let rAmple = try #require(none.model.parameter("R_ample"))
+        #expect(try #require(none.series("R")).last! < rAmple - 0.2)
+        #expect(try #require(none.series("Lf")).last! > 0.5 && (try #require(buyer.series("Lf")).max()!) < 0.1)
+        #expect(try #require(none.series("fs")).max()! > 5 * (try #require(buyer.series("fs")).max()!), "scarcity spreads only without a buyer")
         // Idle money is used up in 2025, as the ON RRP was.
         let below = try #require(none.summaries.first { $0.column == "below_L" }?.value)
         #expect(below > 2025.5 && below < 2026.0)
