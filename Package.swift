@@ -9,6 +9,8 @@ let products: [Product] = [
     .library(name: "Experiments", targets: ["Experiments"]),
     .library(name: "FileFormats", targets: ["FileFormats"]),
     .executable(name: "liquidity", targets: ["liquidity"]),
+    // The C interface of the Python package (python/): liq_run, liq_compare, ... (Sources/LiquidityC).
+    .library(name: "LiquidityC", type: .dynamic, targets: ["LiquidityC"]),
 ]
 
 // MARK: - Implementation
@@ -44,6 +46,7 @@ let implementation: [Target] = [
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "SwiftCSV", package: "SwiftCSV"),
         ]),
+    .target(name: "LiquidityC", dependencies: ["FileFormats", "Experiments", "ModelLanguage", "Solvers"]),
     .executableTarget(
         name: "liquidity",
         dependencies: [

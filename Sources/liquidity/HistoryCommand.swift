@@ -97,7 +97,7 @@ struct History: ParsableCommand {
 
     func run() throws {
         if let targets {
-            let bands = try pairs(targets.split(separator: ",").map(String.init), option: "--targets").map { series, text -> (String, Double) in
+            let bands = try ModelFiles.pairs(targets.split(separator: ",").map(String.init), option: "--targets").map { series, text -> (String, Double) in
                 guard let band = Double(text) else { throw InputError("--targets \(series)=\(text): the band must be a number") }
                 return (series, band)
             }
@@ -123,7 +123,7 @@ struct History: ParsableCommand {
             return
         }
         var mapping = HistoryTable.Mapping()
-        for (column, target) in try pairs(mappings, option: "--map") {
+        for (column, target) in try ModelFiles.pairs(mappings, option: "--map") {
             let parts = target.split(separator: ":", maxSplits: 1).map(String.init)
             mapping[column] = (parts[0], parts.count == 2 ? parts[1] : nil)
         }

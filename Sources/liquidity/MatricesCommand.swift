@@ -48,21 +48,10 @@ struct Matrices: ParsableCommand {
             print(ModelFiles.symbolicMatrices(source, format: format))
             return
         }
-        var choices: [String: String] = [:]
-        if let regime { choices["regime"] = regime }
-        let model = try ModelFiles.compile(file, settings: try inputs.modelSettings(choices: choices))
-        var t = model.t0
-        if let at {
-            guard let value = DecimalYear.parse(at) else { throw InputError("--at \(at): expected a decimal year (2027.0) or a date (2027-01-01)") }
-            guard value >= model.t0, value <= model.t1 else {
-                throw InputError("--at \(at): must lie within the simulation, \(model.t0) to \(model.t1)")
-            }
-            t = value
-        }
+        let (model, t, matrices) = try solver.applied(to: inputs.request).matrices(regime: regime, at: at)
         let settings = try solver.settings
-        let state = try settings.state(of: model, at: t)
         let label = regime.map { "regime \($0)" } ?? model.source.choices.first { $0.name == "regime" }.map { "regime \(model.settings.choices["regime"] ?? $0.defaultOption)" }
-        for matrix in model.matrixValues(at: t, state) {
+        for matrix in matrices {
             print(Tables.matrix(
                 matrix, at: t, calendar: source.isCalendar, case: label, format: format, relativeTolerance: settings.relativeTolerance,
                 absoluteTolerance: settings.absoluteTolerance, decimals: decimals))

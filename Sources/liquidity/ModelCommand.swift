@@ -23,45 +23,6 @@ struct ModelCommand: ParsableCommand {
         subcommands: [ModelCheck.self, ModelGraph.self, ModelSankey.self, ModelRun.self, ModelCompare.self])
 }
 
-/// `key=value` pairs of --set and --choose.
-func pairs(_ items: [String], option: String) throws -> [(String, String)] {
-    try items.map { item in
-        guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
-            throw InputError("\(option) \(item): expected name=value")
-        }
-        return (String(item[..<equals]).trimmingCharacters(in: .whitespaces), String(item[item.index(after: equals)...]).trimmingCharacters(in: .whitespaces))
-    }
-}
-
-/// The settings of a run of the model file `file`: the configuration's values
-/// (when given), then `--set name=value`, the choices, the scenarios' dated
-/// changes and the span.
-func modelFileSettings(
-    _ file: String, config: String?, overrides: [String], choices: [String: String], scenarios: [String], start: Double?, end: Double?
-) throws -> ModelSettings {
-    let source = try ModelFiles.source(file)
-    var settings = ModelSettings()
-    if let config { settings = try ModelFiles.settings(configuration: config, for: source) }
-    settings.start = start ?? settings.start
-    settings.end = end ?? settings.end
-    for (name, text) in try pairs(overrides, option: "--set") {
-        guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
-        guard let key = source.canonicalKey(name, members: settings.sets) else {
-            if let declared = source.parameters.first(where: { $0.name == name }), case .member(let set) = declared.index {
-                let example = (settings.sets[set] ?? source.sets.first { $0.name == set }?.members ?? []).first ?? "member"
-                throw InputError("--set \(name)=\(text): \(name) is indexed by \(set); give one member, such as \(name)[\(example)]")
-            }
-            throw InputError("--set \(name)=\(text): \(file) has no parameter \(name); see `liquidity params`")
-        }
-        let range = source.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?.attributes.range ?? .any
-        guard range.contains(value) else { throw InputError("--set \(name)=\(text): out of range; allowed: \(range)") }
-        settings.parameters[key] = value
-    }
-    settings.choices.merge(choices) { $1 }
-    for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source, t0: settings.start) }
-    return settings
-}
-
 /// What the model commands take besides the file: parameters, choices, span.
 struct ModelFileOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The model file.", valueName: "FILE.sfc"))
@@ -90,8 +51,8 @@ struct ModelFileOptions: ParsableArguments {
 
     var settings: ModelSettings {
         get throws {
-            try modelFileSettings(
-                file, config: config, overrides: overrides, choices: Dictionary(try pairs(choices, option: "--choose")) { $1 },
+            try ModelFiles.runSettings(
+                file, config: config, overrides: overrides, choices: Dictionary(try ModelFiles.pairs(choices, option: "--choose")) { $1 },
                 scenarios: scenarios, start: start, end: end)
         }
     }

@@ -5,54 +5,33 @@ import Foundation
 import ModelLanguage
 import Solvers
 
-/// A file of the package (`models/reverse-qe.sfc`): in the current directory, or beside the tool's package.
-func packageFile(_ relative: String) -> String? {
-    if FileManager.default.fileExists(atPath: relative) { return relative }
-    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    for _ in 0..<6 {
-        let candidate = directory.appendingPathComponent(relative).path
-        if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    return nil
-}
+/// A file of the package (`models/liquidity.sfc`): in the current directory, or beside the tool's package.
+func packageFile(_ relative: String) -> String? { PackageFiles.locate(relative, anchors: [CommandLine.arguments[0]]) }
 
 /// The default model file and the committed calibrations of the package's model files.
 enum Defaults {
-    static let model = "models/liquidity.sfc"
-    static let config = "calibration/liquidity-2026.toml"
-
-    /// What `calibrate` and `backtest` start from and fit for one of the package's model files.
-    struct Fit {
-        /// The starting configuration (nil: the file's own values), the targets and the free parameters.
-        let start: String?, targets: String, fit: String
-    }
-
-    /// The committed fits, by the model file's name.
-    static let fits: [String: Fit] = [
-        "liquidity.sfc": Fit(start: nil, targets: "calibration/targets-liquidity.toml", fit: "calibration/fit-liquidity.toml"),
-        "reverse-qe.sfc": Fit(start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
-    ]
+    static let model = PackageFiles.model
+    static let config = PackageFiles.config
 
     /// The default model, found in the current directory or beside the tool.
-    static func modelFile() throws -> String {
-        guard let path = packageFile(model) else { throw InputError("no model given and \(model) not found; pass --model FILE") }
-        return path
-    }
+    static func modelFile() throws -> String { try RunRequest.beside().modelFile() }
 
     /// MODEL.md's model, models/reverse-qe.sfc.
     static func reverseQEFile() throws -> String {
-        guard let path = packageFile("models/reverse-qe.sfc") else { throw InputError("models/reverse-qe.sfc not found; pass --model FILE") }
+        guard let path = packageFile(PackageFiles.reverseQE) else { throw InputError("\(PackageFiles.reverseQE) not found; pass --model FILE") }
         return path
     }
 
     /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
-    static func fit(of model: String?) -> Fit? {
-        guard let model else { return fits["liquidity.sfc"] }
-        let name = (model as NSString).lastPathComponent
-        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path }
-        guard let known = packageFile("models/" + name), resolved(model) == resolved(known) else { return nil }
-        return fits[name]
+    static func fit(of model: String?) -> PackageFiles.Fit? { PackageFiles.fit(of: model, anchors: [CommandLine.arguments[0]]) }
+}
+
+extension RunRequest {
+    /// A request that finds the package's files beside the running tool.
+    static func beside() -> RunRequest {
+        var request = RunRequest()
+        request.anchors = [CommandLine.arguments[0]]
+        return request
     }
 }
 
@@ -84,48 +63,31 @@ struct ModelInputOptions: ParsableArguments {
     @Option(name: .customLong("to"), help: ArgumentHelp("End of the simulation, t1: a decimal year or YYYY-MM-DD.", valueName: "date"))
     var end: String?
 
-    /// The model file: --model, or the default model.
-    func modelFile() throws -> String { try model ?? Defaults.modelFile() }
-
-    /// The configuration: --config, or for the default model calibration/liquidity-2026.toml; nil: the file's own values.
-    func configFile() throws -> String? {
-        if let config { return config }
-        guard model == nil else { return nil }
-        guard let path = packageFile(Defaults.config) else { throw InputError("no configuration given and \(Defaults.config) not found; pass --config FILE") }
-        return path
+    /// The request these options make (the inputs' part).
+    var request: RunRequest {
+        var request = RunRequest.beside()
+        request.model = model
+        request.config = config
+        request.overrides = overrides
+        request.scenarios = scenarios
+        request.start = start
+        request.end = end
+        return request
     }
+
+    /// The model file: --model, or the default model.
+    func modelFile() throws -> String { try request.modelFile() }
+
+    /// The configuration: --config, or for the default model its committed one; nil: the file's own values.
+    func configFile() throws -> String? { try request.configFile() }
 
     /// The settings of a run of the model file: the configuration's values,
     /// then --set (`name=value`), --scenario and the span; `choices` pick
     /// options (the Fed regime).
-    func modelSettings(choices: [String: String] = [:]) throws -> ModelSettings {
-        func time(_ flag: String, _ text: String?) throws -> Double? {
-            guard let text else { return nil }
-            guard let t = DecimalYear.parse(text) else { throw InputError("\(flag) \(text): expected a decimal year or a date (YYYY-MM-DD)") }
-            return t
-        }
-        let file = try modelFile()
-        var settings = try modelFileSettings(
-            file, config: try configFile(), overrides: overrides, choices: choices, scenarios: scenarios.filter { $0 != "no-ai-boom" },
-            start: try time("--from", start), end: try time("--to", end))
-        if scenarios.contains("no-ai-boom") {
-            guard let flat = try ModelFiles.source(file).choices.first(where: { $0.name == ChoiceComparison.counterfactualChoice })?.options.last else {
-                throw InputError("--scenario no-ai-boom: \(file) declares no choice \(ChoiceComparison.counterfactualChoice)")
-            }
-            settings.choices[ChoiceComparison.counterfactualChoice] = flat.name
-        }
-        let horizon = try ModelFiles.source(file).horizon
-        if let t0 = settings.start ?? horizon?.0, let t1 = settings.end ?? horizon?.1, !(t1 > t0) {
-            let sources = ["--from", "--to"] + ((try configFile()).map { ["[horizon] of \($0)"] } ?? []) + ["the horizon of \(file)"]
-            throw InputError("the end \(t1) must come after the start \(t0) (\(sources.joined(separator: ", ")))")
-        }
-        return settings
-    }
+    func modelSettings(choices: [String: String] = [:]) throws -> ModelSettings { try request.modelSettings(choices: choices) }
 
     /// A description of the inputs for the printed header: the model and the configuration.
-    func describe() throws -> String {
-        "model \(try modelFile())" + ((try configFile()).map { "; config \($0)" } ?? "")
-    }
+    func describe() throws -> String { try request.describe() }
 }
 
 /// How the model is solved and sampled.
@@ -148,49 +110,44 @@ struct SolverSettings: ParsableArguments {
         valueName: "step"))
     var givenSaveStep: String?
 
-    /// The save step as given, monthly when not.
-    var saveStep: String { givenSaveStep ?? "monthly" }
-
-    var stepper: Stepper {
-        get throws { try Stepper.named(solver) }
-    }
-
-    var step: Double {
-        get throws {
-            let named = ["monthly": 1.0 / 12, "quarterly": 0.25, "annual": 1.0]
-            if let value = named[saveStep] { return value }
-            guard let value = Double(saveStep), value.isFinite, value > 0 else {
-                throw InputError("--save-step \(saveStep): expected a positive number of years, or monthly, quarterly, annual")
-            }
-            return value
-        }
-    }
-
     @Flag(name: .customLong("interpolate-saves"), help: "Interpolate the saved times inside the solver's steps (error-controlled) instead of landing on each; knots and change dates are still landed on.")
     var interpolatesSaves = false
 
+    /// The request these options make (the solver's part).
+    var request: RunRequest { applied(to: RunRequest.beside()) }
+
+    /// `request` with these options' solver settings.
+    func applied(to request: RunRequest) -> RunRequest {
+        var request = request
+        request.solver = solver
+        request.relativeTolerance = rtol
+        request.absoluteTolerance = atol
+        request.maxSteps = maxSteps
+        request.saveStep = givenSaveStep
+        request.interpolatesSaves = interpolatesSaves
+        return request
+    }
+
+    var stepper: Stepper {
+        get throws { try request.stepper }
+    }
+
+    var step: Double {
+        get throws { try request.step }
+    }
+
     /// The save step when given, or nil: a model file then saves at its own step.
     var givenStep: Double? {
-        get throws { givenSaveStep == nil ? nil : try step }
+        get throws { try request.givenStep }
     }
 
     /// Checks every setting before any file is touched. (Not `validate()`:
     /// ArgumentParser would call that itself and report its errors as usage errors.)
-    func check() throws {
-        _ = try stepper
-        _ = try step
-        try checkPositive(rtol, "--rtol")
-        try checkPositive(atol, "--atol")
-        guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
-    }
+    func check() throws { try request.checkSolver() }
 
     /// The settings as the libraries take them; call ``check()`` first.
     var settings: SolveSettings {
-        get throws {
-            var settings = SolveSettings(stepper: try stepper, relativeTolerance: rtol, absoluteTolerance: atol, maxSteps: maxSteps, saveStep: try step)
-            settings.interpolatesSaves = interpolatesSaves
-            return settings
-        }
+        get throws { try request.solveSettings }
     }
 }
 
@@ -220,19 +177,4 @@ struct OutputOptions: ParsableArguments {
 struct ReportOptions: ParsableArguments {
     @Flag(help: "No progress messages.")
     var quiet = false
-}
-
-extension Stepper {
-    /// The stepper called `name` on the command line (`--solver`).
-    static func named(_ name: String) throws -> Stepper {
-        guard let stepper = Stepper(rawValue: name) else {
-            throw InputError("--solver \(name): unknown stepper; allowed: \(allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return stepper
-    }
-}
-
-/// Refuses a tolerance that is not a positive, finite number.
-func checkPositive(_ value: Double, _ option: String) throws {
-    guard value.isFinite, value > 0 else { throw InputError("\(option) \(value): must be positive and finite") }
 }

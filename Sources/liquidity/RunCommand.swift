@@ -32,16 +32,7 @@ struct Run: ParsableCommand {
         try solver.check()
         let file = try inputs.modelFile()
         let source = try ModelFiles.source(file)
-        var choices: [String: String] = [:]
-        if let regime {
-            guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
-                throw InputError("--regime \(regime): \(file) declares no choice regime")
-            }
-            guard choice.options.contains(where: { $0.name == regime }) else {
-                throw InputError("--regime \(regime): not an option of \(file)'s choice regime; allowed: \(choice.options.map(\.name).joined(separator: ", "))")
-            }
-            choices["regime"] = regime
-        }
+        let choices = try inputs.request.regimeChoice(regime)
         let out = output.out("run")
         let (path, files) = try ModelFiles.run(
             file, settings: try inputs.modelSettings(choices: choices), solve: try solver.settings, saveStep: try solver.givenStep,

@@ -1,0 +1,248 @@
+import Experiments
+import Foundation
+import ModelLanguage
+import Solvers
+
+/// The package's own files: the default model, its configurations and the
+/// committed fits of its model files, found in the current directory or
+/// beside an anchor (the tool's executable, the Python package's library).
+public enum PackageFiles {
+    /// The default model of every command, and its configuration.
+    public static let model = "models/liquidity.sfc"
+    public static let config = "calibration/liquidity-2026.toml"
+    /// MODEL.md's model.
+    public static let reverseQE = "models/reverse-qe.sfc"
+
+    /// What `calibrate` and `backtest` start from and fit for one of the package's model files.
+    public struct Fit: Sendable {
+        /// The starting configuration (nil: the file's own values), the targets and the free parameters.
+        public let start: String?, targets: String, fit: String
+    }
+
+    /// The committed fits, by the model file's name.
+    public static let fits: [String: Fit] = [
+        "liquidity.sfc": Fit(start: nil, targets: "calibration/targets-liquidity.toml", fit: "calibration/fit-liquidity.toml"),
+        "reverse-qe.sfc": Fit(start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
+    ]
+
+    /// `relative` in the current directory, or in a folder above one of `anchors` (six levels at most).
+    public static func locate(_ relative: String, anchors: [String]) -> String? {
+        if FileManager.default.fileExists(atPath: relative) { return relative }
+        for anchor in anchors {
+            var directory = URL(fileURLWithPath: anchor).resolvingSymlinksInPath().deletingLastPathComponent()
+            for _ in 0..<6 {
+                let candidate = directory.appendingPathComponent(relative).path
+                if FileManager.default.fileExists(atPath: candidate) { return candidate }
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
+    public static func fit(of model: String?, anchors: [String]) -> Fit? {
+        guard let model else { return fits["liquidity.sfc"] }
+        let name = (model as NSString).lastPathComponent
+        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path }
+        guard let known = locate("models/" + name, anchors: anchors), resolved(model) == resolved(known) else { return nil }
+        return fits[name]
+    }
+}
+
+/// What a run or a comparison is asked for, in the terms of the command line
+/// (`--model`, `--config`, `--set`, `--scenario`, `--from`, `--to`,
+/// `--solver`, `--rtol`, `--atol`, `--max-steps`, `--save-step`): the one
+/// place where they become a model file, its settings and the solver's, with
+/// the command line's messages for bad input. The executable and the C
+/// interface (the Python package) both build one.
+public struct RunRequest: Sendable {
+    public var model: String?
+    public var config: String?
+    /// `name=value` pairs (`--set`).
+    public var overrides: [String] = []
+    /// Scenario files, or `no-ai-boom` for the file's counterfactual option.
+    public var scenarios: [String] = []
+    /// Decimal years or ISO dates.
+    public var start: String?, end: String?
+    public var solver = "rk8pd"
+    public var relativeTolerance = 1e-10, absoluteTolerance = 1e-10
+    public var maxSteps = 1_000_000
+    /// A number of years, or monthly, quarterly, annual; nil: the model file's own step.
+    public var saveStep: String?
+    public var interpolatesSaves = false
+    /// Where the package's files are looked for besides the current directory.
+    public var anchors: [String] = []
+
+    public init() {}
+
+    /// The model file: `model`, or the package's default model.
+    public func modelFile() throws -> String {
+        if let model { return model }
+        guard let path = PackageFiles.locate(PackageFiles.model, anchors: anchors) else {
+            throw InputError("no model given and \(PackageFiles.model) not found; pass --model FILE")
+        }
+        return path
+    }
+
+    /// The configuration: `config`, or for the default model its committed one; nil: the file's own values.
+    public func configFile() throws -> String? {
+        if let config { return config }
+        guard model == nil else { return nil }
+        guard let path = PackageFiles.locate(PackageFiles.config, anchors: anchors) else {
+            throw InputError("no configuration given and \(PackageFiles.config) not found; pass --config FILE")
+        }
+        return path
+    }
+
+    /// The settings of a run of the model file: the configuration's values,
+    /// then the overrides, the scenarios and the span; `choices` pick
+    /// options (the Fed regime).
+    public func modelSettings(choices: [String: String] = [:]) throws -> ModelSettings {
+        func time(_ flag: String, _ text: String?) throws -> Double? {
+            guard let text else { return nil }
+            guard let t = DecimalYear.parse(text) else { throw InputError("\(flag) \(text): expected a decimal year or a date (YYYY-MM-DD)") }
+            return t
+        }
+        let file = try modelFile()
+        var settings = try ModelFiles.runSettings(
+            file, config: try configFile(), overrides: overrides, choices: choices, scenarios: scenarios.filter { $0 != "no-ai-boom" },
+            start: try time("--from", start), end: try time("--to", end))
+        if scenarios.contains("no-ai-boom") {
+            guard let flat = try ModelFiles.source(file).choices.first(where: { $0.name == ChoiceComparison.counterfactualChoice })?.options.last else {
+                throw InputError("--scenario no-ai-boom: \(file) declares no choice \(ChoiceComparison.counterfactualChoice)")
+            }
+            settings.choices[ChoiceComparison.counterfactualChoice] = flat.name
+        }
+        let horizon = try ModelFiles.source(file).horizon
+        if let t0 = settings.start ?? horizon?.0, let t1 = settings.end ?? horizon?.1, !(t1 > t0) {
+            let sources = ["--from", "--to"] + ((try configFile()).map { ["[horizon] of \($0)"] } ?? []) + ["the horizon of \(file)"]
+            throw InputError("the end \(t1) must come after the start \(t0) (\(sources.joined(separator: ", ")))")
+        }
+        return settings
+    }
+
+    /// The choice `regime` set to `regime` (nil: the file's default), refused when the file lacks it.
+    public func regimeChoice(_ regime: String?) throws -> [String: String] {
+        guard let regime else { return [:] }
+        let file = try modelFile()
+        guard let choice = try ModelFiles.source(file).choices.first(where: { $0.name == "regime" }) else {
+            throw InputError("--regime \(regime): \(file) declares no choice regime")
+        }
+        guard choice.options.contains(where: { $0.name == regime }) else {
+            throw InputError("--regime \(regime): not an option of \(file)'s choice regime; allowed: \(choice.options.map(\.name).joined(separator: ", "))")
+        }
+        return ["regime": regime]
+    }
+
+    /// A description of the inputs for a printed header: the model and the configuration.
+    public func describe() throws -> String {
+        "model \(try modelFile())" + ((try configFile()).map { "; config \($0)" } ?? "")
+    }
+
+    /// The stepper named by `solver`.
+    public var stepper: Stepper {
+        get throws {
+            guard let stepper = Stepper(rawValue: solver) else {
+                throw InputError("--solver \(solver): unknown stepper; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return stepper
+        }
+    }
+
+    /// The save step in years: `saveStep`, monthly when not given.
+    public var step: Double {
+        get throws {
+            let text = saveStep ?? "monthly"
+            let named = ["monthly": 1.0 / 12, "quarterly": 0.25, "annual": 1.0]
+            if let value = named[text] { return value }
+            guard let value = Double(text), value.isFinite, value > 0 else {
+                throw InputError("--save-step \(text): expected a positive number of years, or monthly, quarterly, annual")
+            }
+            return value
+        }
+    }
+
+    /// The save step when given, or nil: a model file then saves at its own step.
+    public var givenStep: Double? {
+        get throws { saveStep == nil ? nil : try step }
+    }
+
+    /// Checks the solver's settings before any file is touched.
+    public func checkSolver() throws {
+        _ = try stepper
+        _ = try step
+        for (value, option) in [(relativeTolerance, "--rtol"), (absoluteTolerance, "--atol")] {
+            guard value.isFinite, value > 0 else { throw InputError("\(option) \(value): must be positive and finite") }
+        }
+        guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
+    }
+
+    /// The solver's settings as the libraries take them; call ``checkSolver()`` first.
+    public var solveSettings: SolveSettings {
+        get throws {
+            var settings = SolveSettings(
+                stepper: try stepper, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance, maxSteps: maxSteps, saveStep: try step)
+            settings.interpolatesSaves = interpolatesSaves
+            return settings
+        }
+    }
+}
+
+extension RunRequest {
+    /// Every matrix of the model file at `at` (a decimal year or a date; nil:
+    /// t0), on the path solved under `regime`; call ``checkSolver()`` first.
+    public func matrices(regime: String?, at: String?) throws -> (model: CompiledModel, t: Double, matrices: [MatrixValues]) {
+        let model = try ModelFiles.compile(try modelFile(), settings: try modelSettings(choices: try regimeChoice(regime)))
+        var t = model.t0
+        if let at {
+            guard let value = DecimalYear.parse(at) else { throw InputError("--at \(at): expected a decimal year (2027.0) or a date (2027-01-01)") }
+            guard value >= model.t0, value <= model.t1 else {
+                throw InputError("--at \(at): must lie within the simulation, \(model.t0) to \(model.t1)")
+            }
+            t = value
+        }
+        let state = try solveSettings.state(of: model, at: t)
+        return (model, t, model.matrixValues(at: t, state))
+    }
+}
+
+extension ModelFiles {
+    /// `key=value` pairs of `--set` and `--choose`.
+    public static func pairs(_ items: [String], option: String) throws -> [(String, String)] {
+        try items.map { item in
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw InputError("\(option) \(item): expected name=value")
+            }
+            return (String(item[..<equals]).trimmingCharacters(in: .whitespaces), String(item[item.index(after: equals)...]).trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    /// The settings of a run of the model file `file`: the configuration's
+    /// values (when given), then `--set name=value`, the choices, the
+    /// scenarios' dated changes and the span.
+    public static func runSettings(
+        _ file: String, config: String?, overrides: [String], choices: [String: String], scenarios: [String], start: Double?, end: Double?
+    ) throws -> ModelSettings {
+        let source = try ModelFiles.source(file)
+        var settings = ModelSettings()
+        if let config { settings = try ModelFiles.settings(configuration: config, for: source) }
+        settings.start = start ?? settings.start
+        settings.end = end ?? settings.end
+        for (name, text) in try pairs(overrides, option: "--set") {
+            guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
+            guard let key = source.canonicalKey(name, members: settings.sets) else {
+                if let declared = source.parameters.first(where: { $0.name == name }), case .member(let set) = declared.index {
+                    let example = (settings.sets[set] ?? source.sets.first { $0.name == set }?.members ?? []).first ?? "member"
+                    throw InputError("--set \(name)=\(text): \(name) is indexed by \(set); give one member, such as \(name)[\(example)]")
+                }
+                throw InputError("--set \(name)=\(text): \(file) has no parameter \(name); see `liquidity params`")
+            }
+            let range = source.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?.attributes.range ?? .any
+            guard range.contains(value) else { throw InputError("--set \(name)=\(text): out of range; allowed: \(range)") }
+            settings.parameters[key] = value
+        }
+        settings.choices.merge(choices) { $1 }
+        for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source, t0: settings.start) }
+        return settings
+    }
+}

@@ -1,0 +1,118 @@
+"""The Python package against the command line: the same numbers to 1e-12, the same
+messages for bad input, and threads that give what serial calls give."""
+import concurrent.futures
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import liquidity
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOL = os.environ.get("LIQUIDITY_TOOL", str(ROOT / ".build" / "debug" / "liquidity"))
+
+
+def command(*arguments, cwd=ROOT):
+    return subprocess.run([TOOL, *arguments], cwd=cwd, capture_output=True, text=True)
+
+
+def close(a, b):
+    """Equal to 1e-12 relative (absolute below 1)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    both_nan = np.isnan(a) & np.isnan(b)
+    return bool(np.all(both_nan | (np.abs(a - b) <= 1e-12 * np.maximum(1, np.abs(b)))))
+
+
+def test_run_equals_the_commands_series(tmp_path):
+    frame = liquidity.run(regime="buyer", set={"k_tp": 0.08}, save_step="quarterly")
+    result = command("run", "--regime", "buyer", "--set", "k_tp=0.08", "--save-step", "quarterly", "--quiet", "--out", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr
+    series = pd.read_csv(tmp_path / "r" / "series.csv")
+    assert list(frame.columns) == [c for c in series.columns if c != "date"]
+    assert list(frame.index.strftime("%Y-%m-%d")) == list(series["date"])
+    for column in frame.columns:
+        assert close(frame[column], series[column]), column
+    assert frame.attrs["units"]["rb"] == "1/yr"
+    assert frame.attrs["summaries"][0]["label"] == "crypto: price at end"
+
+
+def test_compare_equals_the_commands_compare_csv(tmp_path):
+    frame = liquidity.compare(regimes=["none", "buyer"], counterfactual=True)
+    result = command("compare", "--regimes", "none,buyer", "--counterfactual", "--quiet", "--out", str(tmp_path / "c"))
+    assert result.returncode == 0, result.stderr
+    written = pd.read_csv(tmp_path / "c" / "compare.csv")
+    assert list(frame.columns) == list(written.columns) == ["t", "date", "regime", "variable", "value"]
+    assert len(frame) == len(written)
+    assert list(frame["regime"].unique()) == ["none", "none/no_ai_boom", "buyer", "buyer/no_ai_boom"]
+    merged = frame.merge(written, on=["t", "regime", "variable"], suffixes=("", "_file"))
+    assert len(merged) == len(written)
+    assert (merged["date"] == merged["date_file"]).all()
+    assert close(merged["value"], merged["value_file"])
+
+
+def test_matrices_and_params_equal_the_commands(tmp_path):
+    tables = liquidity.matrices(at="2028-01-01", regime="none")
+    result = command("matrices", "--at", "2028-01-01", "--regime", "none", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.strip().split("\n\n")
+    assert list(tables) == ["flows", "balance"] and len(printed) == 2
+    for frame, text in zip(tables.values(), printed):
+        printed_frame = pd.read_csv(pd.io.common.StringIO(text), index_col=0)
+        assert list(printed_frame.index) == list(frame.index) and list(printed_frame.columns) == list(frame.columns)
+        # The command prints six decimals.
+        assert np.allclose(printed_frame.to_numpy(), frame.to_numpy(), rtol=0, atol=5e-7, equal_nan=True)
+    parameters = liquidity.params(set={"payout": 0.5})
+    printed = pd.read_csv(pd.io.common.StringIO(command("params", "--set", "payout=0.5", "--format", "csv").stdout), keep_default_na=False)
+    assert parameters.equals(printed)
+    assert parameters.set_index("name").loc["payout", "value"] == 0.5
+
+
+@pytest.mark.parametrize("options, arguments", [
+    ({"set": {"payout": 2.0}}, ["--set", "payout=2.0"]),
+    ({"set": {"bogus": 1.0}}, ["--set", "bogus=1.0"]),
+    ({"regime": "qe"}, ["--regime", "qe"]),
+    ({"solver": "euler"}, ["--solver", "euler"]),
+    ({"config": "nowhere.toml"}, ["--config", "nowhere.toml"]),
+    ({"start": "2025-13-01"}, ["--from", "2025-13-01"]),
+])
+def test_bad_input_raises_the_commands_message(tmp_path, options, arguments):
+    with pytest.raises(liquidity.LiquidityError) as raised:
+        liquidity.run(**options)
+    # Run from elsewhere, the command finds the package's files beside itself, as the library does.
+    result = command("run", *arguments, "--out", str(tmp_path / "x"), cwd=tmp_path)
+    assert result.returncode == 2 == raised.value.code
+    assert result.stderr == f"error: {raised.value}\n"
+
+
+def test_a_solver_failure_raises_with_code_3():
+    with pytest.raises(liquidity.LiquidityError) as raised:
+        liquidity.run(max_steps=5)
+    assert raised.value.code == 3
+    assert "step budget" in str(raised.value) or "steps" in str(raised.value)
+
+
+def test_threads_give_what_serial_calls_give():
+    settings = [{"k_tp": value} for value in np.linspace(0.02, 0.12, 8)]
+    serial = [liquidity.run(set=s, solver="msbdf", rtol=1e-8)["rb"].to_numpy() for s in settings]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda s: liquidity.run(set=s, solver="msbdf", rtol=1e-8)["rb"].to_numpy(), settings))
+    for a, b in zip(serial, parallel):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(serial[0], serial[-1])
+
+
+def test_sweep_writes_the_commands_files(tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text('name = "s"\ndesign = "grid"\nregimes = ["none", "buyer"]\n[[parameter]]\nkey = "k_tp"\ndistribution = "values"\nvalues = [0.03, 0.06]\n')
+    runs = liquidity.sweep(spec, tmp_path / "s", jobs=2)
+    result = command("sweep", str(spec), "--jobs", "1", "--quiet", "--out", str(tmp_path / "c"))
+    assert result.returncode == 0, result.stderr
+    written = pd.read_csv(tmp_path / "c" / "runs.csv")
+    key = ["run", "regime"]
+    a, b = runs.sort_values(key).reset_index(drop=True), written.sort_values(key).reset_index(drop=True)
+    assert list(a.columns) == list(b.columns) and len(a) == 4
+    numeric = [c for c in a.columns if c not in ("regime", "status", "message") and a[c].dtype != object]
+    assert close(a[numeric].to_numpy(), b[numeric].to_numpy())
