@@ -64,7 +64,7 @@ let benchmarks: [Target] = [
     .executableTarget(
         name: "liquidity-bench",
         dependencies: [
-            "Solvers", "ModelLanguage", "CReference",
+            "Solvers", "ModelLanguage", "CReference", "LiquidityC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         path: "Benchmarks/LiquidityBench"

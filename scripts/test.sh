@@ -25,6 +25,6 @@ built=$SECONDS
 scripts/slurm-test.sh
 swift test --skip-build
 # The Python package against the command line (python/tests).
-LIQUIDITY_LIBRARY="$PWD/.build/debug/libLiquidityC.so" LIQUIDITY_TOOL="$PWD/.build/debug/liquidity" \
+PYTHONPATH="$PWD/python" LIQUIDITY_LIBRARY="$PWD/.build/debug/libLiquidityC.so" LIQUIDITY_TOOL="$PWD/.build/debug/liquidity" \
     python3 -m pytest -q python/tests
 echo "test: build $((built - started)) s, tests $((SECONDS - built)) s" >&2
