@@ -115,7 +115,9 @@ extension ComparisonFiles {
             let plan = NotebookPlan(
                 title: model.source.title ?? model.source.name, facts: facts, panels: panels, attribution: attribution,
                 counterfactualSuffix: "/" + (comparison.counterfactualOption ?? "counterfactual"), colors: Charts.colors(of: result),
-                dashes: Charts.styles(of: result), legend: comparison.choice)
+                dashes: Charts.styles(of: result), legend: comparison.choice,
+                model: URL(fileURLWithPath: file).standardizedFileURL.path,
+                config: options.config.isEmpty ? nil : URL(fileURLWithPath: options.config).standardizedFileURL.path)
             try directory.write("matrices.csv", notebook.matrices)
             try directory.write("\(stem).ipynb", try Notebook.ipynb(plan, matricesDate: notebook.date))
             try directory.write("\(stem).py", Notebook.script(plan, matricesDate: notebook.date))

@@ -23,6 +23,8 @@ public struct NotebookPlan: Sendable {
     public var counterfactualSuffix: String
     /// The colour and the dash pattern (SVG's, empty for solid) of each case, and the legend's word for the cases.
     public var colors: [String: String], dashes: [String: String] = [:], legend: String
+    /// The model file and configuration, as absolute paths, for the cell that re-solves with the Python package.
+    public var model: String? = nil, config: String? = nil
 }
 
 /// The Jupyter notebook (nbformat 4) and plain Python script that redraw the
@@ -98,6 +100,39 @@ public enum Notebook {
             plt.show()
             """,
             """
+            # Re-solve in-process with the Python package (`pip install ./python` in the liquidity
+            # folder): another capex plateau I1, another Fed regime; sliders where ipywidgets is installed.
+            try:
+                import liquidity
+            except ImportError:
+                liquidity = None
+                print("to re-solve here, install the Python package: pip install ./python in the liquidity folder")
+            if liquidity is not None:
+                model, config = \(plan.model.map(python) ?? "None"), \(plan.config.map(python) ?? "None")
+                table = liquidity.params(model=model, config=config).set_index("name")
+                regimes = list(colors)
+
+                def resolve(I1=float(table.loc["I1", "value"]) if "I1" in table.index else None, regime=regimes[-1]):
+                    run = liquidity.run(model=model, config=config, regime=regime, set={"I1": I1} if I1 is not None else None)
+                    fig, axes = plt.subplots(1, 3, figsize=(16, 3.6), squeeze=False)
+                    for ax, (column, title, unit, scale, reference, difference) in zip(axes.flat, panels[:3]):
+                        exported = main[main["regime"] == regime]
+                        ax.plot(exported["t"], exported[column] * scale, color="#999999", ls=":", lw=2, label=f"{regime}, as exported")
+                        ax.plot(run["t"], run[column] * scale, color=colors.get(regime, "black"), lw=2, label=f"{regime}, I1 = {I1}")
+                        ax.set_title(title, fontweight="bold")
+                        ax.set_ylabel(unit)
+                        ax.grid(alpha=0.3)
+                    axes.flat[0].legend(frameon=False)
+                    plt.show()
+
+                try:
+                    import ipywidgets
+                    value = resolve.__defaults__[0]
+                    ipywidgets.interact(resolve, I1=ipywidgets.FloatSlider(min=0.2, max=2.0, step=0.05, value=value), regime=regimes)
+                except ImportError:
+                    resolve(regime=regimes[-1])
+            """,
+            """
             # The matrices at \(matricesDate), with row and column sums.
             matrices = pd.read_csv("matrices.csv")
             for name, table in matrices.groupby("matrix", sort=False):
@@ -119,7 +154,7 @@ public enum Notebook {
     public static func ipynb(_ plan: NotebookPlan, matricesDate: String) throws -> String {
         let facts = (["# \(plan.title)", ""] + plan.facts).joined(separator: "\n")
         var cells = [NotebookFormat.Cell(markdown: "manifest", source: lines(facts))]
-        let names = ["load-manifest", "load-series", "dashboard", "matrices"]
+        let names = ["load-manifest", "load-series", "dashboard", "re-solve", "matrices"]
         for (name, code) in zip(names, codeCells(plan, matricesDate: matricesDate)) {
             if name == "matrices" {
                 cells.append(NotebookFormat.Cell(markdown: "matrices-title", source: lines("## The matrices at \(matricesDate)")))

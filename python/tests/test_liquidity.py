@@ -78,11 +78,12 @@ def test_matrices_and_params_equal_the_commands(tmp_path):
     ({"config": "nowhere.toml"}, ["--config", "nowhere.toml"]),
     ({"start": "2025-13-01"}, ["--from", "2025-13-01"]),
 ])
-def test_bad_input_raises_the_commands_message(tmp_path, options, arguments):
+def test_bad_input_raises_the_commands_message(tmp_path, monkeypatch, options, arguments):
+    # From the same folder, the command and the library find the package's files by the same path.
+    monkeypatch.chdir(ROOT)
     with pytest.raises(liquidity.LiquidityError) as raised:
         liquidity.run(**options)
-    # Run from elsewhere, the command finds the package's files beside itself, as the library does.
-    result = command("run", *arguments, "--out", str(tmp_path / "x"), cwd=tmp_path)
+    result = command("run", *arguments, "--out", str(tmp_path / "x"), cwd=ROOT)
     assert result.returncode == 2 == raised.value.code
     assert result.stderr == f"error: {raised.value}\n"
 
@@ -116,3 +117,18 @@ def test_sweep_writes_the_commands_files(tmp_path):
     assert list(a.columns) == list(b.columns) and len(a) == 4
     numeric = [c for c in a.columns if c not in ("regime", "status", "message") and a[c].dtype != object]
     assert close(a[numeric].to_numpy(), b[numeric].to_numpy())
+
+
+@pytest.mark.skipif(subprocess.run(["sh", "-c", "command -v Rscript"], capture_output=True).returncode != 0,
+                    reason="R is not installed")
+def test_the_r_example_prints_the_packages_numbers():
+    env = dict(os.environ, RETICULATE_PYTHON=os.environ.get("RETICULATE_PYTHON", __import__("sys").executable),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "python"), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run(["Rscript", str(ROOT / "python" / "examples" / "compare.R")], cwd=ROOT, env=env, capture_output=True, text=True)
+    if "there is no package called" in result.stderr:
+        pytest.skip("reticulate is not installed in R")
+    assert result.returncode == 0, result.stderr
+    printed = dict(line.split() for line in result.stdout.strip().split("\n"))
+    runs = liquidity.compare(regimes=["none", "buyer"]).attrs["runs"]
+    for regime in ["none", "buyer"]:
+        assert abs(float(printed[regime]) - runs[regime]["p_crypto"].iloc[-1]) < 1e-11
