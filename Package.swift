@@ -24,6 +24,8 @@ let products: [Product] = [
 // package can depend on this one by version.
 let optimisedInDebug: [SwiftSetting] =
     Context.environment["LIQUIDITY_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O"], .when(configuration: .debug))] : []
+let optimisedCInDebug: [CSetting] =
+    Context.environment["LIQUIDITY_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O2"], .when(configuration: .debug))] : []
 
 let implementation: [Target] = [
     .systemLibrary(
@@ -31,8 +33,10 @@ let implementation: [Target] = [
         pkgConfig: "gsl",
         providers: [.apt(["libgsl-dev"])]
     ),
+    // A small dense LU that takes over GSL's own LU calls for its implicit steppers' iteration matrices.
+    .target(name: "SmallLU", dependencies: ["CGSL"], cSettings: optimisedCInDebug, linkerSettings: [.linkedLibrary("dl")]),
     .target(
-        name: "Solvers", dependencies: ["CGSL", .product(name: "RealModule", package: "swift-numerics")],
+        name: "Solvers", dependencies: ["CGSL", "SmallLU", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
     // The model language: parser, checks and compiler of model files (no I/O).
     .target(name: "ModelLanguage", dependencies: ["Solvers"], swiftSettings: optimisedInDebug),

@@ -11,7 +11,7 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self, Python.self])
+        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self, Python.self, LU.self])
 }
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
@@ -522,5 +522,49 @@ struct Python: ParsableCommand {
         print("| --- | ---: | ---: |")
         print("| Swift, liq_run in-process | \(format(swift)) | 1.00 |")
         print("| Python, liquidity.run() (DataFrame) | \(format(python)) | \(format(python / swift, digits: 2)) |")
+    }
+}
+
+/// GSL's implicit steppers on the default path with the small LU (Sources/SmallLU)
+/// against GSL's own LU, in the same run.
+struct LU: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Solves per second of MODEL.md's default path by GSL's implicit steppers with the small LU and with GSL's own.")
+
+    @Option(help: "Solves per measurement.")
+    var runs = 200
+
+    @Option(help: "rtol = atol.")
+    var tolerance = 1e-6
+
+    func run() throws {
+        let model = try reverseQEModel()
+        let settings = modelOptions(for: model, tolerance: tolerance)
+        let problem = model.problem()
+        func rate(_ stepper: Stepper, small: Bool) -> (rate: Double, factorisations: Int) {
+            IterationMatrixLU.isEnabled = small
+            defer { IterationMatrixLU.isEnabled = true }
+            let before = IterationMatrixLU.factorisations
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<runs { _ = try? solve(problem, stepper, settings) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            return (Double(runs) / seconds, (IterationMatrixLU.factorisations - before) / runs)
+        }
+        print("MODEL.md's default path (models/reverse-qe.sfc, 26 states), rtol = atol = \(tolerance), \(runs) solves a measurement:")
+        print("")
+        print("| stepper | GSL's LU, solves/s | small LU, solves/s | speed-up | small-LU factorisations a solve |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for stepper in [Stepper.msbdf, .bsimp, .rk2imp] {
+            _ = rate(stepper, small: true)
+            var gsl = 0.0, small = 0.0, count = 0
+            // Alternate, twice each, and keep each one's better rate.
+            for _ in 0..<2 {
+                gsl = max(gsl, rate(stepper, small: false).rate)
+                let measured = rate(stepper, small: true)
+                small = max(small, measured.rate)
+                count = measured.factorisations
+            }
+            print("| \(stepper) | \(format(gsl)) | \(format(small)) | \(format(small / gsl, digits: 2)) | \(count) |")
+        }
     }
 }

@@ -198,7 +198,7 @@ struct ModelCompare: ParsableCommand {
 
     func run() throws {
         try solver.check()
-        let names = try options.map { list in list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        let names = options.map { list in list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         try Self.compare(
             model.file, settings: try model.settings, config: model.config, choice: choice, options: names, counterfactual: counterfactual,
             plot: plot, solver: solver, out: out, quiet: false)

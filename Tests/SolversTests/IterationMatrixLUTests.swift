@@ -1,0 +1,72 @@
+import CGSL
+import Foundation
+import Solvers
+import Testing
+
+/// The small LU that takes over GSL's own LU calls (Sources/SmallLU).
+@Suite("The iteration matrix's LU", .serialized)
+struct IterationMatrixLUTests {
+    /// Factorises and solves with whichever LU is switched on: x = A^-1 b.
+    static func solveLinear(_ a: [[Double]], _ b: [Double]) -> (x: [Double], signum: Int32) {
+        let n = a.count
+        let m = gsl_matrix_alloc(n, n)!, p = gsl_permutation_alloc(n)!, bv = gsl_vector_alloc(n)!, xv = gsl_vector_alloc(n)!
+        defer { gsl_matrix_free(m); gsl_permutation_free(p); gsl_vector_free(bv); gsl_vector_free(xv) }
+        for i in 0..<n {
+            for j in 0..<n { gsl_matrix_set(m, i, j, a[i][j]) }
+            gsl_vector_set(bv, i, b[i])
+        }
+        var signum: Int32 = 0
+        gsl_linalg_LU_decomp(m, p, &signum)
+        gsl_linalg_LU_solve(m, p, bv, xv)
+        return ((0..<n).map { gsl_vector_get(xv, $0) }, signum)
+    }
+
+    @Test("it factorises and solves as GSL's own LU does, to 1e-12, with the same pivots", arguments: [1, 2, 5, 26, 64, 128])
+    func agreesWithGSL(_ n: Int) {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<5 {
+            // A stiff-solver-like matrix: I - h J with J of mixed scales.
+            let a = (0..<n).map { i in (0..<n).map { j in (i == j ? 1.0 : 0) + Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -3...3, using: &rng)) } }
+            let b = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+            let before = IterationMatrixLU.factorisations
+            let small = Self.solveLinear(a, b)
+            #expect(IterationMatrixLU.factorisations == before + 1, "the small LU is the one called")
+            IterationMatrixLU.isEnabled = false
+            let gsl = Self.solveLinear(a, b)
+            IterationMatrixLU.isEnabled = true
+            #expect(IterationMatrixLU.factorisations == before + 1, "switched off, GSL's LU is called")
+            #expect(small.signum == gsl.signum)
+            let scale = gsl.x.map(abs).max()!
+            for (u, v) in zip(small.x, gsl.x) { #expect(abs(u - v) <= 1e-12 * scale) }
+        }
+    }
+
+    /// A linear stiff system of 26 states with rates from 1 to 1e4 and a coupling.
+    static let stiff = ODEProblem(initialState: (0..<26).map { 1 + Double($0) / 26 }, timeSpan: (0, 5)) { _, y, dydt in
+        for i in 0..<26 {
+            let rate = pow(10, 4 * Double(i) / 25)
+            dydt[i] = -rate * y[i] + (i > 0 ? y[i - 1] : 0) + 0.5 * (i < 25 ? y[i + 1] : 0) + sin(Double(i))
+        }
+    }
+
+    @Test("GSL's implicit steppers use it, and their paths agree with GSL's own LU, in the same steps", arguments: [Stepper.msbdf, .bsimp, .rk2imp])
+    func steppersUseIt(_ stepper: Stepper) throws {
+        let options = SolverOptions(relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-10), saveAt: .times((0...20).map { Double($0) / 4 }))
+        let before = IterationMatrixLU.factorisations
+        let small = try solve(Self.stiff, stepper, options)
+        let factorised = IterationMatrixLU.factorisations - before
+        #expect(factorised > 0, "\(stepper) factorised \(factorised) times with the small LU")
+        IterationMatrixLU.isEnabled = false
+        defer { IterationMatrixLU.isEnabled = true }
+        let gsl = try solve(Self.stiff, stepper, options)
+        #expect(IterationMatrixLU.factorisations - before == factorised)
+        var worst = 0.0
+        for k in 0..<gsl.count {
+            for (u, v) in zip(small.state(k), gsl.state(k)) { worst = max(worst, abs(u - v) / max(abs(v), 1e-10)) }
+        }
+        // bsimp and rk2imp agree to 1e-12; msbdf's modified Newton iteration, which reuses the
+        // factors over steps, carries the last-digit differences further (2e-11 at rtol 1e-8).
+        #expect(worst <= (stepper == .msbdf ? 1e-10 : 1e-12), "\(stepper): largest relative difference \(worst)")
+        #expect(small.statistics.steps == gsl.statistics.steps)
+    }
+}
