@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // MARK: - Public API
@@ -62,18 +63,28 @@ let implementation: [Target] = [
 
 // MARK: - Benchmarks (run in release mode: `swift run -c release liquidity-bench`)
 
+let hasCVODE = FileManager.default.fileExists(atPath: "/usr/include/cvode/cvode.h")
+
 let benchmarks: [Target] = [
     // The baseline: the same problems solved by direct calls of gsl_odeiv2 from C.
     .target(name: "CReference", dependencies: ["CGSL"], path: "Benchmarks/CReference"),
+
     .executableTarget(
         name: "liquidity-bench",
         dependencies: [
             "Solvers", "ModelLanguage", "CReference", "LiquidityC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ],
-        path: "Benchmarks/LiquidityBench"
+        ] + (hasCVODE ? ["CVODEPeer"] : []),
+        path: "Benchmarks/LiquidityBench",
+        swiftSettings: hasCVODE ? [.define("LIQUIDITY_CVODE")] : []
     ),
-]
+] + (hasCVODE ? [
+    // SUNDIALS CVODE on the same C model, the stiff solver to beat: built where Debian's
+    // libsundials-dev is installed (`scripts/setup.sh --bench` installs it).
+    .target(
+        name: "CVODEPeer", dependencies: ["CReference"], path: "Benchmarks/CVODEPeer",
+        linkerSettings: [.linkedLibrary("sundials_cvode"), .linkedLibrary("sundials_nvecserial")]),
+] : [])
 
 // MARK: - Tests
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing: GSL (libgsl-dev), pkg-config
-# and rsvg-convert (librsvg2-bin) from Debian's packages. Safe to run again: it installs nothing
+# and rsvg-convert (librsvg2-bin) from Debian's packages; with --bench also SUNDIALS
+# (libsundials-dev) for the benchmarks' CVODE peer. Safe to run again: it installs nothing
 # that is already there.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 if ! pkg-config --exists gsl 2>/dev/null; then need+=(libgsl-dev); fi
 # rsvg-convert turns the dashboard's SVG into PNG (optional for the tool, used by the tests).
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
+# With --bench: SUNDIALS CVODE, the peer of `liquidity-bench work-precision` (about 100 MB with its dependencies).
+if [ "${1:-}" = "--bench" ] && [ ! -f /usr/include/cvode/cvode.h ]; then need+=(libsundials-dev); fi
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}" >&2

@@ -2,6 +2,7 @@
 #include "steps.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
@@ -157,35 +158,38 @@ static int jacobian(double t, const double y[], double *dfdy, double dfdt[], voi
     return GSL_SUCCESS;
 }
 
-int cmodel_solve(int regime, const char *stepper, double rtol, double atol, double t1,
-                 double *out, size_t capacity, unsigned long *steps, unsigned long *evaluations) {
-    gsl_set_error_handler_off();
-    model m = {.regime = regime};
+int cmodel_dimension(void) { return DIM; }
+
+void *cmodel_prepare(int regime, double y[]) {
+    model *m = calloc(1, sizeof(model));
+    m->regime = regime;
     /* The initial state and the intercepts that clear every market at t0. */
-    double y[DIM] = {0}, slope;
+    double slope;
     double TGA0 = knot_value(&TGA, t0, &slope);
+    memset(y, 0, DIM * sizeof(double));
     y[B] = 28.8; y[Bf] = 4.27; y[Bs] = 0.50; y[Bw] = 0; y[Af] = 2.24; y[kb] = 0.033; y[C] = 1.25; y[kc] = 0.045;
     y[PC] = 0.25; y[K] = 1.0; y[Z] = 0.60; y[Ez] = 0; y[Ms] = 0.12; y[Mw] = 0; y[Cb] = 25.0; y[rb] = 0.046; y[sc] = 0.009;
     y[Lo] = y[Cb] + TGA0 + y[Ms] + y[Mw] - y[Bf] - y[Af];
     for (int j = 0; j < NCLASS; j++) { y[LNP + j] = 0; y[QS + j] = qS0[j]; }
-    m.I_t0 = capex(t0);
-    m.L0 = softplus(y[Cb] - k_y * (Y0 + m_I * m.I_t0), eps_L);
+    m->I_t0 = capex(t0);
+    m->L0 = softplus(y[Cb] - k_y * (Y0 + m_I * m->I_t0), eps_L);
     double Bp0 = y[B] - y[Bf] - y[Bs] - y[Bw], AI0 = exp(D_c * (y[kc] - y[rb] - y[sc])) * y[C] + y[PC], R0 = 0;
     for (int j = 0; j < NCLASS; j++) R0 += value[j] - qS0[j];
     double rm0 = knot_value(&RM, t0, &slope);
-    m.a_T = log(Bp0 / m.L0) - b * (rb0 - rm0);
-    m.a_AI = log(AI0 / m.L0) - b * (rb0 + 0.009 - rm0);
-    m.a_R = log(R0 / m.L0) - b * (erp - rm0);
-    for (int j = 0; j < NCLASS; j++) m.c[j] = log((value[j] - qS0[j]) / R0);
+    m->a_T = log(Bp0 / m->L0) - b * (rb0 - rm0);
+    m->a_AI = log(AI0 / m->L0) - b * (rb0 + 0.009 - rm0);
+    m->a_R = log(R0 / m->L0) - b * (erp - rm0);
+    for (int j = 0; j < NCLASS; j++) m->c[j] = log((value[j] - qS0[j]) / R0);
+    return m;
+}
 
-    const gsl_odeiv2_step_type *T = cref_step_type(stepper);
-    if (!T) return -1;
-    jac_typical = atol / rtol;
-    gsl_odeiv2_system sys = {rhs, jacobian, DIM, &m};
-    gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, T, 1e-6, atol, rtol);
+int cmodel_rhs(double t, const double y[], double dydt[], void *params) { return rhs(t, y, dydt, params) == GSL_SUCCESS ? 0 : -1; }
+
+unsigned long cmodel_evaluations(void *params) { return ((model *)params)->evaluations; }
+
+int cmodel_targets(double t1, double *targets, int *on_grid) {
     /* Targets: the monthly grid and every knot inside (t0, t1), merged. */
-    double targets[512];
-    int nt = 0, saves = 0;
+    int nt = 0;
     const knots *tables[3] = {&RM, &TGA, &QT};
     for (int k = 1;; k++) {
         double g = t0 + k * (1.0 / 12);
@@ -202,18 +206,37 @@ int cmodel_solve(int regime, const char *stepper, double rtol, double atol, doub
         }
     for (int i = 1; i < nt; i++)
         for (int j = i; j > 0 && targets[j] < targets[j - 1]; j--) { double tmp = targets[j]; targets[j] = targets[j - 1]; targets[j - 1] = tmp; }
+    for (int i = 0; i < nt; i++) {
+        double k12 = (targets[i] - t0) * 12;
+        on_grid[i] = fabs(k12 - round(k12)) < 1e-9 || targets[i] == t1;
+    }
+    return nt;
+}
+
+int cmodel_solve(int regime, const char *stepper, double rtol, double atol, double t1,
+                 double *out, size_t capacity, unsigned long *steps, unsigned long *evaluations) {
+    gsl_set_error_handler_off();
+    double y[DIM];
+    model *m = cmodel_prepare(regime, y);
+    const gsl_odeiv2_step_type *T = cref_step_type(stepper);
+    if (!T) { free(m); return -1; }
+    jac_typical = atol / rtol;
+    gsl_odeiv2_system sys = {rhs, jacobian, DIM, m};
+    gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, T, 1e-6, atol, rtol);
+    double targets[512];
+    int on_grid[512];
+    int nt = cmodel_targets(t1, targets, on_grid), saves = 0;
     double t = t0;
     memcpy(out, y, sizeof y);
     saves = 1;
     int status = GSL_SUCCESS;
     for (int i = 0; i < nt && status == GSL_SUCCESS; i++) {
         status = gsl_odeiv2_driver_apply(d, &t, targets[i], y);
-        double k12 = (targets[i] - t0) * 12;
-        int onGrid = fabs(k12 - round(k12)) < 1e-9 || targets[i] == t1;
-        if (status == GSL_SUCCESS && onGrid && (size_t)(saves + 1) * DIM <= capacity) memcpy(out + (saves++) * DIM, y, sizeof y);
+        if (status == GSL_SUCCESS && on_grid[i] && (size_t)(saves + 1) * DIM <= capacity) memcpy(out + (saves++) * DIM, y, sizeof y);
     }
     *steps = d->e->count;
-    *evaluations = m.evaluations;
+    *evaluations = m->evaluations;
     gsl_odeiv2_driver_free(d);
+    free(m);
     return status == GSL_SUCCESS ? saves : -1;
 }

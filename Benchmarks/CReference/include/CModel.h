@@ -16,4 +16,14 @@
 int cmodel_solve(int regime, const char *stepper, double rtol, double atol, double t1,
                  double *out, size_t capacity, unsigned long *steps, unsigned long *evaluations);
 
+/// The pieces a second integrator (the CVODE peer) needs: the state's size, the
+/// initial state and the t0 intercepts (returned, to be freed with free()), the
+/// right-hand side (0, or -1 for a non-finite value), the evaluations made, and
+/// the times to land on up to `t1` with whether each is on the monthly grid.
+int cmodel_dimension(void);
+void *cmodel_prepare(int regime, double y[]);
+int cmodel_rhs(double t, const double y[], double dydt[], void *params);
+unsigned long cmodel_evaluations(void *params);
+int cmodel_targets(double t1, double *targets, int *on_grid);
+
 #endif
