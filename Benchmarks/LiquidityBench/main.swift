@@ -636,34 +636,25 @@ struct WorkPrecision: ParsableCommand {
         guard let reference = Self.cSolve("rk8pd", 1e-13) else { throw ValidationError("the reference solve failed") }
         let model = try reverseQEModel()
         let problem = model.problem()
+        /// A method's points: its error and time per solve at each tolerance it solves at.
+        func measured(_ name: String, _ solveAt: (Double) -> [[Double]]?) -> (name: String, points: [Point]) {
+            (name, tolerances.compactMap { tolerance in
+                solveAt(tolerance).map { Point(tolerance: tolerance, error: Self.error($0, reference), seconds: Self.seconds { _ = solveAt(tolerance) }) }
+            })
+        }
         var series: [(name: String, points: [Point])] = []
         for stepper in [Stepper.msbdf, .rk8pd, .rkf45] {
-            var points: [Point] = []
-            for tolerance in tolerances {
-                let options = modelOptions(for: model, tolerance: tolerance)
-                guard let solution = try? solve(problem, stepper, options), solution.returnCode == .success else { continue }
-                let states = (0..<solution.count).map { solution.state($0) }
-                points.append(Point(tolerance: tolerance, error: Self.error(states, reference), seconds: Self.seconds { _ = try? solve(problem, stepper, options) }))
-            }
-            series.append(("GSL \(stepper), Swift", points))
+            series.append(measured("GSL \(stepper), Swift") { tolerance in
+                guard let solution = try? solve(problem, stepper, modelOptions(for: model, tolerance: tolerance)), solution.returnCode == .success else { return nil }
+                return (0..<solution.count).map { solution.state($0) }
+            })
         }
-        for stepper in ["msbdf", "rk8pd", "rkf45"] {
-            var points: [Point] = []
-            for tolerance in tolerances {
-                guard let states = Self.cSolve(stepper, tolerance) else { continue }
-                points.append(Point(tolerance: tolerance, error: Self.error(states, reference), seconds: Self.seconds { _ = Self.cSolve(stepper, tolerance) }))
-            }
-            series.append(("GSL \(stepper), C", points))
-        }
-        var cvode: [Point] = []
-        for tolerance in tolerances {
-            guard let states = Self.cSolve(nil, tolerance) else { continue }
-            cvode.append(Point(tolerance: tolerance, error: Self.error(states, reference), seconds: Self.seconds { _ = Self.cSolve(nil, tolerance) }))
-        }
-        if cvode.isEmpty {
+        for stepper in ["msbdf", "rk8pd", "rkf45"] { series.append(measured("GSL \(stepper), C") { Self.cSolve(stepper, $0) }) }
+        let cvode = measured("CVODE (BDF), C") { Self.cSolve(nil, $0) }
+        if cvode.points.isEmpty {
             print("(no CVODE: install Debian's libsundials-dev, `scripts/setup.sh --bench`, and build again)")
         } else {
-            series.append(("CVODE (BDF), C", cvode))
+            series.append(cvode)
         }
         if scipy {
             for method in ["BDF", "Radau", "DOP853"] {
