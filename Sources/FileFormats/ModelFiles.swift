@@ -10,7 +10,7 @@ public enum ModelFiles {
     public static func source(_ path: String) throws -> ModelSource {
         let text = try Configuration.readText(path)
         do {
-            return try parseModel(text, file: path)
+            return try parsed.source(path: path, text: text)
         } catch let error as ModelFileError {
             throw inputError(error)
         }
@@ -19,11 +19,28 @@ public enum ModelFiles {
     /// The model file at `path` compiled for `settings`; every error in it is
     /// bad input naming the file, line and column.
     public static func compile(_ path: String, settings: ModelSettings = ModelSettings()) throws -> CompiledModel {
-        let text = try Configuration.readText(path)
+        let source = try source(path)
         do {
-            return try compileModel(text, file: path, settings: settings)
+            return try compileModel(source, settings: settings)
         } catch let error as ModelFileError {
             throw inputError(error)
+        }
+    }
+
+    /// Files parsed in this process, so the steps of one command parse a file once.
+    private static let parsed = ParsedSources()
+
+    /// Parsed model files by path, each kept with the text it was parsed
+    /// from: a file whose text has changed is parsed again.
+    private final class ParsedSources: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [String: (text: String, source: ModelSource)] = [:]
+
+        func source(path: String, text: String) throws -> ModelSource {
+            if let hit = lock.withLock({ entries[path] }), hit.text == text { return hit.source }
+            let source = try parseModel(text, file: path)
+            lock.withLock { entries[path] = (text, source) }
+            return source
         }
     }
 

@@ -71,14 +71,21 @@ public enum CSV {
 
     /// One row per saved time: t, its date when `dates`, then each column's value.
     static func series(t: [Double], columns: [String], values: [[Double]], dates: Bool) -> String {
-        var lines = [(dates ? "t,date," : "t,") + columns.joined(separator: ",")]
-        lines.reserveCapacity(t.count + 1)
+        var bytes = Array(((dates ? "t,date," : "t,") + columns.joined(separator: ",") + "\n").utf8)
+        bytes.reserveCapacity(bytes.count + t.count * (values.count + 2) * 20)
         for k in t.indices {
-            var row = number(t[k]) + (dates ? "," + DecimalYear.isoDate(t[k]) : "")
-            for column in values { row += "," + number(column[k]) }
-            lines.append(row)
+            bytes += number(t[k]).utf8
+            if dates {
+                bytes.append(UInt8(ascii: ","))
+                bytes += DecimalYear.isoDate(t[k]).utf8
+            }
+            for column in values {
+                bytes.append(UInt8(ascii: ","))
+                bytes += number(column[k]).utf8
+            }
+            bytes.append(UInt8(ascii: "\n"))
         }
-        return lines.joined(separator: "\n") + "\n"
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `compare.csv` of a model file's comparison: one row per time, case

@@ -176,7 +176,8 @@ public final class CompiledModel: @unchecked Sendable {
         dfdy: UnsafeMutablePointer<Double>, dfdt: UnsafeMutablePointer<Double>
     ) {
         let n = stateSlots.count, width = n + 1
-        d.update(repeating: 0, count: values.count * width)
+        // `d` starts zeroed and needs no clearing: the tape overwrites every row it
+        // writes, the seeds below are the same each time, and no other row changes.
         v[0] = t
         d[n] = 1  // slot 0 is t: its own direction, the last
         for (k, slot) in stateSlots.enumerated() {

@@ -21,7 +21,11 @@ public enum DecimalYear {
         if month >= 12 { month -= 12; y += 1 }
         let fraction = max(0, months - Double(month))
         let day = min(Int((fraction * Double(daysInMonth(y, month + 1)) + 1e-6).rounded(.down)) + 1, daysInMonth(y, month + 1))
-        return String(format: "%04d-%02d-%02d", y, month + 1, day)
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count < width ? String(repeating: "0", count: width - digits.count) + digits : digits
+        }
+        return y >= 0 ? padded(y, 4) + "-" + padded(month + 1, 2) + "-" + padded(day, 2) : String(format: "%04d-%02d-%02d", y, month + 1, day)
     }
 
     /// The decimal year of year, month (1-12) and day.

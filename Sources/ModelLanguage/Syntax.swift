@@ -71,6 +71,26 @@ struct Token: Sendable, Equatable {
 /// symbols, and line ends (a line ending in `\` or inside brackets continues).
 struct Lexer {
     static let symbols = ["d/dt", "<=", ">=", "==", "!=", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", ":", "=", "?", "<", ">"]
+    static let symbolScalars = symbols.map { Array($0.unicodeScalars) }
+
+    /// A letter or `_`: ASCII answered directly, others by their Unicode property.
+    @inline(__always)
+    static func startsName(_ c: Unicode.Scalar) -> Bool {
+        if c.isASCII { return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_" }
+        return c.properties.isAlphabetic
+    }
+
+    @inline(__always)
+    static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
+
+    /// The text of `scalars`, written byte by byte when all are ASCII (the usual case).
+    static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        guard scalars.allSatisfy(\.isASCII) else { return String(String.UnicodeScalarView(scalars)) }
+        return String(unsafeUninitializedCapacity: scalars.count) { bytes in
+            for (k, c) in zip(bytes.indices, scalars) { bytes[k] = UInt8(truncatingIfNeeded: c.value) }
+            return scalars.count
+        }
+    }
 
     static func tokens(_ text: String, file: String) throws -> [Token] {
         var tokens: [Token] = []
@@ -110,27 +130,26 @@ struct Lexer {
             if c == " " || c == "\t" || c == "\r" { advance(); continue }
             let start = location()
             if c == "\"" {
-                var text = ""
                 advance()
+                let first = i
                 while i < scalars.count && scalars[i] != "\"" {
                     guard scalars[i] != "\n" else { throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "a string must end on its line: add the closing \"")]) }
-                    text.unicodeScalars.append(scalars[i])
                     advance()
                 }
+                let text = string(scalars[first..<i])
                 guard i < scalars.count else { throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "a string must end on its line: add the closing \"")]) }
                 advance()
                 tokens.append(Token(kind: .string(text), location: start))
                 continue
             }
-            if c.properties.isAlphabetic || c == "_" {
-                var name = ""
-                while i < scalars.count && (scalars[i].properties.isAlphabetic || scalars[i] == "_" || ("0"..."9").contains(scalars[i])) {
-                    name.unicodeScalars.append(scalars[i])
-                    advance()
-                }
+            if startsName(c) {
+                let first = i
+                while i < scalars.count && (startsName(scalars[i]) || isDigit(scalars[i])) { i += 1 }
+                column += i - first
+                let name = string(scalars[first..<i])
                 // `d/dt` is one symbol.
                 if name == "d", i + 2 < scalars.count, scalars[i] == "/", scalars[i + 1] == "d", scalars[i + 2] == "t",
-                    i + 3 >= scalars.count || !(scalars[i + 3].properties.isAlphabetic || scalars[i + 3] == "_" || ("0"..."9").contains(scalars[i + 3]))
+                    i + 3 >= scalars.count || !(startsName(scalars[i + 3]) || isDigit(scalars[i + 3]))
                 {
                     advance(3)
                     tokens.append(Token(kind: .symbol("d/dt"), location: start))
@@ -139,35 +158,35 @@ struct Lexer {
                 tokens.append(Token(kind: .name(name), location: start))
                 continue
             }
-            if ("0"..."9").contains(c) || (c == "." && i + 1 < scalars.count && ("0"..."9").contains(scalars[i + 1])) {
-                var text = ""
-                while i < scalars.count && (("0"..."9").contains(scalars[i]) || scalars[i] == ".") {
-                    text.unicodeScalars.append(scalars[i]); advance()
-                }
+            if isDigit(c) || (c == "." && i + 1 < scalars.count && isDigit(scalars[i + 1])) {
+                let first = i
+                while i < scalars.count && (isDigit(scalars[i]) || scalars[i] == ".") { i += 1 }
                 if i < scalars.count && (scalars[i] == "e" || scalars[i] == "E") {
                     var j = i + 1
                     if j < scalars.count && (scalars[j] == "+" || scalars[j] == "-") { j += 1 }
-                    if j < scalars.count && ("0"..."9").contains(scalars[j]) {
-                        while i < j { text.unicodeScalars.append(scalars[i]); advance() }
-                        while i < scalars.count && ("0"..."9").contains(scalars[i]) { text.unicodeScalars.append(scalars[i]); advance() }
+                    if j < scalars.count && isDigit(scalars[j]) {
+                        i = j
+                        while i < scalars.count && isDigit(scalars[i]) { i += 1 }
                     }
                 }
+                column += i - first
+                let text = string(scalars[first..<i])
                 guard let value = Double(text), value.isFinite else {
                     throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "\(text) is not a number")])
                 }
                 tokens.append(Token(kind: .number(value), location: start))
                 continue
             }
-            guard let symbol = symbols.first(where: { s in
-                let u = Array(s.unicodeScalars)
-                return i + u.count <= scalars.count && Array(scalars[i..<(i + u.count)]) == u
+            guard let k = symbolScalars.firstIndex(where: { u in
+                i + u.count <= scalars.count && scalars[i..<(i + u.count)].elementsEqual(u)
             }) else {
                 throw fail("unexpected character '\(c)' (U+\(String(c.value, radix: 16, uppercase: true)))")
             }
+            let symbol = symbols[k]
             if symbol == "(" || symbol == "[" { depth += 1 }
             if symbol == ")" || symbol == "]" { depth = max(0, depth - 1) }
             tokens.append(Token(kind: .symbol(symbol), location: start))
-            advance(symbol.unicodeScalars.count)
+            advance(symbolScalars[k].count)
         }
         if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: location())) }
         tokens.append(Token(kind: .end, location: location()))

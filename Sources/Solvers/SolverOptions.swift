@@ -98,8 +98,8 @@ public struct SolverOptions: Sendable {
     /// of being landed on, so they do not shorten the steps: a quartic through
     /// the states and derivatives at the step's ends and the derivative at a
     /// third of it (three right-hand side evaluations a step that holds saves),
-    /// its error estimated from the quartic term and held within 100 local
-    /// tolerances, else the saves are integrated to as when landing. `tstops`
+    /// its error estimated from the quartic term and held within the local
+    /// tolerance, else the saves are integrated to as when landing. `tstops`
     /// and the end are still landed on exactly (default false: land on every
     /// save time). Ignored with a fixed step or when saving every step.
     public var interpolatesSaves = false

@@ -218,29 +218,31 @@ struct CanonicalKeyTests {
 
 @Suite("Interpolated saves on the reverse-QE file")
 struct InterpolatedReverseQETests {
-    /// Against rk8pd at 1e-12 landing on every month: msbdf at 1e-8 with the
-    /// months interpolated is as accurate as landing on them, in fewer steps.
-    @Test("msbdf with interpolated monthly saves is as accurate as landing on them, in fewer steps")
-    func msbdf() throws {
+    /// Against rk8pd at 1e-12 landing on every month, over every output
+    /// series (the derived ones amplify a state's error): msbdf with the
+    /// months interpolated is as accurate as landing on them (the
+    /// interpolation's error is held within the local tolerance), in fewer steps.
+    @Test("msbdf with interpolated monthly saves is as accurate as landing on them, every output series, in fewer steps", arguments: [1e-6, 1e-8])
+    func msbdf(tolerance: Double) throws {
         let reference = try QEPath(tolerance: 1e-12)
-        func run(_ interpolate: Bool) throws -> ODESolution {
+        func run(_ interpolate: Bool) throws -> (solution: ODESolution, series: [[Double]]) {
             let model = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": "none"]))
-            var options = SolverOptions(relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-8), saveAt: .interval(1.0 / 12))
+            var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
             options.interpolatesSaves = interpolate
-            return try model.run(.msbdf, options: options).solution
+            return try model.run(.msbdf, options: options)
         }
         let landed = try run(false), interpolated = try run(true)
-        func error(_ s: ODESolution) -> Double {
+        func error(_ series: [[Double]]) -> Double {
             var worst = 0.0
-            for k in 0..<reference.solution.count {
-                for (x, y) in zip(s.state(k), reference.solution.state(k)) { worst = max(worst, abs(x - y) / max(abs(y), 1)) }
+            for (column, expected) in zip(series, reference.series) {
+                for (x, y) in zip(column, expected) where y.isFinite { worst = max(worst, abs(x - y) / max(abs(y), 1)) }
             }
             return worst
         }
-        #expect(interpolated.t == landed.t)
-        let (a, b) = (error(interpolated), error(landed))
-        print("reverse-qe.sfc, msbdf at 1e-8: landing \(landed.statistics.steps) steps, error \(b); interpolating \(interpolated.statistics.steps) steps, error \(a)")
-        #expect(interpolated.statistics.steps < landed.statistics.steps)
-        #expect(a < 2 * b + 1e-7, "interpolated \(a) against landed \(b)")
+        #expect(interpolated.solution.t == landed.solution.t)
+        let (a, b) = (error(interpolated.series), error(landed.series))
+        print("reverse-qe.sfc, msbdf at \(tolerance): landing \(landed.solution.statistics.steps) steps, error \(b); interpolating \(interpolated.solution.statistics.steps) steps, error \(a)")
+        #expect(interpolated.solution.statistics.steps < landed.solution.statistics.steps)
+        #expect(a <= b, "interpolated \(a) against landed \(b)")
     }
 }
