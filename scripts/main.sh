@@ -4,5 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Swift's runtime linked in: the tool starts in fewer instructions (README, "Start-up").
+# A toolchain without the static runtime gets the shared one.
+if swift build -c release --product liquidity --static-swift-stdlib --scratch-path .build/static >&2; then
+    exec .build/static/release/liquidity "$@"
+fi
+echo "main.sh: the static Swift runtime did not link here; building with the shared one" >&2
 swift build -c release --product liquidity >&2
 exec .build/release/liquidity "$@"

@@ -160,7 +160,7 @@ public func liq_matrices(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPo
             var values: [Double] = []
             for r in m.rowLabels.indices { values += m.values[r] + [m.rowSums[r], m.rowTargets[r]] }
             values += m.columnSums + [Double.nan, Double.nan]
-            let header: [String: Any] = ["name": m.name, "title": m.title ?? m.name, "t": t, "rows": rows, "columns": columns]
+            let header: [String: Any] = ["name": m.name, "title": m.title, "t": t, "rows": rows, "columns": columns]
             return Table(label: m.name, header: json(header), rows: rows.count, columns: columns.count, values: values)
         }
     }
