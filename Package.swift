@@ -72,7 +72,7 @@ let benchmarks: [Target] = [
     .executableTarget(
         name: "liquidity-bench",
         dependencies: [
-            "Solvers", "ModelLanguage", "CReference", "LiquidityC",
+            "Solvers", "ModelLanguage", "FileFormats", "CReference", "LiquidityC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ] + (hasCVODE ? ["CVODEPeer"] : []),
         path: "Benchmarks/LiquidityBench",

@@ -3,6 +3,7 @@ import CReference
 #if LIQUIDITY_CVODE
 import CVODEPeer
 #endif
+import FileFormats
 import Foundation
 import LiquidityC
 import ModelLanguage
@@ -198,7 +199,11 @@ struct ModelSolve: ParsableCommand {
     @Flag(help: "Only the solves with the monthly saves interpolated inside steps.")
     var interpolateSaves = false
 
+    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
+    var native = false
+
     func run() throws {
+        if native { try NativeModels.install() }
         let model = try reverseQEModel()
         print("Default path of models/reverse-qe.sfc, \(model.stateNames.count) states, median of \(repetitions) solves (release build).")
         print("")
@@ -245,7 +250,11 @@ struct Throughput: ParsableCommand {
     @Option(help: "rtol = atol.")
     var tolerance = 1e-6
 
+    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
+    var native = false
+
     func run() throws {
+        if native { try NativeModels.install() }
         guard let stepper = Stepper(rawValue: solver) else { throw ValidationError("unknown stepper \(solver)") }
         let model = try reverseQEModel()
         let settings = modelOptions(for: model, tolerance: tolerance)
@@ -304,12 +313,16 @@ struct Peers: ParsableCommand {
     @Flag(help: "Leave SciPy out (C and Swift only).")
     var withoutScipy = false
 
+    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
+    var native = false
+
     static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scipy/model.py").path
 
     func run() throws {
-        print("Default path 2025-2032, monthly output; medians of \(repetitions) solves (C, Swift) and \(scipyRepetitions) (SciPy).")
+        if native { try NativeModels.install() }
+        print("Default path 2025-2032, monthly output; medians of \(repetitions) solves (C, Swift\(native ? " with --native" : "")) and \(scipyRepetitions) (SciPy).")
         print("")
         print("| regime | GSL stepper / SciPy method | rtol = atol | steps C / Swift / SciPy | f evals C / Swift / SciPy | difference C / SciPy | C (ms) | Swift (ms) | SciPy (ms) | Swift / C | SciPy / Swift |")
         print("| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -540,7 +553,11 @@ struct LU: ParsableCommand {
     @Option(help: "rtol = atol.")
     var tolerance = 1e-6
 
+    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
+    var native = false
+
     func run() throws {
+        if native { try NativeModels.install() }
         let model = try reverseQEModel()
         let settings = modelOptions(for: model, tolerance: tolerance)
         let problem = model.problem()

@@ -70,6 +70,8 @@ public struct RunRequest: Sendable {
     /// A number of years, or monthly, quarterly, annual; nil: the model file's own step.
     public var saveStep: String?
     public var interpolatesSaves = false
+    /// Right-hand sides compiled to machine code (``NativeModels``), installed by ``checkSolver()``.
+    public var native = false
     /// Where the package's files are looked for besides the current directory.
     public var anchors: [String] = []
 
@@ -167,8 +169,10 @@ public struct RunRequest: Sendable {
         get throws { saveStep == nil ? nil : try step }
     }
 
-    /// Checks the solver's settings before any file is touched.
+    /// Checks the solver's settings before any file is touched; with
+    /// ``native``, finds the C compiler and installs it for every later solve.
     public func checkSolver() throws {
+        if native { try NativeModels.install() }
         _ = try stepper
         _ = try step
         for (value, option) in [(relativeTolerance, "--rtol"), (absoluteTolerance, "--atol")] {

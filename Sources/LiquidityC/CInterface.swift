@@ -20,7 +20,7 @@ struct Request: Decodable {
     var set: [[String]]?
     var scenario: [String]?
     var start: String?, end: String?
-    var solver: String?, rtol: Double?, atol: Double?, save_step: String?, max_steps: Int?
+    var solver: String?, rtol: Double?, atol: Double?, save_step: String?, max_steps: Int?, native: Bool?
     var regime: String?, regimes: [String]?, counterfactual: Bool?
     var at: String?
     var spec: String?, out: String?, jobs: Int?
@@ -40,6 +40,7 @@ struct Request: Decodable {
         request.absoluteTolerance = atol ?? request.absoluteTolerance
         request.saveStep = save_step
         request.maxSteps = max_steps ?? request.maxSteps
+        request.native = native ?? false
         request.anchors = anchor.map { [$0] } ?? []
         return request
     }

@@ -146,18 +146,27 @@ public final class CompiledModel: @unchecked Sendable {
     /// Jacobian (forward-mode differentiation of the tape). Each problem has
     /// its own scratch space: call `problem()` once per solve, and several
     /// solves may run on several threads; one problem is not for two
-    /// threads at once.
+    /// threads at once. The right-hand side runs on the tape, or as machine
+    /// code with the same results when ``NativeCode`` is installed.
     ///
     /// - Parameter exactJacobian: false leaves the Jacobian to the solver's
     ///   finite differences (for comparison).
     public func problem(exactJacobian: Bool = true) -> ODEProblem {
         let scratch = Scratch(values)
         let derivativeSlots = derivativeSlots
-        var problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { [self] t, y, dydt in
-            let v = scratch.buffer
-            evaluate(t, y.baseAddress!, v)
-            derivativeSlots.withUnsafeBufferPointer { slots in
-                for k in slots.indices { dydt[k] = v[slots[k]] }
+        var problem: ODEProblem
+        if let program = NativeCode.program(for: nativeSource) {
+            let tables = tables, schedules = Scratch(rightHandSide.schedules + [0])
+            problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { t, y, dydt in
+                program(t, y.baseAddress!, dydt.baseAddress!, scratch.buffer, tables.times, tables.values, tables.start, tables.count, schedules.buffer)
+            }
+        } else {
+            problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { [self] t, y, dydt in
+                let v = scratch.buffer
+                evaluate(t, y.baseAddress!, v)
+                derivativeSlots.withUnsafeBufferPointer { slots in
+                    for k in slots.indices { dydt[k] = v[slots[k]] }
+                }
             }
         }
         if exactJacobian {

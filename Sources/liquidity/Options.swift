@@ -113,6 +113,9 @@ struct SolverSettings: ParsableArguments {
     @Flag(name: .customLong("interpolate-saves"), help: "Interpolate the saved times inside the solver's steps (error-controlled) instead of landing on each; knots and change dates are still landed on.")
     var interpolatesSaves = false
 
+    @Flag(help: "Compile the model's right-hand side to machine code with the system's C compiler (cached in ~/.cache/liquidity/native or LIQUIDITY_NATIVE_CACHE); the same results as the tape, bit for bit, faster.")
+    var native = false
+
     /// The request these options make (the solver's part).
     var request: RunRequest { applied(to: RunRequest.beside()) }
 
@@ -125,6 +128,7 @@ struct SolverSettings: ParsableArguments {
         request.maxSteps = maxSteps
         request.saveStep = givenSaveStep
         request.interpolatesSaves = interpolatesSaves
+        request.native = native
         return request
     }
 
