@@ -51,6 +51,10 @@ public enum NativeModels {
         NativeCode.install { source in try program(source, cache: cache, compiler: cc) }
     }
 
+    /// The first compile that failed since ``install(cache:)``, if any: its
+    /// model ran on the tape (the same results, more slowly).
+    public static var failure: (any Error)? { NativeCode.failure }
+
     /// The program of `source`: loaded from the cache, or compiled into it first.
     static func program(_ source: String, cache: String, compiler: String) throws -> NativeProgram {
         let name = hash(source)

@@ -170,9 +170,10 @@ public struct RunRequest: Sendable {
     }
 
     /// Checks the solver's settings before any file is touched; with
-    /// ``native``, finds the C compiler and installs it for every later solve.
+    /// ``native``, finds the C compiler and installs it for every later solve
+    /// (without it, later solves run on the tape).
     public func checkSolver() throws {
-        if native { try NativeModels.install() }
+        if native { try NativeModels.install() } else { NativeCode.uninstall() }
         _ = try stepper
         _ = try step
         for (value, option) in [(relativeTolerance, "--rtol"), (absoluteTolerance, "--atol")] {

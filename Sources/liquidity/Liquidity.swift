@@ -22,6 +22,9 @@ struct Liquidity: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            if let failure = NativeModels.failure {
+                printError("warning: \(failure); that model ran on the tape instead (the same results, more slowly)")
+            }
         } catch let error as InputError {
             printError("error: \(error.message)")
             Foundation.exit(2)

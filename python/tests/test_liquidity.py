@@ -132,3 +132,11 @@ def test_the_r_example_prints_the_packages_numbers():
     runs = liquidity.compare(regimes=["none", "buyer"]).attrs["runs"]
     for regime in ["none", "buyer"]:
         assert abs(float(printed[regime]) - runs[regime]["p_crypto"].iloc[-1]) < 1e-11
+
+
+def test_native_gives_the_tapes_path_bit_for_bit(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIQUIDITY_NATIVE_CACHE", str(tmp_path / "cache"))
+    tape = liquidity.run(model=str(ROOT / "models" / "reverse-qe.sfc"), solver="rk8pd", rtol=1e-8, atol=1e-8)
+    native = liquidity.run(model=str(ROOT / "models" / "reverse-qe.sfc"), solver="rk8pd", rtol=1e-8, atol=1e-8, native=True)
+    assert native.equals(tape)
+    assert len(list((tmp_path / "cache").glob("*.so"))) == 1

@@ -1,0 +1,130 @@
+@testable import FileFormats
+import Foundation
+import ModelLanguage
+import Solvers
+import Testing
+import TestSupport
+
+/// Right-hand sides compiled to machine code (`--native`) against the tape.
+@Suite("Native right-hand sides", .serialized)
+struct NativeModelsTests {
+    /// Every package model under every option of each of its choices.
+    static func models() throws -> [(label: String, model: CompiledModel)] {
+        let folder = Tool.root.appendingPathComponent("models")
+        var result: [(String, CompiledModel)] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).filter({ $0.hasSuffix(".sfc") }).sorted() {
+            let source = try ModelFiles.source(folder.appendingPathComponent(name).path)
+            let choices = source.choices.flatMap { choice in choice.options.map { (choice.name, $0.name) } }
+            for (choice, option) in [("", "")] + choices {
+                var settings = ModelSettings()
+                if !choice.isEmpty { settings.choices[choice] = option }
+                result.append(("\(name) \(choice) \(option)", try compileModel(source, settings: settings)))
+            }
+        }
+        return result
+    }
+
+    /// MODEL.md's model with no buyer.
+    static func reverseQE() throws -> CompiledModel {
+        try ModelFiles.compile(Tool.reverseQE, settings: ModelSettings(choices: ["regime": "none"]))
+    }
+
+    /// A cache folder of its own, removed afterwards, with the native right-hand side installed while `body` runs.
+    static func withNative<T>(_ body: (String) throws -> T) throws -> T {
+        let cache = try Tool.scratch().path
+        try NativeModels.install(cache: cache)
+        defer {
+            NativeCode.uninstall()
+            try? FileManager.default.removeItem(atPath: cache)
+        }
+        return try body(cache)
+    }
+
+    @Test("every package model's compiled right-hand side gives the tape's derivatives bit for bit, at the start and at 200 states around it")
+    func derivatives() throws {
+        let models = try Self.models()
+        #expect(models.count >= 8)
+        let tape = models.map { $0.model.problem() }
+        let native = try Self.withNative { _ in
+            let problems = models.map { $0.model.problem() }
+            #expect(NativeCode.failure == nil, "\(String(describing: NativeCode.failure))")
+            return problems
+        }
+        var generator = SystemRandomNumberGenerator()
+        for (k, (label, model)) in models.enumerated() {
+            let n = model.initialState.count
+            var a = [Double](repeating: 0, count: n), b = a
+            for trial in 0...200 {
+                let y = model.initialState.map { trial == 0 ? $0 : $0 * (1 + Double.random(in: -0.05...0.05, using: &generator)) }
+                let t = model.t0 + (model.t1 - model.t0) * Double(trial) / 200
+                try y.withUnsafeBufferPointer { state in
+                    try a.withUnsafeMutableBufferPointer { try tape[k].rightHandSide(t, state, $0) }
+                    try b.withUnsafeMutableBufferPointer { try native[k].rightHandSide(t, state, $0) }
+                }
+                let same = zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+                #expect(same, "\(label) at t = \(t), trial \(trial): \(zip(a, b).filter { $0.bitPattern != $1.bitPattern }.prefix(3))")
+                if !same { break }
+            }
+        }
+    }
+
+    @Test("a solve with the compiled right-hand side saves the tape's path bit for bit, with the same steps")
+    func solve() throws {
+        let model = try Self.reverseQE()
+        var options = SolverOptions(relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-8), saveAt: .interval(1.0 / 12))
+        options.tstops = model.tstops
+        let tape = try Solvers.solve(model.problem(), .rk8pd, options)
+        let native = try Self.withNative { _ in try Solvers.solve(model.problem(), .rk8pd, options) }
+        #expect(tape.isSuccessful && native.isSuccessful)
+        #expect(native.statistics == tape.statistics)
+        #expect(native.values.map(\.bitPattern) == tape.values.map(\.bitPattern))
+    }
+
+    @Test("a source already compiled is loaded from the cache without the compiler; a new one that fails to compile names the compiler and the file")
+    func cache() throws {
+        let model = try Self.reverseQE()
+        let cache = try Tool.scratch().path
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let compiler = try #require(NativeModels.compiler())
+        _ = try NativeModels.program(model.nativeSource, cache: cache, compiler: compiler)
+        _ = try NativeModels.program(model.nativeSource, cache: cache, compiler: "/bin/false")
+        let broken = model.nativeSource + "\nthis is not C;\n"
+        do {
+            _ = try NativeModels.program(broken, cache: cache, compiler: "/bin/false")
+            Issue.record("a failing compiler gave a program")
+        } catch let error as InputError {
+            #expect(error.message.hasPrefix("--native: /bin/false failed on \(cache)/\(NativeModels.hash(broken))-"))
+            #expect(error.message.contains("(status 1)"))
+        }
+        // Only the compiled source and its library are left: nothing half-written.
+        #expect(Tool.files(URL(fileURLWithPath: cache)) == ["\(NativeModels.hash(model.nativeSource)).c", "\(NativeModels.hash(model.nativeSource)).so"])
+    }
+
+    @Test("run --native writes the files run writes, byte for byte")
+    func command() throws {
+        let directory = try Tool.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = directory.appendingPathComponent("cache").path
+        func run(_ out: String, _ extra: [String]) throws -> Tool.Result {
+            try Tool.runProgram(
+                "/usr/bin/env", ["LIQUIDITY_NATIVE_CACHE=\(cache)", "CC=", Tool.executable.path, "run", "--out", out] + extra,
+                in: directory)
+        }
+        let tape = try run("tape", [])
+        let native = try run("native", ["--native"])
+        #expect(tape.status == 0 && native.status == 0, "\(native.stderr)")
+        #expect(try Tool.text(directory.appendingPathComponent("native/series.csv")) == Tool.text(directory.appendingPathComponent("tape/series.csv")))
+        #expect(Tool.files(URL(fileURLWithPath: cache)).filter { $0.hasSuffix(".so") }.count == 1)
+    }
+
+    @Test("--native without a C compiler is refused before anything is solved or written: exit 2, saying what to do")
+    func noCompiler() throws {
+        let directory = try Tool.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Tool.runProgram(
+            "/usr/bin/env", ["-i", "PATH=/nonexistent", "HOME=\(directory.path)", Tool.executable.path, "run", "--native", "--out", "out"], in: directory)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: --native: no C compiler found (set CC, or install clang or gcc)\n")
+        #expect(Tool.files(directory).isEmpty)
+    }
+}
