@@ -2,18 +2,25 @@
 # Runs per second of the default path on one core (liquidity-bench throughput: MODEL.md's
 # model, msbdf at 1e-6, monthly output) from the current release build and from COMMIT's,
 # alternating ROUNDS times in one run; prints each round and the ratio of the medians.
-#   scripts/throughput-against.sh COMMIT [ROUNDS]
+# Further arguments go to the current build's benchmark (--native, --solver rk8pd, --tolerance 1e-8)
+# and, except --native, to COMMIT's.
+#   scripts/throughput-against.sh COMMIT [ROUNDS] [ARGUMENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-baseline=$(scripts/baseline.sh "${1:?usage: scripts/throughput-against.sh COMMIT [ROUNDS]}")
+commit=${1:?usage: scripts/throughput-against.sh COMMIT [ROUNDS] [ARGUMENTS]}
+rounds=${2:-5}
+shift $(( $# >= 2 ? 2 : 1 ))
+current=("$@") previous=()
+for argument in "$@"; do [ "$argument" = --native ] || previous+=("$argument"); done
+baseline=$(scripts/baseline.sh "$commit")
 swift build -c release --product liquidity-bench >&2
-rate() { "$1/liquidity-bench" throughput --runs 300 | awk -F'|' '$2 ~ /^ *1 *$/ { gsub(/ /, "", $3); print $3 }'; }
+rate() { local folder=$1; shift; "$folder/liquidity-bench" throughput --runs 300 "$@" | awk -F'|' '$2 ~ /^ *1 *$/ { gsub(/ /, "", $3); print $3 }'; }
 old=() new=()
-for _ in $(seq "${2:-5}"); do
-    old+=("$(rate "$baseline")")
-    new+=("$(rate .build/release)")
-    echo "runs per second on one core: $1 ${old[-1]}, now ${new[-1]}"
+for _ in $(seq "$rounds"); do
+    old+=("$(rate "$baseline" ${previous[@]+"${previous[@]}"})")
+    new+=("$(rate .build/release ${current[@]+"${current[@]}"})")
+    echo "runs per second on one core: $commit ${old[-1]}, now ${new[-1]}"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-awk -v o="$(median "${old[@]}")" -v n="$(median "${new[@]}")" -v c="$1" \
+awk -v o="$(median "${old[@]}")" -v n="$(median "${new[@]}")" -v c="$commit" \
     'BEGIN { printf "medians: %s %.1f runs/s, now %.1f runs/s: %.2fx\n", c, o, n, n / o }'

@@ -51,7 +51,10 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "No progress messages.")
     var quiet = false
 
+    @OptionGroup var native: NativeOption
+
     func run() throws {
+        try native.install()
         let job = try CalibrationJob(model: try model ?? Defaults.modelFile(), config: config, targets: targets, fit: fit, check: false)
         let quarters = try cutoffs.split(separator: ",").map { try BacktestFiles.quarterEnd(String($0)) }
         let backtest = try BacktestFiles.backtest(job, table: table, series: series.map { $0.split(separator: ",").map(String.init) }, horizon: horizon)

@@ -63,7 +63,10 @@ struct Calibrate: ParsableCommand {
     @Flag(help: "No progress messages.")
     var quiet = false
 
+    @OptionGroup var native: NativeOption
+
     func run() throws {
+        try native.install()
         let known = Defaults.fit(of: model)
         guard let targets = targets ?? known?.targets, let fit = fit ?? known?.fit else {
             throw InputError("\(model ?? Defaults.model) is not one of the package's models: give its --targets and --fit")

@@ -182,3 +182,14 @@ struct ReportOptions: ParsableArguments {
     @Flag(help: "No progress messages.")
     var quiet = false
 }
+
+/// `--native` for the commands that solve many paths from spec files (sweep, calibrate, backtest).
+struct NativeOption: ParsableArguments {
+    @Flag(help: "Compile the model's right-hand side to machine code with the system's C compiler (cached in ~/.cache/liquidity/native or LIQUIDITY_NATIVE_CACHE); the same results as the tape, bit for bit, faster.")
+    var native = false
+
+    /// Installs the compiler when asked: before any file is read or written.
+    func install() throws {
+        if native { try NativeModels.install() }
+    }
+}

@@ -86,7 +86,10 @@ struct SweepRun: ParsableCommand {
         }
     }
 
+    @OptionGroup var native: NativeOption
+
     func run() throws {
+        try native.install()
         let (model, configPath) = try model()
         guard maxPoints >= 1 else { throw InputError("--max-points \(maxPoints): must be at least 1") }
         let spec = try SweepSpecFile.read(self.spec, model: model, maxPoints: maxPoints)
