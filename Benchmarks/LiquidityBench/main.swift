@@ -199,16 +199,22 @@ struct ModelSolve: ParsableCommand {
     @Flag(help: "Only the solves with the monthly saves interpolated inside steps.")
     var interpolateSaves = false
 
-    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
+    @Flag(help: "Each case also with the model's right-hand side compiled to machine code (NativeModels), timed alternately with the tape; its ratio is to the tape's time.")
     var native = false
 
     func run() throws {
-        if native { try NativeModels.install() }
         let model = try reverseQEModel()
+        let tape = model.problem()
+        var compiled: ODEProblem?
+        if native {
+            try NativeModels.install()
+            compiled = model.problem()
+            NativeCode.uninstall()
+        }
         print("Default path of models/reverse-qe.sfc, \(model.stateNames.count) states, median of \(repetitions) solves (release build).")
         print("")
-        print("| stepper | rtol = atol | steps | f evals | Jacobians | time (ms) | / rk8pd |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| stepper | rtol = atol | steps | f evals | Jacobians | time (ms) | / rk8pd |" + (native ? " --native (ms) | --native / tape |" : ""))
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + (native ? " ---: | ---: |" : ""))
         for tolerance in [1e-6, 1e-8] {
             var baseline = 0.0
             // Each stepper landing on the monthly saves, then (after it) with the saves interpolated inside its steps.
@@ -217,19 +223,22 @@ struct ModelSolve: ParsableCommand {
                 var options = modelOptions(for: model, tolerance: tolerance)
                 options.interpolatesSaves = interpolate
                 if stepper == .bsimp { options.jacobian = .centralDifferences }
-                var solution: ODESolution?
-                let problem = model.problem()
-                var times: [Double] = []
-                _ = try? solve(problem, stepper, options)  // a warm-up solve, untimed
+                var solution: ODESolution?, nativeSolution: ODESolution?
+                var times: [Double] = [], nativeTimes: [Double] = []
+                _ = try? solve(tape, stepper, options)  // warm-up solves, untimed
+                if let compiled { _ = try? solve(compiled, stepper, options) }
                 for _ in 0..<repetitions {
-                    times.append(try measure { solution = try solve(problem, stepper, options) })
+                    times.append(try measure { solution = try solve(tape, stepper, options) })
+                    if let compiled { nativeTimes.append(try measure { nativeSolution = try solve(compiled, stepper, options) }) }
                 }
+                precondition(nativeSolution == nil || nativeSolution!.values == solution!.values, "--native changed the path")
                 let s = solution!.statistics
                 let time = median(times)
                 if stepper == .rk8pd && !interpolate { baseline = time }
                 let ok = solution!.isSuccessful ? "" : " (\(solution!.returnCode))"
                 let ratio = baseline > 0 ? format(time / baseline, digits: 2) : "-"
-                print("| \(stepper)\(interpolate ? ", interpolated saves" : "")\(ok) | \(tolerance) | \(s.steps) | \(s.functionEvaluations) | \(s.jacobianEvaluations) | \(format(time * 1e3, digits: 2)) | \(ratio) |")
+                let nativeColumns = native ? " \(format(median(nativeTimes) * 1e3, digits: 2)) | \(format(median(nativeTimes) / time, digits: 2)) |" : ""
+                print("| \(stepper)\(interpolate ? ", interpolated saves" : "")\(ok) | \(tolerance) | \(s.steps) | \(s.functionEvaluations) | \(s.jacobianEvaluations) | \(format(time * 1e3, digits: 2)) | \(ratio) |" + nativeColumns)
             }
         }
     }
@@ -666,6 +675,16 @@ struct WorkPrecision: ParsableCommand {
                 return (0..<solution.count).map { solution.state($0) }
             })
         }
+        // The same with the right-hand side compiled to machine code (--native).
+        try NativeModels.install()
+        let native = model.problem()
+        NativeCode.uninstall()
+        for stepper in [Stepper.msbdf, .rk8pd, .rkf45] {
+            series.append(measured("GSL \(stepper), Swift --native") { tolerance in
+                guard let solution = try? solve(native, stepper, modelOptions(for: model, tolerance: tolerance)), solution.returnCode == .success else { return nil }
+                return (0..<solution.count).map { solution.state($0) }
+            })
+        }
         for stepper in ["msbdf", "rk8pd", "rkf45"] { series.append(measured("GSL \(stepper), C") { Self.cSolve(stepper, $0) }) }
         let cvode = measured("CVODE (BDF), C") { Self.cSolve(nil, $0) }
         if cvode.points.isEmpty {
@@ -718,8 +737,9 @@ struct WorkPrecision: ParsableCommand {
 
     /// The log-log diagram: error across, time per solve up, a line with markers per method.
     static func diagram(_ series: [(name: String, points: [Point])]) -> String {
-        let colors = ["#0072B2", "#56B4E9", "#009E73", "#D55E00", "#E69F00", "#CC79A7", "#000000", "#999999", "#F0E442", "#882255"]
-        let dashes = ["", "", "", "6,3", "6,3", "6,3", "", "2,3", "2,3", "2,3"]
+        // Swift on the tape, Swift --native (dash-dot), C (dashed), CVODE, SciPy (dotted).
+        let colors = ["#0072B2", "#56B4E9", "#009E73", "#0072B2", "#56B4E9", "#009E73", "#D55E00", "#E69F00", "#CC79A7", "#000000", "#999999", "#F0E442", "#882255"]
+        let dashes = ["", "", "", "10,3,2,3", "10,3,2,3", "10,3,2,3", "6,3", "6,3", "6,3", "", "2,3", "2,3", "2,3"]
         let all = series.flatMap(\.points).filter { $0.error > 0 && $0.error.isFinite }
         let ex = all.map { log10($0.error) }, ey = all.map { log10($0.seconds) }
         let x0 = floor(ex.min() ?? -12), x1 = ceil(ex.max() ?? 0), y0 = floor(ey.min() ?? -4), y1 = ceil(ey.max() ?? 1)
