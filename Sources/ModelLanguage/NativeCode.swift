@@ -1,13 +1,13 @@
 import Foundation
 
-/// A model's right-hand side compiled to machine code: `dydt` at `(t, y)`.
-/// It writes `t` and `y` into their slots of `values` (a copy of the
-/// compiled values), runs the tape's instructions on them with the knot
-/// tables' flat buffers (times, values, first knot and knot count of each
-/// table) and the tape's schedule segments, and reads the derivatives out.
+/// A model's right-hand side compiled to machine code: `dydt` at `(t, y)`,
+/// the tape's instructions run on `t`, `y` and the compiled `values`
+/// (constants and parameters), with the knot tables' flat buffers (times,
+/// values, first knot and knot count of each table) and the tape's schedule
+/// segments.
 public typealias NativeProgram = @convention(c) (
     _ t: Double, _ y: UnsafePointer<Double>, _ dydt: UnsafeMutablePointer<Double>,
-    _ values: UnsafeMutablePointer<Double>, _ knotTimes: UnsafePointer<Double>, _ knotValues: UnsafePointer<Double>,
+    _ values: UnsafePointer<Double>, _ knotTimes: UnsafePointer<Double>, _ knotValues: UnsafePointer<Double>,
     _ knotStart: UnsafePointer<Int>, _ knotCount: UnsafePointer<Int>, _ schedules: UnsafePointer<Double>
 ) -> Void
 
@@ -86,44 +86,56 @@ extension CompiledModel {
 
 extension Tape {
     /// The tape as a C function of the ``NativeProgram`` signature: each
-    /// instruction one statement, in order, with the tape's arithmetic.
+    /// instruction one statement, in order, with the tape's arithmetic. What
+    /// the tape computes lives in local variables (`r12`), so the compiler
+    /// keeps it in registers; time and the state are read from the arguments,
+    /// constants and parameters from the values.
     func cSource(function: String, stateSlots: [Int], derivativeSlots: [Int]) -> String {
+        let computed = Set(instructions.map { Int($0.out) })
+        let stateIndex = Dictionary(stateSlots.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        func read(_ slot: Int32) -> String {
+            let slot = Int(slot)
+            if computed.contains(slot) { return "r\(slot)" }
+            if slot == 0 { return "t" }
+            if let k = stateIndex[slot] { return "y[\(k)]" }
+            return "v[\(slot)]"
+        }
         var lines = [
             Self.cPrelude,
-            "void \(function)(double t, const double *restrict y, double *restrict dydt, double *restrict v, const double *kt, const double *kv, const long *ks, const long *kn, const double *sc) {",
-            "  v[0] = t;",
+            "void \(function)(double t, const double *restrict y, double *restrict dydt, const double *restrict v, const double *kt, const double *kv, const long *ks, const long *kn, const double *sc) {",
         ]
-        lines.reserveCapacity(instructions.count + stateSlots.count + derivativeSlots.count + 4)
-        for (k, slot) in stateSlots.enumerated() { lines.append("  v[\(slot)] = y[\(k)];") }
+        lines.reserveCapacity(instructions.count + derivativeSlots.count + 4)
+        if !computed.isEmpty { lines.append("  double " + computed.sorted().map { "r\($0)" }.joined(separator: ", ") + ";") }
         for ins in instructions {
-            let a = ins.a, b = ins.b, c = ins.c
+            let a = read(ins.a), b = read(ins.b), c = read(ins.c)
             let expression: String
             switch ins.op {
-            case .copy: expression = "v[\(a)]"
-            case .add: expression = "v[\(a)] + v[\(b)]"
-            case .subtract: expression = "v[\(a)] - v[\(b)]"
-            case .multiply: expression = "v[\(a)] * v[\(b)]"
-            case .divide: expression = "v[\(a)] / v[\(b)]"
-            case .power: expression = "pow(v[\(a)], v[\(b)])"
-            case .negate: expression = "-v[\(a)]"
-            case .exp: expression = "exp(v[\(a)])"
-            case .log: expression = "log(v[\(a)])"
-            case .sqrt: expression = "sqrt(v[\(a)])"
-            case .abs: expression = "fabs(v[\(a)])"
-            case .min: expression = "lq_min(v[\(a)], v[\(b)])"
-            case .max: expression = "lq_max(v[\(a)], v[\(b)])"
-            case .softplus: expression = "lq_softplus(v[\(a)], v[\(b)])"
-            case .logistic: expression = "1 / (1 + exp(-v[\(a)]))"
-            case .smax: expression = "v[\(b)] + lq_softplus(v[\(a)] - v[\(b)], v[\(c)])"
-            case .smin: expression = "v[\(b)] - lq_softplus(v[\(b)] - v[\(a)], v[\(c)])"
-            case .taper: expression = "lq_taper(v[\(a)], v[\(b)])"
-            case .table: expression = "lq_table(kt, kv, ks, kn, \(a), v[\(b)], 0)"
-            case .slope: expression = "lq_table(kt, kv, ks, kn, \(a), v[\(b)], 1)"
-            case .schedule: expression = "lq_schedule(sc + \(a), \(b), v[\(c)], v[0])"
+            case .copy: expression = a
+            case .add: expression = "\(a) + \(b)"
+            case .subtract: expression = "\(a) - \(b)"
+            case .multiply: expression = "\(a) * \(b)"
+            case .divide: expression = "\(a) / \(b)"
+            case .power: expression = "pow(\(a), \(b))"
+            case .negate: expression = "-\(a)"
+            case .exp: expression = "exp(\(a))"
+            case .log: expression = "log(\(a))"
+            case .sqrt: expression = "sqrt(\(a))"
+            case .abs: expression = "fabs(\(a))"
+            case .min: expression = "lq_min(\(a), \(b))"
+            case .max: expression = "lq_max(\(a), \(b))"
+            case .softplus: expression = "lq_softplus(\(a), \(b))"
+            case .logistic: expression = "1 / (1 + exp(-\(a)))"
+            case .smax: expression = "\(b) + lq_softplus(\(a) - \(b), \(c))"
+            case .smin: expression = "\(b) - lq_softplus(\(b) - \(a), \(c))"
+            case .taper: expression = "lq_taper(\(a), \(b))"
+            // A table's and a schedule's first operand is an index or offset, not a slot.
+            case .table: expression = "lq_table(kt, kv, ks, kn, \(ins.a), \(b), 0)"
+            case .slope: expression = "lq_table(kt, kv, ks, kn, \(ins.a), \(b), 1)"
+            case .schedule: expression = "lq_schedule(sc + \(ins.a), \(ins.b), \(c), t)"
             }
-            lines.append("  v[\(ins.out)] = \(expression);")
+            lines.append("  r\(ins.out) = \(expression);")
         }
-        for (k, slot) in derivativeSlots.enumerated() { lines.append("  dydt[\(k)] = v[\(slot)];") }
+        for (k, slot) in derivativeSlots.enumerated() { lines.append("  dydt[\(k)] = \(read(Int32(slot)));") }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
     }
