@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Instructions (valgrind's callgrind) of the tool's start-up and of one whole run of
-# MODEL.md's model with msbdf at rtol 1e-6, for each binary given (default: the
+# MODEL.md's model with msbdf at rtol 1e-6 (and with --native, its library already
+# compiled into a cache of the script's own, where the binary has it), for each binary given (default: the
 # main job's static build and the shared-runtime release build). Debug sections are
 # stripped first: valgrind cannot read the toolchain's. BINARY:FOLDER runs in FOLDER
 # (an earlier commit's binary on that commit's model file).
@@ -12,7 +13,7 @@ command -v valgrind >/dev/null || { echo "instructions.sh: needs valgrind (apt-g
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 count() { valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
-printf '| binary | liquidity --version | liquidity run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 |\n| --- | ---: | ---: |\n'
+printf '| binary | liquidity --version | liquidity run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 | the same with --native |\n| --- | ---: | ---: | ---: |\n'
 for given in "$@"; do
     binary=${given%%:*}
     folder=.
@@ -21,5 +22,14 @@ for given in "$@"; do
     version=$(count "$work/liquidity" --version)
     run=$(cd "$folder" && count "$work/liquidity" run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 --out "$work/out")
     rm -rf "$work/out"
-    printf '| %s | %s | %s |\n' "$binary" "$(awk -v n="$version" 'BEGIN { printf "%.1fM", n / 1e6 }')" "$(awk -v n="$run" 'BEGIN { printf "%.1fM", n / 1e6 }')"
+    native=-
+    if "$work/liquidity" run --help | grep -q -- --native; then
+        export LIQUIDITY_NATIVE_CACHE="$work/cache"
+        (cd "$folder" && "$work/liquidity" run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 --native --out "$work/out" >/dev/null)
+        rm -rf "$work/out"
+        native=$(cd "$folder" && count "$work/liquidity" run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 --native --out "$work/out")
+        native=$(awk -v n="$native" 'BEGIN { printf "%.1fM", n / 1e6 }')
+        rm -rf "$work/out"
+    fi
+    printf '| %s | %s | %s | %s |\n' "$binary" "$(awk -v n="$version" 'BEGIN { printf "%.1fM", n / 1e6 }')" "$(awk -v n="$run" 'BEGIN { printf "%.1fM", n / 1e6 }')" "$native"
 done
