@@ -8,8 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 commit=${1:?usage: scripts/throughput-against.sh COMMIT [ROUNDS] [ARGUMENTS]}
-rounds=${2:-5}
-shift $(( $# >= 2 ? 2 : 1 ))
+rounds=5
+shift
+if [[ ${1:-} =~ ^[0-9]+$ ]]; then rounds=$1; shift; fi
 current=("$@") previous=()
 for argument in "$@"; do [ "$argument" = --native ] || previous+=("$argument"); done
 baseline=$(scripts/baseline.sh "$commit")

@@ -105,6 +105,7 @@ struct Overhead: ParsableCommand {
             var options = SolverOptions(
                 relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .times(saveTimes))
             options.initialStep = initialStep
+            options.saveMode = .land  // as the C driver does
 
             var cStats = cref_stats()
             var cFinal = bench.initialState
@@ -221,7 +222,7 @@ struct ModelSolve: ParsableCommand {
             let cases = [Stepper.rk8pd, .rkf45, .rkck, .msadams, .msbdf, .bsimp].flatMap { [($0, false), ($0, true)] }
             for (stepper, interpolate) in cases where (only == nil || only == stepper.rawValue) && (!interpolateSaves || interpolate) {
                 var options = modelOptions(for: model, tolerance: tolerance)
-                options.interpolatesSaves = interpolate
+                options.saveMode = interpolate ? .interpolate : .land
                 if stepper == .bsimp { options.jacobian = .centralDifferences }
                 var solution: ODESolution?, nativeSolution: ODESolution?
                 var times: [Double] = [], nativeTimes: [Double] = []
@@ -342,6 +343,7 @@ struct Peers: ParsableCommand {
                 for (stepper, method) in pairs {
                     var options = modelOptions(for: model, tolerance: tolerance)
                     options.initialStep = 1e-6
+                    options.saveMode = .land  // the C port lands on every month
                     let problem = model.problem()
                     var output = [Double](repeating: 0, count: 100 * 26)
                     var cSteps: UInt = 0, cEvaluations: UInt = 0, saved: Int32 = 0

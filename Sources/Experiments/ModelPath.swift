@@ -37,7 +37,7 @@ extension SolveSettings {
             saveAt: saveTimes.map { .times($0) } ?? .interval(saveStep))
         options.maxSteps = maxSteps
         options.tstops = model.tstops
-        options.interpolatesSaves = interpolatesSaves
+        options.saveMode = saveMode
         return options
     }
 

@@ -13,10 +13,11 @@ public struct SolveSettings: Sendable, Equatable {
     public var saveStep: Double
     /// Saved times in place of the ``saveStep`` grid, when given.
     public var saveTimes: [Double]?
-    /// Interpolate the saved times inside steps instead of landing on them
-    /// (``Solvers/SolverOptions/interpolatesSaves``); knots and change dates
-    /// are still landed on.
-    public var interpolatesSaves = false
+    /// How saved times inside a step get their values
+    /// (``Solvers/SolverOptions/saveMode``; default: interpolated from msbdf's
+    /// own polynomial, landed on with the other steppers); knots and change
+    /// dates are always landed on.
+    public var saveMode: SaveMode = .automatic
 
     /// - Parameters: the defaults are the command line's: rk8pd at 1e-10
     ///   (the redundant equation then holds to about 4e-10 of the cash stock),

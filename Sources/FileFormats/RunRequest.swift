@@ -69,7 +69,8 @@ public struct RunRequest: Sendable {
     public var maxSteps = 1_000_000
     /// A number of years, or monthly, quarterly, annual; nil: the model file's own step.
     public var saveStep: String?
-    public var interpolatesSaves = false
+    /// `auto`, `land` or `interpolate` (``Solvers/SaveMode``).
+    public var saves = SaveMode.automatic.rawValue
     /// Right-hand sides compiled to machine code (``NativeModels``), installed by ``checkSolver()``.
     public var native = false
     /// Where the package's files are looked for besides the current directory.
@@ -169,6 +170,16 @@ public struct RunRequest: Sendable {
         get throws { saveStep == nil ? nil : try step }
     }
 
+    /// ``saves`` as a mode.
+    public var saveMode: SaveMode {
+        get throws {
+            guard let mode = SaveMode(rawValue: saves) else {
+                throw InputError("--saves \(saves): expected one of \(SaveMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return mode
+        }
+    }
+
     /// Checks the solver's settings before any file is touched; with
     /// ``native``, finds the C compiler and installs it for every later solve
     /// (without it, later solves run on the tape).
@@ -176,6 +187,7 @@ public struct RunRequest: Sendable {
         if native { try NativeModels.install() } else { NativeCode.uninstall() }
         _ = try stepper
         _ = try step
+        _ = try saveMode
         for (value, option) in [(relativeTolerance, "--rtol"), (absoluteTolerance, "--atol")] {
             guard value.isFinite, value > 0 else { throw InputError("\(option) \(value): must be positive and finite") }
         }
@@ -187,7 +199,7 @@ public struct RunRequest: Sendable {
         get throws {
             var settings = SolveSettings(
                 stepper: try stepper, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance, maxSteps: maxSteps, saveStep: try step)
-            settings.interpolatesSaves = interpolatesSaves
+            settings.saveMode = try saveMode
             return settings
         }
     }

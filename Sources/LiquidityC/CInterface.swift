@@ -20,7 +20,7 @@ struct Request: Decodable {
     var set: [[String]]?
     var scenario: [String]?
     var start: String?, end: String?
-    var solver: String?, rtol: Double?, atol: Double?, save_step: String?, max_steps: Int?, native: Bool?
+    var solver: String?, rtol: Double?, atol: Double?, save_step: String?, max_steps: Int?, native: Bool?, saves: String?
     var regime: String?, regimes: [String]?, counterfactual: Bool?
     var at: String?
     var spec: String?, out: String?, jobs: Int?
@@ -41,6 +41,7 @@ struct Request: Decodable {
         request.saveStep = save_step
         request.maxSteps = max_steps ?? request.maxSteps
         request.native = native ?? false
+        request.saves = saves ?? request.saves
         request.anchors = anchor.map { [$0] } ?? []
         return request
     }

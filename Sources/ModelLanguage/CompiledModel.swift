@@ -155,7 +155,7 @@ public final class CompiledModel: @unchecked Sendable {
         let scratch = Scratch(values)
         let derivativeSlots = derivativeSlots
         var problem: ODEProblem
-        if let program = NativeCode.program(for: nativeSource) {
+        if let program = NativeCode.program(for: { nativeSource }) {
             let tables = tables, schedules = Scratch(rightHandSide.schedules + [0])
             problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { t, y, dydt in
                 program(t, y.baseAddress!, dydt.baseAddress!, UnsafePointer(scratch.buffer), tables.times, tables.values, tables.start, tables.count, schedules.buffer)

@@ -21,8 +21,10 @@ public typealias NativeProgram = @convention(c) (
 /// results bit for bit. Turning it into a program (writing the file, running
 /// the compiler, loading the library) is the installer's: this library does
 /// no file I/O. Programs are kept by source text, so a source is compiled
-/// once per process, however many parameter sets it is solved with
-/// (parameters are read from the values, not written into the code).
+/// once per process. Parameters are read from the values, not written into
+/// the code, so parameter sets share a program, except one in which a
+/// parameter's value equals another constant of the model: the tape then
+/// shares their slot, and that set compiles its own.
 public enum NativeCode {
     /// Makes a program of C source, or says why it cannot.
     public typealias Compiler = @Sendable (_ source: String) throws -> NativeProgram
@@ -31,14 +33,19 @@ public enum NativeCode {
         let lock = NSLock()
         var compiler: Compiler?
         var programs: [String: NativeProgram] = [:]
+        /// Sources whose compile failed: not tried again until the next install.
+        var failed: Set<String> = []
         var failure: (any Error)?
     }
     private static let state = State()
 
-    /// Runs every later problem's right-hand side through programs `compiler` makes.
+    /// Runs every later problem's right-hand side through programs `compiler`
+    /// makes. The compiler runs under this type's lock (one compile at a time),
+    /// so it must not call back into `NativeCode`.
     public static func install(_ compiler: @escaping Compiler) {
         state.lock.withLock {
             state.compiler = compiler
+            state.failed = []
             state.failure = nil
         }
     }
@@ -48,6 +55,7 @@ public enum NativeCode {
         state.lock.withLock {
             state.compiler = nil
             state.programs = [:]
+            state.failed = []
         }
     }
 
@@ -59,18 +67,20 @@ public enum NativeCode {
     public static var failure: (any Error)? { state.lock.withLock { state.failure } }
 
     /// The program of `source`, compiled on first use; nil when none is
-    /// installed or the compile failed.
-    static func program(for source: @autoclosure () -> String) -> NativeProgram? {
+    /// installed or its compile failed (a failed source is not compiled again).
+    static func program(for source: () -> String) -> NativeProgram? {
+        guard isInstalled else { return nil }
+        let text = source()
         state.lock.lock()
         defer { state.lock.unlock() }
-        guard let compiler = state.compiler else { return nil }
-        let text = source()
+        guard let compiler = state.compiler, !state.failed.contains(text) else { return nil }
         if let program = state.programs[text] { return program }
         do {
             let program = try compiler(text)
             state.programs[text] = program
             return program
         } catch {
+            state.failed.insert(text)
             if state.failure == nil { state.failure = error }
             return nil
         }

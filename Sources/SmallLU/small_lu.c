@@ -33,9 +33,12 @@ static solve_fn gsl_solve(void) {
     return g;
 }
 
+/* Each product is rounded before it is subtracted, as in GSL's own LU: no
+ * contraction into fused multiply-adds, on any processor. */
+#pragma STDC FP_CONTRACT OFF
+
 /* The loops run as AVX2 where the processor has it (chosen once, at load), else
- * as SSE2; without FMA, so each product is rounded before it is subtracted, as
- * GSL's own LU rounds it. */
+ * as SSE2. */
 #if defined(__x86_64__) && defined(__clang__)
 #define SMALL_LU_CLONES __attribute__((target_clones("avx2", "default")))
 #else

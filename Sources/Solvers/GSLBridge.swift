@@ -262,6 +262,27 @@ final class GSLDriver {
         return index
     }
 
+    /// msbdf's Nordsieck history after an accepted step ending in `y`, the
+    /// step `length` long: `z[j * n + i]` is `h^j / j!` times the j-th
+    /// derivative of component i at the step's end, for j up to `order`, so
+    /// `sum_j z_j theta^j` is the method's own polynomial at `end + theta h`.
+    /// Read from GSL's private stepper state (`msbdf_state_t` in
+    /// ode-initval2/msbdf.c, laid out alike since GSL 1.15: `z` the first
+    /// field, `hprev` the sixth, `ordprev` the eighth); nil unless it checks
+    /// out: `z_0` equal to `y` bit for bit, the order between 1 and 5, and
+    /// `h` the step's length.
+    func nordsieck(_ y: UnsafePointer<Double>, length: Double) -> (z: UnsafePointer<Double>, order: Int, h: Double)? {
+        guard let state = step.pointee.state, String(cString: step.pointee.type.pointee.name) == "msbdf" else { return nil }
+        let fields = state.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+        guard let zRaw = fields[0], let hRaw = fields[5], let orderRaw = fields[7] else { return nil }
+        let z = zRaw.assumingMemoryBound(to: Double.self)
+        let h = hRaw.assumingMemoryBound(to: Double.self)[0]
+        let order = orderRaw.assumingMemoryBound(to: Int.self)[0]
+        guard (1...5).contains(order), h > 0, abs(length - h) <= 1e-9 * h else { return nil }
+        for i in 0..<context.dimension where z[i].bitPattern != y[i].bitPattern { return nil }
+        return (UnsafePointer(z), order, h)
+    }
+
     /// Forgets the stepper's history (multistep methods restart at order 1).
     func reset() { gsl_odeiv2_driver_reset(driver) }
 

@@ -3,9 +3,10 @@ import RealModule
 
 /// Solves `problem` with `stepper`.
 ///
-/// The integrator lands exactly on every save time and every `tstop`, so a
-/// kink in an exogenous input never falls inside a step and no saved value is
-/// interpolated. Solver outcomes (step budget, step-size underflow, a failing
+/// The integrator lands exactly on every `tstop`, so a kink in an exogenous
+/// input never falls inside a step, and on every save time unless
+/// ``SolverOptions/saveMode`` interpolates them (by default with msbdf, from
+/// its own polynomial). Solver outcomes (step budget, step-size underflow, a failing
 /// or non-finite right-hand side) do not throw: they end the solve with a
 /// ``ReturnCode``, the last good time and state, and a ``SolverFailure``.
 ///
@@ -17,7 +18,7 @@ import RealModule
 public func solve(
     _ problem: ODEProblem, _ stepper: Stepper, _ options: SolverOptions = SolverOptions()
 ) throws -> ODESolution {
-    let plan = try SolvePlan(problem: problem, options: options)
+    let plan = try SolvePlan(problem: problem, stepper: stepper, options: options)
     var run = try Integration(problem: problem, stepper: stepper, options: options, plan: plan)
     return run.execute()
 }
@@ -33,11 +34,11 @@ struct SolvePlan {
     let saveTarget: [Bool]
     let saveStart: Bool
     let saveEveryStep: Bool
-    /// Save times to interpolate inside steps, ascending (empty unless
-    /// ``SolverOptions/interpolatesSaves``).
+    /// Save times to interpolate inside steps, ascending (empty when landing:
+    /// ``SolverOptions/saveMode``).
     let interpolated: [Double]
 
-    init(problem: ODEProblem, options: SolverOptions) throws {
+    init(problem: ODEProblem, stepper: Stepper, options: SolverOptions) throws {
         let n = problem.dimension
         guard n > 0 else { throw SolverError.emptyState }
         if let bad = problem.initialState.firstIndex(where: { !$0.isFinite }) {
@@ -114,7 +115,8 @@ struct SolvePlan {
         // after t0 the integrator must land on, once, ending with t1. Save
         // times that are interpolated are not landed on, unless they are stops.
         let stops = options.tstops.filter { $0 > t0 && $0 < t1 }.sorted()
-        let interpolates = options.interpolatesSaves && options.fixedStep == nil && !saveEveryStep
+        let interpolates = (options.saveMode == .interpolate || (options.saveMode == .automatic && stepper == .msbdf))
+            && options.fixedStep == nil && !saveEveryStep
         let stopSet = Set(stops)
         interpolated = interpolates ? saveTimes.filter { $0 > t0 && $0 < t1 && !stopSet.contains($0) } : []
         let landed = interpolates ? saveTimes.filter { $0 <= t0 || $0 >= t1 || stopSet.contains($0) } : saveTimes
@@ -310,6 +312,25 @@ struct Integration {
     private mutating func interpolateSaves(
         from tA: Double, _ yA: UnsafeMutablePointer<Double>, to tB: Double, _ yB: UnsafeMutablePointer<Double>, next: inout Int
     ) {
+        if let (z, order, hz) = driver.nordsieck(yB, length: tB - tA) {
+            // msbdf's own polynomial through its history (as CVODE's CVodeGetDky): as
+            // accurate as the step, with no evaluation.
+            var state = [Double](repeating: 0, count: n)
+            while next < plan.interpolated.count, plan.interpolated[next] <= tB {
+                let s = plan.interpolated[next]
+                next += 1
+                guard s > tA else { continue }
+                let theta = (s - tB) / hz
+                for i in 0..<n {
+                    var value = z[order * n + i]
+                    for j in stride(from: order - 1, through: 0, by: -1) { value = value * theta + z[j * n + i] }
+                    state[i] = value
+                }
+                times.append(s)
+                values.append(contentsOf: state)
+            }
+            return
+        }
         let h = tB - tA
         var fA = [Double](repeating: 0, count: n), fB = fA, fM = fA, yM = fA, c = fA
         let a = UnsafeBufferPointer(start: yA, count: n), b = UnsafeBufferPointer(start: yB, count: n)

@@ -10,6 +10,23 @@ public enum SaveSchedule: Sendable, Equatable {
     case interval(Double)
 }
 
+/// How save times inside a step get their values. `tstops` and the end are
+/// landed on exactly whatever the mode.
+public enum SaveMode: String, Sendable, Equatable, CaseIterable {
+    /// Interpolate where the stepper's own polynomial gives them (msbdf: its
+    /// Nordsieck history, as CVODE's dense output, as accurate as its steps and
+    /// with no extra evaluation); land on them with every other stepper.
+    case automatic = "auto"
+    /// Land on every save time: no value is interpolated.
+    case land
+    /// Interpolate inside every step: msbdf's own polynomial, else a quartic
+    /// through the states and derivatives at the step's ends and the
+    /// derivative at a third of it (three evaluations a step that holds
+    /// saves), its error held within the local tolerance, else the saves are
+    /// integrated to from the step's start.
+    case interpolate
+}
+
 /// How the Jacobian is obtained when the problem has no analytic one and the
 /// stepper needs it.
 public enum JacobianStrategy: Sendable, Equatable {
@@ -94,15 +111,16 @@ public struct SolverOptions: Sendable {
     /// Times the integrator must land on exactly, such as kinks in exogenous
     /// inputs; times outside the span are ignored.
     public var tstops: [Double] = []
-    /// Save times that fall inside an accepted step are interpolated instead
-    /// of being landed on, so they do not shorten the steps: a quartic through
-    /// the states and derivatives at the step's ends and the derivative at a
-    /// third of it (three right-hand side evaluations a step that holds saves),
-    /// its error estimated from the quartic term and held within the local
-    /// tolerance, else the saves are integrated to as when landing. `tstops`
-    /// and the end are still landed on exactly (default false: land on every
-    /// save time). Ignored with a fixed step or when saving every step.
-    public var interpolatesSaves = false
+    /// How save times inside a step get their values (default
+    /// ``SaveMode/automatic``: interpolated from msbdf's own polynomial, landed
+    /// on with the other steppers). Ignored with a fixed step or when saving
+    /// every step.
+    public var saveMode: SaveMode = .automatic
+    /// `saveMode` as a switch: true is ``SaveMode/interpolate``, false ``SaveMode/land``.
+    public var interpolatesSaves: Bool {
+        get { saveMode == .interpolate }
+        set { saveMode = newValue ? .interpolate : .land }
+    }
     /// Events to locate.
     public var events: [Event] = []
     /// Event times are located to within this many time units (default 1e-10).

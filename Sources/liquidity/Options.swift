@@ -110,8 +110,10 @@ struct SolverSettings: ParsableArguments {
         valueName: "step"))
     var givenSaveStep: String?
 
-    @Flag(name: .customLong("interpolate-saves"), help: "Interpolate the saved times inside the solver's steps (error-controlled) instead of landing on each; knots and change dates are still landed on.")
-    var interpolatesSaves = false
+    @Option(help: ArgumentHelp(
+        "How saved times inside a step get their values: auto (interpolated from msbdf's own polynomial, as accurate as its steps; landed on with the other steppers), land, or interpolate (every stepper; error-controlled). Knots and change dates are always landed on.",
+        valueName: "mode"))
+    var saves = SaveMode.automatic.rawValue
 
     @Flag(help: "Compile the model's right-hand side to machine code with the system's C compiler (cached in ~/.cache/liquidity/native or LIQUIDITY_NATIVE_CACHE); the same results as the tape, bit for bit, faster.")
     var native = false
@@ -127,7 +129,7 @@ struct SolverSettings: ParsableArguments {
         request.absoluteTolerance = atol
         request.maxSteps = maxSteps
         request.saveStep = givenSaveStep
-        request.interpolatesSaves = interpolatesSaves
+        request.saves = saves
         request.native = native
         return request
     }

@@ -80,24 +80,43 @@ struct NativeModelsTests {
         #expect(native.values.map(\.bitPattern) == tape.values.map(\.bitPattern))
     }
 
-    @Test("a source already compiled is loaded from the cache without the compiler; a new one that fails to compile names the compiler and the file")
+    @Test("a source already compiled is loaded from the cache without the compiler; one that fails to compile is kept and named, and nothing else is left")
     func cache() throws {
         let model = try Self.reverseQE()
         let cache = try Tool.scratch().path
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let compiler = try #require(NativeModels.compiler())
         _ = try NativeModels.program(model.nativeSource, cache: cache, compiler: compiler)
-        _ = try NativeModels.program(model.nativeSource, cache: cache, compiler: "/bin/false")
+        // The same name as the real compiler's, but a compiler that always fails: the cached library is used.
+        let name = NativeModels.name(of: model.nativeSource, compiler: compiler)
+        try FileManager.default.moveItem(atPath: "\(cache)/\(name).so", toPath: "\(cache)/kept.so")
+        try FileManager.default.moveItem(atPath: "\(cache)/\(name).c", toPath: "\(cache)/kept.c")
+        let failing = ["/bin/false"]
+        let failingName = NativeModels.name(of: model.nativeSource, compiler: failing)
+        try FileManager.default.moveItem(atPath: "\(cache)/kept.so", toPath: "\(cache)/\(failingName).so")
+        try FileManager.default.moveItem(atPath: "\(cache)/kept.c", toPath: "\(cache)/\(failingName).c")
+        _ = try NativeModels.program(model.nativeSource, cache: cache, compiler: failing)
         let broken = model.nativeSource + "\nthis is not C;\n"
+        let brokenName = NativeModels.name(of: broken, compiler: failing)
         do {
-            _ = try NativeModels.program(broken, cache: cache, compiler: "/bin/false")
+            _ = try NativeModels.program(broken, cache: cache, compiler: failing)
             Issue.record("a failing compiler gave a program")
         } catch let error as InputError {
-            #expect(error.message.hasPrefix("--native: /bin/false failed on \(cache)/\(NativeModels.hash(broken))-"))
-            #expect(error.message.contains("(status 1)"))
+            #expect(error.message.hasPrefix("--native: /bin/false failed on \(cache)/\(brokenName).failed.c (status 1): "), "\(error.message)")
         }
-        // Only the compiled source and its library are left: nothing half-written.
-        #expect(Tool.files(URL(fileURLWithPath: cache)) == ["\(NativeModels.hash(model.nativeSource)).c", "\(NativeModels.hash(model.nativeSource)).so"])
+        #expect(try String(contentsOfFile: "\(cache)/\(brokenName).failed.c", encoding: .utf8) == broken)
+        #expect(Tool.files(URL(fileURLWithPath: cache)) == ["\(failingName).c", "\(failingName).so", "\(brokenName).failed.c"].sorted())
+    }
+
+    @Test("CC naming no program is refused at install, naming it, with exit 2 before anything is written")
+    func badCC() throws {
+        let directory = try Tool.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Tool.runProgram(
+            "/usr/bin/env", ["CC=no-such-cc -O3", "LIQUIDITY_NATIVE_CACHE=\(directory.path)/cache", Tool.executable.path, "run", "--native", "--out", "out"], in: directory)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: --native: CC=no-such-cc -O3: no such program on PATH\n")
+        #expect(Tool.files(directory).isEmpty)
     }
 
     @Test("run --native writes the files run writes, byte for byte")

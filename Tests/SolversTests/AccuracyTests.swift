@@ -115,8 +115,9 @@ struct InterpolatedSaveTests {
         let tolerance = 1e-8
         var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance))
         options.saveAt = .interval(0.01)
+        options.saveMode = .land
         let landed = try solve(ClosedForm.oscillator.problem, stepper, options)
-        options.interpolatesSaves = true
+        options.saveMode = .interpolate
         let interpolated = try solve(ClosedForm.oscillator.problem, stepper, options)
         #expect(interpolated.returnCode == .success)
         #expect(interpolated.t == landed.t, "the same saved times")
@@ -157,5 +158,35 @@ struct InterpolatedSaveTests {
         #expect(solution.t.dropLast().count == Int((crossing / 0.05).rounded(.down)) + 1)
         #expect(abs(solution.t.last! - crossing) < 1e-9)
         for (t, y) in zip(solution.t, solution.series(0)) { #expect(abs(y - 2 * exp(-0.7 * t)) < 1e-8, "y(\(t))") }
+    }
+}
+
+
+/// The default save mode: msbdf's own polynomial, landing for the other steppers.
+@Suite("The default save mode")
+struct DefaultSaveModeTests {
+    @Test("by default msbdf interpolates its saves from its Nordsieck history, with fewer steps and no evaluation beyond its steps', within the tolerance")
+    func msbdf() throws {
+        let tolerance = 1e-8
+        var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(0.01))
+        #expect(options.saveMode == .automatic)
+        let automatic = try solve(ClosedForm.oscillator.problem, .msbdf, options)
+        options.saveMode = .interpolate
+        let interpolated = try solve(ClosedForm.oscillator.problem, .msbdf, options)
+        options.saveMode = .land
+        let landed = try solve(ClosedForm.oscillator.problem, .msbdf, options)
+        #expect(automatic.values == interpolated.values && automatic.t == landed.t)
+        #expect(automatic.statistics.steps * 3 < landed.statistics.steps, "\(automatic.statistics.steps) steps against \(landed.statistics.steps)")
+        #expect(automatic.statistics.functionEvaluations < landed.statistics.functionEvaluations)
+        #expect(errorInTolerances(automatic, exact: ClosedForm.oscillator.exact, tolerance: tolerance) < AccuracyTests.bound(.msbdf))
+    }
+
+    @Test("by default the other steppers land on every save time", arguments: [Stepper.rk8pd, .rkf45, .msadams, .bsimp, .rk4imp])
+    func others(_ stepper: Stepper) throws {
+        var options = SolverOptions(relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-8), saveAt: .interval(0.05))
+        let automatic = try solve(ClosedForm.oscillator.problem, stepper, options)
+        options.saveMode = .land
+        let landed = try solve(ClosedForm.oscillator.problem, stepper, options)
+        #expect(automatic.values == landed.values && automatic.statistics == landed.statistics)
     }
 }
