@@ -23,7 +23,8 @@ for given in "$@"; do
     run=$(cd "$folder" && count "$work/liquidity" run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 --out "$work/out")
     rm -rf "$work/out"
     native=-
-    if "$work/liquidity" run --help | grep -q -- --native; then
+    help=$("$work/liquidity" run --help)
+    if [[ $help == *--native* ]]; then
         export LIQUIDITY_NATIVE_CACHE="$work/cache"
         (cd "$folder" && "$work/liquidity" run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 --native --out "$work/out" >/dev/null)
         rm -rf "$work/out"

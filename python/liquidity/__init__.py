@@ -151,22 +151,23 @@ def _frame(header: str, values: np.ndarray) -> pd.DataFrame:
 
 
 def run(model=None, config=None, regime=None, set=None, scenario=None, start=None, end=None, solver=None, rtol=None,
-        atol=None, save_step=None, max_steps=None, native=None) -> pd.DataFrame:
+        atol=None, save_step=None, max_steps=None, native=None, saves=None) -> pd.DataFrame:
     """One path, as `liquidity run`: a DataFrame indexed by date, a column per series (`t` first).
 
     `df.attrs["units"]` and `["descriptions"]` give each column's unit and meaning,
     `df.attrs["summaries"]` the file's summary rows. `model=None` is the default model
     with its configuration; `set` maps parameter names (`"beta[crypto]"`) to values;
-    `native=True` compiles the right-hand side with the system's C compiler (`--native`).
+    `native=True` compiles the right-hand side with the system's C compiler (`--native`);
+    `saves` is `"auto"`, `"land"` or `"interpolate"` (`--saves`).
     """
     (_, header, values), = _call("liq_run", model=model, config=config, regime=regime, set=set, scenario=scenario, start=start,
                                  end=end, solver=solver, rtol=rtol, atol=atol, save_step=save_step, max_steps=max_steps,
-                                 native=native)
+                                 native=native, saves=saves)
     return _frame(header, values)
 
 
 def compare(regimes=None, counterfactual=False, model=None, config=None, set=None, scenario=None, start=None, end=None,
-            solver=None, rtol=None, atol=None, save_step=None, max_steps=None, native=None) -> pd.DataFrame:
+            solver=None, rtol=None, atol=None, save_step=None, max_steps=None, native=None, saves=None) -> pd.DataFrame:
     """The regimes of `liquidity compare`, as its compare.csv: columns t, date, regime, variable, value.
 
     `counterfactual=True` also solves each regime without the AI boom (regime
@@ -174,7 +175,7 @@ def compare(regimes=None, counterfactual=False, model=None, config=None, set=Non
     """
     tables = _call("liq_compare", model=model, config=config, regimes=regimes, counterfactual=counterfactual, set=set,
                    scenario=scenario, start=start, end=end, solver=solver, rtol=rtol, atol=atol, save_step=save_step,
-                   max_steps=max_steps, native=native)
+                   max_steps=max_steps, native=native, saves=saves)
     runs, long = {}, []
     for label, header, values in tables:
         wide = _frame(header, values)
