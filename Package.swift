@@ -91,7 +91,7 @@ let benchmarks: [Target] = [
 let tests: [Target] = [
     // The test helpers: the executable harness and the configuration mutator.
     .target(name: "TestSupport", dependencies: ["Experiments"], path: "Tests/TestSupport"),
-    .testTarget(name: "SolversTests", dependencies: ["Solvers"]),
+    .testTarget(name: "SolversTests", dependencies: ["Solvers", "Experiments"]),
     // The reverse-QE model file against the independent implementations in C and in Python with SciPy.
     .testTarget(name: "ModelLanguageTests", dependencies: ["ModelLanguage", "Solvers", "CReference"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ModelLanguage", "Solvers"]),
