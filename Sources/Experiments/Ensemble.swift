@@ -25,6 +25,8 @@ public struct EnsembleSpec: Sendable {
     public var stepper: Stepper
     /// Relative and absolute tolerance of every solve.
     public var tolerance: Double
+    /// How saves inside steps get their values (default: msbdf's own polynomial, landing otherwise).
+    public var saveMode: SaveMode = .automatic
     /// Series recorded at ``pathDates`` for every run (the data of fan charts).
     public var pathSeries: [String]
     /// Decimal years; a date that is not a saved point (the monthly grid) is skipped.

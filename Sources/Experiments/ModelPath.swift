@@ -371,9 +371,10 @@ public struct FileEnsembleModel: EnsembleModel {
         } catch {
             return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: "\(error)", paths: [])
         }
-        let solve = SolveSettings(
+        var solve = SolveSettings(
             stepper: spec.stepper, relativeTolerance: spec.tolerance, absoluteTolerance: spec.tolerance, maxSteps: 200_000,
             saveStep: source.saveStep ?? 1.0 / 12)
+        solve.saveMode = spec.saveMode
         do {
             let path = try solve.solve(model, label: id.regime)
             return EnsembleRun(

@@ -18,6 +18,8 @@ public enum Manifest {
     }
     struct SolverRecord: Encodable {
         let stepper: String, rtol: Double, atol: Double, save_step_years: Double
+        /// How saves inside steps got their values: auto, land or interpolate.
+        let saves: String
     }
 }
 
@@ -82,7 +84,7 @@ public struct ModelManifest: Encodable {
         (t0, t1) = (first.t0, first.t1)
         solver = Manifest.SolverRecord(
             stepper: settings.stepper.rawValue, rtol: settings.relativeTolerance, atol: settings.absoluteTolerance,
-            save_step_years: settings.saveStep)
+            save_step_years: settings.saveStep, saves: settings.saveMode.rawValue)
         self.runs = runs.map { label, path in
             let s = path.solution.statistics
             let choices = Dictionary(uniqueKeysWithValues: path.model.source.choices.map { ($0.name, path.model.settings.choices[$0.name] ?? $0.defaultOption) })
@@ -97,7 +99,7 @@ public struct ModelManifest: Encodable {
         inputs += sets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         inputs += changes.map { "\($0.parameter)=\($0.value)@\($0.start)+\($0.ramp_years)" }
         for run in self.runs { inputs.append("\(run.label):\(run.choices.sorted { $0.key < $1.key })") }
-        inputs += ["span=\(t0),\(t1)", "solver=\(settings.stepper.rawValue),\(settings.relativeTolerance),\(settings.absoluteTolerance),\(settings.saveStep)"]
+        inputs += ["span=\(t0),\(t1)", "solver=\(settings.stepper.rawValue),\(settings.relativeTolerance),\(settings.absoluteTolerance),\(settings.saveStep),\(settings.saveMode.rawValue)"]
         inputs_fingerprint = fingerprint(file + "|" + inputs.joined(separator: "|"))
     }
 }

@@ -1,6 +1,7 @@
 import Experiments
 import Foundation
 import ModelLanguage
+import Solvers
 
 /// The files of a sweep: `runs.csv` (a row per run), `paths.csv` (chosen
 /// series at chosen dates), and the analyses' tables.
@@ -367,6 +368,8 @@ struct SweepInputs: Codable, Equatable {
     let regimes: [String]
     let solver: String
     let tolerance: Double
+    /// The save mode; nil in the files of sweeps made before there was a choice (they landed).
+    let saves: String?
     let paths: [String]
 
     init(_ ensemble: Ensemble) {
@@ -377,6 +380,7 @@ struct SweepInputs: Codable, Equatable {
         regimes = spec.regimes
         solver = spec.stepper.rawValue
         tolerance = spec.tolerance
+        saves = spec.saveMode.rawValue
         paths = spec.pathSeries + spec.pathDates.map { CSV.number($0) }
     }
 
@@ -398,7 +402,7 @@ struct SweepInputs: Codable, Equatable {
                 ("the model file or its configuration (or --set)", earlier.configuration != configuration), ("the design", earlier.design != design),
                 ("the swept parameters", earlier.parameters != parameters), ("the regimes", earlier.regimes != regimes),
                 ("the solver", earlier.solver != solver), ("the tolerance", earlier.tolerance != tolerance),
-                ("the paths", earlier.paths != paths),
+                ("the save mode", (earlier.saves ?? SaveMode.land.rawValue) != saves), ("the paths", earlier.paths != paths),
             ].filter(\.1).map(\.0)
             if !changed.isEmpty {
                 throw InputError(

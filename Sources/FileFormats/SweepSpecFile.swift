@@ -20,7 +20,7 @@ public enum SweepSpecFile {
                 throw InputError("\(path): the design has \(String(format: "%.3g", points)) points; the limit is \(maxPoints) (--max-points raises it, for a cluster)")
             }
         }
-        let allowed = ["name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "parameter", "paths"]
+        let allowed = ["name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "saves", "parameter", "paths"]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
         }
@@ -157,9 +157,17 @@ public enum SweepSpecFile {
         }
         let tolerance = try number("tolerance", default: 1e-10)  // finite: number() refuses inf and nan
         guard tolerance > 0 else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
-        return EnsembleSpec(
+        var spec = EnsembleSpec(
             name: name, design: design, parameters: parameters, regimes: regimes, stepper: stepper, tolerance: tolerance,
             pathSeries: series, pathDates: dates)
+        if let value = root["saves"] {
+            guard let text = value.string, let mode = SaveMode(rawValue: text) else {
+                let given = value.string.map { "\"\($0)\"" } ?? Configuration.describe(value)
+                throw InputError("\(path): saves = \(given); allowed: \(SaveMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+            }
+            spec.saveMode = mode
+        }
+        return spec
     }
 }
 

@@ -275,6 +275,32 @@ struct SweepFilesTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s").path))
     }
 
+    @Test("saves in a spec: auto takes fewer msbdf steps than land; a resume with another save mode is refused, naming it; a bad value names the allowed ones")
+    func saves() throws {
+        let dir = try Tool.scratch()
+        let body = """
+            design = "grid"
+            [[parameter]]
+            key = "I1"
+            distribution = "values"
+            values = [0.8]
+            """
+        let auto = try SweepHarness.write("name = \"a\"\n" + body, "auto.toml", in: dir)
+        let land = try SweepHarness.write("name = \"a\"\nsaves = \"land\"\n" + body, "land.toml", in: dir)
+        try SweepHarness.run(auto, in: dir, out: "auto")
+        try SweepHarness.run(land, in: dir, out: "land")
+        func steps(_ out: String) throws -> Int {
+            let rows = try Tool.text(dir.appendingPathComponent("\(out)/runs.csv")).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            return Int(rows[1][rows[0].firstIndex(of: "steps")!])!
+        }
+        #expect(try steps("auto") < steps("land"))
+        let error = #expect(throws: InputError.self) { try SweepHarness.run(land, in: dir, out: "auto") }
+        #expect(error?.message == "\(dir.appendingPathComponent("auto").path) holds runs of another sweep: the save mode changed since; --restart starts afresh, or pick another --out")
+        let bad = try SweepHarness.write("name = \"b\"\nsaves = \"dense\"\n" + body, "bad.toml", in: dir)
+        let refused = #expect(throws: InputError.self) { try SweepHarness.run(bad, in: dir, out: "b") }
+        #expect(refused?.message == "\(bad): saves = \"dense\"; allowed: \"auto\", \"land\", \"interpolate\"")
+    }
+
     @Test("a section-qualified key names the same parameter as in a configuration, --set and a scenario")
     func sectionKey() throws {
         let dir = try Tool.scratch()

@@ -47,6 +47,8 @@ struct BadInputTests {
                  message: "error: CONFIG: sets.risk: crypto is listed twice"),
         BadInput(name: "negative tolerance", edit: nil, arguments: ["--rtol=-1e-6"],
                  message: "error: --rtol -1e-06: must be positive and finite"),
+        BadInput(name: "unknown save mode", edit: nil, arguments: ["--saves", "dense"],
+                 message: "error: --saves dense: expected one of auto, land, interpolate"),
         BadInput(name: "unknown solver", edit: nil, arguments: ["--solver", "euler"],
                  message: "error: --solver euler: unknown stepper; allowed: rk2, rk4, rkf45, rkck, rk8pd, rk1imp, rk2imp, rk4imp, bsimp, msadams, msbdf"),
         BadInput(name: "unknown parameter in --set", edit: nil, arguments: ["--set", "bogus=2"],
