@@ -13,6 +13,7 @@ command -v valgrind >/dev/null || { echo "instructions.sh: needs valgrind (apt-g
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 count() { valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
+millions() { awk -v n="$1" 'BEGIN { printf "%.1fM", n / 1e6 }'; }
 printf '| binary | liquidity --version | liquidity run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 | the same with --native |\n| --- | ---: | ---: | ---: |\n'
 for given in "$@"; do
     binary=${given%%:*}
@@ -29,8 +30,8 @@ for given in "$@"; do
         (cd "$folder" && "$work/liquidity" run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 --native --out "$work/out" >/dev/null)
         rm -rf "$work/out"
         native=$(cd "$folder" && count "$work/liquidity" run --model models/reverse-qe.sfc --solver msbdf --rtol 1e-6 --native --out "$work/out")
-        native=$(awk -v n="$native" 'BEGIN { printf "%.1fM", n / 1e6 }')
+        native=$(millions "$native")
         rm -rf "$work/out"
     fi
-    printf '| %s | %s | %s | %s |\n' "$binary" "$(awk -v n="$version" 'BEGIN { printf "%.1fM", n / 1e6 }')" "$(awk -v n="$run" 'BEGIN { printf "%.1fM", n / 1e6 }')" "$native"
+    printf '| %s | %s | %s | %s |\n' "$binary" "$(millions "$version")" "$(millions "$run")" "$native"
 done

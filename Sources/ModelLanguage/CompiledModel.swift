@@ -153,15 +153,15 @@ public final class CompiledModel: @unchecked Sendable {
     ///   finite differences (for comparison).
     public func problem(exactJacobian: Bool = true) -> ODEProblem {
         let scratch = Scratch(values)
-        let derivativeSlots = derivativeSlots
-        var problem: ODEProblem
+        let derivatives: RightHandSide
         if let program = NativeCode.program(for: { nativeSource }) {
             let tables = tables, schedules = Scratch(rightHandSide.schedules + [0])
-            problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { t, y, dydt in
+            derivatives = { t, y, dydt in
                 program(t, y.baseAddress!, dydt.baseAddress!, UnsafePointer(scratch.buffer), tables.times, tables.values, tables.start, tables.count, schedules.buffer)
             }
         } else {
-            problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames) { [self] t, y, dydt in
+            let derivativeSlots = derivativeSlots
+            derivatives = { [self] t, y, dydt in
                 let v = scratch.buffer
                 evaluate(t, y.baseAddress!, v)
                 derivativeSlots.withUnsafeBufferPointer { slots in
@@ -169,6 +169,7 @@ public final class CompiledModel: @unchecked Sendable {
                 }
             }
         }
+        var problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames, rightHandSide: derivatives)
         if exactJacobian {
             let tangents = Scratch([Double](repeating: 0, count: values.count * (stateSlots.count + 1)))
             problem.jacobian = { [self] t, y, dfdy, dfdt in

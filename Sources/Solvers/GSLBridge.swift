@@ -189,6 +189,7 @@ private let jacobianTrampoline:
 /// implicit and multistep steppers read the control through the driver), and
 /// the system struct GSL keeps a pointer to. Freed in `deinit`.
 final class GSLDriver {
+    let stepper: Stepper
     let context: CallbackContext
     let system: UnsafeMutablePointer<gsl_odeiv2_system>
     let driver: UnsafeMutablePointer<gsl_odeiv2_driver>
@@ -205,6 +206,7 @@ final class GSLDriver {
         absoluteTolerances: [Double], relativeTolerance: Double
     ) throws {
         _ = gslErrorHandlerOff
+        self.stepper = stepper
         self.context = context
         (self.absoluteTolerances, self.relativeTolerance) = (absoluteTolerances, relativeTolerance)
         let system = UnsafeMutablePointer<gsl_odeiv2_system>.allocate(capacity: 1)
@@ -272,7 +274,7 @@ final class GSLDriver {
     /// out: `z_0` equal to `y` bit for bit, the order between 1 and 5, and
     /// `h` the step's length.
     func nordsieck(_ y: UnsafePointer<Double>, length: Double) -> (z: UnsafePointer<Double>, order: Int, h: Double)? {
-        guard let state = step.pointee.state, String(cString: step.pointee.type.pointee.name) == "msbdf" else { return nil }
+        guard stepper == .msbdf, let state = step.pointee.state else { return nil }
         let fields = state.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
         guard let zRaw = fields[0], let hRaw = fields[5], let orderRaw = fields[7] else { return nil }
         let z = zRaw.assumingMemoryBound(to: Double.self)

@@ -302,46 +302,71 @@ struct Integration {
     /// tolerance (derived series most, since they amplify a state's error).
     static let interpolationBudget = 1.0
 
-    /// Saves every interpolated save time in (tA, tB]. The cubic Hermite
-    /// interpolant of the step's two ends (states and derivatives) is
-    /// corrected to a quartic by the derivative at a third of the step; the
-    /// correction's size estimates the cubic's error. Within
-    /// ``interpolationBudget`` local tolerances of every component the
-    /// quartic gives the saves; otherwise each save is integrated to from the
-    /// step's start, as landing would.
+    /// Saves every interpolated save time in (tA, tB]: from msbdf's Nordsieck
+    /// history when it checks out (``GSLDriver/nordsieck(_:length:)``), else
+    /// from the ``HermiteStep`` quartic when it is ``HermiteStep/accurate``,
+    /// else by integrating to each save from the step's start, as landing would.
     private mutating func interpolateSaves(
         from tA: Double, _ yA: UnsafeMutablePointer<Double>, to tB: Double, _ yB: UnsafeMutablePointer<Double>, next: inout Int
     ) {
-        if let (z, order, hz) = driver.nordsieck(yB, length: tB - tA) {
-            // msbdf's own polynomial through its history (as CVODE's CVodeGetDky): as
-            // accurate as the step, with no evaluation.
-            var state = [Double](repeating: 0, count: n)
-            while next < plan.interpolated.count, plan.interpolated[next] <= tB {
-                let s = plan.interpolated[next]
-                next += 1
-                guard s > tA else { continue }
+        // msbdf's own polynomial (as CVODE's CVodeGetDky) is as accurate as the step and costs no evaluation.
+        let nordsieck = driver.nordsieck(yB, length: tB - tA)
+        let hermite = nordsieck == nil ? hermiteStep(from: tA, yA, to: tB, yB) : nil
+        var state = [Double](repeating: 0, count: n)
+        while next < plan.interpolated.count, plan.interpolated[next] <= tB {
+            let s = plan.interpolated[next]
+            next += 1
+            guard s > tA else { continue }
+            if let (z, order, hz) = nordsieck {
                 let theta = (s - tB) / hz
                 for i in 0..<n {
                     var value = z[order * n + i]
                     for j in stride(from: order - 1, through: 0, by: -1) { value = value * theta + z[j * n + i] }
                     state[i] = value
                 }
-                times.append(s)
-                values.append(contentsOf: state)
+            } else if let hermite, hermite.accurate || stateAt(s, from: tA, yA, into: &state) != nil {
+                // Within the budget, or integrating to s failed: the polynomial.
+                for i in 0..<n { state[i] = hermite.value(i, at: s) }
             }
-            return
+            times.append(s)
+            values.append(contentsOf: state)
         }
+    }
+
+    /// The cubic Hermite interpolant of a step from its ends' states and
+    /// derivatives, corrected to a quartic by the derivative at a third of
+    /// the step; the correction's size estimates the cubic's error, and
+    /// `accurate` says whether it is within ``interpolationBudget`` local
+    /// tolerances of every component.
+    struct HermiteStep {
+        let tA: Double, h: Double
+        let yA: UnsafeMutablePointer<Double>, yB: UnsafeMutablePointer<Double>
+        let fA: [Double], fB: [Double], c: [Double]
+        let accurate: Bool
+
+        func cubic(_ i: Int, _ theta: Double) -> Double {
+            let t2 = theta * theta, t3 = t2 * theta
+            return (2 * t3 - 3 * t2 + 1) * yA[i] + (t3 - 2 * t2 + theta) * h * fA[i] + (-2 * t3 + 3 * t2) * yB[i] + (t3 - t2) * h * fB[i]
+        }
+
+        func value(_ i: Int, at s: Double) -> Double {
+            let theta = (s - tA) / h, q = theta * theta * (1 - theta) * (1 - theta)
+            return cubic(i, theta) + c[i] * q
+        }
+    }
+
+    /// The corrected Hermite interpolant of the step from `(tA, yA)` to `(tB, yB)`: three evaluations.
+    private mutating func hermiteStep(
+        from tA: Double, _ yA: UnsafeMutablePointer<Double>, to tB: Double, _ yB: UnsafeMutablePointer<Double>
+    ) -> HermiteStep {
         let h = tB - tA
         var fA = [Double](repeating: 0, count: n), fB = fA, fM = fA, yM = fA, c = fA
         let a = UnsafeBufferPointer(start: yA, count: n), b = UnsafeBufferPointer(start: yB, count: n)
         fA.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tA, a, $0) }
         fB.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tB, b, $0) }
-        func cubic(_ i: Int, _ theta: Double) -> Double {
-            let t2 = theta * theta, t3 = t2 * theta
-            return (2 * t3 - 3 * t2 + 1) * yA[i] + (t3 - 2 * t2 + theta) * h * fA[i] + (-2 * t3 + 3 * t2) * yB[i] + (t3 - t2) * h * fB[i]
-        }
+        let cubicOnly = HermiteStep(tA: tA, h: h, yA: yA, yB: yB, fA: fA, fB: fB, c: c, accurate: false)
         let third = 1.0 / 3
-        for i in 0..<n { yM[i] = cubic(i, third) }
+        for i in 0..<n { yM[i] = cubicOnly.cubic(i, third) }
         yM.withUnsafeBufferPointer { m in _ = fM.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tA + h * third, m, $0) } }
         context.functionEvaluations += 3
         // The cubic's derivative at a third of the step; q = theta^2 (1 - theta)^2 vanishes with its
@@ -355,18 +380,7 @@ struct Integration {
             let tolerance = plan.absoluteTolerances[i] + options.relativeTolerance * max(abs(yA[i]), abs(yB[i]))
             if !(abs(c[i]) / 16 <= Self.interpolationBudget * tolerance) { accurate = false }
         }
-        var state = [Double](repeating: 0, count: n)
-        while next < plan.interpolated.count, plan.interpolated[next] <= tB {
-            let s = plan.interpolated[next]
-            next += 1
-            guard s > tA else { continue }
-            let theta = (s - tA) / h, q = theta * theta * (1 - theta) * (1 - theta)
-            if accurate || stateAt(s, from: tA, yA, into: &state) != nil {
-                for i in 0..<n { state[i] = cubic(i, theta) + c[i] * q }
-            }
-            times.append(s)
-            values.append(contentsOf: state)
-        }
+        return HermiteStep(tA: tA, h: h, yA: yA, yB: yB, fA: fA, fB: fB, c: c, accurate: accurate)
     }
 
     private mutating func save(_ t: Double, _ y: UnsafeMutablePointer<Double>) {

@@ -116,11 +116,6 @@ public struct SolverOptions: Sendable {
     /// on with the other steppers). Ignored with a fixed step or when saving
     /// every step.
     public var saveMode: SaveMode = .automatic
-    /// `saveMode` as a switch: true is ``SaveMode/interpolate``, false ``SaveMode/land``.
-    public var interpolatesSaves: Bool {
-        get { saveMode == .interpolate }
-        set { saveMode = newValue ? .interpolate : .land }
-    }
     /// Events to locate.
     public var events: [Event] = []
     /// Event times are located to within this many time units (default 1e-10).

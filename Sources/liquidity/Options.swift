@@ -115,8 +115,7 @@ struct SolverSettings: ParsableArguments {
         valueName: "mode"))
     var saves = SaveMode.automatic.rawValue
 
-    @Flag(help: "Compile the model's right-hand side to machine code with the system's C compiler (cached in ~/.cache/liquidity/native or LIQUIDITY_NATIVE_CACHE); the same results as the tape, bit for bit, faster.")
-    var native = false
+    @OptionGroup var compiled: NativeOption
 
     /// The request these options make (the solver's part).
     var request: RunRequest { applied(to: RunRequest.beside()) }
@@ -130,7 +129,7 @@ struct SolverSettings: ParsableArguments {
         request.maxSteps = maxSteps
         request.saveStep = givenSaveStep
         request.saves = saves
-        request.native = native
+        request.native = compiled.native
         return request
     }
 
@@ -185,7 +184,8 @@ struct ReportOptions: ParsableArguments {
     var quiet = false
 }
 
-/// `--native` for the commands that solve many paths from spec files (sweep, calibrate, backtest).
+/// `--native`: in the solver's options, and on its own for the commands that solve
+/// many paths from spec files (sweep, calibrate, backtest).
 struct NativeOption: ParsableArguments {
     @Flag(help: "Compile the model's right-hand side to machine code with the system's C compiler (cached in ~/.cache/liquidity/native or LIQUIDITY_NATIVE_CACHE); the same results as the tape, bit for bit, faster.")
     var native = false

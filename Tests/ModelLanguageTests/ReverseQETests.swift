@@ -228,7 +228,7 @@ struct InterpolatedReverseQETests {
         func run(_ interpolate: Bool) throws -> (solution: ODESolution, series: [[Double]]) {
             let model = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": "none"]))
             var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
-            options.interpolatesSaves = interpolate
+            options.saveMode = interpolate ? .interpolate : .land
             return try model.run(.msbdf, options: options)
         }
         let landed = try run(false), interpolated = try run(true)

@@ -138,7 +138,7 @@ struct InterpolatedSaveTests {
         options.saveAt = .interval(0.1)
         options.tstops = [1]
         let landed = try solve(problem, .rkf45, options)
-        options.interpolatesSaves = true
+        options.saveMode = .interpolate
         let solution = try solve(problem, .rkf45, options)
         #expect(solution.t == landed.t && solution.t.count == 21)
         for (t, y) in zip(solution.t, solution.series(0)) { #expect(abs(y - (t <= 1 ? t : 2 - t)) < 1e-8, "y(\(t)) = \(y)") }
@@ -149,7 +149,7 @@ struct InterpolatedSaveTests {
     func terminalEvent() throws {
         var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10))
         options.saveAt = .interval(0.05)
-        options.interpolatesSaves = true
+        options.saveMode = .interpolate
         options.events = [Event("y below 1", direction: .falling) { _, y in y[0] - 1 }]
         let solution = try solve(ClosedForm.decay.problem, .rk8pd, options)
         #expect(solution.returnCode == .terminated)
