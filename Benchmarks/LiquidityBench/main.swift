@@ -269,21 +269,21 @@ struct Throughput: ParsableCommand {
         let model = try reverseQEModel()
         let settings = modelOptions(for: model, tolerance: tolerance)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        func measure(threads: Int) -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                // One problem per thread: a problem's scratch space is not for two threads at once.
-                let problem = model.problem()
-                var k = worker
-                while k < runs {
-                    _ = try? solve(problem, stepper, settings)
-                    k += threads
+        func rate(threads: Int) -> Double {
+            Double(runs) / measure {
+                DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                    // One problem per thread: a problem's scratch space is not for two threads at once.
+                    let problem = model.problem()
+                    var k = worker
+                    while k < runs {
+                        _ = try? solve(problem, stepper, settings)
+                        k += threads
+                    }
                 }
             }
-            return Double(runs) / (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
         }
-        _ = measure(threads: 1)
-        let one = measure(threads: 1), all = measure(threads: cores)
+        _ = rate(threads: 1)
+        let one = rate(threads: 1), all = rate(threads: cores)
         print("Default path (2025-2032, monthly output), \(solver) at \(tolerance), \(runs) runs a measurement:")
         print("")
         print("| threads | runs per second | speed-up |")
@@ -498,13 +498,13 @@ struct Python: ParsableCommand {
         let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let anchored = String(request.dropLast()) + #", "anchor": "\#(root.appendingPathComponent("Package.swift").path)"}"#
         func swiftRate() -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<runs {
-                let handle = anchored.withCString { liq_run($0) }
-                precondition(liq_status(handle) == 0, String(cString: liq_error(handle)))
-                liq_free(handle)
+            Double(runs) / measure {
+                for _ in 0..<runs {
+                    let handle = anchored.withCString { liq_run($0) }
+                    precondition(liq_status(handle) == 0, String(cString: liq_error(handle)))
+                    liq_free(handle)
+                }
             }
-            return Double(runs) / (Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
         }
         // The library this benchmark links, in the same build folder.
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -576,9 +576,7 @@ struct LU: ParsableCommand {
             IterationMatrixLU.isEnabled = small
             defer { IterationMatrixLU.isEnabled = true }
             let before = IterationMatrixLU.factorisations
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<runs { _ = try? solve(problem, stepper, settings) }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let seconds = measure { for _ in 0..<runs { _ = try? solve(problem, stepper, settings) } }
             return (Double(runs) / seconds, (IterationMatrixLU.factorisations - before) / runs)
         }
         print("MODEL.md's default path (models/reverse-qe.sfc, 26 states), rtol = atol = \(tolerance), \(runs) solves a measurement:")

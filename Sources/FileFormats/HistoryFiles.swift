@@ -6,16 +6,20 @@ import SwiftCSV
 /// The quarter-end history table (`calibration/history.csv`) read back, and
 /// a run set against it.
 public enum HistoryFiles {
-    /// The table's rows by column name.
-    public static func readTable(_ path: String) throws -> [[String: Double]] {
-        let table: NamedCSV
+    /// The CSV file at `path`, columns by the header's names; a file that is not CSV is bad input naming it.
+    static func csv(_ path: String) throws -> NamedCSV {
         do {
-            table = try NamedCSV(string: try Configuration.readText(path), delimiter: .comma, loadColumns: false)
+            return try NamedCSV(string: try Configuration.readText(path), delimiter: .comma, loadColumns: false)
         } catch let error as InputError {
             throw error
         } catch {
             throw InputError("\(path): not valid CSV: \(error)")
         }
+    }
+
+    /// The table's rows by column name.
+    public static func readTable(_ path: String) throws -> [[String: Double]] {
+        let table = try csv(path)
         guard !table.header.isEmpty else { throw InputError("\(path): empty") }
         // A blank line is no quarter.
         return table.rows.map { row in row.compactMapValues { Double($0) } }.filter { !$0.isEmpty }
@@ -95,14 +99,7 @@ public enum HistoryFiles {
     /// quarter-end of the table from `first` to `last` (quarter labels;
     /// nil: every quarter), valued at the data, within its band.
     public static func targets(table path: String, bands: [(series: String, band: Double)], from first: String?, to last: String?) throws -> String {
-        let table: NamedCSV
-        do {
-            table = try NamedCSV(string: try Configuration.readText(path), delimiter: .comma, loadColumns: false)
-        } catch let error as InputError {
-            throw error
-        } catch {
-            throw InputError("\(path): not valid CSV: \(error)")
-        }
+        let table = try csv(path)
         for (series, band) in bands {
             guard table.header.contains(series) else {
                 throw InputError("--targets \(series): \(path) has no column \(series); its columns: \(table.header.dropFirst(3).joined(separator: ", "))")
