@@ -57,9 +57,31 @@ public enum CSV {
         value.isFinite ? value.description : (value.isNaN ? "NaN" : (value > 0 ? "Inf" : "-Inf"))
     }
 
+    /// The bytes of a CSV file being built: numbers are written in place, as
+    /// ``number(_:)`` spells them, with no `String` per number.
+    struct Bytes: TextOutputStream {
+        var bytes: [UInt8] = []
+
+        mutating func write(_ string: String) {
+            var string = string
+            string.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+
+        /// Where `Double.write(to:)` puts its digits: straight into the buffer.
+        mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+
+        mutating func number(_ value: Double) {
+            if value.isFinite { value.write(to: &self) } else { write(CSV.number(value)) }
+        }
+
+        mutating func byte(_ ascii: Unicode.Scalar) { bytes.append(UInt8(ascii: ascii)) }
+
+        var text: String { String(decoding: bytes, as: UTF8.self) }
+    }
+
     /// Quotes a field when it holds a comma, quote or newline.
     public static func field(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+        text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") })
             ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
@@ -71,21 +93,22 @@ public enum CSV {
 
     /// One row per saved time: t, its date when `dates`, then each column's value.
     static func series(t: [Double], columns: [String], values: [[Double]], dates: Bool) -> String {
-        var bytes = Array(((dates ? "t,date," : "t,") + columns.joined(separator: ",") + "\n").utf8)
-        bytes.reserveCapacity(bytes.count + t.count * (values.count + 2) * 20)
+        var out = Bytes()
+        out.bytes.reserveCapacity(t.count * (values.count + 2) * 20)
+        out.write((dates ? "t,date," : "t,") + columns.joined(separator: ",") + "\n")
         for k in t.indices {
-            bytes += number(t[k]).utf8
+            out.number(t[k])
             if dates {
-                bytes.append(UInt8(ascii: ","))
-                bytes += DecimalYear.isoDate(t[k]).utf8
+                out.byte(",")
+                out.write(DecimalYear.isoDate(t[k]))
             }
             for column in values {
-                bytes.append(UInt8(ascii: ","))
-                bytes += number(column[k]).utf8
+                out.byte(",")
+                out.number(column[k])
             }
-            bytes.append(UInt8(ascii: "\n"))
+            out.byte("\n")
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return out.text
     }
 
     /// `compare.csv` of a model file's comparison: one row per time, case
@@ -97,16 +120,30 @@ public enum CSV {
     }
 
     static func tidy(_ runs: [(label: String, t: [Double], columns: [String], values: [[Double]])], dates: Bool) -> String {
-        var lines = [dates ? "t,date,regime,variable,value" : "t,case,variable,value"]
+        var out = Bytes()
+        out.write(dates ? "t,date,regime,variable,value\n" : "t,case,variable,value\n")
         for run in runs {
+            let label = field(run.label)
             for k in run.t.indices {
-                let prefix = number(run.t[k]) + "," + (dates ? DecimalYear.isoDate(run.t[k]) + "," : "") + field(run.label) + ","
+                var prefix = Bytes()
+                prefix.number(run.t[k])
+                prefix.byte(",")
+                if dates {
+                    prefix.write(DecimalYear.isoDate(run.t[k]))
+                    prefix.byte(",")
+                }
+                prefix.write(label)
+                prefix.byte(",")
                 for (c, column) in run.columns.enumerated() {
-                    lines.append(prefix + column + "," + number(run.values[c][k]))
+                    out.bytes += prefix.bytes
+                    out.write(column)
+                    out.byte(",")
+                    out.number(run.values[c][k])
+                    out.byte("\n")
                 }
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return out.text
     }
 
     /// `units.csv` of a model file: `t` (and `date` for a calendar model), then every series.

@@ -723,11 +723,12 @@ final class Compiler {
         // others (reporting series, the matrices' row items) wait for the output program.
         let derivatives = items.filter { $0.kind == .derivative }
         var needed = Set<Int>()
-        var frontier = derivatives.flatMap(\.node.slots)
+        var frontier: [Int] = []
+        for item in derivatives { item.node.visitSlots { frontier.append($0) } }
         let producers = Dictionary(runtime.map { ($0.slot, $0) }, uniquingKeysWith: { first, _ in first })
         while let slot = frontier.popLast() {
             guard needed.insert(slot).inserted, let producer = producers[slot] else { continue }
-            frontier += producer.node.slots
+            producer.node.visitSlots { frontier.append($0) }
         }
         builder.startProgram()
         for item in runtime where needed.contains(item.slot) { builder.emit(item.node.folded(constants), into: item.slot) }
@@ -741,8 +742,10 @@ final class Compiler {
         for (slot, value) in builder.constantValues { values[slot] = value }
         // The definitions that do not read the state, directly or through others: functions of time alone.
         var stateDependent = Set(stateSlots)
-        for item in runtime + items.filter({ $0.kind == .observation }) where !item.node.slots.isDisjoint(with: stateDependent) {
-            stateDependent.insert(item.slot)
+        for item in runtime + items.filter({ $0.kind == .observation }) {
+            var reads = false
+            item.node.visitSlots { reads = reads || stateDependent.contains($0) }
+            if reads { stateDependent.insert(item.slot) }
         }
         stateFreeSlots = Set((runtime + items.filter { $0.kind == .observation }).map(\.slot)).subtracting(stateDependent)
         let initialState = stateSlots.map { values[$0] }

@@ -53,14 +53,24 @@ indirect enum Node: Sendable, Hashable {
 
     /// The slots the node reads.
     var slots: Set<Int> {
+        var slots = Set<Int>()
+        visitSlots { slots.insert($0) }
+        return slots
+    }
+
+    /// Calls `body` with each slot the node reads, once per reading, with no set built on the way.
+    func visitSlots(_ body: (Int) -> Void) {
         switch self {
-        case .constant: []
-        case .slot(let s): [s]
-        case .negate(let a): a.slots
-        case .binary(_, let a, let b): a.slots.union(b.slots)
-        case .function(_, let args): args.reduce(into: Set<Int>()) { $0.formUnion($1.slots) }
-        case .table(_, let a, _): a.slots
-        case .schedule(_, let base): base.slots.union([0])
+        case .constant: break
+        case .slot(let s): body(s)
+        case .negate(let a), .table(_, let a, _): a.visitSlots(body)
+        case .binary(_, let a, let b):
+            a.visitSlots(body)
+            b.visitSlots(body)
+        case .function(_, let args): for arg in args { arg.visitSlots(body) }
+        case .schedule(_, let base):
+            base.visitSlots(body)
+            body(0)
         }
     }
 }
@@ -166,8 +176,17 @@ struct TapeBuilder {
     /// Slots holding constants, and their values.
     var constants: [Double: Int] = [:]
     var constantValues: [(Int, Double)] = []
-    /// Composite nodes already on the current program, and where their values are.
-    var computed: [Node: Int] = [:]
+    /// Instructions already on the current program, keyed by operation and
+    /// operand slots (value numbering: equal operations on equal slots are
+    /// computed once), and where their values are.
+    var computed: [Key: Int] = [:]
+
+    struct Key: Hashable {
+        var op: Tape.Op
+        var a: Int32, b: Int32, c: Int32
+        /// A scheduled parameter's segments; empty for every other operation.
+        var segments: [[Double]] = []
+    }
 
     init(firstFree: Int) { next = firstFree }
 
@@ -192,36 +211,55 @@ struct TapeBuilder {
         case .constant(let v): return constant(v)
         case .slot(let s): return s
         default:
-            if let slot = computed[node] { return slot }
+            let key = operation(node)
+            if let slot = computed[key] { return slot }
             let out = next
             next += 1
-            emit(node, into: out)
+            put(key, into: out)
             return out
         }
     }
 
     /// Emits `node` so that its value lands in `out`.
     mutating func emit(_ node: Node, into out: Int) {
-        if let slot = computed[node], slot != out {
-            tape.instructions.append(.init(op: .copy, a: Int32(slot), b: 0, c: 0, out: Int32(out)))
-            return
-        }
-        defer { if case .slot = node {} else if case .constant = node {} else { computed[node] = out } }
-        func put(_ op: Tape.Op, _ a: Int, _ b: Int = 0, _ c: Int = 0) {
-            tape.instructions.append(.init(op: op, a: Int32(a), b: Int32(b), c: Int32(c), out: Int32(out)))
-        }
         switch node {
-        case .constant(let v): put(.copy, constant(v))
-        case .slot(let s): put(.copy, s)
-        case .negate(let a): put(.negate, emit(a))
+        case .constant(let v): put(Key(op: .copy, a: Int32(constant(v)), b: 0, c: 0), into: out)
+        case .slot(let s): put(Key(op: .copy, a: Int32(s), b: 0, c: 0), into: out)
+        default:
+            let key = operation(node)
+            if let slot = computed[key], slot != out {
+                put(Key(op: .copy, a: Int32(slot), b: 0, c: 0), into: out)
+            } else {
+                put(key, into: out)
+            }
+        }
+    }
+
+    /// Appends the instruction of `key` writing `out`; a composite operation is remembered by `emit(_:)`.
+    private mutating func put(_ key: Key, into out: Int) {
+        var instruction = Tape.Instruction(op: key.op, a: key.a, b: key.b, c: key.c, out: Int32(out))
+        if key.op == .schedule {
+            instruction.a = Int32(tape.schedules.count)
+            tape.schedules += key.segments.flatMap { $0 }
+        }
+        tape.instructions.append(instruction)
+        if key.op != .copy { computed[key] = out }
+    }
+
+    /// The operation computing a composite `node`, its operands emitted first.
+    private mutating func operation(_ node: Node) -> Key {
+        func key(_ op: Tape.Op, _ a: Int, _ b: Int = 0, _ c: Int = 0) -> Key { Key(op: op, a: Int32(a), b: Int32(b), c: Int32(c)) }
+        switch node {
+        case .constant, .slot: preconditionFailure("a leaf has no operation")
+        case .negate(let a): return key(.negate, emit(a))
         case .binary(let op, let a, let b):
             let x = emit(a), y = emit(b)
-            switch op {
-            case .add: put(.add, x, y)
-            case .subtract: put(.subtract, x, y)
-            case .multiply: put(.multiply, x, y)
-            case .divide: put(.divide, x, y)
-            case .power: put(.power, x, y)
+            return switch op {
+            case .add: key(.add, x, y)
+            case .subtract: key(.subtract, x, y)
+            case .multiply: key(.multiply, x, y)
+            case .divide: key(.divide, x, y)
+            case .power: key(.power, x, y)
             }
         case .function(let f, let args):
             let slots = args.map { emit($0) }
@@ -238,13 +276,13 @@ struct TapeBuilder {
             case .smin: .smin
             case .taper: .taper
             }
-            put(op, slots[0], slots.count > 1 ? slots[1] : 0, slots.count > 2 ? slots[2] : 0)
+            return key(op, slots[0], slots.count > 1 ? slots[1] : 0, slots.count > 2 ? slots[2] : 0)
         case .table(let index, let arg, let slope):
-            put(slope ? .slope : .table, index, emit(arg))
+            return key(slope ? .slope : .table, index, emit(arg))
         case .schedule(let segments, let base):
-            let offset = tape.schedules.count
-            tape.schedules += segments.flatMap { $0 }
-            put(.schedule, offset, segments.count, emit(base))
+            var scheduled = key(.schedule, 0, segments.count, emit(base))
+            scheduled.segments = segments
+            return scheduled
         }
     }
 }

@@ -6,6 +6,7 @@ import Solvers
 
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "calibrate",
         abstract: "Fit the free parameters to the targets by weighted least squares (GSL's trust region).",
         discussion: """
             Starts from --config (default: the model file's own values), moves the free parameters of \

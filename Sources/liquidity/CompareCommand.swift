@@ -6,6 +6,7 @@ import ModelLanguage
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "compare",
         abstract: "Solve the same path under several Fed regimes and compare them (the default command).",
         discussion: """
             Solves the model file (default models/liquidity.sfc, the history-consistent model, \

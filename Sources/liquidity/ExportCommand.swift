@@ -4,6 +4,7 @@ import FileFormats
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Run the comparison into a folder with a Jupyter notebook that redraws it.",
         discussion: """
             Equivalent to `liquidity compare --out DIR --notebook --plot [OPTIONS]`: writes the files of \

@@ -6,6 +6,7 @@ import ModelLanguage
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "history",
         abstract: "Derive the quarter-end table from FRED exports and the Treasury's cash file; set a model against it.",
         discussion: """
             Reads every FRED CSV export in --data (one series or several, as fredgraph.csv; any header \

@@ -7,6 +7,7 @@ import Solvers
 
 struct Matrices: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "matrices",
         abstract: "Print the model file's matrices (balance sheet, transactions flows) at a date, with row and column sums.",
         discussion: """
             Stocks in $T, flows in $T/yr for the default model. In MODEL.md's model the monetary \

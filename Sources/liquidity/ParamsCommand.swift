@@ -5,6 +5,7 @@ import Foundation
 
 struct Params: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "params",
         abstract: "List every parameter of the model file with its value, unit, role, range, meaning and source.",
         discussion: """
             Values come from the configuration (--config, default calibration/liquidity-2026.toml for the \

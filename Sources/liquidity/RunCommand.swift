@@ -6,6 +6,7 @@ import ModelLanguage
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Solve one path and write its series.",
         discussion: """
             Writes series.csv (one row per saved time: t, date, every state, definition and observed \

@@ -6,6 +6,7 @@ import ModelLanguage
 
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sweep",
         abstract: "Solve the model many times over a grid or random draws of parameters, on all cores.",
         discussion: "`liquidity sweep SPEC.toml` runs a sweep (see `liquidity sweep run --help`); `liquidity sweep merge` joins shards.",
         subcommands: [SweepRun.self, SweepMerge.self],
