@@ -579,7 +579,7 @@ struct LU: ParsableCommand {
             let seconds = measure { for _ in 0..<runs { _ = try? solve(problem, stepper, settings) } }
             return (Double(runs) / seconds, (IterationMatrixLU.factorisations - before) / runs)
         }
-        print("MODEL.md's default path (models/reverse-qe.sfc, 26 states), rtol = atol = \(tolerance), \(runs) solves a measurement:")
+        print("MODEL.md's default path (models/reverse-qe.sfc, 26 states), rtol = atol = \(tolerance), \(runs) solves a measurement, the small LU in \(IterationMatrixLU.usesAVX2 ? "AVX2" : "plain C"):")
         print("")
         print("| stepper | GSL's LU, solves/s | small LU, solves/s | speed-up | small-LU factorisations a solve |")
         print("| --- | ---: | ---: | ---: | ---: |")

@@ -94,11 +94,17 @@ public struct ModelManifest: Encodable {
         }
         self.outputs = outputs
         wall_time_seconds = wallTime
+        // Spelled as Swift prints the arrays ("[[2025.0, 0.04]]", "[\"a\"]", "[(key: \"k\", value: \"v\")]"),
+        // which earlier fingerprints used, without the run-time casts of `print`.
+        func list(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
         var inputs: [String] = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        inputs += knots.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        inputs += sets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        inputs += knots.sorted { $0.key < $1.key }.map { "\($0.key)=" + list($0.value.map { list($0.map(\.description)) }) }
+        inputs += sets.sorted { $0.key < $1.key }.map { "\($0.key)=" + list($0.value.map(\.debugDescription)) }
         inputs += changes.map { "\($0.parameter)=\($0.value)@\($0.start)+\($0.ramp_years)" }
-        for run in self.runs { inputs.append("\(run.label):\(run.choices.sorted { $0.key < $1.key })") }
+        for run in self.runs {
+            let choices = run.choices.sorted { $0.key < $1.key }.map { "(key: \($0.key.debugDescription), value: \($0.value.debugDescription))" }
+            inputs.append("\(run.label):" + list(choices))
+        }
         inputs += ["span=\(t0),\(t1)", "solver=\(settings.stepper.rawValue),\(settings.relativeTolerance),\(settings.absoluteTolerance),\(settings.saveStep),\(settings.saveMode.rawValue)"]
         inputs_fingerprint = fingerprint(file + "|" + inputs.joined(separator: "|"))
     }

@@ -160,11 +160,15 @@ public enum CSV {
 /// FNV-1a, 64 bits: a stable fingerprint of the inputs of a run.
 func fingerprint(_ text: String) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01b3
+    var text = text
+    text.withUTF8 {
+        for byte in $0 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
     }
-    return String(format: "%016llx", hash)
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
 }
 
 /// Bad input: a file, a key or an option, with a message that names it and

@@ -61,6 +61,23 @@ struct IterationMatrixLUTests {
         }
     }
 
+    @Test("its AVX2 and plain C kernels give the same pivots and the same bits in every solution", arguments: [1, 3, 4, 5, 26, 33, 128])
+    func kernelsAgreeBitwise(_ n: Int) {
+        var rng = SeededGenerator(seed: 1000 + UInt64(n))
+        for _ in 0..<5 {
+            let a = (0..<n).map { _ in (0..<n).map { _ in Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -3...3, using: &rng)) } }
+            let b = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+            let fast = Self.solveLinear(a, b)
+            IterationMatrixLU.isPortable = true
+            #expect(!IterationMatrixLU.usesAVX2, "switched to the plain C kernels")
+            let portable = Self.solveLinear(a, b)
+            IterationMatrixLU.isPortable = false
+            #expect(fast.permutation == portable.permutation)
+            #expect(fast.signum == portable.signum)
+            #expect(fast.x.map(\.bitPattern) == portable.x.map(\.bitPattern), "n = \(n)")
+        }
+    }
+
     /// A linear stiff system of 26 states with rates from 1 to 1e4 and a coupling.
     static let stiff = ODEProblem(initialState: (0..<26).map { 1 + Double($0) / 26 }, timeSpan: (0, 5)) { _, y, dydt in
         for i in 0..<26 {

@@ -14,6 +14,13 @@
 void small_lu_set_enabled(int enabled);
 int small_lu_enabled(void);
 
+/* On the calling thread: 1, the plain C kernels even where AVX2 ones would run; 0 (the default), the fastest. */
+void small_lu_set_portable(int portable);
+int small_lu_portable(void);
+
+/* 1 where the calling thread's factorisations and solves run the AVX2 kernels. */
+int small_lu_uses_avx2(void);
+
 /* Factorisations made by the small LU on the calling thread since it started. */
 long small_lu_factorisations(void);
 
