@@ -78,6 +78,44 @@ struct IterationMatrixLUTests {
         }
     }
 
+    @Test("its copies of GSL's helpers give GSL's bits and touch nothing else: gsl_matrix_scale on a view, cblas_dcopy at unit and other strides")
+    func helpersMatchGSL() {
+        var rng = SeededGenerator(seed: 77)
+        // A 3 x 4 view at (1, 2) of a 5 x 7 matrix: its rows are 7 apart.
+        let m = gsl_matrix_alloc(5, 7)!
+        defer { gsl_matrix_free(m) }
+        var before = [[Double]]()
+        for i in 0..<5 {
+            before.append((0..<7).map { _ in Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -5...5, using: &rng)) })
+            for j in 0..<7 { gsl_matrix_set(m, i, j, before[i][j]) }
+        }
+        let x = -0.37 * Double.pi
+        var view = gsl_matrix_submatrix(m, 1, 2, 3, 4)
+        #expect(gsl_matrix_scale(&view.matrix, x) == GSL_SUCCESS)
+        for i in 0..<5 {
+            for j in 0..<7 {
+                let inside = (1..<4).contains(i) && (2..<6).contains(j)
+                #expect(gsl_matrix_get(m, i, j).bitPattern == (inside ? before[i][j] * x : before[i][j]).bitPattern, "(\(i), \(j))")
+            }
+        }
+        // Unit strides (the copy here) and a stride of 2 (GSL's own), through GSL's BLAS interface.
+        for stride in [1, 2] {
+            let source = gsl_vector_alloc(12)!, target = gsl_vector_alloc(12)!
+            defer { gsl_vector_free(source); gsl_vector_free(target) }
+            let values = (0..<12).map { _ in Double.random(in: -1...1, using: &rng) }
+            for (k, v) in values.enumerated() {
+                gsl_vector_set(source, k, v)
+                gsl_vector_set(target, k, -9)
+            }
+            var from = gsl_vector_subvector_with_stride(source, 0, stride, 12 / stride)
+            var to = gsl_vector_subvector_with_stride(target, 0, stride, 12 / stride)
+            #expect(gsl_blas_dcopy(&from.vector, &to.vector) == GSL_SUCCESS)
+            for k in 0..<12 {
+                #expect(gsl_vector_get(target, k).bitPattern == (k % stride == 0 ? values[k] : -9).bitPattern, "stride \(stride), element \(k)")
+            }
+        }
+    }
+
     /// A linear stiff system of 26 states with rates from 1 to 1e4 and a coupling.
     static let stiff = ODEProblem(initialState: (0..<26).map { 1 + Double($0) / 26 }, timeSpan: (0, 5)) { _, y, dydt in
         for i in 0..<26 {

@@ -6,7 +6,9 @@
  * gsl_linalg_LU_decomp and gsl_linalg_LU_solve, which libgsl calls through its
  * procedure linkage table, so a program linked with this object interposes
  * them on GSL's own calls; for a matrix larger than SMALL_LU_MAX, or while it
- * is switched off, it calls GSL's (found with dlsym(RTLD_NEXT, ...)). */
+ * is switched off, it calls GSL's (found with dlsym(RTLD_NEXT, ...)).
+ * copies.c interposes two of msbdf's helpers the same way: cblas_dcopy for unit
+ * strides and gsl_matrix_scale, with the same bits as GSL's. */
 
 #define SMALL_LU_MAX 128
 
