@@ -62,10 +62,12 @@ public struct Tool {
             stderr: try String(contentsOf: errPath, encoding: .utf8))
     }
 
-    /// A new empty directory.
+    /// A new empty directory, removed when the test process exits (kept where
+    /// `LIQUIDITY_KEEP_SCRATCH` is set, to look at a failing test's files).
     public static func scratch() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("liquidity-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        scratchDirectories.add(url)
         return url
     }
 
@@ -82,5 +84,32 @@ public struct Tool {
         let path = directory.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+}
+
+/// The scratch directories of this process, removed at its exit.
+private let scratchDirectories = ScratchDirectories()
+
+private final class ScratchDirectories: @unchecked Sendable {
+    private let lock = NSLock()
+    private var urls: [URL] = []
+
+    init() {
+        if ProcessInfo.processInfo.environment["LIQUIDITY_KEEP_SCRATCH"] == nil {
+            atexit { scratchDirectories.removeAll() }
+        }
+    }
+
+    func add(_ url: URL) {
+        lock.lock()
+        urls.append(url)
+        lock.unlock()
+    }
+
+    func removeAll() {
+        lock.lock()
+        for url in urls { try? FileManager.default.removeItem(at: url) }
+        urls = []
+        lock.unlock()
     }
 }
