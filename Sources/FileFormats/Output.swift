@@ -79,10 +79,21 @@ public enum CSV {
         var text: String { String(decoding: bytes, as: UTF8.self) }
     }
 
-    /// Quotes a field when it holds a comma, quote or newline.
+    /// Quotes a field when it holds a comma, quote, carriage return or newline
+    /// (RFC 4180), doubling its quotes. Byte by byte: a quote followed by a
+    /// combining mark, or a CR LF pair, is still seen.
     public static func field(_ text: String) -> String {
-        text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") })
-            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        func special(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+        }
+        guard text.utf8.contains(where: special) else { return text }
+        var bytes: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in text.utf8 {
+            bytes.append(byte)
+            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `series.csv` of a model file's path: t, date (for a calendar model),

@@ -408,3 +408,24 @@ struct ChartWorkflowTests {
         #expect(a.contains("\"nbformat\" : 4") && a.contains("\"id\" : \"dashboard\""))
     }
 }
+
+@Suite("CSV writing")
+struct CSVWritingTests {
+    @Test("fields with a comma, quote, CR or LF are quoted with their quotes doubled, byte by byte", arguments: [
+        ("plain", "plain"), ("a,b", "\"a,b\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("x\r\ny", "\"x\r\ny\""), ("x\ny", "\"x\ny\""),
+        ("\"\u{301}", "\"\"\"\u{301}\""), (",\u{200D}", "\",\u{200D}\""), ("$T at t0 prices", "$T at t0 prices"),
+    ])
+    func quoting(_ text: String, _ expected: String) {
+        #expect(Array(CSV.field(text).utf8) == Array(expected.utf8))
+    }
+
+    @Test("series and tidy rows spell numbers as CSV.number does, NaN and infinities included")
+    func numbers() {
+        let values = [[0.1, -0.0, .nan], [1e-300, .infinity, -.infinity]]
+        let series = CSV.series(t: [2025, 2025.5, 2026], columns: ["a", "b"], values: values, dates: false)
+        #expect(series == "t,a,b\n2025.0,0.1,1e-300\n2025.5,-0.0,Inf\n2026.0,NaN,-Inf\n")
+        let tidy = CSV.tidy([(label: "x,y", t: [2025], columns: ["a"], values: [[0.1]])], dates: false)
+        #expect(tidy == "t,case,variable,value\n2025.0,\"x,y\",a,0.1\n")
+        #expect(CSV.tidy([], dates: true) == "t,date,regime,variable,value\n")
+    }
+}
