@@ -95,7 +95,10 @@ public struct ModelSource: Sendable {
         public var label: String, index: IndexSpec, entries: [(column: String, expression: Expression, location: SourceLocation)], target: Expression?, location: SourceLocation
     }
     public struct Matrix: Sendable {
-        public var name: String, title: String?, columns: [String], rows: [MatrixRow], location: SourceLocation
+        public var name: String, title: String?
+        /// The unit of its entries (`unit "$T/yr"`), which the entries it solves (`?x`) take.
+        public var unit: String?
+        public var columns: [String], rows: [MatrixRow], location: SourceLocation
         /// A balance sheet: its rows hold along solutions (the redundant equation among them), not at any state.
         public var isStocks = false
     }

@@ -448,7 +448,7 @@ final class Compiler {
                         guard declare(c.name, at: c.location) else { continue }
                         entities[c.name] = Entity(
                             kind: .let, name: c.name, set: nil, slots: ["": newSlot()],
-                            attributes: Attributes(meaning: "solved from column \(entry.column) of \(matrix.name)"), location: c.location)
+                            attributes: Attributes(unit: matrix.unit, meaning: "solved from column \(entry.column) of \(matrix.name)"), location: c.location)
                         closures.append(Closure(name: c.name, sign: c.sign, matrix: matrix, column: entry.column, location: c.location))
                     } else if contains(closureIn: entry.expression) {
                         error("a solved entry must be ?name or -?name on its own", at: entry.location)

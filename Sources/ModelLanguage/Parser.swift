@@ -364,9 +364,14 @@ struct Parser {
             case "matrix":
                 let (n, at) = try name("the matrix's name")
                 let title = optionalString()
+                var unit: String?
+                if isWord("unit") {
+                    _ = next()
+                    unit = try string("the unit of the matrix's entries after 'unit'")
+                }
                 let isStocks = isWord("stocks")
                 if isStocks { _ = next() }
-                try expectWord("columns", "and the sector columns after the matrix's name (and 'stocks' for a balance sheet)")
+                try expectWord("columns", "and the sector columns after the matrix's name (and 'unit \"...\"' for its entries, 'stocks' for a balance sheet)")
                 var columns: [String] = []
                 repeat {
                     if isSymbol(",") { _ = next() }
@@ -393,7 +398,7 @@ struct Parser {
                 }
                 _ = next()
                 try endOfLine("'end'")
-                model.matrices.append(.init(name: n, title: title, columns: columns, rows: rows, location: at, isStocks: isStocks))
+                model.matrices.append(.init(name: n, title: title, unit: unit, columns: columns, rows: rows, location: at, isStocks: isStocks))
             case "summary":
                 let (kind, at) = try name("a summary kind (end, change, peak, drawdown, below, total)")
                 let (series, _) = try name("the series summarised")

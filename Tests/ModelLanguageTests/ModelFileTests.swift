@@ -91,6 +91,22 @@ struct GodleyLavoieTests {
         #expect(flows.columns == ["H", "P", "G", "CB"])
     }
 
+    @Test("a matrix's unit is the unit of the entries it solves; without one they have none")
+    func matrixUnits() throws {
+        let text = try Models.text("gl-sim.sfc")
+        let plain = try compileModel(text, file: "models/gl-sim.sfc")
+        let withUnits = try compileModel(
+            text.replacingOccurrences(of: "matrix flows \"transactions-flow matrix\"", with: "matrix flows \"transactions-flow matrix\" unit \"$/yr\"")
+                .replacingOccurrences(of: "matrix balance \"balance-sheet matrix\"", with: "matrix balance \"balance-sheet matrix\" unit \"$\""),
+            file: "models/gl-sim.sfc")
+        let solved = plain.columns.filter { $0.description.hasPrefix("solved from column") }
+        #expect(!solved.isEmpty && solved.allSatisfy { $0.unit.isEmpty })
+        for column in withUnits.columns where column.description.hasPrefix("solved from column") {
+            #expect(column.unit == (column.description.hasSuffix("of flows") ? "$/yr" : "$"), "\(column.name)")
+        }
+        #expect(withUnits.columns.filter { $0.description.hasPrefix("solved from column") }.count == solved.count)
+    }
+
     @Test("parameters from the settings replace the file's, and are checked against their range")
     func settings() throws {
         let model = try Models.compile("gl-sim.sfc", ModelSettings(parameters: ["G_d": 30]))
