@@ -16,16 +16,28 @@ public struct OutputDirectory {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw InputError("--out \(path): exists and is not a directory") }
         } else {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw InputError("--out \(path): cannot create the directory: \(error.localizedDescription)")
-            }
+            try Self.makeDirectories(path)
         }
         guard FileManager.default.isWritableFile(atPath: path) else {
             throw InputError("--out \(path): the directory is not writable")
         }
         try DirectoryLocks.shared.lock(path)
+    }
+
+    /// Makes `path` and its missing parents, naming the one that cannot be made and the system's reason.
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw InputError("--out \(path): \(prefix) is a file, not a directory") }
+                continue
+            }
+            if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
+                throw InputError("--out \(path): cannot create \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     /// Writes `text` to `name` in the directory, atomically.

@@ -96,13 +96,15 @@ struct SolverSettings: ParsableArguments {
         "GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
     var solver: String = "rk8pd"
 
-    @Option(help: "Relative tolerance.")
+    // Unconditional: the next word is the value even when it starts with '-', so
+    // `--rtol -1` is refused as a tolerance that is not positive, not as a missing value.
+    @Option(parsing: .unconditional, help: "Relative tolerance.")
     var rtol: Double = 1e-10
 
-    @Option(help: "Absolute tolerance.")
+    @Option(parsing: .unconditional, help: "Absolute tolerance.")
     var atol: Double = 1e-10
 
-    @Option(name: .customLong("max-steps"), help: "Step budget of each solve (accepted plus rejected steps).")
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Step budget of each solve (accepted plus rejected steps).")
     var maxSteps: Int = 1_000_000
 
     @Option(name: .customLong("save-step"), help: ArgumentHelp(

@@ -34,6 +34,8 @@ struct BadInputTests {
                  message: "error: the end 2020.0 must come after the start 2025.0 (--from, --to, [horizon] of CONFIG, the horizon of MODEL)"),
         BadInput(name: "t1 before t0 by option", edit: nil, arguments: ["--from", "2030-01-01", "--to", "2026.0"],
                  message: "error: the end 2026.0 must come after the start 2030.0 (--from, --to, [horizon] of CONFIG, the horizon of MODEL)"),
+        BadInput(name: "negative tolerance", edit: nil, arguments: ["--rtol", "-1"], message: "error: --rtol -1.0: must be positive and finite"),
+        BadInput(name: "negative step budget", edit: nil, arguments: ["--max-steps", "-5"], message: "error: --max-steps -5: must be at least 1"),
         BadInput(name: "knot table out of order",
                  edit: { replaceLine(starting: "rm =", with: "rm = [[2026.0, 0.04], [2025.0, 0.03]]", in: $0) }, arguments: [],
                  message: "error: CONFIG: tables.rm: the years must ascend; 2025.0 follows 2026.0"),
@@ -108,6 +110,22 @@ struct BadInputTests {
         #expect(result.status == 2)
         #expect(result.stderr == "error: \(scenario): \(message)\n")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+    }
+
+    @Test("an output folder that cannot be made is refused naming the part in the way and the system's reason")
+    func outputFolder() throws {
+        let dir = try Tool.scratch()
+        try "x".write(to: dir.appendingPathComponent("file"), atomically: true, encoding: .utf8)
+        let through = try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "file/sub"], in: dir)
+        #expect(through.status == 2)
+        #expect(through.stderr == "error: --out file/sub: file is a file, not a directory\n")
+        let onto = try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "file"], in: dir)
+        #expect(onto.status == 2)
+        #expect(onto.stderr == "error: --out file: exists and is not a directory\n")
+        let nowhere = try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "/proc/liquidity-test"], in: dir)
+        #expect(nowhere.status == 2)
+        #expect(nowhere.stderr.hasPrefix("error: --out /proc/liquidity-test: cannot create /proc/liquidity-test: "), "\(nowhere.stderr)")
+        #expect(Tool.files(dir) == ["file"])
     }
 
     @Test("an unreadable configuration is named")
