@@ -758,7 +758,7 @@ final class Compiler {
 }
 
 /// The closest of `candidates` to `name` by edit distance, if close enough to be a likely typo.
-func nearest(_ name: String, in candidates: [String]) -> String? {
+public func nearest(_ name: String, in candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
         var previous = Array(0...b.count)
         for (i, x) in a.enumerated() {

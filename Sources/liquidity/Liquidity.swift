@@ -2,6 +2,7 @@ import ArgumentParser
 import Experiments
 import FileFormats
 import Foundation
+import ModelLanguage
 
 @main
 struct Liquidity: ParsableCommand {
@@ -19,6 +20,16 @@ struct Liquidity: ParsableCommand {
 
     /// Maps bad input to exit code 2, solver failures to 3 and failed writes to 4.
     static func main() {
+        // `compare`, the default command, takes no word of its own: a first word that names no
+        // command is a mistyped one (swift-argument-parser would call it an unexpected argument of compare).
+        if let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("-") {
+            let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+            if !names.contains(first) {
+                let near = nearest(first, in: names).map { "; did you mean \($0)?" } ?? "."
+                printError("error: unknown command \(first)\(near) Commands: \(names.dropLast().joined(separator: ", ")) (liquidity --help).")
+                Foundation.exit(2)
+            }
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

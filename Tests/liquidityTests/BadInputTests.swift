@@ -128,6 +128,18 @@ struct BadInputTests {
         #expect(Tool.files(dir) == ["file"])
     }
 
+    @Test("a mistyped command is named, with the nearest command where one is near", arguments: [
+        ("runn", "error: unknown command runn; did you mean run? Commands: compare, run, matrices, params, calibrate, history, backtest, export, sweep, model (liquidity --help).\n"),
+        ("xyz", "error: unknown command xyz. Commands: compare, run, matrices, params, calibrate, history, backtest, export, sweep, model (liquidity --help).\n"),
+    ])
+    func mistypedCommand(_ word: String, _ message: String) throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run([word, "--out", "out"], in: dir)
+        #expect(result.status == 2)
+        #expect(result.stderr == message)
+        #expect(Tool.files(dir).isEmpty)
+    }
+
     @Test("an unreadable configuration is named")
     func unreadable() throws {
         let dir = try Tool.scratch()
