@@ -44,8 +44,8 @@ struct OptionFuzzTests {
         liquidity.standardOutput = { _ in }
         defer { liquidity.standardOutput = printing }
         let here = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(Tool.root.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(here) }
+        #expect(FileManager.default.changeCurrentDirectoryPath(Tool.root.path), "the fuzz runs from the package's folder")
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(here) }
         for round in 0..<300 {
             let out = dir.appendingPathComponent("o\(round)").path
             var arguments = Self.commands.randomElement(using: &rng)!.map { $0 == "OUT" ? out : $0 }
