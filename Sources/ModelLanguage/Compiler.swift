@@ -310,6 +310,9 @@ final class Compiler {
                         error("the change of \(key) must start at a finite date and ramp over a finite, non-negative time", at: p.location)
                         continue
                     }
+                    if change.start >= t1 {
+                        warning("the change of \(key) to \(change.value) from \(change.start) starts at or after the end of this run (\(t1)): it has no effect", at: .none)
+                    }
                     segments.append(Segment(start: change.start, end: change.start + change.rampYears, from: inForce, to: change.value))
                     inForce = change.value
                 }

@@ -233,6 +233,7 @@ struct ModelCompare: ParsableCommand {
         }
         let calendar = source.isCalendar
         let model = result.cases[0].path.model
+        printWarnings(model)
         let dates = calendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
         print("\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); \(solver.solver), rtol \(solver.rtol); "
             + "model \(file)" + (config.map { "; config \($0)" } ?? ""))

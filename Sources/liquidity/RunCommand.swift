@@ -38,6 +38,7 @@ struct Run: ParsableCommand {
         let (path, files) = try ModelFiles.run(
             file, settings: try inputs.modelSettings(choices: choices), solve: try solver.settings, saveStep: try solver.givenStep,
             config: try inputs.configFile(), into: out, plot: output.plot, panels: output.panelList, tool: BuildInfo.tool, command: CommandLine.arguments)
+        printWarnings(path.model)
         let s = path.solution.statistics
         let span = source.isCalendar ? "from \(DecimalYear.isoDate(path.t[0])) to \(DecimalYear.isoDate(path.t.last!))" : "from t = \(path.t[0]) to \(path.t.last!)"
         print("\(source.name): \(path.t.count) points \(span); \(s.steps) steps, \(s.functionEvaluations) evaluations; \(try inputs.describe())")

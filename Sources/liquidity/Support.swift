@@ -1,5 +1,6 @@
 import FileFormats
 import Foundation
+import ModelLanguage
 
 /// The tool's version and the git commit it was built from, when the
 /// executable sits in a git checkout (as `swift build` leaves it).
@@ -55,6 +56,11 @@ extension BuildInfo {
 /// Writes a line to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// The model's warnings (a scenario's change after the end, an unused parameter), on standard error.
+func printWarnings(_ model: CompiledModel) {
+    for warning in model.warnings { printError(warning.description) }
 }
 
 /// A fit or a historical run that stopped early. Exit code 3, like ``Experiments/SolveFailure``.

@@ -140,6 +140,19 @@ struct BadInputTests {
         #expect(Tool.files(dir).isEmpty)
     }
 
+    @Test("a scenario's change that starts at or after the end is run, with a warning that it has no effect")
+    func changeAfterTheEnd() throws {
+        let dir = try Tool.scratch()
+        let scenario = dir.appendingPathComponent("late.toml").path
+        try "name = \"late\"\n[[change]]\nkey = \"payout\"\nvalue = 0.5\nstart = 2040.0\n".write(toFile: scenario, atomically: true, encoding: .utf8)
+        let result = try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--scenario", scenario, "--out", "out", "--quiet"], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stderr == "\(Tool.reverseQE): warning: the change of payout to 0.5 from 2040.0 starts at or after the end of this run (2032.0): it has no effect\n")
+        let plain = try Tool.run(["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "plain", "--quiet"], in: dir)
+        #expect(plain.stderr == "", "no warning without the late change")
+        #expect(try Tool.text(dir.appendingPathComponent("out/series.csv")) == (try Tool.text(dir.appendingPathComponent("plain/series.csv"))))
+    }
+
     @Test("an unreadable configuration is named")
     func unreadable() throws {
         let dir = try Tool.scratch()
