@@ -6,15 +6,23 @@ import ModelLanguage
 public enum Tables {
     /// A model file's parameters with their values in `model` (its settings
     /// applied), unit, allowed range, role, meaning and source.
-    public static func parameters(of model: CompiledModel, format: TableFormat) -> String {
+    /// - Parameter givenBy: where values not the file's own were given, by
+    ///   parameter key (`payout`, `beta[crypto]`, or `beta` for every member):
+    ///   a configuration's path, `--set`. Their source names it first, then the
+    ///   file's source of the value it replaced.
+    public static func parameters(of model: CompiledModel, format: TableFormat, givenBy: [String: String] = [:]) -> String {
         var rows: [[String]] = []
         for p in model.source.parameters {
             let members: [String]
             if case .member(let set) = p.index { members = model.members(of: set).map { "[\($0)]" } } else { members = [""] }
             for member in members {
                 let name = p.name + member
+                var source = p.attributes.source ?? ""
+                if let given = givenBy[name] ?? givenBy[p.name] {
+                    source = source.isEmpty ? given : "\(given) (in place of the file's value, source: \(source))"
+                }
                 rows.append([name, model.parameter(name).map(Configuration.format) ?? "", p.attributes.unit ?? "", p.attributes.role ?? "",
-                             p.attributes.range?.description ?? "any finite number", p.attributes.meaning ?? "", p.attributes.source ?? ""])
+                             p.attributes.range?.description ?? "any finite number", p.attributes.meaning ?? "", source])
             }
         }
         return format.render(

@@ -58,6 +58,19 @@ struct CommandTests {
         #expect(result.stdout.contains("wrote b/series.csv, b/units.csv, b/manifest.json"))
     }
 
+    @Test("params names where a value not the file's own was given: the configuration, or --set")
+    func paramsSources() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(["params", "--format", "csv", "--set", "payout=0.5"], in: Tool.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.contains { $0.hasPrefix("B0,") && $0.hasSuffix(",\"calibration/liquidity-2026.toml (in place of the file's value, source: data folder: FYGFDPUN 2022Q2)\"") })
+        #expect(rows.contains { $0.hasPrefix("payout,0.5,") && $0.hasSuffix(",\"--set (in place of the file's value, source: MODEL.md section 4)\"") })
+        let own = try Tool.run(["params", "--format", "csv", "--model-defaults"], in: Tool.root)
+        #expect(own.stdout.split(separator: "\n").contains { $0.hasPrefix("B0,23.933,") && $0.hasSuffix(",data folder: FYGFDPUN 2022Q2") })
+        #expect(Tool.files(dir).isEmpty)
+    }
+
     @Test("compare --counterfactual prints the AI-boom attribution")
     func counterfactual() throws {
         let dir = try Tool.scratch()

@@ -80,7 +80,7 @@ struct ModelOptionTests {
         #expect(run.stdout.contains("\nnational income at the end   125.000\n"), "\(run.stdout)")
         #expect(try Tool.text(dir.appendingPathComponent("r/series.csv")).split(separator: "\n").count == 1 + 301)
         let params = try Tool.run(["params", "--model", sim, "--set", "G_d=25", "--format", "csv"], in: dir)
-        #expect(params.stdout.contains("\nG_d,25.0,$/yr,,>= 0,government expenditure,\"Godley and Lavoie (2007), p. 69\"\n"), "\(params.stdout)")
+        #expect(params.stdout.contains("\nG_d,25.0,$/yr,,>= 0,government expenditure,\"--set (in place of the file's value, source: Godley and Lavoie (2007), p. 69)\"\n"), "\(params.stdout)")
         let matrices = try Tool.run(["matrices", "--model", Tool.root.appendingPathComponent("models/gl-pc.sfc").path, "--at", "50", "--format", "csv"], in: dir)
         #expect(matrices.status == 0, "\(matrices.stderr)")
         #expect(matrices.stdout.contains("row,H,P,G,CB,row sum,must be"))
