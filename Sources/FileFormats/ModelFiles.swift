@@ -160,4 +160,16 @@ extension ModelFiles {
     public static func settings(configuration path: String, for model: ModelSource) throws -> ModelSettings {
         try ModelConfiguration.settings(Configuration.parseTOML(try Configuration.readText(path), file: path), file: path, for: model)
     }
+
+    /// Where each of `model`'s parameter values that is not the file's own was
+    /// given, by key, for ``Tables/parameters(of:format:givenBy:)``: the
+    /// configuration's path where it holds that value, else `--set`.
+    public static func parameterSources(of model: CompiledModel, configuration: String?) throws -> [String: String] {
+        let fromConfiguration = try configuration.map { try settings(configuration: $0, for: model.source).parameters } ?? [:]
+        var givenBy: [String: String] = [:]
+        for (key, value) in model.settings.parameters {
+            givenBy[key] = fromConfiguration[key] == value ? configuration : "--set"
+        }
+        return givenBy
+    }
 }

@@ -174,7 +174,8 @@ public func liq_params(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoin
     handle(request) { request in
         let run = request.runRequest
         let model = try ModelFiles.compile(try run.modelFile(), settings: try run.modelSettings())
-        return [Table(label: "parameters", header: Tables.parameters(of: model, format: .csv), rows: 0, columns: 0, values: [])]
+        let givenBy = try ModelFiles.parameterSources(of: model, configuration: try run.configFile())
+        return [Table(label: "parameters", header: Tables.parameters(of: model, format: .csv, givenBy: givenBy), rows: 0, columns: 0, values: [])]
     }
 }
 

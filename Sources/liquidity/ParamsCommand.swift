@@ -41,14 +41,7 @@ struct Params: ParsableCommand {
         if toml {
             print(ModelConfiguration.render(model, header: ["liquidity configuration of \(file)"] + ((try inputs.configFile()).map { ["from \($0)"] } ?? [])), terminator: "")
         } else {
-            // Where each value that is not the file's own was given: the configuration, else --set.
-            let settings = model.settings.parameters
-            let fromConfiguration = try (try inputs.configFile()).map { try ModelFiles.settings(configuration: $0, for: model.source).parameters } ?? [:]
-            var givenBy: [String: String] = [:]
-            for key in settings.keys {
-                givenBy[key] = fromConfiguration[key] == settings[key] ? try inputs.configFile() : "--set"
-            }
-            print(Tables.parameters(of: model, format: format, givenBy: givenBy))
+            print(Tables.parameters(of: model, format: format, givenBy: try ModelFiles.parameterSources(of: model, configuration: try inputs.configFile())))
         }
     }
 }
