@@ -395,10 +395,18 @@ struct Peers: ParsableCommand {
     func scipy(regime: String, method: String, tolerance: Double) throws
         -> (path: [Double], seconds: Double, evaluations: Int, steps: Int)
     {
+        try Self.scipy(python: python, regime: regime, method: method, tolerance: tolerance, repetitions: scipyRepetitions)
+    }
+
+    /// One SciPy solve of the default path by `Benchmarks/scipy/model.py`: the saved
+    /// states in order (t left out, 26 to a time) and its timing line.
+    static func scipy(python: String, regime: String, method: String, tolerance: Double, repetitions: Int) throws
+        -> (path: [Double], seconds: Double, evaluations: Int, steps: Int)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, Self.script, "--method", method, "--rtol", "\(tolerance)",
-                             "--regime", "\(regime)", "--repetitions", "\(scipyRepetitions)"]
+                             "--regime", "\(regime)", "--repetitions", "\(repetitions)"]
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -696,21 +704,9 @@ struct WorkPrecision: ParsableCommand {
             for method in ["BDF", "Radau", "DOP853"] {
                 var points: [Point] = []
                 for tolerance in tolerances.prefix(5) {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                    process.arguments = ["python3", "Benchmarks/scipy/model.py", "--method", method, "--rtol", "\(tolerance)", "--repetitions", "1"]
-                    let out = Pipe(), err = Pipe()
-                    process.standardOutput = out
-                    process.standardError = err
-                    try process.run()
-                    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    let note = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    process.waitUntilExit()
-                    guard process.terminationStatus == 0,
-                        let seconds = note.components(separatedBy: "median_seconds ").dropFirst().first.flatMap({ Double($0.split(separator: " ")[0]) })
-                    else { continue }
-                    let states = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst().compactMap { Double($0) } }
-                    points.append(Point(tolerance: tolerance, error: Self.error(states, reference), seconds: seconds))
+                    guard let run = try? Peers.scipy(python: "python3", regime: "none", method: method, tolerance: tolerance, repetitions: 1) else { continue }
+                    let states = stride(from: 0, to: run.path.count, by: 26).map { Array(run.path[$0..<min($0 + 26, run.path.count)]) }
+                    points.append(Point(tolerance: tolerance, error: Self.error(states, reference), seconds: run.seconds))
                 }
                 series.append(("SciPy \(method), Python", points))
             }

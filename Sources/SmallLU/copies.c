@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include <dlfcn.h>
-#include <stdatomic.h>
+#include "next_symbol.h"
+
 #include <stdint.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
@@ -17,10 +17,8 @@
 typedef void (*dcopy_fn)(int, const double *, int, double *, int);
 
 static dcopy_fn cblas_dcopy_next(void) {
-    static _Atomic(dcopy_fn) f = NULL;
-    dcopy_fn g = atomic_load(&f);
-    if (!g) { g = (dcopy_fn)dlsym(RTLD_NEXT, "cblas_dcopy"); atomic_store(&f, g); }
-    return g;
+    static _Atomic(void *) slot = NULL;
+    return (dcopy_fn)next_symbol(&slot, "cblas_dcopy");
 }
 
 void cblas_dcopy(const int n, const double *x, const int incx, double *y, const int incy) {

@@ -1,9 +1,8 @@
 #define _GNU_SOURCE
 #include "small_lu.h"
+#include "next_symbol.h"
 
-#include <dlfcn.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_permutation.h>
@@ -23,17 +22,13 @@ typedef int (*decomp_fn)(gsl_matrix *, gsl_permutation *, int *);
 typedef int (*solve_fn)(const gsl_matrix *, const gsl_permutation *, const gsl_vector *, gsl_vector *);
 
 static decomp_fn gsl_decomp(void) {
-    static _Atomic(decomp_fn) f = NULL;
-    decomp_fn g = atomic_load(&f);
-    if (!g) { g = (decomp_fn)dlsym(RTLD_NEXT, "gsl_linalg_LU_decomp"); atomic_store(&f, g); }
-    return g;
+    static _Atomic(void *) slot = NULL;
+    return (decomp_fn)next_symbol(&slot, "gsl_linalg_LU_decomp");
 }
 
 static solve_fn gsl_solve(void) {
-    static _Atomic(solve_fn) f = NULL;
-    solve_fn g = atomic_load(&f);
-    if (!g) { g = (solve_fn)dlsym(RTLD_NEXT, "gsl_linalg_LU_solve"); atomic_store(&f, g); }
-    return g;
+    static _Atomic(void *) slot = NULL;
+    return (solve_fn)next_symbol(&slot, "gsl_linalg_LU_solve");
 }
 
 /* Each product is rounded before it is subtracted, as in GSL's own LU: no

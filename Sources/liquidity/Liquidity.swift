@@ -23,10 +23,10 @@ struct Liquidity: ParsableCommand {
         // `compare`, the default command, takes no word of its own: a first word that names no
         // command is a mistyped one (swift-argument-parser would call it an unexpected argument of compare).
         if let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("-") {
-            let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+            let commands = configuration.subcommands.compactMap { $0.configuration.commandName }, names = commands + ["help"]
             if !names.contains(first) {
                 let near = nearest(first, in: names).map { "; did you mean \($0)?" } ?? "."
-                printError("error: unknown command \(first)\(near) Commands: \(names.dropLast().joined(separator: ", ")) (liquidity --help).")
+                printError("error: unknown command \(first)\(near) Commands: \(commands.joined(separator: ", ")) (liquidity --help).")
                 Foundation.exit(2)
             }
         }
