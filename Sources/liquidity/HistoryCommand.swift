@@ -21,15 +21,15 @@ struct History: ParsableCommand {
             the table quarter by quarter (model, then data, for each pair).
 
             Examples:
-              liquidity history --data ../shared/data/fred --write calibration/history.csv
+              liquidity history --data data --write calibration/history.csv
               liquidity history --data ~/Downloads --map rb=fredgraph.csv:DGS10 --to 2026Q1
               liquidity history --compare calibration/liquidity.toml --table calibration/history-fred.csv
               liquidity history --make-config calibration/baseline.toml --write calibration/history2022.toml
               liquidity history --compare calibration/history2022.toml --model models/reverse-qe.sfc --format markdown
             """)
 
-    @Option(help: ArgumentHelp("Folder of the data files.", valueName: "dir"))
-    var data: String = "../shared/data/fred"
+    @Option(help: ArgumentHelp("Folder of the data files (the project's copy, data/SOURCES.md).", valueName: "dir"))
+    var data: String = "data"
 
     @Option(help: ArgumentHelp("Where to write the table (CSV); - prints it.", valueName: "file"))
     var write: String = "-"

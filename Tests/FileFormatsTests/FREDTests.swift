@@ -61,10 +61,9 @@ struct FREDTests {
         let all = try FRED.parseAll("observation_date,DGS10,WALCL\n2025-01-02,4.57,\n2025-01-08,4.6,6800000\n", file: "fredgraph.csv")
         #expect(all.map(\.name) == ["DGS10", "WALCL"])
         #expect(all[1].values == [nil, 6_800_000])
-        // A folder of the shared files with the 10-year yield taken from a multi-series file instead.
-        let data = Tool.root.deletingLastPathComponent().appendingPathComponent("shared/data/fred").path
-        try #require(FileManager.default.fileExists(atPath: data), "no data folder at \(data)")
-        let dir = try Tool.scratch()
+        // A copy of the project's data folder with the 10-year yield taken from a multi-series file instead.
+        let data = Tool.data
+                let dir = try Tool.scratch()
         for name in try FileManager.default.contentsOfDirectory(atPath: data) where name.hasSuffix(".csv") && name != "DGS10.csv" {
             try FileManager.default.copyItem(atPath: (data as NSString).appendingPathComponent(name), toPath: dir.appendingPathComponent(name).path)
         }
@@ -79,12 +78,10 @@ struct FREDTests {
         #expect(short.quarters == 4 && short.table.split(separator: "\n")[1].hasPrefix("2023Q1,2023-03-31,2023.25,"))
     }
 
-    /// The committed table is what the reader derives from the data folder
-    /// (when the folder is beside the project, as in CI).
-    @Test("the committed history table is reproduced from ../shared/data/fred")
+    /// The committed table is what the reader derives from the project's data folder.
+    @Test("the committed history table is reproduced from data/")
     func committedTable() throws {
-        let data = Tool.root.deletingLastPathComponent().appendingPathComponent("shared/data/fred").path
-        try #require(FileManager.default.fileExists(atPath: data), "no data folder at \(data)")
+        let data = Tool.data
         let (derived, quarters) = try HistoryTable.build(directory: data)
         #expect(quarters == 15, "2022Q2 to 2025Q4: the data end in December 2025")
         let committed = try String(contentsOf: Tool.root.appendingPathComponent("calibration/history.csv"), encoding: .utf8)
@@ -99,8 +96,7 @@ struct FREDTests {
     /// The FRED layout holds the same observations as the model's, in the data's units.
     @Test("the table in FRED units: the committed calibration/history-fred.csv, each column the model table's over its scale, a stale weekly value blank")
     func fredUnits() throws {
-        let data = Tool.root.deletingLastPathComponent().appendingPathComponent("shared/data/fred").path
-        try #require(FileManager.default.fileExists(atPath: data), "no data folder at \(data)")
+        let data = Tool.data
         let (fred, quarters) = try HistoryTable.build(directory: data, units: .fred)
         #expect(quarters == 15)
         #expect(fred == (try Tool.text(Tool.root.appendingPathComponent("calibration/history-fred.csv"))))
