@@ -6,18 +6,31 @@ import PackageDescription
 
 let products: [Product] = [
     .library(name: "Solvers", targets: ["Solvers"]),
-    .library(name: "ModelLanguage", targets: ["ModelLanguage"]),
+    .library(name: "FlowModel", targets: ["FlowModel"]),
     .library(name: "Experiments", targets: ["Experiments"]),
     .library(name: "FileFormats", targets: ["FileFormats"]),
+    .library(name: "Reports", targets: ["Reports"]),
+    .library(name: "Application", targets: ["Application"]),
     .executable(name: "liquidity", targets: ["liquidity"]),
     // The C interface of the Python package (python/): liq_run, liq_compare, ... (Sources/LiquidityC).
     .library(name: "LiquidityC", type: .dynamic, targets: ["LiquidityC"]),
 ]
 
 // MARK: - Implementation
-// One direction of dependency: CGSL <- Solvers <- ModelLanguage <- Experiments <- FileFormats <- liquidity.
-// Solvers, ModelLanguage and Experiments do no file I/O; FileFormats reads and writes every file;
-// the executable parses the command line, calls the libraries and maps errors to exit codes.
+// One direction of dependency, each target using only those to its left:
+//   CGSL <- SmallLU <- Solvers <- FlowModel <- Experiments <- FileFormats <- Reports <- Application
+//   <- liquidity (the executable) and LiquidityC (the C interface of the Python package).
+// - CGSL: GSL as a system library (module map and shim only).
+// - SmallLU: C that takes over GSL's LU and two BLAS helpers for the implicit steppers.
+// - Solvers: the only Swift target that touches C; problems, steppers, solutions.
+// - FlowModel: stock-flow models as files: the language, its checks and its compiler.
+// - Experiments: workflows as values (comparisons, sweeps, fits, backtests).
+// - FileFormats: readers and writers of the files (configurations, scenarios, specs, CSV, JSON).
+// - Reports: what a person reads (charts, Sankey diagrams, notebooks, tables).
+// - Application: the one layer that speaks in command-line flags (run requests, the package's
+//   files, output folders, history tables, sweep folders, native models).
+// Solvers, FlowModel and Experiments do no file I/O; the executable parses the command line,
+// calls the libraries and maps errors to exit codes.
 
 // With LIQUIDITY_OPTIMISE_DEBUG=1 (scripts/test.sh sets it) the numerical libraries are
 // optimised in debug builds too, so the tests' solves run at close to release speed; the
@@ -40,22 +53,24 @@ let implementation: [Target] = [
         name: "Solvers", dependencies: ["CGSL", "SmallLU", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
     // The model language: parser, checks and compiler of model files (no I/O).
-    .target(name: "ModelLanguage", dependencies: ["Solvers"], swiftSettings: optimisedInDebug),
+    .target(name: "FlowModel", dependencies: ["Solvers"], swiftSettings: optimisedInDebug),
     .target(
-        name: "Experiments", dependencies: ["ModelLanguage", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
+        name: "Experiments", dependencies: ["FlowModel", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
     .target(
         name: "FileFormats",
         dependencies: [
-            "Experiments", "ModelLanguage", "Solvers",
+            "Experiments", "FlowModel", "Solvers",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "SwiftCSV", package: "SwiftCSV"),
         ]),
-    .target(name: "LiquidityC", dependencies: ["FileFormats", "Experiments", "ModelLanguage", "Solvers"]),
+    .target(name: "Reports", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers"]),
+    .target(name: "Application", dependencies: ["Reports", "FileFormats", "Experiments", "FlowModel", "Solvers"]),
+    .target(name: "LiquidityC", dependencies: ["Application", "Reports", "FileFormats", "Experiments", "FlowModel", "Solvers"]),
     .executableTarget(
         name: "liquidity",
         dependencies: [
-            "FileFormats", "Experiments", "ModelLanguage", "Solvers",
+            "Application", "Reports", "FileFormats", "Experiments", "FlowModel", "Solvers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
@@ -66,13 +81,10 @@ let implementation: [Target] = [
 let hasCVODE = FileManager.default.fileExists(atPath: "/usr/include/cvode/cvode.h")
 
 let benchmarks: [Target] = [
-    // The baseline: the same problems solved by direct calls of gsl_odeiv2 from C.
-    .target(name: "CReference", dependencies: ["CGSL"], path: "Benchmarks/CReference"),
-
     .executableTarget(
         name: "liquidity-bench",
         dependencies: [
-            "Solvers", "ModelLanguage", "FileFormats", "CReference", "LiquidityC",
+            "Solvers", "FlowModel", "FileFormats", "Application", "CReference", "LiquidityC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ] + (hasCVODE ? ["CVODEPeer"] : []),
         path: "Benchmarks/LiquidityBench",
@@ -91,13 +103,19 @@ let benchmarks: [Target] = [
 let tests: [Target] = [
     // The test helpers: the executable harness and the configuration mutator.
     .target(name: "TestSupport", dependencies: ["Experiments"], path: "Tests/TestSupport"),
+    // The default model written a second time in plain C over gsl_odeiv2: the tests' independent
+    // oracle, and the baseline of the benchmarks (which depend on it; no test depends on a benchmark).
+    .target(name: "CReference", dependencies: ["CGSL"], path: "Tests/CReference"),
     .testTarget(name: "SolversTests", dependencies: ["Solvers", "Experiments"]),
     // The reverse-QE model file against the independent implementations in C and in Python with SciPy.
-    .testTarget(name: "ModelLanguageTests", dependencies: ["ModelLanguage", "Solvers", "CReference"]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "ModelLanguage", "Solvers"]),
-    .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats", "Experiments", "ModelLanguage", "Solvers", "TestSupport"]),
+    .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),
+    // The file formats, reports and the application layer, through the files they read and write.
+    .testTarget(
+        name: "FileFormatsTests",
+        dependencies: ["Application", "Reports", "FileFormats", "Experiments", "FlowModel", "Solvers", "TestSupport"]),
     // End-to-end tests of the built `liquidity` executable: exit codes, files, --help.
-    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "FileFormats", "Experiments", "ModelLanguage", "TestSupport"]),
+    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "Application", "FileFormats", "Experiments", "FlowModel", "TestSupport"]),
 ]
 
 let package = Package(
@@ -109,6 +127,6 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
-    targets: implementation + benchmarks + tests,
+    targets: implementation + tests + benchmarks,
     swiftLanguageModes: [.v6]
 )

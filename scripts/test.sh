@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 # The notebook test runs the exported notebook in a real Jupyter kernel; a model test
-# checks the Swift model against its SciPy port (Benchmarks/scipy/model.py).
+# checks the Swift model against its SciPy port (Tests/SciPyReference/model.py).
 # The Python package's tests run with pytest.
 if ! python3 -c "import nbclient, nbformat, ipykernel, pandas, matplotlib, scipy, pytest" >/dev/null 2>&1; then
     echo "test: installing nbclient, nbformat, ipykernel, pandas, matplotlib, scipy and pytest with pip" >&2

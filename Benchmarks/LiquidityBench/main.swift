@@ -6,8 +6,10 @@ import CVODEPeer
 import FileFormats
 import Foundation
 import LiquidityC
-import ModelLanguage
+import FlowModel
 import Solvers
+import Application
+import Reports
 
 /// Benchmarks, run in release mode: `swift run -c release liquidity-bench <command>`.
 @main
@@ -295,8 +297,8 @@ struct Throughput: ParsableCommand {
 
 /// The default path solved three ways in one run: from the model file
 /// (models/reverse-qe.sfc, compiled to a tape with its exact Jacobian), by the
-/// same model in plain C over gsl_odeiv2 (Benchmarks/CReference/CModel.c) and
-/// by its port to SciPy's solve_ivp (Benchmarks/scipy/model.py).
+/// same model in plain C over gsl_odeiv2 (Tests/CReference/CModel.c) and
+/// by its port to SciPy's solve_ivp (Tests/SciPyReference/model.py).
 struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The default path in Swift, in plain C over GSL and in Python with SciPy: agreement and time.",
@@ -398,7 +400,7 @@ struct Peers: ParsableCommand {
         try Self.scipy(python: python, regime: regime, method: method, tolerance: tolerance, repetitions: scipyRepetitions)
     }
 
-    /// One SciPy solve of the default path by `Benchmarks/scipy/model.py`: the saved
+    /// One SciPy solve of the default path by `Tests/SciPyReference/model.py`: the saved
     /// states in order (t left out, 26 to a time) and its timing line.
     static func scipy(python: String, regime: String, method: String, tolerance: Double, repetitions: Int) throws
         -> (path: [Double], seconds: Double, evaluations: Int, steps: Int)
@@ -618,7 +620,7 @@ struct WorkPrecision: ParsableCommand {
     @Option(help: "Where to write the diagram (.svg; a .png beside it where rsvg-convert is installed).")
     var write = "docs/work-precision.svg"
 
-    @Option(help: "Include SciPy's solvers (slow), through Benchmarks/scipy/model.py.")
+    @Option(help: "Include SciPy's solvers (slow), through Tests/SciPyReference/model.py.")
     var scipy = true
 
     struct Point { var tolerance: Double, error: Double, seconds: Double }

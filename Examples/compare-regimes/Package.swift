@@ -11,6 +11,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Experiments", package: "liquidity"),
                 .product(name: "FileFormats", package: "liquidity"),
+                .product(name: "Application", package: "liquidity"),
             ])
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,4 @@
-import ModelLanguage
+import FlowModel
 import RealModule
 
 /// The historical configuration: the model started at mid-2022 from the

@@ -1,4 +1,4 @@
-import ModelLanguage
+import FlowModel
 import Solvers
 
 /// A solved path of a compiled model file: the solution and every output

@@ -1,4 +1,4 @@
-import ModelLanguage
+import FlowModel
 import Solvers
 
 /// How a path is solved and sampled: stepper, tolerances, step budget and the

@@ -6,7 +6,7 @@ import TOMLKit
 /// A model's configuration is ``ModelConfiguration``.
 public enum Configuration {
     /// Reads the whole file at `path` as UTF-8 text.
-    static func readText(_ path: String) throws -> String {
+    package static func readText(_ path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InputError("\(path): no such file")
@@ -18,7 +18,7 @@ public enum Configuration {
     }
 
     /// Parses TOML text, naming the file, line and column of a syntax error.
-    static func parseTOML(_ text: String, file: String) throws -> TOMLTable {
+    package static func parseTOML(_ text: String, file: String) throws -> TOMLTable {
         guard !text.contains("\0") else { throw InputError("\(file): contains a NUL byte; not a TOML file") }
         try checkASCIIOutsideStrings(text, file: file)
         do {
@@ -34,7 +34,7 @@ public enum Configuration {
     /// every valid file of ours, and toml++ (inside TOMLKit) stops on an
     /// internal assertion, ending the process, when such a character starts a
     /// key or follows a dot of a dotted key (found by the fuzz tests).
-    static func checkASCIIOutsideStrings(_ text: String, file: String) throws {
+    package static func checkASCIIOutsideStrings(_ text: String, file: String) throws {
         var line = 1, column = 0
         var quote: String? = nil
         var inComment = false
@@ -92,20 +92,20 @@ public enum Configuration {
     }
 
     /// A number: a TOML integer or float.
-    static func number(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
+    package static func number(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
         if let double = value.double { return double }
         if let int = value.int { return Double(int) }
         throw InputError("\(file): \(key) must be a number (\(expected)); got \(describe(value))")
     }
 
     /// A number that must be finite (TOML allows inf and nan): sweep specs, targets and fit files.
-    static func finiteNumber(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
+    package static func finiteNumber(_ value: TOMLValueConvertible, file: String, key: String, expected: String) throws -> Double {
         let number = try number(value, file: file, key: key, expected: expected)
         guard number.isFinite else { throw InputError("\(file): \(key) = \(number) is not a finite number (\(expected))") }
         return number
     }
 
-    static func describe(_ value: TOMLValueConvertible) -> String {
+    package static func describe(_ value: TOMLValueConvertible) -> String {
         switch value.type {
         case .string: "the string \"\(value.string ?? "")\""
         case .table: "a table"
@@ -115,7 +115,7 @@ public enum Configuration {
     }
 
     /// `[[year, value], ...]`: at least one knot, finite, with ascending years.
-    static func knots(_ value: TOMLValueConvertible, file: String, key: String, unit: String) throws -> [(Double, Double)] {
+    package static func knots(_ value: TOMLValueConvertible, file: String, key: String, unit: String) throws -> [(Double, Double)] {
         let shape = "an array of [year, value] pairs, value in \(unit)"
         guard let array = value.array else { throw InputError("\(file): \(key) must be \(shape); got \(describe(value))") }
         var knots: [(Double, Double)] = []
@@ -137,7 +137,7 @@ public enum Configuration {
     }
 
     /// A number as TOML writes it: integers without a fraction keep ".0".
-    static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         value.description
     }
 }

@@ -1,6 +1,6 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
 
 /// What every `manifest.json` records: the tool and the solver (``ModelManifest`` is the whole file).
@@ -16,45 +16,37 @@ public enum Manifest {
             self.commit = commit
         }
     }
-    struct SolverRecord: Encodable {
+    package struct SolverRecord: Encodable {
         let stepper: String, rtol: Double, atol: Double, save_step_years: Double
         /// How saves inside steps got their values: auto, land or interpolate.
         let saves: String
     }
 }
 
-/// JSON as every file of the tool writes it: pretty-printed, keys sorted, slashes unescaped.
-public enum JSON {
-    public static func text(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
-    }
-}
 
 /// The manifest of a model file's runs (`manifest.json`): the file, the
 /// resolved parameters, tables and sets, the changes, the solver and each run.
 public struct ModelManifest: Encodable {
-    struct RunRecord: Encodable {
+    package struct RunRecord: Encodable {
         let label: String, choices: [String: String]
         let return_code: String, steps: Int, rejected_steps: Int, function_evaluations: Int, jacobian_evaluations: Int
     }
-    struct Change: Encodable { let parameter: String, value: Double, start: Double, ramp_years: Double }
+    package struct Change: Encodable { let parameter: String, value: Double, start: Double, ramp_years: Double }
 
     public let tool: Manifest.Tool
     public let command: [String]
     public let model: String
     public let config: String?
-    let parameters: [String: Double]
-    let knots: [String: [[Double]]]
-    let sets: [String: [String]]
-    let changes: [Change]
-    let t0: Double, t1: Double
-    let solver: Manifest.SolverRecord
-    let runs: [RunRecord]
-    let outputs: [String]
-    let wall_time_seconds: Double
-    let inputs_fingerprint: String
+    package let parameters: [String: Double]
+    package let knots: [String: [[Double]]]
+    package let sets: [String: [String]]
+    package let changes: [Change]
+    package let t0: Double, t1: Double
+    package let solver: Manifest.SolverRecord
+    package let runs: [RunRecord]
+    package let outputs: [String]
+    package let wall_time_seconds: Double
+    package let inputs_fingerprint: String
 
     /// - Parameters:
     ///   - runs: each run with its label (`none`, `none/no_ai_boom`); the first run's model gives the parameters.

@@ -1,5 +1,5 @@
 import Foundation
-import ModelLanguage
+import FlowModel
 import TOMLKit
 
 /// Configurations of model files: TOML whose keys are the file's own names.
@@ -21,7 +21,7 @@ import TOMLKit
 ///
 /// Every section is optional; what is left out keeps the file's value.
 public enum ModelConfiguration {
-    static let sections = ["horizon", "parameters", "sets", "tables", "choices"]
+    package static let sections = ["horizon", "parameters", "sets", "tables", "choices"]
 
     /// The most members a configuration may give a set.
     public static let memberLimit = 100
@@ -29,7 +29,7 @@ public enum ModelConfiguration {
     /// The settings the configuration text gives `model`; every name is
     /// checked against the file, and an error names the configuration, the
     /// key and what the file has.
-    static func settings(_ root: TOMLTable, file path: String, for model: ModelSource) throws -> ModelSettings {
+    package static func settings(_ root: TOMLTable, file path: String, for model: ModelSource) throws -> ModelSettings {
         var settings = ModelSettings()
         for key in root.keys where !sections.contains(key) {
             throw InputError("\(path): unknown section \(key); allowed: \(sections.joined(separator: ", "))")

@@ -1,5 +1,5 @@
 import Foundation
-import ModelLanguage
+import FlowModel
 import TOMLKit
 
 /// Scenario files: a name and dated changes.

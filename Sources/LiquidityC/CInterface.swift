@@ -1,8 +1,10 @@
 import Experiments
 import FileFormats
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
+import Application
+import Reports
 
 // The C interface the Python package calls through ctypes. Each call takes a
 // request as JSON (the command line's options by name) and returns a handle to

@@ -3,6 +3,8 @@ import Experiments
 import FileFormats
 import Foundation
 import Solvers
+import Application
+import Reports
 
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(

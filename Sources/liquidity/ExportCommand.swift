@@ -1,6 +1,8 @@
 import ArgumentParser
 import Experiments
 import FileFormats
+import Application
+import Reports
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,8 +2,10 @@ import ArgumentParser
 import Experiments
 import FileFormats
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
+import Application
+import Reports
 
 struct Matrices: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,8 +2,10 @@ import ArgumentParser
 import Experiments
 import FileFormats
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
+import Application
+import Reports
 
 /// A file of the package (`models/liquidity.sfc`): in the current directory, or beside the tool's package.
 func packageFile(_ relative: String) -> String? { PackageFiles.locate(relative, anchors: [CommandLine.arguments[0]]) }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Experiments
 import FileFormats
 import Foundation
+import Application
+import Reports
 
 struct Params: ParsableCommand {
     static let configuration = CommandConfiguration(

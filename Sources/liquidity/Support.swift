@@ -1,6 +1,8 @@
 import FileFormats
 import Foundation
-import ModelLanguage
+import FlowModel
+import Application
+import Reports
 
 /// The tool's version and the git commit it was built from, when the
 /// executable sits in a git checkout (as `swift build` leaves it).

@@ -2,7 +2,9 @@ import ArgumentParser
 import Experiments
 import FileFormats
 import Foundation
-import ModelLanguage
+import FlowModel
+import Application
+import Reports
 
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @testable import Experiments
-@testable import ModelLanguage
+@testable import FlowModel
 @testable import Solvers
 
 /// The reverse-QE model file, parsed.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @testable import Experiments
-@testable import ModelLanguage
+@testable import FlowModel
 @testable import Solvers
 
 /// A store that keeps every run in memory: any type can be an ensemble's store.

@@ -3,6 +3,8 @@ import Testing
 
 @testable import FileFormats
 import TestSupport
+@testable import Application
+@testable import Reports
 
 @Suite("FRED reader")
 struct FREDTests {

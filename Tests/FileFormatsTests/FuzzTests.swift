@@ -1,11 +1,13 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
 import Testing
 import TestSupport
 
 @testable import FileFormats
+@testable import Application
+@testable import Reports
 
 @Suite("Fuzzing the configuration reader", .serialized)
 struct FuzzTests {

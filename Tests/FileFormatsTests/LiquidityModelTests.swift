@@ -1,9 +1,11 @@
 import Experiments
 import FileFormats
 import Foundation
-import ModelLanguage
+import FlowModel
 import Testing
 import TestSupport
+import Application
+import Reports
 
 /// The default model, models/liquidity.sfc with its committed fit, solved in-process.
 @Suite("The history-consistent model", .serialized)

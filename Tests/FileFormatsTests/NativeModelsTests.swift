@@ -1,9 +1,11 @@
 @testable import FileFormats
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
 import Testing
 import TestSupport
+@testable import Application
+@testable import Reports
 
 /// Right-hand sides compiled to machine code (`--native`) against the tape.
 @Suite("Native right-hand sides", .serialized)

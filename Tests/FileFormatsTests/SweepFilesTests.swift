@@ -1,10 +1,12 @@
-import ModelLanguage
+import FlowModel
 import Foundation
 import Testing
 import TestSupport
 
 @testable import Experiments
 @testable import FileFormats
+@testable import Application
+@testable import Reports
 
 /// Sweeps run in-process through ``SweepFiles/run``, the call `liquidity sweep` makes.
 enum SweepHarness {

@@ -1,10 +1,12 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
 import Testing
 import TestSupport
 
 @testable import FileFormats
+@testable import Application
+@testable import Reports
 
 /// The workflows of `compare`, `matrices`, `params` and `calibrate`, called
 /// in-process as the commands call them, on the default model file.
@@ -347,10 +349,12 @@ struct ChartWorkflowTests {
         let titles = svg.components(separatedBy: "font-weight=\"bold\">").dropFirst(2).map { $0.components(separatedBy: "<").first ?? "" }
         #expect(titles == ["10-year Treasury yield", "price (crypto)"])
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 2 * 2)
-        let error = #expect(throws: InputError.self) {
+        let panels = ["p_crypto", "p_longdur", "p_aiequity", "p_cashflow", "rb", "sc", "Bf", "SELL_total", "L", "ai_ig_share", "identity_share"]
+        #expect(throws: UnknownPanel(name: "p_bitcoin", panels: panels)) {
             _ = try Charts.dashboard(title: "t", subtitle: "s", comparison: result, panels: ["p_bitcoin"])
         }
-        #expect(error?.message == "--panels p_bitcoin: not a series the model file summarises; its panels: p_crypto, p_longdur, p_aiequity, p_cashflow, rb, sc, Bf, SELL_total, L, ai_ig_share, identity_share")
+        let error = #expect(throws: InputError.self) { try Charts.checkPanels(["rb", "p_bitcoin"], model: result.cases[0].path.model) }
+        #expect(error?.message == "--panels p_bitcoin: not a series the model file summarises; its panels: \(panels.joined(separator: ", "))")
         let run = try Tool.run(["compare", "--plot", "--panels", "rb,p_bitcoin", "--out", "q"], in: dir)
         #expect(run.status == 2 && run.stderr.contains("--panels p_bitcoin: not a series the model file summarises"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("q").path))

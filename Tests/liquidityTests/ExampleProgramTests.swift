@@ -3,6 +3,8 @@ import FileFormats
 import Foundation
 import Testing
 import TestSupport
+import Application
+import Reports
 
 @Suite("The README's example program, a package that depends on this one")
 struct ExampleProgramTests {

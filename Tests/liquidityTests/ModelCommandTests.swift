@@ -3,6 +3,8 @@ import FileFormats
 import Foundation
 import Testing
 import TestSupport
+import Application
+import Reports
 
 @Suite("Model files through the tool")
 struct ModelCommandTests {

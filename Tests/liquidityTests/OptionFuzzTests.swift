@@ -5,6 +5,8 @@ import Testing
 import TestSupport
 
 @testable import liquidity
+import Application
+import Reports
 
 @Suite("Fuzzing the command line", .serialized)
 struct OptionFuzzTests {

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-/// MODEL.md's default model in plain C (Benchmarks/CReference/CModel.c), solved
+/// MODEL.md's default model in plain C (Tests/CReference/CModel.c), solved
 /// with SUNDIALS CVODE (BDF, Newton iteration with its dense direct solver and a
 /// finite-difference Jacobian), landing on the same knots and monthly grid as
 /// cmodel_solve. Returns the number of saved points, or -1 on failure.

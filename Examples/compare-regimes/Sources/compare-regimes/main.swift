@@ -4,6 +4,7 @@
 //
 //   swift run compare-regimes [CONFIG]      (default: ../../calibration/baseline.toml)
 import Experiments
+import Application
 import FileFormats
 
 let model = "../../models/reverse-qe.sfc"

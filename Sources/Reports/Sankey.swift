@@ -1,5 +1,6 @@
 import Foundation
-import ModelLanguage
+import FlowModel
+import FileFormats
 
 /// A Sankey diagram of a transactions-flow matrix at one date, as SVG: each
 /// sector twice, paying on the left and receiving on the right, and a band
@@ -23,7 +24,7 @@ public enum Sankey {
     }
 
     /// Colours safe for colour-blind readers and greyscale print (Okabe and Ito).
-    static let palette = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+    package static let palette = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
     /// The diagram as SVG.
     public static func svg(_ matrix: MatrixValues, title: String, unit: String) -> String {
@@ -66,5 +67,5 @@ public enum Sankey {
         return svg + "</svg>\n"
     }
 
-    static func f(_ x: Double) -> String { String(format: "%.1f", x) }
+    package static func f(_ x: Double) -> String { String(format: "%.1f", x) }
 }

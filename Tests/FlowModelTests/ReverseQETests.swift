@@ -2,7 +2,7 @@ import CReference
 import Foundation
 import Testing
 
-@testable import ModelLanguage
+@testable import FlowModel
 @testable import Solvers
 
 /// A solved path of the reverse-QE file, with its series by name.
@@ -30,7 +30,7 @@ struct QEPath {
 let regimes = ["none", "reserves", "buyer", "share"]
 
 /// The default model written a second time in plain C from MODEL.md's
-/// equations as written (Benchmarks/CReference/CModel.c): the file, which
+/// equations as written (Tests/CReference/CModel.c): the file, which
 /// builds its balancing items from the matrices, must follow the same path
 /// to the solvers' tolerance. (Before the hand-written Swift model left the
 /// package, the file also reproduced it to 1e-12 on every regime, a scenario
@@ -54,7 +54,7 @@ struct IndependentImplementationTests {
 }
 
 /// The default model a third time, in Python with SciPy's solve_ivp
-/// (Benchmarks/scipy/model.py, a port of the C model): an implementation with
+/// (Tests/SciPyReference/model.py, a port of the C model): an implementation with
 /// another integrator and another way of landing on the knots.
 @Suite("The reverse-QE file against the implementation in Python with SciPy")
 struct SciPyImplementationTests {
@@ -62,13 +62,13 @@ struct SciPyImplementationTests {
     func agree(_ regime: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Models.root.appendingPathComponent("Benchmarks/scipy/model.py").path, "--method", "DOP853", "--rtol", "1e-9", "--regime", regime]
+        process.arguments = ["python3", Models.root.appendingPathComponent("Tests/SciPyReference/model.py").path, "--method", "DOP853", "--rtol", "1e-9", "--regime", regime]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
         let csv = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 Benchmarks/scipy/model.py exited \(process.terminationStatus)")
+        try #require(process.terminationStatus == 0, "python3 Tests/SciPyReference/model.py exited \(process.terminationStatus)")
         let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
         let path = try QEPath(regime: regime)
         try #require(rows.count == path.solution.count && rows.allSatisfy { $0.count == 27 }, "SciPy saved \(rows.count) rows")

@@ -1,6 +1,7 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
+import FileFormats
 
 /// The printed tables of `liquidity matrices` and `liquidity params`.
 public enum Tables {

@@ -1,7 +1,9 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
 import SwiftCSV
+import FileFormats
+import Reports
 
 /// The quarter-end history table (`calibration/history.csv`) read back, and
 /// a run set against it.

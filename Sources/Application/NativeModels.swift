@@ -1,11 +1,13 @@
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
+import FileFormats
+import Reports
 
 /// Model right-hand sides compiled to machine code with the system's C
 /// compiler (the tool's `--native`), cached on disk by their source.
 ///
-/// Each model's ``ModelLanguage/CompiledModel/nativeSource`` is written to
+/// Each model's ``FlowModel/CompiledModel/nativeSource`` is written to
 /// the cache as `<hash>.c` and compiled with `-O2 -ffp-contract=off` (IEEE
 /// arithmetic as written, so the tape's results bit for bit) into
 /// `<hash>.so`, then loaded. A later run, or another process, finds the

@@ -1,6 +1,8 @@
 import Experiments
 import Foundation
 import Solvers
+import FileFormats
+import Reports
 
 /// Backtests as the command runs them: the calibration's files, the data
 /// table, the cut-offs; and the report of their forecasts.

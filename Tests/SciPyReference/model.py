@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The default model of MODEL.md a third time, in Python with SciPy's solve_ivp:
 what many researchers would write instead. A line-for-line port of
-Benchmarks/CReference/CModel.c (MODEL.md's equations as written).
+Tests/CReference/CModel.c (MODEL.md's equations as written).
 
-Usage: python3 Benchmarks/scipy/model.py [--method DOP853|BDF|RK45] [--rtol 1e-8]
+Usage: python3 Tests/SciPyReference/model.py [--method DOP853|BDF|RK45] [--rtol 1e-8]
            [--regime none|reserves|buyer|share] [--repetitions N]
 Prints the state at every month 2025-2032 as CSV (t, then the 26 states in the
 Swift model's order) so the three implementations can be checked against each other.

@@ -1,11 +1,12 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
+import FileFormats
 
 /// The printed comparison tables of `liquidity compare`: every summary the
 /// model file declares per run, and the differences between pairs of runs.
 public enum SummaryTable {
-    static func layout(_ header: [String], _ body: [[String]]) -> String {
+    package static func layout(_ header: [String], _ body: [[String]]) -> String {
         TableFormat.aligned(header: header, rows: body, gap: "   ")
     }
 }
@@ -14,7 +15,7 @@ extension SummaryTable {
     /// A model file's summary value as printed: shares and rates (unit
     /// `share`, `1/yr`, and every drawdown) in percent, index levels to four
     /// decimals, changes with their sign, dates as dates in a calendar model.
-    static func text(_ summary: SummaryValue, calendar: Bool) -> String {
+    package static func text(_ summary: SummaryValue, calendar: Bool) -> String {
         guard let value = summary.value else { return "never" }
         switch summary.kind {
         case "below": return calendar ? DecimalYear.isoDate(value) : String(format: "%.4g", value)
@@ -27,12 +28,12 @@ extension SummaryTable {
         }
     }
 
-    static func isPercent(_ summary: SummaryValue) -> Bool {
+    package static func isPercent(_ summary: SummaryValue) -> Bool {
         summary.kind == "drawdown" || summary.unit == "share" || summary.unit == "1/yr"
     }
 
     /// `a - b` in the summary's natural unit; nil for a date, whose difference is not reported.
-    static func difference(_ a: SummaryValue, _ b: SummaryValue) -> String? {
+    package static func difference(_ a: SummaryValue, _ b: SummaryValue) -> String? {
         guard a.kind != "below" else { return nil }
         guard let x = a.value, let y = b.value else { return "" }
         if isPercent(a) { return String(format: "%+.2f pp", 100 * (x - y)) }

@@ -1,10 +1,11 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
+import FileFormats
 
 /// Line charts as SVG, drawn by the tool itself: no Python needed.
 public enum Charts {
-    struct Line {
+    package struct Line {
         var label: String
         var color: String
         /// An SVG dash pattern; empty for a solid line.
@@ -13,7 +14,7 @@ public enum Charts {
         var values: [Double]
     }
 
-    struct Panel {
+    package struct Panel {
         var title: String
         var unit: String
         var lines: [Line]
@@ -24,12 +25,12 @@ public enum Charts {
     }
 
     /// A band between `low` and `high` over `t`.
-    struct Shade {
+    package struct Shade {
         var color: String, opacity: Double, t: [Double], low: [Double], high: [Double]
     }
 
     /// About five round ticks covering [low, high].
-    static func ticks(_ low: Double, _ high: Double) -> [Double] {
+    package static func ticks(_ low: Double, _ high: Double) -> [Double] {
         let span = max(high - low, 1e-12)
         let raw = span / 5
         let magnitude = pow(10, floor(log10(raw)))
@@ -43,7 +44,7 @@ public enum Charts {
         return ticks
     }
 
-    static func label(_ value: Double) -> String {
+    package static func label(_ value: Double) -> String {
         if value == 0 { return "0" }
         let magnitude = abs(value)
         if magnitude >= 100 { return String(format: "%.0f", value) }
@@ -56,18 +57,18 @@ public enum Charts {
 
     /// The font size at which `text` fits in `width` pixels (DejaVu Sans is
     /// about 0.6 em a character), at most `size` and at least 9.
-    static func fitting(_ text: String, width: Double, size: Double) -> Double {
+    package static func fitting(_ text: String, width: Double, size: Double) -> Double {
         max(9, min(size, (width / (0.6 * Double(max(text.count, 1)))).rounded(.down)))
     }
 
     /// A text drawn over a white halo, so a line crossing it does not strike it through.
-    static func haloText(_ text: String, x: Double, y: Double, anchor: String, size: Double, fill: String) -> String {
+    package static func haloText(_ text: String, x: Double, y: Double, anchor: String, size: Double, fill: String) -> String {
         "<text x=\"\(x)\" y=\"\(y)\" text-anchor=\"\(anchor)\" font-size=\"\(size)\" fill=\"\(fill)\" stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">\(escape(text))</text>\n"
     }
 
     /// Groups of lines within 0.2% of the panel's range of each other
     /// everywhere (under half a pixel), so the chart can say which lines hide others.
-    static func coinciding(_ lines: [Line], span: Double) -> [[String]] {
+    package static func coinciding(_ lines: [Line], span: Double) -> [[String]] {
         var groups: [[Int]] = []
         for (i, line) in lines.enumerated() {
             if let g = groups.firstIndex(where: { group in
@@ -83,13 +84,13 @@ public enum Charts {
         return groups.filter { $0.count > 1 }.map { $0.map { lines[$0].label } }
     }
 
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// One panel at (x, y) of the given size.
-    static func draw(_ panel: Panel, x: Double, y: Double, width: Double, height: Double) -> String {
+    package static func draw(_ panel: Panel, x: Double, y: Double, width: Double, height: Double) -> String {
         let left = x + 58, right = x + width - 24, top = y + 30, bottom = y + height - 34
         let allT = panel.lines.flatMap(\.t) + panel.shades.flatMap(\.t)
         let t0 = allT.min() ?? 0, t1 = allT.max() ?? 1
@@ -150,13 +151,13 @@ public enum Charts {
     /// same option has the same colour in every chart of one model. Okabe and
     /// Ito's palette, told apart by readers with any colour vision; with
     /// ``dashes`` the lines also survive greyscale print.
-    static let palette = ["#D55E00", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
+    package static let palette = ["#D55E00", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
 
     /// The line style of each option by its position: solid, dashed, dotted, dash-dot.
-    static let dashes = ["", "8,4", "2,3", "8,3,2,3"]
+    package static let dashes = ["", "8,4", "2,3", "8,3,2,3"]
 
     /// The scale and axis label of a series of `unit` in a chart: rates and shares in percent.
-    static func scale(_ unit: String) -> (factor: Double, label: String) {
+    package static func scale(_ unit: String) -> (factor: Double, label: String) {
         switch unit {
         case "1/yr": (100, "percent a year")
         case "share": (100, "percent")
@@ -169,7 +170,7 @@ public enum Charts {
     /// counterfactual cases, the counterfactual's part of the first two series.
     ///
     /// - Parameter only: the series to draw, in this order (nil: every one).
-    /// - Throws: ``InputError`` for a series the file does not summarise.
+    /// - Throws: ``UnknownPanel`` for a series the file does not summarise.
     public static func panels(of comparison: ChoiceComparisonResult, only: [String]? = nil) throws
         -> (panels: [NotebookPlan.Panel], attribution: [NotebookPlan.Panel])
     {
@@ -184,9 +185,7 @@ public enum Charts {
         }
         let info = Dictionary(first.path.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         if let only {
-            for name in only where !names.contains(name) {
-                throw InputError("--panels \(name): not a series the model file summarises; its panels: \(names.joined(separator: ", "))")
-            }
+            for name in only where !names.contains(name) { throw UnknownPanel(name: name, panels: names) }
             names = only
         }
         let panels = names.map { series in
@@ -202,24 +201,13 @@ public enum Charts {
         return (panels, attribution)
     }
 
-    /// Refuses a panel that is not a series `model` summarises, before anything is solved.
-    public static func checkPanels(_ panels: [String], model: CompiledModel) throws {
-        var names: [String] = []
-        for summary in model.summaries(t: [model.t0], series: model.columns.map { _ in [0] }) where !names.contains(summary.series) {
-            names.append(summary.series)
-        }
-        for name in panels where !names.contains(name) {
-            throw InputError("--panels \(name): not a series the model file summarises; its panels: \(names.joined(separator: ", "))")
-        }
-    }
-
     /// The colour of each option of a model file's comparison, by its place in the file.
-    static func colors(of comparison: ChoiceComparisonResult) -> [String: String] {
+    package static func colors(of comparison: ChoiceComparisonResult) -> [String: String] {
         Dictionary(uniqueKeysWithValues: comparison.declaredOptions.enumerated().map { ($0.element, palette[$0.offset % palette.count]) })
     }
 
     /// The dash pattern of each option, by its place in the file.
-    static func styles(of comparison: ChoiceComparisonResult) -> [String: String] {
+    package static func styles(of comparison: ChoiceComparisonResult) -> [String: String] {
         Dictionary(uniqueKeysWithValues: comparison.declaredOptions.enumerated().map { ($0.element, dashes[$0.offset % dashes.count]) })
     }
 
@@ -283,7 +271,7 @@ public enum Charts {
     }
 
     /// A page of panels, three a row, under a title, a subtitle and a legend.
-    static func page(title: String, subtitle: String, legend: [(label: String, color: String, dash: String)], panels: [Panel]) -> String {
+    package static func page(title: String, subtitle: String, legend: [(label: String, color: String, dash: String)], panels: [Panel]) -> String {
         let columns = 3, width = 480.0, height = 300.0
         let rows = (panels.count + columns - 1) / columns
         let pageWidth = Double(columns) * width
@@ -317,33 +305,10 @@ public enum Charts {
         }
         return svg + "</svg>\n"
     }
+}
 
-    /// Writes `name`.svg (dashboard.svg), and its PNG and PDF when
-    /// rsvg-convert can make them; returns the names written.
-    public static func write(_ svg: String, name: String = "dashboard", into directory: OutputDirectory) throws -> [String] {
-        try directory.write("\(name).svg", svg)
-        let svgPath = (directory.path as NSString).appendingPathComponent("\(name).svg")
-        var written = ["\(name).svg"]
-        for format in ["png", "pdf"] {
-            let target = (directory.path as NSString).appendingPathComponent("\(name).\(format)")
-            let temporary = (directory.path as NSString).appendingPathComponent(".\(name).\(format).tmp-\(getpid())")
-            if convert(svgPath, to: temporary, format: format), rename(temporary, target) == 0 {
-                written.append("\(name).\(format)")
-            } else {
-                try? FileManager.default.removeItem(atPath: temporary)
-            }
-        }
-        return written
-    }
-
-    /// Converts an SVG file to PNG or PDF with rsvg-convert when it is installed.
-    static func convert(_ svg: String, to output: String, format: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["rsvg-convert", "--background-color=white", "-f", format, "-o", output, svg]
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }
+/// A panel asked for that is not a series the model file summarises.
+public struct UnknownPanel: Error, Equatable {
+    /// The series asked for, and the ones the file summarises, in its order.
+    public let name: String, panels: [String]
 }

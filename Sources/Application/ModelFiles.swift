@@ -1,7 +1,9 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
+import FileFormats
+import Reports
 
 /// Model files (`models/*.sfc`): read, compiled, checked, solved and written.
 public enum ModelFiles {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import ModelLanguage
+@testable import FlowModel
 @testable import Solvers
 
 enum Models {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import ModelLanguage
+@testable import FlowModel
 
 /// A seeded generator: the same corpus on every machine.
 struct FuzzGenerator: RandomNumberGenerator {

@@ -1,7 +1,9 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
+import FileFormats
+import Reports
 
 /// The files of a sweep: `runs.csv` (a row per run), `paths.csv` (chosen
 /// series at chosen dates), and the analyses' tables.

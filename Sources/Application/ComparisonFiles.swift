@@ -1,6 +1,8 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
+import FileFormats
+import Reports
 
 /// The files of a comparison of Fed regimes: `series_<regime>.csv` per run,
 /// `compare.csv` (tidy), `units.csv`, `manifest.json`, and on request the

@@ -1,15 +1,16 @@
 import Experiments
 import Foundation
 import Solvers
+import FileFormats
 
 /// The report of a fit, as Markdown and JSON.
 public struct CalibrationReport {
-    let fit: CalibrationFit
-    let config: String
-    let targetsFile: String
-    let fitFile: String
-    let fitMethod: String
-    let tool: Manifest.Tool
+    package let fit: CalibrationFit
+    package let config: String
+    package let targetsFile: String
+    package let fitFile: String
+    package let fitMethod: String
+    package let tool: Manifest.Tool
 
     public init(fit: CalibrationFit, config: String, targetsFile: String, fitFile: String, fitMethod: String, tool: Manifest.Tool) {
         self.fit = fit
@@ -20,7 +21,7 @@ public struct CalibrationReport {
         self.tool = tool
     }
 
-    static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+    package static func format(_ value: Double) -> String { String(format: "%.6g", value) }
 
     /// Every target against the model: value, band, model, residual in bands, weight, inside.
     public static func targetsTable(_ targets: [CalibrationTarget], values: [Double?], format: TableFormat) -> String {
@@ -90,7 +91,7 @@ public struct CalibrationReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    struct JSONReport: Encodable {
+    package struct JSONReport: Encodable {
         struct Target: Encodable { let id: String, value: Double, band: Double, weight: Double, model: Double?, residual_bands: Double?, inside: Bool?, quantity: String, source: String }
         struct Parameter: Encodable { let key: String, start: Double, fitted: Double, standard_error: Double?, lower: Double, upper: Double, identified: Bool }
         let tool: String, commit: String, config: String, targets_file: String, fit_file: String

@@ -1,6 +1,7 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
+import FileFormats
 
 /// What the notebook shows: its title, the facts of its first cell, the
 /// dashboard's panels and the colour of each case.
@@ -25,27 +26,36 @@ public struct NotebookPlan: Sendable {
     public var colors: [String: String], dashes: [String: String] = [:], legend: String
     /// The model file and configuration, as absolute paths, for the cell that re-solves with the Python package.
     public var model: String? = nil, config: String? = nil
+
+    public init(
+        title: String, facts: [String], panels: [Panel], attribution: [Panel], counterfactualSuffix: String,
+        colors: [String: String], dashes: [String: String] = [:], legend: String, model: String? = nil, config: String? = nil
+    ) {
+        (self.title, self.facts, self.panels, self.attribution) = (title, facts, panels, attribution)
+        (self.counterfactualSuffix, self.colors, self.dashes, self.legend) = (counterfactualSuffix, colors, dashes, legend)
+        (self.model, self.config) = (model, config)
+    }
 }
 
 /// The Jupyter notebook (nbformat 4) and plain Python script that redraw the
 /// dashboard from the files of `compare`, and the matrices they show.
 public enum Notebook {
     /// A Swift string as a Python string literal.
-    static func python(_ text: String) -> String {
+    package static func python(_ text: String) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
         let data = (try? encoder.encode(text)) ?? Data("\"\"".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func python(_ panels: [NotebookPlan.Panel]) -> String {
+    package static func python(_ panels: [NotebookPlan.Panel]) -> String {
         "[" + panels.map { p in
             "(\(python(p.column)), \(python(p.title)), \(python(p.unit)), \(CSV.number(p.scale)), \(p.reference.map(CSV.number) ?? "None"))"
         }.joined(separator: ",\n          ") + "]"
     }
 
     /// Code shared by the notebook's cells and the script, cell by cell.
-    static func codeCells(_ plan: NotebookPlan, matricesDate: String) -> [String] {
+    package static func codeCells(_ plan: NotebookPlan, matricesDate: String) -> [String] {
         [
             """
             import json
@@ -145,7 +155,7 @@ public enum Notebook {
         ]
     }
 
-    static func lines(_ text: String) -> [String] {
+    package static func lines(_ text: String) -> [String] {
         let parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }
     }
@@ -213,11 +223,11 @@ struct NotebookFormat: Encodable {
             }
         }
     }
-    struct Kernel: Encodable { let display_name = "Python 3", language = "python", name = "python3" }
-    struct Language: Encodable { let name = "python" }
-    struct Metadata: Encodable { let kernelspec = Kernel(), language_info = Language() }
+    package struct Kernel: Encodable { let display_name = "Python 3", language = "python", name = "python3" }
+    package struct Language: Encodable { let name = "python" }
+    package struct Metadata: Encodable { let kernelspec = Kernel(), language_info = Language() }
 
-    let cells: [Cell]
-    let metadata = Metadata()
-    let nbformat = 4, nbformat_minor = 5
+    package let cells: [Cell]
+    package let metadata = Metadata()
+    package let nbformat = 4, nbformat_minor = 5
 }

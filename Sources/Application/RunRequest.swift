@@ -1,53 +1,10 @@
 import Experiments
 import Foundation
-import ModelLanguage
+import FlowModel
 import Solvers
+import FileFormats
+import Reports
 
-/// The package's own files: the default model, its configurations and the
-/// committed fits of its model files, found in the current directory or
-/// beside an anchor (the tool's executable, the Python package's library).
-public enum PackageFiles {
-    /// The default model of every command, and its configuration.
-    public static let model = "models/liquidity.sfc"
-    public static let config = "calibration/liquidity-2026.toml"
-    /// MODEL.md's model.
-    public static let reverseQE = "models/reverse-qe.sfc"
-
-    /// What `calibrate` and `backtest` start from and fit for one of the package's model files.
-    public struct Fit: Sendable {
-        /// The starting configuration (nil: the file's own values), the targets and the free parameters.
-        public let start: String?, targets: String, fit: String
-    }
-
-    /// The committed fits, by the model file's name.
-    public static let fits: [String: Fit] = [
-        "liquidity.sfc": Fit(start: nil, targets: "calibration/targets-liquidity.toml", fit: "calibration/fit-liquidity.toml"),
-        "reverse-qe.sfc": Fit(start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
-    ]
-
-    /// `relative` in the current directory, or in a folder above one of `anchors` (six levels at most).
-    public static func locate(_ relative: String, anchors: [String]) -> String? {
-        if FileManager.default.fileExists(atPath: relative) { return relative }
-        for anchor in anchors {
-            var directory = URL(fileURLWithPath: anchor).resolvingSymlinksInPath().deletingLastPathComponent()
-            for _ in 0..<6 {
-                let candidate = directory.appendingPathComponent(relative).path
-                if FileManager.default.fileExists(atPath: candidate) { return candidate }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }
-
-    /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
-    public static func fit(of model: String?, anchors: [String]) -> Fit? {
-        guard let model else { return fits["liquidity.sfc"] }
-        let name = (model as NSString).lastPathComponent
-        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path }
-        guard let known = locate("models/" + name, anchors: anchors), resolved(model) == resolved(known) else { return nil }
-        return fits[name]
-    }
-}
 
 /// What a run or a comparison is asked for, in the terms of the command line
 /// (`--model`, `--config`, `--set`, `--scenario`, `--from`, `--to`,

@@ -1,0 +1,102 @@
+import Experiments
+import Foundation
+import FlowModel
+import FileFormats
+import Reports
+
+/// Writes the files of one command into a directory. Every file is written
+/// to a temporary name beside its target and renamed into place, so a file
+/// is either complete or absent; and one process at a time writes into a
+/// directory (a lock held until the process ends).
+public struct OutputDirectory {
+    public let path: String
+
+    /// Creates the directory (and its parents) if needed.
+    public init(_ path: String) throws {
+        self.path = path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw InputError("--out \(path): exists and is not a directory") }
+        } else {
+            try Self.makeDirectories(path)
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw InputError("--out \(path): the directory is not writable")
+        }
+        try DirectoryLocks.shared.lock(path)
+    }
+
+    /// Makes `path` and its missing parents, naming the one that cannot be made and the system's reason.
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw InputError("--out \(path): \(prefix) is a file, not a directory") }
+                continue
+            }
+            if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
+                throw InputError("--out \(path): cannot create \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Writes `text` to `name` in the directory, atomically.
+    ///
+    /// - Throws: ``OutputError`` with the system's reason (a full disk, say);
+    ///   no partial file is left.
+    public func write(_ name: String, _ text: String) throws {
+        let target = (path as NSString).appendingPathComponent(name)
+        let temporary = (path as NSString).appendingPathComponent(".\(name).tmp-\(getpid())")
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw OutputError("cannot write \(target): \(OutputError.reason(error))")
+        }
+        if rename(temporary, target) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw OutputError("cannot move \(temporary) to \(target): \(reason)")
+        }
+    }
+}
+
+/// The output directories this process writes into, each locked (`flock` on
+/// the directory itself, so no lock file is left) until the process ends: a
+/// second process that wants to write there is refused, named.
+final class DirectoryLocks: @unchecked Sendable {
+    static let shared = DirectoryLocks()
+    private let lock = NSLock()
+    private var held: [String: Int32] = [:]
+
+    func lock(_ path: String) throws {
+        let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        try lock.withLock {
+            guard held[key] == nil else { return }
+            let fd = open(key, O_RDONLY | O_DIRECTORY)
+            guard fd >= 0 else { throw InputError("--out \(path): cannot open the directory: \(String(cString: strerror(errno)))") }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                let other = Self.holder(of: key).map { "process \($0)" } ?? "another process"
+                throw InputError("--out \(path): \(other) is writing into this directory; wait for it to finish or pick another --out")
+            }
+            held[key] = fd
+        }
+    }
+
+    /// The process holding an flock on `path`, from /proc/locks, where Linux lists them by inode.
+    static func holder(of path: String) -> Int? {
+        var status = stat()
+        guard stat(path, &status) == 0, let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+        for line in locks.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int(fields[4]),
+                let inode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }), inode == UInt64(status.st_ino)
+            else { continue }
+            return pid
+        }
+        return nil
+    }
+}
