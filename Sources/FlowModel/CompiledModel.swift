@@ -30,28 +30,25 @@ public final class CompiledModel: @unchecked Sendable {
     /// Slots of definitions and observations that are functions of time alone.
     let stateFreeSlots: Set<Int>
 
-    init(compiler c: Compiler, values: [Double], rightHandSide: Tape, observations: Tape, initialState: [Double]) {
-        source = c.source
-        settings = c.settings
-        t0 = c.t0
-        t1 = c.t1
-        stateNames = c.stateLabels
-        self.initialState = initialState
-        self.values = values
-        self.rightHandSide = rightHandSide
-        self.observations = observations
-        tables = KnotTables(c.knotData)
-        stateSlots = c.stateSlots
-        derivativeSlots = c.derivativeSlots
-        entities = c.entities
-        sets = c.sets
-        stateFreeSlots = c.stateFreeSlots
-        let changeDates = c.schedules.values.flatMap { $0.flatMap { [$0.start, $0.end] } }
-        tstops = Array(Set((c.knotData.flatMap(\.times) + changeDates + c.stops).filter { $0 > c.t0 && $0 < c.t1 })).sorted()
+    /// What the compiler's passes hand over: the data a compiled model is made of.
+    struct Parts {
+        var source: ModelSource, settings: ModelSettings, t0: Double, t1: Double
+        var stateNames: [String], initialState: [Double], tstops: [Double]
+        var values: [Double], rightHandSide: Tape, observations: Tape, knots: [KnotData]
+        var stateSlots: [Int], derivativeSlots: [Int], entities: [String: Entity], sets: [String: [String]]
+        var stateFreeSlots: Set<Int>, matrices: [CompiledMatrix]
+    }
+
+    init(_ p: Parts) {
+        (source, settings, t0, t1) = (p.source, p.settings, p.t0, p.t1)
+        (stateNames, initialState, tstops) = (p.stateNames, p.initialState, p.tstops)
+        (values, rightHandSide, observations, tables) = (p.values, p.rightHandSide, p.observations, KnotTables(p.knots))
+        (stateSlots, derivativeSlots, entities, sets) = (p.stateSlots, p.derivativeSlots, p.entities, p.sets)
+        (stateFreeSlots, matrices) = (p.stateFreeSlots, p.matrices)
         var columns: [SeriesInfo] = [], slots: [Int] = []
         func add(_ entity: Entity) {
-            let members = entity.set.map { c.sets[$0]! } ?? [""]
-            let set = entity.set.flatMap { set in c.source.sets.first { $0.name == set } }
+            let members = entity.set.map { p.sets[$0]! } ?? [""]
+            let set = entity.set.flatMap { set in p.source.sets.first { $0.name == set } }
             for member in members {
                 guard let slot = entity.slots[member] else { continue }
                 columns.append(SeriesInfo(
@@ -61,41 +58,16 @@ public final class CompiledModel: @unchecked Sendable {
             }
         }
         // States in file order, then definitions in file order, then observations.
-        for state in c.source.states { if let e = c.entities[state.name] { add(e) } }
+        for state in p.source.states { if let e = p.entities[state.name] { add(e) } }
         var seen = Set<String>()
-        let definitionNames = c.source.definitions.map(\.name) + c.source.choices.flatMap { $0.options.first?.definitions.map(\.name) ?? [] }
+        let definitionNames = p.source.definitions.map(\.name) + p.source.choices.flatMap { $0.options.first?.definitions.map(\.name) ?? [] }
         for name in definitionNames where seen.insert(name).inserted {
-            if let e = c.entities[name], e.kind == .let { add(e) }
+            if let e = p.entities[name], e.kind == .let { add(e) }
         }
-        for e in c.entities.values.filter({ $0.kind == .let && !seen.contains($0.name) }).sorted(by: { $0.name < $1.name }) { add(e) }
-        for o in c.source.observations { if let e = c.entities[o.name] { add(e) } }
+        for e in p.entities.values.filter({ $0.kind == .let && !seen.contains($0.name) }).sorted(by: { $0.name < $1.name }) { add(e) }
+        for o in p.source.observations { if let e = p.entities[o.name] { add(e) } }
         self.columns = columns
         columnSlots = slots
-        var compiled: [CompiledMatrix] = []
-        for matrix in c.source.matrices {
-            var rows: [CompiledMatrix.Row] = []
-            for row in matrix.rows {
-                let entries = c.entries(row)
-                let members: [String]
-                var bindingsByMember: [String: [String: (set: String, member: String)]] = [:]
-                switch row.index {
-                case .scalar: members = [""]
-                case .each(let variable, let set):
-                    members = c.sets[set] ?? []
-                    for m in members { bindingsByMember[m] = [variable: (set, m)] }
-                case .member(let m): members = [m]
-                }
-                for member in members {
-                    let cells = matrix.columns.map { column in
-                        entries.filter { $0.member == member && $0.column == column }.map(\.node)
-                    }
-                    let target = row.target.map { c.node($0, bindingsByMember[member] ?? [:], at: row.location) }
-                    rows.append(.init(label: member.isEmpty ? row.label : "\(row.label) \(member)", cells: cells, target: target, location: row.location))
-                }
-            }
-            compiled.append(CompiledMatrix(name: matrix.name, title: matrix.title ?? matrix.name, columns: matrix.columns, rows: rows, location: matrix.location, isStocks: matrix.isStocks))
-        }
-        matrices = compiled
     }
 
     /// The knots of the table called `name` in this compiled model (the settings may replace the file's).

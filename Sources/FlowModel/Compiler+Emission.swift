@@ -1,0 +1,103 @@
+import Foundation
+import Solvers
+
+/// The emission pass: parameters folded, the tapes emitted, the t0 values
+/// computed and checked, the matrices lowered; hands its parts to ``CompiledModel``.
+extension Compiler {
+    func build() throws -> CompiledModel {
+        let initial = order(items.filter { $0.kind == .start || $0.kind == .initial || $0.kind == .let })
+        let runtime = order(items.filter { $0.kind == .let })
+        guard let initial, let runtime, !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
+        // Parameters are constants of a compiled model: fold them, and everything computed from them alone;
+        // then the t0 quantities, once the start program has computed them.
+        var constants = Dictionary(uniqueKeysWithValues: parameterValues)
+        var builder = TapeBuilder(firstFree: slotCount)
+        for item in initial { builder.emit(item.node.folded(constants), into: item.slot) }
+        let initialTape = builder.tape
+        var values = [Double](repeating: 0, count: builder.next)
+        for (slot, value) in parameterValues { values[slot] = value }
+        for (slot, value) in builder.constantValues { values[slot] = value }
+        values[0] = t0
+        values.withUnsafeMutableBufferPointer { initialTape.run($0.baseAddress!, tables: knotData) }
+        for item in items where item.kind == .initial {
+            constants[item.slot] = values[item.slot]
+            if !values[item.slot].isFinite {
+                var names: [Int: String] = [:]
+                for entity in entities.values { for (member, slot) in entity.slots { names[slot] = member.isEmpty ? entity.name : "\(entity.name)[\(member)]" } }
+                let inputs = item.node.slots.compactMap { slot in names[slot].map { "\($0) = \(values[slot])" } }.sorted()
+                error("the t0 quantity \(item.label) is \(values[item.slot]) with these parameters and start values; it must be finite (it reads \(inputs.joined(separator: ", ")))", at: item.location)
+            }
+        }
+        // The right-hand side computes only the definitions the derivatives need; the
+        // others (reporting series, the matrices' row items) wait for the output program.
+        let derivatives = items.filter { $0.kind == .derivative }
+        var needed = Set<Int>()
+        var frontier: [Int] = []
+        for item in derivatives { item.node.visitSlots { frontier.append($0) } }
+        let producers = Dictionary(runtime.map { ($0.slot, $0) }, uniquingKeysWith: { first, _ in first })
+        while let slot = frontier.popLast() {
+            guard needed.insert(slot).inserted, let producer = producers[slot] else { continue }
+            producer.node.visitSlots { frontier.append($0) }
+        }
+        builder.startProgram()
+        for item in runtime where needed.contains(item.slot) { builder.emit(item.node.folded(constants), into: item.slot) }
+        for item in derivatives { builder.emit(item.node.folded(constants), into: item.slot) }
+        let rightHandSide = builder.tape
+        builder.startProgram()
+        for item in runtime where !needed.contains(item.slot) { builder.emit(item.node.folded(constants), into: item.slot) }
+        for item in items where item.kind == .observation { builder.emit(item.node.folded(constants), into: item.slot) }
+        let observations = builder.tape
+        values += [Double](repeating: 0, count: builder.next - values.count)
+        for (slot, value) in builder.constantValues { values[slot] = value }
+        // The definitions that do not read the state, directly or through others: functions of time alone.
+        var stateDependent = Set(stateSlots)
+        for item in runtime + items.filter({ $0.kind == .observation }) {
+            var reads = false
+            item.node.visitSlots { reads = reads || stateDependent.contains($0) }
+            if reads { stateDependent.insert(item.slot) }
+        }
+        stateFreeSlots = Set((runtime + items.filter { $0.kind == .observation }).map(\.slot)).subtracting(stateDependent)
+        let initialState = stateSlots.map { values[$0] }
+        for (k, value) in initialState.enumerated() where !value.isFinite {
+            error("the start value of \(stateLabels[k]) is \(value)", at: items.first { $0.kind == .start && $0.slot == stateSlots[k] }?.location ?? SourceLocation(line: 1, column: 1))
+        }
+        guard !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
+        let changeDates = schedules.values.flatMap { $0.flatMap { [$0.start, $0.end] } }
+        let tstops = Array(Set((knotData.flatMap(\.times) + changeDates + stops).filter { $0 > t0 && $0 < t1 })).sorted()
+        return CompiledModel(
+            .init(
+                source: source, settings: settings, t0: t0, t1: t1, stateNames: stateLabels, initialState: initialState, tstops: tstops,
+                values: values, rightHandSide: rightHandSide, observations: observations, knots: knotData,
+                stateSlots: stateSlots, derivativeSlots: derivativeSlots, entities: entities, sets: sets,
+                stateFreeSlots: stateFreeSlots, matrices: matrices()))
+    }
+
+    /// The matrices with their cells lowered to nodes, one row per member of an indexed row.
+    func matrices() -> [CompiledMatrix] {
+        var compiled: [CompiledMatrix] = []
+        for matrix in source.matrices {
+            var rows: [CompiledMatrix.Row] = []
+            for row in matrix.rows {
+                let entries = entries(row)
+                let members: [String]
+                var bindingsByMember: [String: [String: (set: String, member: String)]] = [:]
+                switch row.index {
+                case .scalar: members = [""]
+                case .each(let variable, let set):
+                    members = sets[set] ?? []
+                    for m in members { bindingsByMember[m] = [variable: (set, m)] }
+                case .member(let m): members = [m]
+                }
+                for member in members {
+                    let cells = matrix.columns.map { column in
+                        entries.filter { $0.member == member && $0.column == column }.map(\.node)
+                    }
+                    let target = row.target.map { node($0, bindingsByMember[member] ?? [:], at: row.location) }
+                    rows.append(.init(label: member.isEmpty ? row.label : "\(row.label) \(member)", cells: cells, target: target, location: row.location))
+                }
+            }
+            compiled.append(CompiledMatrix(name: matrix.name, title: matrix.title ?? matrix.name, columns: matrix.columns, rows: rows, location: matrix.location, isStocks: matrix.isStocks))
+        }
+        return compiled
+    }
+}
