@@ -1,0 +1,60 @@
+import ArgumentParser
+import CReference
+#if LIQUIDITY_CVODE
+import CVODEPeer
+#endif
+import FileFormats
+import Foundation
+import LiquidityC
+import FlowModel
+import Solvers
+import Application
+import Reports
+
+/// Runs per second of the default path (7 years, monthly output), one core
+/// against all cores in the same run.
+struct Throughput: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Runs per second of the default 7-year monthly path: one core, then every core.")
+
+    @Option(help: "Runs per measurement.")
+    var runs = 400
+
+    @Option(help: "Stepper.")
+    var solver = "msbdf"
+
+    @Option(help: "rtol = atol.")
+    var tolerance = 1e-6
+
+    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
+    var native = false
+
+    func run() throws {
+        if native { try NativeModels.install() }
+        guard let stepper = Stepper(rawValue: solver) else { throw ValidationError("unknown stepper \(solver)") }
+        let model = try reverseQEModel()
+        let settings = modelOptions(for: model, tolerance: tolerance)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        func rate(threads: Int) -> Double {
+            Double(runs) / measure {
+                DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                    // One problem per thread: a problem's scratch space is not for two threads at once.
+                    let problem = model.problem()
+                    var k = worker
+                    while k < runs {
+                        _ = try? solve(problem, stepper, settings)
+                        k += threads
+                    }
+                }
+            }
+        }
+        _ = rate(threads: 1)
+        let one = rate(threads: 1), all = rate(threads: cores)
+        print("Default path (2025-2032, monthly output), \(solver) at \(tolerance), \(runs) runs a measurement:")
+        print("")
+        print("| threads | runs per second | speed-up |")
+        print("| ---: | ---: | ---: |")
+        print("| 1 | \(format(one)) | 1.00 |")
+        print("| \(cores) | \(format(all)) | \(format(all / one, digits: 2)) |")
+    }
+}
