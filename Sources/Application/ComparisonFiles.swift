@@ -75,11 +75,11 @@ extension ComparisonFiles {
         var series: [String] = []
         let result = try comparison.run(models: models, starting: starting) { solved in
             let name = seriesFile(solved.kind)
-            try directory.write(name, CSV.series(solved.path))
+            try directory.write(name, CSV.series(solved.solved))
             series.append(name)
         }
         guard let first = result.cases.first else { return (result, []) }
-        let model = first.path.model
+        let model = first.solved.model
         try directory.write("compare.csv", CSV.tidy(result.cases))
         try directory.write("units.csv", CSV.units(model.columns, dates: model.source.isCalendar))
         var files = ["compare.csv"] + series + ["units.csv", "manifest.json"]
@@ -95,13 +95,13 @@ extension ComparisonFiles {
         }
         var notebook: (date: String, matrices: String)?
         let stem = model.source.name
-        if let t = matricesTime, let index = first.path.index(at: t) {
-            notebook = (model.source.isCalendar ? DecimalYear.isoDate(first.path.t[index]) : "t = \(first.path.t[index])", Notebook.matricesCSV(first.path, index: index))
+        if let t = matricesTime, let index = first.solved.index(at: t) {
+            notebook = (model.source.isCalendar ? DecimalYear.isoDate(first.solved.t[index]) : "t = \(first.solved.t[index])", Notebook.matricesCSV(first.solved, index: index))
             files += ["matrices.csv", "\(stem).ipynb", "\(stem).py"]
         }
         let manifest = ModelManifest(
             tool: options.tool, command: options.command, model: file, config: options.config.isEmpty ? nil : options.config,
-            settings: comparison.solve, runs: result.cases.map { ($0.kind.label, $0.path) }, outputs: files,
+            settings: comparison.solve, runs: result.cases.map { ($0.kind.label, $0.solved) }, outputs: files,
             wallTime: Date().timeIntervalSince(started))
         try directory.write("manifest.json", try JSON.text(manifest))
         if let notebook {

@@ -64,7 +64,7 @@ public enum HistoryFiles {
     /// the run: a row per quarter with model and data per series, then per
     /// series the quarters compared, the RMSE and the quarters within its band.
     public static func observedComparison(
-        _ run: ModelPath, series names: [String], rows: [[String: Double]], bands: [String: Double], format: TableFormat
+        _ run: ModelSolution, series names: [String], rows: [[String: Double]], bands: [String: Double], format: TableFormat
     ) -> String {
         var header = ["t", "date"]
         for name in names { header += ["model \(name)", "data"] }

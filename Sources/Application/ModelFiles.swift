@@ -127,7 +127,7 @@ public enum ModelFiles {
     public static func run(
         _ path: String, settings: ModelSettings, solve: SolveSettings, saveStep: Double?, config: String?, into out: String,
         plot: Bool = false, panels: [String]? = nil, tool: Manifest.Tool, command: [String]
-    ) throws -> (path: ModelPath, files: [String]) {
+    ) throws -> (path: ModelSolution, files: [String]) {
         let started = Date()
         let model = try compile(path, settings: settings)
         if let panels { try Charts.checkPanels(panels, model: model) }
@@ -142,7 +142,7 @@ public enum ModelFiles {
             let source = model.source
             let regime = source.choices.first { $0.name == "regime" }
             let option = regime.map { settings.choices["regime"] ?? $0.defaultOption } ?? "run"
-            let result = ChoiceComparisonResult(cases: [ChoiceCase(kind: .init(option: option), path: solved)], choice: "regime", source: source, options: [option])
+            let result = ChoiceComparisonResult(cases: [ChoiceCase(kind: .init(option: option), solved: solved)], choice: "regime", source: source, options: [option])
             let span = source.isCalendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
             files += try Charts.write(
                 try Charts.dashboard(title: source.title ?? source.name, subtitle: "\(span); model \(path)", comparison: result, panels: panels),

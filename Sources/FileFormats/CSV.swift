@@ -52,7 +52,7 @@ public enum CSV {
 
     /// `series.csv` of a model file's path: t, date (for a calendar model),
     /// then every series the file declares.
-    public static func series(_ path: ModelPath) -> String {
+    public static func series(_ path: ModelSolution) -> String {
         series(t: path.t, columns: path.columns.map(\.name), values: path.values, dates: path.model.source.isCalendar)
     }
 
@@ -80,8 +80,8 @@ public enum CSV {
     /// and variable; a counterfactual case is written `none/no_ai_boom`.
     public static func tidy(_ cases: [ChoiceCase]) -> String {
         tidy(
-            cases.map { ($0.kind.label, $0.path.t, $0.path.columns.map(\.name), $0.path.values) },
-            dates: cases.first?.path.model.source.isCalendar ?? false)
+            cases.map { ($0.kind.label, $0.solved.t, $0.solved.columns.map(\.name), $0.solved.values) },
+            dates: cases.first?.solved.model.source.isCalendar ?? false)
     }
 
     package static func tidy(_ runs: [(label: String, t: [Double], columns: [String], values: [[Double]])], dates: Bool) -> String {

@@ -51,7 +51,7 @@ public struct ModelManifest: Encodable {
     /// - Parameters:
     ///   - runs: each run with its label (`none`, `none/no_ai_boom`); the first run's model gives the parameters.
     public init(
-        tool: Manifest.Tool, command: [String], model file: String, config: String?, settings: SolveSettings, runs: [(String, ModelPath)],
+        tool: Manifest.Tool, command: [String], model file: String, config: String?, settings: SolveSettings, runs: [(String, ModelSolution)],
         outputs: [String], wallTime: Double
     ) {
         self.tool = tool

@@ -102,7 +102,7 @@ func json(_ object: Any) -> String {
 }
 
 /// A solved path as a table: `t` and every column, with names, units, descriptions, dates and summaries.
-func table(_ path: ModelPath, label: String) -> Table {
+func table(_ path: ModelSolution, label: String) -> Table {
     let columns = path.columns
     let series = columns.map { path.series($0.name) ?? [] }
     var values: [Double] = []
@@ -148,7 +148,7 @@ public func liq_compare(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoi
         solve.saveStep = try ModelFiles.saveStep(try run.givenStep, for: source, span: (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1))
         let comparison = try ChoiceComparison(
             source: source, settings: settings, options: request.regimes, counterfactual: request.counterfactual ?? false, solve: solve)
-        return try comparison.run().cases.map { table($0.path, label: $0.kind.label) }
+        return try comparison.run().cases.map { table($0.solved, label: $0.kind.label) }
     }
 }
 

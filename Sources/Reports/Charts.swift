@@ -179,11 +179,11 @@ public enum Charts {
         var references: [String: Double] = [:]
         for summary in first.summaries {
             if !names.contains(summary.series) { names.append(summary.series) }
-            if summary.kind == "below", let level = first.path.model.source.summaries.first(where: { $0.kind == "below" && summary.series.hasPrefix($0.series) })?.level {
+            if summary.kind == "below", let level = first.solved.model.source.summaries.first(where: { $0.kind == "below" && summary.series.hasPrefix($0.series) })?.level {
                 references[summary.series] = level
             }
         }
-        let info = Dictionary(first.path.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let info = Dictionary(first.solved.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         if let only {
             for name in only where !names.contains(name) { throw UnknownPanel(name: name, panels: names) }
             names = only
@@ -215,16 +215,16 @@ public enum Charts {
     public static func dashboard(title: String, subtitle: String, comparison: ChoiceComparisonResult, panels only: [String]? = nil) throws -> String {
         let main = comparison.main
         let colors = colors(of: comparison), styles = styles(of: comparison)
-        let flat = Dictionary(comparison.cases.filter(\.kind.isCounterfactual).map { ($0.kind.option, $0.path) }, uniquingKeysWith: { a, _ in a })
+        let flat = Dictionary(comparison.cases.filter(\.kind.isCounterfactual).map { ($0.kind.option, $0.solved) }, uniquingKeysWith: { a, _ in a })
         func lines(_ panel: NotebookPlan.Panel, difference: Bool) -> [Line] {
-            main.compactMap { solved in
-                guard var values = solved.path.series(panel.column) else { return nil }
+            main.compactMap { run in
+                guard var values = run.solved.series(panel.column) else { return nil }
                 if difference {
-                    guard let other = flat[solved.kind.option]?.series(panel.column) else { return nil }
+                    guard let other = flat[run.kind.option]?.series(panel.column) else { return nil }
                     values = zip(values, other).map { $0 - $1 }
                 }
                 return Line(
-                    label: solved.kind.option, color: colors[solved.kind.option] ?? "grey", dash: styles[solved.kind.option] ?? "", t: solved.path.t,
+                    label: run.kind.option, color: colors[run.kind.option] ?? "grey", dash: styles[run.kind.option] ?? "", t: run.solved.t,
                     values: values.map { $0 * panel.scale })
             }
         }

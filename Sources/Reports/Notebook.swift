@@ -184,7 +184,7 @@ public enum Notebook {
 
     /// Every matrix of a model file at the saved point `index` of `path`, as
     /// CSV rows over the union of their columns (blank where a matrix has none).
-    public static func matricesCSV(_ path: ModelPath, index: Int) -> String {
+    public static func matricesCSV(_ path: ModelSolution, index: Int) -> String {
         let matrices = path.model.matrixValues(at: path.t[index], path.solution.state(index))
         var columns: [String] = []
         for matrix in matrices { for column in matrix.columns where !columns.contains(column) { columns.append(column) } }

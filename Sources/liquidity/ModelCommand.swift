@@ -160,7 +160,7 @@ struct ModelRun: ParsableCommand {
     }
 
     /// The file's summary rows on `path`, a label and a number each.
-    static func printSummaries(_ path: ModelPath) {
+    static func printSummaries(_ path: ModelSolution) {
         let table = SummaryTable.render([("", path.summaries)], calendar: path.model.source.isCalendar)
         if !table.isEmpty { print(table.split(separator: "\n").dropFirst().joined(separator: "\n")) }
     }
@@ -234,7 +234,7 @@ struct ModelCompare: ParsableCommand {
             progress.report("solving \(kind.label) (\(index + 1) of \(comparison.cases.count))")
         }
         let calendar = source.isCalendar
-        let model = result.cases[0].path.model
+        let model = result.cases[0].solved.model
         printWarnings(model)
         let dates = calendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
         print("\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); \(solver.solver), rtol \(solver.rtol); "

@@ -19,7 +19,7 @@ enum ReverseQE {
     }
 
     /// The file solved with rk8pd at 1e-10, monthly.
-    static func path(_ parameters: [String: Double] = [:], choices: [String: String] = [:], stepper: Stepper = .rk8pd) throws -> ModelPath {
+    static func path(_ parameters: [String: Double] = [:], choices: [String: String] = [:], stepper: Stepper = .rk8pd) throws -> ModelSolution {
         try SolveSettings(stepper: stepper).solve(try compileModel(source, settings: ModelSettings(choices: choices, parameters: parameters)), label: "test")
     }
 }

@@ -45,7 +45,7 @@ struct WorkflowValueTests {
         #expect(started == ["0 none", "1 none/no_ai_boom", "2 buyer", "3 buyer/no_ai_boom"])
         #expect(result.main.map(\.kind.option) == ["none", "buyer"])
         let none = try #require(result.run("none")), flat = try #require(result.run("none", counterfactual: true))
-        #expect(flat.path.model.settings.choices == ["regime": "none", "counterfactual": "no_ai_boom"])
+        #expect(flat.solved.model.settings.choices == ["regime": "none", "counterfactual": "no_ai_boom"])
         func value(_ c: ChoiceCase, _ column: String) -> Double { c.summaries.first { $0.column == column }!.value! }
         // MODEL.md section 5: the buyer caps the yield; the boom drives crypto's drawdown.
         #expect(value(result.run("buyer")!, "peak_rb") < value(none, "peak_rb"))

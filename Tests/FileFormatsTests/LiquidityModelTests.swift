@@ -22,7 +22,7 @@ struct LiquidityModelTests {
     @Test("both matrices balance along every regime's path, and the Fed's balance sheet, the redundant equation, holds to 1e-9 of its assets")
     func accounting() throws {
         for solved in try Self.comparison().cases {
-            let path = solved.path
+            let path = solved.solved
             #expect(try #require(path.series("identity_share")).max()! < 1e-9, "\(solved.kind.label)")
             for k in stride(from: 0, to: path.t.count, by: 12) {
                 for matrix in path.model.matrixValues(at: path.t[k], path.solution.state(k)) {
@@ -41,7 +41,7 @@ struct LiquidityModelTests {
     @Test("the regimes share the history to December 2025 and part after it as each regime says: reserves held, the yield capped, scarcity and repo lending only without a buyer")
     func regimes() throws {
         let result = try Self.comparison()
-        func path(_ regime: String) throws -> ModelPath { try #require(result.run(regime)).path }
+        func path(_ regime: String) throws -> ModelSolution { try #require(result.run(regime)).solved }
         let none = try path("none"), reserves = try path("reserves"), buyer = try path("buyer")
         let t = none.t
         let history = t.indices.filter { t[$0] <= 2025.9 }

@@ -112,7 +112,7 @@ struct ChoiceComparisonTests {
         let result = try comparison.run()
         let i0 = try #require(try compileModel(source).parameter("I0"))
         for regime in ["none", "buyer"] {
-            let flat = try #require(result.run(regime, counterfactual: true)).path
+            let flat = try #require(result.run(regime, counterfactual: true)).solved
             let changed = try SolveSettings().solve(try compileModel(source, settings: ModelSettings(choices: ["regime": regime], parameters: ["I1": i0])), label: "I1 = I0")
             #expect(flat.values == changed.values, "\(regime): the counterfactual option and I1 = I0 differ")
         }

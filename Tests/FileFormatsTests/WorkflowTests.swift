@@ -53,7 +53,7 @@ struct ComparisonWorkflowTests {
         #expect(table.contains { $0.hasPrefix("idle cash L first below 1.0 $T") && $0.hasSuffix("never") })
         let tidy = try Tool.text(out.appendingPathComponent("compare.csv")).split(separator: "\n")
         #expect(tidy[0] == "t,date,regime,variable,value")
-        let first = result.cases[0].path
+        let first = result.cases[0].solved
         #expect(tidy[1] == "2025.0,2025-01-01,none,\(first.columns[0].name),\(CSV.number(first.values[0][0]))")
         let series = try Tool.text(out.appendingPathComponent("series_none.csv")).split(separator: "\n")
         let columns = series[0].split(separator: ",").map(String.init)
@@ -115,9 +115,9 @@ struct ComparisonWorkflowTests {
             """.write(to: dir.appendingPathComponent("s.toml"), atomically: true, encoding: .utf8)
         let changes = try ModelFiles.changes(dir.appendingPathComponent("s.toml").path, model: try ModelFiles.source(Workflow.model))
         #expect(changes == [ModelSettings.Change(parameter: "payout", value: 0.6, start: 2026.5, rampYears: 0.5)])
-        let base = try Workflow.compare(in: dir, out: "base", regimes: ["none"]).result.cases[0].path
-        let changed = try Workflow.compare(in: dir, out: "s", regimes: ["none"], changes: changes).result.cases[0].path
-        func row(_ path: ModelPath, _ k: Int) -> [Double] { path.values.map { $0[k] } }
+        let base = try Workflow.compare(in: dir, out: "base", regimes: ["none"]).result.cases[0].solved
+        let changed = try Workflow.compare(in: dir, out: "s", regimes: ["none"], changes: changes).result.cases[0].solved
+        func row(_ path: ModelSolution, _ k: Int) -> [Double] { path.values.map { $0[k] } }
         #expect(row(base, 0) == row(changed, 0) && row(base, 18) == row(changed, 18), "nothing changes before 2026-07-01")
         #expect(row(base, 84) != row(changed, 84))
         #expect(try Tool.text(dir.appendingPathComponent("s/manifest.json")).contains("\"parameter\" : \"payout\""))
@@ -353,7 +353,7 @@ struct ChartWorkflowTests {
         #expect(throws: UnknownPanel(name: "p_bitcoin", panels: panels)) {
             _ = try Charts.dashboard(title: "t", subtitle: "s", comparison: result, panels: ["p_bitcoin"])
         }
-        let error = #expect(throws: InputError.self) { try Charts.checkPanels(["rb", "p_bitcoin"], model: result.cases[0].path.model) }
+        let error = #expect(throws: InputError.self) { try Charts.checkPanels(["rb", "p_bitcoin"], model: result.cases[0].solved.model) }
         #expect(error?.message == "--panels p_bitcoin: not a series the model file summarises; its panels: \(panels.joined(separator: ", "))")
         let run = try Tool.run(["compare", "--plot", "--panels", "rb,p_bitcoin", "--out", "q"], in: dir)
         #expect(run.status == 2 && run.stderr.contains("--panels p_bitcoin: not a series the model file summarises"))

@@ -3,7 +3,7 @@ import Solvers
 
 /// A solved path of a compiled model file: the solution and every output
 /// series the file declares, at the saved times.
-public struct ModelPath: Sendable {
+public struct ModelSolution: Sendable {
     public let model: CompiledModel
     public let solution: ODESolution
     /// `values[column][k]` is column's value at `solution.t[k]`, columns as ``columns``.
@@ -43,11 +43,11 @@ extension SolveSettings {
 
     /// Solves a model file; a solve that does not finish throws ``SolveFailure``,
     /// settings that cannot work ``Invalid``.
-    public func solve(_ model: CompiledModel, label: String) throws -> ModelPath {
+    public func solve(_ model: CompiledModel, label: String) throws -> ModelSolution {
         try validate()
         let (solution, values) = try model.run(stepper, options: options(for: model))
         guard solution.isSuccessful else { throw failure(solution, label: label) }
-        return ModelPath(model: model, solution: solution, values: values)
+        return ModelSolution(model: model, solution: solution, values: values)
     }
 
     /// The state of `model` at `t` (its initial state at t0 or before).
@@ -156,7 +156,7 @@ public struct ChoiceComparison: Sendable {
         var result: [ChoiceCase] = []
         for (index, (kind, model)) in try (models ?? self.models()).enumerated() {
             starting(index, kind)
-            let solved = ChoiceCase(kind: kind, path: try solve.solve(model, label: kind.label))
+            let solved = ChoiceCase(kind: kind, solved: try solve.solve(model, label: kind.label))
             try finished(solved)
             result.append(solved)
         }
@@ -186,14 +186,14 @@ public struct ChoiceCase: Sendable {
     }
 
     public let kind: Kind
-    public let path: ModelPath
+    public let solved: ModelSolution
     /// The file's summary rows on this path.
     public let summaries: [SummaryValue]
 
-    public init(kind: Kind, path: ModelPath) {
+    public init(kind: Kind, solved: ModelSolution) {
         self.kind = kind
-        self.path = path
-        summaries = path.summaries
+        self.solved = solved
+        summaries = solved.summaries
     }
 }
 
@@ -236,7 +236,7 @@ public struct ChoiceComparisonResult: Sendable {
     }
 }
 
-extension ModelPath: SolvedPath {
+extension ModelSolution: SolvedPath {
     public func timePath(_ name: String) -> (@Sendable (Double) -> Double)? { model.timePath(name) }
 }
 
