@@ -11,6 +11,8 @@ set -uo pipefail
 [ $# -eq 2 ] || { echo "usage: scripts/same-outputs.sh OLD_BINARY NEW_BINARY" >&2; exit 2; }
 old=$(realpath "$1"); new=$(realpath "$2")
 work=$(mktemp -d)
+# PDFs carry their creation time unless SOURCE_DATE_EPOCH fixes it (cairo, through rsvg-convert).
+export SOURCE_DATE_EPOCH=0
 capture() {
     local bin=$1 out=$2
     mkdir -p "$out"

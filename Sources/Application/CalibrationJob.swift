@@ -32,16 +32,16 @@ public struct CalibrationJob {
         for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
         spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
         if let regime = spec.regime {
-            guard let choice = source.choices.first(where: { $0.name == "regime" }) else {
+            guard let choice = source.choices.first(where: { $0.name == ModelFiles.regimeChoice }) else {
                 throw InputError("\(fit): regime = \"\(regime)\", but \(model) declares no choice regime; leave regime out")
             }
             guard choice.options.contains(where: { $0.name == regime }) else {
                 throw InputError("\(fit): regime = \"\(regime)\"; allowed: the options of \(model)'s choice regime: \(choice.options.map(\.name).joined(separator: ", "))")
             }
-            settings.choices["regime"] = regime
+            settings.choices[ModelFiles.regimeChoice] = regime
         }
         self.spec = spec
-        var base: any CalibrationModel = FileCalibrationModel(source: source, settings: settings)
+        var base: any CalibrationModel = FileCalibrationModel(source: source, settings: settings, choice: ModelFiles.regimeChoice)
         do {
             if !check {
                 for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { base = try base.setting(key, to: start) }

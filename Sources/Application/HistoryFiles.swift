@@ -41,7 +41,7 @@ public enum HistoryFiles {
         let rows = try readTable(table)
         let source = try ModelFiles.source(file)
         var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
-        if source.choices.contains(where: { $0.name == "regime" }) { settings.choices["regime"] = "none" }
+        if source.choices.contains(where: { $0.name == ModelFiles.regimeChoice }) { settings.choices[ModelFiles.regimeChoice] = "none" }
         let model = try ModelFiles.compile(file, settings: settings)
         var solve = SolveSettings()
         solve.saveTimes = rows.compactMap { $0["t"] }.filter { $0 >= model.t0 && $0 <= model.t1 }

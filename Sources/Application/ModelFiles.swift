@@ -7,6 +7,10 @@ import Reports
 
 /// Model files (`models/*.sfc`): read, compiled, checked, solved and written.
 public enum ModelFiles {
+    /// The choice the command line compares, runs and sweeps (`--regime`, `--regimes`, a spec's
+    /// `regimes`): the libraries take the choice as a parameter; this layer names it.
+    public static let regimeChoice = "regime"
+
     /// The model file at `path` as written, parsed but not compiled: what a
     /// caller needs to know which parameters, sets and choices it declares.
     public static func source(_ path: String) throws -> ModelSource {
@@ -140,9 +144,10 @@ public enum ModelFiles {
         var files = ["series.csv", "units.csv", "manifest.json"]
         if plot {
             let source = model.source
-            let regime = source.choices.first { $0.name == "regime" }
-            let option = regime.map { settings.choices["regime"] ?? $0.defaultOption } ?? "run"
-            let result = ChoiceComparisonResult(cases: [ChoiceCase(kind: .init(option: option), solved: solved)], choice: "regime", source: source, options: [option])
+            let regime = source.choices.first { $0.name == regimeChoice }
+            let option = regime.map { settings.choices[regimeChoice] ?? $0.defaultOption } ?? "run"
+            let result = ChoiceComparisonResult(
+                cases: [ChoiceCase(kind: .init(option: option), solved: solved)], choice: regimeChoice, source: source, options: [option])
             let span = source.isCalendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
             files += try Charts.write(
                 try Charts.dashboard(title: source.title ?? source.name, subtitle: "\(span); model \(path)", comparison: result, panels: panels),

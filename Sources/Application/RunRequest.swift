@@ -21,9 +21,9 @@ public struct RunRequest: Sendable {
     public var scenarios: [String] = []
     /// Decimal years or ISO dates.
     public var start: String?, end: String?
-    public var solver = "rk8pd"
-    public var relativeTolerance = 1e-10, absoluteTolerance = 1e-10
-    public var maxSteps = 1_000_000
+    public var solver = SolverDefaults.stepper.rawValue
+    public var relativeTolerance = SolverDefaults.tolerance, absoluteTolerance = SolverDefaults.tolerance
+    public var maxSteps = SolverDefaults.maxSteps
     /// A number of years, or monthly, quarterly, annual; nil: the model file's own step.
     public var saveStep: String?
     /// `auto`, `land` or `interpolate` (``Solvers/SaveMode``).
@@ -85,13 +85,13 @@ public struct RunRequest: Sendable {
     public func regimeChoice(_ regime: String?) throws -> [String: String] {
         guard let regime else { return [:] }
         let file = try modelFile()
-        guard let choice = try ModelFiles.source(file).choices.first(where: { $0.name == "regime" }) else {
+        guard let choice = try ModelFiles.source(file).choices.first(where: { $0.name == ModelFiles.regimeChoice }) else {
             throw InputError("--regime \(regime): \(file) declares no choice regime")
         }
         guard choice.options.contains(where: { $0.name == regime }) else {
             throw InputError("--regime \(regime): not an option of \(file)'s choice regime; allowed: \(choice.options.map(\.name).joined(separator: ", "))")
         }
-        return ["regime": regime]
+        return [ModelFiles.regimeChoice: regime]
     }
 
     /// A description of the inputs for a printed header: the model and the configuration.

@@ -16,7 +16,7 @@ public enum SweepFiles {
 
     /// The row of `runs.csv` for `run`, with `count` outcome columns.
     static func row(_ run: EnsembleRun, count: Int) -> String {
-        let prefix = "\(run.id.run),\(run.id.regime),"
+        let prefix = "\(run.id.run),\(run.id.option),"
         let values = run.point.map(CSV.number).joined(separator: ",")
         guard let outcomes = run.outcomes else {
             let blanks = String(repeating: ",", count: count)
@@ -27,7 +27,7 @@ public enum SweepFiles {
 
     /// The lines of `paths.csv` for `run`: run, regime, t, series, value.
     static func pathLines(_ run: EnsembleRun) -> [String] {
-        run.paths.map { "\(run.id.run),\(run.id.regime)," + CSV.number($0.t) + "," + $0.series + "," + CSV.number($0.value) }
+        run.paths.map { "\(run.id.run),\(run.id.option)," + CSV.number($0.t) + "," + $0.series + "," + CSV.number($0.value) }
     }
 
     /// A row of `runs.csv` read back, or nil if it is not one of `ensemble`'s.
@@ -43,7 +43,7 @@ public enum SweepFiles {
             message = String(message.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
         }
         return EnsembleRun(
-            id: RunID(run: number, regime: String(cells[1])), point: point, status: status, steps: steps,
+            id: RunID(run: number, option: String(cells[1])), point: point, status: status, steps: steps,
             outcomes: status == .success ? outcomes : nil, message: message, paths: [])
     }
 
@@ -96,7 +96,7 @@ public enum SweepFiles {
     public static func fan(_ bands: [FanBand]) -> String {
         var lines = ["regime,series,t,runs,q05,q25,q50,q75,q95"]
         for band in bands {
-            lines.append("\(band.regime),\(band.series),\(CSV.number(band.t)),\(band.runs)," + band.quantiles.map(CSV.number).joined(separator: ","))
+            lines.append("\(band.option),\(band.series),\(CSV.number(band.t)),\(band.runs)," + band.quantiles.map(CSV.number).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -106,8 +106,8 @@ public enum SweepFiles {
         var csv = ["outcome,regime,parameter,outcome_at_baseline,elasticity"]
         var table: [[String]] = []
         for row in rows {
-            csv.append("\(row.outcome),\(row.regime),\(row.parameter),\(CSV.number(row.atBaseline)),\(row.value.map(CSV.number) ?? "")")
-            table.append([row.outcome, row.regime, row.parameter, row.value.map { String(format: "%+.3f", $0) } ?? "-"])
+            csv.append("\(row.outcome),\(row.option),\(row.parameter),\(CSV.number(row.atBaseline)),\(row.value.map(CSV.number) ?? "")")
+            table.append([row.outcome, row.option, row.parameter, row.value.map { String(format: "%+.3f", $0) } ?? "-"])
         }
         let text = TableFormat.table.render(
             title: "elasticities at the baseline (d ln outcome / d ln parameter)", header: ["outcome", "regime", "parameter", "elasticity"],
@@ -121,13 +121,13 @@ public enum SweepFiles {
         var table: [[String]] = []
         for row in rows {
             guard let e = row.estimate else {
-                csv.append([row.outcome, row.regime, row.parameter, "", "", "", "", "", "", "\(row.baseDrawsUsed)"].joined(separator: ","))
-                table.append([row.outcome, row.regime, row.parameter, "constant", "constant"])
+                csv.append([row.outcome, row.option, row.parameter, "", "", "", "", "", "", "\(row.baseDrawsUsed)"].joined(separator: ","))
+                table.append([row.outcome, row.option, row.parameter, "constant", "constant"])
                 continue
             }
-            csv.append([row.outcome, row.regime, row.parameter, CSV.number(e.first), CSV.number(e.firstInterval.0), CSV.number(e.firstInterval.1),
+            csv.append([row.outcome, row.option, row.parameter, CSV.number(e.first), CSV.number(e.firstInterval.0), CSV.number(e.firstInterval.1),
                         CSV.number(e.total), CSV.number(e.totalInterval.0), CSV.number(e.totalInterval.1), "\(row.baseDrawsUsed)"].joined(separator: ","))
-            table.append([row.outcome, row.regime, row.parameter,
+            table.append([row.outcome, row.option, row.parameter,
                           String(format: "%.2f [%.2f, %.2f]", e.first, e.firstInterval.0, e.firstInterval.1),
                           String(format: "%.2f [%.2f, %.2f]", e.total, e.totalInterval.0, e.totalInterval.1)])
         }
@@ -189,7 +189,7 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
             for line in lines.dropFirst() {
                 let f = line.split(separator: ",")
                 guard f.count == 5, let run = Int(f[0]), let t = Double(f[2]), let value = Double(f[4]) else { continue }
-                byRun[RunID(run: run, regime: String(f[1])), default: []].append(PathValue(series: String(f[3]), t: t, value: value))
+                byRun[RunID(run: run, option: String(f[1])), default: []].append(PathValue(series: String(f[3]), t: t, value: value))
             }
             for i in kept.indices { kept[i].paths = byRun[kept[i].id] ?? [] }
         }
@@ -296,7 +296,7 @@ extension SweepFiles {
         let record = SweepRecord(
             about: about, name: spec.name, runs: analysis.runCount, statuses: analysis.statusCounts,
             largest_identity_residual_relative: analysis.largestIdentityResidual, parameters: ensemble.keys,
-            regimes: spec.regimes, solver: spec.stepper.rawValue, tolerance: spec.tolerance, jobs: jobs,
+            regimes: spec.options, solver: spec.stepper.rawValue, tolerance: spec.tolerance, jobs: jobs,
             shard: "\(shard.index)/\(shard.count)", wall_time_seconds_this_session: Date().timeIntervalSince(started))
         try directory.write("sweep.json", try JSON.text(record))
         var files = ["runs.csv"] + (spec.pathSeries.isEmpty ? [] : ["paths.csv"]) + ["sweep.json"]
@@ -306,11 +306,11 @@ extension SweepFiles {
             try directory.write("fan.csv", fan(bands))
             files.append("fan.csv")
             let columns = (ensemble.model as? FileEnsembleModel).flatMap { try? compileModel($0.source, settings: $0.settings).columns } ?? []
-            let regimes = ensemble.model.regimeNames.filter(spec.regimes.contains)
+            let regimes = ensemble.model.optionNames.filter(spec.options.contains)
             files += try Charts.write(
                 Charts.fanChart(
                     title: spec.name, subtitle: "\(analysis.runCount) runs; median, 25-75% and 5-95% of the successful runs at each date of [paths]",
-                    bands: bands, columns: columns, regimes: regimes.isEmpty ? spec.regimes : regimes),
+                    bands: bands, columns: columns, regimes: regimes.isEmpty ? spec.options : regimes),
                 name: "fan", into: directory)
         }
         if case .elasticity(let step) = spec.design, shard.count == 1 {
@@ -379,7 +379,7 @@ struct SweepInputs: Codable, Equatable {
         configuration = fingerprint(ensemble.model.fingerprintText)
         design = "\(spec.design)"
         parameters = spec.parameters.map { "\($0.key) \($0.distribution)" }
-        regimes = spec.regimes
+        regimes = spec.options
         solver = spec.stepper.rawValue
         tolerance = spec.tolerance
         saves = spec.saveMode.rawValue

@@ -119,8 +119,8 @@ public protocol SolvedPath {
 /// the values it allows: a model file (``FileCalibrationModel``), or a model
 /// of the caller's own.
 public protocol CalibrationModel: Sendable {
-    /// The Fed regime solved (the option of a model file's choice `regime`).
-    var regimeName: String { get }
+    /// The option solved of the model's choice (the Fed regime), or `-`.
+    var optionName: String { get }
     /// The value of the parameter `key`.
     func value(of key: String) throws -> Double
     /// Whether `value` is allowed for `key`, and the allowed values in words.
@@ -184,14 +184,14 @@ func gaussLegendre(_ f: (Double) -> Double, from a: Double, to b: Double) -> Dou
 }
 
 /// A calibration: targets, free parameters and the base parameters they
-/// start from, solved under one regime.
+/// start from, solved under one option of its choice.
 public struct Calibration: Sendable {
     /// The model and the parameters the fit starts from.
     public var base: any CalibrationModel
     public var free: [FreeParameter]
     public var targets: [CalibrationTarget]
-    /// The Fed regime every solve takes.
-    public var regime: String { base.regimeName }
+    /// The option of the model's choice every solve takes (the Fed regime).
+    public var option: String { base.optionName }
     /// The stepper and tolerance (relative and absolute) of every solve.
     public var stepper: Stepper
     public var tolerance: Double

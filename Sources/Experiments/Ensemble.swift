@@ -15,13 +15,13 @@ public struct SweptParameter: Sendable, Equatable {
 }
 
 /// What an ensemble solves: a design over some parameters of a base
-/// configuration, under one or more regimes (`liquidity sweep`'s spec).
+/// configuration, under one or more options of the model's choice (`liquidity sweep`'s spec).
 public struct EnsembleSpec: Sendable {
     public var name: String
     public var design: SweepDesign
     public var parameters: [SweptParameter]
-    /// The Fed regimes (options of a model file's choice `regime`).
-    public var regimes: [String]
+    /// The options of the choice the ensemble varies (``FileEnsembleModel/choice``: the Fed regimes).
+    public var options: [String]
     public var stepper: Stepper
     /// Relative and absolute tolerance of every solve.
     public var tolerance: Double
@@ -32,17 +32,17 @@ public struct EnsembleSpec: Sendable {
     /// Decimal years; a date that is not a saved point (the monthly grid) is skipped.
     public var pathDates: [Double]
 
-    /// - Parameters: the defaults are a sweep file's: regime none, msbdf at
+    /// - Parameters: the defaults are a sweep file's: option none, msbdf at
     ///   1e-10, no paths.
     public init(
-        name: String, design: SweepDesign, parameters: [SweptParameter], regimes: [String] = ["none"],
+        name: String, design: SweepDesign, parameters: [SweptParameter], options: [String] = ["none"],
         stepper: Stepper = .msbdf, tolerance: Double = 1e-10, pathSeries: [String] = [],
         pathDates: [Double] = []
     ) {
         self.name = name
         self.design = design
         self.parameters = parameters
-        self.regimes = regimes
+        self.options = options
         self.stepper = stepper
         self.tolerance = tolerance
         self.pathSeries = pathSeries
@@ -50,19 +50,19 @@ public struct EnsembleSpec: Sendable {
     }
 }
 
-/// One run of an ensemble: a design point under a regime.
+/// One run of an ensemble: a design point under an option of the choice varied.
 public struct RunID: Hashable, Sendable, Comparable {
     /// The design point's number, from 0.
     public var run: Int
-    public var regime: String
+    public var option: String
 
-    public init(run: Int, regime: String) {
+    public init(run: Int, option: String) {
         self.run = run
-        self.regime = regime
+        self.option = option
     }
 
     public static func < (a: RunID, b: RunID) -> Bool {
-        a.run != b.run ? a.run < b.run : a.regime < b.regime
+        a.run != b.run ? a.run < b.run : a.option < b.option
     }
 }
 
@@ -157,7 +157,7 @@ public protocol EnsembleResultStore: Sendable {
 }
 
 /// A model an ensemble solves: a base whose parameters each design point
-/// sets, under a Fed regime, recording its headline numbers: a model file
+/// sets, under an option of the choice it varies, recording its headline numbers: a model file
 /// (``FileEnsembleModel``), or a model of the caller's own.
 public protocol EnsembleModel: Sendable {
     /// The headline numbers every successful run records, by column name (`end_p_crypto`, `peak_rb`).
@@ -166,8 +166,8 @@ public protocol EnsembleModel: Sendable {
     var analysedOutcomes: [String] { get }
     /// The column of the largest accounting residual relative to the cash stock, if the model records one.
     var residualColumn: String? { get }
-    /// The regimes a spec may name.
-    var regimeNames: [String] { get }
+    /// The options a spec may name.
+    var optionNames: [String] { get }
     /// The series a spec's paths may name.
     var seriesNames: [String] { get }
     /// The key a spec's `key` names (`capex.payout` is `payout`), nil if none.
@@ -176,7 +176,7 @@ public protocol EnsembleModel: Sendable {
     func value(of key: String) throws -> Double
     /// The base as text, whose fingerprint a resumed sweep checks.
     var fingerprintText: String { get }
-    /// Solves the base with `point` at `keys` under `regime`; never throws:
+    /// Solves the base with `point` at `keys` under the option of `id`; never throws:
     /// a failure is the run's status.
     func solve(_ id: RunID, keys: [String], point: [Double], spec: EnsembleSpec) -> EnsembleRun
 }
@@ -196,7 +196,7 @@ extension EnsembleModel {
 }
 
 /// An ensemble over a design: every point of ``EnsembleSpec/design`` under
-/// every regime, solved on several threads and streamed to a store.
+/// every option, solved on several threads and streamed to a store.
 public struct Ensemble: Sendable {
     public let spec: EnsembleSpec
     public let model: any EnsembleModel
@@ -213,18 +213,18 @@ public struct Ensemble: Sendable {
     public var keys: [String] { spec.parameters.map(\.key) }
 
     /// The runs of shard `index` of `count` (1-based: the design points whose
-    /// number is index - 1 modulo count), each under every regime, in order.
+    /// number is index - 1 modulo count), each under every option, in order.
     ///
     /// - Throws: ``EnsembleError/invalidShard(index:count:)`` unless 1 <= index <= count.
     public func runs(shard index: Int = 1, of count: Int = 1) throws -> [RunID] {
         guard count >= 1, (1...count).contains(index) else { throw EnsembleError.invalidShard(index: index, count: count) }
-        return points.indices.filter { $0 % count == index - 1 }.flatMap { i in spec.regimes.map { RunID(run: i, regime: $0) } }
+        return points.indices.filter { $0 % count == index - 1 }.flatMap { i in spec.options.map { RunID(run: i, option: $0) } }
     }
 
     /// Whether `run` is one of this ensemble's: a design point's number and
-    /// its parameter values, a regime the spec lists.
+    /// its parameter values, an option the spec lists.
     public func contains(_ run: EnsembleRun) -> Bool {
-        points.indices.contains(run.id.run) && points[run.id.run] == run.point && spec.regimes.contains(run.id.regime)
+        points.indices.contains(run.id.run) && points[run.id.run] == run.point && spec.options.contains(run.id.option)
     }
 
     /// Solves one run; never throws: a failure is its status.

@@ -38,7 +38,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
                 if keepsSummaries { summaries[run.id] = outcomes }
             }
             for value in run.paths {
-                bands[FanKey(regime: run.id.regime, series: value.series, t: value.t), default: []].append(value.value)
+                bands[FanKey(option: run.id.option, series: value.series, t: value.t), default: []].append(value.value)
             }
         }
     }
@@ -51,24 +51,24 @@ public final class EnsembleAnalysis: @unchecked Sendable {
     /// nil for a model that records none.
     public var largestIdentityResidual: Double? { residualIndex == nil ? nil : lock.withLock { largestResidual } }
 
-    /// The outcomes the analyses report per regime (the model's
-    /// ``EnsembleModel/analysedOutcomes``); with two regimes or more, the last
+    /// The outcomes the analyses report per option (the model's
+    /// ``EnsembleModel/analysedOutcomes``); with two options or more, the last
     /// one's gain over the first in the first outcome (`buyer_minus_none_end_p_crypto`).
     var outcomes: [EnsembleOutcome] {
         let columns = ensemble.model.outcomeColumns
-        @Sendable func value(_ column: String, _ regime: String, _ run: Int, _ summaries: [RunID: [Double?]]) -> Double? {
+        @Sendable func value(_ column: String, _ option: String, _ run: Int, _ summaries: [RunID: [Double?]]) -> Double? {
             guard let c = columns.firstIndex(of: column) else { return nil }
-            return summaries[RunID(run: run, regime: regime)]?[c] ?? nil
+            return summaries[RunID(run: run, option: option)]?[c] ?? nil
         }
         var outcomes: [EnsembleOutcome] = []
-        for regime in ensemble.spec.regimes {
+        for option in ensemble.spec.options {
             for column in ensemble.model.analysedOutcomes {
-                outcomes.append(EnsembleOutcome(name: column, regime: regime) { run, summaries in value(column, regime, run, summaries) })
+                outcomes.append(EnsembleOutcome(name: column, option: option) { run, summaries in value(column, option, run, summaries) })
             }
         }
-        let regimes = ensemble.spec.regimes
-        if regimes.count >= 2, let column = ensemble.model.analysedOutcomes.first, let first = regimes.first, let last = regimes.last {
-            outcomes.append(EnsembleOutcome(name: "\(last)_minus_\(first)_\(column)", regime: "both") { run, summaries in
+        let options = ensemble.spec.options
+        if options.count >= 2, let column = ensemble.model.analysedOutcomes.first, let first = options.first, let last = options.last {
+            outcomes.append(EnsembleOutcome(name: "\(last)_minus_\(first)_\(column)", option: "both") { run, summaries in
                 guard let b = value(column, last, run, summaries), let n = value(column, first, run, summaries) else { return nil }
                 return b - n
             })
@@ -89,7 +89,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
                 if let up = outcome.value(2 * i + 1, summaries), let down = outcome.value(2 * i + 2, summaries), base != 0 {
                     value = (up - down) / (2 * step * base)
                 }
-                result.append(Elasticity(outcome: outcome.name, regime: outcome.regime, parameter: key, atBaseline: base, value: value))
+                result.append(Elasticity(outcome: outcome.name, option: outcome.option, parameter: key, atBaseline: base, value: value))
             }
         }
         return result
@@ -117,7 +117,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             let sd = (all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(all.count)).squareRoot()
             if sd <= 1e-6 * max(abs(mean), 1e-12) {
                 for key in keys {
-                    result.append(SobolIndices(outcome: outcome.name, regime: outcome.regime, parameter: key, estimate: nil, baseDrawsUsed: fA.count))
+                    result.append(SobolIndices(outcome: outcome.name, option: outcome.option, parameter: key, estimate: nil, baseDrawsUsed: fA.count))
                 }
                 continue
             }
@@ -126,15 +126,15 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             for i in 0..<k {
                 let estimate = SobolIndices.Estimate(
                     first: first[i], firstInterval: firstCI[i], total: total[i], totalInterval: totalCI[i])
-                result.append(SobolIndices(outcome: outcome.name, regime: outcome.regime, parameter: keys[i], estimate: estimate, baseDrawsUsed: fA.count))
+                result.append(SobolIndices(outcome: outcome.name, option: outcome.option, parameter: keys[i], estimate: estimate, baseDrawsUsed: fA.count))
             }
         }
         return result
     }
 
     /// Quantile bands (5, 25, 50, 75 and 95%) of every path series at each of
-    /// its dates, per regime, across the runs: the data of a fan chart,
-    /// ordered by regime, series and date.
+    /// its dates, per option, across the runs: the data of a fan chart,
+    /// ordered by option, series and date.
     public func fan() -> [FanBand] {
         let bands = lock.withLock { self.bands }
         let levels = [0.05, 0.25, 0.5, 0.75, 0.95]
@@ -146,7 +146,7 @@ public final class EnsembleAnalysis: @unchecked Sendable {
                 let lo = Int(h.rounded(.down)), hi = min(lo + 1, values.count - 1)
                 return values[lo] + (h - Double(lo)) * (values[hi] - values[lo])
             }
-            return FanBand(regime: key.regime, series: key.series, t: key.t, runs: values.count, quantiles: quantiles)
+            return FanBand(option: key.option, series: key.series, t: key.t, runs: values.count, quantiles: quantiles)
         }
     }
 }
@@ -155,8 +155,8 @@ public final class EnsembleAnalysis: @unchecked Sendable {
 struct EnsembleOutcome: Sendable {
     /// `max_drawdown_crypto`, `peak_rb`, `buyer_minus_none_end_p_crypto`.
     let name: String
-    /// A regime's name, or `both` for a difference of regimes.
-    let regime: String
+    /// A option's name, or `both` for a difference of options.
+    let option: String
     let read: @Sendable (Int, [RunID: [Double?]]) -> Double?
 
     func value(_ run: Int, _ summaries: [RunID: [Double?]]) -> Double? { read(run, summaries) }
@@ -164,7 +164,7 @@ struct EnsembleOutcome: Sendable {
 
 /// An elasticity of an outcome at the baseline.
 public struct Elasticity: Sendable, Equatable {
-    public let outcome: String, regime: String, parameter: String
+    public let outcome: String, option: String, parameter: String
     /// The outcome at the baseline.
     public let atBaseline: Double
     /// d ln(outcome) / d ln(parameter); nil where it cannot be computed.
@@ -179,24 +179,24 @@ public struct SobolIndices: Sendable {
         public let total: Double, totalInterval: (Double, Double)
     }
 
-    public let outcome: String, regime: String, parameter: String
+    public let outcome: String, option: String, parameter: String
     /// nil when the outcome is constant over the design: no variance to apportion.
     public let estimate: Estimate?
     /// Base rows whose every run succeeded.
     public let baseDrawsUsed: Int
 }
 
-/// The quantile bands of one series at one date under one regime.
+/// The quantile bands of one series at one date under one option.
 public struct FanBand: Sendable, Equatable {
-    public let regime: String, series: String, t: Double
+    public let option: String, series: String, t: Double
     public let runs: Int
     /// At 5, 25, 50, 75 and 95%.
     public let quantiles: [Double]
 }
 
 struct FanKey: Hashable, Comparable {
-    let regime: String, series: String, t: Double
+    let option: String, series: String, t: Double
     static func < (a: FanKey, b: FanKey) -> Bool {
-        (a.regime, a.series) != (b.regime, b.series) ? (a.regime, a.series) < (b.regime, b.series) : a.t < b.t
+        (a.option, a.series) != (b.option, b.series) ? (a.option, a.series) < (b.option, b.series) : a.t < b.t
     }
 }

@@ -72,7 +72,7 @@ public struct ChoiceComparison: Sendable {
     public var source: ModelSource
     /// The settings every case starts from (configuration, overrides, scenario, span).
     public var settings: ModelSettings
-    /// The choice compared (`regime`) and its options, in order.
+    /// The choice compared (the command line's `regime`) and its options, in order.
     public var choice: String
     public var options: [String]
     /// Also solve each option under the counterfactual.
@@ -82,7 +82,7 @@ public struct ChoiceComparison: Sendable {
     /// - Throws: ``ChoiceComparison/Invalid`` when the file lacks the choice,
     ///   an option, or (with `counterfactual`) the choice `counterfactual`.
     public init(
-        source: ModelSource, settings: ModelSettings = ModelSettings(), choice: String = "regime", options: [String]? = nil,
+        source: ModelSource, settings: ModelSettings = ModelSettings(), choice: String, options: [String]? = nil,
         counterfactual: Bool = false, solve: SolveSettings = SolveSettings()
     ) throws {
         guard let declared = source.choices.first(where: { $0.name == choice }) else {
@@ -246,10 +246,13 @@ extension ModelSolution: SolvedPath {
 public struct FileCalibrationModel: CalibrationModel {
     public var source: ModelSource
     public var settings: ModelSettings
+    /// The choice whose option ``optionName`` reports (the command line's: `regime`).
+    public var choice: String
 
-    public init(source: ModelSource, settings: ModelSettings) {
+    public init(source: ModelSource, settings: ModelSettings, choice: String) {
         self.source = source
         self.settings = settings
+        self.choice = choice
     }
 
     /// The file's declaration of the parameter `key` (`beta[crypto]` is `beta`'s).
@@ -261,8 +264,8 @@ public struct FileCalibrationModel: CalibrationModel {
         return parameter
     }
 
-    public var regimeName: String {
-        settings.choices["regime"] ?? source.choices.first { $0.name == "regime" }?.defaultOption ?? "-"
+    public var optionName: String {
+        settings.choices[choice] ?? source.choices.first { $0.name == choice }?.defaultOption ?? "-"
     }
 
     public func value(of key: String) throws -> Double {
@@ -300,23 +303,27 @@ public struct FileCalibrationModel: CalibrationModel {
 }
 
 /// A model file with base settings, as an ensemble solves it: parameters
-/// by their names in the file, the regimes as the options of its choice
-/// `regime`, the outcomes as the summaries it declares.
+/// by their names in the file, the options of its ``choice`` (the Fed
+/// regimes), the outcomes as the summaries it declares.
 public struct FileEnsembleModel: EnsembleModel {
     public let source: ModelSource
     public let settings: ModelSettings
     /// The model compiled with the base settings.
     let base: CompiledModel
 
+    /// The choice whose options the ensemble varies (the command line's: `regime`).
+    public let choice: String
+
     /// - Throws: ``ModelFileError`` when the base settings break the model.
-    public init(source: ModelSource, settings: ModelSettings) throws {
+    public init(source: ModelSource, settings: ModelSettings, choice: String) throws {
         self.source = source
         self.settings = settings
+        self.choice = choice
         base = try compileModel(source, settings: settings)
     }
 
-    /// The name of the one regime of a file without a choice `regime`.
-    public static let defaultRegime = "default"
+    /// The name of the one option of a file without the ``choice``.
+    public static let defaultOption = "default"
 
     public var outcomeColumns: [String] { base.summaries(t: [base.t0], series: base.columns.map { _ in [0] }).map(\.column) }
 
@@ -329,8 +336,8 @@ public struct FileEnsembleModel: EnsembleModel {
 
     public var residualColumn: String? { nil }
 
-    public var regimeNames: [String] {
-        source.choices.first { $0.name == "regime" }?.options.map(\.name) ?? [Self.defaultRegime]
+    public var optionNames: [String] {
+        source.choices.first { $0.name == choice }?.options.map(\.name) ?? [Self.defaultOption]
     }
 
     public var seriesNames: [String] { base.columns.map(\.name) }
@@ -361,7 +368,7 @@ public struct FileEnsembleModel: EnsembleModel {
     public func solve(_ id: RunID, keys: [String], point: [Double], spec: EnsembleSpec) -> EnsembleRun {
         var settings = settings
         for (key, value) in zip(keys, point) { settings.parameters[key] = value }
-        if id.regime != Self.defaultRegime { settings.choices["regime"] = id.regime }
+        if id.option != Self.defaultOption { settings.choices[choice] = id.option }
         let model: CompiledModel
         do {
             model = try compileModel(source, settings: settings, checkingMatrices: false)
@@ -376,7 +383,7 @@ public struct FileEnsembleModel: EnsembleModel {
             saveStep: source.saveStep ?? 1.0 / 12)
         solve.saveMode = spec.saveMode
         do {
-            let path = try solve.solve(model, label: id.regime)
+            let path = try solve.solve(model, label: id.option)
             return EnsembleRun(
                 id: id, point: point, status: .success, steps: path.solution.statistics.steps, outcomes: path.summaries.map(\.value),
                 message: "", paths: paths(spec, series: path.series, index: path.index(at:)))

@@ -19,12 +19,11 @@ public struct SolveSettings: Sendable, Equatable {
     /// dates are always landed on.
     public var saveMode: SaveMode = .automatic
 
-    /// - Parameters: the defaults are the command line's: rk8pd at 1e-10
-    ///   (the redundant equation then holds to about 4e-10 of the cash stock),
-    ///   a million steps, monthly output.
+    /// - Parameters: the defaults are ``Solvers/SolverDefaults``, the command line's.
     public init(
-        stepper: Stepper = .rk8pd, relativeTolerance: Double = 1e-10, absoluteTolerance: Double = 1e-10,
-        maxSteps: Int = 1_000_000, saveStep: Double = 1.0 / 12
+        stepper: Stepper = SolverDefaults.stepper, relativeTolerance: Double = SolverDefaults.tolerance,
+        absoluteTolerance: Double = SolverDefaults.tolerance, maxSteps: Int = SolverDefaults.maxSteps,
+        saveStep: Double = SolverDefaults.saveStep
     ) {
         self.stepper = stepper
         self.relativeTolerance = relativeTolerance

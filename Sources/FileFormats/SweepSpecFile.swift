@@ -116,15 +116,15 @@ public enum SweepSpecFile {
         default:
             throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity")
         }
-        let names = base.regimeNames.joined(separator: ", ")
-        var regimes = [base.regimeNames.first ?? "none"]
+        let names = base.optionNames.joined(separator: ", ")
+        var regimes = [base.optionNames.first ?? "none"]
         if let value = root["regimes"] {
             guard let list = value.array, !list.isEmpty else {
                 throw InputError("\(path): regimes must be a non-empty list of some of \(names), such as [\"\(regimes[0])\"]")
             }
             regimes = []
             for entry in list {
-                guard let name = entry.string, base.regimeNames.contains(name) else {
+                guard let name = entry.string, base.optionNames.contains(name) else {
                     throw InputError("\(path): regimes must list some of \(names)")
                 }
                 guard !regimes.contains(name) else { throw InputError("\(path): regimes lists \(name) twice") }
@@ -158,7 +158,7 @@ public enum SweepSpecFile {
         let tolerance = try number("tolerance", default: 1e-10)  // finite: number() refuses inf and nan
         guard tolerance > 0 else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
         var spec = EnsembleSpec(
-            name: name, design: design, parameters: parameters, regimes: regimes, stepper: stepper, tolerance: tolerance,
+            name: name, design: design, parameters: parameters, options: regimes, stepper: stepper, tolerance: tolerance,
             pathSeries: series, pathDates: dates)
         if let value = root["saves"] {
             guard let text = value.string, let mode = SaveMode(rawValue: text) else {

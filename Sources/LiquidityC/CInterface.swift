@@ -147,7 +147,7 @@ public func liq_compare(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoi
         let settings = try run.modelSettings()
         solve.saveStep = try ModelFiles.saveStep(try run.givenStep, for: source, span: (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1))
         let comparison = try ChoiceComparison(
-            source: source, settings: settings, options: request.regimes, counterfactual: request.counterfactual ?? false, solve: solve)
+            source: source, settings: settings, choice: ModelFiles.regimeChoice, options: request.regimes, counterfactual: request.counterfactual ?? false, solve: solve)
         return try comparison.run().cases.map { table($0.solved, label: $0.kind.label) }
     }
 }
@@ -192,7 +192,7 @@ public func liq_sweep(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoint
         let source = try ModelFiles.source(file)
         let model: FileEnsembleModel
         do {
-            model = try FileEnsembleModel(source: source, settings: try run.modelSettings())
+            model = try FileEnsembleModel(source: source, settings: try run.modelSettings(), choice: ModelFiles.regimeChoice)
         } catch let error as ModelFileError {
             throw ModelFiles.inputError(error)
         }

@@ -57,7 +57,7 @@ public struct CalibrationReport {
         var lines = [
             "# Calibration report", "",
             "Made by `liquidity calibrate` (tool \(tool.version), commit \(tool.commit)) from `\(config)`, targets `\(targetsFile)`, free parameters `\(fitFile)`.",
-            "Regime \(c.regime), stepper \(c.stepper.rawValue) at tolerance \(c.tolerance); GSL trust region, \(s.iterations) iterations, \(s.residualEvaluations) model solves, stopped on \(s.stopReason); cost (sum of squared weighted residuals in bands\(c.bandPenalty > 0 ? ", and of the band penalties \(Self.format(c.bandPenalty)) x max(|residual| - 0.95, 0)" : "")) \(Self.format(s.cost)).",
+            "Regime \(c.option), stepper \(c.stepper.rawValue) at tolerance \(c.tolerance); GSL trust region, \(s.iterations) iterations, \(s.residualEvaluations) model solves, stopped on \(s.stopReason); cost (sum of squared weighted residuals in bands\(c.bandPenalty > 0 ? ", and of the band penalties \(Self.format(c.bandPenalty)) x max(|residual| - 0.95, 0)" : "")) \(Self.format(s.cost)).",
             "", "## Targets", "",
             "Residuals are (model - value) / band; a target is inside when |residual| <= 1. Weight 0: reported, not fitted.", "",
             // Without the title line and the blank line after it.
@@ -106,7 +106,7 @@ public struct CalibrationReport {
         let c = fit.calibration, s = fit.solution, p = c.free.count
         let report = JSONReport(
             tool: tool.version, commit: tool.commit, config: config, targets_file: targetsFile, fit_file: fitFile,
-            regime: c.regime, stepper: c.stepper.rawValue, tolerance: c.tolerance, method: fitMethod,
+            regime: c.option, stepper: c.stepper.rawValue, tolerance: c.tolerance, method: fitMethod,
             iterations: s.iterations, model_solves: s.residualEvaluations, stop_reason: s.stopReason, cost: s.cost, band_penalty: c.bandPenalty,
             targets: zip(c.targets, fit.values).map { target, value in
                 let residual = value.map { ($0 - target.value) / target.band }

@@ -255,7 +255,7 @@ public enum Charts {
             let (factor, unit) = scale(info[series]?.unit ?? "")
             var lines: [Line] = [], shades: [Shade] = []
             for regime in regimes {
-                let rows = bands.filter { $0.series == series && $0.regime == regime }.sorted { $0.t < $1.t }
+                let rows = bands.filter { $0.series == series && $0.option == regime }.sorted { $0.t < $1.t }
                 guard !rows.isEmpty else { continue }
                 let t = rows.map(\.t), color = colors[regime] ?? "grey"
                 func quantile(_ k: Int) -> [Double] { rows.map { $0.quantiles[k] * factor } }

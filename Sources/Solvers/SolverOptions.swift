@@ -103,7 +103,7 @@ public struct SolverOptions: Sendable {
     /// Largest step allowed (default unbounded).
     public var maximumStep: Double = .infinity
     /// Step budget: accepted plus rejected steps (default 1,000,000).
-    public var maxSteps: Int = 1_000_000
+    public var maxSteps: Int = SolverDefaults.maxSteps
     /// A constant step with no error control, when set (default `nil`: adaptive).
     public var fixedStep: Double?
     /// Times to record (default every step).
@@ -136,4 +136,19 @@ public struct SolverOptions: Sendable {
         self.tstops = tstops
         self.events = events
     }
+}
+
+/// The package's solver defaults, in one place: the command line, the C
+/// interface (and so the Python package) and the experiments read them.
+/// rk8pd at 1e-10 holds the default model's redundant equation to about 4e-10
+/// of the cash stock; a million steps is far above what any committed model
+/// needs, so the budget stops only a run that cannot progress.
+public enum SolverDefaults {
+    public static let stepper: Stepper = .rk8pd
+    /// The relative and the absolute tolerance.
+    public static let tolerance = 1e-10
+    /// Accepted plus rejected steps allowed per solve.
+    public static let maxSteps = 1_000_000
+    /// Years between saved points: monthly.
+    public static let saveStep = 1.0 / 12
 }

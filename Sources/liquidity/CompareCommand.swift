@@ -78,7 +78,7 @@ struct ComparisonArguments: ParsableArguments {
             }
         }
         try ModelCompare.compare(
-            try inputs.modelFile(), settings: try inputs.modelSettings(), config: try inputs.configFile(), choice: "regime", options: names,
+            try inputs.modelFile(), settings: try inputs.modelSettings(), config: try inputs.configFile(), choice: ModelFiles.regimeChoice, options: names,
             counterfactual: counterfactual, plot: plot, panels: panels, notebook: notebook ? .some(try matricesDate()) : nil, solver: solver,
             out: out, quiet: report.quiet)
     }

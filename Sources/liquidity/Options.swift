@@ -96,18 +96,18 @@ struct ModelInputOptions: ParsableArguments {
 struct SolverSettings: ParsableArguments {
     @Option(help: ArgumentHelp(
         "GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
-    var solver: String = "rk8pd"
+    var solver: String = SolverDefaults.stepper.rawValue
 
     // Unconditional: the next word is the value even when it starts with '-', so
     // `--rtol -1` is refused as a tolerance that is not positive, not as a missing value.
     @Option(parsing: .unconditional, help: "Relative tolerance.")
-    var rtol: Double = 1e-10
+    var rtol: Double = SolverDefaults.tolerance
 
     @Option(parsing: .unconditional, help: "Absolute tolerance.")
-    var atol: Double = 1e-10
+    var atol: Double = SolverDefaults.tolerance
 
     @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Step budget of each solve (accepted plus rejected steps).")
-    var maxSteps: Int = 1_000_000
+    var maxSteps: Int = SolverDefaults.maxSteps
 
     @Option(name: .customLong("save-step"), help: ArgumentHelp(
         "Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1). Default: the model file's own step (horizon ... step), else a hundredth of its span.",

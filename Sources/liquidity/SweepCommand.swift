@@ -83,7 +83,7 @@ struct SweepRun: ParsableCommand {
         let file = try inputs.modelFile()
         let source = try ModelFiles.source(file)
         do {
-            return (try FileEnsembleModel(source: source, settings: try inputs.modelSettings()), try inputs.configFile() ?? file)
+            return (try FileEnsembleModel(source: source, settings: try inputs.modelSettings(), choice: ModelFiles.regimeChoice), try inputs.configFile() ?? file)
         } catch let error as ModelFileError {
             throw ModelFiles.inputError(error)
         }

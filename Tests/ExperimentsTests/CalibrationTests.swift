@@ -15,7 +15,7 @@ enum ReverseQE {
 
     /// The file with `parameters` (and a span ending at `end`), as a calibration moves it.
     static func model(_ parameters: [String: Double] = [:], end: Double? = nil, choices: [String: String] = [:]) -> FileCalibrationModel {
-        FileCalibrationModel(source: source, settings: ModelSettings(choices: choices, parameters: parameters, end: end))
+        FileCalibrationModel(source: source, settings: ModelSettings(choices: choices, parameters: parameters, end: end), choice: "regime")
     }
 
     /// The file solved with rk8pd at 1e-10, monthly.

@@ -38,7 +38,7 @@ final class FullStore: EnsembleResultStore, @unchecked Sendable {
 struct WorkflowValueTests {
     @Test("a comparison returns the file's summaries per case; a counterfactual is a field of its case")
     func comparison() throws {
-        let comparison = try ChoiceComparison(source: ReverseQE.source, options: ["none", "buyer"], counterfactual: true)
+        let comparison = try ChoiceComparison(source: ReverseQE.source, choice: "regime", options: ["none", "buyer"], counterfactual: true)
         #expect(comparison.cases.map(\.label) == ["none", "none/no_ai_boom", "buyer", "buyer/no_ai_boom"])
         var started: [String] = []
         let result = try comparison.run(starting: { index, kind in started.append("\(index) \(kind.label)") })
@@ -73,10 +73,10 @@ struct WorkflowValueTests {
             name: "grid", design: .grid,
             parameters: [SweptParameter(key: "I1", distribution: .values([0.6, 0.95])),
                          SweptParameter(key: "payout", distribution: .values([0.35, 1.5]))],
-            regimes: ["none", "buyer"], pathSeries: ["rb"], pathDates: [2026, 2032])
-        let ensemble = Ensemble(spec, model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings()))
+            options: ["none", "buyer"], pathSeries: ["rb"], pathDates: [2026, 2032])
+        let ensemble = Ensemble(spec, model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings(), choice: "regime"))
         #expect(ensemble.points == [[0.6, 0.35], [0.6, 1.5], [0.95, 0.35], [0.95, 1.5]])
-        #expect(try ensemble.runs(shard: 2, of: 3) == [RunID(run: 1, regime: "none"), RunID(run: 1, regime: "buyer")])
+        #expect(try ensemble.runs(shard: 2, of: 3) == [RunID(run: 1, option: "none"), RunID(run: 1, option: "buyer")])
         #expect(throws: EnsembleError.invalidShard(index: 4, count: 3)) { try ensemble.runs(shard: 4, of: 3) }
         #expect(throws: EnsembleError.invalidShard(index: 1, count: 0)) { try ensemble.runs(shard: 1, of: 0) }
         let store = MemoryStore(), analysis = EnsembleAnalysis(ensemble)
@@ -93,8 +93,8 @@ struct WorkflowValueTests {
         #expect(analysis.largestIdentityResidual == nil)
         // Fan bands: the median of two runs is their mean; rows ordered by regime, series and date.
         let fan = analysis.fan()
-        #expect(fan.map { "\($0.regime) \($0.t)" } == ["buyer 2026.0", "buyer 2032.0", "none 2026.0", "none 2032.0"])
-        let rb = good.filter { $0.id.regime == "none" }.map { $0.paths.first { $0.t == 2032 }!.value }
+        #expect(fan.map { "\($0.option) \($0.t)" } == ["buyer 2026.0", "buyer 2032.0", "none 2026.0", "none 2032.0"])
+        let rb = good.filter { $0.id.option == "none" }.map { $0.paths.first { $0.t == 2032 }!.value }
         #expect(fan[3].runs == 2 && fan[3].quantiles[2] == rb.min()! + 0.5 * (rb.max()! - rb.min()!))
     }
 
@@ -102,7 +102,7 @@ struct WorkflowValueTests {
     func storeFailure() throws {
         let ensemble = Ensemble(
             EnsembleSpec(name: "r", design: .random(draws: 20, seed: 1), parameters: [SweptParameter(key: "I1", distribution: .uniform(lower: 0.5, upper: 1))]),
-            model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings()))
+            model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings(), choice: "regime"))
         let finished = Counter()
         #expect(throws: FullStore.DiskFull.self) {
             try ensemble.run(try ensemble.runs(), jobs: 2, into: FullStore(capacity: 3)) { _ in finished.increment() }
@@ -116,7 +116,7 @@ struct WorkflowValueTests {
         var settings = SolveSettings()
         settings.relativeTolerance = 0
         #expect(throws: SolveSettings.Invalid(description: "the relative tolerance is 0.0; it must be positive and finite")) {
-            try ChoiceComparison(source: ReverseQE.source, solve: settings).run()
+            try ChoiceComparison(source: ReverseQE.source, choice: "regime", solve: settings).run()
         }
         settings = SolveSettings(saveStep: .infinity)
         #expect(throws: SolveSettings.Invalid(description: "the save step is inf; it must be positive and finite")) {

@@ -73,7 +73,7 @@ struct OtherReadersFuzzTests {
     func readers() throws {
         let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         let base = try ModelFiles.settings(configuration: Tool.modelmd, for: source)
-        let model = try FileEnsembleModel(source: source, settings: base)
+        let model = try FileEnsembleModel(source: source, settings: base, choice: "regime")
         let dir = try Tool.scratch()
         let readers: [(String, (String) throws -> Void)] = [
             ("scenarios/sweep-example.toml", { _ = try SweepSpecFile.read($0, model: model) }),

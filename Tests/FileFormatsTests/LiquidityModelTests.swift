@@ -16,7 +16,7 @@ struct LiquidityModelTests {
     /// Every regime of the committed fit, from mid-2022 to 2032.
     static func comparison() throws -> ChoiceComparisonResult {
         let source = try ModelFiles.source(file)
-        return try ChoiceComparison(source: source, settings: try ModelFiles.settings(configuration: config, for: source)).run()
+        return try ChoiceComparison(source: source, settings: try ModelFiles.settings(configuration: config, for: source), choice: "regime").run()
     }
 
     @Test("both matrices balance along every regime's path, and the Fed's balance sheet, the redundant equation, holds to 1e-9 of its assets")

@@ -107,7 +107,7 @@ struct ChoiceComparisonTests {
     func counterfactual() throws {
         let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
         let source = try ModelFiles.source(file)
-        let comparison = try ChoiceComparison(source: source, options: ["none", "buyer"], counterfactual: true)
+        let comparison = try ChoiceComparison(source: source, choice: "regime", options: ["none", "buyer"], counterfactual: true)
         #expect(comparison.cases.map(\.label) == ["none", "none/no_ai_boom", "buyer", "buyer/no_ai_boom"])
         let result = try comparison.run()
         let i0 = try #require(try compileModel(source).parameter("I0"))
@@ -127,11 +127,11 @@ struct ChoiceComparisonTests {
     func refused() throws {
         let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/gl-sim.sfc").path)
         #expect(throws: ChoiceComparison.Invalid(description: "\(source.file) declares no choice regime; its choices: ")) {
-            try ChoiceComparison(source: source)
+            try ChoiceComparison(source: source, choice: "regime")
         }
         let qe = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         #expect(throws: ChoiceComparison.Invalid(description: "none is listed twice in the options of regime")) {
-            try ChoiceComparison(source: qe, options: ["none", "none"])
+            try ChoiceComparison(source: qe, choice: "regime", options: ["none", "none"])
         }
     }
 }

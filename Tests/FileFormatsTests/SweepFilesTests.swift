@@ -27,7 +27,7 @@ enum SweepHarness {
             let parts = pair.split(separator: "=").map(String.init)
             base.parameters[parts[0]] = Double(parts[1])!
         }
-        let model = try FileEnsembleModel(source: source, settings: base)
+        let model = try FileEnsembleModel(source: source, settings: base, choice: "regime")
         let ensemble = Ensemble(try SweepSpecFile.read(spec, model: model), model: model)
         return try SweepFiles.run(
             ensemble, into: try OutputDirectory(dir.appendingPathComponent(out).path), shard: shard, jobs: jobs,
@@ -315,7 +315,7 @@ struct SweepFilesTests {
             values = [0.4]
             """, "k.toml", in: dir)
         let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
-        let read = try SweepSpecFile.read(spec, model: try FileEnsembleModel(source: source, settings: ModelSettings()))
+        let read = try SweepSpecFile.read(spec, model: try FileEnsembleModel(source: source, settings: ModelSettings(), choice: "regime"))
         #expect(read.parameters.map(\.key) == ["payout"])
     }
 
@@ -379,7 +379,7 @@ struct SweepFilesTests {
 
     @Test("an outcome constant over the design is written as constant in sobol.csv and its table")
     func constantOutcome() {
-        let rows = [SobolIndices(outcome: "change_Bf", regime: "none", parameter: "I1", estimate: nil, baseDrawsUsed: 8)]
+        let rows = [SobolIndices(outcome: "change_Bf", option: "none", parameter: "I1", estimate: nil, baseDrawsUsed: 8)]
         let (csv, text) = SweepFiles.sobol(rows)
         #expect(csv.split(separator: "\n")[1] == "change_Bf,none,I1,,,,,,,8")
         #expect(text.contains("change_Bf") && text.contains("constant"))
@@ -437,7 +437,7 @@ struct FileSweepTests {
         let dir = try Tool.scratch()
         let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
         let source = try ModelFiles.source(file)
-        let model = try FileEnsembleModel(source: source, settings: ModelSettings())
+        let model = try FileEnsembleModel(source: source, settings: ModelSettings(), choice: "regime")
         let specPath = try SweepHarness.write(Self.spec, "s.toml", in: dir)
         let ensemble = Ensemble(try SweepSpecFile.read(specPath, model: model), model: model)
         let about = SweepRecord.About(spec: specPath, config: file, tool: Manifest.Tool(version: "test", commit: "test"))
@@ -449,7 +449,7 @@ struct FileSweepTests {
         let header = SweepHarness.fields(rows[0])
         #expect(Array(header.prefix(8)) == ["run", "regime", "status", "steps", "beta[crypto]", "I1", "end_p_crypto", "end_p_longdur"])
         // Run 2 is beta[crypto] = 2.0, I1 = 0.95: the file's own values, so the comparison's numbers.
-        let compared = try ChoiceComparison(source: source, options: ["buyer"], solve: SolveSettings(stepper: .msbdf)).run()
+        let compared = try ChoiceComparison(source: source, choice: "regime", options: ["buyer"], solve: SolveSettings(stepper: .msbdf)).run()
         let row = try #require(rows.map(SweepHarness.fields).first { $0[0] == "2" && $0[1] == "buyer" })
         let end = try #require(Double(row[header.firstIndex(of: "end_p_crypto")!]))
         let expected = try #require(compared.cases[0].summaries.first { $0.column == "end_p_crypto" }?.value)
@@ -463,7 +463,7 @@ struct FileSweepTests {
     @Test("a spec naming a parameter or regime the file lacks is refused, naming the file's")
     func unknown() throws {
         let dir = try Tool.scratch()
-        let model = try FileEnsembleModel(source: try ModelFiles.source(Tool.root.appendingPathComponent("models/gl-sim.sfc").path), settings: ModelSettings())
+        let model = try FileEnsembleModel(source: try ModelFiles.source(Tool.root.appendingPathComponent("models/gl-sim.sfc").path), settings: ModelSettings(), choice: "regime")
         let bad = try SweepHarness.write(Self.spec.replacingOccurrences(of: "beta[crypto]", with: "G_d").replacingOccurrences(of: "\"I1\"", with: "\"theta\""), "s.toml", in: dir)
         let error = #expect(throws: InputError.self) { try SweepSpecFile.read(bad, model: model) }
         #expect(error?.message == "\(bad): regimes must list some of default")
@@ -481,7 +481,7 @@ struct FileSweepTests {
         let spec = try SweepHarness.write("name = \"g\"\ndesign = \"grid\"\n[[parameter]]\nkey = \"G_d\"\ndistribution = \"values\"\nvalues = [20.0, 25.0]\n", "g.toml", in: dir)
         let about = SweepRecord.About(spec: spec, config: file, tool: Manifest.Tool(version: "test", commit: "test"))
         func sweep() throws -> SweepReport {
-            let model = try FileEnsembleModel(source: try ModelFiles.source(file), settings: ModelSettings())
+            let model = try FileEnsembleModel(source: try ModelFiles.source(file), settings: ModelSettings(), choice: "regime")
             return try SweepFiles.run(
                 Ensemble(try SweepSpecFile.read(spec, model: model), model: model), into: try OutputDirectory(dir.appendingPathComponent("s").path),
                 jobs: 1, about: about)

@@ -26,7 +26,7 @@ enum Workflow {
         var settings = try modelmd()
         settings.changes = changes
         let comparison = try ChoiceComparison(
-            source: try ModelFiles.source(model), settings: settings, options: regimes, counterfactual: counterfactual)
+            source: try ModelFiles.source(model), settings: settings, choice: "regime", options: regimes, counterfactual: counterfactual)
         var options = ComparisonFiles.Options(config: Tool.modelmd, tool: tool, command: ["test"])
         options.plot = plot
         options.panels = panels
@@ -370,7 +370,7 @@ struct ChartWorkflowTests {
         let dir = try Tool.scratch()
         let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
         let comparison = try ChoiceComparison(
-            source: try ModelFiles.source(file), options: ["none", "buyer"], counterfactual: true, solve: SolveSettings(stepper: .msbdf))
+            source: try ModelFiles.source(file), choice: "regime", options: ["none", "buyer"], counterfactual: true, solve: SolveSettings(stepper: .msbdf))
         var options = ComparisonFiles.Options(config: "", tool: Manifest.Tool(version: "test", commit: "test"), command: ["test"])
         options.notebookMatricesAt = .some(2027)
         let nb = dir.appendingPathComponent("nb")

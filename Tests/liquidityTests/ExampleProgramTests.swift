@@ -25,7 +25,7 @@ struct ExampleProgramTests {
         // The same comparison in-process: the program must print exactly its number.
         let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         let settings = try ModelFiles.settings(configuration: Tool.root.appendingPathComponent("calibration/baseline.toml").path, for: source)
-        let result = try ChoiceComparison(source: source, settings: settings, options: ["none", "buyer"]).run()
+        let result = try ChoiceComparison(source: source, settings: settings, choice: "regime", options: ["none", "buyer"]).run()
         func endPrice(_ regime: String) -> Double { result.run(regime)!.summaries.first { $0.column == "end_p_crypto" }!.value! }
         let gain = endPrice("buyer") - endPrice("none")
         #expect(run.stdout == "crypto price at end, buyer minus none: \(gain)\n")

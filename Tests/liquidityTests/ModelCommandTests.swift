@@ -64,7 +64,7 @@ struct ReverseQEFileCommandTests {
         #expect(Tool.files(dir.appendingPathComponent("c")) == ["compare.csv", "manifest.json", "series_buyer.csv", "series_none.csv", "units.csv"])
         // The same comparison in-process.
         let source = try ModelFiles.source(file)
-        let inProcess = try ChoiceComparison(source: source, options: ["none", "buyer"], solve: SolveSettings(stepper: .msbdf)).run()
+        let inProcess = try ChoiceComparison(source: source, choice: "regime", options: ["none", "buyer"], solve: SolveSettings(stepper: .msbdf)).run()
         let row = try #require(lines.first { $0.hasPrefix("crypto: price at end") })
         let expected = inProcess.main.map { $0.summaries.first { $0.column == "end_p_crypto" }!.value! }
         #expect(row.split(separator: " ").suffix(2) == expected.map { Substring(String(format: "%.4f", $0)) }[...], "\(row) against \(expected)")

@@ -11,7 +11,7 @@ let model = "../../models/reverse-qe.sfc"
 let config = CommandLine.arguments.dropFirst().first ?? "../../calibration/baseline.toml"
 let source = try ModelFiles.source(model)
 let comparison = try ChoiceComparison(
-    source: source, settings: try ModelFiles.settings(configuration: config, for: source), options: ["none", "buyer"])
+    source: source, settings: try ModelFiles.settings(configuration: config, for: source), choice: "regime", options: ["none", "buyer"])
 let result = try comparison.run()
 func endPrice(_ regime: String) -> Double { result.run(regime)!.summaries.first { $0.column == "end_p_crypto" }!.value! }
 print("crypto price at end, buyer minus none:", endPrice("buyer") - endPrice("none"))
