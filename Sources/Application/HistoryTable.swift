@@ -11,22 +11,19 @@ public enum HistoryTable {
     /// comes from, the factor from the file's unit to the table's, and what it measures.
     public struct Column: Sendable {
         public let name: String, unit: String, file: String, series: String, scale: Double, note: String
+        /// Which observation is the quarter's.
+        public let sampling: Sampling
     }
 
-    /// Each column: its file, the scale to the table's unit, and what it measures.
-    public static let columns: [Column] = [
-        Column(name: "fed_assets", unit: "$T", file: "WALCL.csv", series: "WALCL", scale: 1e-6, note: "Fed total assets, Wednesday level"),
-        Column(name: "Bf", unit: "$T", file: "TREAST.csv", series: "TREAST", scale: 1e-6, note: "Fed holdings of Treasuries: Bf"),
-        Column(name: "on_rrp", unit: "$T", file: "RRPONTSYD.csv", series: "RRPONTSYD", scale: 1e-3, note: "ON RRP: idle cash parked at the Fed (part of L)"),
-        Column(name: "reserves", unit: "$T", file: "WRESBAL.csv", series: "WRESBAL", scale: 1e-6, note: "bank reserves, week average"),
-        Column(name: "TGA", unit: "$T", file: "DTS_OpCashBal_20210624_20260623.csv", series: "DTS TGA closing balance", scale: 1e-6, note: "Treasury cash at the Fed: TGA"),
-        Column(name: "B", unit: "$T", file: "FYGFDPUN.csv", series: "FYGFDPUN", scale: 1e-6, note: "federal debt held by the public (incl. the Fed): B"),
-        Column(name: "rb", unit: "1/yr", file: "DGS10.csv", series: "DGS10", scale: 0.01, note: "10-year Treasury yield: rb"),
-        Column(name: "ig_oas", unit: "1/yr", file: "BAMLC0A0CM.csv", series: "BAMLC0A0CM", scale: 0.01, note: "IG corporate OAS: the level sc tracks, plus the AI premium"),
-        Column(name: "bitcoin", unit: "USD", file: "CBBTCUSD.csv", series: "CBBTCUSD", scale: 1, note: "bitcoin: p_crypto after normalisation"),
-        Column(name: "nasdaq", unit: "index", file: "NASDAQCOM.csv", series: "NASDAQCOM", scale: 1, note: "Nasdaq Composite: p_longdur after normalisation"),
-        Column(name: "M2", unit: "$T", file: "M2SL.csv", series: "M2SL", scale: 1e-3, note: "M2, seasonally adjusted: the deposits in M"),
-    ]
+    /// Which observation of a series is a quarter's.
+    public enum Sampling: String, Sendable, CaseIterable {
+        /// A daily or weekly series: the last observation, if it falls in the quarter's last two weeks.
+        case daily
+        /// A monthly series: the quarter's last month.
+        case monthly
+        /// A quarterly series, end of period, dated the first day of the quarter.
+        case quarterly
+    }
 
     /// The table's layout: the model's units and names (`calibration/history.csv`),
     /// or the data's own units under their FRED ids (`calibration/history-fred.csv`),
@@ -35,22 +32,49 @@ public enum HistoryTable {
         case model, fred
     }
 
-    /// The columns of a layout. In FRED units each column keeps its file's
-    /// unit and takes its FRED id as its name (the Treasury's daily cash
-    /// balance is `TGA_DTS`); the week-average TGA `WTREGEN` is added, blank
-    /// where the file ends.
-    public static func columns(_ units: Units) -> [Column] {
-        guard units == .fred else { return columns }
-        let dataUnits = [
-            "WALCL": "millions of USD", "TREAST": "millions of USD", "RRPONTSYD": "billions of USD", "WRESBAL": "millions of USD",
-            "DTS TGA closing balance": "millions of USD", "FYGFDPUN": "millions of USD", "DGS10": "percent", "BAMLC0A0CM": "percent",
-            "CBBTCUSD": "USD", "NASDAQCOM": "index", "M2SL": "billions of USD",
-        ]
-        var result = columns.map { c in
-            Column(name: c.series == "DTS TGA closing balance" ? "TGA_DTS" : c.series, unit: dataUnits[c.series] ?? "", file: c.file, series: c.series, scale: 1, note: c.note)
+    /// The columns of both layouts, as `calibration/fred-columns.csv` lists
+    /// them: per row the model's column name (blank for a series only the FRED
+    /// layout has), its FRED column name, the series id and the file that
+    /// holds it, the model's unit and the data's, the factor between them, and
+    /// what it measures.
+    public struct Columns: Sendable {
+        /// The model layout: the rows with a model column, in the file's order.
+        public let model: [Column]
+        /// The FRED layout: every row, in the data's units under its FRED column name.
+        public let fred: [Column]
+
+        public func callAsFunction(_ units: Units) -> [Column] { units == .fred ? fred : model }
+
+        /// Reads the columns file at `path`.
+        ///
+        /// - Throws: ``InputError`` naming the file, and the line and column of a bad row.
+        public static func read(_ path: String) throws -> Columns {
+            let csv = try HistoryFiles.csv(path)
+            let header = ["column", "fred_column", "series", "file", "unit", "data_unit", "scale", "sampling", "note"]
+            guard csv.header == header else {
+                throw InputError("\(path): expected the columns \(header.joined(separator: ",")); found \(csv.header.joined(separator: ","))")
+            }
+            var model: [Column] = [], fred: [Column] = []
+            for (k, row) in csv.rows.enumerated() {
+                let cell = { (key: String) in row[key] ?? "" }
+                guard let scale = Double(cell("scale")), scale.isFinite, scale > 0 else {
+                    throw InputError("\(path):\(k + 2): scale \(cell("scale")): expected a positive number")
+                }
+                guard let sampling = Sampling(rawValue: cell("sampling")) else {
+                    throw InputError(
+                        "\(path):\(k + 2): sampling \(cell("sampling")): expected \(Sampling.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard !cell("fred_column").isEmpty, !cell("series").isEmpty, !cell("file").isEmpty else {
+                    throw InputError("\(path):\(k + 2): fred_column, series and file must not be blank")
+                }
+                if !cell("column").isEmpty {
+                    model.append(Column(name: cell("column"), unit: cell("unit"), file: cell("file"), series: cell("series"), scale: scale, note: cell("note"), sampling: sampling))
+                }
+                fred.append(Column(name: cell("fred_column"), unit: cell("data_unit"), file: cell("file"), series: cell("series"), scale: 1, note: cell("note"), sampling: sampling))
+            }
+            guard model.contains(where: { $0.name == "TGA" }) else { throw InputError("\(path): no row for the column TGA") }
+            return Columns(model: model, fred: fred)
         }
-        result.insert(Column(name: "WTREGEN", unit: "millions of USD", file: "WTREGEN.csv", series: "WTREGEN", scale: 1, note: "TGA, week average (FRED)"), at: 5)
-        return result
     }
 
     /// The quarters from `first` to `last` (labels such as 2022Q2), as
@@ -135,8 +159,10 @@ public enum HistoryTable {
     ///     quarter every series covers.
     /// - Returns: the table and the quarters it holds.
     public static func build(
-        directory: String, mapping: Mapping = [:], from first: String = "2022Q2", to last: String? = nil, units: Units = .model
+        directory: String, columns table: Columns, mapping: Mapping = [:], from first: String = "2022Q2", to last: String? = nil,
+        units: Units = .model
     ) throws -> (table: String, quarters: Int) {
+        let columns = table.model
         var found = try scan(directory)
         for (name, target) in mapping {
             guard let column = columns.first(where: { $0.name == name }) else {
@@ -159,8 +185,11 @@ public enum HistoryTable {
             found[columns.first { $0.name == "TGA" }!.series] = cash
         }
         var series: [String: DatedSeries] = [:]
-        let layout = columns(units)
-        for column in layout where column.series == "WTREGEN" { series[column.name] = found["WTREGEN"]?.series ?? DatedSeries(name: "WTREGEN", dates: [], values: []) }
+        let layout = table(units)
+        // A series only the FRED layout has is blank where no file holds it.
+        for column in layout where !columns.contains(where: { $0.series == column.series }) {
+            series[column.name] = found[column.series]?.series ?? DatedSeries(name: column.series, dates: [], values: [])
+        }
         for column in columns {
             guard let data = found[column.series]?.series else {
                 throw InputError("--data \(directory): no file holds \(column.series) (\(column.note)); download it from FRED, or name a file with --map \(column.name)=FILE[:SERIES]")
@@ -174,7 +203,7 @@ public enum HistoryTable {
         if let last { lastQuarter = last } else {
             let ends = columns.compactMap { column -> String? in
                 guard let d = series[column.name]!.dates.last(where: { date in series[column.name]!.values[series[column.name]!.dates.firstIndex(of: date)!] != nil }) else { return nil }
-                return column.series == "FYGFDPUN" || column.series == "M2SL" ? endOfQuarter(containing: d) : d
+                return column.sampling == .daily ? d : endOfQuarter(containing: d)
             }
             guard let earliest = ends.min() else { throw InputError("--data \(directory): the series hold no values") }
             lastQuarter = quarterCompletedBy(earliest)
@@ -186,14 +215,15 @@ public enum HistoryTable {
             for column in layout {
                 let data = series[column.name]!
                 let value: Double?
-                if column.series == "FYGFDPUN" {
+                switch column.sampling {
+                case .quarterly:
                     // Quarterly, end of period, dated the first day of the quarter.
                     let month = ["03-31": "01", "06-30": "04", "09-30": "07", "12-31": "10"][String(quarter.end.suffix(5))]!
                     let dated = String(quarter.end.prefix(4)) + "-\(month)-01"
                     value = data.dates.firstIndex(of: dated).flatMap { data.values[$0] }
-                } else if column.series == "M2SL" {
+                case .monthly:
                     value = data.last(onOrBefore: String(quarter.end.prefix(8)) + "01")?.value
-                } else {
+                case .daily:
                     // A daily or weekly series' last observation, if it falls in the quarter's last two weeks.
                     value = data.last(onOrBefore: quarter.end).flatMap { found in
                         (DecimalYear.parse(quarter.end)! - DecimalYear.parse(found.date)!) * 365 <= 14 ? found.value : nil

@@ -14,6 +14,10 @@ public enum PackageFiles {
     public static let config = "calibration/liquidity-2026.toml"
     /// MODEL.md's model.
     public static let reverseQE = "models/reverse-qe.sfc"
+    /// The history table's columns: the FRED series, file, unit and scale of each (`history`).
+    public static let historyColumns = "calibration/fred-columns.csv"
+    /// The historical configuration's figures that the data do not hold (`history --make-config`).
+    public static let historyInputs = "calibration/history-inputs.toml"
 
     /// What `calibrate` and `backtest` start from and fit for one of the package's model files.
     public struct Fit: Sendable {

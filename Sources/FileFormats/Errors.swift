@@ -4,7 +4,7 @@ import FlowModel
 
 /// Bad input: a file, a key or an option, with a message that names it and
 /// says what is allowed. The command line exits 2 and writes nothing.
-public struct InputError: Error, CustomStringConvertible {
+public struct InputError: Error, Equatable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

@@ -118,7 +118,8 @@ struct History: ParsableCommand {
             let settings: ModelSettings
             do {
                 settings = try HistoricalConfiguration.settings(
-                    source: source, base: try ModelFiles.settings(configuration: makeConfig, for: source), table: try HistoryFiles.readTable(table))
+                    source: source, base: try ModelFiles.settings(configuration: makeConfig, for: source), table: try HistoryFiles.readTable(table),
+                    inputs: try HistoryInputsFile.read(try Defaults.dataFile(PackageFiles.historyInputs)))
             } catch let error as HistoryError {
                 throw InputError("\(table): \(error)")
             }
@@ -130,13 +131,15 @@ struct History: ParsableCommand {
             let parts = target.split(separator: ":", maxSplits: 1).map(String.init)
             mapping[column] = (parts[0], parts.count == 2 ? parts[1] : nil)
         }
-        let (built, quarters) = try HistoryTable.build(directory: data, mapping: mapping, from: firstQuarter, to: lastQuarter, units: units)
+        let columns = try HistoryTable.Columns.read(try Defaults.dataFile(PackageFiles.historyColumns))
+        let (built, quarters) = try HistoryTable.build(
+            directory: data, columns: columns, mapping: mapping, from: firstQuarter, to: lastQuarter, units: units)
         if write == "-" {
             print(built, terminator: "")
         } else {
             let directory = (write as NSString).deletingLastPathComponent
             try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, built)
-            print("wrote \(write): \(quarters) quarters, \(HistoryTable.columns(units).count) series")
+            print("wrote \(write): \(quarters) quarters, \(columns(units).count) series")
         }
     }
 }

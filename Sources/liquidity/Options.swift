@@ -24,6 +24,12 @@ enum Defaults {
         return path
     }
 
+    /// One of the package's data files (`calibration/fred-columns.csv`), found as the default model is.
+    static func dataFile(_ relative: String) throws -> String {
+        guard let path = packageFile(relative) else { throw InputError("\(relative) not found beside the tool or in the current folder") }
+        return path
+    }
+
     /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
     static func fit(of model: String?) -> PackageFiles.Fit? { PackageFiles.fit(of: model, anchors: [CommandLine.arguments[0]]) }
 }

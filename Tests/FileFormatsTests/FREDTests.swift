@@ -8,6 +8,11 @@ import TestSupport
 
 @Suite("FRED reader")
 struct FREDTests {
+    /// The committed columns of the history table.
+    func columns() throws -> HistoryTable.Columns {
+        try HistoryTable.Columns.read(Tool.root.appendingPathComponent("calibration/fred-columns.csv").path)
+    }
+
     @Test("each header variant, blank and \".\" for missing values, a byte-order mark and CRLF", arguments: [
         "observation_date,DGS10", "DATE,MMMFFAQ027S", "date,value",
     ])
@@ -69,14 +74,14 @@ struct FREDTests {
         for name in try FileManager.default.contentsOfDirectory(atPath: data) where name.hasSuffix(".csv") && name != "DGS10.csv" {
             try FileManager.default.copyItem(atPath: (data as NSString).appendingPathComponent(name), toPath: dir.appendingPathComponent(name).path)
         }
-        let missing = #expect(throws: InputError.self) { try HistoryTable.build(directory: dir.path) }
+        let missing = #expect(throws: InputError.self) { try HistoryTable.build(directory: dir.path, columns: try columns()) }
         #expect(missing?.message == "--data \(dir.path): no file holds DGS10 (10-year Treasury yield: rb); download it from FRED, or name a file with --map rb=FILE[:SERIES]")
         let yields = try FRED.read((data as NSString).appendingPathComponent("DGS10.csv"))
         let rows = zip(yields.dates, yields.values).map { "\($0),\($1.map { "\($0)" } ?? ""),1" }
         try (["observation_date,YIELD10,OTHER"] + rows).joined(separator: "\n").write(to: dir.appendingPathComponent("fredgraph.csv"), atomically: true, encoding: .utf8)
-        let (mapped, _) = try HistoryTable.build(directory: dir.path, mapping: ["rb": ("fredgraph.csv", "YIELD10")])
-        #expect(mapped == (try HistoryTable.build(directory: data).table))
-        let short = try HistoryTable.build(directory: data, from: "2023Q1", to: "2023Q4")
+        let (mapped, _) = try HistoryTable.build(directory: dir.path, columns: try columns(), mapping: ["rb": ("fredgraph.csv", "YIELD10")])
+        #expect(mapped == (try HistoryTable.build(directory: data, columns: try columns()).table))
+        let short = try HistoryTable.build(directory: data, columns: try columns(), from: "2023Q1", to: "2023Q4")
         #expect(short.quarters == 4 && short.table.split(separator: "\n")[1].hasPrefix("2023Q1,2023-03-31,2023.25,"))
     }
 
@@ -84,7 +89,7 @@ struct FREDTests {
     @Test("the committed history table is reproduced from data/")
     func committedTable() throws {
         let data = Tool.data
-        let (derived, quarters) = try HistoryTable.build(directory: data)
+        let (derived, quarters) = try HistoryTable.build(directory: data, columns: try columns())
         #expect(quarters == 15, "2022Q2 to 2025Q4: the data end in December 2025")
         let committed = try String(contentsOf: Tool.root.appendingPathComponent("calibration/history.csv"), encoding: .utf8)
         #expect(derived == committed)
@@ -99,7 +104,7 @@ struct FREDTests {
     @Test("the table in FRED units: the committed calibration/history-fred.csv, each column the model table's over its scale, a stale weekly value blank")
     func fredUnits() throws {
         let data = Tool.data
-        let (fred, quarters) = try HistoryTable.build(directory: data, units: .fred)
+        let (fred, quarters) = try HistoryTable.build(directory: data, columns: try columns(), units: .fred)
         #expect(quarters == 15)
         #expect(fred == (try Tool.text(Tool.root.appendingPathComponent("calibration/history-fred.csv"))))
         let lines = fred.split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -126,5 +131,41 @@ struct FREDTests {
         #expect(q.quantity == .value(series: "DGS10", at: 2023.75) && q.value == 4.59 && q.band == 0.5)
         let error = #expect(throws: InputError.self) { try HistoryFiles.targets(table: table, bands: [("DGS2", 0.5)], from: nil, to: nil) }
         #expect(error?.message.hasPrefix("--targets DGS2: \(table) has no column DGS2; its columns: WALCL, TREAST") == true)
+    }
+
+    /// The history table's columns and the historical configuration's figures are data files:
+    /// the committed ones hold what the code held before, and a bad one is refused, named.
+    @Test("calibration/fred-columns.csv and calibration/history-inputs.toml: the committed layouts and figures, and each fault named")
+    func dataFiles() throws {
+        let committed = try columns()
+        #expect(committed.model.map(\.name) == ["fed_assets", "Bf", "on_rrp", "reserves", "TGA", "B", "rb", "ig_oas", "bitcoin", "nasdaq", "M2"])
+        #expect(committed(.fred).map(\.name) == ["WALCL", "TREAST", "RRPONTSYD", "WRESBAL", "TGA_DTS", "WTREGEN", "FYGFDPUN", "DGS10", "BAMLC0A0CM", "CBBTCUSD", "NASDAQCOM", "M2SL"])
+        let rb = try #require(committed.model.first { $0.name == "rb" })
+        #expect(rb.scale == 0.01 && rb.unit == "1/yr" && rb.sampling == .daily && rb.file == "DGS10.csv")
+        #expect(committed.model.filter { $0.sampling != .daily }.map(\.name) == ["B", "M2"])
+        let inputs = try HistoryInputsFile.read(Tool.root.appendingPathComponent("calibration/history-inputs.toml").path)
+        // The FOMC's fifteen changes from June 2022 to December 2025: up to 5.25-5.50% in July 2023, down to 3.50-3.75%.
+        #expect(inputs.policyRate.count == 15 && inputs.policyRate.first! == ("2022-06-16", 0.01625) && inputs.policyRate.last! == ("2025-12-11", 0.03625))
+        #expect(inputs.policyRate.map(\.rate).max() == 0.05375)
+        #expect((inputs.nominalGDP, inputs.primaryDeficit, inputs.averageCoupon, inputs.cryptoMarket) == (25.25, 0.9, 0.019, 0.9))
+
+        let dir = try Tool.scratch()
+        let bad = dir.appendingPathComponent("columns.csv").path
+        let header = "column,fred_column,series,file,unit,data_unit,scale,sampling,note"
+        try (header + "\nrb,DGS10,DGS10,DGS10.csv,1/yr,percent,0.01,weekly,yield\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(throws: InputError("\(bad):2: sampling weekly: expected daily, monthly, quarterly")) { try HistoryTable.Columns.read(bad) }
+        try (header + "\nrb,DGS10,DGS10,DGS10.csv,1/yr,percent,-1,daily,yield\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(throws: InputError("\(bad):2: scale -1: expected a positive number")) { try HistoryTable.Columns.read(bad) }
+        try (header + "\nrb,DGS10,DGS10,DGS10.csv,1/yr,percent,0.01,daily,yield\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(throws: InputError("\(bad): no row for the column TGA")) { try HistoryTable.Columns.read(bad) }
+        let figures = dir.appendingPathComponent("inputs.toml").path
+        try "policy_rate = [[\"2023-01-01\", 0.04], [\"2022-01-01\", 0.01]]\n".write(toFile: figures, atomically: true, encoding: .utf8)
+        #expect(throws: InputError("\(figures): policy_rate: the dates must ascend; 2022-01-01 follows 2023-01-01")) { try HistoryInputsFile.read(figures) }
+        try "policy_rate = [[\"2022-01-01\", 0.01]]\ngdp = 25\n".write(toFile: figures, atomically: true, encoding: .utf8)
+        #expect(throws: InputError("\(figures): unknown key gdp; allowed: policy_rate, nominal_gdp, primary_deficit, average_coupon, crypto_market")) {
+            try HistoryInputsFile.read(figures)
+        }
+        try "policy_rate = [[\"2022-01-01\", 0.01]]\n".write(toFile: figures, atomically: true, encoding: .utf8)
+        #expect(throws: InputError("\(figures): missing key nominal_gdp ($T at an annual rate)")) { try HistoryInputsFile.read(figures) }
     }
 }

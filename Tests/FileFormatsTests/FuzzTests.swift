@@ -82,7 +82,9 @@ struct OtherReadersFuzzTests {
             ("calibration/fit.toml", { _ = try CalibrationFiles.readFit($0) }),
             ("calibration/history.csv", { path in
                 do {
-                    _ = try HistoricalConfiguration.settings(source: source, base: base, table: try HistoryFiles.readTable(path))
+                    _ = try HistoricalConfiguration.settings(
+                        source: source, base: base, table: try HistoryFiles.readTable(path),
+                        inputs: try HistoryInputsFile.read(Tool.root.appendingPathComponent("calibration/history-inputs.toml").path))
                 } catch let error as HistoryError {
                     throw InputError("\(path): \(error.description)")
                 }

@@ -193,7 +193,8 @@ struct FileCalibrationTests {
         let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         let rows = try HistoryFiles.readTable(root.appendingPathComponent("history.csv").path)
         let built = try HistoricalConfiguration.settings(
-            source: source, base: try ModelFiles.settings(configuration: root.appendingPathComponent("baseline.toml").path, for: source), table: rows)
+            source: source, base: try ModelFiles.settings(configuration: root.appendingPathComponent("baseline.toml").path, for: source), table: rows,
+            inputs: try HistoryInputsFile.read(Tool.root.appendingPathComponent("calibration/history-inputs.toml").path))
         let committed = try ModelFiles.settings(configuration: root.appendingPathComponent("history2022.toml").path, for: source)
         let a = try compileModel(source, settings: built), b = try compileModel(source, settings: committed)
         #expect(a.t0 == b.t0 && a.t1 == b.t1 && a.initialState == b.initialState)
