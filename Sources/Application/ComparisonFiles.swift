@@ -22,6 +22,9 @@ public enum ComparisonFiles {
         /// Write the notebook, with the Godley matrices at this date (nil: one
         /// year after the start); nil: no notebook.
         public var notebookMatricesAt: Double?? = nil
+        /// Where the package's files are looked for besides the current folder (the tool's
+        /// executable, the Python package's library): the notebook's template.
+        public var anchors: [String] = []
 
         public init(config: String, tool: Manifest.Tool, command: [String]) {
             self.config = config
@@ -71,6 +74,7 @@ extension ComparisonFiles {
         let span = (models[0].model.t0, models[0].model.t1)
         if let panels = options.panels { try Charts.checkPanels(panels, model: models[0].model) }
         let matricesTime = try options.notebookMatricesAt.map { try matricesDate($0, span: span, settings: comparison.solve) }
+        let template = try matricesTime.map { _ in try notebookTemplate(anchors: options.anchors) }
         let directory = try OutputDirectory(out)
         var series: [String] = []
         let result = try comparison.run(models: models, starting: starting) { solved in
@@ -121,9 +125,30 @@ extension ComparisonFiles {
                 model: URL(fileURLWithPath: file).standardizedFileURL.path,
                 config: options.config.isEmpty ? nil : URL(fileURLWithPath: options.config).standardizedFileURL.path)
             try directory.write("matrices.csv", notebook.matrices)
-            try directory.write("\(stem).ipynb", try Notebook.ipynb(plan, matricesDate: notebook.date))
-            try directory.write("\(stem).py", Notebook.script(plan, matricesDate: notebook.date))
+            let (ipynb, script) = try render(plan, matricesDate: notebook.date, template: template ?? (path: "", text: ""))
+            try directory.write("\(stem).ipynb", ipynb)
+            try directory.write("\(stem).py", script)
         }
         return (result, files)
+    }
+
+    /// The notebook's template, `notebooks-export/dashboard.py`, found as the package's other files are.
+    static func notebookTemplate(anchors: [String]) throws -> (path: String, text: String) {
+        guard let path = PackageFiles.locate(PackageFiles.notebookTemplate, anchors: anchors) else {
+            throw InputError("--notebook: \(PackageFiles.notebookTemplate) not found beside the tool or in the current folder")
+        }
+        return (path, try Configuration.readText(path))
+    }
+
+    /// The notebook and the script from the template.
+    static func render(_ plan: NotebookPlan, matricesDate: String, template: (path: String, text: String)) throws -> (String, String) {
+        do {
+            return (
+                try Notebook.ipynb(plan, matricesDate: matricesDate, template: template.text),
+                try Notebook.script(plan, matricesDate: matricesDate, template: template.text)
+            )
+        } catch let error as NotebookTemplateError {
+            throw InputError("\(template.path): \(error.message)")
+        }
     }
 }

@@ -18,6 +18,8 @@ public enum PackageFiles {
     public static let historyColumns = "calibration/fred-columns.csv"
     /// The historical configuration's figures that the data do not hold (`history --make-config`).
     public static let historyInputs = "calibration/history-inputs.toml"
+    /// The cells of the notebook that `--notebook` exports, with placeholders for the run's values.
+    public static let notebookTemplate = "notebooks-export/dashboard.py"
 
     /// What `calibrate` and `backtest` start from and fit for one of the package's model files.
     public struct Fit: Sendable {

@@ -54,105 +54,52 @@ public enum Notebook {
         }.joined(separator: ",\n          ") + "]"
     }
 
-    /// Code shared by the notebook's cells and the script, cell by cell.
-    package static func codeCells(_ plan: NotebookPlan, matricesDate: String) -> [String] {
+    /// The values the template's `{{name}}` placeholders take, as Python text.
+    package static func values(_ plan: NotebookPlan, matricesDate: String) -> [String: String] {
         [
-            """
-            import json
-            import pandas as pd
-            import matplotlib
-            import matplotlib.pyplot as plt
-
-            manifest = json.load(open("manifest.json"))
-            print("liquidity", manifest["tool"]["version"], "commit", manifest["tool"]["commit"])
-            print("command:", " ".join(manifest["command"]))
-            print("model:", manifest.get("model", "built-in"), "| configuration:", manifest.get("config"))
-            print("solver:", manifest["solver"])
-            """,
-            """
-            compare = pd.read_csv("compare.csv")   # t, date, regime, variable, value
-            units = pd.read_csv("units.csv").set_index("column")
-            wide = compare.pivot_table(index=["t", "date", "regime"], columns="variable", values="value").reset_index()
-            suffix = \(python(plan.counterfactualSuffix))
-            main = wide[~wide["regime"].str.endswith(suffix)]
-            flat = wide[wide["regime"].str.endswith(suffix)]
-            main.groupby("regime")[[c for c, *_ in \(python(plan.panels))][:3]].describe().T
-            """,
-            """
-            colors = {\(plan.colors.sorted { $0.key < $1.key }.map { "\(python($0.key)): \(python($0.value))" }.joined(separator: ", "))}
-            dashes = {\(plan.dashes.sorted { $0.key < $1.key }.map { "\(python($0.key)): (0, (\($0.value.isEmpty ? "" : $0.value + ",")))" }.joined(separator: ", "))}
-            panels = \(python(plan.panels))
-            attribution = \(python(plan.attribution))
-            panels = [p + (False,) for p in panels] + ([p + (True,) for p in attribution] if len(flat) else [])
-            rows = (len(panels) + 2) // 3
-            fig, axes = plt.subplots(rows, 3, figsize=(16, 3.6 * rows), squeeze=False)
-            for ax, (column, title, unit, scale, reference, difference) in zip(axes.flat, panels):
-                for regime, group in main.groupby("regime", sort=False):
-                    values = group[column].to_numpy() * scale
-                    if difference:
-                        values = values - flat[flat["regime"] == regime + suffix][column].to_numpy() * scale
-                    dash = dashes.get(regime, (0, ()))
-                    ax.plot(group["t"], values, color=colors.get(regime, "grey"), linestyle=dash if dash[1] else "-",
-                            label=f"\(plan.legend): {regime}", lw=2)
-                if reference is not None:
-                    ax.axhline(reference * scale, color="#333333", ls=":", lw=1)
-                ax.set_title(title, fontweight="bold")
-                ax.set_ylabel(unit)
-                ax.set_xlabel("year")
-                ax.grid(alpha=0.3)
-            for ax in list(axes.flat)[len(panels):]:
-                ax.axis("off")
-            handles, labels = axes.flat[0].get_legend_handles_labels()
-            fig.suptitle(\(python(plan.title)), y=0.995, fontsize=16, fontweight="bold")
-            fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.975), ncol=4, frameon=False)
-            fig.tight_layout(rect=(0, 0, 1, 0.95))
-            fig.savefig("dashboard_matplotlib.png", dpi=80)
-            plt.show()
-            """,
-            """
-            # Re-solve in-process with the Python package (`pip install ./python` in the liquidity
-            # folder): another capex plateau I1, another Fed regime; sliders where ipywidgets is installed.
-            try:
-                import liquidity
-            except ImportError:
-                liquidity = None
-                print("to re-solve here, install the Python package: pip install ./python in the liquidity folder")
-            if liquidity is not None:
-                model, config = \(plan.model.map(python) ?? "None"), \(plan.config.map(python) ?? "None")
-                table = liquidity.params(model=model, config=config).set_index("name")
-                regimes = list(colors)
-
-                def resolve(I1=float(table.loc["I1", "value"]) if "I1" in table.index else None, regime=regimes[-1]):
-                    run = liquidity.run(model=model, config=config, regime=regime, set={"I1": I1} if I1 is not None else None)
-                    fig, axes = plt.subplots(1, 3, figsize=(16, 3.6), squeeze=False)
-                    for ax, (column, title, unit, scale, reference, difference) in zip(axes.flat, panels[:3]):
-                        exported = main[main["regime"] == regime]
-                        ax.plot(exported["t"], exported[column] * scale, color="#999999", ls=":", lw=2, label=f"{regime}, as exported")
-                        ax.plot(run["t"], run[column] * scale, color=colors.get(regime, "black"), lw=2, label=f"{regime}, I1 = {I1}")
-                        ax.set_title(title, fontweight="bold")
-                        ax.set_ylabel(unit)
-                        ax.grid(alpha=0.3)
-                    axes.flat[0].legend(frameon=False)
-                    plt.show()
-
-                try:
-                    import ipywidgets
-                    value = resolve.__defaults__[0]
-                    ipywidgets.interact(resolve, I1=ipywidgets.FloatSlider(min=0.2, max=2.0, step=0.05, value=value), regime=regimes)
-                except ImportError:
-                    resolve(regime=regimes[-1])
-            """,
-            """
-            # The matrices at \(matricesDate), with row and column sums.
-            matrices = pd.read_csv("matrices.csv")
-            for name, table in matrices.groupby("matrix", sort=False):
-                print(name)
-                table = table.drop(columns="matrix").set_index("row")
-                table.loc["column sum"] = table.sum(numeric_only=True)
-                print(table.round(4).to_string())
-                print()
-            """,
+            "suffix": python(plan.counterfactualSuffix),
+            "panels": python(plan.panels),
+            "attribution": python(plan.attribution),
+            "colors": "{" + plan.colors.sorted { $0.key < $1.key }.map { "\(python($0.key)): \(python($0.value))" }.joined(separator: ", ") + "}",
+            "dashes": "{" + plan.dashes.sorted { $0.key < $1.key }
+                .map { "\(python($0.key)): (0, (\($0.value.isEmpty ? "" : $0.value + ",")))" }.joined(separator: ", ") + "}",
+            "legend": plan.legend,
+            "title": python(plan.title),
+            "model": plan.model.map(python) ?? "None",
+            "config": plan.config.map(python) ?? "None",
+            "matrices_date": matricesDate,
         ]
+    }
+
+    /// The code cells of `template` (`notebooks-export/dashboard.py`: each cell after a line
+    /// `# %% NAME`, the percent format), with every `{{name}}` replaced by its value.
+    ///
+    /// - Throws: ``NotebookTemplateError`` for a template with no cell or an unknown placeholder.
+    package static func codeCells(_ plan: NotebookPlan, matricesDate: String, template: String) throws -> [(name: String, code: String)] {
+        let values = values(plan, matricesDate: matricesDate)
+        var cells: [(name: String, lines: [String])] = []
+        for line in template.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("# %% ") {
+                cells.append((String(line.dropFirst(5)), []))
+            } else if !cells.isEmpty {
+                cells[cells.count - 1].lines.append(line)
+            }
+        }
+        guard !cells.isEmpty else { throw NotebookTemplateError(message: "no cell: each starts with a line '# %% NAME'") }
+        return try cells.map { cell in
+            var lines = cell.lines
+            while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
+            var code = lines.joined(separator: "\n")
+            while let open = code.range(of: "{{"), let close = code.range(of: "}}", range: open.upperBound..<code.endIndex) {
+                let name = String(code[open.upperBound..<close.lowerBound])
+                guard let value = values[name] else {
+                    throw NotebookTemplateError(
+                        message: "cell \(cell.name): unknown placeholder {{\(name)}}; known: \(values.keys.sorted().joined(separator: ", "))")
+                }
+                code.replaceSubrange(open.lowerBound..<close.upperBound, with: value)
+            }
+            return (cell.name, code)
+        }
     }
 
     package static func lines(_ text: String) -> [String] {
@@ -161,11 +108,12 @@ public enum Notebook {
     }
 
     /// The notebook as nbformat 4 JSON, keys sorted so that it is deterministic.
-    public static func ipynb(_ plan: NotebookPlan, matricesDate: String) throws -> String {
+    ///
+    /// - Parameter template: the text of `notebooks-export/dashboard.py`.
+    public static func ipynb(_ plan: NotebookPlan, matricesDate: String, template: String) throws -> String {
         let facts = (["# \(plan.title)", ""] + plan.facts).joined(separator: "\n")
         var cells = [NotebookFormat.Cell(markdown: "manifest", source: lines(facts))]
-        let names = ["load-manifest", "load-series", "dashboard", "re-solve", "matrices"]
-        for (name, code) in zip(names, codeCells(plan, matricesDate: matricesDate)) {
+        for (name, code) in try codeCells(plan, matricesDate: matricesDate, template: template) {
             if name == "matrices" {
                 cells.append(NotebookFormat.Cell(markdown: "matrices-title", source: lines("## The matrices at \(matricesDate)")))
             }
@@ -175,10 +123,11 @@ public enum Notebook {
     }
 
     /// The same code as a script, for people who do not use Jupyter.
-    public static func script(_ plan: NotebookPlan, matricesDate: String) -> String {
+    public static func script(_ plan: NotebookPlan, matricesDate: String, template: String) throws -> String {
         "#!/usr/bin/env python3\n# Redraws the dashboard of a `liquidity compare` run; run it in the folder of its files.\n"
             + "import matplotlib\nmatplotlib.use(\"Agg\")\n\n"
-            + codeCells(plan, matricesDate: matricesDate).map { $0.replacingOccurrences(of: "plt.show()", with: "print(\"wrote dashboard_matplotlib.png\")") }
+            + (try codeCells(plan, matricesDate: matricesDate, template: template))
+            .map { $0.code.replacingOccurrences(of: "plt.show()", with: "print(\"wrote dashboard_matplotlib.png\")") }
             .joined(separator: "\n\n") + "\n"
     }
 
@@ -230,4 +179,10 @@ struct NotebookFormat: Encodable {
     package let cells: [Cell]
     package let metadata = Metadata()
     package let nbformat = 4, nbformat_minor = 5
+}
+
+/// A notebook template that cannot be filled in.
+public struct NotebookTemplateError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

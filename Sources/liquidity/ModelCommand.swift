@@ -226,6 +226,7 @@ struct ModelCompare: ParsableCommand {
             throw InputError(error.description)
         }
         var files = ComparisonFiles.Options(config: config ?? "", tool: BuildInfo.tool, command: CommandLine.arguments)
+        files.anchors = [CommandLine.arguments[0]]
         files.plot = plot
         files.panels = panels
         files.notebookMatricesAt = notebook

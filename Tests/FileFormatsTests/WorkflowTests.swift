@@ -28,6 +28,7 @@ enum Workflow {
         let comparison = try ChoiceComparison(
             source: try ModelFiles.source(model), settings: settings, choice: "regime", options: regimes, counterfactual: counterfactual)
         var options = ComparisonFiles.Options(config: Tool.modelmd, tool: tool, command: ["test"])
+        options.anchors = [Tool.root.appendingPathComponent("Package.swift").path]
         options.plot = plot
         options.panels = panels
         options.notebookMatricesAt = notebook
@@ -372,6 +373,7 @@ struct ChartWorkflowTests {
         let comparison = try ChoiceComparison(
             source: try ModelFiles.source(file), choice: "regime", options: ["none", "buyer"], counterfactual: true, solve: SolveSettings(stepper: .msbdf))
         var options = ComparisonFiles.Options(config: "", tool: Manifest.Tool(version: "test", commit: "test"), command: ["test"])
+        options.anchors = [Tool.root.appendingPathComponent("Package.swift").path]
         options.notebookMatricesAt = .some(2027)
         let nb = dir.appendingPathComponent("nb")
         let (_, files) = try ComparisonFiles.run(comparison, file: file, into: nb.path, options: options)
@@ -431,5 +433,27 @@ struct CSVWritingTests {
         let tidy = CSV.tidy([(label: "x,y", t: [2025], columns: ["a"], values: [[0.1]])], dates: false)
         #expect(tidy == "t,case,variable,value\n2025.0,\"x,y\",a,0.1\n")
         #expect(CSV.tidy([], dates: true) == "t,date,regime,variable,value\n")
+    }
+
+    /// The notebook's code comes from the template file, cell by cell, its placeholders filled in.
+    @Test("the notebook's cells come from notebooks-export/dashboard.py: every placeholder filled, an unknown one named")
+    func notebookTemplate() throws {
+        let plan = NotebookPlan(
+            title: "T", facts: [], panels: [.init(column: "rb", title: "10-year", unit: "%", scale: 100)], attribution: [],
+            counterfactualSuffix: "/flat", colors: ["none": "#000000"], legend: "regime", model: "/m.sfc", config: nil)
+        let template = try Tool.text(Tool.root.appendingPathComponent("notebooks-export/dashboard.py"))
+        let cells = try Notebook.codeCells(plan, matricesDate: "2027-01-01", template: template)
+        #expect(cells.map(\.name) == ["load-manifest", "load-series", "dashboard", "re-solve", "matrices"])
+        #expect(!cells.contains { $0.code.contains("{{") || $0.code.contains("}}") })
+        #expect(cells[1].code.contains("suffix = \"/flat\"\n"))
+        #expect(cells[2].code.contains("colors = {\"none\": \"#000000\"}\n"))
+        #expect(cells[3].code.contains("model, config = \"/m.sfc\", None\n"))
+        #expect(cells[4].code.hasPrefix("# The matrices at 2027-01-01, with row and column sums.\n"))
+        #expect(throws: NotebookTemplateError(message: "cell a: unknown placeholder {{nope}}; known: attribution, colors, config, dashes, legend, matrices_date, model, panels, suffix, title")) {
+            try Notebook.codeCells(plan, matricesDate: "2027", template: "# %% a\nx = {{nope}}\n")
+        }
+        #expect(throws: NotebookTemplateError(message: "no cell: each starts with a line '# %% NAME'")) {
+            try Notebook.codeCells(plan, matricesDate: "2027", template: "x = 1\n")
+        }
     }
 }
