@@ -48,14 +48,16 @@ let implementation: [Target] = [
         providers: [.apt(["libgsl-dev"])]
     ),
     // A small dense LU that takes over GSL's own LU calls for its implicit steppers' iteration matrices.
-    .target(name: "SmallLU", dependencies: ["CGSL"], cSettings: optimisedCInDebug, linkerSettings: [.linkedLibrary("dl")]),
+    .target(
+        name: "SmallLU", dependencies: ["CGSL"], cSettings: optimisedCInDebug, linkerSettings: [.linkedLibrary("dl")]),
     .target(
         name: "Solvers", dependencies: ["CGSL", "SmallLU", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
     // The model language: parser, checks and compiler of model files (no I/O).
     .target(name: "FlowModel", dependencies: ["Solvers"], swiftSettings: optimisedInDebug),
     .target(
-        name: "Experiments", dependencies: ["FlowModel", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
+        name: "Experiments",
+        dependencies: ["FlowModel", "Solvers", .product(name: "RealModule", package: "swift-numerics")],
         swiftSettings: optimisedInDebug),
     .target(
         name: "FileFormats",
@@ -66,7 +68,9 @@ let implementation: [Target] = [
         ]),
     .target(name: "Reports", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers"]),
     .target(name: "Application", dependencies: ["Reports", "FileFormats", "Experiments", "FlowModel", "Solvers"]),
-    .target(name: "LiquidityC", dependencies: ["Application", "Reports", "FileFormats", "Experiments", "FlowModel", "Solvers"]),
+    .target(
+        name: "LiquidityC",
+        dependencies: ["Application", "Reports", "FileFormats", "Experiments", "FlowModel", "Solvers"]),
     .executableTarget(
         name: "liquidity",
         dependencies: [
@@ -80,23 +84,26 @@ let implementation: [Target] = [
 
 let hasCVODE = FileManager.default.fileExists(atPath: "/usr/include/cvode/cvode.h")
 
-let benchmarks: [Target] = [
-    .executableTarget(
-        name: "liquidity-bench",
-        dependencies: [
-            "Solvers", "FlowModel", "FileFormats", "Application", "CReference", "LiquidityC",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ] + (hasCVODE ? ["CVODEPeer"] : []),
-        path: "Benchmarks/LiquidityBench",
-        swiftSettings: hasCVODE ? [.define("LIQUIDITY_CVODE")] : []
-    ),
-] + (hasCVODE ? [
-    // SUNDIALS CVODE on the same C model, the stiff solver to beat: built where Debian's
-    // libsundials-dev is installed (`scripts/setup.sh --bench` installs it).
-    .target(
-        name: "CVODEPeer", dependencies: ["CReference"], path: "Benchmarks/CVODEPeer",
-        linkerSettings: [.linkedLibrary("sundials_cvode"), .linkedLibrary("sundials_nvecserial")]),
-] : [])
+let benchmarks: [Target] =
+    [
+        .executableTarget(
+            name: "liquidity-bench",
+            dependencies: [
+                "Solvers", "FlowModel", "FileFormats", "Application", "CReference", "LiquidityC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ] + (hasCVODE ? ["CVODEPeer"] : []),
+            path: "Benchmarks/LiquidityBench",
+            swiftSettings: hasCVODE ? [.define("LIQUIDITY_CVODE")] : []
+        )
+    ]
+    + (hasCVODE
+        ? [
+            // SUNDIALS CVODE on the same C model, the stiff solver to beat: built where Debian's
+            // libsundials-dev is installed (`scripts/setup.sh --bench` installs it).
+            .target(
+                name: "CVODEPeer", dependencies: ["CReference"], path: "Benchmarks/CVODEPeer",
+                linkerSettings: [.linkedLibrary("sundials_cvode"), .linkedLibrary("sundials_nvecserial")])
+        ] : [])
 
 // MARK: - Tests
 
@@ -115,7 +122,9 @@ let tests: [Target] = [
         name: "FileFormatsTests",
         dependencies: ["Application", "Reports", "FileFormats", "Experiments", "FlowModel", "Solvers", "TestSupport"]),
     // End-to-end tests of the built `liquidity` executable: exit codes, files, --help.
-    .testTarget(name: "liquidityTests", dependencies: ["liquidity", "Application", "FileFormats", "Experiments", "FlowModel", "TestSupport"]),
+    .testTarget(
+        name: "liquidityTests",
+        dependencies: ["liquidity", "Application", "FileFormats", "Experiments", "FlowModel", "TestSupport"]),
 ]
 
 let package = Package(

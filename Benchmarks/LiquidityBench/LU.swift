@@ -1,21 +1,27 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// GSL's implicit steppers on the default path with the small LU (Sources/SmallLU)
 /// against GSL's own LU, in the same run.
 struct LU: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Solves per second of MODEL.md's default path by GSL's implicit steppers with the small LU and with GSL's own.")
+        abstract:
+            """
+            Solves per second of MODEL.md's default path by GSL's implicit steppers with the small LU and with \
+            GSL's own.
+            """
+    )
 
     @Option(help: "Solves per measurement.")
     var runs = 200
@@ -38,13 +44,20 @@ struct LU: ParsableCommand {
             let seconds = measure { for _ in 0..<runs { _ = try? solve(problem, stepper, settings) } }
             return (Double(runs) / seconds, (IterationMatrixLU.factorisations - before) / runs)
         }
-        print("MODEL.md's default path (models/reverse-qe.sfc, 26 states), rtol = atol = \(tolerance), \(runs) solves a measurement, the small LU in \(IterationMatrixLU.usesAVX2 ? "AVX2" : "plain C"):")
+        print(
+            """
+            MODEL.md's default path (models/reverse-qe.sfc, 26 states), rtol = atol = \(tolerance), \(runs) \
+            solves a measurement, the small LU in \(IterationMatrixLU.usesAVX2 ? "AVX2" : "plain C"):
+            """
+        )
         print("")
         print("| stepper | GSL's LU, solves/s | small LU, solves/s | speed-up | small-LU factorisations a solve |")
         print("| --- | ---: | ---: | ---: | ---: |")
         for stepper in [Stepper.msbdf, .bsimp, .rk2imp] {
             _ = rate(stepper, small: true)
-            var gsl = 0.0, small = 0.0, count = 0
+            var gsl = 0.0
+            var small = 0.0
+            var count = 0
             // Alternate, twice each, and keep each one's better rate.
             for _ in 0..<2 {
                 gsl = max(gsl, rate(stepper, small: false).rate)

@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// Benchmarks, run in release mode: `swift run -c release liquidity-bench <command>`.
 @main
@@ -17,5 +18,8 @@ struct LiquidityBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liquidity-bench",
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
-        subcommands: [Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self, Python.self, LU.self, WorkPrecision.self, Sparsity.self])
+        subcommands: [
+            Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self, Python.self, LU.self,
+            WorkPrecision.self, Sparsity.self,
+        ])
 }

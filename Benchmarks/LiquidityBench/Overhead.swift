@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
 let lorenz96: RightHandSide = { _, y, dydt in
@@ -83,15 +84,22 @@ struct Overhead: ParsableCommand {
 
     func run() throws {
         let initialStep = 1e-6
-        print("Wrapper overhead: median of \(repetitions) solves each, rtol = atol = \(tolerance), first step \(initialStep).")
+        print(
+            """
+            Wrapper overhead: median of \(repetitions) solves each, rtol = atol = \(tolerance), first step \
+            \(initialStep).
+            """
+        )
         print("")
         print("| problem | stepper | steps C / Swift | f evals C / Swift | C (µs) | Swift (µs) | Swift / C |")
         print("| --- | --- | --- | --- | ---: | ---: | ---: |")
         for bench in Self.cases {
             let n = bench.initialState.count
-            let saveTimes = [0.0] + (1...bench.saves).map { k in
-                k == bench.saves ? bench.t1 : 0 + Double(k) * ((bench.t1 - 0) / Double(bench.saves))
-            }
+            let saveTimes =
+                [0.0]
+                + (1...bench.saves).map { k in
+                    k == bench.saves ? bench.t1 : 0 + Double(k) * ((bench.t1 - 0) / Double(bench.saves))
+                }
             let problem = ODEProblem(
                 initialState: bench.initialState, timeSpan: (0, bench.t1),
                 jacobian: bench.jacobian, rightHandSide: bench.rightHandSide)
@@ -127,7 +135,8 @@ struct Overhead: ParsableCommand {
             precondition(
                 difference == 0 && solution.values == cOutput,
                 "C and Swift paths differ (final states by \(difference))")
-            let c = median(cTimes), swift = median(swiftTimes)
+            let c = median(cTimes)
+            let swift = median(swiftTimes)
             let stats = solution.statistics
             print(
                 "| \(bench.name) | \(bench.stepper) | \(cStats.steps) / \(stats.steps) | "

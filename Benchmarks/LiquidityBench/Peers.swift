@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// The default path solved three ways in one run: from the model file
 /// (models/reverse-qe.sfc, compiled to a tape with its exact Jacobian), by the
@@ -50,9 +51,19 @@ struct Peers: ParsableCommand {
 
     func run() throws {
         if native { try NativeModels.install() }
-        print("Default path 2025-2032, monthly output; medians of \(repetitions) solves (C, Swift\(native ? " with --native" : "")) and \(scipyRepetitions) (SciPy).")
+        print(
+            """
+            Default path 2025-2032, monthly output; medians of \(repetitions) solves (C, \
+            Swift\(native ? " with --native" : "")) and \(scipyRepetitions) (SciPy).
+            """
+        )
         print("")
-        print("| regime | GSL stepper / SciPy method | rtol = atol | steps C / Swift / SciPy | f evals C / Swift / SciPy | difference C / SciPy | C (ms) | Swift (ms) | SciPy (ms) | Swift / C | SciPy / Swift |")
+        print(
+            """
+            | regime | GSL stepper / SciPy method | rtol = atol | steps C / Swift / SciPy | f evals C / Swift / \
+            SciPy | difference C / SciPy | C (ms) | Swift (ms) | SciPy (ms) | Swift / C | SciPy / Swift |
+            """
+        )
         print("| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
         let pairs: [(Stepper, String)] = [(.rk8pd, "DOP853"), (.msbdf, "BDF"), (.rkf45, "RK45")]
         for (regime, code) in [("none", Int32(0)), ("buyer", 2)] {
@@ -64,18 +75,23 @@ struct Peers: ParsableCommand {
                     options.saveMode = .land  // the C port lands on every month
                     let problem = model.problem()
                     var output = [Double](repeating: 0, count: 100 * 26)
-                    var cSteps: UInt = 0, cEvaluations: UInt = 0, saved: Int32 = 0
+                    var cSteps: UInt = 0
+                    var cEvaluations: UInt = 0
+                    var saved: Int32 = 0
                     var solution: ODESolution?
-                    var cTimes: [Double] = [], swiftTimes: [Double] = []
+                    var cTimes: [Double] = []
+                    var swiftTimes: [Double] = []
                     // Adjacent C and Swift solves, in alternating order; each
                     // pair's ratio cancels drifts in the machine's speed.
                     for k in 0..<repetitions {
                         let runC = {
-                            cTimes.append(measure {
-                                saved = cmodel_solve(
-                                    code, stepper.rawValue, tolerance, tolerance, 2032, &output, output.count, &cSteps,
-                                    &cEvaluations)
-                            })
+                            cTimes.append(
+                                measure {
+                                    saved = cmodel_solve(
+                                        code, stepper.rawValue, tolerance, tolerance, 2032, &output, output.count,
+                                        &cSteps,
+                                        &cEvaluations)
+                                })
                         }
                         if k % 2 == 0 { runC() }
                         swiftTimes.append(try measure { solution = try solve(problem, stepper, options) })
@@ -83,19 +99,30 @@ struct Peers: ParsableCommand {
                     }
                     let s = solution!
                     precondition(saved == Int32(s.count), "C saved \(saved) points, Swift \(s.count)")
-                    let c = median(cTimes), swift = median(swiftTimes)
+                    let c = median(cTimes)
+                    let swift = median(swiftTimes)
                     let ratio = median(zip(swiftTimes, cTimes).map { $0 / $1 })
                     let py = withoutScipy ? nil : try scipy(regime: regime, method: method, tolerance: tolerance)
                     if let py {
-                        precondition(py.path.count == s.values.count, "SciPy saved \(py.path.count / 26) points, Swift \(s.count)")
+                        precondition(
+                            py.path.count == s.values.count,
+                            "SciPy saved \(py.path.count / 26) points, Swift \(s.count)")
                     }
                     let dash = "-"
-                    let row = "| \(regime) | \(stepper) / \(method) | \(tolerance) "
-                        + "| \(cSteps) / \(s.statistics.steps) / \(py.map { "\($0.steps)" } ?? dash) "
-                        + "| \(cEvaluations) / \(s.statistics.functionEvaluations) / \(py.map { "\($0.evaluations)" } ?? dash) "
-                        + "| \(scientific(largestDifference(s.values, output))) / \(py.map { scientific(largestDifference(s.values, $0.path)) } ?? dash) "
-                        + "| \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(py.map { format($0.seconds * 1e3, digits: 0) } ?? dash) "
-                        + "| \(format(ratio, digits: 2)) | \(py.map { format($0.seconds / swift, digits: 0) } ?? dash) |"
+                    let pySteps = py.map { "\($0.steps)" } ?? dash
+                    let pyEvaluations = py.map { "\($0.evaluations)" } ?? dash
+                    let pyDifference = py.map { scientific(largestDifference(s.values, $0.path)) } ?? dash
+                    let pyMilliseconds = py.map { format($0.seconds * 1e3, digits: 0) } ?? dash
+                    let row =
+                        "| \(regime) | \(stepper) / \(method) | \(tolerance) "
+                        + "| \(cSteps) / \(s.statistics.steps) / \(pySteps) "
+                        + "| \(cEvaluations) / \(s.statistics.functionEvaluations) / \(pyEvaluations) "
+                        + "| \(scientific(largestDifference(s.values, output))) / \(pyDifference) "
+                        + "| \(format(c * 1e3, digits: 2)) | \(format(swift * 1e3, digits: 2)) | \(pyMilliseconds) "
+                            + """
+                            | \(format(ratio, digits: 2)) | \
+                            \(py.map { format($0.seconds / swift, digits: 0) } ?? dash) |
+                            """
                     print(row)
                 }
             }
@@ -113,7 +140,8 @@ struct Peers: ParsableCommand {
     func scipy(regime: String, method: String, tolerance: Double) throws
         -> (path: [Double], seconds: Double, evaluations: Int, steps: Int)
     {
-        try Self.scipy(python: python, regime: regime, method: method, tolerance: tolerance, repetitions: scipyRepetitions)
+        try Self.scipy(
+            python: python, regime: regime, method: method, tolerance: tolerance, repetitions: scipyRepetitions)
     }
 
     /// One SciPy solve of the default path by `Tests/SciPyReference/model.py`: the saved
@@ -123,9 +151,12 @@ struct Peers: ParsableCommand {
     {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, Self.script, "--method", method, "--rtol", "\(tolerance)",
-                             "--regime", "\(regime)", "--repetitions", "\(repetitions)"]
-        let output = Pipe(), errors = Pipe()
+        process.arguments = [
+            python, Self.script, "--method", method, "--rtol", "\(tolerance)",
+            "--regime", "\(regime)", "--repetitions", "\(repetitions)",
+        ]
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -135,10 +166,13 @@ struct Peers: ParsableCommand {
         guard process.terminationStatus == 0 else {
             throw ValidationError("\(python) \(Self.script) failed (exit \(process.terminationStatus)): \(log)")
         }
-        let path = csv.split(separator: "\n").dropFirst().flatMap { $0.split(separator: ",").dropFirst().map { Double($0)! } }
+        let path = csv.split(separator: "\n").dropFirst().flatMap {
+            $0.split(separator: ",").dropFirst().map { Double($0)! }
+        }
         let fields = log.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard let at = fields.firstIndex(of: "median_seconds"), at + 5 < fields.count,
-              let seconds = Double(fields[at + 1]), let evaluations = Int(fields[at + 3]), let steps = Int(fields[at + 5])
+            let seconds = Double(fields[at + 1]), let evaluations = Int(fields[at + 3]),
+            let steps = Int(fields[at + 5])
         else {
             throw ValidationError("no timing line in the output of \(Self.script): \(log)")
         }

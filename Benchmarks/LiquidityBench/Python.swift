@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// Single runs of the default model from Python (the package in python/, through
 /// ctypes) against the same call made in-process from Swift, in one run.
@@ -25,21 +26,24 @@ struct Python: ParsableCommand {
 
     func run() throws {
         let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let anchored = String(request.dropLast()) + #", "anchor": "\#(root.appendingPathComponent("Package.swift").path)"}"#
+        let anchored =
+            String(request.dropLast()) + #", "anchor": "\#(root.appendingPathComponent("Package.swift").path)"}"#
         func swiftRate() -> Double {
-            Double(runs) / measure {
-                for _ in 0..<runs {
-                    let handle = anchored.withCString { liq_run($0) }
-                    precondition(liq_status(handle) == 0, String(cString: liq_error(handle)))
-                    liq_free(handle)
+            Double(runs)
+                / measure {
+                    for _ in 0..<runs {
+                        let handle = anchored.withCString { liq_run($0) }
+                        precondition(liq_status(handle) == 0, String(cString: liq_error(handle)))
+                        liq_free(handle)
+                    }
                 }
-            }
         }
         // The library this benchmark links, in the same build folder.
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let library = executable.deletingLastPathComponent().appendingPathComponent("libLiquidityC.so").path
         let options = (try JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any] ?? [:])
-            .map { "\($0.key)=\(($0.value as? String).map { "'\($0)'" } ?? "\($0.value)")" }.sorted().joined(separator: ", ")
+            .map { "\($0.key)=\(($0.value as? String).map { "'\($0)'" } ?? "\($0.value)")" }.sorted().joined(
+                separator: ", ")
         let script = """
             import time, sys
             sys.path.insert(0, 'python')
@@ -60,14 +64,17 @@ struct Python: ParsableCommand {
             try process.run()
             process.waitUntilExit()
             let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            guard process.terminationStatus == 0, let rate = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            guard process.terminationStatus == 0,
+                let rate = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            else {
                 throw ValidationError("the Python measurement failed: \(text)")
             }
             return rate
         }
         _ = swiftRate()
         // Alternate the two, twice each, and keep each one's better rate.
-        var swift = 0.0, python = 0.0
+        var swift = 0.0
+        var python = 0.0
         for _ in 0..<2 {
             swift = max(swift, swiftRate())
             python = max(python, try pythonRate())

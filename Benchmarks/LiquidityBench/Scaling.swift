@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// How the cost of one solve grows with the horizon and the number of risk
 /// classes: each of MODEL.md's four classes split into k equal copies (value
@@ -18,7 +19,12 @@ import Reports
 struct Scaling: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Cost of one solve against the horizon and the number of risk classes (4, 16, 64).",
-        discussion: "The baseline in the same run is the default: 4 classes to 2032, same stepper; each row's ratio is its time over that.")
+        discussion:
+            """
+            The baseline in the same run is the default: 4 classes to 2032, same stepper; each row's ratio is \
+            its time over that.
+            """
+    )
 
     @Option(help: "Timed repetitions of each case.")
     var repetitions = 5
@@ -38,7 +44,10 @@ struct Scaling: ParsableCommand {
             guard case .member("risk") = p.index else { continue }
             for m in members {
                 let value = base.parameter("\(p.name)[\(m)]")!
-                for k in 1...copies { settings.parameters["\(p.name)[\(m)\(k)]"] = p.name == "Q" || p.name == "qS0" ? value / Double(copies) : value }
+                for k in 1...copies {
+                    settings.parameters["\(p.name)[\(m)\(k)]"] =
+                        p.name == "Q" || p.name == "qS0" ? value / Double(copies) : value
+                }
             }
         }
         return settings
@@ -66,7 +75,13 @@ struct Scaling: ParsableCommand {
                     if classes == 4 && horizon == 2032 { baseline = time }
                     let s = solution!
                     let ok = s.isSuccessful ? "" : " (\(s.returnCode) at \(format(s.lastGoodTime, digits: 2)))"
-                    print("| \(stepper) | \(classes) | \(model.stateNames.count) | 2025-\(Int(horizon))\(ok) | \(s.statistics.steps) | \(s.statistics.functionEvaluations) | \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |")
+                    print(
+                        """
+                        | \(stepper) | \(classes) | \(model.stateNames.count) | 2025-\(Int(horizon))\(ok) | \
+                        \(s.statistics.steps) | \(s.statistics.functionEvaluations) | \
+                        \(format(time * 1e3, digits: 2)) | \(format(time / baseline, digits: 2)) |
+                        """
+                    )
                 }
             }
         }

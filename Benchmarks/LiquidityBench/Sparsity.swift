@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// Which entries of the default path's Jacobian are not zero, at t0 and later: what an
 /// LU that kept the iteration matrix's zeros would have to work with.
@@ -25,7 +26,8 @@ struct Sparsity: ParsableCommand {
         let n = problem.initialState.count
         // The union of the patterns at every saved month: an entry that is zero at one time may not be at another.
         var pattern = [Bool](repeating: false, count: n * n)
-        var dfdy = [Double](repeating: 0, count: n * n), dfdt = [Double](repeating: 0, count: n)
+        var dfdy = [Double](repeating: 0, count: n * n)
+        var dfdt = [Double](repeating: 0, count: n)
         for k in 0..<solution.count {
             let y = solution.state(k)
             try y.withUnsafeBufferPointer { y in
@@ -37,7 +39,13 @@ struct Sparsity: ParsableCommand {
         }
         let nonzeros = pattern.filter { $0 }.count
         let dense = (0..<n).filter { i in (0..<n).filter { pattern[i * n + $0] }.count > n / 2 }
-        print("\(n) states, \(nonzeros) of \(n * n) Jacobian entries not zero at some saved month (\(Int((100 * Double(nonzeros) / Double(n * n)).rounded()))%); rows with more than half their entries: \(dense.map { model.stateNames[$0] }.joined(separator: ", "))")
+        print(
+            """
+            \(n) states, \(nonzeros) of \(n * n) Jacobian entries not zero at some saved month \
+            (\(Int((100 * Double(nonzeros) / Double(n * n)).rounded()))%); rows with more than half their \
+            entries: \(dense.map { model.stateNames[$0] }.joined(separator: ", "))
+            """
+        )
         print("")
         for i in 0..<n {
             print(String((0..<n).map { pattern[i * n + $0] ? "x" : "." }) + "  " + model.stateNames[i])

@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// Seconds taken by `body`.
 func measure(_ body: () throws -> Void) rethrows -> Double {
@@ -30,7 +31,8 @@ func format(_ value: Double, digits: Int = 1) -> String {
 
 /// The default model, models/reverse-qe.sfc, parsed.
 let reverseQE: ModelSource = {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     let text = try! String(contentsOf: root.appendingPathComponent("models/reverse-qe.sfc"), encoding: .utf8)
     return try! parseModel(text, file: "models/reverse-qe.sfc")
 }()
@@ -45,7 +47,8 @@ func reverseQEModel(_ settings: ModelSettings = ModelSettings(), regime: String 
 /// The tool's options for `model` (monthly saves, its knots as tstops) at
 /// rtol = atol = `tolerance`.
 func modelOptions(for model: CompiledModel, tolerance: Double) -> SolverOptions {
-    var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
+    var options = SolverOptions(
+        relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
     options.tstops = model.tstops
     return options
 }

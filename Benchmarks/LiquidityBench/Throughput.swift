@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import CReference
-#if LIQUIDITY_CVODE
-import CVODEPeer
-#endif
 import FileFormats
+import FlowModel
 import Foundation
 import LiquidityC
-import FlowModel
-import Solvers
-import Application
 import Reports
+import Solvers
+
+#if LIQUIDITY_CVODE
+    import CVODEPeer
+#endif
 
 /// Runs per second of the default path (7 years, monthly output), one core
 /// against all cores in the same run.
@@ -36,20 +37,22 @@ struct Throughput: ParsableCommand {
         let settings = modelOptions(for: model, tolerance: tolerance)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         func rate(threads: Int) -> Double {
-            Double(runs) / measure {
-                DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                    // One problem per thread: a problem's scratch space is not for two threads at once.
-                    let problem = model.problem()
-                    var k = worker
-                    while k < runs {
-                        _ = try? solve(problem, stepper, settings)
-                        k += threads
+            Double(runs)
+                / measure {
+                    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                        // One problem per thread: a problem's scratch space is not for two threads at once.
+                        let problem = model.problem()
+                        var k = worker
+                        while k < runs {
+                            _ = try? solve(problem, stepper, settings)
+                            k += threads
+                        }
                     }
                 }
-            }
         }
         _ = rate(threads: 1)
-        let one = rate(threads: 1), all = rate(threads: cores)
+        let one = rate(threads: 1)
+        let all = rate(threads: cores)
         print("Default path (2025-2032, monthly output), \(solver) at \(tolerance), \(runs) runs a measurement:")
         print("")
         print("| threads | runs per second | speed-up |")

@@ -1,8 +1,8 @@
 import Experiments
-import Foundation
-import Solvers
 import FileFormats
+import Foundation
 import Reports
+import Solvers
 
 /// Backtests as the command runs them: the calibration's files, the data
 /// table, the cut-offs; and the report of their forecasts.
@@ -19,20 +19,26 @@ public enum BacktestFiles {
     /// The backtest of the calibration `job` against the data table at
     /// `table` (FRED units), forecasting `series` (nil: every series the
     /// targets name that the table has) over `horizon` quarters.
-    public static func backtest(_ job: CalibrationJob, table: String, series: [String]?, horizon: Int) throws -> Backtest {
+    public static func backtest(_ job: CalibrationJob, table: String, series: [String]?, horizon: Int) throws
+        -> Backtest
+    {
         guard horizon >= 1 else { throw InputError("--horizon \(horizon): must be at least 1") }
         let data = try HistoryFiles.readTable(table)
         let columns = Set(data.flatMap(\.keys))
         var names = series ?? []
         if series == nil {
             for target in job.calibration.targets {
-                if case .value(let name, _) = target.quantity, columns.contains(name), !names.contains(name) { names.append(name) }
+                if case .value(let name, _) = target.quantity, columns.contains(name), !names.contains(name) {
+                    names.append(name)
+                }
             }
         }
         for name in names where !columns.contains(name) {
             throw InputError("--series \(name): \(table) has no column \(name)")
         }
-        guard !names.isEmpty else { throw InputError("\(job.targets): no target names a series of \(table); give --series") }
+        guard !names.isEmpty else {
+            throw InputError("\(job.targets): no target names a series of \(table); give --series")
+        }
         var options = job.spec.options
         options.progress = nil
         return Backtest(calibration: job.calibration, options: options, data: data, series: names, horizon: horizon)
@@ -52,18 +58,31 @@ public enum BacktestFiles {
                 let mae = f.reduce(0) { $0 + abs($1.model - $1.actual) } / Double(f.count)
                 let naive = f.reduce(0) { $0 + abs($1.noChange - $1.actual) } / Double(f.count)
                 rows.append([
-                    String(format: "%.2f", result.cutoff), name, "\(f.count)", String(format: "%.4g", mae), String(format: "%.4g", naive),
-                    mae < naive ? "yes" : "no", String(format: "%.4g", abs(last.model - last.actual)), String(format: "%.4g", abs(last.noChange - last.actual)),
+                    String(format: "%.2f", result.cutoff), name, "\(f.count)", String(format: "%.4g", mae),
+                    String(format: "%.4g", naive),
+                    mae < naive ? "yes" : "no", String(format: "%.4g", abs(last.model - last.actual)),
+                    String(format: "%.4g", abs(last.noChange - last.actual)),
                     "\(f.filter(\.directionRight).count) of \(f.count)",
                 ])
             }
             for f in result.forecasts {
-                csv.append([CSV.number(f.cutoff), f.series, "\(f.step)", CSV.number(f.t), CSV.number(f.model), CSV.number(f.actual), CSV.number(f.noChange), "\(f.directionRight)"].joined(separator: ","))
+                csv.append(
+                    [
+                        CSV.number(f.cutoff), f.series, "\(f.step)", CSV.number(f.t), CSV.number(f.model),
+                        CSV.number(f.actual), CSV.number(f.noChange), "\(f.directionRight)",
+                    ].joined(separator: ","))
             }
         }
         let text = TableFormat.table.render(
-            title: "backtests: the model refitted on data up to each cut-off, against no change, over \(horizon) quarters",
-            header: ["cut-off", "series", "quarters", "MAE model", "MAE no change", "beats no change", "error at the last", "no change at the last", "direction right"],
+            title:
+                """
+                backtests: the model refitted on data up to each cut-off, against no change, over \(horizon) \
+                quarters
+                """,
+            header: [
+                "cut-off", "series", "quarters", "MAE model", "MAE no change", "beats no change", "error at the last",
+                "no change at the last", "direction right",
+            ],
             rows: rows)
         return (text, csv.joined(separator: "\n") + "\n")
     }

@@ -1,9 +1,9 @@
 import Experiments
-import Foundation
-import FlowModel
-import Solvers
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
+import Solvers
 
 /// A calibration as its three files describe it: the starting configuration,
 /// the targets and the fit settings, each error naming its file.
@@ -27,27 +27,39 @@ public struct CalibrationJob {
         var spec = try CalibrationFiles.readFit(fit)
         let source = try ModelFiles.source(model)
         var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
-        // Keys as everywhere else: `risk.crypto.beta` is `beta[crypto]`; an unknown key is left for the calibration to name.
+        // Keys as everywhere else: `risk.crypto.beta` is `beta[crypto]`; an unknown key is left for the calibration to
+        // name.
         let canonical = { (key: String) in source.canonicalKey(key, members: settings.sets) ?? key }
         for i in spec.free.indices { spec.free[i].key = canonical(spec.free[i].key) }
-        spec.starts = Dictionary(spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        spec.starts = Dictionary(
+            spec.starts.map { (canonical($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
         if let regime = spec.regime {
             guard let choice = source.choices.first(where: { $0.name == ModelFiles.regimeChoice }) else {
-                throw InputError("\(fit): regime = \"\(regime)\", but \(model) declares no choice regime; leave regime out")
+                throw InputError(
+                    "\(fit): regime = \"\(regime)\", but \(model) declares no choice regime; leave regime out")
             }
             guard choice.options.contains(where: { $0.name == regime }) else {
-                throw InputError("\(fit): regime = \"\(regime)\"; allowed: the options of \(model)'s choice regime: \(choice.options.map(\.name).joined(separator: ", "))")
+                throw InputError(
+                    """
+                    \(fit): regime = \"\(regime)\"; allowed: the options of \(model)'s choice regime: \
+                    \(choice.options.map(\.name).joined(separator: ", "))
+                    """
+                )
             }
             settings.choices[ModelFiles.regimeChoice] = regime
         }
         self.spec = spec
-        var base: any CalibrationModel = FileCalibrationModel(source: source, settings: settings, choice: ModelFiles.regimeChoice)
+        var base: any CalibrationModel = FileCalibrationModel(
+            source: source, settings: settings, choice: ModelFiles.regimeChoice)
         do {
             if !check {
-                for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) { base = try base.setting(key, to: start) }
+                for (key, start) in spec.starts.sorted(by: { $0.key < $1.key }) {
+                    base = try base.setting(key, to: start)
+                }
             }
             var calibration = try Calibration(
-                model: base, free: check ? [] : spec.free, targets: targetList, stepper: spec.stepper, tolerance: spec.tolerance)
+                model: base, free: check ? [] : spec.free, targets: targetList, stepper: spec.stepper,
+                tolerance: spec.tolerance)
             calibration.bandPenalty = spec.bandPenalty
             self.calibration = calibration
         } catch let error as CalibrationError {
@@ -81,10 +93,16 @@ public struct CalibrationJob {
     /// - Parameter progress: called after each iteration of the trust-region
     ///   solver with its number, the cost, the model solves so far and how
     ///   many fitted targets are inside their bands.
-    public func run(progress: (@Sendable (_ iteration: Int, _ cost: Double, _ solves: Int, _ inside: Int) -> Void)? = nil) throws -> CalibrationFit {
+    public func run(
+        progress: (@Sendable (_ iteration: Int, _ cost: Double, _ solves: Int, _ inside: Int) -> Void)? = nil
+    ) throws -> CalibrationFit {
         var options = spec.options
         let calibration = calibration
-        if let progress { options.progress = { iteration, cost, solves, residuals in progress(iteration, cost, solves, calibration.inside(residuals: residuals)) } }
+        if let progress {
+            options.progress = { iteration, cost, solves, residuals in
+                progress(iteration, cost, solves, calibration.inside(residuals: residuals))
+            }
+        }
         do {
             return try calibration.fit(options)
         } catch let error as CalibrationError {
@@ -95,17 +113,27 @@ public struct CalibrationJob {
     /// Writes the fitted configuration to `path` and its report beside it
     /// (`<name>-report.md`, `<name>-report.json`), every file rendered before
     /// any is written; returns the report and the paths written.
-    public func write(_ fit: CalibrationFit, to path: String, tool: Manifest.Tool) throws -> (report: CalibrationReport, files: [String]) {
+    public func write(_ fit: CalibrationFit, to path: String, tool: Manifest.Tool) throws -> (
+        report: CalibrationReport, files: [String]
+    ) {
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = (path as NSString).deletingLastPathComponent
         let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
         let report = CalibrationReport(
-            fit: fit, config: config, targetsFile: targets, fitFile: self.fit, fitMethod: spec.options.method.rawValue, tool: tool)
-        guard let fitted = fit.parameters as? FileCalibrationModel else { preconditionFailure("a calibration of a model that is not a file") }
+            fit: fit, config: config, targetsFile: targets, fitFile: self.fit, fitMethod: spec.options.method.rawValue,
+            tool: tool)
+        guard let fitted = fit.parameters as? FileCalibrationModel else {
+            preconditionFailure("a calibration of a model that is not a file")
+        }
         let configuration = ModelConfiguration.render(
             try ModelFiles.compile(fitted.source.file, settings: fitted.settings),
-            header: ["A configuration of \(fitted.source.file): \(config == model ? "its own values" : config) with the free parameters",
-                     "of \(self.fit) fitted to \(targets) by `liquidity calibrate` (report: \(stem)-report.md)."])
+            header: [
+                """
+                A configuration of \(fitted.source.file): \(config == model ? "its own values" : config) with \
+                the free parameters
+                """,
+                "of \(self.fit) fitted to \(targets) by `liquidity calibrate` (report: \(stem)-report.md).",
+            ])
         let files = [
             ((path as NSString).lastPathComponent, configuration),
             (stem + "-report.md", report.markdown()),

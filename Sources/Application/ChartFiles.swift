@@ -7,7 +7,9 @@ import Reports
 extension Charts {
     /// Writes `name`.svg (dashboard.svg), and its PNG and PDF when
     /// rsvg-convert can make them; returns the names written.
-    public static func write(_ svg: String, name: String = "dashboard", into directory: OutputDirectory) throws -> [String] {
+    public static func write(_ svg: String, name: String = "dashboard", into directory: OutputDirectory) throws
+        -> [String]
+    {
         try directory.write("\(name).svg", svg)
         let svgPath = (directory.path as NSString).appendingPathComponent("\(name).svg")
         var written = ["\(name).svg"]
@@ -37,11 +39,17 @@ extension Charts {
     /// Refuses a panel that is not a series `model` summarises, before anything is solved.
     public static func checkPanels(_ panels: [String], model: CompiledModel) throws {
         var names: [String] = []
-        for summary in model.summaries(t: [model.t0], series: model.columns.map { _ in [0] }) where !names.contains(summary.series) {
+        for summary in model.summaries(t: [model.t0], series: model.columns.map { _ in [0] })
+        where !names.contains(summary.series) {
             names.append(summary.series)
         }
         for name in panels where !names.contains(name) {
-            throw InputError("--panels \(name): not a series the model file summarises; its panels: \(names.joined(separator: ", "))")
+            throw InputError(
+                """
+                --panels \(name): not a series the model file summarises; its panels: \
+                \(names.joined(separator: ", "))
+                """
+            )
         }
     }
 

@@ -1,7 +1,7 @@
 import Experiments
-import Foundation
-import FlowModel
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
 
 /// The files of a comparison of Fed regimes: `series_<regime>.csv` per run,
@@ -39,9 +39,12 @@ public enum ComparisonFiles {
         let t = wanted ?? min(span.0 + 1, span.1)
         let step = settings.saveStep
         let k = ((t - span.0) / step).rounded()
-        let onGrid = settings.saveTimes.map { $0.contains { abs($0 - t) < 1e-9 } }
+        let onGrid =
+            settings.saveTimes.map { $0.contains { abs($0 - t) < 1e-9 } }
             ?? (k >= 0 && abs(span.0 + k * step - t) < 1e-9 && t <= span.1 + 1e-9) || abs(t - span.1) < 1e-9
-        guard onGrid else { throw InputError("--matrices-at \(t): not a saved date of the run; pick one on the --save-step grid") }
+        guard onGrid else {
+            throw InputError("--matrices-at \(t): not a saved date of the run; pick one on the --save-step grid")
+        }
         return t
     }
 }
@@ -73,7 +76,9 @@ extension ComparisonFiles {
         }
         let span = (models[0].model.t0, models[0].model.t1)
         if let panels = options.panels { try Charts.checkPanels(panels, model: models[0].model) }
-        let matricesTime = try options.notebookMatricesAt.map { try matricesDate($0, span: span, settings: comparison.solve) }
+        let matricesTime = try options.notebookMatricesAt.map {
+            try matricesDate($0, span: span, settings: comparison.solve)
+        }
         let template = try matricesTime.map { _ in try notebookTemplate(anchors: options.anchors) }
         let directory = try OutputDirectory(out)
         var series: [String] = []
@@ -88,11 +93,14 @@ extension ComparisonFiles {
         try directory.write("units.csv", CSV.units(model.columns, dates: model.source.isCalendar))
         var files = ["compare.csv"] + series + ["units.csv", "manifest.json"]
         if options.plot {
-            let span = model.source.isCalendar
-                ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
+            let span =
+                model.source.isCalendar
+                ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))"
+                : "t = \(model.t0) to \(model.t1)"
             let svg = try Charts.dashboard(
                 title: model.source.title ?? model.source.name,
-                subtitle: "\(span); model \(file)" + (options.config.isEmpty ? "" : ", configuration \(options.config)")
+                subtitle: "\(span); model \(file)"
+                    + (options.config.isEmpty ? "" : ", configuration \(options.config)")
                     + (comparison.counterfactual ? "; dotted reference at 0 in the counterfactual panels" : ""),
                 comparison: result, panels: options.panels)
             files += try Charts.write(svg, into: directory)
@@ -100,32 +108,45 @@ extension ComparisonFiles {
         var notebook: (date: String, matrices: String)?
         let stem = model.source.name
         if let t = matricesTime, let index = first.solved.index(at: t) {
-            notebook = (model.source.isCalendar ? DecimalYear.isoDate(first.solved.t[index]) : "t = \(first.solved.t[index])", Notebook.matricesCSV(first.solved, index: index))
+            notebook = (
+                model.source.isCalendar ? DecimalYear.isoDate(first.solved.t[index]) : "t = \(first.solved.t[index])",
+                Notebook.matricesCSV(first.solved, index: index)
+            )
             files += ["matrices.csv", "\(stem).ipynb", "\(stem).py"]
         }
         let manifest = ModelManifest(
-            tool: options.tool, command: options.command, model: file, config: options.config.isEmpty ? nil : options.config,
+            tool: options.tool, command: options.command, model: file,
+            config: options.config.isEmpty ? nil : options.config,
             settings: comparison.solve, runs: result.cases.map { ($0.kind.label, $0.solved) }, outputs: files,
             wallTime: Date().timeIntervalSince(started))
         try directory.write("manifest.json", try JSON.text(manifest))
         if let notebook {
             let (panels, attribution) = try Charts.panels(of: result, only: options.panels)
             let facts = [
-                "Written by `liquidity` \(options.tool.version) (commit `\(options.tool.commit)`) next to the files it reads.", "",
+                """
+                Written by `liquidity` \(options.tool.version) (commit `\(options.tool.commit)`) next to the \
+                files it reads.
+                """,
+                "",
                 "- command: `\(options.command.joined(separator: " "))`",
                 "- model: `\(file)`" + (options.config.isEmpty ? "" : "; configuration: `\(options.config)`"),
-                "- solver: \(comparison.solve.stepper), rtol \(comparison.solve.relativeTolerance), atol \(comparison.solve.absoluteTolerance), saved every \(comparison.solve.saveStep)",
+                """
+                - solver: \(comparison.solve.stepper), rtol \(comparison.solve.relativeTolerance), atol \
+                \(comparison.solve.absoluteTolerance), saved every \(comparison.solve.saveStep)
+                """,
                 "- runs: \(result.cases.map(\.kind.label).joined(separator: ", "))",
                 "- parameters, tables and sets: in `manifest.json`, loaded below",
             ]
             let plan = NotebookPlan(
                 title: model.source.title ?? model.source.name, facts: facts, panels: panels, attribution: attribution,
-                counterfactualSuffix: "/" + (comparison.counterfactualOption ?? "counterfactual"), colors: Charts.colors(of: result),
+                counterfactualSuffix: "/" + (comparison.counterfactualOption ?? "counterfactual"),
+                colors: Charts.colors(of: result),
                 dashes: Charts.styles(of: result), legend: comparison.choice,
                 model: URL(fileURLWithPath: file).standardizedFileURL.path,
                 config: options.config.isEmpty ? nil : URL(fileURLWithPath: options.config).standardizedFileURL.path)
             try directory.write("matrices.csv", notebook.matrices)
-            let (ipynb, script) = try render(plan, matricesDate: notebook.date, template: template ?? (path: "", text: ""))
+            let (ipynb, script) = try render(
+                plan, matricesDate: notebook.date, template: template ?? (path: "", text: ""))
             try directory.write("\(stem).ipynb", ipynb)
             try directory.write("\(stem).py", script)
         }
@@ -135,13 +156,16 @@ extension ComparisonFiles {
     /// The notebook's template, `notebooks-export/dashboard.py`, found as the package's other files are.
     static func notebookTemplate(anchors: [String]) throws -> (path: String, text: String) {
         guard let path = PackageFiles.locate(PackageFiles.notebookTemplate, anchors: anchors) else {
-            throw InputError("--notebook: \(PackageFiles.notebookTemplate) not found beside the tool or in the current folder")
+            throw InputError(
+                "--notebook: \(PackageFiles.notebookTemplate) not found beside the tool or in the current folder")
         }
         return (path, try Configuration.readText(path))
     }
 
     /// The notebook and the script from the template.
-    static func render(_ plan: NotebookPlan, matricesDate: String, template: (path: String, text: String)) throws -> (String, String) {
+    static func render(_ plan: NotebookPlan, matricesDate: String, template: (path: String, text: String)) throws -> (
+        String, String
+    ) {
         do {
             return (
                 try Notebook.ipynb(plan, matricesDate: matricesDate, template: template.text),

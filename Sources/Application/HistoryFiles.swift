@@ -1,9 +1,9 @@
 import Experiments
-import Foundation
-import FlowModel
-import SwiftCSV
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
+import SwiftCSV
 
 /// The quarter-end history table (`calibration/history.csv`) read back, and
 /// a run set against it.
@@ -36,18 +36,23 @@ public enum HistoryFiles {
     /// each series' RMSE and quarters within its band (``bands``); otherwise
     /// the reverse-QE model's series against the model-unit table.
     public static func compare(
-        model file: String, config: String?, table: String, format: TableFormat, bands: [String: Double] = HistoryFiles.bands
+        model file: String, config: String?, table: String, format: TableFormat,
+        bands: [String: Double] = HistoryFiles.bands
     ) throws -> String {
         let rows = try readTable(table)
         let source = try ModelFiles.source(file)
         var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
-        if source.choices.contains(where: { $0.name == ModelFiles.regimeChoice }) { settings.choices[ModelFiles.regimeChoice] = "none" }
+        if source.choices.contains(where: { $0.name == ModelFiles.regimeChoice }) {
+            settings.choices[ModelFiles.regimeChoice] = "none"
+        }
         let model = try ModelFiles.compile(file, settings: settings)
         var solve = SolveSettings()
         solve.saveTimes = rows.compactMap { $0["t"] }.filter { $0 >= model.t0 && $0 <= model.t1 }
         let path = try solve.solve(model, label: file)
         let observed = source.observations.map(\.name).filter { name in rows.contains { $0[name] != nil } }
-        guard observed.isEmpty else { return observedComparison(path, series: observed, rows: rows, bands: bands, format: format) }
+        guard observed.isEmpty else {
+            return observedComparison(path, series: observed, rows: rows, bands: bands, format: format)
+        }
         return comparison(path, rows: rows, format: format)
     }
 
@@ -55,7 +60,8 @@ public enum HistoryFiles {
     /// within, in the series' own units (issue 14's goals: the 10-year within
     /// 50 bp, the ON RRP within $0.25T).
     public static let bands: [String: Double] = [
-        "DGS10": 0.5, "RRPONTSYD": 250, "WRESBAL": 250_000, "TREAST": 100_000, "WALCL": 100_000, "WTREGEN": 100_000, "TGA_DTS": 100_000,
+        "DGS10": 0.5, "RRPONTSYD": 250, "WRESBAL": 250_000, "TREAST": 100_000, "WALCL": 100_000, "WTREGEN": 100_000,
+        "TGA_DTS": 100_000,
         "BAMLC0A0CM": 0.25,
     ]
 
@@ -64,7 +70,8 @@ public enum HistoryFiles {
     /// the run: a row per quarter with model and data per series, then per
     /// series the quarters compared, the RMSE and the quarters within its band.
     public static func observedComparison(
-        _ run: ModelSolution, series names: [String], rows: [[String: Double]], bands: [String: Double], format: TableFormat
+        _ run: ModelSolution, series names: [String], rows: [[String: Double]], bands: [String: Double],
+        format: TableFormat
     ) -> String {
         var header = ["t", "date"]
         for name in names { header += ["model \(name)", "data"] }
@@ -89,10 +96,15 @@ public enum HistoryFiles {
         let summary = names.map { name -> [String] in
             let e = errors[name] ?? []
             let rmse = e.isEmpty ? Double.nan : (e.reduce(0) { $0 + $1 * $1 } / Double(e.count)).squareRoot()
-            let within = bands[name].map { band in "\(e.filter { abs($0) <= band }.count) of \(e.count) within \(String(format: "%g", band))" } ?? "-"
+            let within =
+                bands[name].map { band in
+                    "\(e.filter { abs($0) <= band }.count) of \(e.count) within \(String(format: "%g", band))"
+                } ?? "-"
             return [name, "\(e.count)", String(format: "%.4g", rmse), within]
         }
-        lines.append(format.render(title: "per series", header: ["series", "quarters", "RMSE", "within the band"], rows: summary))
+        lines.append(
+            format.render(
+                title: "per series", header: ["series", "quarters", "RMSE", "within the band"], rows: summary))
         return lines.joined(separator: "\n\n")
     }
 
@@ -100,13 +112,22 @@ public enum HistoryFiles {
     /// them) from a table in FRED units: each of `bands`' series at each
     /// quarter-end of the table from `first` to `last` (quarter labels;
     /// nil: every quarter), valued at the data, within its band.
-    public static func targets(table path: String, bands: [(series: String, band: Double)], from first: String?, to last: String?) throws -> String {
+    public static func targets(
+        table path: String, bands: [(series: String, band: Double)], from first: String?, to last: String?
+    ) throws -> String {
         let table = try csv(path)
         for (series, band) in bands {
             guard table.header.contains(series) else {
-                throw InputError("--targets \(series): \(path) has no column \(series); its columns: \(table.header.dropFirst(3).joined(separator: ", "))")
+                throw InputError(
+                    """
+                    --targets \(series): \(path) has no column \(series); its columns: \
+                    \(table.header.dropFirst(3).joined(separator: ", "))
+                    """
+                )
             }
-            guard band.isFinite, band > 0 else { throw InputError("--targets \(series)=\(band): the band must be positive and finite") }
+            guard band.isFinite, band > 0 else {
+                throw InputError("--targets \(series)=\(band): the band must be positive and finite")
+            }
         }
         var lines = [
             "# Quarter-end targets from \(path), made by `liquidity history --targets`: each series at each",
@@ -119,8 +140,10 @@ public enum HistoryFiles {
                     let value = row[series].flatMap(Double.init)
                 else { continue }
                 lines += [
-                    "", "[[target]]", "id = \"\(series)_\(quarter)\"", "description = \"\(series) at the end of \(quarter)\"",
-                    "quantity = \"value\"", "series = \"\(series)\"", "at = \(CSV.number(t))", "value = \(CSV.number(value))",
+                    "", "[[target]]", "id = \"\(series)_\(quarter)\"",
+                    "description = \"\(series) at the end of \(quarter)\"",
+                    "quantity = \"value\"", "series = \"\(series)\"", "at = \(CSV.number(t))",
+                    "value = \(CSV.number(value))",
                     "band = \(CSV.number(band))", "weight = 1.0", "source = \"FRED \(series), \(date) (\(path))\"",
                 ]
             }

@@ -1,8 +1,8 @@
+import FileFormats
 import FlowModel
 import Foundation
-import SwiftCSV
-import FileFormats
 import Reports
+import SwiftCSV
 
 /// The quarter-end table derived from the data folder: what the model's
 /// history is set against (see calibration/history.md for the mapping).
@@ -52,9 +52,15 @@ public enum HistoryTable {
             let csv = try HistoryFiles.csv(path)
             let header = ["column", "fred_column", "series", "file", "unit", "data_unit", "scale", "sampling", "note"]
             guard csv.header == header else {
-                throw InputError("\(path): expected the columns \(header.joined(separator: ",")); found \(csv.header.joined(separator: ","))")
+                throw InputError(
+                    """
+                    \(path): expected the columns \(header.joined(separator: ",")); found \
+                    \(csv.header.joined(separator: ","))
+                    """
+                )
             }
-            var model: [Column] = [], fred: [Column] = []
+            var model: [Column] = []
+            var fred: [Column] = []
             for (k, row) in csv.rows.enumerated() {
                 let cell = { (key: String) in row[key] ?? "" }
                 guard let scale = Double(cell("scale")), scale.isFinite, scale > 0 else {
@@ -62,27 +68,43 @@ public enum HistoryTable {
                 }
                 guard let sampling = Sampling(rawValue: cell("sampling")) else {
                     throw InputError(
-                        "\(path):\(k + 2): sampling \(cell("sampling")): expected \(Sampling.allCases.map(\.rawValue).joined(separator: ", "))")
+                        """
+                        \(path):\(k + 2): sampling \(cell("sampling")): expected \
+                        \(Sampling.allCases.map(\.rawValue).joined(separator: ", "))
+                        """
+                    )
                 }
                 guard !cell("fred_column").isEmpty, !cell("series").isEmpty, !cell("file").isEmpty else {
                     throw InputError("\(path):\(k + 2): fred_column, series and file must not be blank")
                 }
                 if !cell("column").isEmpty {
-                    model.append(Column(name: cell("column"), unit: cell("unit"), file: cell("file"), series: cell("series"), scale: scale, note: cell("note"), sampling: sampling))
+                    model.append(
+                        Column(
+                            name: cell("column"), unit: cell("unit"), file: cell("file"), series: cell("series"),
+                            scale: scale, note: cell("note"), sampling: sampling))
                 }
-                fred.append(Column(name: cell("fred_column"), unit: cell("data_unit"), file: cell("file"), series: cell("series"), scale: 1, note: cell("note"), sampling: sampling))
+                fred.append(
+                    Column(
+                        name: cell("fred_column"), unit: cell("data_unit"), file: cell("file"), series: cell("series"),
+                        scale: 1, note: cell("note"), sampling: sampling))
             }
-            guard model.contains(where: { $0.name == "TGA" }) else { throw InputError("\(path): no row for the column TGA") }
+            guard model.contains(where: { $0.name == "TGA" }) else {
+                throw InputError("\(path): no row for the column TGA")
+            }
             return Columns(model: model, fred: fred)
         }
     }
 
     /// The quarters from `first` to `last` (labels such as 2022Q2), as
     /// (label, last day, t of the next day).
-    public static func quarters(from first: String = "2022Q2", to last: String) throws -> [(label: String, end: String, t: Double)] {
+    public static func quarters(from first: String = "2022Q2", to last: String) throws -> [(
+        label: String, end: String, t: Double
+    )] {
         func parse(_ label: String) throws -> (Int, Int) {
             let parts = label.split(separator: "Q")
-            guard parts.count == 2, let year = Int(parts[0]), let q = Int(parts[1]), (1...4).contains(q), (1900...2200).contains(year) else {
+            guard parts.count == 2, let year = Int(parts[0]), let q = Int(parts[1]), (1...4).contains(q),
+                (1900...2200).contains(year)
+            else {
                 throw InputError("quarter \(label): expected YYYYQn, such as 2022Q2")
             }
             return (year, q)
@@ -112,14 +134,17 @@ public enum HistoryTable {
     static func scan(_ directory: String) throws -> [String: (series: DatedSeries, file: String)] {
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".csv") }.sorted()
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".csv") }
+                .sorted()
         } catch {
             throw InputError("--data \(directory): cannot read the folder: \(error.localizedDescription)")
         }
         var found: [String: (series: DatedSeries, file: String)] = [:]
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
-            guard let text = try? Configuration.readText(path), var all = try? FRED.parseAll(text, file: path) else { continue }
+            guard let text = try? Configuration.readText(path), var all = try? FRED.parseAll(text, file: path) else {
+                continue
+            }
             if all.count == 1, all[0].name == "value" { all[0].name = (name as NSString).deletingPathExtension }
             for series in all {
                 let named = { (file: String) in (file as NSString).lastPathComponent == series.name + ".csv" }
@@ -136,7 +161,9 @@ public enum HistoryTable {
     /// The newest Daily Treasury Statement cash file in `directory`
     /// (`DTS_OpCashBal_START_END.csv`, or any file with its columns): the one with the latest record.
     static func treasuryCash(_ directory: String) throws -> (series: DatedSeries, file: String)? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".csv") }.sorted()) ?? []
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".csv") }.sorted())
+            ?? []
         var best: (series: DatedSeries, file: String)?
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
@@ -159,16 +186,19 @@ public enum HistoryTable {
     ///     quarter every series covers.
     /// - Returns: the table and the quarters it holds.
     public static func build(
-        directory: String, columns table: Columns, mapping: Mapping = [:], from first: String = "2022Q2", to last: String? = nil,
+        directory: String, columns table: Columns, mapping: Mapping = [:], from first: String = "2022Q2",
+        to last: String? = nil,
         units: Units = .model
     ) throws -> (table: String, quarters: Int) {
         let columns = table.model
         var found = try scan(directory)
         for (name, target) in mapping {
             guard let column = columns.first(where: { $0.name == name }) else {
-                throw InputError("--map \(name): no such column; the columns: \(columns.map(\.name).joined(separator: ", "))")
+                throw InputError(
+                    "--map \(name): no such column; the columns: \(columns.map(\.name).joined(separator: ", "))")
             }
-            let path = target.file.hasPrefix("/") ? target.file : (directory as NSString).appendingPathComponent(target.file)
+            let path =
+                target.file.hasPrefix("/") ? target.file : (directory as NSString).appendingPathComponent(target.file)
             let text = try Configuration.readText(path)
             if column.name == "TGA" {
                 found[column.series] = (try FRED.parseDailyTreasuryStatement(text, file: path), path)
@@ -177,7 +207,12 @@ public enum HistoryTable {
             let all = try FRED.parseAll(text, file: path)
             let wanted = target.series ?? (all.count == 1 ? all[0].name : column.series)
             guard let series = all.first(where: { $0.name == wanted }) else {
-                throw InputError("\(path): no series \(wanted); it holds \(all.map(\.name).joined(separator: ", ")) (--map \(name)=FILE:SERIES)")
+                throw InputError(
+                    """
+                    \(path): no series \(wanted); it holds \(all.map(\.name).joined(separator: ", ")) (--map \
+                    \(name)=FILE:SERIES)
+                    """
+                )
             }
             found[column.series] = (series, path)
         }
@@ -188,11 +223,17 @@ public enum HistoryTable {
         let layout = table(units)
         // A series only the FRED layout has is blank where no file holds it.
         for column in layout where !columns.contains(where: { $0.series == column.series }) {
-            series[column.name] = found[column.series]?.series ?? DatedSeries(name: column.series, dates: [], values: [])
+            series[column.name] =
+                found[column.series]?.series ?? DatedSeries(name: column.series, dates: [], values: [])
         }
         for column in columns {
             guard let data = found[column.series]?.series else {
-                throw InputError("--data \(directory): no file holds \(column.series) (\(column.note)); download it from FRED, or name a file with --map \(column.name)=FILE[:SERIES]")
+                throw InputError(
+                    """
+                    --data \(directory): no file holds \(column.series) (\(column.note)); download it from FRED, \
+                    or name a file with --map \(column.name)=FILE[:SERIES]
+                    """
+                )
             }
             series[column.name] = data
             if let renamed = layout.first(where: { $0.series == column.series })?.name { series[renamed] = data }
@@ -200,9 +241,15 @@ public enum HistoryTable {
         // The last quarter every series covers: each has an observation on or after the quarter's last day
         // (the quarterly debt series one dated within the quarter, the monthly M2 one for its last month).
         let lastQuarter: String
-        if let last { lastQuarter = last } else {
+        if let last {
+            lastQuarter = last
+        } else {
             let ends = columns.compactMap { column -> String? in
-                guard let d = series[column.name]!.dates.last(where: { date in series[column.name]!.values[series[column.name]!.dates.firstIndex(of: date)!] != nil }) else { return nil }
+                guard
+                    let d = series[column.name]!.dates.last(where: { date in
+                        series[column.name]!.values[series[column.name]!.dates.firstIndex(of: date)!] != nil
+                    })
+                else { return nil }
                 return column.sampling == .daily ? d : endOfQuarter(containing: d)
             }
             guard let earliest = ends.min() else { throw InputError("--data \(directory): the series hold no values") }
@@ -218,7 +265,8 @@ public enum HistoryTable {
                 switch column.sampling {
                 case .quarterly:
                     // Quarterly, end of period, dated the first day of the quarter.
-                    let month = ["03-31": "01", "06-30": "04", "09-30": "07", "12-31": "10"][String(quarter.end.suffix(5))]!
+                    let month = ["03-31": "01", "06-30": "04", "09-30": "07", "12-31": "10"][
+                        String(quarter.end.suffix(5))]!
                     let dated = String(quarter.end.prefix(4)) + "-\(month)-01"
                     value = data.dates.firstIndex(of: dated).flatMap { data.values[$0] }
                 case .monthly:
@@ -226,7 +274,8 @@ public enum HistoryTable {
                 case .daily:
                     // A daily or weekly series' last observation, if it falls in the quarter's last two weeks.
                     value = data.last(onOrBefore: quarter.end).flatMap { found in
-                        (DecimalYear.parse(quarter.end)! - DecimalYear.parse(found.date)!) * 365 <= 14 ? found.value : nil
+                        (DecimalYear.parse(quarter.end)! - DecimalYear.parse(found.date)!) * 365 <= 14
+                            ? found.value : nil
                     }
                 }
                 cells.append(value.map { CSV.number(($0 * column.scale * 1e9).rounded() / 1e9) } ?? "")
@@ -247,10 +296,13 @@ public enum HistoryTable {
     /// weekly series observed on Wednesdays, a daily one on business days),
     /// else the quarter before.
     static func quarterCompletedBy(_ date: String) -> String {
-        let year = Int(date.prefix(4))!, month = Int(date.dropFirst(5).prefix(2))!, day = Int(date.suffix(2))!
+        let year = Int(date.prefix(4))!
+        let month = Int(date.dropFirst(5).prefix(2))!
+        let day = Int(date.suffix(2))!
         let end = endOfQuarter(containing: date)
         let q = (month - 1) / 3 + 1
-        let endMonth = Int(end.dropFirst(5).prefix(2))!, endDay = Int(end.suffix(2))!
+        let endMonth = Int(end.dropFirst(5).prefix(2))!
+        let endDay = Int(end.suffix(2))!
         if month == endMonth && day >= endDay - 7 { return "\(year)Q\(q)" }
         return q == 1 ? "\(year - 1)Q4" : "\(year)Q\(q - 1)"
     }

@@ -1,9 +1,9 @@
 import Experiments
-import Foundation
-import FlowModel
-import Solvers
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
+import Solvers
 
 /// Model files (`models/*.sfc`): read, compiled, checked, solved and written.
 public enum ModelFiles {
@@ -53,7 +53,9 @@ public enum ModelFiles {
     /// A model file's errors as bad input, each with its file, line and
     /// column. Errors only: warnings do not stop a model, so they would not be why it failed.
     public static func inputError(_ error: ModelFileError) -> InputError {
-        InputError(error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }.joined(separator: "\nerror: "))
+        InputError(
+            error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }.joined(
+                separator: "\nerror: "))
     }
 
     /// The most dated changes a scenario may hold: each is a date the solver must land on.
@@ -67,23 +69,42 @@ public enum ModelFiles {
     /// - Throws: ``InputError`` naming the scenario file and the change for a
     ///   key the file lacks, a value outside its range, or a later change of
     ///   an initial condition.
-    public static func changes(_ scenario: String, model: ModelSource, t0: Double? = nil) throws -> [ModelSettings.Change] {
+    public static func changes(_ scenario: String, model: ModelSource, t0: Double? = nil) throws -> [ModelSettings
+        .Change]
+    {
         func declared(_ key: String) -> ModelSource.Parameter? {
             model.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }
         }
-        let read = try ScenarioFile.read(scenario) { given in model.canonicalKey(given).map { ($0, declared($0)?.attributes.unit ?? "") } }
+        let read = try ScenarioFile.read(scenario) { given in
+            model.canonicalKey(given).map { ($0, declared($0)?.attributes.unit ?? "") }
+        }
         guard read.changes.count <= changeLimit else {
-            throw InputError("\(scenario): \(read.changes.count) changes; the limit is \(changeLimit) (each change is a date the solver must land on)")
+            throw InputError(
+                """
+                \(scenario): \(read.changes.count) changes; the limit is \(changeLimit) (each change is a date \
+                the solver must land on)
+                """
+            )
         }
         let start = t0 ?? model.horizon?.0 ?? 0
         for (index, change) in read.changes.enumerated() {
             guard let parameter = declared(change.parameter) else { continue }
             let range = parameter.attributes.range ?? .any
             guard range.contains(change.value) else {
-                throw InputError("\(scenario): change[\(index)]: \(change.parameter) = \(change.value) is out of range; allowed: \(range)")
+                throw InputError(
+                    """
+                    \(scenario): change[\(index)]: \(change.parameter) = \(change.value) is out of range; \
+                    allowed: \(range)
+                    """
+                )
             }
             if ["initial", "horizon"].contains(parameter.attributes.role ?? ""), change.start > start {
-                throw InputError("\(scenario): change[\(index)]: \(change.parameter) is an initial condition; it can change only at or before t0 = \(start), not from \(change.start)")
+                throw InputError(
+                    """
+                    \(scenario): change[\(index)]: \(change.parameter) is an initial condition; it can change \
+                    only at or before t0 = \(start), not from \(change.start)
+                    """
+                )
             }
         }
         return read.changes
@@ -95,23 +116,29 @@ public enum ModelFiles {
         let s = model.source
         var lines = [
             "\(s.file): model \(s.name)" + (s.title.map { ": \($0)" } ?? ""),
-            "\(model.stateNames.count) state variables, \(model.columns.count) output series, \(s.parameters.count) parameters, "
-                + "\(s.sets.count) index sets, \(s.tables.count) tables, \(s.choices.count) choices, \(s.matrices.count) matrices; "
-                + "span \(model.t0) to \(model.t1)",
+            "\(model.stateNames.count) state variables, \(model.columns.count) output series, "
+                + "\(s.parameters.count) parameters, \(s.sets.count) index sets, \(s.tables.count) tables, "
+                + "\(s.choices.count) choices, \(s.matrices.count) matrices; span \(model.t0) to \(model.t1)",
         ]
         for choice in s.choices {
-            lines.append("choice \(choice.name): " + choice.options.map { $0.name + ($0.name == choice.defaultOption ? " (default)" : "") }.joined(separator: ", "))
+            lines.append(
+                "choice \(choice.name): "
+                    + choice.options.map { $0.name + ($0.name == choice.defaultOption ? " (default)" : "") }.joined(
+                        separator: ", "))
         }
         lines += model.warnings.map(\.description)
-        lines.append(s.matrices.isEmpty ? "no matrices" : "every matrix balances at the start and at random states near it")
+        lines.append(
+            s.matrices.isEmpty ? "no matrices" : "every matrix balances at the start and at random states near it")
         if !s.matrices.isEmpty { lines += ["", symbolicMatrices(s, format: format)] }
         return lines.joined(separator: "\n")
     }
 
     /// The matrices of a model file as it writes them, one table each.
     public static func symbolicMatrices(_ source: ModelSource, format: TableFormat = .table) -> String {
-        source.symbolicMatrices.map { format.render(title: $0.title, header: ["row"] + $0.columns + ["sum"], rows: $0.rows) }
-            .joined(separator: "\n\n")
+        source.symbolicMatrices.map {
+            format.render(title: $0.title, header: ["row"] + $0.columns + ["sum"], rows: $0.rows)
+        }
+        .joined(separator: "\n\n")
     }
 
     /// The save step of a model file's run: the one given, else the file's own, else a hundredth of the span.
@@ -119,7 +146,12 @@ public enum ModelFiles {
         let step = given ?? source.saveStep ?? (span.1 - span.0) / 100
         let points = (span.1 - span.0) / step
         guard step > 0, points <= 1_000_000 else {
-            throw InputError("--save-step \(step): \(String(format: "%.3g", points)) saved points from \(span.0) to \(span.1); the limit is 1000000 (a larger step or a shorter span)")
+            throw InputError(
+                """
+                --save-step \(step): \(String(format: "%.3g", points)) saved points from \(span.0) to \(span.1); \
+                the limit is 1000000 (a larger step or a shorter span)
+                """
+            )
         }
         return step
     }
@@ -129,7 +161,8 @@ public enum ModelFiles {
     /// save step is replaced by `saveStep` (nil: the file's own). Returns the
     /// solved path and the files written.
     public static func run(
-        _ path: String, settings: ModelSettings, solve: SolveSettings, saveStep: Double?, config: String?, into out: String,
+        _ path: String, settings: ModelSettings, solve: SolveSettings, saveStep: Double?, config: String?,
+        into out: String,
         plot: Bool = false, panels: [String]? = nil, tool: Manifest.Tool, command: [String]
     ) throws -> (path: ModelSolution, files: [String]) {
         let started = Date()
@@ -147,14 +180,21 @@ public enum ModelFiles {
             let regime = source.choices.first { $0.name == regimeChoice }
             let option = regime.map { settings.choices[regimeChoice] ?? $0.defaultOption } ?? "run"
             let result = ChoiceComparisonResult(
-                cases: [ChoiceCase(kind: .init(option: option), solved: solved)], choice: regimeChoice, source: source, options: [option])
-            let span = source.isCalendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
+                cases: [ChoiceCase(kind: .init(option: option), solved: solved)], choice: regimeChoice, source: source,
+                options: [option])
+            let span =
+                source.isCalendar
+                ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))"
+                : "t = \(model.t0) to \(model.t1)"
             files += try Charts.write(
-                try Charts.dashboard(title: source.title ?? source.name, subtitle: "\(span); model \(path)", comparison: result, panels: panels),
+                try Charts.dashboard(
+                    title: source.title ?? source.name, subtitle: "\(span); model \(path)", comparison: result,
+                    panels: panels),
                 into: directory)
         }
         let manifest = ModelManifest(
-            tool: tool, command: command, model: path, config: config, settings: solve, runs: [("run", solved)], outputs: files,
+            tool: tool, command: command, model: path, config: config, settings: solve, runs: [("run", solved)],
+            outputs: files,
             wallTime: Date().timeIntervalSince(started))
         try directory.write("manifest.json", try JSON.text(manifest))
         return (solved, files)
@@ -165,14 +205,16 @@ extension ModelFiles {
     /// The settings the configuration at `path` (``ModelConfiguration``: the
     /// file's own names) gives the model file `model`.
     public static func settings(configuration path: String, for model: ModelSource) throws -> ModelSettings {
-        try ModelConfiguration.settings(Configuration.parseTOML(try Configuration.readText(path), file: path), file: path, for: model)
+        try ModelConfiguration.settings(
+            Configuration.parseTOML(try Configuration.readText(path), file: path), file: path, for: model)
     }
 
     /// Where each of `model`'s parameter values that is not the file's own was
     /// given, by key, for ``Tables/parameters(of:format:givenBy:)``: the
     /// configuration's path where it holds that value, else `--set`.
     public static func parameterSources(of model: CompiledModel, configuration: String?) throws -> [String: String] {
-        let fromConfiguration = try configuration.map { try settings(configuration: $0, for: model.source).parameters } ?? [:]
+        let fromConfiguration =
+            try configuration.map { try settings(configuration: $0, for: model.source).parameters } ?? [:]
         var givenBy: [String: String] = [:]
         for (key, value) in model.settings.parameters {
             givenBy[key] = fromConfiguration[key] == value ? configuration : "--set"

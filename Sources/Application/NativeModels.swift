@@ -1,8 +1,8 @@
-import Foundation
-import FlowModel
-import Solvers
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
+import Solvers
 
 /// Model right-hand sides compiled to machine code with the system's C
 /// compiler (the tool's `--native`), cached on disk by their source.
@@ -14,11 +14,13 @@ import Reports
 /// library and skips the compiler. Parameters are read from memory, so one
 /// library serves every parameter set of a model and choice.
 public enum NativeModels {
-    /// The cache folder: `LIQUIDITY_NATIVE_CACHE`, else `$XDG_CACHE_HOME/liquidity/native`, else `~/.cache/liquidity/native`.
+    /// The cache folder: `LIQUIDITY_NATIVE_CACHE`, else `$XDG_CACHE_HOME/liquidity/native`, else
+    /// `~/.cache/liquidity/native`.
     public static var defaultCache: String {
         let environment = ProcessInfo.processInfo.environment
         if let given = environment["LIQUIDITY_NATIVE_CACHE"], !given.isEmpty { return given }
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
         return (base as NSString).appendingPathComponent("liquidity/native")
     }
@@ -48,9 +50,10 @@ public enum NativeModels {
     public static func install(cache: String = defaultCache) throws {
         guard let cc = compiler() else {
             let given = ProcessInfo.processInfo.environment["CC"] ?? ""
-            throw InputError(given.trimmingCharacters(in: .whitespaces).isEmpty
-                ? "--native: no C compiler found (set CC, or install clang or gcc)"
-                : "--native: CC=\(given): no such program on PATH")
+            throw InputError(
+                given.trimmingCharacters(in: .whitespaces).isEmpty
+                    ? "--native: no C compiler found (set CC, or install clang or gcc)"
+                    : "--native: CC=\(given): no such program on PATH")
         }
         do {
             try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
@@ -71,7 +74,9 @@ public enum NativeModels {
         let library = (cache as NSString).appendingPathComponent("\(name).so")
         let kept = (cache as NSString).appendingPathComponent("\(name).c")
         // The source is kept beside its library, and a library is used only for the source it was made from.
-        let cached = FileManager.default.fileExists(atPath: library) && (try? String(contentsOfFile: kept, encoding: .utf8)) == source
+        let cached =
+            FileManager.default.fileExists(atPath: library)
+            && (try? String(contentsOfFile: kept, encoding: .utf8)) == source
         if cached, let program = try? NativeLibrary(path: library).function("liquidity_rhs", as: NativeProgram.self) {
             return program
         }
@@ -111,7 +116,10 @@ public enum NativeModels {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: compiler[0])
-        process.arguments = Array(compiler.dropFirst()) + ["-O2", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared", "-o", output, file, "-lm"]
+        process.arguments =
+            Array(compiler.dropFirst()) + [
+                "-O2", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared", "-o", output, file, "-lm",
+            ]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -127,7 +135,12 @@ public enum NativeModels {
             let failed = (cache as NSString).appendingPathComponent("\(name).failed.c")
             let keptAs = rename(file, failed) == 0 ? failed : file
             done = true
-            throw InputError("--native: \(compiler.joined(separator: " ")) failed on \(keptAs) (status \(process.terminationStatus)): \(message.prefix(2_000))")
+            throw InputError(
+                """
+                --native: \(compiler.joined(separator: " ")) failed on \(keptAs) (status \
+                \(process.terminationStatus)): \(message.prefix(2_000))
+                """
+            )
         }
         let kept = (cache as NSString).appendingPathComponent("\(name).c")
         let library = (cache as NSString).appendingPathComponent("\(name).so")
@@ -140,11 +153,11 @@ public enum NativeModels {
     /// The processor architecture the libraries are built for.
     static var machine: String {
         #if arch(x86_64)
-        "x86_64"
+            "x86_64"
         #elseif arch(arm64)
-        "arm64"
+            "arm64"
         #else
-        "other"
+            "other"
         #endif
     }
 

@@ -1,7 +1,7 @@
 import Experiments
-import Foundation
-import FlowModel
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
 
 /// Writes the files of one command into a directory. Every file is written
@@ -33,7 +33,9 @@ public struct OutputDirectory {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory) {
-                guard isDirectory.boolValue else { throw InputError("--out \(path): \(prefix) is a file, not a directory") }
+                guard isDirectory.boolValue else {
+                    throw InputError("--out \(path): \(prefix) is a file, not a directory")
+                }
                 continue
             }
             if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
@@ -76,11 +78,18 @@ final class DirectoryLocks: @unchecked Sendable {
         try lock.withLock {
             guard held[key] == nil else { return }
             let fd = open(key, O_RDONLY | O_DIRECTORY)
-            guard fd >= 0 else { throw InputError("--out \(path): cannot open the directory: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw InputError("--out \(path): cannot open the directory: \(String(cString: strerror(errno)))")
+            }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
                 let other = Self.holder(of: key).map { "process \($0)" } ?? "another process"
-                throw InputError("--out \(path): \(other) is writing into this directory; wait for it to finish or pick another --out")
+                throw InputError(
+                    """
+                    --out \(path): \(other) is writing into this directory; wait for it to finish or pick \
+                    another --out
+                    """
+                )
             }
             held[key] = fd
         }
@@ -89,11 +98,14 @@ final class DirectoryLocks: @unchecked Sendable {
     /// The process holding an flock on `path`, from /proc/locks, where Linux lists them by inode.
     static func holder(of path: String) -> Int? {
         var status = stat()
-        guard stat(path, &status) == 0, let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+        guard stat(path, &status) == 0, let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else {
+            return nil
+        }
         for line in locks.split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int(fields[4]),
-                let inode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }), inode == UInt64(status.st_ino)
+                let inode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }),
+                inode == UInt64(status.st_ino)
             else { continue }
             return pid
         }

@@ -1,9 +1,9 @@
 import Experiments
-import Foundation
-import FlowModel
-import Solvers
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
+import Solvers
 
 /// The package's own files: the default model, its configurations and the
 /// committed fits of its model files, found in the current directory or
@@ -29,8 +29,10 @@ public enum PackageFiles {
 
     /// The committed fits, by the model file's name.
     public static let fits: [String: Fit] = [
-        "liquidity.sfc": Fit(start: nil, targets: "calibration/targets-liquidity.toml", fit: "calibration/fit-liquidity.toml"),
-        "reverse-qe.sfc": Fit(start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
+        "liquidity.sfc": Fit(
+            start: nil, targets: "calibration/targets-liquidity.toml", fit: "calibration/fit-liquidity.toml"),
+        "reverse-qe.sfc": Fit(
+            start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
     ]
 
     /// `relative` in the current directory, or in a folder above one of `anchors` (six levels at most).
@@ -51,8 +53,12 @@ public enum PackageFiles {
     public static func fit(of model: String?, anchors: [String]) -> Fit? {
         guard let model else { return fits["liquidity.sfc"] }
         let name = (model as NSString).lastPathComponent
-        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path }
-        guard let known = locate("models/" + name, anchors: anchors), resolved(model) == resolved(known) else { return nil }
+        func resolved(_ path: String) -> String {
+            URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        }
+        guard let known = locate("models/" + name, anchors: anchors), resolved(model) == resolved(known) else {
+            return nil
+        }
         return fits[name]
     }
 }

@@ -1,10 +1,9 @@
 import Experiments
-import Foundation
-import FlowModel
-import Solvers
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
-
+import Solvers
 
 /// What a run or a comparison is asked for, in the terms of the command line
 /// (`--model`, `--config`, `--set`, `--scenario`, `--from`, `--to`,
@@ -60,22 +59,33 @@ public struct RunRequest: Sendable {
     public func modelSettings(choices: [String: String] = [:]) throws -> ModelSettings {
         func time(_ flag: String, _ text: String?) throws -> Double? {
             guard let text else { return nil }
-            guard let t = DecimalYear.parse(text) else { throw InputError("\(flag) \(text): expected a decimal year or a date (YYYY-MM-DD)") }
+            guard let t = DecimalYear.parse(text) else {
+                throw InputError("\(flag) \(text): expected a decimal year or a date (YYYY-MM-DD)")
+            }
             return t
         }
         let file = try modelFile()
         var settings = try ModelFiles.runSettings(
-            file, config: try configFile(), overrides: overrides, choices: choices, scenarios: scenarios.filter { $0 != "no-ai-boom" },
+            file, config: try configFile(), overrides: overrides, choices: choices,
+            scenarios: scenarios.filter { $0 != "no-ai-boom" },
             start: try time("--from", start), end: try time("--to", end))
         if scenarios.contains("no-ai-boom") {
-            guard let flat = try ModelFiles.source(file).choices.first(where: { $0.name == ChoiceComparison.counterfactualChoice })?.options.last else {
-                throw InputError("--scenario no-ai-boom: \(file) declares no choice \(ChoiceComparison.counterfactualChoice)")
+            guard
+                let flat = try ModelFiles.source(file).choices.first(where: {
+                    $0.name == ChoiceComparison.counterfactualChoice
+                })?.options.last
+            else {
+                throw InputError(
+                    "--scenario no-ai-boom: \(file) declares no choice \(ChoiceComparison.counterfactualChoice)")
             }
             settings.choices[ChoiceComparison.counterfactualChoice] = flat.name
         }
         let horizon = try ModelFiles.source(file).horizon
         if let t0 = settings.start ?? horizon?.0, let t1 = settings.end ?? horizon?.1, !(t1 > t0) {
-            let sources = ["--from", "--to"] + ((try configFile()).map { ["[horizon] of \($0)"] } ?? []) + ["the horizon of \(file)"]
+            let sources =
+                ["--from", "--to"] + ((try configFile()).map { ["[horizon] of \($0)"] } ?? []) + [
+                    "the horizon of \(file)"
+                ]
             throw InputError("the end \(t1) must come after the start \(t0) (\(sources.joined(separator: ", ")))")
         }
         return settings
@@ -85,11 +95,17 @@ public struct RunRequest: Sendable {
     public func regimeChoice(_ regime: String?) throws -> [String: String] {
         guard let regime else { return [:] }
         let file = try modelFile()
-        guard let choice = try ModelFiles.source(file).choices.first(where: { $0.name == ModelFiles.regimeChoice }) else {
+        guard let choice = try ModelFiles.source(file).choices.first(where: { $0.name == ModelFiles.regimeChoice })
+        else {
             throw InputError("--regime \(regime): \(file) declares no choice regime")
         }
         guard choice.options.contains(where: { $0.name == regime }) else {
-            throw InputError("--regime \(regime): not an option of \(file)'s choice regime; allowed: \(choice.options.map(\.name).joined(separator: ", "))")
+            throw InputError(
+                """
+                --regime \(regime): not an option of \(file)'s choice regime; allowed: \
+                \(choice.options.map(\.name).joined(separator: ", "))
+                """
+            )
         }
         return [ModelFiles.regimeChoice: regime]
     }
@@ -103,7 +119,12 @@ public struct RunRequest: Sendable {
     public var stepper: Stepper {
         get throws {
             guard let stepper = Stepper(rawValue: solver) else {
-                throw InputError("--solver \(solver): unknown stepper; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw InputError(
+                    """
+                    --solver \(solver): unknown stepper; allowed: \
+                    \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))
+                    """
+                )
             }
             return stepper
         }
@@ -116,7 +137,8 @@ public struct RunRequest: Sendable {
             let named = ["monthly": 1.0 / 12, "quarterly": 0.25, "annual": 1.0]
             if let value = named[text] { return value }
             guard let value = Double(text), value.isFinite, value > 0 else {
-                throw InputError("--save-step \(text): expected a positive number of years, or monthly, quarterly, annual")
+                throw InputError(
+                    "--save-step \(text): expected a positive number of years, or monthly, quarterly, annual")
             }
             return value
         }
@@ -131,7 +153,8 @@ public struct RunRequest: Sendable {
     public var saveMode: SaveMode {
         get throws {
             guard let mode = SaveMode(rawValue: saves) else {
-                throw InputError("--saves \(saves): expected one of \(SaveMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw InputError(
+                    "--saves \(saves): expected one of \(SaveMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return mode
         }
@@ -146,7 +169,9 @@ public struct RunRequest: Sendable {
         _ = try step
         _ = try saveMode
         for (value, option) in [(relativeTolerance, "--rtol"), (absoluteTolerance, "--atol")] {
-            guard value.isFinite, value > 0 else { throw InputError("\(option) \(value): must be positive and finite") }
+            guard value.isFinite, value > 0 else {
+                throw InputError("\(option) \(value): must be positive and finite")
+            }
         }
         guard maxSteps >= 1 else { throw InputError("--max-steps \(maxSteps): must be at least 1") }
     }
@@ -155,7 +180,8 @@ public struct RunRequest: Sendable {
     public var solveSettings: SolveSettings {
         get throws {
             var settings = SolveSettings(
-                stepper: try stepper, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance, maxSteps: maxSteps, saveStep: try step)
+                stepper: try stepper, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+                maxSteps: maxSteps, saveStep: try step)
             settings.saveMode = try saveMode
             return settings
         }
@@ -165,11 +191,16 @@ public struct RunRequest: Sendable {
 extension RunRequest {
     /// Every matrix of the model file at `at` (a decimal year or a date; nil:
     /// t0), on the path solved under `regime`; call ``checkSolver()`` first.
-    public func matrices(regime: String?, at: String?) throws -> (model: CompiledModel, t: Double, matrices: [MatrixValues]) {
-        let model = try ModelFiles.compile(try modelFile(), settings: try modelSettings(choices: try regimeChoice(regime)))
+    public func matrices(regime: String?, at: String?) throws -> (
+        model: CompiledModel, t: Double, matrices: [MatrixValues]
+    ) {
+        let model = try ModelFiles.compile(
+            try modelFile(), settings: try modelSettings(choices: try regimeChoice(regime)))
         var t = model.t0
         if let at {
-            guard let value = DecimalYear.parse(at) else { throw InputError("--at \(at): expected a decimal year (2027.0) or a date (2027-01-01)") }
+            guard let value = DecimalYear.parse(at) else {
+                throw InputError("--at \(at): expected a decimal year (2027.0) or a date (2027-01-01)")
+            }
             guard value >= model.t0, value <= model.t1 else {
                 throw InputError("--at \(at): must lie within the simulation, \(model.t0) to \(model.t1)")
             }
@@ -187,7 +218,10 @@ extension ModelFiles {
             guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
                 throw InputError("\(option) \(item): expected name=value")
             }
-            return (String(item[..<equals]).trimmingCharacters(in: .whitespaces), String(item[item.index(after: equals)...]).trimmingCharacters(in: .whitespaces))
+            return (
+                String(item[..<equals]).trimmingCharacters(in: .whitespaces),
+                String(item[item.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+            )
         }
     }
 
@@ -195,7 +229,8 @@ extension ModelFiles {
     /// values (when given), then `--set name=value`, the choices, the
     /// scenarios' dated changes and the span.
     public static func runSettings(
-        _ file: String, config: String?, overrides: [String], choices: [String: String], scenarios: [String], start: Double?, end: Double?
+        _ file: String, config: String?, overrides: [String], choices: [String: String], scenarios: [String],
+        start: Double?, end: Double?
     ) throws -> ModelSettings {
         let source = try ModelFiles.source(file)
         var settings = ModelSettings()
@@ -203,20 +238,36 @@ extension ModelFiles {
         settings.start = start ?? settings.start
         settings.end = end ?? settings.end
         for (name, text) in try pairs(overrides, option: "--set") {
-            guard let value = Double(text), value.isFinite else { throw InputError("--set \(name)=\(text): \(name) needs a finite number") }
+            guard let value = Double(text), value.isFinite else {
+                throw InputError("--set \(name)=\(text): \(name) needs a finite number")
+            }
             guard let key = source.canonicalKey(name, members: settings.sets) else {
-                if let declared = source.parameters.first(where: { $0.name == name }), case .member(let set) = declared.index {
-                    let example = (settings.sets[set] ?? source.sets.first { $0.name == set }?.members ?? []).first ?? "member"
-                    throw InputError("--set \(name)=\(text): \(name) is indexed by \(set); give one member, such as \(name)[\(example)]")
+                if let declared = source.parameters.first(where: { $0.name == name }),
+                    case .member(let set) = declared.index
+                {
+                    let example =
+                        (settings.sets[set] ?? source.sets.first { $0.name == set }?.members ?? []).first ?? "member"
+                    throw InputError(
+                        """
+                        --set \(name)=\(text): \(name) is indexed by \(set); give one member, such as \
+                        \(name)[\(example)]
+                        """
+                    )
                 }
                 throw InputError("--set \(name)=\(text): \(file) has no parameter \(name); see `liquidity params`")
             }
-            let range = source.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?.attributes.range ?? .any
-            guard range.contains(value) else { throw InputError("--set \(name)=\(text): out of range; allowed: \(range)") }
+            let range =
+                source.parameters.first { $0.name == (key.split(separator: "[").first.map(String.init) ?? key) }?
+                .attributes.range ?? .any
+            guard range.contains(value) else {
+                throw InputError("--set \(name)=\(text): out of range; allowed: \(range)")
+            }
             settings.parameters[key] = value
         }
         settings.choices.merge(choices) { $1 }
-        for scenario in scenarios { settings.changes += try ModelFiles.changes(scenario, model: source, t0: settings.start) }
+        for scenario in scenarios {
+            settings.changes += try ModelFiles.changes(scenario, model: source, t0: settings.start)
+        }
         return settings
     }
 }

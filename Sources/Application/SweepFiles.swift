@@ -1,9 +1,9 @@
 import Experiments
-import Foundation
-import FlowModel
-import Solvers
 import FileFormats
+import FlowModel
+import Foundation
 import Reports
+import Solvers
 
 /// The files of a sweep: `runs.csv` (a row per run), `paths.csv` (chosen
 /// series at chosen dates), and the analyses' tables.
@@ -11,7 +11,8 @@ public enum SweepFiles {
     /// The header of `runs.csv`: run, regime, status, steps, the swept keys,
     /// every outcome of the model, the message.
     static func header(_ ensemble: Ensemble) -> String {
-        (["run", "regime", "status", "steps"] + ensemble.keys + ensemble.model.outcomeColumns + ["message"]).joined(separator: ",")
+        (["run", "regime", "status", "steps"] + ensemble.keys + ensemble.model.outcomeColumns + ["message"]).joined(
+            separator: ",")
     }
 
     /// The row of `runs.csv` for `run`, with `count` outcome columns.
@@ -22,19 +23,24 @@ public enum SweepFiles {
             let blanks = String(repeating: ",", count: count)
             return prefix + "\(run.status),\(run.steps),\(values)\(blanks),\(CSV.field(run.message))"
         }
-        return prefix + "\(run.status),\(run.steps),\(values)," + outcomes.map { $0.map(CSV.number) ?? "" }.joined(separator: ",") + ","
+        return prefix + "\(run.status),\(run.steps),\(values),"
+            + outcomes.map { $0.map(CSV.number) ?? "" }.joined(separator: ",") + ","
     }
 
     /// The lines of `paths.csv` for `run`: run, regime, t, series, value.
     static func pathLines(_ run: EnsembleRun) -> [String] {
-        run.paths.map { "\(run.id.run),\(run.id.option)," + CSV.number($0.t) + "," + $0.series + "," + CSV.number($0.value) }
+        run.paths.map {
+            "\(run.id.run),\(run.id.option)," + CSV.number($0.t) + "," + $0.series + "," + CSV.number($0.value)
+        }
     }
 
     /// A row of `runs.csv` read back, or nil if it is not one of `ensemble`'s.
     static func parse(_ line: Substring, ensemble: Ensemble) -> EnsembleRun? {
-        let k = ensemble.keys.count, count = ensemble.model.outcomeColumns.count
+        let k = ensemble.keys.count
+        let count = ensemble.model.outcomeColumns.count
         let cells = line.split(separator: ",", maxSplits: 4 + k + count, omittingEmptySubsequences: false)
-        guard cells.count == 4 + k + count + 1, let number = Int(cells[0]), let status = RunStatus(String(cells[2])), let steps = Int(cells[3])
+        guard cells.count == 4 + k + count + 1, let number = Int(cells[0]), let status = RunStatus(String(cells[2])),
+            let steps = Int(cells[3])
         else { return nil }
         let point = cells[4..<(4 + k)].compactMap { Double($0) }
         let outcomes = cells[(4 + k)..<(4 + k + count)].map { Double($0) }
@@ -50,7 +56,8 @@ public enum SweepFiles {
     /// Rows ordered by run number, then regime, then the rest of the line.
     public static func sorted(_ rows: [String]) -> [String] {
         rows.sorted { a, b in
-            let x = a.split(separator: ",", maxSplits: 2), y = b.split(separator: ",", maxSplits: 2)
+            let x = a.split(separator: ",", maxSplits: 2)
+            let y = b.split(separator: ",", maxSplits: 2)
             let (i, j) = (Int(x[0]) ?? 0, Int(y[0]) ?? 0)
             return i != j ? i < j : (x[1] != y[1] ? x[1] < y[1] : a < b)
         }
@@ -67,7 +74,8 @@ public enum SweepFiles {
             for line in try Configuration.readText(path).split(separator: "\n").dropFirst() {
                 let id = line.split(separator: ",", maxSplits: 2).prefix(2).joined(separator: ",")
                 if let first = owner[id] {
-                    throw InputError("\(path): run \(id) is also in \(first); shards must not overlap (the same shard twice?)")
+                    throw InputError(
+                        "\(path): run \(id) is also in \(first); shards must not overlap (the same shard twice?)")
                 }
                 owner[id] = path
             }
@@ -83,7 +91,9 @@ public enum SweepFiles {
                 }
                 let lines = try Configuration.readText(path).split(separator: "\n").map(String.init)
                 guard let first = lines.first else { continue }
-                if let header, header != first { throw InputError("\(path): its header differs from the first shard's; shards of different sweeps?") }
+                if let header, header != first {
+                    throw InputError("\(path): its header differs from the first shard's; shards of different sweeps?")
+                }
                 header = first
                 rows += lines.dropFirst()
             }
@@ -96,7 +106,9 @@ public enum SweepFiles {
     public static func fan(_ bands: [FanBand]) -> String {
         var lines = ["regime,series,t,runs,q05,q25,q50,q75,q95"]
         for band in bands {
-            lines.append("\(band.option),\(band.series),\(CSV.number(band.t)),\(band.runs)," + band.quantiles.map(CSV.number).joined(separator: ","))
+            lines.append(
+                "\(band.option),\(band.series),\(CSV.number(band.t)),\(band.runs),"
+                    + band.quantiles.map(CSV.number).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -106,30 +118,48 @@ public enum SweepFiles {
         var csv = ["outcome,regime,parameter,outcome_at_baseline,elasticity"]
         var table: [[String]] = []
         for row in rows {
-            csv.append("\(row.outcome),\(row.option),\(row.parameter),\(CSV.number(row.atBaseline)),\(row.value.map(CSV.number) ?? "")")
-            table.append([row.outcome, row.option, row.parameter, row.value.map { String(format: "%+.3f", $0) } ?? "-"])
+            csv.append(
+                "\(row.outcome),\(row.option),\(row.parameter),\(CSV.number(row.atBaseline)),"
+                    + (row.value.map(CSV.number) ?? "")
+            )
+            table.append([
+                row.outcome, row.option, row.parameter, row.value.map { String(format: "%+.3f", $0) } ?? "-",
+            ])
         }
         let text = TableFormat.table.render(
-            title: "elasticities at the baseline (d ln outcome / d ln parameter)", header: ["outcome", "regime", "parameter", "elasticity"],
+            title: "elasticities at the baseline (d ln outcome / d ln parameter)",
+            header: ["outcome", "regime", "parameter", "elasticity"],
             rows: table)
         return (csv.joined(separator: "\n") + "\n", text)
     }
 
     /// `sobol.csv` and the table printed with it.
     public static func sobol(_ rows: [SobolIndices]) -> (csv: String, text: String) {
-        var csv = ["outcome,regime,parameter,first_order,first_order_low,first_order_high,total,total_low,total_high,base_draws_used"]
+        var csv = [
+            "outcome,regime,parameter,first_order,first_order_low,first_order_high,"
+                + "total,total_low,total_high,base_draws_used"
+        ]
         var table: [[String]] = []
         for row in rows {
             guard let e = row.estimate else {
-                csv.append([row.outcome, row.option, row.parameter, "", "", "", "", "", "", "\(row.baseDrawsUsed)"].joined(separator: ","))
+                csv.append(
+                    [row.outcome, row.option, row.parameter, "", "", "", "", "", "", "\(row.baseDrawsUsed)"].joined(
+                        separator: ","))
                 table.append([row.outcome, row.option, row.parameter, "constant", "constant"])
                 continue
             }
-            csv.append([row.outcome, row.option, row.parameter, CSV.number(e.first), CSV.number(e.firstInterval.0), CSV.number(e.firstInterval.1),
-                        CSV.number(e.total), CSV.number(e.totalInterval.0), CSV.number(e.totalInterval.1), "\(row.baseDrawsUsed)"].joined(separator: ","))
-            table.append([row.outcome, row.option, row.parameter,
-                          String(format: "%.2f [%.2f, %.2f]", e.first, e.firstInterval.0, e.firstInterval.1),
-                          String(format: "%.2f [%.2f, %.2f]", e.total, e.totalInterval.0, e.totalInterval.1)])
+            csv.append(
+                [
+                    row.outcome, row.option, row.parameter, CSV.number(e.first), CSV.number(e.firstInterval.0),
+                    CSV.number(e.firstInterval.1),
+                    CSV.number(e.total), CSV.number(e.totalInterval.0), CSV.number(e.totalInterval.1),
+                    "\(row.baseDrawsUsed)",
+                ].joined(separator: ","))
+            table.append([
+                row.outcome, row.option, row.parameter,
+                String(format: "%.2f [%.2f, %.2f]", e.first, e.firstInterval.0, e.firstInterval.1),
+                String(format: "%.2f [%.2f, %.2f]", e.total, e.totalInterval.0, e.totalInterval.1),
+            ])
         }
         let text = TableFormat.table.render(
             title: "Sobol indices: first order S1 and total ST, with 95% bootstrap intervals",
@@ -168,7 +198,11 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
             for (number, row) in rows.enumerated().dropFirst() {
                 guard let run = SweepFiles.parse(Substring(row), ensemble: ensemble), ensemble.contains(run) else {
                     throw InputError(
-                        "\(runsPath):\(number + 1): not a run of this sweep (its run number, regime or parameter values differ from the spec's); pick another --out")
+                        """
+                        \(runsPath):\(number + 1): not a run of this sweep (its run number, regime or parameter \
+                        values differ from the spec's); pick another --out
+                        """
+                    )
                 }
                 kept.append(run)
             }
@@ -188,8 +222,11 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
             try directory.write("paths.csv", lines.joined(separator: "\n") + "\n")
             for line in lines.dropFirst() {
                 let f = line.split(separator: ",")
-                guard f.count == 5, let run = Int(f[0]), let t = Double(f[2]), let value = Double(f[4]) else { continue }
-                byRun[RunID(run: run, option: String(f[1])), default: []].append(PathValue(series: String(f[3]), t: t, value: value))
+                guard f.count == 5, let run = Int(f[0]), let t = Double(f[2]), let value = Double(f[4]) else {
+                    continue
+                }
+                byRun[RunID(run: run, option: String(f[1])), default: []].append(
+                    PathValue(series: String(f[3]), t: t, value: value))
             }
             for i in kept.indices { kept[i].paths = byRun[kept[i].id] ?? [] }
         }
@@ -218,7 +255,9 @@ final class LineSink: @unchecked Sendable {
 
     init(_ path: String) throws {
         self.path = path
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
         guard let handle = FileHandle(forWritingAtPath: path) else { throw InputError("cannot write \(path)") }
         handle.seekToEndOfFile()
         self.handle = handle
@@ -305,11 +344,19 @@ extension SweepFiles {
             let bands = analysis.fan()
             try directory.write("fan.csv", fan(bands))
             files.append("fan.csv")
-            let columns = (ensemble.model as? FileEnsembleModel).flatMap { try? compileModel($0.source, settings: $0.settings).columns } ?? []
+            let columns =
+                (ensemble.model as? FileEnsembleModel).flatMap {
+                    try? compileModel($0.source, settings: $0.settings).columns
+                } ?? []
             let regimes = ensemble.model.optionNames.filter(spec.options.contains)
             files += try Charts.write(
                 Charts.fanChart(
-                    title: spec.name, subtitle: "\(analysis.runCount) runs; median, 25-75% and 5-95% of the successful runs at each date of [paths]",
+                    title: spec.name,
+                    subtitle:
+                        """
+                        \(analysis.runCount) runs; median, 25-75% and 5-95% of the successful runs at each date \
+                        of [paths]
+                        """,
                     bands: bands, columns: columns, regimes: regimes.isEmpty ? spec.options : regimes),
                 name: "fan", into: directory)
         }
@@ -354,8 +401,12 @@ public struct SweepRecord: Encodable, Sendable {
         wall_time_seconds_this_session: Double
     ) {
         (self.name, spec, config) = (name, about.spec, about.config)
-        (self.runs, self.statuses, self.largest_identity_residual_relative) = (runs, statuses, largest_identity_residual_relative)
-        (self.parameters, self.regimes, self.solver, self.tolerance, self.jobs, self.shard) = (parameters, regimes, solver, tolerance, jobs, shard)
+        (self.runs, self.statuses, self.largest_identity_residual_relative) = (
+            runs, statuses, largest_identity_residual_relative
+        )
+        (self.parameters, self.regimes, self.solver, self.tolerance, self.jobs, self.shard) = (
+            parameters, regimes, solver, tolerance, jobs, shard
+        )
         self.wall_time_seconds_this_session = wall_time_seconds_this_session
         (tool, commit) = (about.tool.version, about.tool.commit)
     }
@@ -395,20 +446,28 @@ struct SweepInputs: Codable, Equatable {
         let path = (directory.path as NSString).appendingPathComponent(Self.file)
         let runs = (directory.path as NSString).appendingPathComponent("runs.csv")
         if restart {
-            for name in ["runs.csv", "paths.csv", "fan.csv", "sweep.json", "elasticities.csv", "sobol.csv", Self.file] {
+            for name in ["runs.csv", "paths.csv", "fan.csv", "sweep.json", "elasticities.csv", "sobol.csv", Self.file]
+            {
                 try? manager.removeItem(atPath: (directory.path as NSString).appendingPathComponent(name))
             }
         } else if manager.fileExists(atPath: runs), manager.fileExists(atPath: path) {
             let earlier = try JSONDecoder().decode(Self.self, from: Data(try Configuration.readText(path).utf8))
             let changed = [
-                ("the model file or its configuration (or --set)", earlier.configuration != configuration), ("the design", earlier.design != design),
-                ("the swept parameters", earlier.parameters != parameters), ("the regimes", earlier.regimes != regimes),
+                ("the model file or its configuration (or --set)", earlier.configuration != configuration),
+                ("the design", earlier.design != design),
+                ("the swept parameters", earlier.parameters != parameters),
+                ("the regimes", earlier.regimes != regimes),
                 ("the solver", earlier.solver != solver), ("the tolerance", earlier.tolerance != tolerance),
-                ("the save mode", (earlier.saves ?? SaveMode.land.rawValue) != saves), ("the paths", earlier.paths != paths),
+                ("the save mode", (earlier.saves ?? SaveMode.land.rawValue) != saves),
+                ("the paths", earlier.paths != paths),
             ].filter(\.1).map(\.0)
             if !changed.isEmpty {
                 throw InputError(
-                    "\(directory.path) holds runs of another sweep: \(changed.joined(separator: ", ")) changed since; --restart starts afresh, or pick another --out")
+                    """
+                    \(directory.path) holds runs of another sweep: \(changed.joined(separator: ", ")) changed \
+                    since; --restart starts afresh, or pick another --out
+                    """
+                )
             }
         }
         try directory.write(Self.file, try JSON.text(self))

@@ -15,7 +15,10 @@ public struct Backtest: Sendable {
     /// Quarters forecast after each cut-off.
     public var horizon: Int
 
-    public init(calibration: Calibration, options: LeastSquaresOptions, data: [[String: Double]], series: [String], horizon: Int = 4) {
+    public init(
+        calibration: Calibration, options: LeastSquaresOptions, data: [[String: Double]], series: [String],
+        horizon: Int = 4
+    ) {
         self.calibration = calibration
         self.options = options
         self.data = data
@@ -58,15 +61,21 @@ public struct Backtest: Sendable {
         }
         let fit = try known.fit(options)
         let quarters = data.compactMap { $0["t"] }.filter { $0 > cutoff + 1e-9 }.sorted().prefix(horizon)
-        guard let last = quarters.last else { return Result(cutoff: cutoff, fit: fit, forecasts: [], targetsUsed: known.targets.count) }
-        let path = try fit.parameters.solve(until: last, stepper: calibration.stepper, tolerance: calibration.tolerance)
+        guard let last = quarters.last else {
+            return Result(cutoff: cutoff, fit: fit, forecasts: [], targetsUsed: known.targets.count)
+        }
+        let path = try fit.parameters.solve(
+            until: last, stepper: calibration.stepper, tolerance: calibration.tolerance)
         func row(_ t: Double) -> [String: Double]? { data.first { abs(($0["t"] ?? .nan) - t) < 1e-9 } }
         var forecasts: [Forecast] = []
         for name in series {
             guard let values = path.series(name), let start = row(cutoff)?[name] else { continue }
             for (step, t) in quarters.enumerated() {
                 guard let actual = row(t)?[name], let k = path.index(at: t) else { continue }
-                forecasts.append(Forecast(series: name, cutoff: cutoff, t: t, step: step + 1, model: values[k], actual: actual, noChange: start))
+                forecasts.append(
+                    Forecast(
+                        series: name, cutoff: cutoff, t: t, step: step + 1, model: values[k], actual: actual,
+                        noChange: start))
             }
         }
         return Result(cutoff: cutoff, fit: fit, forecasts: forecasts, targetsUsed: known.targets.count)

@@ -62,7 +62,10 @@ public struct CalibrationTarget: Sendable, Equatable {
     public var weight: Double
     public var source: String
 
-    public init(id: String, description: String, quantity: TargetQuantity, value: Double, band: Double, weight: Double, source: String) {
+    public init(
+        id: String, description: String, quantity: TargetQuantity, value: Double, band: Double, weight: Double,
+        source: String
+    ) {
         self.id = id
         self.description = description
         self.quantity = quantity
@@ -102,7 +105,8 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A solved path: its saved times and series (what a calibration reads its targets from, and what history is set against).
+/// A solved path: its saved times and series (what a calibration reads its targets from, and what history is set
+/// against).
 public protocol SolvedPath {
     /// The saved times.
     var t: [Double] { get }
@@ -136,7 +140,9 @@ extension SolvedPath {
     /// The value of a target's quantity on this path.
     public func evaluate(_ target: CalibrationTarget) throws -> Double? {
         func column(_ name: String) throws -> [Double] {
-            guard let values = series(name) else { throw CalibrationError.unknownSeries(target: target.id, series: name) }
+            guard let values = series(name) else {
+                throw CalibrationError.unknownSeries(target: target.id, series: name)
+            }
             return values
         }
         func point(_ t: Double) throws -> Int {
@@ -146,7 +152,9 @@ extension SolvedPath {
         /// The trapezoid rule on the saved points from `a` to `b`.
         func trapezoid(_ v: [Double], _ a: Double, _ b: Double) throws -> Double {
             var total = 0.0
-            for k in stride(from: try point(a) + 1, through: try point(b), by: 1) { total += 0.5 * (v[k] + v[k - 1]) * (t[k] - t[k - 1]) }
+            for k in stride(from: try point(a) + 1, through: try point(b), by: 1) {
+                total += 0.5 * (v[k] + v[k - 1]) * (t[k] - t[k - 1])
+            }
             return total
         }
         switch target.quantity {
@@ -202,8 +210,10 @@ public struct Calibration: Sendable {
     public var bandPenalty: Double = 0
 
     /// A calibration of `model` (its parameters are the fit's start).
-    public init(model base: any CalibrationModel, free: [FreeParameter], targets: [CalibrationTarget],
-                stepper: Stepper = .rk8pd, tolerance: Double = 1e-9) throws {
+    public init(
+        model base: any CalibrationModel, free: [FreeParameter], targets: [CalibrationTarget],
+        stepper: Stepper = .rk8pd, tolerance: Double = 1e-9
+    ) throws {
         self.base = base
         self.free = free
         self.targets = targets
@@ -212,23 +222,40 @@ public struct Calibration: Sendable {
         for parameter in free {
             let start = try base.value(of: parameter.key)
             guard parameter.lower < parameter.upper, parameter.lower.isFinite, parameter.upper.isFinite else {
-                throw CalibrationError.invalidFreeParameter("\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] must be finite and ascending")
+                throw CalibrationError.invalidFreeParameter(
+                    "\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] must be finite and ascending")
             }
             let (lowerAllowed, range) = try base.allows(parameter.lower, for: parameter.key)
             guard lowerAllowed, try base.allows(parameter.upper, for: parameter.key).allowed else {
-                throw CalibrationError.invalidFreeParameter("\(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] leave the allowed range (\(range))")
+                throw CalibrationError.invalidFreeParameter(
+                    """
+                    \(parameter.key): bounds [\(parameter.lower), \(parameter.upper)] leave the allowed range \
+                    (\(range))
+                    """
+                )
             }
             guard start >= parameter.lower, start <= parameter.upper else {
-                throw CalibrationError.invalidFreeParameter("\(parameter.key): the starting value \(start) must lie within [\(parameter.lower), \(parameter.upper)]")
+                throw CalibrationError.invalidFreeParameter(
+                    """
+                    \(parameter.key): the starting value \(start) must lie within [\(parameter.lower), \
+                    \(parameter.upper)]
+                    """
+                )
             }
         }
-        guard Set(free.map(\.key)).count == free.count else { throw CalibrationError.invalidFreeParameter("a key is listed twice") }
+        guard Set(free.map(\.key)).count == free.count else {
+            throw CalibrationError.invalidFreeParameter("a key is listed twice")
+        }
         for target in targets {
-            guard target.band > 0, target.band.isFinite, target.weight >= 0, target.weight.isFinite, target.value.isFinite else {
-                throw CalibrationError.invalidTarget("\(target.id): value and band must be finite, band > 0, weight >= 0")
+            guard target.band > 0, target.band.isFinite, target.weight >= 0, target.weight.isFinite,
+                target.value.isFinite
+            else {
+                throw CalibrationError.invalidTarget(
+                    "\(target.id): value and band must be finite, band > 0, weight >= 0")
             }
             guard target.quantity.isModelled || target.weight == 0 else {
-                throw CalibrationError.invalidTarget("\(target.id): a figure the model does not compute must have weight 0")
+                throw CalibrationError.invalidTarget(
+                    "\(target.id): a figure the model does not compute must have weight 0")
             }
         }
     }
@@ -246,7 +273,8 @@ public struct Calibration: Sendable {
     /// The model's value of every target, nil for those not modelled, on a
     /// solve up to the last date any target needs.
     public func evaluate(_ model: any CalibrationModel) throws -> (run: any SolvedPath, values: [Double?]) {
-        let run = try model.solve(until: targets.map(\.quantity.latestDate).max() ?? -.infinity, stepper: stepper, tolerance: tolerance)
+        let run = try model.solve(
+            until: targets.map(\.quantity.latestDate).max() ?? -.infinity, stepper: stepper, tolerance: tolerance)
         return (run, try targets.map { try run.evaluate($0) })
     }
 
@@ -284,11 +312,16 @@ public struct Calibration: Sendable {
         guard keep.contains(false), keep.contains(true) else { return first }
         var held = self
         for (j, parameter) in free.enumerated() where atBound[j] && first.identified[j] {
-            held.base = try held.base.setting(parameter.key, to: first.freeValues[j] - parameter.lower < parameter.upper - first.freeValues[j] ? parameter.lower : parameter.upper)
+            held.base = try held.base.setting(
+                parameter.key,
+                to: first.freeValues[j] - parameter.lower < parameter.upper - first.freeValues[j]
+                    ? parameter.lower : parameter.upper)
         }
         let second = try held.fitOnce(zip(free, keep).filter { $0.1 }.map(\.0), options)
         // Report every free parameter: the refitted ones, and the held ones at their start.
-        var parameters: [Double] = [], errors: [Double] = [], identified: [Bool] = []
+        var parameters: [Double] = []
+        var errors: [Double] = []
+        var identified: [Bool] = []
         var k = 0
         for (parameter, kept) in zip(free, keep) {
             if kept {
@@ -330,9 +363,11 @@ public struct Calibration: Sendable {
         let errors = solution.standardErrors
         // Sensitivity: how much the weighted residuals move across a
         // parameter's whole range. Not identified: below 1e-3 of the largest.
-        let n = fitted.count, p = free.count
+        let n = fitted.count
+        let p = free.count
         let sensitivity = (0..<p).map { j -> Double in
-            let norm = (0..<n).reduce(0) { $0 + solution.jacobian[$1 * p + j] * solution.jacobian[$1 * p + j] }.squareRoot()
+            let norm = (0..<n).reduce(0) { $0 + solution.jacobian[$1 * p + j] * solution.jacobian[$1 * p + j] }
+                .squareRoot()
             return norm * (free[j].upper - free[j].lower)
         }
         let largest = sensitivity.max() ?? 0
@@ -379,7 +414,8 @@ public struct CalibrationFit: Sendable {
     /// error exceeds half the width of its bounds (typically a parameter
     /// strongly correlated with others; see ``correlation(_:_:)``).
     public func isWeak(_ j: Int) -> Bool {
-        identified[j] && standardErrors[j].isFinite && standardErrors[j] >= 0.5 * (calibration.free[j].upper - calibration.free[j].lower)
+        identified[j] && standardErrors[j].isFinite
+            && standardErrors[j] >= 0.5 * (calibration.free[j].upper - calibration.free[j].lower)
     }
 
     /// Whether free parameter `j` ended within 0.1% of the width of a bound.

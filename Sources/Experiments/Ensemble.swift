@@ -125,7 +125,8 @@ public struct EnsembleRun: Sendable {
     public var paths: [PathValue]
 
     public init(
-        id: RunID, point: [Double], status: RunStatus, steps: Int, outcomes: [Double?]?, message: String, paths: [PathValue]
+        id: RunID, point: [Double], status: RunStatus, steps: Int, outcomes: [Double?]?, message: String,
+        paths: [PathValue]
     ) {
         self.id = id
         self.point = point
@@ -217,8 +218,12 @@ public struct Ensemble: Sendable {
     ///
     /// - Throws: ``EnsembleError/invalidShard(index:count:)`` unless 1 <= index <= count.
     public func runs(shard index: Int = 1, of count: Int = 1) throws -> [RunID] {
-        guard count >= 1, (1...count).contains(index) else { throw EnsembleError.invalidShard(index: index, count: count) }
-        return points.indices.filter { $0 % count == index - 1 }.flatMap { i in spec.options.map { RunID(run: i, option: $0) } }
+        guard count >= 1, (1...count).contains(index) else {
+            throw EnsembleError.invalidShard(index: index, count: count)
+        }
+        return points.indices.filter { $0 % count == index - 1 }.flatMap { i in
+            spec.options.map { RunID(run: i, option: $0) }
+        }
     }
 
     /// Whether `run` is one of this ensemble's: a design point's number and

@@ -34,7 +34,9 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             count += 1
             statuses[run.status.description, default: 0] += 1
             if let outcomes = run.outcomes {
-                if let residual = residualIndex, let value = outcomes[residual] { largestResidual = max(largestResidual, value) }
+                if let residual = residualIndex, let value = outcomes[residual] {
+                    largestResidual = max(largestResidual, value)
+                }
                 if keepsSummaries { summaries[run.id] = outcomes }
             }
             for value in run.paths {
@@ -56,22 +58,31 @@ public final class EnsembleAnalysis: @unchecked Sendable {
     /// one's gain over the first in the first outcome (`buyer_minus_none_end_p_crypto`).
     var outcomes: [EnsembleOutcome] {
         let columns = ensemble.model.outcomeColumns
-        @Sendable func value(_ column: String, _ option: String, _ run: Int, _ summaries: [RunID: [Double?]]) -> Double? {
+        @Sendable func value(_ column: String, _ option: String, _ run: Int, _ summaries: [RunID: [Double?]])
+            -> Double?
+        {
             guard let c = columns.firstIndex(of: column) else { return nil }
             return summaries[RunID(run: run, option: option)]?[c] ?? nil
         }
         var outcomes: [EnsembleOutcome] = []
         for option in ensemble.spec.options {
             for column in ensemble.model.analysedOutcomes {
-                outcomes.append(EnsembleOutcome(name: column, option: option) { run, summaries in value(column, option, run, summaries) })
+                outcomes.append(
+                    EnsembleOutcome(name: column, option: option) { run, summaries in
+                        value(column, option, run, summaries)
+                    })
             }
         }
         let options = ensemble.spec.options
-        if options.count >= 2, let column = ensemble.model.analysedOutcomes.first, let first = options.first, let last = options.last {
-            outcomes.append(EnsembleOutcome(name: "\(last)_minus_\(first)_\(column)", option: "both") { run, summaries in
-                guard let b = value(column, last, run, summaries), let n = value(column, first, run, summaries) else { return nil }
-                return b - n
-            })
+        if options.count >= 2, let column = ensemble.model.analysedOutcomes.first, let first = options.first,
+            let last = options.last
+        {
+            outcomes.append(
+                EnsembleOutcome(name: "\(last)_minus_\(first)_\(column)", option: "both") { run, summaries in
+                    guard let b = value(column, last, run, summaries), let n = value(column, first, run, summaries)
+                    else { return nil }
+                    return b - n
+                })
         }
         return outcomes
     }
@@ -86,10 +97,14 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             guard let base = outcome.value(0, summaries) else { continue }
             for (i, key) in ensemble.keys.enumerated() {
                 var value: Double?
-                if let up = outcome.value(2 * i + 1, summaries), let down = outcome.value(2 * i + 2, summaries), base != 0 {
+                if let up = outcome.value(2 * i + 1, summaries), let down = outcome.value(2 * i + 2, summaries),
+                    base != 0
+                {
                     value = (up - down) / (2 * step * base)
                 }
-                result.append(Elasticity(outcome: outcome.name, option: outcome.option, parameter: key, atBaseline: base, value: value))
+                result.append(
+                    Elasticity(
+                        outcome: outcome.name, option: outcome.option, parameter: key, atBaseline: base, value: value))
             }
         }
         return result
@@ -99,10 +114,13 @@ public final class EnsembleAnalysis: @unchecked Sendable {
     /// design of `baseDraws` (empty for other designs), over the base rows whose every run succeeded.
     public func sobol(baseDraws: Int) -> [SobolIndices] {
         let summaries = lock.withLock { self.summaries }
-        let keys = ensemble.keys, k = keys.count
+        let keys = ensemble.keys
+        let k = keys.count
         var result: [SobolIndices] = []
         for outcome in outcomes {
-            var fA: [Double] = [], fB: [Double] = [], fAB = [[Double]](repeating: [], count: k)
+            var fA: [Double] = []
+            var fB: [Double] = []
+            var fAB = [[Double]](repeating: [], count: k)
             for j in 0..<baseDraws {
                 let group = (0..<(k + 2)).map { outcome.value(j * (k + 2) + $0, summaries) }
                 guard group.allSatisfy({ $0 != nil }) else { continue }
@@ -117,7 +135,10 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             let sd = (all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(all.count)).squareRoot()
             if sd <= 1e-6 * max(abs(mean), 1e-12) {
                 for key in keys {
-                    result.append(SobolIndices(outcome: outcome.name, option: outcome.option, parameter: key, estimate: nil, baseDrawsUsed: fA.count))
+                    result.append(
+                        SobolIndices(
+                            outcome: outcome.name, option: outcome.option, parameter: key, estimate: nil,
+                            baseDrawsUsed: fA.count))
                 }
                 continue
             }
@@ -126,7 +147,10 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             for i in 0..<k {
                 let estimate = SobolIndices.Estimate(
                     first: first[i], firstInterval: firstCI[i], total: total[i], totalInterval: totalCI[i])
-                result.append(SobolIndices(outcome: outcome.name, option: outcome.option, parameter: keys[i], estimate: estimate, baseDrawsUsed: fA.count))
+                result.append(
+                    SobolIndices(
+                        outcome: outcome.name, option: outcome.option, parameter: keys[i], estimate: estimate,
+                        baseDrawsUsed: fA.count))
             }
         }
         return result
@@ -143,7 +167,8 @@ public final class EnsembleAnalysis: @unchecked Sendable {
             // Linear interpolation between order statistics (type 7, as R and numpy).
             let quantiles = levels.map { q -> Double in
                 let h = Double(values.count - 1) * q
-                let lo = Int(h.rounded(.down)), hi = min(lo + 1, values.count - 1)
+                let lo = Int(h.rounded(.down))
+                let hi = min(lo + 1, values.count - 1)
                 return values[lo] + (h - Double(lo)) * (values[hi] - values[lo])
             }
             return FanBand(option: key.option, series: key.series, t: key.t, runs: values.count, quantiles: quantiles)

@@ -86,19 +86,43 @@ public struct ChoiceComparison: Sendable {
         counterfactual: Bool = false, solve: SolveSettings = SolveSettings()
     ) throws {
         guard let declared = source.choices.first(where: { $0.name == choice }) else {
-            throw Invalid(description: "\(source.file) declares no choice \(choice); its choices: \(source.choices.map(\.name).joined(separator: ", "))")
+            throw Invalid(
+                description:
+                    """
+                    \(source.file) declares no choice \(choice); its choices: \
+                    \(source.choices.map(\.name).joined(separator: ", "))
+                    """
+            )
         }
         let names = declared.options.map(\.name)
         let chosen = options ?? names
-        guard !chosen.isEmpty else { throw Invalid(description: "give at least one option of \(choice): \(names.joined(separator: ", "))") }
+        guard !chosen.isEmpty else {
+            throw Invalid(description: "give at least one option of \(choice): \(names.joined(separator: ", "))")
+        }
         for (k, name) in chosen.enumerated() {
             guard names.contains(name) else {
-                throw Invalid(description: "\(name) is not an option of \(choice) in \(source.file); allowed: \(names.joined(separator: ", "))")
+                throw Invalid(
+                    description:
+                        """
+                        \(name) is not an option of \(choice) in \(source.file); allowed: \
+                        \(names.joined(separator: ", "))
+                        """
+                )
             }
-            guard !chosen[..<k].contains(name) else { throw Invalid(description: "\(name) is listed twice in the options of \(choice)") }
+            guard !chosen[..<k].contains(name) else {
+                throw Invalid(description: "\(name) is listed twice in the options of \(choice)")
+            }
         }
-        if counterfactual, !source.choices.contains(where: { $0.name == Self.counterfactualChoice && $0.options.count > 1 }) {
-            throw Invalid(description: "\(source.file) declares no choice \(Self.counterfactualChoice) with an option besides its default, which --counterfactual solves")
+        if counterfactual,
+            !source.choices.contains(where: { $0.name == Self.counterfactualChoice && $0.options.count > 1 })
+        {
+            throw Invalid(
+                description:
+                    """
+                    \(source.file) declares no choice \(Self.counterfactualChoice) with an option besides its \
+                    default, which --counterfactual solves
+                    """
+            )
         }
         self.source = source
         self.settings = settings
@@ -219,7 +243,8 @@ public struct ChoiceComparisonResult: Sendable {
         let declared = source.choices.first { $0.name == choice }?.options
         self.init(
             cases: cases, choice: choice, declaredOptions: declared?.map(\.name) ?? options,
-            meanings: Dictionary(declared?.compactMap { o in o.meaning.map { (o.name, $0) } } ?? [], uniquingKeysWith: { a, _ in a }))
+            meanings: Dictionary(
+                declared?.compactMap { o in o.meaning.map { (o.name, $0) } } ?? [], uniquingKeysWith: { a, _ in a }))
     }
 
     /// The cases with the file's default counterfactual choice, one per option.
@@ -232,7 +257,9 @@ public struct ChoiceComparisonResult: Sendable {
 
     /// Per option solved both ways: its summaries as solved and under the counterfactual.
     public var attribution: [(option: String, actual: [SummaryValue], counterfactual: [SummaryValue])] {
-        main.compactMap { actual in run(actual.kind.option, counterfactual: true).map { (actual.kind.option, actual.summaries, $0.summaries) } }
+        main.compactMap { actual in
+            run(actual.kind.option, counterfactual: true).map { (actual.kind.option, actual.summaries, $0.summaries) }
+        }
     }
 }
 
@@ -272,7 +299,8 @@ public struct FileCalibrationModel: CalibrationModel {
         _ = try declaration(key)
         if let value = settings.parameters[key] { return value }
         guard let value = try compileModel(source, settings: settings).parameter(key) else {
-            throw CalibrationError.invalidFreeParameter("\(key): \(source.file) has no parameter \(key); an indexed one is written name[member]")
+            throw CalibrationError.invalidFreeParameter(
+                "\(key): \(source.file) has no parameter \(key); an indexed one is written name[member]")
         }
         return value
     }
@@ -293,7 +321,9 @@ public struct FileCalibrationModel: CalibrationModel {
         let start = settings.start ?? source.horizon?.0 ?? 0
         settings.end = max(end, start + 1.0 / 12)
         let model = try compileModel(source, settings: settings)
-        let solve = SolveSettings(stepper: stepper, relativeTolerance: tolerance, absoluteTolerance: tolerance, saveStep: source.saveStep ?? 1.0 / 12)
+        let solve = SolveSettings(
+            stepper: stepper, relativeTolerance: tolerance, absoluteTolerance: tolerance,
+            saveStep: source.saveStep ?? 1.0 / 12)
         do {
             return try solve.solve(model, label: source.file)
         } catch let failure as SolveFailure {
@@ -325,7 +355,9 @@ public struct FileEnsembleModel: EnsembleModel {
     /// The name of the one option of a file without the ``choice``.
     public static let defaultOption = "default"
 
-    public var outcomeColumns: [String] { base.summaries(t: [base.t0], series: base.columns.map { _ in [0] }).map(\.column) }
+    public var outcomeColumns: [String] {
+        base.summaries(t: [base.t0], series: base.columns.map { _ in [0] }).map(\.column)
+    }
 
     /// The first summary of each kind the file declares, but dates (`below`).
     public var analysedOutcomes: [String] {
@@ -345,7 +377,9 @@ public struct FileEnsembleModel: EnsembleModel {
     public func canonicalKey(_ given: String) -> String? { source.canonicalKey(given, members: settings.sets) }
 
     public func value(of key: String) throws -> Double {
-        guard let value = base.parameter(key) else { throw CalibrationError.invalidFreeParameter("\(key): \(source.file) has no parameter \(key)") }
+        guard let value = base.parameter(key) else {
+            throw CalibrationError.invalidFreeParameter("\(key): \(source.file) has no parameter \(key)")
+        }
         return value
     }
 
@@ -355,7 +389,8 @@ public struct FileEnsembleModel: EnsembleModel {
         parts += source.parameters.flatMap { p -> [String] in
             switch p.index {
             case .scalar: return ["\(p.name)=\(base.parameter(p.name) ?? .nan)"]
-            case .member(let set), .each(_, let set): return base.members(of: set).map { "\(p.name)[\($0)]=\(base.parameter("\(p.name)[\($0)]") ?? .nan)" }
+            case .member(let set), .each(_, let set):
+                return base.members(of: set).map { "\(p.name)[\($0)]=\(base.parameter("\(p.name)[\($0)]") ?? .nan)" }
             }
         }
         parts += source.tables.map { "\($0.name)=\(base.knots(of: $0.name))" }
@@ -374,25 +409,30 @@ public struct FileEnsembleModel: EnsembleModel {
             model = try compileModel(source, settings: settings, checkingMatrices: false)
         } catch let error as ModelFileError {
             let message = error.diagnostics.filter { $0.severity == .error }.map(\.message).joined(separator: "; ")
-            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: message, paths: [])
+            return EnsembleRun(
+                id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: message, paths: [])
         } catch {
-            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: "\(error)", paths: [])
+            return EnsembleRun(
+                id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: "\(error)", paths: [])
         }
         var solve = SolveSettings(
-            stepper: spec.stepper, relativeTolerance: spec.tolerance, absoluteTolerance: spec.tolerance, maxSteps: 200_000,
+            stepper: spec.stepper, relativeTolerance: spec.tolerance, absoluteTolerance: spec.tolerance,
+            maxSteps: 200_000,
             saveStep: source.saveStep ?? 1.0 / 12)
         solve.saveMode = spec.saveMode
         do {
             let path = try solve.solve(model, label: id.option)
             return EnsembleRun(
-                id: id, point: point, status: .success, steps: path.solution.statistics.steps, outcomes: path.summaries.map(\.value),
+                id: id, point: point, status: .success, steps: path.solution.statistics.steps,
+                outcomes: path.summaries.map(\.value),
                 message: "", paths: paths(spec, series: path.series, index: path.index(at:)))
         } catch let failure as SolveFailure {
             return EnsembleRun(
                 id: id, point: point, status: .failed(failure.returnCode), steps: 0, outcomes: nil,
                 message: "t = \(failure.time): \(failure.detail ?? "")", paths: [])
         } catch {
-            return EnsembleRun(id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: "\(error)", paths: [])
+            return EnsembleRun(
+                id: id, point: point, status: .invalid, steps: 0, outcomes: nil, message: "\(error)", paths: [])
         }
     }
 }

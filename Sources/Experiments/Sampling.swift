@@ -41,21 +41,37 @@ public enum SweepDistribution: Sendable, Equatable {
 /// The standard normal quantile by Acklam's rational approximation
 /// (relative error below 1.15e-9 over (0, 1)).
 public func inverseNormal(_ p: Double) -> Double {
-    let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-    let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
-    let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+    let a = [
+        -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+        -3.066479806614716e+01, 2.506628277459239e+00,
+    ]
+    let b = [
+        -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+        -1.328068155288572e+01,
+    ]
+    let c = [
+        -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+        4.374664141464968e+00, 2.938163982698783e+00,
+    ]
     let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
     let low = 0.02425
     var x: Double
     if p < low {
         let q = (-2 * Double.log(p)).squareRoot()
-        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        x =
+            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+            / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
     } else if p <= 1 - low {
-        let q = p - 0.5, r = q * q
-        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+        let q = p - 0.5
+        let r = q * q
+        x =
+            (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
     } else {
         let q = (-2 * Double.log(1 - p)).squareRoot()
-        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        x =
+            -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+            / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
     }
     return x
 }
@@ -80,7 +96,9 @@ public enum SweepDesign: Sendable, Equatable {
 }
 
 /// The parameter values of every run of a sweep, run by run.
-public func sweepPoints(_ parameters: [(key: String, distribution: SweepDistribution)], design: SweepDesign) -> [[Double]] {
+public func sweepPoints(_ parameters: [(key: String, distribution: SweepDistribution)], design: SweepDesign)
+    -> [[Double]]
+{
     switch design {
     case .grid:
         var points: [[Double]] = [[]]
@@ -104,7 +122,8 @@ public func sweepPoints(_ parameters: [(key: String, distribution: SweepDistribu
         let base = parameters.map { $0.distribution.quantile(0) }
         var points = [base]
         for i in parameters.indices {
-            var up = base, down = base
+            var up = base
+            var down = base
             up[i] *= 1 + step
             down[i] *= 1 - step
             points += [up, down]
@@ -141,7 +160,9 @@ public func sobolIndices(fA: [Double], fB: [Double], fAB: [[Double]]) -> (first:
     guard variance > 0 else { return (fAB.map { _ in 0 }, fAB.map { _ in 0 }) }
     // fB centred on the mean: the same expectation (E[fAB - fA] = 0) without
     // the noise a large mean adds to the plain estimator.
-    let first = fAB.map { ab in zip(zip(fB, ab), fA).reduce(0) { $0 + ($1.0.0 - mean) * ($1.0.1 - $1.1) } / n / variance }
+    let first = fAB.map { ab in
+        zip(zip(fB, ab), fA).reduce(0) { $0 + ($1.0.0 - mean) * ($1.0.1 - $1.1) } / n / variance
+    }
     let total = fAB.map { ab in zip(fA, ab).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / (2 * n) / variance }
     return (first, total)
 }
@@ -154,10 +175,12 @@ public func sobolIntervals(fA: [Double], fB: [Double], fAB: [[Double]], resample
 {
     var generator = SeededGenerator(seed: seed)
     let n = fA.count
-    var firsts = [[Double]](repeating: [], count: fAB.count), totals = firsts
+    var firsts = [[Double]](repeating: [], count: fAB.count)
+    var totals = firsts
     for _ in 0..<resamples {
         let rows = (0..<n).map { _ in Int(generator.unit() * Double(n)) }
-        let (first, total) = sobolIndices(fA: rows.map { fA[$0] }, fB: rows.map { fB[$0] }, fAB: fAB.map { ab in rows.map { ab[$0] } })
+        let (first, total) = sobolIndices(
+            fA: rows.map { fA[$0] }, fB: rows.map { fB[$0] }, fAB: fAB.map { ab in rows.map { ab[$0] } })
         for i in fAB.indices {
             firsts[i].append(first[i])
             totals[i].append(total[i])
@@ -165,7 +188,9 @@ public func sobolIntervals(fA: [Double], fB: [Double], fAB: [[Double]], resample
     }
     func interval(_ values: [Double]) -> (Double, Double) {
         let sorted = values.sorted()
-        return (sorted[Int(0.025 * Double(sorted.count))], sorted[min(Int(0.975 * Double(sorted.count)), sorted.count - 1)])
+        return (
+            sorted[Int(0.025 * Double(sorted.count))], sorted[min(Int(0.975 * Double(sorted.count)), sorted.count - 1)]
+        )
     }
     return (firsts.map(interval), totals.map(interval))
 }

@@ -40,11 +40,16 @@ public struct SolveSettings: Sendable, Equatable {
 
     /// Refuses tolerances, step budgets and save steps that cannot work.
     public func validate() throws {
-        for (name, value) in [("relative tolerance", relativeTolerance), ("absolute tolerance", absoluteTolerance), ("save step", saveStep)]
+        for (name, value) in [
+            ("relative tolerance", relativeTolerance), ("absolute tolerance", absoluteTolerance),
+            ("save step", saveStep),
+        ]
         where !(value.isFinite && value > 0) {
             throw Invalid(description: "the \(name) is \(value); it must be positive and finite")
         }
-        guard maxSteps >= 1 else { throw Invalid(description: "the step budget is \(maxSteps); it must be at least 1") }
+        guard maxSteps >= 1 else {
+            throw Invalid(description: "the step budget is \(maxSteps); it must be at least 1")
+        }
     }
 }
 
@@ -54,8 +59,14 @@ extension SolveSettings {
     /// small to advance.
     func failure(_ solution: ODESolution, label: String) -> SolveFailure {
         var failure = SolveFailure(label: label, stepper: stepper, solution: solution)
-        if [.stepBudgetExhausted, .stepSizeUnderflow].contains(solution.returnCode), relativeTolerance < 1e-14 || absoluteTolerance < 1e-200 {
-            failure.hint = "rtol \(relativeTolerance) and atol \(absoluteTolerance) ask for more than double precision gives (about 1e-15 relative); loosen them"
+        if [.stepBudgetExhausted, .stepSizeUnderflow].contains(solution.returnCode),
+            relativeTolerance < 1e-14 || absoluteTolerance < 1e-200
+        {
+            failure.hint =
+                """
+                rtol \(relativeTolerance) and atol \(absoluteTolerance) ask for more than double precision gives \
+                (about 1e-15 relative); loosen them
+                """
         }
         return failure
     }
@@ -86,7 +97,11 @@ public struct SolveFailure: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var message = "\(label): the solver (\(stepper)) stopped at t = \(time) (\(DecimalYear.isoDate(time))) with \(returnCode)"
+        var message =
+            """
+            \(label): the solver (\(stepper)) stopped at t = \(time) (\(DecimalYear.isoDate(time))) with \
+            \(returnCode)
+            """
         if let detail { message += ": \(detail)" }
         if let variable { message += " [variable \(variable)]" }
         if let hint { message += "; \(hint)" }

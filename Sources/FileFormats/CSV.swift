@@ -1,7 +1,6 @@
 import Experiments
-import Foundation
 import FlowModel
-
+import Foundation
 
 /// The CSV files of the tool: numbers as the shortest text that reads back, fields quoted when needed.
 public enum CSV {
@@ -38,7 +37,8 @@ public enum CSV {
     /// combining mark, or a CR LF pair, is still seen.
     public static func field(_ text: String) -> String {
         func special(_ byte: UInt8) -> Bool {
-            byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+            byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n")
+                || byte == UInt8(ascii: "\r")
         }
         guard text.utf8.contains(where: special) else { return text }
         var bytes: [UInt8] = [UInt8(ascii: "\"")]
@@ -84,7 +84,9 @@ public enum CSV {
             dates: cases.first?.solved.model.source.isCalendar ?? false)
     }
 
-    package static func tidy(_ runs: [(label: String, t: [Double], columns: [String], values: [[Double]])], dates: Bool) -> String {
+    package static func tidy(
+        _ runs: [(label: String, t: [Double], columns: [String], values: [[Double]])], dates: Bool
+    ) -> String {
         var out = Bytes()
         out.write(dates ? "t,date,regime,variable,value\n" : "t,case,variable,value\n")
         for run in runs {
@@ -114,7 +116,10 @@ public enum CSV {
     /// `units.csv` of a model file: `t` (and `date` for a calendar model), then every series.
     public static func units(_ columns: [SeriesInfo], dates: Bool) -> String {
         var lines = ["column,unit,description"]
-        lines += dates ? ["t,year,decimal year (each month is 1/12 of a year)", "date,ISO 8601,calendar date of t"] : ["t,time,time"]
+        lines +=
+            dates
+            ? ["t,year,decimal year (each month is 1/12 of a year)", "date,ISO 8601,calendar date of t"]
+            : ["t,time,time"]
         for column in columns {
             lines.append([column.name, column.unit, column.description].map(field).joined(separator: ","))
         }

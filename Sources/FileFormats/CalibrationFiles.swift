@@ -1,6 +1,6 @@
 import Experiments
-import Foundation
 import FlowModel
+import Foundation
 import Solvers
 import TOMLKit
 
@@ -22,7 +22,8 @@ public enum CalibrationFiles {
     package static func tables(_ root: TOMLTable, _ key: String, file: String) throws -> [TOMLTable] {
         guard let value = root[key] else { throw InputError("\(file): no [[\(key)]] tables") }
         guard let array = value.array else {
-            throw InputError("\(file): \(key) must be an array of tables ([[\(key)]]); got \(Configuration.describe(value))")
+            throw InputError(
+                "\(file): \(key) must be an array of tables ([[\(key)]]); got \(Configuration.describe(value))")
         }
         return try array.enumerated().map { index, element in
             guard let table = element.table else {
@@ -32,7 +33,8 @@ public enum CalibrationFiles {
         }
     }
 
-    /// The targets of the file at `path` (`[[target]]` tables: id, description, quantity, value, band, weight, source).
+    /// The targets of the file at `path` (`[[target]]` tables: id, description, quantity, value, band, weight,
+    /// source).
     public static func readTargets(_ path: String) throws -> [CalibrationTarget] {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         for key in root.keys where key != "target" {
@@ -48,38 +50,60 @@ public enum CalibrationFiles {
             switch kind {
             case "value":
                 fields = ["series", "at"]
-                quantity = .value(series: try string(table, "series", file: path, at: id), at: try number(table, "at", file: path, at: id))
+                quantity = .value(
+                    series: try string(table, "series", file: path, at: id),
+                    at: try number(table, "at", file: path, at: id))
             case "change", "maximum":
                 fields = ["series", "from", "to"]
                 let series = try string(table, "series", file: path, at: id)
-                let from = try number(table, "from", file: path, at: id), to = try number(table, "to", file: path, at: id)
-                quantity = kind == "change" ? .change(series: series, from: from, to: to) : .maximum(series: series, from: from, to: to)
+                let from = try number(table, "from", file: path, at: id)
+                let to = try number(table, "to", file: path, at: id)
+                quantity =
+                    kind == "change"
+                    ? .change(series: series, from: from, to: to) : .maximum(series: series, from: from, to: to)
             case "ratio":
                 fields = ["numerator", "denominator", "from", "to"]
                 quantity = .ratioOfIntegrals(
                     numerator: try string(table, "numerator", file: path, at: id),
                     denominator: try string(table, "denominator", file: path, at: id),
-                    from: try number(table, "from", file: path, at: id), to: try number(table, "to", file: path, at: id))
+                    from: try number(table, "from", file: path, at: id),
+                    to: try number(table, "to", file: path, at: id))
             case "integral":
                 fields = ["series", "from", "to"]
                 quantity = .integral(
-                    series: try string(table, "series", file: path, at: id), from: try number(table, "from", file: path, at: id),
+                    series: try string(table, "series", file: path, at: id),
+                    from: try number(table, "from", file: path, at: id),
                     to: try number(table, "to", file: path, at: id))
             case "not_modelled":
                 fields = ["note"]
                 quantity = .notModelled(try string(table, "note", file: path, at: id))
             default:
-                throw InputError("\(path): \(id).quantity = \"\(kind)\"; allowed: value, change, maximum, ratio, integral, not_modelled")
+                throw InputError(
+                    """
+                    \(path): \(id).quantity = \"\(kind)\"; allowed: value, change, maximum, ratio, integral, \
+                    not_modelled
+                    """
+                )
             }
             let allowed = ["id", "description", "quantity", "value", "band", "weight", "source"] + fields
             for key in table.keys where !allowed.contains(key) {
-                throw InputError("\(path): unknown key \(id).\(key); allowed for quantity \(kind): \(allowed.joined(separator: ", "))")
+                throw InputError(
+                    """
+                    \(path): unknown key \(id).\(key); allowed for quantity \(kind): \
+                    \(allowed.joined(separator: ", "))
+                    """
+                )
             }
-            guard !targets.contains(where: { $0.id == id }) else { throw InputError("\(path): target \(id) is defined twice") }
-            targets.append(CalibrationTarget(
-                id: id, description: try string(table, "description", file: path, at: id), quantity: quantity,
-                value: try number(table, "value", file: path, at: id), band: try number(table, "band", file: path, at: id),
-                weight: try number(table, "weight", file: path, at: id), source: try string(table, "source", file: path, at: id)))
+            guard !targets.contains(where: { $0.id == id }) else {
+                throw InputError("\(path): target \(id) is defined twice")
+            }
+            targets.append(
+                CalibrationTarget(
+                    id: id, description: try string(table, "description", file: path, at: id), quantity: quantity,
+                    value: try number(table, "value", file: path, at: id),
+                    band: try number(table, "band", file: path, at: id),
+                    weight: try number(table, "weight", file: path, at: id),
+                    source: try string(table, "source", file: path, at: id)))
         }
         return targets
     }
@@ -112,14 +136,26 @@ public enum CalibrationFiles {
         let regime = root.contains(key: "regime") ? try string(root, "regime", file: path, at: "fit") : nil
         let solverName = try string(root, "solver", file: path, at: "fit")
         guard let stepper = Stepper(rawValue: solverName) else {
-            throw InputError("\(path): solver = \"\(solverName)\"; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw InputError(
+                """
+                \(path): solver = \"\(solverName)\"; allowed: \
+                \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))
+                """
+            )
         }
         let methodName = try string(root, "method", file: path, at: "fit")
         guard let method = TrustRegionMethod(rawValue: methodName) else {
-            throw InputError("\(path): method = \"\(methodName)\"; allowed: \(TrustRegionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw InputError(
+                """
+                \(path): method = \"\(methodName)\"; allowed: \
+                \(TrustRegionMethod.allCases.map(\.rawValue).joined(separator: ", "))
+                """
+            )
         }
         let tolerance = try number(root, "tolerance", file: path, at: "fit")
-        guard tolerance > 0, tolerance.isFinite else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
+        guard tolerance > 0, tolerance.isFinite else {
+            throw InputError("\(path): tolerance = \(tolerance); allowed: > 0")
+        }
         let iterations = try number(root, "max_iterations", file: path, at: "fit")
         guard iterations >= 1, iterations == iterations.rounded() else {
             throw InputError("\(path): max_iterations = \(iterations); allowed: a whole number >= 1")

@@ -1,6 +1,6 @@
 import Experiments
-import Foundation
 import FlowModel
+import Foundation
 
 /// Bad input: a file, a key or an option, with a message that names it and
 /// says what is allowed. The command line exits 2 and writes nothing.
@@ -20,7 +20,9 @@ public struct OutputError: Error, CustomStringConvertible {
     /// The system's reason in an error from Foundation's file writing.
     package static func reason(_ error: Error) -> String {
         let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let underlying, underlying.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(underlying.code))) }
+        if let underlying, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
         return error.localizedDescription
     }
 }

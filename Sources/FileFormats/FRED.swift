@@ -9,7 +9,9 @@ public struct DatedSeries: Equatable {
     package var dates: [String]
     package var values: [Double?]
 
-    package init(name: String, dates: [String], values: [Double?]) { (self.name, self.dates, self.values) = (name, dates, values) }
+    package init(name: String, dates: [String], values: [Double?]) {
+        (self.name, self.dates, self.values) = (name, dates, values)
+    }
 
     /// The last value on or before `date` (ISO), with its date.
     package func last(onOrBefore date: String) -> (date: String, value: Double)? {
@@ -45,7 +47,9 @@ public enum FRED {
     /// The series in `text`, a FRED CSV export of one series; errors name `file` and the line.
     public static func parse(_ text: String, file: String) throws -> DatedSeries {
         let all = try parseAll(text, file: file)
-        guard all.count == 1 else { throw InputError("\(file):1: \(all.count) series; expected one (observation_date,SERIES)") }
+        guard all.count == 1 else {
+            throw InputError("\(file):1: \(all.count) series; expected one (observation_date,SERIES)")
+        }
         return all[0]
     }
 
@@ -53,24 +57,37 @@ public enum FRED {
     /// (`fredgraph.csv`: `observation_date,DGS10,WALCL,...`); errors name `file` and the line.
     public static func parseAll(_ text: String, file: String) throws -> [DatedSeries] {
         let rows = lines(text)
-        guard let header = rows.first, !header.isEmpty else { throw InputError("\(file): empty file; expected a header such as observation_date,SERIES") }
+        guard let header = rows.first, !header.isEmpty else {
+            throw InputError("\(file): empty file; expected a header such as observation_date,SERIES")
+        }
         let columns = header.split(separator: ",", omittingEmptySubsequences: false)
         guard columns.count >= 2, ["observation_date", "DATE", "date"].contains(String(columns[0])) else {
-            throw InputError("\(file):1: header \"\(header)\"; expected observation_date, DATE or date, then one column per series")
+            throw InputError(
+                "\(file):1: header \"\(header)\"; expected observation_date, DATE or date, then one column per series")
         }
         var all = columns.dropFirst().map { DatedSeries(name: String($0), dates: [], values: []) }
         for (index, row) in rows.enumerated().dropFirst() where !row.isEmpty {
             let line = index + 1
             let cells = row.split(separator: ",", omittingEmptySubsequences: false)
             guard cells.count == columns.count else {
-                throw InputError("\(file):\(line): \(cells.count) columns; expected \(columns.count) (date, then \(columns.count - 1) value\(columns.count == 2 ? "" : "s"))")
+                throw InputError(
+                    """
+                    \(file):\(line): \(cells.count) columns; expected \(columns.count) (date, then \
+                    \(columns.count - 1) value\(columns.count == 2 ? "" : "s"))
+                    """
+                )
             }
             guard isISODate(cells[0]) else {
                 throw InputError("\(file):\(line): bad date \"\(cells[0])\"; expected YYYY-MM-DD")
             }
             let date = String(cells[0])
             if let previous = all[0].dates.last, date <= previous {
-                throw InputError("\(file):\(line): date \(date) does not come after \(previous); rows must be in ascending date order")
+                throw InputError(
+                    """
+                    \(file):\(line): date \(date) does not come after \(previous); rows must be in ascending \
+                    date order
+                    """
+                )
             }
             for (k, raw) in cells.dropFirst().enumerated() {
                 let cell = raw.trimmingCharacters(in: .whitespaces)
@@ -80,7 +97,8 @@ public enum FRED {
                 } else if let number = Double(cell), number.isFinite {
                     value = number
                 } else {
-                    throw InputError("\(file):\(line): value \"\(cell)\" is not a number; missing values are blank or \".\"")
+                    throw InputError(
+                        "\(file):\(line): value \"\(cell)\" is not a number; missing values are blank or \".\"")
                 }
                 all[k].dates.append(date)
                 all[k].values.append(value)
@@ -111,8 +129,11 @@ public enum FRED {
             throw InputError("\(file):1: expected the columns Record Date, Type of Account and Opening Balance Today")
         }
         var byDate: [String: Double] = [:]
-        for (index, row) in table.rows.enumerated() where row[kindColumn] == "Treasury General Account (TGA) Closing Balance" {
-            guard let date = row[dateColumn], isISODate(Substring(date)), let value = row[valueColumn].flatMap(Double.init) else {
+        for (index, row) in table.rows.enumerated()
+        where row[kindColumn] == "Treasury General Account (TGA) Closing Balance" {
+            guard let date = row[dateColumn], isISODate(Substring(date)),
+                let value = row[valueColumn].flatMap(Double.init)
+            else {
                 throw InputError("\(file):\(index + 2): bad date or value in a TGA closing-balance row")
             }
             byDate[date] = value

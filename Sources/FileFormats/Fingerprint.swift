@@ -1,6 +1,6 @@
 import Experiments
-import Foundation
 import FlowModel
+import Foundation
 
 /// FNV-1a, 64 bits: a stable fingerprint of the inputs of a run.
 package func fingerprint(_ text: String) -> String {

@@ -24,10 +24,17 @@ public enum HistoryInputsFile {
         }
         var policyRate: [(date: String, rate: Double)] = []
         for (index, element) in array.enumerated() {
-            guard let pair = element.array, pair.count == 2, let date = pair[0].string, DecimalYear.parse(date) != nil else {
-                throw InputError("\(path): policy_rate[\(index)] must be a [\"YYYY-MM-DD\", rate] pair; got \(Configuration.describe(element))")
+            guard let pair = element.array, pair.count == 2, let date = pair[0].string, DecimalYear.parse(date) != nil
+            else {
+                throw InputError(
+                    """
+                    \(path): policy_rate[\(index)] must be a [\"YYYY-MM-DD\", rate] pair; got \
+                    \(Configuration.describe(element))
+                    """
+                )
             }
-            let rate = try Configuration.finiteNumber(pair[1], file: path, key: "policy_rate[\(index)][1]", expected: "a decimal rate")
+            let rate = try Configuration.finiteNumber(
+                pair[1], file: path, key: "policy_rate[\(index)][1]", expected: "a decimal rate")
             if let last = policyRate.last, !(date > last.date) {
                 throw InputError("\(path): policy_rate: the dates must ascend; \(date) follows \(last.date)")
             }
@@ -35,7 +42,8 @@ public enum HistoryInputsFile {
         }
         return HistoricalConfiguration.Inputs(
             policyRate: policyRate, nominalGDP: try figure("nominal_gdp", "$T at an annual rate"),
-            primaryDeficit: try figure("primary_deficit", "$T/yr"), averageCoupon: try figure("average_coupon", "a decimal rate"),
+            primaryDeficit: try figure("primary_deficit", "$T/yr"),
+            averageCoupon: try figure("average_coupon", "a decimal rate"),
             cryptoMarket: try figure("crypto_market", "$T"))
     }
 }

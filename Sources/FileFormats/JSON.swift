@@ -1,6 +1,6 @@
 import Experiments
-import Foundation
 import FlowModel
+import Foundation
 import Solvers
 
 /// JSON as every file of the tool writes it: pretty-printed, keys sorted, slashes unescaped.

@@ -1,6 +1,6 @@
 import Experiments
-import Foundation
 import FlowModel
+import Foundation
 import Solvers
 
 /// What every `manifest.json` records: the tool and the solver (``ModelManifest`` is the whole file).
@@ -22,7 +22,6 @@ public enum Manifest {
         let saves: String
     }
 }
-
 
 /// The manifest of a model file's runs (`manifest.json`): the file, the
 /// resolved parameters, tables and sets, the changes, the solver and each run.
@@ -51,7 +50,8 @@ public struct ModelManifest: Encodable {
     /// - Parameters:
     ///   - runs: each run with its label (`none`, `none/no_ai_boom`); the first run's model gives the parameters.
     public init(
-        tool: Manifest.Tool, command: [String], model file: String, config: String?, settings: SolveSettings, runs: [(String, ModelSolution)],
+        tool: Manifest.Tool, command: [String], model file: String, config: String?, settings: SolveSettings,
+        runs: [(String, ModelSolution)],
         outputs: [String], wallTime: Double
     ) {
         self.tool = tool
@@ -70,18 +70,25 @@ public struct ModelManifest: Encodable {
             }
         }
         self.parameters = parameters
-        knots = Dictionary(uniqueKeysWithValues: first.source.tables.map { ($0.name, first.knots(of: $0.name).map { [$0.0, $0.1] }) })
+        knots = Dictionary(
+            uniqueKeysWithValues: first.source.tables.map { ($0.name, first.knots(of: $0.name).map { [$0.0, $0.1] }) })
         sets = Dictionary(uniqueKeysWithValues: first.source.sets.map { ($0.name, first.members(of: $0.name)) })
-        changes = first.settings.changes.map { Change(parameter: $0.parameter, value: $0.value, start: $0.start, ramp_years: $0.rampYears) }
+        changes = first.settings.changes.map {
+            Change(parameter: $0.parameter, value: $0.value, start: $0.start, ramp_years: $0.rampYears)
+        }
         (t0, t1) = (first.t0, first.t1)
         solver = Manifest.SolverRecord(
             stepper: settings.stepper.rawValue, rtol: settings.relativeTolerance, atol: settings.absoluteTolerance,
             save_step_years: settings.saveStep, saves: settings.saveMode.rawValue)
         self.runs = runs.map { label, path in
             let s = path.solution.statistics
-            let choices = Dictionary(uniqueKeysWithValues: path.model.source.choices.map { ($0.name, path.model.settings.choices[$0.name] ?? $0.defaultOption) })
+            let choices = Dictionary(
+                uniqueKeysWithValues: path.model.source.choices.map {
+                    ($0.name, path.model.settings.choices[$0.name] ?? $0.defaultOption)
+                })
             return RunRecord(
-                label: label, choices: choices, return_code: path.solution.returnCode.rawValue, steps: s.steps, rejected_steps: s.rejectedSteps,
+                label: label, choices: choices, return_code: path.solution.returnCode.rawValue, steps: s.steps,
+                rejected_steps: s.rejectedSteps,
                 function_evaluations: s.functionEvaluations, jacobian_evaluations: s.jacobianEvaluations)
         }
         self.outputs = outputs
@@ -90,14 +97,22 @@ public struct ModelManifest: Encodable {
         // which earlier fingerprints used, without the run-time casts of `print`.
         func list(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
         var inputs: [String] = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        inputs += knots.sorted { $0.key < $1.key }.map { "\($0.key)=" + list($0.value.map { list($0.map(\.description)) }) }
+        inputs += knots.sorted { $0.key < $1.key }.map {
+            "\($0.key)=" + list($0.value.map { list($0.map(\.description)) })
+        }
         inputs += sets.sorted { $0.key < $1.key }.map { "\($0.key)=" + list($0.value.map(\.debugDescription)) }
         inputs += changes.map { "\($0.parameter)=\($0.value)@\($0.start)+\($0.ramp_years)" }
         for run in self.runs {
-            let choices = run.choices.sorted { $0.key < $1.key }.map { "(key: \($0.key.debugDescription), value: \($0.value.debugDescription))" }
+            let choices = run.choices.sorted { $0.key < $1.key }.map {
+                "(key: \($0.key.debugDescription), value: \($0.value.debugDescription))"
+            }
             inputs.append("\(run.label):" + list(choices))
         }
-        inputs += ["span=\(t0),\(t1)", "solver=\(settings.stepper.rawValue),\(settings.relativeTolerance),\(settings.absoluteTolerance),\(settings.saveStep),\(settings.saveMode.rawValue)"]
+        inputs += [
+            "span=\(t0),\(t1)",
+            "solver=\(settings.stepper.rawValue),\(settings.relativeTolerance),\(settings.absoluteTolerance),"
+                + "\(settings.saveStep),\(settings.saveMode.rawValue)",
+        ]
         inputs_fingerprint = fingerprint(file + "|" + inputs.joined(separator: "|"))
     }
 }

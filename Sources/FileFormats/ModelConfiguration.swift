@@ -1,5 +1,5 @@
-import Foundation
 import FlowModel
+import Foundation
 import TOMLKit
 
 /// Configurations of model files: TOML whose keys are the file's own names.
@@ -29,25 +29,39 @@ public enum ModelConfiguration {
     /// The settings the configuration text gives `model`; every name is
     /// checked against the file, and an error names the configuration, the
     /// key and what the file has.
-    package static func settings(_ root: TOMLTable, file path: String, for model: ModelSource) throws -> ModelSettings {
+    package static func settings(_ root: TOMLTable, file path: String, for model: ModelSource) throws -> ModelSettings
+    {
         var settings = ModelSettings()
         for key in root.keys where !sections.contains(key) {
             throw InputError("\(path): unknown section \(key); allowed: \(sections.joined(separator: ", "))")
         }
         func table(_ name: String) throws -> TOMLTable? {
             guard let value = root[name] else { return nil }
-            guard let table = value.table else { throw InputError("\(path): \(name) must be a table ([\(name)]); got \(Configuration.describe(value))") }
+            guard let table = value.table else {
+                throw InputError("\(path): \(name) must be a table ([\(name)]); got \(Configuration.describe(value))")
+            }
             return table
         }
         if let horizon = try table("horizon") {
-            for key in horizon.keys where key != "t0" && key != "t1" { throw InputError("\(path): unknown key horizon.\(key); allowed: t0, t1") }
-            if let v = horizon["t0"] { settings.start = try Configuration.number(v, file: path, key: "horizon.t0", expected: "a time") }
-            if let v = horizon["t1"] { settings.end = try Configuration.number(v, file: path, key: "horizon.t1", expected: "a time") }
+            for key in horizon.keys where key != "t0" && key != "t1" {
+                throw InputError("\(path): unknown key horizon.\(key); allowed: t0, t1")
+            }
+            if let v = horizon["t0"] {
+                settings.start = try Configuration.number(v, file: path, key: "horizon.t0", expected: "a time")
+            }
+            if let v = horizon["t1"] {
+                settings.end = try Configuration.number(v, file: path, key: "horizon.t1", expected: "a time")
+            }
         }
         if let sets = try table("sets") {
             for key in sets.keys {
                 guard model.sets.contains(where: { $0.name == key }) else {
-                    throw InputError("\(path): sets.\(key): \(model.file) has no set \(key); its sets: \(model.sets.map(\.name).joined(separator: ", "))")
+                    throw InputError(
+                        """
+                        \(path): sets.\(key): \(model.file) has no set \(key); its sets: \
+                        \(model.sets.map(\.name).joined(separator: ", "))
+                        """
+                    )
                 }
                 guard let list = sets[key]?.array, list.allSatisfy({ $0.string != nil }) else {
                     throw InputError("\(path): sets.\(key) must be a list of member names in double quotes")
@@ -58,7 +72,12 @@ public enum ModelConfiguration {
                 }
                 guard !members.isEmpty else { throw InputError("\(path): sets.\(key): give at least one member") }
                 guard members.count <= memberLimit else {
-                    throw InputError("\(path): sets.\(key): \(members.count) members; the limit is \(memberLimit) (each member adds states and equations; a dense Jacobian grows with their cube)")
+                    throw InputError(
+                        """
+                        \(path): sets.\(key): \(members.count) members; the limit is \(memberLimit) (each member \
+                        adds states and equations; a dense Jacobian grows with their cube)
+                        """
+                    )
                 }
                 settings.sets[key] = members
             }
@@ -66,24 +85,40 @@ public enum ModelConfiguration {
         if let parameters = try table("parameters") {
             for key in parameters.keys {
                 guard let declared = model.parameters.first(where: { $0.name == key }) else {
-                    throw InputError("\(path): parameters.\(key): \(model.file) has no parameter \(key); see `liquidity params --model \(model.file)`")
+                    throw InputError(
+                        """
+                        \(path): parameters.\(key): \(model.file) has no parameter \(key); see `liquidity params \
+                        --model \(model.file)`
+                        """
+                    )
                 }
                 let value = parameters[key]!
                 /// A value within the parameter's declared range, or an error naming the configuration's key.
                 func checked(_ entry: TOMLValueConvertible, _ label: String) throws -> Double {
-                    let number = try Configuration.number(entry, file: path, key: label, expected: declared.attributes.unit ?? "a number")
+                    let number = try Configuration.number(
+                        entry, file: path, key: label, expected: declared.attributes.unit ?? "a number")
                     let range = declared.attributes.range ?? .any
-                    guard range.contains(number) else { throw InputError("\(path): \(label) = \(number) is out of range; allowed: \(range)") }
+                    guard range.contains(number) else {
+                        throw InputError("\(path): \(label) = \(number) is out of range; allowed: \(range)")
+                    }
                     return number
                 }
                 if let members = value.table {
-                    guard case .member(let set) = declared.index else { throw InputError("\(path): parameters.\(key) is not indexed; give one number") }
+                    guard case .member(let set) = declared.index else {
+                        throw InputError("\(path): parameters.\(key) is not indexed; give one number")
+                    }
                     let known = settings.sets[set] ?? model.sets.first { $0.name == set }?.members ?? []
                     for member in members.keys {
                         guard known.contains(member) else {
-                            throw InputError("\(path): parameters.\(key).\(member): \(member) is not a member of \(set); its members: \(known.joined(separator: ", "))")
+                            throw InputError(
+                                """
+                                \(path): parameters.\(key).\(member): \(member) is not a member of \(set); its \
+                                members: \(known.joined(separator: ", "))
+                                """
+                            )
                         }
-                        settings.parameters["\(key)[\(member)]"] = try checked(members[member]!, "parameters.\(key).\(member)")
+                        settings.parameters["\(key)[\(member)]"] = try checked(
+                            members[member]!, "parameters.\(key).\(member)")
                     }
                 } else {
                     settings.parameters[key] = try checked(value, "parameters.\(key)")
@@ -93,9 +128,15 @@ public enum ModelConfiguration {
         if let tables = try table("tables") {
             for key in tables.keys {
                 guard model.tables.contains(where: { $0.name == key }) else {
-                    throw InputError("\(path): tables.\(key): \(model.file) has no table \(key); its tables: \(model.tables.map(\.name).joined(separator: ", "))")
+                    throw InputError(
+                        """
+                        \(path): tables.\(key): \(model.file) has no table \(key); its tables: \
+                        \(model.tables.map(\.name).joined(separator: ", "))
+                        """
+                    )
                 }
-                settings.tables[key] = try Configuration.knots(tables[key]!, file: path, key: "tables.\(key)", unit: "the table's unit")
+                settings.tables[key] = try Configuration.knots(
+                    tables[key]!, file: path, key: "tables.\(key)", unit: "the table's unit")
             }
         }
         if let choices = try table("choices") {
@@ -104,7 +145,12 @@ public enum ModelConfiguration {
                     throw InputError("\(path): choices.\(key): \(model.file) has no choice \(key)")
                 }
                 guard let option = choices[key]?.string, choice.options.contains(where: { $0.name == option }) else {
-                    throw InputError("\(path): choices.\(key) must be one of \(choice.options.map { "\"\($0.name)\"" }.joined(separator: ", "))")
+                    throw InputError(
+                        """
+                        \(path): choices.\(key) must be one of \
+                        \(choice.options.map { "\"\($0.name)\"" }.joined(separator: ", "))
+                        """
+                    )
                 }
                 settings.choices[key] = option
             }
@@ -117,31 +163,48 @@ public enum ModelConfiguration {
     public static func render(_ model: CompiledModel, header: [String]) -> String {
         let s = model.source
         var lines = header.map { "# " + $0 }
-        lines += ["", "[horizon]", "t0 = \(Configuration.format(model.t0))", "t1 = \(Configuration.format(model.t1))", "", "[parameters]"]
+        lines += [
+            "", "[horizon]", "t0 = \(Configuration.format(model.t0))", "t1 = \(Configuration.format(model.t1))", "",
+            "[parameters]",
+        ]
         for p in s.parameters {
             let note = [p.attributes.unit, p.attributes.meaning].compactMap { $0 }.joined(separator: ": ")
             if case .member(let set) = p.index {
                 for member in model.members(of: set) {
-                    lines.append("\(p.name).\(member) = \(Configuration.format(model.parameter("\(p.name)[\(member)]") ?? .nan))" + (note.isEmpty ? "" : "  # \(note)"))
+                    lines.append(
+                        """
+                        \(p.name).\(member) = \
+                        \(Configuration.format(model.parameter("\(p.name)[\(member)]") ?? .nan))
+                        """
+                            + (note.isEmpty ? "" : "  # \(note)"))
                 }
             } else {
-                lines.append("\(p.name) = \(Configuration.format(model.parameter(p.name) ?? .nan))" + (note.isEmpty ? "" : "  # \(note)"))
+                lines.append(
+                    "\(p.name) = \(Configuration.format(model.parameter(p.name) ?? .nan))"
+                        + (note.isEmpty ? "" : "  # \(note)"))
             }
         }
         if !s.sets.isEmpty {
             lines += ["", "[sets]"]
-            for set in s.sets { lines.append("\(set.name) = [" + model.members(of: set.name).map { "\"\($0)\"" }.joined(separator: ", ") + "]") }
+            for set in s.sets {
+                lines.append(
+                    "\(set.name) = [" + model.members(of: set.name).map { "\"\($0)\"" }.joined(separator: ", ") + "]")
+            }
         }
         if !s.tables.isEmpty {
             lines += ["", "[tables]"]
             for table in s.tables {
-                let knots = model.knots(of: table.name).map { "[\(Configuration.format($0.0)), \(Configuration.format($0.1))]" }.joined(separator: ", ")
+                let knots = model.knots(of: table.name).map {
+                    "[\(Configuration.format($0.0)), \(Configuration.format($0.1))]"
+                }.joined(separator: ", ")
                 lines.append("\(table.name) = [\(knots)]")
             }
         }
         if !s.choices.isEmpty {
             lines += ["", "[choices]"]
-            for choice in s.choices { lines.append("\(choice.name) = \"\(model.settings.choices[choice.name] ?? choice.defaultOption)\"") }
+            for choice in s.choices {
+                lines.append("\(choice.name) = \"\(model.settings.choices[choice.name] ?? choice.defaultOption)\"")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,5 +1,5 @@
-import Foundation
 import FlowModel
+import Foundation
 import TOMLKit
 
 /// Scenario files: a name and dated changes.
@@ -15,19 +15,24 @@ import TOMLKit
 public enum ScenarioFile {
     /// The scenario in the file at `path`, each change's key resolved by
     /// `resolve` to a parameter's name and unit (nil: no such parameter).
-    public static func read(_ path: String, resolve: (String) -> (key: String, unit: String)?) throws -> (name: String, changes: [ModelSettings.Change]) {
+    public static func read(_ path: String, resolve: (String) -> (key: String, unit: String)?) throws -> (
+        name: String, changes: [ModelSettings.Change]
+    ) {
         let table = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         let allowed = ["name", "change"]
         for key in table.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: name, change ([[change]] tables)")
         }
-        guard let nameValue = table["name"] else { throw InputError("\(path): missing key name (the scenario's name)") }
+        guard let nameValue = table["name"] else {
+            throw InputError("\(path): missing key name (the scenario's name)")
+        }
         guard let name = nameValue.string else {
             throw InputError("\(path): name must be a string; got \(Configuration.describe(nameValue))")
         }
         guard let changesValue = table["change"] else { throw InputError("\(path): no changes ([[change]] tables)") }
         guard let changes = changesValue.array else {
-            throw InputError("\(path): change must be an array of tables ([[change]]); got \(Configuration.describe(changesValue))")
+            throw InputError(
+                "\(path): change must be an array of tables ([[change]]); got \(Configuration.describe(changesValue))")
         }
         var result: [ModelSettings.Change] = []
         for (index, element) in changes.enumerated() {
@@ -43,7 +48,8 @@ public enum ScenarioFile {
                 throw InputError("\(path): \(label).key must be the name of a parameter (a string)")
             }
             guard let (key, unit) = resolve(given) else {
-                throw InputError("\(path): \(label).key: unknown parameter \(given); see `liquidity params` for every key")
+                throw InputError(
+                    "\(path): \(label).key: unknown parameter \(given); see `liquidity params` for every key")
             }
             guard let value = entry["value"] else { throw InputError("\(path): missing key \(label).value (\(unit))") }
             let number = try Configuration.number(value, file: path, key: "\(label).value", expected: unit)
@@ -57,13 +63,16 @@ public enum ScenarioFile {
                 }
                 start = DecimalYear.value(year: Int(date.year), month: Int(date.month), day: Int(date.day))
             } else {
-                start = try Configuration.number(startValue, file: path, key: "\(label).start", expected: "a date or a decimal year")
+                start = try Configuration.number(
+                    startValue, file: path, key: "\(label).start", expected: "a date or a decimal year")
             }
             var ramp = 0.0
             if let rampValue = entry["ramp_years"] {
                 ramp = try Configuration.number(rampValue, file: path, key: "\(label).ramp_years", expected: "years")
             }
-            guard ramp.isFinite, ramp >= 0 else { throw InputError("\(path): \(label).ramp_years = \(ramp): allowed >= 0") }
+            guard ramp.isFinite, ramp >= 0 else {
+                throw InputError("\(path): \(label).ramp_years = \(ramp): allowed >= 0")
+            }
             guard start.isFinite else { throw InputError("\(path): \(label).start = \(start): allowed a finite date") }
             result.append(ModelSettings.Change(parameter: key, value: number, start: start, rampYears: ramp))
         }

@@ -13,14 +13,24 @@ public enum SweepSpecFile {
     /// series checked against `model`.
     ///
     /// - Parameter maxPoints: the largest number of design points allowed.
-    public static func read(_ path: String, model base: any EnsembleModel, maxPoints: Int = pointLimit) throws -> EnsembleSpec {
+    public static func read(_ path: String, model base: any EnsembleModel, maxPoints: Int = pointLimit) throws
+        -> EnsembleSpec
+    {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         func check(points: Double) throws {
             guard points <= Double(maxPoints) else {
-                throw InputError("\(path): the design has \(String(format: "%.3g", points)) points; the limit is \(maxPoints) (--max-points raises it, for a cluster)")
+                throw InputError(
+                    """
+                    \(path): the design has \(String(format: "%.3g", points)) points; the limit is \(maxPoints) \
+                    (--max-points raises it, for a cluster)
+                    """
+                )
             }
         }
-        let allowed = ["name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "saves", "parameter", "paths"]
+        let allowed = [
+            "name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "saves",
+            "parameter", "paths",
+        ]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
         }
@@ -38,14 +48,21 @@ public enum SweepSpecFile {
             let label = "parameter[\(index)]"
             let given = try CalibrationFiles.string(table, "key", file: path, at: label)
             guard let key = base.canonicalKey(given) else {
-                throw InputError("\(path): \(label).key: unknown parameter \(given); see `liquidity params` for every key")
+                throw InputError(
+                    "\(path): \(label).key: unknown parameter \(given); see `liquidity params` for every key")
             }
             guard !parameters.contains(where: { $0.key == key }) else {
-                throw InputError("\(path): \(label).key: \(given) is \(key), which an earlier [[parameter]] already sweeps")
+                throw InputError(
+                    "\(path): \(label).key: \(given) is \(key), which an earlier [[parameter]] already sweeps")
             }
             if designName == "elasticity" {
                 for field in table.keys where field != "key" {
-                    throw InputError("\(path): unknown key \(key).\(field); an elasticity design takes only the key (the baseline is the configuration's value)")
+                    throw InputError(
+                        """
+                        \(path): unknown key \(key).\(field); an elasticity design takes only the key (the \
+                        baseline is the configuration's value)
+                        """
+                    )
                 }
                 parameters.append(SweptParameter(key: key, distribution: .values([try base.value(of: key)])))
                 continue
@@ -59,12 +76,17 @@ public enum SweepSpecFile {
                 guard let array = table["values"]?.array, !array.isEmpty else {
                     throw InputError("\(path): \(key).values must be a non-empty array of numbers")
                 }
-                distribution = .values(try array.map { try Configuration.finiteNumber($0, file: path, key: "\(key).values", expected: "a number") })
+                distribution = .values(
+                    try array.map {
+                        try Configuration.finiteNumber($0, file: path, key: "\(key).values", expected: "a number")
+                    })
             case "uniform":
                 fields = ["lower", "upper"]
                 let lower = try CalibrationFiles.number(table, "lower", file: path, at: key)
                 let upper = try CalibrationFiles.number(table, "upper", file: path, at: key)
-                guard lower < upper else { throw InputError("\(path): \(key): lower \(lower) must be below upper \(upper)") }
+                guard lower < upper else {
+                    throw InputError("\(path): \(key): lower \(lower) must be below upper \(upper)")
+                }
                 distribution = .uniform(lower: lower, upper: upper)
             case "normal":
                 fields = ["mean", "sd"]
@@ -75,12 +97,19 @@ public enum SweepSpecFile {
                 fields = ["log_mean", "log_sd"]
                 let sd = try CalibrationFiles.number(table, "log_sd", file: path, at: key)
                 guard sd > 0 else { throw InputError("\(path): \(key).log_sd = \(sd); allowed: > 0") }
-                distribution = .logNormal(logMean: try CalibrationFiles.number(table, "log_mean", file: path, at: key), logSD: sd)
+                distribution = .logNormal(
+                    logMean: try CalibrationFiles.number(table, "log_mean", file: path, at: key), logSD: sd)
             default:
-                throw InputError("\(path): \(key).distribution = \"\(kind)\"; allowed: values, uniform, normal, lognormal")
+                throw InputError(
+                    "\(path): \(key).distribution = \"\(kind)\"; allowed: values, uniform, normal, lognormal")
             }
             for field in table.keys where !(["key", "distribution"] + fields).contains(field) {
-                throw InputError("\(path): unknown key \(key).\(field); allowed for \(kind): key, distribution, \(fields.joined(separator: ", "))")
+                throw InputError(
+                    """
+                    \(path): unknown key \(key).\(field); allowed for \(kind): key, distribution, \
+                    \(fields.joined(separator: ", "))
+                    """
+                )
             }
             parameters.append(SweptParameter(key: key, distribution: distribution))
         }
@@ -90,29 +119,36 @@ public enum SweepSpecFile {
             guard parameters.allSatisfy({ if case .values = $0.distribution { true } else { false } }) else {
                 throw InputError("\(path): design = \"grid\" needs distribution = \"values\" for every parameter")
             }
-            try check(points: parameters.reduce(1.0) { total, parameter in
-                if case .values(let list) = parameter.distribution { return total * Double(list.count) }
-                return total
-            })
+            try check(
+                points: parameters.reduce(1.0) { total, parameter in
+                    if case .values(let list) = parameter.distribution { return total * Double(list.count) }
+                    return total
+                })
             design = .grid
         case "elasticity":
             let step = try number("step", default: 0.01)
             guard step > 0, step < 0.5 else { throw InputError("\(path): step = \(step); allowed: between 0 and 0.5") }
             design = .elasticity(step: step)
         case "saltelli":
-            let draws = try number("base_draws"), seed = try number("seed")
+            let draws = try number("base_draws")
+            let seed = try number("seed")
             guard draws >= 2, draws == draws.rounded(), seed >= 0, seed == seed.rounded(), seed < 9e15 else {
-                throw InputError("\(path): base_draws and seed must be whole numbers, base_draws >= 2, seed below 9e15")
+                throw InputError(
+                    "\(path): base_draws and seed must be whole numbers, base_draws >= 2, seed below 9e15")
             }
             try check(points: draws * Double(parameters.count + 2))
             design = .saltelli(baseDraws: Int(draws), seed: UInt64(seed))
         case "random", "latin":
-            let draws = try number("draws"), seed = try number("seed")
+            let draws = try number("draws")
+            let seed = try number("seed")
             guard draws >= 1, draws == draws.rounded(), seed >= 0, seed == seed.rounded(), seed < 9e15 else {
                 throw InputError("\(path): draws and seed must be whole numbers, draws >= 1, seed below 9e15")
             }
             try check(points: draws)
-            design = designName == "random" ? .random(draws: Int(draws), seed: UInt64(seed)) : .latinHypercube(draws: Int(draws), seed: UInt64(seed))
+            design =
+                designName == "random"
+                ? .random(draws: Int(draws), seed: UInt64(seed))
+                : .latinHypercube(draws: Int(draws), seed: UInt64(seed))
         default:
             throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity")
         }
@@ -120,7 +156,8 @@ public enum SweepSpecFile {
         var regimes = [base.optionNames.first ?? "none"]
         if let value = root["regimes"] {
             guard let list = value.array, !list.isEmpty else {
-                throw InputError("\(path): regimes must be a non-empty list of some of \(names), such as [\"\(regimes[0])\"]")
+                throw InputError(
+                    "\(path): regimes must be a non-empty list of some of \(names), such as [\"\(regimes[0])\"]")
             }
             regimes = []
             for entry in list {
@@ -132,15 +169,24 @@ public enum SweepSpecFile {
             }
         }
         if let value = root["solver"], value.string == nil {
-            throw InputError("\(path): solver must be a stepper's name in double quotes; got \(Configuration.describe(value))")
+            throw InputError(
+                "\(path): solver must be a stepper's name in double quotes; got \(Configuration.describe(value))")
         }
         let solverName = root["solver"]?.string ?? "msbdf"
         guard let stepper = Stepper(rawValue: solverName) else {
-            throw InputError("\(path): solver = \"\(solverName)\"; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw InputError(
+                """
+                \(path): solver = \"\(solverName)\"; allowed: \
+                \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))
+                """
+            )
         }
-        var series: [String] = [], dates: [Double] = []
+        var series: [String] = []
+        var dates: [Double] = []
         if let value = root["paths"] {
-            guard let paths = value.table else { throw InputError("\(path): paths must be a table ([paths]) with series and dates") }
+            guard let paths = value.table else {
+                throw InputError("\(path): paths must be a table ([paths]) with series and dates")
+            }
             for key in paths.keys where key != "series" && key != "dates" {
                 throw InputError("\(path): unknown key paths.\(key); allowed: series, dates")
             }
@@ -150,24 +196,38 @@ public enum SweepSpecFile {
             series = list.compactMap(\.string)
             let known = base.seriesNames
             for name in series where !known.contains(name) {
-                throw InputError("\(path): paths.series: unknown series \(name); the series are the columns of `liquidity run`'s series.csv")
+                throw InputError(
+                    """
+                    \(path): paths.series: unknown series \(name); the series are the columns of `liquidity \
+                    run`'s series.csv
+                    """
+                )
             }
-            dates = try (paths["dates"]?.array ?? TOMLArray()).map { try Configuration.finiteNumber($0, file: path, key: "paths.dates", expected: "a decimal year") }
-            guard !dates.isEmpty else { throw InputError("\(path): paths.dates must list at least one date (decimal years)") }
+            dates = try (paths["dates"]?.array ?? TOMLArray()).map {
+                try Configuration.finiteNumber($0, file: path, key: "paths.dates", expected: "a decimal year")
+            }
+            guard !dates.isEmpty else {
+                throw InputError("\(path): paths.dates must list at least one date (decimal years)")
+            }
         }
         let tolerance = try number("tolerance", default: 1e-10)  // finite: number() refuses inf and nan
         guard tolerance > 0 else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
         var spec = EnsembleSpec(
-            name: name, design: design, parameters: parameters, options: regimes, stepper: stepper, tolerance: tolerance,
+            name: name, design: design, parameters: parameters, options: regimes, stepper: stepper,
+            tolerance: tolerance,
             pathSeries: series, pathDates: dates)
         if let value = root["saves"] {
             guard let text = value.string, let mode = SaveMode(rawValue: text) else {
                 let given = value.string.map { "\"\($0)\"" } ?? Configuration.describe(value)
-                throw InputError("\(path): saves = \(given); allowed: \(SaveMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+                throw InputError(
+                    """
+                    \(path): saves = \(given); allowed: \
+                    \(SaveMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+                    """
+                )
             }
             spec.saveMode = mode
         }
         return spec
     }
 }
-

@@ -7,7 +7,8 @@ public enum TableFormat: String, CaseIterable, Sendable {
         let widths = header.indices.map { c in max(header[c].count, rows.map { $0[c].count }.max() ?? 0) }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                c == 0
+                    ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }.joined(separator: gap)
         }
@@ -24,7 +25,8 @@ public enum TableFormat: String, CaseIterable, Sendable {
         case .markdown:
             let align = ["---"] + Array(repeating: "---:", count: header.count - 1)
             let lines = [header, align] + rows.map { $0.map { $0.replacingOccurrences(of: "|", with: "\\|") } }
-            return (["**\(title)**", ""] + lines.map { "| " + $0.joined(separator: " | ") + " |" }).joined(separator: "\n")
+            return (["**\(title)**", ""] + lines.map { "| " + $0.joined(separator: " | ") + " |" }).joined(
+                separator: "\n")
         case .latex:
             func escape(_ text: String) -> String {
                 var out = ""

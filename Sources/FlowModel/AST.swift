@@ -54,7 +54,8 @@ public struct ParameterRange: Sendable, Equatable, CustomStringConvertible {
         case (false, false): "any finite number"
         case (true, false): (lowerOpen ? "> " : ">= ") + Self.number(lower)
         case (false, true): (upperOpen ? "< " : "<= ") + Self.number(upper)
-        case (true, true): "in " + (lowerOpen ? "(" : "[") + Self.number(lower) + ", " + Self.number(upper) + (upperOpen ? ")" : "]")
+        case (true, true):
+            "in " + (lowerOpen ? "(" : "[") + Self.number(lower) + ", " + Self.number(upper) + (upperOpen ? ")" : "]")
         }
     }
 
@@ -71,15 +72,18 @@ public struct ModelSource: Sendable {
     }
     public struct Definition: Sendable {
         public enum Kind: String, Sendable { case `let`, initial }
-        public var kind: Kind, name: String, index: IndexSpec, expression: Expression, attributes: Attributes, location: SourceLocation
+        public var kind: Kind, name: String, index: IndexSpec, expression: Expression, attributes: Attributes,
+            location: SourceLocation
     }
     public struct State: Sendable {
-        public var name: String, index: IndexSpec, start: Expression?, derivative: Expression?, attributes: Attributes, location: SourceLocation
+        public var name: String, index: IndexSpec, start: Expression?, derivative: Expression?, attributes: Attributes,
+            location: SourceLocation
     }
     public struct SetDeclaration: Sendable {
         public var name: String, members: [String], attributes: Attributes, location: SourceLocation
         /// Members' readable names, written as a string after each member; used in descriptions and charts.
-        /// (An array, not a dictionary: the source's description, which fingerprints sweeps, must not vary by process.)
+        /// (An array, not a dictionary: the source's description, which fingerprints sweeps, must not vary by
+        /// process.)
         public var labels: [(member: String, label: String)] = []
 
         /// The readable name of `member`: its label, or the member itself.
@@ -92,7 +96,9 @@ public struct ModelSource: Sendable {
         public var name: String, meaning: String?, defaultOption: String, options: [Option], location: SourceLocation
     }
     public struct MatrixRow: Sendable {
-        public var label: String, index: IndexSpec, entries: [(column: String, expression: Expression, location: SourceLocation)], target: Expression?, location: SourceLocation
+        public var label: String, index: IndexSpec,
+            entries: [(column: String, expression: Expression, location: SourceLocation)], target: Expression?,
+            location: SourceLocation
     }
     public struct Matrix: Sendable {
         public var name: String, title: String?
@@ -103,7 +109,8 @@ public struct ModelSource: Sendable {
         public var isStocks = false
     }
     public struct Summary: Sendable {
-        public var kind: String, series: String, index: IndexSpec, level: Double?, label: String, location: SourceLocation
+        public var kind: String, series: String, index: IndexSpec, level: Double?, label: String,
+            location: SourceLocation
     }
     public struct Observation: Sendable {
         public var name: String, expression: Expression, attributes: Attributes, location: SourceLocation

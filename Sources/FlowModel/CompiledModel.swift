@@ -42,29 +42,39 @@ public final class CompiledModel: @unchecked Sendable {
     init(_ p: Parts) {
         (source, settings, t0, t1) = (p.source, p.settings, p.t0, p.t1)
         (stateNames, initialState, tstops) = (p.stateNames, p.initialState, p.tstops)
-        (values, rightHandSide, observations, tables) = (p.values, p.rightHandSide, p.observations, KnotTables(p.knots))
+        (values, rightHandSide, observations, tables) = (
+            p.values, p.rightHandSide, p.observations, KnotTables(p.knots)
+        )
         (stateSlots, derivativeSlots, entities, sets) = (p.stateSlots, p.derivativeSlots, p.entities, p.sets)
         (stateFreeSlots, matrices) = (p.stateFreeSlots, p.matrices)
-        var columns: [SeriesInfo] = [], slots: [Int] = []
+        var columns: [SeriesInfo] = []
+        var slots: [Int] = []
         func add(_ entity: Entity) {
             let members = entity.set.map { p.sets[$0]! } ?? [""]
             let set = entity.set.flatMap { set in p.source.sets.first { $0.name == set } }
             for member in members {
                 guard let slot = entity.slots[member] else { continue }
-                columns.append(SeriesInfo(
-                    name: member.isEmpty ? entity.name : "\(entity.name)_\(member)", unit: entity.attributes.unit ?? "",
-                    description: (entity.attributes.meaning ?? entity.name) + (member.isEmpty ? "" : " (\(set?.label(of: member) ?? member))")))
+                columns.append(
+                    SeriesInfo(
+                        name: member.isEmpty ? entity.name : "\(entity.name)_\(member)",
+                        unit: entity.attributes.unit ?? "",
+                        description: (entity.attributes.meaning ?? entity.name)
+                            + (member.isEmpty ? "" : " (\(set?.label(of: member) ?? member))")))
                 slots.append(slot)
             }
         }
         // States in file order, then definitions in file order, then observations.
         for state in p.source.states { if let e = p.entities[state.name] { add(e) } }
         var seen = Set<String>()
-        let definitionNames = p.source.definitions.map(\.name) + p.source.choices.flatMap { $0.options.first?.definitions.map(\.name) ?? [] }
+        let definitionNames =
+            p.source.definitions.map(\.name)
+            + p.source.choices.flatMap { $0.options.first?.definitions.map(\.name) ?? [] }
         for name in definitionNames where seen.insert(name).inserted {
             if let e = p.entities[name], e.kind == .let { add(e) }
         }
-        for e in p.entities.values.filter({ $0.kind == .let && !seen.contains($0.name) }).sorted(by: { $0.name < $1.name }) { add(e) }
+        for e in p.entities.values.filter({ $0.kind == .let && !seen.contains($0.name) }).sorted(by: {
+            $0.name < $1.name
+        }) { add(e) }
         for o in p.source.observations { if let e = p.entities[o.name] { add(e) } }
         self.columns = columns
         columnSlots = slots
@@ -73,7 +83,8 @@ public final class CompiledModel: @unchecked Sendable {
     /// The knots of the table called `name` in this compiled model (the settings may replace the file's).
     public func knots(of name: String) -> [(Double, Double)] {
         guard let index = source.tables.firstIndex(where: { $0.name == name }) else { return [] }
-        let start = tables.start[index], count = tables.count[index]
+        let start = tables.start[index]
+        let count = tables.count[index]
         return (0..<count).map { (tables.times[start + $0], tables.values[start + $0]) }
     }
 
@@ -82,7 +93,9 @@ public final class CompiledModel: @unchecked Sendable {
     /// as AI capex `I`): valid at any time, before the start too. Nil for a
     /// series that depends on the state.
     public func timePath(_ name: String) -> (@Sendable (Double) -> Double)? {
-        guard let c = columns.firstIndex(where: { $0.name == name }), stateFreeSlots.contains(columnSlots[c]) else { return nil }
+        guard let c = columns.firstIndex(where: { $0.name == name }), stateFreeSlots.contains(columnSlots[c]) else {
+            return nil
+        }
         let slot = columnSlots[c]
         return { [self] t in
             var v = values
@@ -101,7 +114,9 @@ public final class CompiledModel: @unchecked Sendable {
     public func parameter(_ name: String) -> Double? {
         let base = name.split(separator: "[").first.map(String.init) ?? name
         let member = name.contains("[") ? String(name.split(separator: "[")[1].dropLast()) : ""
-        guard let entity = entities[base], entity.kind == .parameter, let slot = entity.slots[member] else { return nil }
+        guard let entity = entities[base], entity.kind == .parameter, let slot = entity.slots[member] else {
+            return nil
+        }
         return values[slot]
     }
 
@@ -127,9 +142,12 @@ public final class CompiledModel: @unchecked Sendable {
         let scratch = Scratch(values)
         let derivatives: RightHandSide
         if let program = NativeCode.program(for: { nativeSource }) {
-            let tables = tables, schedules = Scratch(rightHandSide.schedules + [0])
+            let tables = tables
+            let schedules = Scratch(rightHandSide.schedules + [0])
             derivatives = { t, y, dydt in
-                program(t, y.baseAddress!, dydt.baseAddress!, UnsafePointer(scratch.buffer), tables.times, tables.values, tables.start, tables.count, schedules.buffer)
+                program(
+                    t, y.baseAddress!, dydt.baseAddress!, UnsafePointer(scratch.buffer), tables.times, tables.values,
+                    tables.start, tables.count, schedules.buffer)
             }
         } else {
             let derivativeSlots = derivativeSlots
@@ -141,11 +159,14 @@ public final class CompiledModel: @unchecked Sendable {
                 }
             }
         }
-        var problem = ODEProblem(initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames, rightHandSide: derivatives)
+        var problem = ODEProblem(
+            initialState: initialState, timeSpan: (t0, t1), componentNames: stateNames, rightHandSide: derivatives)
         if exactJacobian {
             let tangents = Scratch([Double](repeating: 0, count: values.count * (stateSlots.count + 1)))
             problem.jacobian = { [self] t, y, dfdy, dfdt in
-                jacobian(t, y.baseAddress!, values: scratch.buffer, tangents: tangents.buffer, dfdy: dfdy.baseAddress!, dfdt: dfdt.baseAddress!)
+                jacobian(
+                    t, y.baseAddress!, values: scratch.buffer, tangents: tangents.buffer, dfdy: dfdy.baseAddress!,
+                    dfdt: dfdt.baseAddress!)
             }
         }
         return problem
@@ -154,10 +175,12 @@ public final class CompiledModel: @unchecked Sendable {
     /// `dfdy` (row major) and `dfdt` at `(t, y)`: the tape run with n + 1
     /// directions, one per state and one for time.
     func jacobian(
-        _ t: Double, _ y: UnsafePointer<Double>, values v: UnsafeMutablePointer<Double>, tangents d: UnsafeMutablePointer<Double>,
+        _ t: Double, _ y: UnsafePointer<Double>, values v: UnsafeMutablePointer<Double>,
+        tangents d: UnsafeMutablePointer<Double>,
         dfdy: UnsafeMutablePointer<Double>, dfdt: UnsafeMutablePointer<Double>
     ) {
-        let n = stateSlots.count, width = n + 1
+        let n = stateSlots.count
+        let width = n + 1
         // `d` starts zeroed and needs no clearing: the tape overwrites every row it
         // writes, the seeds below are the same each time, and no other row changes.
         v[0] = t
@@ -255,7 +278,10 @@ extension CompiledModel {
         }
     }
 
-    struct Leak { var message: String; var location: SourceLocation }
+    struct Leak {
+        var message: String
+        var location: SourceLocation
+    }
 
     /// Rows and columns that do not sum to zero (or to their target) at
     /// random states near the start and random times in the span.
@@ -268,23 +294,44 @@ extension CompiledModel {
         // invariants of the solution, so they are checked at the start only.
         for sample in 0...samples {
             let t = sample == 0 ? t0 : t0 + generator.unit() * (t1 - t0)
-            let y = sample == 0 ? initialState : initialState.map { $0 * (0.8 + 0.4 * generator.unit()) + 0.01 * (generator.unit() - 0.5) }
+            let y =
+                sample == 0
+                ? initialState
+                : initialState.map { $0 * (0.8 + 0.4 * generator.unit()) + 0.01 * (generator.unit() - 0.5) }
             for (m, matrix) in matrixValues(at: t, y).enumerated() {
                 let scale = Swift.max(1, matrix.values.flatMap { $0 }.map(Swift.abs).filter(\.isFinite).max() ?? 1)
                 guard matrix.values.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { continue }
                 for (r, label) in matrix.rowLabels.enumerated() where sample == 0 || !matrices[m].isStocks {
                     let gap = matrix.rowSums[r] - matrix.rowTargets[r]
                     if Swift.abs(gap) > 1e-9 * scale, reported.insert("\(matrix.name) row \(label)").inserted {
-                        leaks.append(Leak(
-                            message: "matrix \(matrix.name): row \"\(label)\" sums to \(gap == gap ? String(format: "%.6g", gap) : "nan")\(matrix.rowTargets[r] == 0 ? "" : " more than its target") at t = \(String(format: "%.4f", t)) \(sample == 0 ? "at the start" : "with the state moved off its start"); every row must sum to zero (or to its target)\(matrices[m].isStocks ? "" : " at every state")",
-                            location: matrices[m].rows[r].location))
+                        leaks.append(
+                            Leak(
+                                message:
+                                    """
+                                    matrix \(matrix.name): row \"\(label)\" sums to \
+                                    \(gap == gap ? String(format: "%.6g", gap) : "nan")\
+                                    \(matrix.rowTargets[r] == 0 ? "" : " more than its target") \
+                                    at t = \(String(format: "%.4f", t)) \
+                                    \(sample == 0 ? "at the start" : "with the state moved off its start"); \
+                                    every row must sum to zero (or to its \
+                                    target)\(matrices[m].isStocks ? "" : " at every state")
+                                    """,
+                                location: matrices[m].rows[r].location))
                     }
                 }
                 for (c, column) in matrix.columns.enumerated() where Swift.abs(matrix.columnSums[c]) > 1e-9 * scale {
                     if reported.insert("\(matrix.name) column \(column)").inserted {
-                        leaks.append(Leak(
-                            message: "matrix \(matrix.name): column \(column) sums to \(String(format: "%.6g", matrix.columnSums[c])) at t = \(String(format: "%.4f", t)) \(sample == 0 ? "at the start" : "with the state moved off its start"); every column must sum to zero at every state",
-                            location: matrices[m].location))
+                        leaks.append(
+                            Leak(
+                                message:
+                                    """
+                                    matrix \(matrix.name): column \(column) sums to \
+                                    \(String(format: "%.6g", matrix.columnSums[c])) at t = \
+                                    \(String(format: "%.4f", t)) \
+                                    \(sample == 0 ? "at the start" : "with the state moved off its start"); \
+                                    every column must sum to zero at every state
+                                    """,
+                                location: matrices[m].location))
                     }
                 }
             }
@@ -306,7 +353,9 @@ struct LCG {
 ///
 /// - Throws: ``ModelFileError`` with every error found, each naming the file,
 ///   line and column, the name and what is expected.
-public func compileModel(_ text: String, file: String, settings: ModelSettings = ModelSettings()) throws -> CompiledModel {
+public func compileModel(_ text: String, file: String, settings: ModelSettings = ModelSettings()) throws
+    -> CompiledModel
+{
     try compileModel(try parseModel(text, file: file), settings: settings)
 }
 
@@ -316,7 +365,9 @@ public func compileModel(_ text: String, file: String, settings: ModelSettings =
 ///   balances (for many compiles of one model that differ only in
 ///   parameter values, once one compile has checked them).
 /// - Throws: ``ModelFileError`` with every error found.
-public func compileModel(_ source: ModelSource, settings: ModelSettings = ModelSettings(), checkingMatrices: Bool = true) throws -> CompiledModel {
+public func compileModel(
+    _ source: ModelSource, settings: ModelSettings = ModelSettings(), checkingMatrices: Bool = true
+) throws -> CompiledModel {
     try Compiler(source, settings: settings).compile(checkingMatrices: checkingMatrices)
 }
 
@@ -356,8 +407,12 @@ extension CompiledModel {
                 case "change": value = x.last.map { $0 - x[0] }
                 case "peak": value = x.max()
                 case "drawdown":
-                    var peak = -Double.infinity, worst = 0.0
-                    for v in x { peak = Swift.max(peak, v); worst = Swift.max(worst, 1 - v / peak) }
+                    var peak = -Double.infinity
+                    var worst = 0.0
+                    for v in x {
+                        peak = Swift.max(peak, v)
+                        worst = Swift.max(worst, 1 - v / peak)
+                    }
                     value = worst
                 case "below": value = zip(t, x).first { $0.1 < (summary.level ?? 0) }?.0
                 default:
@@ -365,8 +420,10 @@ extension CompiledModel {
                     for k in t.indices.dropFirst() { total += 0.5 * (x[k] + x[k - 1]) * (t[k] - t[k - 1]) }
                     value = total
                 }
-                let label = summary.label.replacingOccurrences(of: "{\(summary.index.variable ?? "")}", with: set?.label(of: member) ?? member)
-                result.append(SummaryValue(label: label, kind: summary.kind, series: name, unit: columns[c].unit, value: value))
+                let label = summary.label.replacingOccurrences(
+                    of: "{\(summary.index.variable ?? "")}", with: set?.label(of: member) ?? member)
+                result.append(
+                    SummaryValue(label: label, kind: summary.kind, series: name, unit: columns[c].unit, value: value))
             }
         }
         return result

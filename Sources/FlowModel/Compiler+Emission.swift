@@ -7,7 +7,9 @@ extension Compiler {
     func build() throws -> CompiledModel {
         let initial = order(items.filter { $0.kind == .start || $0.kind == .initial || $0.kind == .let })
         let runtime = order(items.filter { $0.kind == .let })
-        guard let initial, let runtime, !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
+        guard let initial, let runtime, !diagnostics.contains(where: { $0.severity == .error }) else {
+            throw ModelFileError(diagnostics: sorted())
+        }
         // Parameters are constants of a compiled model: fold them, and everything computed from them alone;
         // then the t0 quantities, once the start program has computed them.
         var constants = Dictionary(uniqueKeysWithValues: parameterValues)
@@ -23,9 +25,19 @@ extension Compiler {
             constants[item.slot] = values[item.slot]
             if !values[item.slot].isFinite {
                 var names: [Int: String] = [:]
-                for entity in entities.values { for (member, slot) in entity.slots { names[slot] = member.isEmpty ? entity.name : "\(entity.name)[\(member)]" } }
-                let inputs = item.node.slots.compactMap { slot in names[slot].map { "\($0) = \(values[slot])" } }.sorted()
-                error("the t0 quantity \(item.label) is \(values[item.slot]) with these parameters and start values; it must be finite (it reads \(inputs.joined(separator: ", ")))", at: item.location)
+                for entity in entities.values {
+                    for (member, slot) in entity.slots {
+                        names[slot] = member.isEmpty ? entity.name : "\(entity.name)[\(member)]"
+                    }
+                }
+                let inputs = item.node.slots.compactMap { slot in names[slot].map { "\($0) = \(values[slot])" } }
+                    .sorted()
+                error(
+                    """
+                    the t0 quantity \(item.label) is \(values[item.slot]) with these parameters and start \
+                    values; it must be finite (it reads \(inputs.joined(separator: ", ")))
+                    """,
+                    at: item.location)
             }
         }
         // The right-hand side computes only the definitions the derivatives need; the
@@ -40,12 +52,18 @@ extension Compiler {
             producer.node.visitSlots { frontier.append($0) }
         }
         builder.startProgram()
-        for item in runtime where needed.contains(item.slot) { builder.emit(item.node.folded(constants), into: item.slot) }
+        for item in runtime where needed.contains(item.slot) {
+            builder.emit(item.node.folded(constants), into: item.slot)
+        }
         for item in derivatives { builder.emit(item.node.folded(constants), into: item.slot) }
         let rightHandSide = builder.tape
         builder.startProgram()
-        for item in runtime where !needed.contains(item.slot) { builder.emit(item.node.folded(constants), into: item.slot) }
-        for item in items where item.kind == .observation { builder.emit(item.node.folded(constants), into: item.slot) }
+        for item in runtime where !needed.contains(item.slot) {
+            builder.emit(item.node.folded(constants), into: item.slot)
+        }
+        for item in items where item.kind == .observation {
+            builder.emit(item.node.folded(constants), into: item.slot)
+        }
         let observations = builder.tape
         values += [Double](repeating: 0, count: builder.next - values.count)
         for (slot, value) in builder.constantValues { values[slot] = value }
@@ -56,17 +74,25 @@ extension Compiler {
             item.node.visitSlots { reads = reads || stateDependent.contains($0) }
             if reads { stateDependent.insert(item.slot) }
         }
-        stateFreeSlots = Set((runtime + items.filter { $0.kind == .observation }).map(\.slot)).subtracting(stateDependent)
+        stateFreeSlots = Set((runtime + items.filter { $0.kind == .observation }).map(\.slot)).subtracting(
+            stateDependent)
         let initialState = stateSlots.map { values[$0] }
         for (k, value) in initialState.enumerated() where !value.isFinite {
-            error("the start value of \(stateLabels[k]) is \(value)", at: items.first { $0.kind == .start && $0.slot == stateSlots[k] }?.location ?? SourceLocation(line: 1, column: 1))
+            error(
+                "the start value of \(stateLabels[k]) is \(value)",
+                at: items.first { $0.kind == .start && $0.slot == stateSlots[k] }?.location
+                    ?? SourceLocation(line: 1, column: 1))
         }
-        guard !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
+        guard !diagnostics.contains(where: { $0.severity == .error }) else {
+            throw ModelFileError(diagnostics: sorted())
+        }
         let changeDates = schedules.values.flatMap { $0.flatMap { [$0.start, $0.end] } }
-        let tstops = Array(Set((knotData.flatMap(\.times) + changeDates + stops).filter { $0 > t0 && $0 < t1 })).sorted()
+        let tstops = Array(Set((knotData.flatMap(\.times) + changeDates + stops).filter { $0 > t0 && $0 < t1 }))
+            .sorted()
         return CompiledModel(
             .init(
-                source: source, settings: settings, t0: t0, t1: t1, stateNames: stateLabels, initialState: initialState, tstops: tstops,
+                source: source, settings: settings, t0: t0, t1: t1, stateNames: stateLabels,
+                initialState: initialState, tstops: tstops,
                 values: values, rightHandSide: rightHandSide, observations: observations, knots: knotData,
                 stateSlots: stateSlots, derivativeSlots: derivativeSlots, entities: entities, sets: sets,
                 stateFreeSlots: stateFreeSlots, matrices: matrices()))
@@ -93,10 +119,16 @@ extension Compiler {
                         entries.filter { $0.member == member && $0.column == column }.map(\.node)
                     }
                     let target = row.target.map { node($0, bindingsByMember[member] ?? [:], at: row.location) }
-                    rows.append(.init(label: member.isEmpty ? row.label : "\(row.label) \(member)", cells: cells, target: target, location: row.location))
+                    rows.append(
+                        .init(
+                            label: member.isEmpty ? row.label : "\(row.label) \(member)", cells: cells, target: target,
+                            location: row.location))
                 }
             }
-            compiled.append(CompiledMatrix(name: matrix.name, title: matrix.title ?? matrix.name, columns: matrix.columns, rows: rows, location: matrix.location, isStocks: matrix.isStocks))
+            compiled.append(
+                CompiledMatrix(
+                    name: matrix.name, title: matrix.title ?? matrix.name, columns: matrix.columns, rows: rows,
+                    location: matrix.location, isStocks: matrix.isStocks))
         }
         return compiled
     }

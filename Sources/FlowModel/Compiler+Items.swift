@@ -23,12 +23,18 @@ extension Compiler {
                 stateSlots.append(slot)
                 stateLabels.append(label(state.name, member))
                 if let start = state.start {
-                    items.append(Item(kind: .start, slot: slot, node: node(start, bindings, at: state.location), label: label(state.name, member), location: state.location))
+                    items.append(
+                        Item(
+                            kind: .start, slot: slot, node: node(start, bindings, at: state.location),
+                            label: label(state.name, member), location: state.location))
                 }
                 if let derivative = state.derivative {
                     let out = newSlot()
                     derivativeSlots.append(out)
-                    items.append(Item(kind: .derivative, slot: out, node: node(derivative, bindings, at: state.location), label: "d/dt \(label(state.name, member))", location: state.location))
+                    items.append(
+                        Item(
+                            kind: .derivative, slot: out, node: node(derivative, bindings, at: state.location),
+                            label: "d/dt \(label(state.name, member))", location: state.location))
                 }
             }
         }
@@ -39,7 +45,11 @@ extension Compiler {
             guard let entity = entities[d.name] else { continue }
             each(d.index) { member, bindings in
                 guard let slot = entity.slots[member] else { return }
-                items.append(Item(kind: d.kind == .let ? .let : .initial, slot: slot, node: node(d.expression, bindings, at: d.location), label: label(d.name, member), location: d.location))
+                items.append(
+                    Item(
+                        kind: d.kind == .let ? .let : .initial, slot: slot,
+                        node: node(d.expression, bindings, at: d.location), label: label(d.name, member),
+                        location: d.location))
             }
         }
     }
@@ -64,19 +74,25 @@ extension Compiler {
         for c in closures {
             var others: [Node] = []
             for row in c.matrix.rows {
-                for entry in entries(row) where entry.column == c.column && entry.closure != c.name { others.append(entry.node) }
+                for entry in entries(row) where entry.column == c.column && entry.closure != c.name {
+                    others.append(entry.node)
+                }
             }
             let total = others.dropFirst().reduce(others.first ?? .constant(0)) { .binary(.add, $0, $1) }
             // sign * x + total = 0
             let value: Node = c.sign > 0 ? .negate(total) : total
-            items.append(Item(kind: .let, slot: entities[c.name]!.slots[""]!, node: value, label: c.name, location: c.location))
+            items.append(
+                Item(kind: .let, slot: entities[c.name]!.slots[""]!, node: value, label: c.name, location: c.location))
         }
     }
 
     func compileObservations() {
         for o in source.observations {
             guard let entity = entities[o.name] else { continue }
-            items.append(Item(kind: .observation, slot: entity.slots[""]!, node: node(o.expression, [:], at: o.location), label: o.name, location: o.location))
+            items.append(
+                Item(
+                    kind: .observation, slot: entity.slots[""]!, node: node(o.expression, [:], at: o.location),
+                    label: o.name, location: o.location))
         }
     }
 }

@@ -16,7 +16,9 @@ extension Compiler {
             if state[k] == 2 || failed { return }
             if state[k] == 1 {
                 let cycle = path[path.firstIndex(of: k)!...].map { chosen[$0].label } + [chosen[k].label]
-                error("algebraic loop: \(cycle.joined(separator: " -> ")); solve it by hand or make one of them a state", at: chosen[k].location)
+                error(
+                    "algebraic loop: \(cycle.joined(separator: " -> ")); solve it by hand or make one of them a state",
+                    at: chosen[k].location)
                 failed = true
                 return
             }

@@ -60,7 +60,8 @@ final class Compiler {
     }
 
     func warning(_ message: String, at location: SourceLocation) {
-        diagnostics.append(ModelDiagnostic(file: source.file, location: location, severity: .warning, message: message))
+        diagnostics.append(
+            ModelDiagnostic(file: source.file, location: location, severity: .warning, message: message))
     }
 
     func newSlot() -> Int {
@@ -83,7 +84,9 @@ final class Compiler {
 
     func unknown(_ name: String, at location: SourceLocation, what: String = "name") {
         var message = "unknown \(what) \(name)"
-        if let near = nearest(name, in: what == "set" ? Array(sets.keys) : knownNames) { message += "; did you mean \(near)?" }
+        if let near = nearest(name, in: what == "set" ? Array(sets.keys) : knownNames) {
+            message += "; did you mean \(near)?"
+        }
         error(message, at: location)
     }
 
@@ -93,7 +96,9 @@ final class Compiler {
             return false
         }
         if let other = entities[name] {
-            error("\(name) is defined twice (first as a \(other.kind.rawValue) at line \(other.location.line))", at: location)
+            error(
+                "\(name) is defined twice (first as a \(other.kind.rawValue) at line \(other.location.line))",
+                at: location)
             return false
         }
         if tables[name] != nil || sets[name] != nil {
@@ -104,20 +109,32 @@ final class Compiler {
     }
 
     /// The members a declaration covers: one unnamed member for a scalar.
-    func members(of spec: IndexSpec, at location: SourceLocation, parameterStyle: Bool = false) -> (set: String?, members: [String])? {
+    func members(of spec: IndexSpec, at location: SourceLocation, parameterStyle: Bool = false) -> (
+        set: String?, members: [String]
+    )? {
         switch spec {
         case .scalar: return (nil, [""])
         case .each(_, let set):
-            guard let members = sets[set] else { unknown(set, at: location, what: "set"); return nil }
+            guard let members = sets[set] else {
+                unknown(set, at: location, what: "set")
+                return nil
+            }
             return (set, members)
         case .member(let name):
             if parameterStyle {
-                guard let members = sets[name] else { unknown(name, at: location, what: "set"); return nil }
+                guard let members = sets[name] else {
+                    unknown(name, at: location, what: "set")
+                    return nil
+                }
                 return (name, members)
             }
             let owners = sets.filter { $0.value.contains(name) }.map(\.key).sorted()
             guard owners.count == 1 else {
-                error(owners.isEmpty ? "\(name) is not a member of any set" : "\(name) is a member of \(owners.joined(separator: " and ")): define it with [j in SET]", at: location)
+                error(
+                    owners.isEmpty
+                        ? "\(name) is not a member of any set"
+                        : "\(name) is a member of \(owners.joined(separator: " and ")): define it with [j in SET]",
+                    at: location)
                 return nil
             }
             return (owners[0], [name])
@@ -163,7 +180,9 @@ final class Compiler {
 
     /// Throws every error found so far, in file order.
     func stopOnErrors() throws {
-        guard !diagnostics.contains(where: { $0.severity == .error }) else { throw ModelFileError(diagnostics: sorted()) }
+        guard !diagnostics.contains(where: { $0.severity == .error }) else {
+            throw ModelFileError(diagnostics: sorted())
+        }
     }
 
     /// The stops of the file, each computed from parameters and numbers.
@@ -185,7 +204,8 @@ final class Compiler {
         for summary in source.summaries {
             let kinds = ["end", "change", "peak", "drawdown", "below", "total"]
             if !kinds.contains(summary.kind) {
-                error("unknown summary \(summary.kind); allowed: \(kinds.joined(separator: ", "))", at: summary.location)
+                error(
+                    "unknown summary \(summary.kind); allowed: \(kinds.joined(separator: ", "))", at: summary.location)
             }
             guard let entity = entities[summary.series], [.state, .let, .observation].contains(entity.kind) else {
                 unknown(summary.series, at: summary.location, what: "series")
@@ -193,7 +213,12 @@ final class Compiler {
             }
             switch summary.index {
             case .scalar where entity.set != nil:
-                error("\(summary.series) is indexed by \(entity.set!): summarise \(summary.series)[j in \(entity.set!)] or one member", at: summary.location)
+                error(
+                    """
+                    \(summary.series) is indexed by \(entity.set!): summarise \(summary.series)[j in \
+                    \(entity.set!)] or one member
+                    """,
+                    at: summary.location)
             case .each(_, let set) where set != entity.set:
                 error("\(summary.series) is not indexed by \(set)", at: summary.location)
             case .member(let m) where entity.set == nil || !(sets[entity.set!] ?? []).contains(m):
@@ -206,7 +231,11 @@ final class Compiler {
     /// A parameter no definition reads, in any option of any choice, is worth a warning.
     func warnUnusedParameters() {
         // A parameter an option that was not chosen reads is used too.
-        for choice in source.choices { for option in choice.options { for d in option.definitions { usedParameters.formUnion(d.expression.names) } } }
+        for choice in source.choices {
+            for option in choice.options {
+                for d in option.definitions { usedParameters.formUnion(d.expression.names) }
+            }
+        }
         for (name, entity) in entities where entity.kind == .parameter && !usedParameters.contains(name) {
             warning("parameter \(name) is never used", at: entity.location)
         }

@@ -18,14 +18,20 @@ public enum DecimalYear {
         let months = (t - Double(year)) * 12
         var month = Int((months + 1e-9).rounded(.down))
         var y = year
-        if month >= 12 { month -= 12; y += 1 }
+        if month >= 12 {
+            month -= 12
+            y += 1
+        }
         let fraction = max(0, months - Double(month))
-        let day = min(Int((fraction * Double(daysInMonth(y, month + 1)) + 1e-6).rounded(.down)) + 1, daysInMonth(y, month + 1))
+        let day = min(
+            Int((fraction * Double(daysInMonth(y, month + 1)) + 1e-6).rounded(.down)) + 1, daysInMonth(y, month + 1))
         func padded(_ value: Int, _ width: Int) -> String {
             let digits = String(value)
             return digits.count < width ? String(repeating: "0", count: width - digits.count) + digits : digits
         }
-        return y >= 0 ? padded(y, 4) + "-" + padded(month + 1, 2) + "-" + padded(day, 2) : String(format: "%04d-%02d-%02d", y, month + 1, day)
+        return y >= 0
+            ? padded(y, 4) + "-" + padded(month + 1, 2) + "-" + padded(day, 2)
+            : String(format: "%04d-%02d-%02d", y, month + 1, day)
     }
 
     /// The decimal year of year, month (1-12) and day.

@@ -35,7 +35,10 @@ extension Expression {
         case .name(let n, _, _): [n]
         case .negate(let a): a.names
         case .binary(_, let a, let b): a.names.union(b.names)
-        case .call(let n, let args, _): args.reduce(into: Function(rawValue: n) == nil && n != "slope" ? [n] : Set<String>()) { $0.formUnion($1.names) }
+        case .call(let n, let args, _):
+            args.reduce(into: Function(rawValue: n) == nil && n != "slope" ? [n] : Set<String>()) {
+                $0.formUnion($1.names)
+            }
         case .reduce(_, let variable, _, let body, _): body.names.subtracting([variable])
         case .closure(let n, _): [n]
         }
@@ -70,15 +73,30 @@ extension ModelSource {
         var lines = ["digraph \"\(name)\" {", "  rankdir=LR;", "  node [fontname=\"Helvetica\", fontsize=11];"]
         func id(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
         var declared = Set<String>()
-        for p in parameters { lines.append("  \(id(p.name)) [shape=plaintext, fontcolor=\"#555555\"];"); declared.insert(p.name) }
-        for t in tables { lines.append("  \(id(t.name)) [shape=plaintext, fontcolor=\"#0072B2\"];"); declared.insert(t.name) }
-        for s in states { lines.append("  \(id(s.name)) [shape=box, style=filled, fillcolor=\"#E69F00\"];"); declared.insert(s.name) }
+        for p in parameters {
+            lines.append("  \(id(p.name)) [shape=plaintext, fontcolor=\"#555555\"];")
+            declared.insert(p.name)
+        }
+        for t in tables {
+            lines.append("  \(id(t.name)) [shape=plaintext, fontcolor=\"#0072B2\"];")
+            declared.insert(t.name)
+        }
+        for s in states {
+            lines.append("  \(id(s.name)) [shape=box, style=filled, fillcolor=\"#E69F00\"];")
+            declared.insert(s.name)
+        }
         var edges = Set<String>()
         func connect(_ target: String, _ e: Expression) {
-            for source in e.names.sorted() where source != "t" && source != "t0" && source != "t1" { edges.insert("  \(id(source)) -> \(id(target));") }
+            for source in e.names.sorted() where source != "t" && source != "t0" && source != "t1" {
+                edges.insert("  \(id(source)) -> \(id(target));")
+            }
         }
         var definitions = self.definitions
-        for choice in choices { for option in choice.options where option.name == choice.defaultOption { definitions += option.definitions } }
+        for choice in choices {
+            for option in choice.options where option.name == choice.defaultOption {
+                definitions += option.definitions
+            }
+        }
         for d in definitions where declared.insert(d.name).inserted {
             lines.append("  \(id(d.name)) [shape=\(d.kind == .initial ? "diamond" : "ellipse")];")
         }
@@ -91,7 +109,9 @@ extension ModelSource {
                 for entry in row.entries {
                     guard case .closure(let n, _) = entry.expression.withoutSign else { continue }
                     if declared.insert(n).inserted { lines.append("  \(id(n)) [shape=ellipse, style=dashed];") }
-                    for other in matrix.rows.flatMap(\.entries) where other.column == entry.column && other.expression.withoutSign != entry.expression.withoutSign {
+                    for other in matrix.rows.flatMap(\.entries)
+                    where other.column == entry.column && other.expression.withoutSign != entry.expression.withoutSign
+                    {
                         connect(n, other.expression)
                     }
                 }
@@ -130,14 +150,17 @@ extension ModelSource {
             }
         }
         if let open = given.firstIndex(of: "["), given.hasSuffix("]") {
-            let name = String(given[..<open]), member = String(given[given.index(after: open)..<given.index(before: given.endIndex)])
+            let name = String(given[..<open])
+            let member = String(given[given.index(after: open)..<given.index(before: given.endIndex)])
             guard case .some(.some(let set)) = indexSet(name), setMembers(set).contains(member) else { return nil }
             return given
         }
         if case .some(.none) = indexSet(given) { return given }
         let parts = given.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         if parts.count == 2, case .some(.none) = indexSet(parts[1]) { return parts[1] }
-        if parts.count == 3, case .some(.some(let set)) = indexSet(parts[2]), set == parts[0], setMembers(set).contains(parts[1]) {
+        if parts.count == 3, case .some(.some(let set)) = indexSet(parts[2]), set == parts[0],
+            setMembers(set).contains(parts[1])
+        {
             return "\(parts[2])[\(parts[1])]"
         }
         return nil

@@ -22,9 +22,11 @@ public struct ModelSettings: Sendable, Equatable {
     public var sets: [String: [String]] = [:]
 
     public static func == (a: ModelSettings, b: ModelSettings) -> Bool {
-        a.choices == b.choices && a.parameters == b.parameters && a.start == b.start && a.end == b.end && a.changes == b.changes
+        a.choices == b.choices && a.parameters == b.parameters && a.start == b.start && a.end == b.end
+            && a.changes == b.changes
             && a.sets == b.sets && a.tables.keys == b.tables.keys
-            && a.tables.allSatisfy { key, knots in b.tables[key].map { $0.elementsEqual(knots) { $0 == $1 } } ?? false }
+            && a.tables.allSatisfy { key, knots in b.tables[key].map { $0.elementsEqual(knots) { $0 == $1 } } ?? false
+            }
     }
 
     /// A dated change of one parameter.

@@ -5,11 +5,12 @@ import Foundation
 /// (constants and parameters), with the knot tables' flat buffers (times,
 /// values, first knot and knot count of each table) and the tape's schedule
 /// segments.
-public typealias NativeProgram = @convention(c) (
-    _ t: Double, _ y: UnsafePointer<Double>, _ dydt: UnsafeMutablePointer<Double>,
-    _ values: UnsafePointer<Double>, _ knotTimes: UnsafePointer<Double>, _ knotValues: UnsafePointer<Double>,
-    _ knotStart: UnsafePointer<Int>, _ knotCount: UnsafePointer<Int>, _ schedules: UnsafePointer<Double>
-) -> Void
+public typealias NativeProgram =
+    @convention(c) (
+        _ t: Double, _ y: UnsafePointer<Double>, _ dydt: UnsafeMutablePointer<Double>,
+        _ values: UnsafePointer<Double>, _ knotTimes: UnsafePointer<Double>, _ knotValues: UnsafePointer<Double>,
+        _ knotStart: UnsafePointer<Int>, _ knotCount: UnsafePointer<Int>, _ schedules: UnsafePointer<Double>
+    ) -> Void
 
 /// Right-hand sides run as machine code instead of on the tape, for every
 /// problem made after ``install(_:)`` (the tool's `--native`).
@@ -112,12 +113,19 @@ extension Tape {
         }
         var lines = [
             Self.cPrelude,
-            "void \(function)(double t, const double *restrict y, double *restrict dydt, const double *restrict v, const double *kt, const double *kv, const long *ks, const long *kn, const double *sc) {",
+            """
+            void \(function)(double t, const double *restrict y, double *restrict dydt, const double *restrict \
+            v, const double *kt, const double *kv, const long *ks, const long *kn, const double *sc) {
+            """,
         ]
         lines.reserveCapacity(instructions.count + derivativeSlots.count + 4)
-        if !computed.isEmpty { lines.append("  double " + computed.sorted().map { "r\($0)" }.joined(separator: ", ") + ";") }
+        if !computed.isEmpty {
+            lines.append("  double " + computed.sorted().map { "r\($0)" }.joined(separator: ", ") + ";")
+        }
         for ins in instructions {
-            let a = read(ins.a), b = read(ins.b), c = read(ins.c)
+            let a = read(ins.a)
+            let b = read(ins.b)
+            let c = read(ins.c)
             let expression: String
             switch ins.op {
             case .copy: expression = a
@@ -166,7 +174,8 @@ extension Tape {
           double s = x / floor;
           return s * s * (3 - 2 * s);
         }
-        static inline double lq_table(const double *kt, const double *kv, const long *ks, const long *kn, long k, double t, int slope) {
+        static inline double lq_table(const double *kt, const double *kv, const long *ks, const long *kn, \
+        long k, double t, int slope) {
           const double *x = kt + ks[k], *y = kv + ks[k];
           long n = kn[k];
           if (t < x[0] || n == 1) return slope ? 0 : y[0];

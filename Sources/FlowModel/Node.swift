@@ -28,7 +28,8 @@ indirect enum Node: Sendable, Hashable {
             if case .constant(let v) = x { return .constant(-v) }
             return .negate(x)
         case .binary(let op, let a, let b):
-            let x = a.folded(constants), y = b.folded(constants)
+            let x = a.folded(constants)
+            let y = b.folded(constants)
             if case .constant(let u) = x, case .constant(let v) = y {
                 switch op {
                 case .add: return .constant(u + v)

@@ -15,8 +15,14 @@ extension Parser {
         try expectWord("to", "between the horizon's start and end")
         let t1 = try constant("the end of the horizon")
         model.horizon = (t0, t1)
-        if isWord("step") { _ = next(); model.saveStep = try constant("the save step") }
-        if isWord("calendar") { _ = next(); model.isCalendar = true }
+        if isWord("step") {
+            _ = next()
+            model.saveStep = try constant("the save step")
+        }
+        if isWord("calendar") {
+            _ = next()
+            model.isCalendar = true
+        }
         try endOfLine("the horizon (`horizon T0 to T1 [step S] [calendar]`)")
     }
 
@@ -36,7 +42,8 @@ extension Parser {
         var attributes = Attributes()
         try self.attributes(into: &attributes)
         try expectSymbol("=", "before the set's members")
-        var members: [String] = [], labels: [(member: String, label: String)] = []
+        var members: [String] = []
+        var labels: [(member: String, label: String)] = []
         repeat {
             if isSymbol(",") { _ = next() }
             let member = try name("a member of the set").0
@@ -54,7 +61,10 @@ extension Parser {
         let spec = try index()
         try expectSymbol("=", "before the parameter's value")
         var values = [try constant("a parameter's value")]
-        while isSymbol(",") { _ = next(); values.append(try constant("a parameter's value")) }
+        while isSymbol(",") {
+            _ = next()
+            values.append(try constant("a parameter's value"))
+        }
         var attributes = Attributes()
         try self.attributes(into: &attributes)
         try endOfLine("the parameter")
@@ -89,12 +99,15 @@ extension Parser {
         var attributes = Attributes()
         try self.attributes(into: &attributes)
         try endOfLine("the state's declaration")
-        var state = ModelSource.State(name: n, index: spec, start: nil, derivative: nil, attributes: attributes, location: at)
+        var state = ModelSource.State(
+            name: n, index: spec, start: nil, derivative: nil, attributes: attributes, location: at)
         while true {
             if isWord("start") {
                 _ = next()
                 try expectSymbol("=", "after 'start'")
-                guard state.start == nil else { throw error("\(n) has two start values", at: tokens[position - 2].location) }
+                guard state.start == nil else {
+                    throw error("\(n) has two start values", at: tokens[position - 2].location)
+                }
                 state.start = try expression()
                 try endOfLine("the start value")
             } else if isSymbol("d/dt") {
@@ -104,7 +117,9 @@ extension Parser {
                 guard state.derivative == nil else { throw error("\(n) has two derivatives (d/dt lines)", at: here) }
                 state.derivative = try expression()
                 try endOfLine("the derivative")
-            } else { break }
+            } else {
+                break
+            }
         }
         model.states.append(state)
     }
@@ -118,7 +133,10 @@ extension Parser {
         var attributes = Attributes()
         try self.attributes(into: &attributes)
         try endOfLine("the definition of \(n)")
-        model.definitions.append(.init(kind: keyword == "let" ? .let : .initial, name: n, index: spec, expression: e, attributes: attributes, location: at))
+        model.definitions.append(
+            .init(
+                kind: keyword == "let" ? .let : .initial, name: n, index: spec, expression: e, attributes: attributes,
+                location: at))
     }
 
     /// `choice NAME default OPTION` ... `end`
@@ -130,8 +148,13 @@ extension Parser {
         try endOfLine("the choice")
         var options: [ModelSource.Option] = []
         while !isWord("end") {
-            if current.kind == .newline { _ = next(); continue }
-            guard isWord("option") else { throw error("expected 'option NAME' or 'end' in choice \(n); found \(current.text)") }
+            if current.kind == .newline {
+                _ = next()
+                continue
+            }
+            guard isWord("option") else {
+                throw error("expected 'option NAME' or 'end' in choice \(n); found \(current.text)")
+            }
             _ = next()
             let (option, optionAt) = try name("the option's name")
             let optionMeaning = optionalString()
@@ -146,7 +169,8 @@ extension Parser {
                 var attributes = Attributes()
                 try self.attributes(into: &attributes)
                 try endOfLine("the definition of \(d)")
-                definitions.append(.init(kind: .let, name: d, index: spec, expression: e, attributes: attributes, location: dAt))
+                definitions.append(
+                    .init(kind: .let, name: d, index: spec, expression: e, attributes: attributes, location: dAt))
             }
             options.append(.init(name: option, meaning: optionMeaning, definitions: definitions, location: optionAt))
         }
@@ -166,7 +190,13 @@ extension Parser {
         }
         let isStocks = isWord("stocks")
         if isStocks { _ = next() }
-        try expectWord("columns", "and the sector columns after the matrix's name (and 'unit \"...\"' for its entries, 'stocks' for a balance sheet)")
+        try expectWord(
+            "columns",
+            """
+            and the sector columns after the matrix's name (and 'unit \"...\"' for its entries, 'stocks' for a \
+            balance sheet)
+            """
+        )
         var columns: [String] = []
         repeat {
             if isSymbol(",") { _ = next() }
@@ -175,7 +205,10 @@ extension Parser {
         try endOfLine("the matrix's columns")
         var rows: [ModelSource.MatrixRow] = []
         while !isWord("end") {
-            if current.kind == .newline { _ = next(); continue }
+            if current.kind == .newline {
+                _ = next()
+                continue
+            }
             let rowAt = current.location
             let label = try string("a row's label (or 'end')")
             let rowIndex = try index()
@@ -187,13 +220,17 @@ extension Parser {
                 if isSymbol(",") { _ = next() }
             }
             var target: Expression?
-            if isSymbol("=") { _ = next(); target = try expression() }
+            if isSymbol("=") {
+                _ = next()
+                target = try expression()
+            }
             try endOfLine("the row \"\(label)\"")
             rows.append(.init(label: label, index: rowIndex, entries: entries, target: target, location: rowAt))
         }
         _ = next()
         try endOfLine("'end'")
-        model.matrices.append(.init(name: n, title: title, unit: unit, columns: columns, rows: rows, location: at, isStocks: isStocks))
+        model.matrices.append(
+            .init(name: n, title: title, unit: unit, columns: columns, rows: rows, location: at, isStocks: isStocks))
     }
 
     /// `summary KIND SERIES[index] [level] "label"`
@@ -205,7 +242,8 @@ extension Parser {
         if kind == "below" { level = try constant("the level for 'below'") }
         let label = try string("the summary's label")
         try endOfLine("the summary")
-        model.summaries.append(.init(kind: kind, series: series, index: spec, level: level, label: label, location: at))
+        model.summaries.append(
+            .init(kind: kind, series: series, index: spec, level: level, label: label, location: at))
     }
 
     /// `stop T, ... [when CONDITION]`
@@ -217,7 +255,10 @@ extension Parser {
             stops.append((try expression(), at))
         } while isSymbol(",")
         var condition: Expression?
-        if isWord("when") { _ = next(); condition = try expression() }
+        if isWord("when") {
+            _ = next()
+            condition = try expression()
+        }
         try endOfLine("the stops")
         model.stops += stops.map { ($0.0, $0.1, condition) }
     }

@@ -13,14 +13,17 @@ struct Parser {
     }
 
     static let keywords: Set<String> = [
-        "model", "horizon", "sectors", "set", "parameter", "table", "state", "let", "initial", "choice", "matrix", "summary", "observe", "stop",
+        "model", "horizon", "sectors", "set", "parameter", "table", "state", "let", "initial", "choice", "matrix",
+        "summary", "observe", "stop",
     ]
     static let attributeWords: Set<String> = ["unit", "range", "role", "source"]
 
     var current: Token { tokens[position] }
 
     func error(_ message: String, at location: SourceLocation? = nil) -> ModelFileError {
-        ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: location ?? current.location, message: message)])
+        ModelFileError(diagnostics: [
+            ModelDiagnostic(file: file, location: location ?? current.location, message: message)
+        ])
     }
 
     mutating func next() -> Token {
@@ -48,7 +51,9 @@ struct Parser {
     }
 
     mutating func string(_ what: String) throws -> String {
-        guard case .string(let s) = current.kind else { throw error("expected \(what) in double quotes; found \(current.text)") }
+        guard case .string(let s) = current.kind else {
+            throw error("expected \(what) in double quotes; found \(current.text)")
+        }
         _ = next()
         return s
     }
@@ -60,7 +65,9 @@ struct Parser {
     }
 
     mutating func endOfLine(_ what: String) throws {
-        guard current.kind == .newline || current.kind == .end else { throw error("unexpected \(current.text) after \(what)") }
+        guard current.kind == .newline || current.kind == .end else {
+            throw error("unexpected \(current.text) after \(what)")
+        }
         if current.kind == .newline { _ = next() }
     }
 
@@ -111,8 +118,14 @@ struct Parser {
     }
 
     mutating func unary() throws -> Expression {
-        if isSymbol("-") { _ = next(); return .negate(try unary()) }
-        if isSymbol("+") { _ = next(); return try unary() }
+        if isSymbol("-") {
+            _ = next()
+            return .negate(try unary())
+        }
+        if isSymbol("+") {
+            _ = next()
+            return try unary()
+        }
         return try power()
     }
 
@@ -144,8 +157,11 @@ struct Parser {
             _ = next()
             if isSymbol("(") {
                 _ = next()
-                if (n == "sum" || n == "softmax"), case .name(let variable) = current.kind, tokens[position + 1].kind == .name("in") {
-                    _ = next(); _ = next()
+                if n == "sum" || n == "softmax", case .name(let variable) = current.kind,
+                    tokens[position + 1].kind == .name("in")
+                {
+                    _ = next()
+                    _ = next()
                     let (set, _) = try name("a set after 'in'")
                     try expectSymbol(":", "after '\(n)(\(variable) in \(set)'")
                     let body = try expression()
@@ -155,7 +171,10 @@ struct Parser {
                 var arguments: [Expression] = []
                 if !isSymbol(")") {
                     arguments.append(try expression())
-                    while isSymbol(",") { _ = next(); arguments.append(try expression()) }
+                    while isSymbol(",") {
+                        _ = next()
+                        arguments.append(try expression())
+                    }
                 }
                 try expectSymbol(")", "to close the arguments of \(n)")
                 return .call(n, arguments, at: token.location)
@@ -203,19 +222,30 @@ struct Parser {
             case .name("range"):
                 _ = next()
                 let lowerOpen: Bool
-                if isSymbol("[") { lowerOpen = false } else if isSymbol("(") { lowerOpen = true } else {
-                    throw error("expected '[' or '(' to start a range such as [0, 1] or (0, inf); found \(current.text)")
+                if isSymbol("[") {
+                    lowerOpen = false
+                } else if isSymbol("(") {
+                    lowerOpen = true
+                } else {
+                    throw error(
+                        "expected '[' or '(' to start a range such as [0, 1] or (0, inf); found \(current.text)")
                 }
                 _ = next()
                 let lower = try constant("a range's lower end")
                 try expectSymbol(",", "between a range's ends")
                 let upper = try constant("a range's upper end")
                 let upperOpen: Bool
-                if isSymbol("]") { upperOpen = false } else if isSymbol(")") { upperOpen = true } else {
+                if isSymbol("]") {
+                    upperOpen = false
+                } else if isSymbol(")") {
+                    upperOpen = true
+                } else {
                     throw error("expected ']' or ')' to end the range; found \(current.text)")
                 }
                 _ = next()
-                attributes.range = ParameterRange(lower: lower, upper: upper, lowerOpen: lowerOpen || lower.isInfinite, upperOpen: upperOpen || upper.isInfinite)
+                attributes.range = ParameterRange(
+                    lower: lower, upper: upper, lowerOpen: lowerOpen || lower.isInfinite,
+                    upperOpen: upperOpen || upper.isInfinite)
             case .string(let s):
                 _ = next()
                 attributes.meaning = s
@@ -228,10 +258,15 @@ struct Parser {
     mutating func parse() throws -> ModelSource {
         var model = ModelSource(file: file)
         while current.kind != .end {
-            if current.kind == .newline { _ = next(); continue }
+            if current.kind == .newline {
+                _ = next()
+                continue
+            }
             let start = current.location
             guard case .name(let keyword) = current.kind, Self.keywords.contains(keyword) else {
-                throw error("expected a declaration (\(Self.keywords.sorted().joined(separator: ", "))); found \(current.text)")
+                throw error(
+                    "expected a declaration (\(Self.keywords.sorted().joined(separator: ", "))); found \(current.text)"
+                )
             }
             _ = next()
             switch keyword {

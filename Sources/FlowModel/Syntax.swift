@@ -70,7 +70,9 @@ struct Token: Sendable, Equatable {
 /// Splits a model file into tokens: names, numbers, strings in double quotes,
 /// symbols, and line ends (a line ending in `\` or inside brackets continues).
 struct Lexer {
-    static let symbols = ["d/dt", "<=", ">=", "==", "!=", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", ":", "=", "?", "<", ">"]
+    static let symbols = [
+        "d/dt", "<=", ">=", "==", "!=", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", ":", "=", "?", "<", ">",
+    ]
     static let symbolScalars = symbols.map { Array($0.unicodeScalars) }
 
     /// A letter or `_`: ASCII answered directly, others by their Unicode property.
@@ -95,14 +97,22 @@ struct Lexer {
     static func tokens(_ text: String, file: String) throws -> [Token] {
         var tokens: [Token] = []
         let scalars = Array(text.unicodeScalars)
-        var i = 0, line = 1, column = 1, depth = 0
+        var i = 0
+        var line = 1
+        var column = 1
+        var depth = 0
         func location() -> SourceLocation { SourceLocation(line: line, column: column) }
         func fail(_ message: String) -> ModelFileError {
             ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: location(), message: message)])
         }
         func advance(_ n: Int = 1) {
             for _ in 0..<n {
-                if scalars[i] == "\n" { line += 1; column = 1 } else { column += 1 }
+                if scalars[i] == "\n" {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
                 i += 1
             }
         }
@@ -116,28 +126,46 @@ struct Lexer {
                 // A continuation: the rest of the line must be blank or a comment.
                 var j = i + 1
                 while j < scalars.count && (scalars[j] == " " || scalars[j] == "\t" || scalars[j] == "\r") { j += 1 }
-                guard j >= scalars.count || scalars[j] == "\n" || scalars[j] == "#" else { throw fail("'\\' continues a line only at its end") }
+                guard j >= scalars.count || scalars[j] == "\n" || scalars[j] == "#" else {
+                    throw fail("'\\' continues a line only at its end")
+                }
                 advance(j - i)
                 while i < scalars.count && scalars[i] != "\n" { advance() }
                 if i < scalars.count { advance() }
                 continue
             }
             if c == "\n" {
-                if depth == 0, let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, location: location())) }
+                if depth == 0, let last = tokens.last, last.kind != .newline {
+                    tokens.append(Token(kind: .newline, location: location()))
+                }
                 advance()
                 continue
             }
-            if c == " " || c == "\t" || c == "\r" { advance(); continue }
+            if c == " " || c == "\t" || c == "\r" {
+                advance()
+                continue
+            }
             let start = location()
             if c == "\"" {
                 advance()
                 let first = i
                 while i < scalars.count && scalars[i] != "\"" {
-                    guard scalars[i] != "\n" else { throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "a string must end on its line: add the closing \"")]) }
+                    guard scalars[i] != "\n" else {
+                        throw ModelFileError(diagnostics: [
+                            ModelDiagnostic(
+                                file: file, location: start,
+                                message: "a string must end on its line: add the closing \"")
+                        ])
+                    }
                     advance()
                 }
                 let text = string(scalars[first..<i])
-                guard i < scalars.count else { throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "a string must end on its line: add the closing \"")]) }
+                guard i < scalars.count else {
+                    throw ModelFileError(diagnostics: [
+                        ModelDiagnostic(
+                            file: file, location: start, message: "a string must end on its line: add the closing \"")
+                    ])
+                }
                 advance()
                 tokens.append(Token(kind: .string(text), location: start))
                 continue
@@ -172,14 +200,18 @@ struct Lexer {
                 column += i - first
                 let text = string(scalars[first..<i])
                 guard let value = Double(text), value.isFinite else {
-                    throw ModelFileError(diagnostics: [ModelDiagnostic(file: file, location: start, message: "\(text) is not a number")])
+                    throw ModelFileError(diagnostics: [
+                        ModelDiagnostic(file: file, location: start, message: "\(text) is not a number")
+                    ])
                 }
                 tokens.append(Token(kind: .number(value), location: start))
                 continue
             }
-            guard let k = symbolScalars.firstIndex(where: { u in
-                i + u.count <= scalars.count && scalars[i..<(i + u.count)].elementsEqual(u)
-            }) else {
+            guard
+                let k = symbolScalars.firstIndex(where: { u in
+                    i + u.count <= scalars.count && scalars[i..<(i + u.count)].elementsEqual(u)
+                })
+            else {
                 throw fail("unexpected character '\(c)' (U+\(String(c.value, radix: 16, uppercase: true)))")
             }
             let symbol = symbols[k]

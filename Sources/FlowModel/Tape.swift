@@ -7,7 +7,8 @@ struct Tape: Sendable {
         case copy, add, subtract, multiply, divide, power, negate
         case exp, log, sqrt, abs, min, max, softplus, logistic, smax, smin, taper
         case table, slope
-        /// A scheduled parameter: `a` is the offset of its segments in ``Tape/schedules``, `b` their count, `c` the base.
+        /// A scheduled parameter: `a` is the offset of its segments in ``Tape/schedules``, `b` their count, `c` the
+        /// base.
         case schedule
     }
 
@@ -23,8 +24,11 @@ struct Tape: Sendable {
 
     /// A scheduled parameter's value and its rate of change at `t`.
     @inline(__always)
-    static func schedule(_ data: UnsafePointer<Double>, count: Int, base: Double, at t: Double) -> (value: Double, slope: Double) {
-        var value = base, slope = 0.0
+    static func schedule(_ data: UnsafePointer<Double>, count: Int, base: Double, at t: Double) -> (
+        value: Double, slope: Double
+    ) {
+        var value = base
+        var slope = 0.0
         for k in 0..<count {
             let s = data + 4 * k
             guard t >= s[0] else { continue }
@@ -142,12 +146,15 @@ struct TapeBuilder {
 
     /// The operation computing a composite `node`, its operands emitted first.
     private mutating func operation(_ node: Node) -> Key {
-        func key(_ op: Tape.Op, _ a: Int, _ b: Int = 0, _ c: Int = 0) -> Key { Key(op: op, a: Int32(a), b: Int32(b), c: Int32(c)) }
+        func key(_ op: Tape.Op, _ a: Int, _ b: Int = 0, _ c: Int = 0) -> Key {
+            Key(op: op, a: Int32(a), b: Int32(b), c: Int32(c))
+        }
         switch node {
         case .constant, .slot: preconditionFailure("a leaf has no operation")
         case .negate(let a): return key(.negate, emit(a))
         case .binary(let op, let a, let b):
-            let x = emit(a), y = emit(b)
+            let x = emit(a)
+            let y = emit(b)
             return switch op {
             case .add: key(.add, x, y)
             case .subtract: key(.subtract, x, y)
@@ -157,19 +164,20 @@ struct TapeBuilder {
             }
         case .function(let f, let args):
             let slots = args.map { emit($0) }
-            let op: Tape.Op = switch f {
-            case .exp: .exp
-            case .log, .ln: .log
-            case .sqrt: .sqrt
-            case .abs: .abs
-            case .min: .min
-            case .max: .max
-            case .softplus: .softplus
-            case .logistic: .logistic
-            case .smax: .smax
-            case .smin: .smin
-            case .taper: .taper
-            }
+            let op: Tape.Op =
+                switch f {
+                case .exp: .exp
+                case .log, .ln: .log
+                case .sqrt: .sqrt
+                case .abs: .abs
+                case .min: .min
+                case .max: .max
+                case .softplus: .softplus
+                case .logistic: .logistic
+                case .smax: .smax
+                case .smin: .smin
+                case .taper: .taper
+                }
             return key(op, slots[0], slots.count > 1 ? slots[1] : 0, slots.count > 2 ? slots[2] : 0)
         case .table(let index, let arg, let slope):
             return key(slope ? .slope : .table, index, emit(arg))
@@ -228,10 +236,13 @@ final class KnotTables: @unchecked Sendable {
     /// included, since a span usually starts there).
     @inline(__always)
     func segment(_ k: Int, _ t: Double) -> (value: Double, slope: Double) {
-        let x = times + start[k], y = values + start[k], n = count[k]
+        let x = times + start[k]
+        let y = values + start[k]
+        let n = count[k]
         if t < x[0] || n == 1 { return (y[0], 0) }
         if t >= x[n - 1] { return (y[n - 1], 0) }
-        var lo = 0, hi = n - 1
+        var lo = 0
+        var hi = n - 1
         while hi - lo > 1 {
             let mid = (lo + hi) >> 1
             if x[mid] <= t { lo = mid } else { hi = mid }
@@ -250,36 +261,39 @@ extension Tape {
     /// Runs the tape on `v`.
     func run(_ v: UnsafeMutablePointer<Double>, tables: KnotTables) {
         schedules.withUnsafeBufferPointer { schedules in
-        instructions.withUnsafeBufferPointer { program in
-        for ins in program {
-            let a = Int(ins.a), b = Int(ins.b), c = Int(ins.c)
-            let result: Double
-            switch ins.op {
-            case .copy: result = v[a]
-            case .add: result = v[a] + v[b]
-            case .subtract: result = v[a] - v[b]
-            case .multiply: result = v[a] * v[b]
-            case .divide: result = v[a] / v[b]
-            case .power: result = Foundation.pow(v[a], v[b])
-            case .negate: result = -v[a]
-            case .exp: result = Foundation.exp(v[a])
-            case .log: result = Foundation.log(v[a])
-            case .sqrt: result = v[a].squareRoot()
-            case .abs: result = Swift.abs(v[a])
-            case .min: result = Swift.min(v[a], v[b])
-            case .max: result = Swift.max(v[a], v[b])
-            case .softplus: result = softplusValue(v[a], v[b])
-            case .logistic: result = 1 / (1 + Foundation.exp(-v[a]))
-            case .smax: result = v[b] + softplusValue(v[a] - v[b], v[c])
-            case .smin: result = v[b] - softplusValue(v[b] - v[a], v[c])
-            case .taper: result = taperValue(v[a], v[b])
-            case .table: result = tables.segment(a, v[b]).value
-            case .slope: result = tables.segment(a, v[b]).slope
-            case .schedule: result = Tape.schedule(schedules.baseAddress! + a, count: b, base: v[c], at: v[0]).value
+            instructions.withUnsafeBufferPointer { program in
+                for ins in program {
+                    let a = Int(ins.a)
+                    let b = Int(ins.b)
+                    let c = Int(ins.c)
+                    let result: Double
+                    switch ins.op {
+                    case .copy: result = v[a]
+                    case .add: result = v[a] + v[b]
+                    case .subtract: result = v[a] - v[b]
+                    case .multiply: result = v[a] * v[b]
+                    case .divide: result = v[a] / v[b]
+                    case .power: result = Foundation.pow(v[a], v[b])
+                    case .negate: result = -v[a]
+                    case .exp: result = Foundation.exp(v[a])
+                    case .log: result = Foundation.log(v[a])
+                    case .sqrt: result = v[a].squareRoot()
+                    case .abs: result = Swift.abs(v[a])
+                    case .min: result = Swift.min(v[a], v[b])
+                    case .max: result = Swift.max(v[a], v[b])
+                    case .softplus: result = softplusValue(v[a], v[b])
+                    case .logistic: result = 1 / (1 + Foundation.exp(-v[a]))
+                    case .smax: result = v[b] + softplusValue(v[a] - v[b], v[c])
+                    case .smin: result = v[b] - softplusValue(v[b] - v[a], v[c])
+                    case .taper: result = taperValue(v[a], v[b])
+                    case .table: result = tables.segment(a, v[b]).value
+                    case .slope: result = tables.segment(a, v[b]).slope
+                    case .schedule:
+                        result = Tape.schedule(schedules.baseAddress! + a, count: b, base: v[c], at: v[0]).value
+                    }
+                    v[Int(ins.out)] = result
+                }
             }
-            v[Int(ins.out)] = result
-        }
-        }
         }
     }
 }
@@ -290,107 +304,124 @@ extension Tape {
     /// derivative of slot `slot` along direction `k`. The caller seeds the
     /// inputs' derivatives (1 for a state along its own direction); the
     /// derivatives of every other slot the tape writes are computed exactly.
-    func runWithDerivatives(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>, width n: Int, tables: KnotTables) {
+    func runWithDerivatives(
+        _ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>, width n: Int, tables: KnotTables
+    ) {
         schedules.withUnsafeBufferPointer { schedules in
-        instructions.withUnsafeBufferPointer { program in
-        for ins in program {
-            let a = Int(ins.a), b = Int(ins.b), c = Int(ins.c), out = Int(ins.out)
-            let da = d + a * n, db = d + b * n, dc = d + c * n, dr = d + out * n
-            let x = v[a], y = v[b]
-            let result: Double
-            switch ins.op {
-            case .copy:
-                result = x
-                for k in 0..<n { dr[k] = da[k] }
-            case .add:
-                result = x + y
-                for k in 0..<n { dr[k] = da[k] + db[k] }
-            case .subtract:
-                result = x - y
-                for k in 0..<n { dr[k] = da[k] - db[k] }
-            case .multiply:
-                result = x * y
-                for k in 0..<n { dr[k] = da[k] * y + x * db[k] }
-            case .divide:
-                result = x / y
-                for k in 0..<n { dr[k] = (da[k] - result * db[k]) / y }
-            case .power:
-                result = Foundation.pow(x, y)
-                let constantExponent = (0..<n).allSatisfy { db[$0] == 0 }
-                if constantExponent {
-                    let slope = y == 0 ? 0 : y * Foundation.pow(x, y - 1)
-                    for k in 0..<n { dr[k] = slope * da[k] }
-                } else {
-                    let logX = Foundation.log(x)
-                    for k in 0..<n { dr[k] = result * (db[k] * logX + y * da[k] / x) }
+            instructions.withUnsafeBufferPointer { program in
+                for ins in program {
+                    let a = Int(ins.a)
+                    let b = Int(ins.b)
+                    let c = Int(ins.c)
+                    let out = Int(ins.out)
+                    let da = d + a * n
+                    let db = d + b * n
+                    let dc = d + c * n
+                    let dr = d + out * n
+                    let x = v[a]
+                    let y = v[b]
+                    let result: Double
+                    switch ins.op {
+                    case .copy:
+                        result = x
+                        for k in 0..<n { dr[k] = da[k] }
+                    case .add:
+                        result = x + y
+                        for k in 0..<n { dr[k] = da[k] + db[k] }
+                    case .subtract:
+                        result = x - y
+                        for k in 0..<n { dr[k] = da[k] - db[k] }
+                    case .multiply:
+                        result = x * y
+                        for k in 0..<n { dr[k] = da[k] * y + x * db[k] }
+                    case .divide:
+                        result = x / y
+                        for k in 0..<n { dr[k] = (da[k] - result * db[k]) / y }
+                    case .power:
+                        result = Foundation.pow(x, y)
+                        let constantExponent = (0..<n).allSatisfy { db[$0] == 0 }
+                        if constantExponent {
+                            let slope = y == 0 ? 0 : y * Foundation.pow(x, y - 1)
+                            for k in 0..<n { dr[k] = slope * da[k] }
+                        } else {
+                            let logX = Foundation.log(x)
+                            for k in 0..<n { dr[k] = result * (db[k] * logX + y * da[k] / x) }
+                        }
+                    case .negate:
+                        result = -x
+                        for k in 0..<n { dr[k] = -da[k] }
+                    case .exp:
+                        result = Foundation.exp(x)
+                        for k in 0..<n { dr[k] = result * da[k] }
+                    case .log:
+                        result = Foundation.log(x)
+                        for k in 0..<n { dr[k] = da[k] / x }
+                    case .sqrt:
+                        result = x.squareRoot()
+                        for k in 0..<n { dr[k] = da[k] / (2 * result) }
+                    case .abs:
+                        result = Swift.abs(x)
+                        let sign: Double = x < 0 ? -1 : 1
+                        for k in 0..<n { dr[k] = sign * da[k] }
+                    case .min:
+                        result = Swift.min(x, y)
+                        let from = x <= y ? da : db
+                        for k in 0..<n { dr[k] = from[k] }
+                    case .max:
+                        result = Swift.max(x, y)
+                        let from = x >= y ? da : db
+                        for k in 0..<n { dr[k] = from[k] }
+                    case .softplus:
+                        result = softplusValue(x, y)
+                        let s = logisticValue(x / y)
+                        let dw = result / y - (x / y) * s
+                        for k in 0..<n { dr[k] = s * da[k] + dw * db[k] }
+                    case .logistic:
+                        result = logisticValue(x)
+                        let slope = result * (1 - result)
+                        for k in 0..<n { dr[k] = slope * da[k] }
+                    case .smax:
+                        let w = v[c]
+                        let z = x - y
+                        let sp = softplusValue(z, w)
+                        result = y + sp
+                        let s = logisticValue(z / w)
+                        let dw = sp / w - (z / w) * s
+                        for k in 0..<n { dr[k] = db[k] + s * (da[k] - db[k]) + dw * dc[k] }
+                    case .smin:
+                        let w = v[c]
+                        let z = y - x
+                        let sp = softplusValue(z, w)
+                        result = y - sp
+                        let s = logisticValue(z / w)
+                        let dw = sp / w - (z / w) * s
+                        for k in 0..<n { dr[k] = db[k] - s * (db[k] - da[k]) - dw * dc[k] }
+                    case .taper:
+                        result = taperValue(x, y)
+                        if y > 0 && x > 0 && x < y {
+                            let s = x / y
+                            let slope = 6 * s * (1 - s)
+                            for k in 0..<n { dr[k] = slope * (da[k] - s * db[k]) / y }
+                        } else {
+                            for k in 0..<n { dr[k] = 0 }
+                        }
+                    case .table:
+                        let segment = tables.segment(a, y)
+                        result = segment.value
+                        for k in 0..<n { dr[k] = segment.slope * db[k] }
+                    case .slope:
+                        result = tables.segment(a, y).slope
+                        for k in 0..<n { dr[k] = 0 }
+                    case .schedule:
+                        // Time is slot 0: its derivative row says along which direction t moves.
+                        let (value, slope) = Tape.schedule(schedules.baseAddress! + a, count: b, base: v[c], at: v[0])
+                        result = value
+                        let active = (0..<b).contains { v[0] >= schedules[a + 4 * $0] }
+                        for k in 0..<n { dr[k] = slope * d[k] + (active ? 0 : dc[k]) }
+                    }
+                    v[out] = result
                 }
-            case .negate:
-                result = -x
-                for k in 0..<n { dr[k] = -da[k] }
-            case .exp:
-                result = Foundation.exp(x)
-                for k in 0..<n { dr[k] = result * da[k] }
-            case .log:
-                result = Foundation.log(x)
-                for k in 0..<n { dr[k] = da[k] / x }
-            case .sqrt:
-                result = x.squareRoot()
-                for k in 0..<n { dr[k] = da[k] / (2 * result) }
-            case .abs:
-                result = Swift.abs(x)
-                let sign: Double = x < 0 ? -1 : 1
-                for k in 0..<n { dr[k] = sign * da[k] }
-            case .min:
-                result = Swift.min(x, y)
-                let from = x <= y ? da : db
-                for k in 0..<n { dr[k] = from[k] }
-            case .max:
-                result = Swift.max(x, y)
-                let from = x >= y ? da : db
-                for k in 0..<n { dr[k] = from[k] }
-            case .softplus:
-                result = softplusValue(x, y)
-                let s = logisticValue(x / y), dw = result / y - (x / y) * s
-                for k in 0..<n { dr[k] = s * da[k] + dw * db[k] }
-            case .logistic:
-                result = logisticValue(x)
-                let slope = result * (1 - result)
-                for k in 0..<n { dr[k] = slope * da[k] }
-            case .smax:
-                let w = v[c], z = x - y, sp = softplusValue(z, w)
-                result = y + sp
-                let s = logisticValue(z / w), dw = sp / w - (z / w) * s
-                for k in 0..<n { dr[k] = db[k] + s * (da[k] - db[k]) + dw * dc[k] }
-            case .smin:
-                let w = v[c], z = y - x, sp = softplusValue(z, w)
-                result = y - sp
-                let s = logisticValue(z / w), dw = sp / w - (z / w) * s
-                for k in 0..<n { dr[k] = db[k] - s * (db[k] - da[k]) - dw * dc[k] }
-            case .taper:
-                result = taperValue(x, y)
-                if y > 0 && x > 0 && x < y {
-                    let s = x / y, slope = 6 * s * (1 - s)
-                    for k in 0..<n { dr[k] = slope * (da[k] - s * db[k]) / y }
-                } else {
-                    for k in 0..<n { dr[k] = 0 }
-                }
-            case .table:
-                let segment = tables.segment(a, y)
-                result = segment.value
-                for k in 0..<n { dr[k] = segment.slope * db[k] }
-            case .slope:
-                result = tables.segment(a, y).slope
-                for k in 0..<n { dr[k] = 0 }
-            case .schedule:
-                // Time is slot 0: its derivative row says along which direction t moves.
-                let (value, slope) = Tape.schedule(schedules.baseAddress! + a, count: b, base: v[c], at: v[0])
-                result = value
-                let active = (0..<b).contains { v[0] >= schedules[a + 4 * $0] }
-                for k in 0..<n { dr[k] = slope * d[k] + (active ? 0 : dc[k]) }
             }
-            v[out] = result
-        }
-        }
         }
     }
 }

@@ -1,10 +1,10 @@
+import Application
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Solvers
-import Application
+import Foundation
 import Reports
+import Solvers
 
 // The C interface the Python package calls through ctypes. Each call takes a
 // request as JSON (the command line's options by name) and returns a handle to
@@ -22,7 +22,8 @@ struct Request: Decodable {
     var set: [[String]]?
     var scenario: [String]?
     var start: String?, end: String?
-    var solver: String?, rtol: Double?, atol: Double?, save_step: String?, max_steps: Int?, native: Bool?, saves: String?
+    var solver: String?, rtol: Double?, atol: Double?, save_step: String?, max_steps: Int?, native: Bool?,
+        saves: String?
     var regime: String?, regimes: [String]?, counterfactual: Bool?
     var at: String?
     var spec: String?, out: String?, jobs: Int?
@@ -68,7 +69,7 @@ final class Result {
         return UnsafePointer(copy)
     }
 
-    deinit { strings.forEach { free($0) } }
+    deinit { for string in strings { free(string) } }
 }
 
 /// Runs `body` on the decoded request and wraps its tables, or its error, in a handle.
@@ -98,7 +99,9 @@ func handle(_ json: UnsafePointer<CChar>?, _ body: (Request) throws -> [Table]) 
 func result(_ handle: UnsafeRawPointer) -> Result { Unmanaged<Result>.fromOpaque(handle).takeUnretainedValue() }
 
 func json(_ object: Any) -> String {
-    (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map {
+        String(decoding: $0, as: UTF8.self)
+    } ?? "{}"
 }
 
 /// A solved path as a table: `t` and every column, with names, units, descriptions, dates and summaries.
@@ -112,10 +115,14 @@ func table(_ path: ModelSolution, label: String) -> Table {
         for s in series { values.append(s[k]) }
     }
     let summaries: [[String: Any]] = path.summaries.map { s in
-        ["label": s.label, "kind": s.kind, "series": s.series, "unit": s.unit, "column": s.column, "value": s.value.map { $0 as Any } ?? NSNull()]
+        [
+            "label": s.label, "kind": s.kind, "series": s.series, "unit": s.unit, "column": s.column,
+            "value": s.value.map { $0 as Any } ?? NSNull(),
+        ]
     }
     let header: [String: Any] = [
-        "columns": ["t"] + columns.map(\.name), "units": ["year"] + columns.map(\.unit), "descriptions": ["time"] + columns.map(\.description),
+        "columns": ["t"] + columns.map(\.name), "units": ["year"] + columns.map(\.unit),
+        "descriptions": ["time"] + columns.map(\.description),
         "dates": path.model.source.isCalendar ? path.t.map(DecimalYear.isoDate) : NSNull(), "summaries": summaries,
     ]
     return Table(label: label, header: json(header), rows: path.t.count, columns: columns.count + 1, values: values)
@@ -128,7 +135,8 @@ public func liq_run(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer
         let run = request.runRequest
         try run.checkSolver()
         let file = try run.modelFile()
-        let model = try ModelFiles.compile(file, settings: try run.modelSettings(choices: try run.regimeChoice(request.regime)))
+        let model = try ModelFiles.compile(
+            file, settings: try run.modelSettings(choices: try run.regimeChoice(request.regime)))
         var solve = try run.solveSettings
         solve.saveStep = try ModelFiles.saveStep(try run.givenStep, for: model.source, span: (model.t0, model.t1))
         return [table(try solve.solve(model, label: file), label: request.regime ?? "run")]
@@ -145,9 +153,12 @@ public func liq_compare(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoi
         let source = try ModelFiles.source(file)
         var solve = try run.solveSettings
         let settings = try run.modelSettings()
-        solve.saveStep = try ModelFiles.saveStep(try run.givenStep, for: source, span: (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1))
+        solve.saveStep = try ModelFiles.saveStep(
+            try run.givenStep, for: source,
+            span: (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1))
         let comparison = try ChoiceComparison(
-            source: source, settings: settings, choice: ModelFiles.regimeChoice, options: request.regimes, counterfactual: request.counterfactual ?? false, solve: solve)
+            source: source, settings: settings, choice: ModelFiles.regimeChoice, options: request.regimes,
+            counterfactual: request.counterfactual ?? false, solve: solve)
         return try comparison.run().cases.map { table($0.solved, label: $0.kind.label) }
     }
 }
@@ -160,7 +171,8 @@ public func liq_matrices(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPo
         try run.checkSolver()
         let (_, t, matrices) = try run.matrices(regime: request.regime, at: request.at)
         return matrices.map { m in
-            let rows = m.rowLabels + ["column sum"], columns = m.columns + ["row sum", "must be"]
+            let rows = m.rowLabels + ["column sum"]
+            let columns = m.columns + ["row sum", "must be"]
             var values: [Double] = []
             for r in m.rowLabels.indices { values += m.values[r] + [m.rowSums[r], m.rowTargets[r]] }
             values += m.columnSums + [Double.nan, Double.nan]
@@ -177,7 +189,11 @@ public func liq_params(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoin
         let run = request.runRequest
         let model = try ModelFiles.compile(try run.modelFile(), settings: try run.modelSettings())
         let givenBy = try ModelFiles.parameterSources(of: model, configuration: try run.configFile())
-        return [Table(label: "parameters", header: Tables.parameters(of: model, format: .csv, givenBy: givenBy), rows: 0, columns: 0, values: [])]
+        return [
+            Table(
+                label: "parameters", header: Tables.parameters(of: model, format: .csv, givenBy: givenBy), rows: 0,
+                columns: 0, values: [])
+        ]
     }
 }
 
@@ -192,16 +208,22 @@ public func liq_sweep(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoint
         let source = try ModelFiles.source(file)
         let model: FileEnsembleModel
         do {
-            model = try FileEnsembleModel(source: source, settings: try run.modelSettings(), choice: ModelFiles.regimeChoice)
+            model = try FileEnsembleModel(
+                source: source, settings: try run.modelSettings(), choice: ModelFiles.regimeChoice)
         } catch let error as ModelFileError {
             throw ModelFiles.inputError(error)
         }
         let spec = try SweepSpecFile.read(specPath, model: model)
         let ensemble = Ensemble(spec, model: model)
-        let about = SweepRecord.About(spec: specPath, config: try run.configFile() ?? file, tool: Manifest.Tool(version: "0.1.0", commit: "python"))
+        let about = SweepRecord.About(
+            spec: specPath, config: try run.configFile() ?? file,
+            tool: Manifest.Tool(version: "0.1.0", commit: "python"))
         let report = try SweepFiles.run(
-            ensemble, into: try OutputDirectory(out), jobs: request.jobs ?? ProcessInfo.processInfo.activeProcessorCount, about: about)
-        return [Table(label: "sweep", header: json(["out": out, "files": report.files]), rows: 0, columns: 0, values: [])]
+            ensemble, into: try OutputDirectory(out),
+            jobs: request.jobs ?? ProcessInfo.processInfo.activeProcessorCount, about: about)
+        return [
+            Table(label: "sweep", header: json(["out": out, "files": report.files]), rows: 0, columns: 0, values: [])
+        ]
     }
 }
 
@@ -209,7 +231,10 @@ public func liq_sweep(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoint
 public func liq_status(_ handle: UnsafeRawPointer) -> Int32 { result(handle).status }
 
 @_cdecl("liq_error")
-public func liq_error(_ handle: UnsafeRawPointer) -> UnsafePointer<CChar> { let r = result(handle); return r.cString(r.error) }
+public func liq_error(_ handle: UnsafeRawPointer) -> UnsafePointer<CChar> {
+    let r = result(handle)
+    return r.cString(r.error)
+}
 
 @_cdecl("liq_count")
 public func liq_count(_ handle: UnsafeRawPointer) -> Int32 { Int32(result(handle).tables.count) }
@@ -230,7 +255,9 @@ public func liq_header(_ handle: UnsafeRawPointer, _ i: Int32) -> UnsafePointer<
 public func liq_rows(_ handle: UnsafeRawPointer, _ i: Int32) -> Int32 { Int32(result(handle).tables[Int(i)].rows) }
 
 @_cdecl("liq_columns")
-public func liq_columns(_ handle: UnsafeRawPointer, _ i: Int32) -> Int32 { Int32(result(handle).tables[Int(i)].columns) }
+public func liq_columns(_ handle: UnsafeRawPointer, _ i: Int32) -> Int32 {
+    Int32(result(handle).tables[Int(i)].columns)
+}
 
 /// The table's values, row-major; valid until `liq_free`.
 @_cdecl("liq_values")

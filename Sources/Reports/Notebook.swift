@@ -1,7 +1,7 @@
 import Experiments
-import Foundation
-import FlowModel
 import FileFormats
+import FlowModel
+import Foundation
 
 /// What the notebook shows: its title, the facts of its first cell, the
 /// dashboard's panels and the colour of each case.
@@ -29,10 +29,13 @@ public struct NotebookPlan: Sendable {
 
     public init(
         title: String, facts: [String], panels: [Panel], attribution: [Panel], counterfactualSuffix: String,
-        colors: [String: String], dashes: [String: String] = [:], legend: String, model: String? = nil, config: String? = nil
+        colors: [String: String], dashes: [String: String] = [:], legend: String, model: String? = nil,
+        config: String? = nil
     ) {
         (self.title, self.facts, self.panels, self.attribution) = (title, facts, panels, attribution)
-        (self.counterfactualSuffix, self.colors, self.dashes, self.legend) = (counterfactualSuffix, colors, dashes, legend)
+        (self.counterfactualSuffix, self.colors, self.dashes, self.legend) = (
+            counterfactualSuffix, colors, dashes, legend
+        )
         (self.model, self.config) = (model, config)
     }
 }
@@ -49,9 +52,13 @@ public enum Notebook {
     }
 
     package static func python(_ panels: [NotebookPlan.Panel]) -> String {
-        "[" + panels.map { p in
-            "(\(python(p.column)), \(python(p.title)), \(python(p.unit)), \(CSV.number(p.scale)), \(p.reference.map(CSV.number) ?? "None"))"
-        }.joined(separator: ",\n          ") + "]"
+        "["
+            + panels.map { p in
+                """
+                (\(python(p.column)), \(python(p.title)), \(python(p.unit)), \(CSV.number(p.scale)), \
+                \(p.reference.map(CSV.number) ?? "None"))
+                """
+            }.joined(separator: ",\n          ") + "]"
     }
 
     /// The values the template's `{{name}}` placeholders take, as Python text.
@@ -60,9 +67,13 @@ public enum Notebook {
             "suffix": python(plan.counterfactualSuffix),
             "panels": python(plan.panels),
             "attribution": python(plan.attribution),
-            "colors": "{" + plan.colors.sorted { $0.key < $1.key }.map { "\(python($0.key)): \(python($0.value))" }.joined(separator: ", ") + "}",
-            "dashes": "{" + plan.dashes.sorted { $0.key < $1.key }
-                .map { "\(python($0.key)): (0, (\($0.value.isEmpty ? "" : $0.value + ",")))" }.joined(separator: ", ") + "}",
+            "colors": "{"
+                + plan.colors.sorted { $0.key < $1.key }.map { "\(python($0.key)): \(python($0.value))" }.joined(
+                    separator: ", ") + "}",
+            "dashes": "{"
+                + plan.dashes.sorted { $0.key < $1.key }
+                .map { "\(python($0.key)): (0, (\($0.value.isEmpty ? "" : $0.value + ",")))" }.joined(separator: ", ")
+                + "}",
             "legend": plan.legend,
             "title": python(plan.title),
             "model": plan.model.map(python) ?? "None",
@@ -75,7 +86,9 @@ public enum Notebook {
     /// `# %% NAME`, the percent format), with every `{{name}}` replaced by its value.
     ///
     /// - Throws: ``NotebookTemplateError`` for a template with no cell or an unknown placeholder.
-    package static func codeCells(_ plan: NotebookPlan, matricesDate: String, template: String) throws -> [(name: String, code: String)] {
+    package static func codeCells(_ plan: NotebookPlan, matricesDate: String, template: String) throws -> [(
+        name: String, code: String
+    )] {
         let values = values(plan, matricesDate: matricesDate)
         var cells: [(name: String, lines: [String])] = []
         for line in template.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
@@ -85,16 +98,25 @@ public enum Notebook {
                 cells[cells.count - 1].lines.append(line)
             }
         }
-        guard !cells.isEmpty else { throw NotebookTemplateError(message: "no cell: each starts with a line '# %% NAME'") }
+        guard !cells.isEmpty else {
+            throw NotebookTemplateError(message: "no cell: each starts with a line '# %% NAME'")
+        }
         return try cells.map { cell in
             var lines = cell.lines
             while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
             var code = lines.joined(separator: "\n")
-            while let open = code.range(of: "{{"), let close = code.range(of: "}}", range: open.upperBound..<code.endIndex) {
+            while let open = code.range(of: "{{"),
+                let close = code.range(of: "}}", range: open.upperBound..<code.endIndex)
+            {
                 let name = String(code[open.upperBound..<close.lowerBound])
                 guard let value = values[name] else {
                     throw NotebookTemplateError(
-                        message: "cell \(cell.name): unknown placeholder {{\(name)}}; known: \(values.keys.sorted().joined(separator: ", "))")
+                        message:
+                            """
+                            cell \(cell.name): unknown placeholder {{\(name)}}; known: \
+                            \(values.keys.sorted().joined(separator: ", "))
+                            """
+                    )
                 }
                 code.replaceSubrange(open.lowerBound..<close.upperBound, with: value)
             }
@@ -115,7 +137,9 @@ public enum Notebook {
         var cells = [NotebookFormat.Cell(markdown: "manifest", source: lines(facts))]
         for (name, code) in try codeCells(plan, matricesDate: matricesDate, template: template) {
             if name == "matrices" {
-                cells.append(NotebookFormat.Cell(markdown: "matrices-title", source: lines("## The matrices at \(matricesDate)")))
+                cells.append(
+                    NotebookFormat.Cell(
+                        markdown: "matrices-title", source: lines("## The matrices at \(matricesDate)")))
             }
             cells.append(NotebookFormat.Cell(code: name, source: lines(code)))
         }
@@ -124,7 +148,10 @@ public enum Notebook {
 
     /// The same code as a script, for people who do not use Jupyter.
     public static func script(_ plan: NotebookPlan, matricesDate: String, template: String) throws -> String {
-        "#!/usr/bin/env python3\n# Redraws the dashboard of a `liquidity compare` run; run it in the folder of its files.\n"
+        """
+        #!/usr/bin/env python3\n# Redraws the dashboard of a `liquidity compare` run; run it in the folder of \
+        its files.\n
+        """
             + "import matplotlib\nmatplotlib.use(\"Agg\")\n\n"
             + (try codeCells(plan, matricesDate: matricesDate, template: template))
             .map { $0.code.replacingOccurrences(of: "plt.show()", with: "print(\"wrote dashboard_matplotlib.png\")") }
@@ -136,13 +163,19 @@ public enum Notebook {
     public static func matricesCSV(_ path: ModelSolution, index: Int) -> String {
         let matrices = path.model.matrixValues(at: path.t[index], path.solution.state(index))
         var columns: [String] = []
-        for matrix in matrices { for column in matrix.columns where !columns.contains(column) { columns.append(column) } }
+        for matrix in matrices {
+            for column in matrix.columns where !columns.contains(column) { columns.append(column) }
+        }
         var lines = ["matrix,row," + columns.map(CSV.field).joined(separator: ",") + ",row_sum,must_be"]
         for matrix in matrices {
             for (r, label) in matrix.rowLabels.enumerated() {
-                let cells = columns.map { column in matrix.columns.firstIndex(of: column).map { CSV.number(matrix.values[r][$0]) } ?? "" }
-                lines.append([CSV.field(matrix.title), CSV.field(label)].joined(separator: ",") + "," + cells.joined(separator: ",") + ","
-                    + CSV.number(matrix.rowSums[r]) + "," + CSV.number(matrix.rowTargets[r]))
+                let cells = columns.map { column in
+                    matrix.columns.firstIndex(of: column).map { CSV.number(matrix.values[r][$0]) } ?? ""
+                }
+                lines.append(
+                    [CSV.field(matrix.title), CSV.field(label)].joined(separator: ",") + ","
+                        + cells.joined(separator: ",") + ","
+                        + CSV.number(matrix.rowSums[r]) + "," + CSV.number(matrix.rowTargets[r]))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -1,7 +1,7 @@
 import Experiments
-import Foundation
-import FlowModel
 import FileFormats
+import FlowModel
+import Foundation
 
 /// The printed comparison tables of `liquidity compare`: every summary the
 /// model file declares per run, and the differences between pairs of runs.

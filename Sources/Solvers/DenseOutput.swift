@@ -14,7 +14,8 @@ extension Integration {
     /// from the ``HermiteStep`` quartic when it is ``HermiteStep/accurate``,
     /// else by integrating to each save from the step's start, as landing would.
     mutating func interpolateSaves(
-        from tA: Double, _ yA: UnsafeMutablePointer<Double>, to tB: Double, _ yB: UnsafeMutablePointer<Double>, next: inout Int
+        from tA: Double, _ yA: UnsafeMutablePointer<Double>, to tB: Double, _ yB: UnsafeMutablePointer<Double>,
+        next: inout Int
     ) {
         // msbdf's own polynomial (as CVODE's CVodeGetDky) is as accurate as the step and costs no evaluation.
         let nordsieck = driver.nordsieck(yB, length: tB - tA)
@@ -52,12 +53,15 @@ extension Integration {
         let accurate: Bool
 
         func cubic(_ i: Int, _ theta: Double) -> Double {
-            let t2 = theta * theta, t3 = t2 * theta
-            return (2 * t3 - 3 * t2 + 1) * yA[i] + (t3 - 2 * t2 + theta) * h * fA[i] + (-2 * t3 + 3 * t2) * yB[i] + (t3 - t2) * h * fB[i]
+            let t2 = theta * theta
+            let t3 = t2 * theta
+            return (2 * t3 - 3 * t2 + 1) * yA[i] + (t3 - 2 * t2 + theta) * h * fA[i] + (-2 * t3 + 3 * t2) * yB[i]
+                + (t3 - t2) * h * fB[i]
         }
 
         func value(_ i: Int, at s: Double) -> Double {
-            let theta = (s - tA) / h, q = theta * theta * (1 - theta) * (1 - theta)
+            let theta = (s - tA) / h
+            let q = theta * theta * (1 - theta) * (1 - theta)
             return cubic(i, theta) + c[i] * q
         }
     }
@@ -67,18 +71,28 @@ extension Integration {
         from tA: Double, _ yA: UnsafeMutablePointer<Double>, to tB: Double, _ yB: UnsafeMutablePointer<Double>
     ) -> HermiteStep {
         let h = tB - tA
-        var fA = [Double](repeating: 0, count: n), fB = fA, fM = fA, yM = fA, c = fA
-        let a = UnsafeBufferPointer(start: yA, count: n), b = UnsafeBufferPointer(start: yB, count: n)
+        var fA = [Double](repeating: 0, count: n)
+        var fB = fA
+        var fM = fA
+        var yM = fA
+        var c = fA
+        let a = UnsafeBufferPointer(start: yA, count: n)
+        let b = UnsafeBufferPointer(start: yB, count: n)
         fA.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tA, a, $0) }
         fB.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tB, b, $0) }
         let cubicOnly = HermiteStep(tA: tA, h: h, yA: yA, yB: yB, fA: fA, fB: fB, c: c, accurate: false)
         let third = 1.0 / 3
         for i in 0..<n { yM[i] = cubicOnly.cubic(i, third) }
-        yM.withUnsafeBufferPointer { m in _ = fM.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tA + h * third, m, $0) } }
+        yM.withUnsafeBufferPointer { m in
+            _ = fM.withUnsafeMutableBufferPointer { try? problem.rightHandSide(tA + h * third, m, $0) }
+        }
         context.functionEvaluations += 3
         // The cubic's derivative at a third of the step; q = theta^2 (1 - theta)^2 vanishes with its
         // derivative at both ends, so p3 + c q keeps the ends and meets the derivative there.
-        let (d00, d10, d01, d11) = (6 * third * third - 6 * third, 3 * third * third - 4 * third + 1, -6 * third * third + 6 * third, 3 * third * third - 2 * third)
+        let (d00, d10, d01, d11) = (
+            6 * third * third - 6 * third, 3 * third * third - 4 * third + 1, -6 * third * third + 6 * third,
+            3 * third * third - 2 * third
+        )
         let dq = 2 * third * (1 - third) * (1 - 2 * third)
         var accurate = true
         for i in 0..<n {

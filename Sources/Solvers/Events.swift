@@ -34,9 +34,10 @@ extension Integration {
         found.sort { $0.time < $1.time }
         for crossing in found {
             let event = options.events[crossing.index]
-            events.append(EventRecord(
-                name: event.name, index: crossing.index, time: crossing.time,
-                state: crossing.state, isRising: crossing.rising))
+            events.append(
+                EventRecord(
+                    name: event.name, index: crossing.index, time: crossing.time,
+                    state: crossing.state, isRising: crossing.rising))
             if event.isTerminal {
                 t = crossing.time
                 crossing.state.withUnsafeBufferPointer { y.update(from: $0.baseAddress!, count: n) }
@@ -60,7 +61,10 @@ extension Integration {
         to tB: Double, _ yB: UnsafeMutablePointer<Double>, _ gB: Double
     ) -> Result<(Double, [Double]), LocationFailure> {
         eventLocations += 1
-        var a = tA, fa = gA, b = tB, fb = gB
+        var a = tA
+        var fa = gA
+        var b = tB
+        var fb = gB
         var stateB = Array(UnsafeBufferPointer(start: yB, count: n))
         var trial = [Double](repeating: 0, count: n)
         var side = 0
@@ -98,8 +102,10 @@ extension Integration {
                 absoluteTolerances: plan.absoluteTolerances, relativeTolerance: options.relativeTolerance)
         }
         guard let scratch else {
-            return LocationFailure(code: .solverFailure, failure: SolverFailure(
-                time: tA, message: "GSL could not allocate a second driver to locate an event"))
+            return LocationFailure(
+                code: .solverFailure,
+                failure: SolverFailure(
+                    time: tA, message: "GSL could not allocate a second driver to locate an event"))
         }
         scratch.reset()
         let n = self.n
@@ -116,8 +122,10 @@ extension Integration {
             while t < time {
                 attempts += 1
                 guard attempts <= options.maxSteps else {
-                    return LocationFailure(code: .stepBudgetExhausted, failure: SolverFailure(
-                        time: t, message: "the step budget ran out while locating an event near t = \(time)"))
+                    return LocationFailure(
+                        code: .stepBudgetExhausted,
+                        failure: SolverFailure(
+                            time: t, message: "the step budget ran out while locating an event near t = \(time)"))
                 }
                 h = min(h, options.maximumStep)
                 context.pending = nil

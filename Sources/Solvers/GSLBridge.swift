@@ -254,8 +254,11 @@ final class GSLDriver {
     /// largest against its tolerance (`atol_i + rtol |y_i|`): the one that
     /// keeps the steps small. Nil before any step.
     func limitingComponent(_ y: UnsafePointer<Double>) -> Int? {
-        guard let yerr = evolve.pointee.yerr, evolve.pointee.count + evolve.pointee.failed_steps > 0 else { return nil }
-        var worst = -1.0, index: Int?
+        guard let yerr = evolve.pointee.yerr, evolve.pointee.count + evolve.pointee.failed_steps > 0 else {
+            return nil
+        }
+        var worst = -1.0
+        var index: Int?
         for i in 0..<context.dimension {
             let scale = absoluteTolerances[i] + relativeTolerance * abs(y[i])
             let ratio = abs(yerr[i]) / max(scale, .leastNormalMagnitude)

@@ -65,8 +65,12 @@ struct Integration {
         integrate: for (index, target) in plan.targets.enumerated() {
             while t < target {
                 if driver.accepted + driver.rejected >= maxSteps {
-                    outcome = (.stepBudgetExhausted, limited(SolverFailure(
-                        time: t, message: "the step budget of \(maxSteps) steps ran out at t = \(t)"), y))
+                    outcome = (
+                        .stepBudgetExhausted,
+                        limited(
+                            SolverFailure(
+                                time: t, message: "the step budget of \(maxSteps) steps ran out at t = \(t)"), y)
+                    )
                     break integrate
                 }
                 let tPrevious = t
@@ -89,10 +93,16 @@ struct Integration {
                 }
                 if !allFinite(y, n), let bad = (0..<n).first(where: { !y[$0].isFinite }) {
                     let name = problem.name(ofComponent: bad)
-                    let message = "the state \(name) (component \(bad)) became \(y[bad]) in the step from t = \(tPrevious) to \(t)"
+                    let message =
+                        """
+                        the state \(name) (component \(bad)) became \(y[bad]) in the step from t = \(tPrevious) \
+                        to \(t)
+                        """
                     t = tPrevious
                     y.update(from: yPrevious, count: n)
-                    outcome = (.nonFinite, SolverFailure(time: t, component: bad, componentName: name, message: message))
+                    outcome = (
+                        .nonFinite, SolverFailure(time: t, component: bad, componentName: name, message: message)
+                    )
                     break integrate
                 }
                 if hasEvents {
@@ -115,9 +125,15 @@ struct Integration {
                     interpolateSaves(from: tPrevious, yPrevious, to: t, y, next: &nextInterpolated)
                 }
                 if fixedStep == nil, h < minimumStep, t < target {
-                    outcome = (.stepSizeUnderflow, limited(SolverFailure(
-                        time: t,
-                        message: "the step size fell to \(h), below the minimum step \(minimumStep), at t = \(t)"), y))
+                    outcome = (
+                        .stepSizeUnderflow,
+                        limited(
+                            SolverFailure(
+                                time: t,
+                                message:
+                                    "the step size fell to \(h), below the minimum step \(minimumStep), at t = \(t)"),
+                            y)
+                    )
                     break integrate
                 }
             }
@@ -149,7 +165,8 @@ struct Integration {
         var named = failure
         named.component = i
         named.componentName = problem.name(ofComponent: i)
-        named.message += "; the error estimate of \(problem.name(ofComponent: i)) (component \(i)) keeps the steps small"
+        named.message +=
+            "; the error estimate of \(problem.name(ofComponent: i)) (component \(i)) keeps the steps small"
         return named
     }
 
@@ -157,23 +174,43 @@ struct Integration {
     func failure(status: Int32, time: Double, step: Double) -> (ReturnCode, SolverFailure) {
         switch context.pending {
         case .rightHandSideThrew(let t, let error):
-            return (.rightHandSideFailed, SolverFailure(
-                time: t, message: "the right-hand side threw at t = \(t): \(error)"))
+            return (
+                .rightHandSideFailed,
+                SolverFailure(
+                    time: t, message: "the right-hand side threw at t = \(t): \(error)")
+            )
         case .jacobianThrew(let t, let error):
             return (.jacobianFailed, SolverFailure(time: t, message: "the Jacobian threw at t = \(t): \(error)"))
         case .nonFiniteDerivative(let t, let component, let value):
             let name = problem.name(ofComponent: component)
-            return (.nonFinite, SolverFailure(
-                time: t, component: component, componentName: name,
-                message: "d\(name)/dt is \(value) at t = \(t) (component \(component)); smaller steps did not help"))
+            return (
+                .nonFinite,
+                SolverFailure(
+                    time: t, component: component, componentName: name,
+                    message: "d\(name)/dt is \(value) at t = \(t) (component \(component)); smaller steps did not help"
+                )
+            )
         case nil:
             if status == GSL_FAILURE {
-                return (.stepSizeUnderflow, limited(SolverFailure(
-                    time: time,
-                    message: "the tolerance cannot be met: the step fell to \(step) at t = \(time) and cannot be made smaller"), driver.stepStartState))
+                return (
+                    .stepSizeUnderflow,
+                    limited(
+                        SolverFailure(
+                            time: time,
+                            message:
+                                """
+                                the tolerance cannot be met: the step fell to \(step) at t = \(time) and cannot \
+                                be made smaller
+                                """
+                        ), driver.stepStartState)
+                )
             }
-            return (.solverFailure, SolverFailure(
-                time: time, message: "GSL stepper \(stepper) failed at t = \(time): \(gslMessage(status)) (status \(status))"))
+            return (
+                .solverFailure,
+                SolverFailure(
+                    time: time,
+                    message: "GSL stepper \(stepper) failed at t = \(time): \(gslMessage(status)) (status \(status))")
+            )
         }
     }
 
@@ -186,11 +223,16 @@ struct Integration {
         let f0 = UnsafeMutablePointer<Double>.allocate(capacity: n)
         let f1 = UnsafeMutablePointer<Double>.allocate(capacity: n)
         let y1 = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        defer { f0.deallocate(); f1.deallocate(); y1.deallocate() }
+        defer {
+            f0.deallocate()
+            f1.deallocate()
+            y1.deallocate()
+        }
         let fallback = min(1e-6 * span, options.maximumStep)
         let t0 = plan.t0
         guard context.evaluate(t0, y, f0) == GSL_SUCCESS else { return max(fallback, options.minimumStep) }
-        var d0 = 0.0, d1 = 0.0
+        var d0 = 0.0
+        var d1 = 0.0
         for i in 0..<n {
             let scale = plan.absoluteTolerances[i] + options.relativeTolerance * abs(y[i])
             d0 += (y[i] / scale) * (y[i] / scale)

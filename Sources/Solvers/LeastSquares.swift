@@ -66,7 +66,8 @@ public struct LeastSquaresOptions: Sendable {
     /// Called at the start (iteration 0) and after each iteration with its
     /// number, the cost (`sum r_i^2`) and the residual evaluations so far:
     /// what a long fit shows as progress.
-    public var progress: (@Sendable (_ iteration: Int, _ cost: Double, _ evaluations: Int, _ residuals: [Double]) -> Void)?
+    public var progress:
+        (@Sendable (_ iteration: Int, _ cost: Double, _ evaluations: Int, _ residuals: [Double]) -> Void)?
 
     public init() {}
 }
@@ -113,7 +114,10 @@ public enum LeastSquaresError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidBounds(let i, let lo, let hi, let x):
-            "parameter \(i): bounds [\(lo), \(hi)] must be finite with lower < upper, and the start \(x) strictly inside"
+            """
+            parameter \(i): bounds [\(lo), \(hi)] must be finite with lower < upper, and the start \(x) strictly \
+            inside
+            """
         case .tooFewResiduals(let n, let p): "\(n) residuals cannot determine \(p) parameters"
         case .residualsFailed(let message): "the residuals could not be evaluated: \(message)"
         case .allocationFailed: "GSL could not allocate the least-squares workspace"
@@ -144,35 +148,37 @@ private final class FitContext {
 }
 
 private let residualTrampoline:
-    @convention(c) (UnsafePointer<gsl_vector>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<gsl_vector>?) -> Int32 = {
-        u, params, f in
-        let context = Unmanaged<FitContext>.fromOpaque(params!).takeUnretainedValue()
-        context.evaluations += 1
-        context.toParameters(u!)
-        do {
-            try context.problem.residuals(context.parameters, &context.buffer)
-        } catch {
-            context.failure = String(describing: error)
-            return Int32(GSL_EBADFUNC)
-        }
-        for (i, value) in context.buffer.enumerated() {
-            guard value.isFinite else {
-                context.failure = "residual \(i) is \(value) at parameters \(context.parameters)"
+    @convention(c) (UnsafePointer<gsl_vector>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<gsl_vector>?) -> Int32 =
+        {
+            u, params, f in
+            let context = Unmanaged<FitContext>.fromOpaque(params!).takeUnretainedValue()
+            context.evaluations += 1
+            context.toParameters(u!)
+            do {
+                try context.problem.residuals(context.parameters, &context.buffer)
+            } catch {
+                context.failure = String(describing: error)
                 return Int32(GSL_EBADFUNC)
             }
-            gsl_vector_set(f!, i, value)
+            for (i, value) in context.buffer.enumerated() {
+                guard value.isFinite else {
+                    context.failure = "residual \(i) is \(value) at parameters \(context.parameters)"
+                    return Int32(GSL_EBADFUNC)
+                }
+                gsl_vector_set(f!, i, value)
+            }
+            return Int32(GSL_SUCCESS)
         }
-        return Int32(GSL_SUCCESS)
-    }
 
 /// GSL's per-iteration callback: the progress of the fit.
-private let iterationTrampoline: @convention(c) (Int, UnsafeMutableRawPointer?, UnsafePointer<gsl_multifit_nlinear_workspace>?) -> Void =
-    { iteration, params, workspace in
-        guard let params, let workspace, let f = gsl_multifit_nlinear_residual(workspace) else { return }
-        let context = Unmanaged<FitContext>.fromOpaque(params).takeUnretainedValue()
-        let residuals = (0..<context.problem.residualCount).map { gsl_vector_get(f, $0) }
-        context.progress?(iteration, residuals.reduce(0) { $0 + $1 * $1 }, context.evaluations, residuals)
-    }
+private let iterationTrampoline:
+    @convention(c) (Int, UnsafeMutableRawPointer?, UnsafePointer<gsl_multifit_nlinear_workspace>?) -> Void =
+        { iteration, params, workspace in
+            guard let params, let workspace, let f = gsl_multifit_nlinear_residual(workspace) else { return }
+            let context = Unmanaged<FitContext>.fromOpaque(params).takeUnretainedValue()
+            let residuals = (0..<context.problem.residualCount).map { gsl_vector_get(f, $0) }
+            context.progress?(iteration, residuals.reduce(0) { $0 + $1 * $1 }, context.evaluations, residuals)
+        }
 
 /// Solves a bounded nonlinear least-squares problem with GSL's trust-region
 /// solver (`gsl_multifit_nlinear`), the Jacobian by finite differences.
@@ -180,10 +186,13 @@ public func leastSquares(_ problem: LeastSquaresProblem, _ options: LeastSquares
     -> LeastSquaresSolution
 {
     _ = gsl_set_error_handler_off()
-    let p = problem.initial.count, n = problem.residualCount
+    let p = problem.initial.count
+    let n = problem.residualCount
     guard n >= p else { throw LeastSquaresError.tooFewResiduals(residuals: n, parameters: p) }
     for j in 0..<p {
-        let lo = problem.lower[j], hi = problem.upper[j], x = problem.initial[j]
+        let lo = problem.lower[j]
+        let hi = problem.upper[j]
+        let x = problem.initial[j]
         guard lo.isFinite, hi.isFinite, lo < hi, x > lo, x < hi else {
             throw LeastSquaresError.invalidBounds(index: j, lower: lo, upper: hi, initial: x)
         }
@@ -217,12 +226,14 @@ public func leastSquares(_ problem: LeastSquaresProblem, _ options: LeastSquares
     if status == GSL_SUCCESS {
         context.progress = options.progress
         status = gsl_multifit_nlinear_driver(
-            options.maxIterations, options.xtol, options.gtol, options.ftol, options.progress == nil ? nil : iterationTrampoline,
+            options.maxIterations, options.xtol, options.gtol, options.ftol,
+            options.progress == nil ? nil : iterationTrampoline,
             fdf.params, &info, workspace)
     }
     if let failure = context.failure { throw LeastSquaresError.residualsFailed(failure) }
     let stopReason: String =
-        status != GSL_SUCCESS ? String(cString: gsl_strerror(status))
+        status != GSL_SUCCESS
+        ? String(cString: gsl_strerror(status))
         : info == 1 ? "small step" : info == 2 ? "small gradient" : "converged"
 
     // The optimum, its residuals, and the Jacobian in the parameters.
@@ -233,11 +244,13 @@ public func leastSquares(_ problem: LeastSquaresProblem, _ options: LeastSquares
     // The Jacobian at the optimum, by central differences in the parameters
     // themselves (the workspace's copy may have been factorised in place).
     var jacobian = [Double](repeating: 0, count: n * p)
-    var plus = [Double](repeating: 0, count: n), minus = plus
+    var plus = [Double](repeating: 0, count: n)
+    var minus = plus
     for j in 0..<p {
         let x = context.parameters[j]
         let h = options.differenceStep * (problem.upper[j] - problem.lower[j])
-        var up = context.parameters, down = context.parameters
+        var up = context.parameters
+        var down = context.parameters
         up[j] = min(x + h, problem.upper[j])
         down[j] = max(x - h, problem.lower[j])
         do {
@@ -261,9 +274,16 @@ public func leastSquares(_ problem: LeastSquaresProblem, _ options: LeastSquares
 /// whose singular value is below 1e-6 of the largest (its row and column of
 /// the covariance are then NaN).
 func covarianceOf(_ jacobian: [Double], residuals n: Int, parameters p: Int) -> ([Double], [Bool]) {
-    let a = gsl_matrix_alloc(n, p)!, v = gsl_matrix_alloc(p, p)!
-    let s = gsl_vector_alloc(p)!, work = gsl_vector_alloc(p)!
-    defer { gsl_matrix_free(a); gsl_matrix_free(v); gsl_vector_free(s); gsl_vector_free(work) }
+    let a = gsl_matrix_alloc(n, p)!
+    let v = gsl_matrix_alloc(p, p)!
+    let s = gsl_vector_alloc(p)!
+    let work = gsl_vector_alloc(p)!
+    defer {
+        gsl_matrix_free(a)
+        gsl_matrix_free(v)
+        gsl_vector_free(s)
+        gsl_vector_free(work)
+    }
     // Scale the columns so that the test of small singular values does not
     // depend on the parameters' units.
     let scale = (0..<p).map { j -> Double in

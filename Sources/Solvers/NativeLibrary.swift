@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A shared library loaded into the process (`dlopen`), kept loaded for the
@@ -15,7 +15,8 @@ public final class NativeLibrary: @unchecked Sendable {
     /// - Throws: ``NativeLibraryError`` with the loader's message.
     public init(path: String) throws {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw NativeLibraryError(description: "cannot load \(path): \(dlerror().map { String(cString: $0) } ?? "unknown error")")
+            throw NativeLibraryError(
+                description: "cannot load \(path): \(dlerror().map { String(cString: $0) } ?? "unknown error")")
         }
         self.handle = handle
         self.path = path

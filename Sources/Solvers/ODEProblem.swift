@@ -4,16 +4,18 @@
 /// Throwing ends the solve with ``ReturnCode/rightHandSideFailed``; a NaN or
 /// an infinity in `dydt` makes the integrator retry with smaller steps and,
 /// if that cannot help, ends the solve with ``ReturnCode/nonFinite``.
-public typealias RightHandSide = @Sendable (
-    _ t: Double, _ y: UnsafeBufferPointer<Double>, _ dydt: UnsafeMutableBufferPointer<Double>
-) throws -> Void
+public typealias RightHandSide =
+    @Sendable (
+        _ t: Double, _ y: UnsafeBufferPointer<Double>, _ dydt: UnsafeMutableBufferPointer<Double>
+    ) throws -> Void
 
 /// An analytic Jacobian: writes `∂f_i/∂y_j` into `dfdy[i * n + j]` (row major)
 /// and `∂f_i/∂t` into `dfdt[i]`.
-public typealias JacobianFunction = @Sendable (
-    _ t: Double, _ y: UnsafeBufferPointer<Double>,
-    _ dfdy: UnsafeMutableBufferPointer<Double>, _ dfdt: UnsafeMutableBufferPointer<Double>
-) throws -> Void
+public typealias JacobianFunction =
+    @Sendable (
+        _ t: Double, _ y: UnsafeBufferPointer<Double>,
+        _ dfdy: UnsafeMutableBufferPointer<Double>, _ dfdt: UnsafeMutableBufferPointer<Double>
+    ) throws -> Void
 
 /// An initial value problem `dy/dt = f(t, y)`, `y(t0) = u0`, on `[t0, t1]`:
 /// plain data, solved by ``solve(_:_:_:)``.

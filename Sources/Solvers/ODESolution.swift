@@ -104,7 +104,7 @@ public struct ODESolution: Sendable {
 
     /// The state at saved point `index`, indexed from 0.
     public func state(_ index: Int) -> [Double] {
-        Array(values[index * dimension ..< (index + 1) * dimension])
+        Array(values[index * dimension..<(index + 1) * dimension])
     }
 
     /// The path of component `component` over the saved times.

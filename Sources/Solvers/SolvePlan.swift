@@ -57,7 +57,11 @@ struct SolvePlan {
         }
         guard options.maximumStep > 0, options.maximumStep >= options.minimumStep else {
             throw SolverError.invalidStep(
-                "maximum step must be positive and >= the minimum step \(options.minimumStep); got \(options.maximumStep)")
+                """
+                maximum step must be positive and >= the minimum step \(options.minimumStep); got \
+                \(options.maximumStep)
+                """
+            )
         }
         guard options.maxSteps >= 1 else { throw SolverError.invalidMaxSteps(options.maxSteps) }
         guard options.eventTimeTolerance.isFinite, options.eventTimeTolerance > 0 else {
@@ -93,7 +97,8 @@ struct SolvePlan {
         // after t0 the integrator must land on, once, ending with t1. Save
         // times that are interpolated are not landed on, unless they are stops.
         let stops = options.tstops.filter { $0 > t0 && $0 < t1 }.sorted()
-        let interpolates = (options.saveMode == .interpolate || (options.saveMode == .automatic && stepper == .msbdf))
+        let interpolates =
+            (options.saveMode == .interpolate || (options.saveMode == .automatic && stepper == .msbdf))
             && options.fixedStep == nil && !saveEveryStep
         let stopSet = Set(stops)
         interpolated = interpolates ? saveTimes.filter { $0 > t0 && $0 < t1 && !stopSet.contains($0) } : []

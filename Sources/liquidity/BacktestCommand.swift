@@ -1,10 +1,10 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
 import Foundation
-import Solvers
-import Application
 import Reports
+import Solvers
 
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +20,8 @@ struct BacktestCommand: ParsableCommand {
 
             Examples:
               liquidity history --targets DGS10=0.5,RRPONTSYD=250 --table calibration/history-fred.csv --write t.toml
-              liquidity backtest --model M.sfc --config C.toml --targets t.toml --fit f.toml --cutoffs 2024Q2,2024Q4,2025Q2
+              liquidity backtest --model M.sfc --config C.toml --targets t.toml --fit f.toml \\
+                  --cutoffs 2024Q2,2024Q4,2025Q2
             """)
 
     @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc).", valueName: "file"))
@@ -29,7 +30,8 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Starting configuration (default: the model file's own values).", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Targets file (quarter-end targets: `liquidity history --targets`).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Targets file (quarter-end targets: `liquidity history --targets`).", valueName: "file"))
     var targets: String
 
     @Option(help: ArgumentHelp("Free parameters, bounds and fit settings.", valueName: "file"))
@@ -44,7 +46,10 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Quarters forecast after each cut-off.")
     var horizon: Int = 4
 
-    @Option(help: ArgumentHelp("Series to forecast, comma-separated (default: every series the targets name that the table has).", valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            "Series to forecast, comma-separated (default: every series the targets name that the table has).",
+            valueName: "list"))
     var series: String?
 
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
@@ -57,9 +62,11 @@ struct BacktestCommand: ParsableCommand {
 
     func run() throws {
         try native.install()
-        let job = try CalibrationJob(model: try model ?? Defaults.modelFile(), config: config, targets: targets, fit: fit, check: false)
+        let job = try CalibrationJob(
+            model: try model ?? Defaults.modelFile(), config: config, targets: targets, fit: fit, check: false)
         let quarters = try cutoffs.split(separator: ",").map { try BacktestFiles.quarterEnd(String($0)) }
-        let backtest = try BacktestFiles.backtest(job, table: table, series: series.map { $0.split(separator: ",").map(String.init) }, horizon: horizon)
+        let backtest = try BacktestFiles.backtest(
+            job, table: table, series: series.map { $0.split(separator: ",").map(String.init) }, horizon: horizon)
         let directory = try OutputDirectory(out)
         var results: [Backtest.Result] = []
         for (k, cutoff) in quarters.enumerated() {

@@ -1,10 +1,10 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
 import Foundation
-import Solvers
-import Application
 import Reports
+import Solvers
 
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,31 +33,52 @@ struct Calibrate: ParsableCommand {
               liquidity calibrate
               liquidity calibrate --check --config calibration/liquidity.toml
               liquidity calibrate --fit my-fit.toml --write calibration/mine.toml
-              liquidity calibrate --write calibration/liquidity.toml     (replaces the history fit; then scripts/start-2026.py)
+              liquidity calibrate --write calibration/liquidity.toml
+                  (replaces the history fit; then scripts/start-2026.py)
               liquidity calibrate --model models/reverse-qe.sfc --write calibration/baseline.toml
               liquidity calibrate --model models/gl-sim.sfc --targets sim-targets.toml --fit sim-fit.toml
             """)
 
-    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc; MODEL.md's model is models/reverse-qe.sfc).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The model file (default: models/liquidity.sfc; MODEL.md's model is models/reverse-qe.sfc).",
+            valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp(
-        "Starting configuration (default: the file's own values; for models/reverse-qe.sfc, calibration/modelmd.toml).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Starting configuration (default: the file's own values; for models/reverse-qe.sfc, \
+            calibration/modelmd.toml).
+            """,
+            valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp(
-        "Targets file (default for the package's models: calibration/targets-liquidity.toml, or calibration/targets.toml for models/reverse-qe.sfc).",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Targets file (default for the package's models: calibration/targets-liquidity.toml, or \
+            calibration/targets.toml for models/reverse-qe.sfc).
+            """,
+            valueName: "file"))
     var targets: String?
 
-    @Option(help: ArgumentHelp(
-        "Free parameters, bounds and fit settings (default for the package's models: calibration/fit-liquidity.toml, or calibration/fit.toml for models/reverse-qe.sfc).",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Free parameters, bounds and fit settings (default for the package's models: \
+            calibration/fit-liquidity.toml, or calibration/fit.toml for models/reverse-qe.sfc).
+            """,
+            valueName: "file"))
     var fit: String?
 
-    @Option(help: ArgumentHelp(
-        "Where to write the fitted configuration (default out/calibrate/fitted.toml: a new file; name calibration/baseline.toml to replace the default configuration).",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Where to write the fitted configuration (default out/calibrate/fitted.toml: a new file; name \
+            calibration/baseline.toml to replace the default configuration).
+            """,
+            valueName: "file"))
     var write: String = "out/calibrate/fitted.toml"
 
     @Flag(help: "Only evaluate the targets on --config; write nothing.")
@@ -72,24 +93,36 @@ struct Calibrate: ParsableCommand {
         try native.install()
         let known = Defaults.fit(of: model)
         guard let targets = targets ?? known?.targets, let fit = fit ?? known?.fit else {
-            throw InputError("\(model ?? Defaults.model) is not one of the package's models: give its --targets and --fit")
+            throw InputError(
+                "\(model ?? Defaults.model) is not one of the package's models: give its --targets and --fit")
         }
         let job = try CalibrationJob(
-            model: try model ?? Defaults.modelFile(), config: config ?? known?.start, targets: targets, fit: fit, check: check)
+            model: try model ?? Defaults.modelFile(), config: config ?? known?.start, targets: targets, fit: fit,
+            check: check)
         if check {
             print(try job.checkReport())
             return
         }
-        if !quiet { printError("calibrate: fitting \(job.spec.free.count) parameters to \(job.calibration.fitted.count) targets") }
-        let started = Date(), quiet = quiet
+        if !quiet {
+            printError(
+                "calibrate: fitting \(job.spec.free.count) parameters to \(job.calibration.fitted.count) targets")
+        }
+        let started = Date()
+        let quiet = quiet
         let result: CalibrationFit
         do {
             let fitted = job.calibration.fitted.count
             result = try job.run { iteration, cost, solves, inside in
                 guard !quiet else { return }
-                printError(String(
-                    format: "calibrate: iteration %d, cost %.6g, %d of %d fitted targets inside their bands, %d model solves, %.1f s", iteration, cost,
-                    inside, fitted, solves, Date().timeIntervalSince(started)))
+                printError(
+                    String(
+                        format:
+                            """
+                            calibrate: iteration %d, cost %.6g, %d of %d fitted targets inside their bands, %d \
+                            model solves, %.1f s
+                            """,
+                        iteration, cost,
+                        inside, fitted, solves, Date().timeIntervalSince(started)))
             }
         } catch let error as LeastSquaresError {
             throw StoppedEarly(description: "the fit stopped: \(error.description)")

@@ -1,9 +1,9 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Application
+import Foundation
 import Reports
 
 struct Compare: ParsableCommand {
@@ -48,14 +48,26 @@ struct ComparisonArguments: ParsableArguments {
     @OptionGroup var solver: SolverSettings
     @OptionGroup var report: ReportOptions
 
-    @Option(help: ArgumentHelp("Fed regimes, comma-separated: options of the model file's choice regime (default: every one).", valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            "Fed regimes, comma-separated: options of the model file's choice regime (default: every one).",
+            valueName: "list"))
     var regimes: String?
 
-    @Flag(help: "Also solve each regime under the file's counterfactual (no AI boom: I1 = I0) and attribute the difference.")
+    @Flag(
+        help:
+            """
+            Also solve each regime under the file's counterfactual (no AI boom: I1 = I0) and attribute the \
+            difference.
+            """
+    )
     var counterfactual = false
 
-    @Option(name: .customLong("matrices-at"), help: ArgumentHelp(
-        "Date of the matrices in the notebook (default one year after the start); a saved date.", valueName: "date"))
+    @Option(
+        name: .customLong("matrices-at"),
+        help: ArgumentHelp(
+            "Date of the matrices in the notebook (default one year after the start); a saved date.", valueName: "date"
+        ))
     var matricesAt: String?
 
     /// --matrices-at, if given.
@@ -73,13 +85,17 @@ struct ComparisonArguments: ParsableArguments {
         let names = try regimes.map { list in
             try list.split(separator: ",", omittingEmptySubsequences: false).map { name -> String in
                 let name = name.trimmingCharacters(in: .whitespaces)
-                guard !name.isEmpty else { throw InputError("--regimes \(list): an empty name; list regimes separated by single commas") }
+                guard !name.isEmpty else {
+                    throw InputError("--regimes \(list): an empty name; list regimes separated by single commas")
+                }
                 return name
             }
         }
         try ModelCompare.compare(
-            try inputs.modelFile(), settings: try inputs.modelSettings(), config: try inputs.configFile(), choice: ModelFiles.regimeChoice, options: names,
-            counterfactual: counterfactual, plot: plot, panels: panels, notebook: notebook ? .some(try matricesDate()) : nil, solver: solver,
+            try inputs.modelFile(), settings: try inputs.modelSettings(), config: try inputs.configFile(),
+            choice: ModelFiles.regimeChoice, options: names,
+            counterfactual: counterfactual, plot: plot, panels: panels,
+            notebook: notebook ? .some(try matricesDate()) : nil, solver: solver,
             out: out, quiet: report.quiet)
     }
 }

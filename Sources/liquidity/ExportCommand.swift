@@ -1,7 +1,7 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Application
 import Reports
 
 struct Export: ParsableCommand {
@@ -25,11 +25,19 @@ struct Export: ParsableCommand {
 
     @OptionGroup var comparison: ComparisonArguments
 
-    @Option(help: ArgumentHelp("The dashboard's and the notebook's panels, comma-separated series the model file summarises (default: every one).", valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            The dashboard's and the notebook's panels, comma-separated series the model file summarises \
+            (default: every one).
+            """,
+            valueName: "list"))
     var panels: String?
 
     func run() throws {
         try comparison.run(
-            out: notebook, plot: true, panels: panels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }, notebook: true)
+            out: notebook, plot: true,
+            panels: panels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+            notebook: true)
     }
 }

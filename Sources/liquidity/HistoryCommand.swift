@@ -1,15 +1,16 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Application
+import Foundation
 import Reports
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Derive the quarter-end table from FRED exports and the Treasury's cash file; set a model against it.",
+        abstract:
+            "Derive the quarter-end table from FRED exports and the Treasury's cash file; set a model against it.",
         discussion: """
             Reads every FRED CSV export in --data (one series or several, as fredgraph.csv; any header \
             variant; blank or "." for missing values), finds each column's series by its FRED id (or \
@@ -19,7 +20,8 @@ struct History: ParsableCommand {
             ($T, decimal rates). calibration/history.md says which model quantity each column measures.
 
             --make-config BASE writes MODEL.md's historical configuration (mid-2022 to end-2025, for \
-            models/reverse-qe.sfc) from the table and BASE's behaviour; --compare CONFIG solves a configuration and sets it against \
+            models/reverse-qe.sfc) from the table and BASE's behaviour; --compare CONFIG solves a configuration \
+            and sets it against \
             the table quarter by quarter (model, then data, for each pair).
 
             Examples:
@@ -36,33 +38,59 @@ struct History: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the table (CSV); - prints it.", valueName: "file"))
     var write: String = "-"
 
-    @Option(name: .customLong("from"), help: ArgumentHelp("First quarter of the table (default 2022Q2), or of --targets (default: the table's first).", valueName: "YYYYQn"))
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp(
+            "First quarter of the table (default 2022Q2), or of --targets (default: the table's first).",
+            valueName: "YYYYQn"))
     var givenFirstQuarter: String?
 
     var firstQuarter: String { givenFirstQuarter ?? "2022Q2" }
     var firstQuarterGiven: Bool { givenFirstQuarter != nil }
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("Last quarter of the table (default: the last quarter every series covers).", valueName: "YYYYQn"))
+    @Option(
+        name: .customLong("to"),
+        help: ArgumentHelp(
+            "Last quarter of the table (default: the last quarter every series covers).", valueName: "YYYYQn"))
     var lastQuarter: String?
 
-    @Option(help: ArgumentHelp(
-        "Units and names of the table: model (the model's units, calibration/history.csv) or fred (each series in its own units under its FRED id, as a model's observe declarations name them).",
-        valueName: "layout"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Units and names of the table: model (the model's units, calibration/history.csv) or fred (each \
+            series in its own units under its FRED id, as a model's observe declarations name them).
+            """,
+            valueName: "layout"))
     var units: HistoryTable.Units = .model
 
-    @Option(name: .customLong("targets"), help: ArgumentHelp(
-        "Write calibration targets from --table (in FRED units): SERIES=BAND,... each series at each quarter-end from --from to --to, within its band (in the series' units).",
-        valueName: "series=band,..."))
+    @Option(
+        name: .customLong("targets"),
+        help: ArgumentHelp(
+            """
+            Write calibration targets from --table (in FRED units): SERIES=BAND,... each series at each \
+            quarter-end from --from to --to, within its band (in the series' units).
+            """,
+            valueName: "series=band,..."))
     var targets: String?
 
-    @Option(name: .customLong("map"), help: ArgumentHelp(
-        "Take a column from this file (and series) of --data instead of the file that holds its FRED id: column=FILE or column=FILE:SERIES (repeatable).",
-        valueName: "column=file"))
+    @Option(
+        name: .customLong("map"),
+        help: ArgumentHelp(
+            """
+            Take a column from this file (and series) of --data instead of the file that holds its FRED id: \
+            column=FILE or column=FILE:SERIES (repeatable).
+            """,
+            valueName: "column=file"))
     var mappings: [String] = []
 
-    @Option(name: .customLong("make-config"), help: ArgumentHelp(
-        "Write the historical configuration (mid-2022 to end-2025) built from this base configuration and --table.",
-        valueName: "base"))
+    @Option(
+        name: .customLong("make-config"),
+        help: ArgumentHelp(
+            """
+            Write the historical configuration (mid-2022 to end-2025) built from this base configuration and \
+            --table.
+            """,
+            valueName: "base"))
     var makeConfig: String?
 
     @Option(help: ArgumentHelp("The quarter-end table, for --make-config and --compare.", valueName: "file"))
@@ -71,27 +99,38 @@ struct History: ParsableCommand {
     @Option(help: "Format of the --compare table: table, csv, markdown, latex.")
     var format: TableFormat = .table
 
-    @Option(help: ArgumentHelp(
-        "Solve this configuration (regime none) and set it against --table quarter by quarter.", valueName: "config"))
+    @Option(
+        help: ArgumentHelp(
+            "Solve this configuration (regime none) and set it against --table quarter by quarter.",
+            valueName: "config"))
     var compare: String?
 
-    @Option(help: ArgumentHelp(
-        "The model file of --compare (default: models/liquidity.sfc) and --make-config (default and only: models/reverse-qe.sfc, whose parameter names it writes).",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            The model file of --compare (default: models/liquidity.sfc) and --make-config (default and only: \
+            models/reverse-qe.sfc, whose parameter names it writes).
+            """,
+            valueName: "file"))
     var model: String?
 
     /// The comment at the head of a historical configuration.
     func header(_ base: String) -> [String] {
         [
             "The historical configuration: mid-2022 to end-2025, made by `liquidity history --make-config \(base)`",
-            "from \(table) (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the FOMC's",
+            """
+            from \(table) (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the \
+            FOMC's
+            """,
             "target ranges for rm, and the behaviour of \(base); see calibration/history.md for every choice.",
         ]
     }
 
     /// Writes a configuration to --write, or prints it.
     func emit(_ text: String) throws {
-        if write == "-" { print(text, terminator: "") } else {
+        if write == "-" {
+            print(text, terminator: "")
+        } else {
             let directory = (write as NSString).deletingLastPathComponent
             try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, text)
             print("wrote \(write)")
@@ -100,15 +139,20 @@ struct History: ParsableCommand {
 
     func run() throws {
         if let targets {
-            let bands = try ModelFiles.pairs(targets.split(separator: ",").map(String.init), option: "--targets").map { series, text -> (String, Double) in
-                guard let band = Double(text) else { throw InputError("--targets \(series)=\(text): the band must be a number") }
+            let bands = try ModelFiles.pairs(targets.split(separator: ",").map(String.init), option: "--targets").map {
+                series, text -> (String, Double) in
+                guard let band = Double(text) else {
+                    throw InputError("--targets \(series)=\(text): the band must be a number")
+                }
                 return (series, band)
             }
-            try emit(try HistoryFiles.targets(
-                table: table, bands: bands, from: firstQuarterGiven ? firstQuarter : nil, to: lastQuarter))
+            try emit(
+                try HistoryFiles.targets(
+                    table: table, bands: bands, from: firstQuarterGiven ? firstQuarter : nil, to: lastQuarter))
             return
         }
-        let model = try model ?? (makeConfig != nil && compare == nil ? Defaults.reverseQEFile() : Defaults.modelFile())
+        let model =
+            try model ?? (makeConfig != nil && compare == nil ? Defaults.reverseQEFile() : Defaults.modelFile())
         if let compare {
             print(try HistoryFiles.compare(model: model, config: compare, table: table, format: format))
             return
@@ -118,12 +162,15 @@ struct History: ParsableCommand {
             let settings: ModelSettings
             do {
                 settings = try HistoricalConfiguration.settings(
-                    source: source, base: try ModelFiles.settings(configuration: makeConfig, for: source), table: try HistoryFiles.readTable(table),
+                    source: source, base: try ModelFiles.settings(configuration: makeConfig, for: source),
+                    table: try HistoryFiles.readTable(table),
                     inputs: try HistoryInputsFile.read(try Defaults.dataFile(PackageFiles.historyInputs)))
             } catch let error as HistoryError {
                 throw InputError("\(table): \(error)")
             }
-            try emit(ModelConfiguration.render(try ModelFiles.compile(model, settings: settings), header: header(makeConfig)))
+            try emit(
+                ModelConfiguration.render(
+                    try ModelFiles.compile(model, settings: settings), header: header(makeConfig)))
             return
         }
         var mapping = HistoryTable.Mapping()
@@ -138,7 +185,8 @@ struct History: ParsableCommand {
             print(built, terminator: "")
         } else {
             let directory = (write as NSString).deletingLastPathComponent
-            try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, built)
+            try OutputDirectory(directory.isEmpty ? "." : directory).write(
+                (write as NSString).lastPathComponent, built)
             print("wrote \(write): \(quarters) quarters, \(columns(units).count) series")
         }
     }

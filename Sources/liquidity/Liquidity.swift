@@ -1,9 +1,9 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Application
+import Foundation
 import Reports
 
 @main
@@ -17,7 +17,10 @@ struct Liquidity: ParsableCommand {
             written (the system's reason is given; no file is left half-written).
             """,
         version: BuildInfo.version,
-        subcommands: [Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, History.self, BacktestCommand.self, Export.self, Sweep.self, ModelCommand.self],
+        subcommands: [
+            Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, History.self, BacktestCommand.self,
+            Export.self, Sweep.self, ModelCommand.self,
+        ],
         defaultSubcommand: Compare.self)
 
     /// Maps bad input to exit code 2, solver failures to 3 and failed writes to 4.
@@ -25,10 +28,16 @@ struct Liquidity: ParsableCommand {
         // `compare`, the default command, takes no word of its own: a first word that names no
         // command is a mistyped one (swift-argument-parser would call it an unexpected argument of compare).
         if let first = CommandLine.arguments.dropFirst().first, !first.hasPrefix("-") {
-            let commands = configuration.subcommands.compactMap { $0.configuration.commandName }, names = commands + ["help"]
+            let commands = configuration.subcommands.compactMap { $0.configuration.commandName }
+            let names = commands + ["help"]
             if !names.contains(first) {
                 let near = nearest(first, in: names).map { "; did you mean \($0)?" } ?? "."
-                printError("error: unknown command \(first)\(near) Commands: \(commands.joined(separator: ", ")) (liquidity --help).")
+                printError(
+                    """
+                    error: unknown command \(first)\(near) Commands: \(commands.joined(separator: ", ")) \
+                    (liquidity --help).
+                    """
+                )
                 Foundation.exit(2)
             }
         }

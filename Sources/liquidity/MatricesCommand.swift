@@ -1,16 +1,17 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Solvers
-import Application
+import Foundation
 import Reports
+import Solvers
 
 struct Matrices: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matrices",
-        abstract: "Print the model file's matrices (balance sheet, transactions flows) at a date, with row and column sums.",
+        abstract:
+            "Print the model file's matrices (balance sheet, transactions flows) at a date, with row and column sums.",
         discussion: """
             Stocks in $T, flows in $T/yr for the default model. In MODEL.md's model the monetary \
             system's cash liability is taken from its own books (Bf + Af + Lo), so the cash row's sum is \
@@ -53,11 +54,17 @@ struct Matrices: ParsableCommand {
         }
         let (model, t, matrices) = try solver.applied(to: inputs.request).matrices(regime: regime, at: at)
         let settings = try solver.settings
-        let label = regime.map { "regime \($0)" } ?? model.source.choices.first { $0.name == "regime" }.map { "regime \(model.settings.choices["regime"] ?? $0.defaultOption)" }
+        let label =
+            regime.map { "regime \($0)" }
+            ?? model.source.choices.first { $0.name == "regime" }.map {
+                "regime \(model.settings.choices["regime"] ?? $0.defaultOption)"
+            }
         for matrix in matrices {
-            print(Tables.matrix(
-                matrix, at: t, calendar: source.isCalendar, case: label, format: format, relativeTolerance: settings.relativeTolerance,
-                absoluteTolerance: settings.absoluteTolerance, decimals: decimals))
+            print(
+                Tables.matrix(
+                    matrix, at: t, calendar: source.isCalendar, case: label, format: format,
+                    relativeTolerance: settings.relativeTolerance,
+                    absoluteTolerance: settings.absoluteTolerance, decimals: decimals))
         }
     }
 }

@@ -1,11 +1,11 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Solvers
-import Application
+import Foundation
 import Reports
+import Solvers
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,31 +30,48 @@ struct ModelFileOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The model file.", valueName: "FILE.sfc"))
     var file: String
 
-    @Option(help: ArgumentHelp(
-        "A configuration of the file ([horizon], [parameters], [sets], [tables], [choices], by the file's names) whose values it takes.",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            A configuration of the file ([horizon], [parameters], [sets], [tables], [choices], by the file's \
+            names) whose values it takes.
+            """,
+            valueName: "file"))
     var config: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("A parameter's value: name=value, or name[member]=value (repeatable).", valueName: "name=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "A parameter's value: name=value, or name[member]=value (repeatable).", valueName: "name=value"))
     var overrides: [String] = []
 
-    @Option(name: .customLong("choose"), help: ArgumentHelp("An option of a choice: choice=option, such as regime=buyer (repeatable).", valueName: "choice=option"))
+    @Option(
+        name: .customLong("choose"),
+        help: ArgumentHelp(
+            "An option of a choice: choice=option, such as regime=buyer (repeatable).", valueName: "choice=option"))
     var choices: [String] = []
 
-    @Option(name: .customLong("scenario"), help: ArgumentHelp(
-        "Scenario file (TOML) of dated changes of the model's parameters, as for the other commands (repeatable).", valueName: "file"))
+    @Option(
+        name: .customLong("scenario"),
+        help: ArgumentHelp(
+            "Scenario file (TOML) of dated changes of the model's parameters, as for the other commands (repeatable).",
+            valueName: "file"))
     var scenarios: [String] = []
 
-    @Option(name: .customLong("from"), help: ArgumentHelp("Start of the span (default: the file's horizon).", valueName: "t"))
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp("Start of the span (default: the file's horizon).", valueName: "t"))
     var start: Double?
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("End of the span (default: the file's horizon).", valueName: "t"))
+    @Option(
+        name: .customLong("to"), help: ArgumentHelp("End of the span (default: the file's horizon).", valueName: "t"))
     var end: Double?
 
     var settings: ModelSettings {
         get throws {
             try ModelFiles.runSettings(
-                file, config: config, overrides: overrides, choices: Dictionary(try ModelFiles.pairs(choices, option: "--choose")) { $1 },
+                file, config: config, overrides: overrides,
+                choices: Dictionary(try ModelFiles.pairs(choices, option: "--choose")) { $1 },
                 scenarios: scenarios, start: start, end: end)
         }
     }
@@ -89,7 +106,8 @@ struct ModelCheck: ParsableCommand {
 struct ModelGraph: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
-        abstract: "Draw the dependency graph of a model file's equations (Graphviz DOT, and SVG where dot is installed).",
+        abstract:
+            "Draw the dependency graph of a model file's equations (Graphviz DOT, and SVG where dot is installed).",
         discussion: """
             States are boxes, definitions ellipses (dashed: solved from a matrix column), t0 \
             quantities diamonds, parameters and tables plain text; an arrow runs from each name to \
@@ -102,12 +120,18 @@ struct ModelGraph: ParsableCommand {
 
     @OptionGroup var model: ModelFileOptions
 
-    @Option(help: ArgumentHelp("Write the DOT file here (and FILE.svg beside it where Graphviz's dot is installed); default: print it.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Write the DOT file here (and FILE.svg beside it where Graphviz's dot is installed); default: print it.",
+            valueName: "file"))
     var write: String?
 
     func run() throws {
         let dot = try model.compile().source.dependencyGraph
-        guard let write else { print(dot, terminator: ""); return }
+        guard let write else {
+            print(dot, terminator: "")
+            return
+        }
         let folder = (write as NSString).deletingLastPathComponent
         let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
         let name = (write as NSString).lastPathComponent
@@ -153,7 +177,8 @@ struct ModelRun: ParsableCommand {
     func run() throws {
         try solver.check()
         let (path, files) = try ModelFiles.run(
-            model.file, settings: try model.settings, solve: try solver.settings, saveStep: try solver.givenStep, config: model.config,
+            model.file, settings: try model.settings, solve: try solver.settings, saveStep: try solver.givenStep,
+            config: model.config,
             into: out, tool: BuildInfo.tool, command: CommandLine.arguments)
         Self.printSummaries(path)
         print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))
@@ -187,10 +212,22 @@ struct ModelCompare: ParsableCommand {
     @Option(help: ArgumentHelp("Options to compare, comma-separated (default: every option).", valueName: "list"))
     var options: String?
 
-    @Flag(help: "Also solve each option under the last option of the file's choice `counterfactual`, and attribute the difference.")
+    @Flag(
+        help:
+            """
+            Also solve each option under the last option of the file's choice `counterfactual`, and attribute \
+            the difference.
+            """
+    )
     var counterfactual = false
 
-    @Flag(help: "Also draw the dashboard: a panel per summarised series (dashboard.svg, and dashboard.png where rsvg-convert is installed).")
+    @Flag(
+        help:
+            """
+            Also draw the dashboard: a panel per summarised series (dashboard.svg, and dashboard.png where \
+            rsvg-convert is installed).
+            """
+    )
     var plot = false
 
     @OptionGroup var solver: SolverSettings
@@ -200,9 +237,14 @@ struct ModelCompare: ParsableCommand {
 
     func run() throws {
         try solver.check()
-        let names = options.map { list in list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        let names = options.map { list in
+            list.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+        }
         try Self.compare(
-            model.file, settings: try model.settings, config: model.config, choice: choice, options: names, counterfactual: counterfactual,
+            model.file, settings: try model.settings, config: model.config, choice: choice, options: names,
+            counterfactual: counterfactual,
             plot: plot, solver: solver, out: out, quiet: false)
     }
 
@@ -210,7 +252,8 @@ struct ModelCompare: ParsableCommand {
     /// `out`, and prints the file's summaries side by side, their differences
     /// from the first option and, with `counterfactual`, the counterfactual's part.
     static func compare(
-        _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?, counterfactual: Bool, plot: Bool,
+        _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?,
+        counterfactual: Bool, plot: Bool,
         panels: [String]? = nil, notebook: Double?? = nil, solver: SolverSettings, out: String, quiet: Bool
     ) throws {
         try solver.check()
@@ -221,7 +264,8 @@ struct ModelCompare: ParsableCommand {
         let comparison: ChoiceComparison
         do {
             comparison = try ChoiceComparison(
-                source: source, settings: settings, choice: choice, options: options, counterfactual: counterfactual, solve: solve)
+                source: source, settings: settings, choice: choice, options: options, counterfactual: counterfactual,
+                solve: solve)
         } catch let error as ChoiceComparison.Invalid {
             throw InputError(error.description)
         }
@@ -231,15 +275,19 @@ struct ModelCompare: ParsableCommand {
         files.panels = panels
         files.notebookMatricesAt = notebook
         let progress = Progress(quiet: quiet)
-        let (result, written) = try ComparisonFiles.run(comparison, file: file, into: out, options: files) { index, kind in
+        let (result, written) = try ComparisonFiles.run(comparison, file: file, into: out, options: files) {
+            index, kind in
             progress.report("solving \(kind.label) (\(index + 1) of \(comparison.cases.count))")
         }
         let calendar = source.isCalendar
         let model = result.cases[0].solved.model
         printWarnings(model)
-        let dates = calendar ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
-        print("\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); \(solver.solver), rtol \(solver.rtol); "
-            + "model \(file)" + (config.map { "; config \($0)" } ?? ""))
+        let dates =
+            calendar
+            ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
+        print(
+            "\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); "
+                + "\(solver.solver), rtol \(solver.rtol); model \(file)" + (config.map { "; config \($0)" } ?? ""))
         let main = result.main.map { ($0.kind.option, $0.summaries) }
         print("")
         print(SummaryTable.render(main, calendar: calendar))
@@ -286,17 +334,25 @@ struct ModelSankey: ParsableCommand {
             throw InputError("\(model.file): no transactions-flow matrix (a matrix without 'stocks') to draw")
         }
         let t = at ?? compiled.t0
-        guard t >= compiled.t0, t <= compiled.t1 else { throw InputError("--at \(t): must lie within the span, \(compiled.t0) to \(compiled.t1)") }
+        guard t >= compiled.t0, t <= compiled.t1 else {
+            throw InputError("--at \(t): must lie within the span, \(compiled.t0) to \(compiled.t1)")
+        }
         var state = compiled.initialState
         if t > compiled.t0 {
-            let (solution, _) = try compiled.run(.msbdf, options: SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .times([compiled.t0, t])))
-            guard solution.isSuccessful else { throw SolveFailure(label: model.file, stepper: .msbdf, solution: solution) }
+            let (solution, _) = try compiled.run(
+                .msbdf,
+                options: SolverOptions(
+                    relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .times([compiled.t0, t])))
+            guard solution.isSuccessful else {
+                throw SolveFailure(label: model.file, stepper: .msbdf, solution: solution)
+            }
             state = solution.state(1)
         }
         let matrix = compiled.matrixValues(at: t, state)[flows]
         let folder = (write as NSString).deletingLastPathComponent
         try OutputDirectory(folder.isEmpty ? "." : folder).write(
-            (write as NSString).lastPathComponent, Sankey.svg(matrix, title: "\(matrix.title) at t = \(t)", unit: "per year"))
+            (write as NSString).lastPathComponent,
+            Sankey.svg(matrix, title: "\(matrix.title) at t = \(t)", unit: "per year"))
         print("wrote \(write)")
     }
 }

@@ -1,11 +1,11 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Solvers
-import Application
+import Foundation
 import Reports
+import Solvers
 
 /// A file of the package (`models/liquidity.sfc`): in the current directory, or beside the tool's package.
 func packageFile(_ relative: String) -> String? { PackageFiles.locate(relative, anchors: [CommandLine.arguments[0]]) }
@@ -20,18 +20,24 @@ enum Defaults {
 
     /// MODEL.md's model, models/reverse-qe.sfc.
     static func reverseQEFile() throws -> String {
-        guard let path = packageFile(PackageFiles.reverseQE) else { throw InputError("\(PackageFiles.reverseQE) not found; pass --model FILE") }
+        guard let path = packageFile(PackageFiles.reverseQE) else {
+            throw InputError("\(PackageFiles.reverseQE) not found; pass --model FILE")
+        }
         return path
     }
 
     /// One of the package's data files (`calibration/fred-columns.csv`), found as the default model is.
     static func dataFile(_ relative: String) throws -> String {
-        guard let path = packageFile(relative) else { throw InputError("\(relative) not found beside the tool or in the current folder") }
+        guard let path = packageFile(relative) else {
+            throw InputError("\(relative) not found beside the tool or in the current folder")
+        }
         return path
     }
 
     /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
-    static func fit(of model: String?) -> PackageFiles.Fit? { PackageFiles.fit(of: model, anchors: [CommandLine.arguments[0]]) }
+    static func fit(of model: String?) -> PackageFiles.Fit? {
+        PackageFiles.fit(of: model, anchors: [CommandLine.arguments[0]])
+    }
 }
 
 extension RunRequest {
@@ -45,30 +51,52 @@ extension RunRequest {
 
 /// Where the model's inputs come from: model file, configuration, overrides, scenarios, span.
 struct ModelInputOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The model file (default: models/liquidity.sfc; MODEL.md's model is models/reverse-qe.sfc).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The model file (default: models/liquidity.sfc; MODEL.md's model is models/reverse-qe.sfc).",
+            valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp(
-        "Configuration file (TOML) of the model's parameters, sets, tables and choices.",
-        discussion: "Default for the default model: calibration/liquidity-2026.toml (the history fit restarted on 2026-01-01 from the end-2025 data); for another model file, the file's own values (MODEL.md's fitted baseline: calibration/baseline.toml).",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Configuration file (TOML) of the model's parameters, sets, tables and choices.",
+            discussion:
+                """
+                Default for the default model: calibration/liquidity-2026.toml (the history fit restarted on \
+                2026-01-01 from the end-2025 data); for another model file, the file's own values (MODEL.md's \
+                fitted baseline: calibration/baseline.toml).
+                """,
+            valueName: "file"))
     var config: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp(
-        "Override one parameter: name=value (repeatable). Names as in `liquidity params`: payout, beta[crypto] (or risk.crypto.beta).",
-        valueName: "name=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            """
+            Override one parameter: name=value (repeatable). Names as in `liquidity params`: payout, \
+            beta[crypto] (or risk.crypto.beta).
+            """,
+            valueName: "name=value"))
     var overrides: [String] = []
 
-    @Option(name: .customLong("scenario"), help: ArgumentHelp(
-        "Scenario file (TOML) of dated parameter changes (repeatable); no-ai-boom solves the file's counterfactual option.",
-        valueName: "file"))
+    @Option(
+        name: .customLong("scenario"),
+        help: ArgumentHelp(
+            """
+            Scenario file (TOML) of dated parameter changes (repeatable); no-ai-boom solves the file's \
+            counterfactual option.
+            """,
+            valueName: "file"))
     var scenarios: [String] = []
 
-    @Option(name: .customLong("from"), help: ArgumentHelp("Start of the simulation, t0: a decimal year or YYYY-MM-DD.", valueName: "date"))
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp("Start of the simulation, t0: a decimal year or YYYY-MM-DD.", valueName: "date"))
     var start: String?
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("End of the simulation, t1: a decimal year or YYYY-MM-DD.", valueName: "date"))
+    @Option(
+        name: .customLong("to"),
+        help: ArgumentHelp("End of the simulation, t1: a decimal year or YYYY-MM-DD.", valueName: "date"))
     var end: String?
 
     /// The request these options make (the inputs' part).
@@ -92,7 +120,9 @@ struct ModelInputOptions: ParsableArguments {
     /// The settings of a run of the model file: the configuration's values,
     /// then --set (`name=value`), --scenario and the span; `choices` pick
     /// options (the Fed regime).
-    func modelSettings(choices: [String: String] = [:]) throws -> ModelSettings { try request.modelSettings(choices: choices) }
+    func modelSettings(choices: [String: String] = [:]) throws -> ModelSettings {
+        try request.modelSettings(choices: choices)
+    }
 
     /// A description of the inputs for the printed header: the model and the configuration.
     func describe() throws -> String { try request.describe() }
@@ -100,8 +130,9 @@ struct ModelInputOptions: ParsableArguments {
 
 /// How the model is solved and sampled.
 struct SolverSettings: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
     var solver: String = SolverDefaults.stepper.rawValue
 
     // Unconditional: the next word is the value even when it starts with '-', so
@@ -112,17 +143,29 @@ struct SolverSettings: ParsableArguments {
     @Option(parsing: .unconditional, help: "Absolute tolerance.")
     var atol: Double = SolverDefaults.tolerance
 
-    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Step budget of each solve (accepted plus rejected steps).")
+    @Option(
+        name: .customLong("max-steps"), parsing: .unconditional,
+        help: "Step budget of each solve (accepted plus rejected steps).")
     var maxSteps: Int = SolverDefaults.maxSteps
 
-    @Option(name: .customLong("save-step"), help: ArgumentHelp(
-        "Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1). Default: the model file's own step (horizon ... step), else a hundredth of its span.",
-        valueName: "step"))
+    @Option(
+        name: .customLong("save-step"),
+        help: ArgumentHelp(
+            """
+            Years between saved points: a number, or monthly (1/12), quarterly (1/4), annual (1). Default: the \
+            model file's own step (horizon ... step), else a hundredth of its span.
+            """,
+            valueName: "step"))
     var givenSaveStep: String?
 
-    @Option(help: ArgumentHelp(
-        "How saved times inside a step get their values: auto (interpolated from msbdf's own polynomial, as accurate as its steps; landed on with the other steppers), land, or interpolate (every stepper; error-controlled). Knots and change dates are always landed on.",
-        valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            How saved times inside a step get their values: auto (interpolated from msbdf's own polynomial, as \
+            accurate as its steps; landed on with the other steppers), land, or interpolate (every stepper; \
+            error-controlled). Knots and change dates are always landed on.
+            """,
+            valueName: "mode"))
     var saves = SaveMode.automatic.rawValue
 
     @OptionGroup var compiled: NativeOption
@@ -171,21 +214,35 @@ extension HistoryTable.Units: ExpressibleByArgument {}
 
 /// Where `run` and `compare` write, and whether they draw the dashboard.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .customLong("out"), help: ArgumentHelp(
-        "Output directory (default: out/<command>, so that commands do not write over each other's files).", valueName: "dir"))
+    @Option(
+        name: .customLong("out"),
+        help: ArgumentHelp(
+            "Output directory (default: out/<command>, so that commands do not write over each other's files).",
+            valueName: "dir"))
     var directory: String?
 
     /// The output directory: --out, or `out/<command>`.
     func out(_ command: String) -> String { directory ?? "out/\(command)" }
 
-    @Flag(help: "Also draw the dashboard: dashboard.svg, and dashboard.png and dashboard.pdf where rsvg-convert is installed.")
+    @Flag(
+        help:
+            """
+            Also draw the dashboard: dashboard.svg, and dashboard.png and dashboard.pdf where rsvg-convert is \
+            installed.
+            """
+    )
     var plot = false
 
-    @Option(help: ArgumentHelp("The dashboard's panels, comma-separated series the model file summarises, in order (default: every one).", valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            "The dashboard's panels, comma-separated series the model file summarises, in order (default: every one).",
+            valueName: "list"))
     var panels: String?
 
     /// --panels as a list.
-    var panelList: [String]? { panels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
+    var panelList: [String]? {
+        panels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
 }
 
 /// What `run`, `compare` and `export` report along the way.
@@ -197,7 +254,14 @@ struct ReportOptions: ParsableArguments {
 /// `--native`: in the solver's options, and on its own for the commands that solve
 /// many paths from spec files (sweep, calibrate, backtest).
 struct NativeOption: ParsableArguments {
-    @Flag(help: "Compile the model's right-hand side to machine code with the system's C compiler (cached in ~/.cache/liquidity/native or LIQUIDITY_NATIVE_CACHE); the same results as the tape, bit for bit, faster.")
+    @Flag(
+        help:
+            """
+            Compile the model's right-hand side to machine code with the system's C compiler (cached in \
+            ~/.cache/liquidity/native or LIQUIDITY_NATIVE_CACHE); the same results as the tape, bit for bit, \
+            faster.
+            """
+    )
     var native = false
 
     /// Installs the compiler when asked: before any file is read or written.

@@ -1,8 +1,8 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
 import Foundation
-import Application
 import Reports
 
 struct Params: ParsableCommand {
@@ -29,21 +29,31 @@ struct Params: ParsableCommand {
     @Flag(help: "Print a complete configuration file (TOML).")
     var toml = false
 
-    @Flag(name: .customLong("model-defaults"), help: "Use the model file's own values instead of a configuration file.")
+    @Flag(
+        name: .customLong("model-defaults"), help: "Use the model file's own values instead of a configuration file.")
     var modelDefaults = false
 
     func run() throws {
         var inputs = inputs
         if modelDefaults {
-            guard inputs.config == nil else { throw InputError("--model-defaults: the file's own values; leave out --config") }
+            guard inputs.config == nil else {
+                throw InputError("--model-defaults: the file's own values; leave out --config")
+            }
             inputs.model = try inputs.modelFile()  // a named model has no default configuration
         }
         let file = try inputs.modelFile()
         let model = try ModelFiles.compile(file, settings: try inputs.modelSettings())
         if toml {
-            print(ModelConfiguration.render(model, header: ["liquidity configuration of \(file)"] + ((try inputs.configFile()).map { ["from \($0)"] } ?? [])), terminator: "")
+            print(
+                ModelConfiguration.render(
+                    model,
+                    header: ["liquidity configuration of \(file)"]
+                        + ((try inputs.configFile()).map { ["from \($0)"] } ?? [])), terminator: "")
         } else {
-            print(Tables.parameters(of: model, format: format, givenBy: try ModelFiles.parameterSources(of: model, configuration: try inputs.configFile())))
+            print(
+                Tables.parameters(
+                    of: model, format: format,
+                    givenBy: try ModelFiles.parameterSources(of: model, configuration: try inputs.configFile())))
         }
     }
 }

@@ -1,9 +1,9 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Application
+import Foundation
 import Reports
 
 struct Run: ParsableCommand {
@@ -28,7 +28,10 @@ struct Run: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var report: ReportOptions
 
-    @Option(help: ArgumentHelp("Fed regime: an option of the model file's choice regime (default: the file's default).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Fed regime: an option of the model file's choice regime (default: the file's default).", valueName: "name"
+        ))
     var regime: String?
 
     func run() throws {
@@ -38,12 +41,22 @@ struct Run: ParsableCommand {
         let choices = try inputs.request.regimeChoice(regime)
         let out = output.out("run")
         let (path, files) = try ModelFiles.run(
-            file, settings: try inputs.modelSettings(choices: choices), solve: try solver.settings, saveStep: try solver.givenStep,
-            config: try inputs.configFile(), into: out, plot: output.plot, panels: output.panelList, tool: BuildInfo.tool, command: CommandLine.arguments)
+            file, settings: try inputs.modelSettings(choices: choices), solve: try solver.settings,
+            saveStep: try solver.givenStep,
+            config: try inputs.configFile(), into: out, plot: output.plot, panels: output.panelList,
+            tool: BuildInfo.tool, command: CommandLine.arguments)
         printWarnings(path.model)
         let s = path.solution.statistics
-        let span = source.isCalendar ? "from \(DecimalYear.isoDate(path.t[0])) to \(DecimalYear.isoDate(path.t.last!))" : "from t = \(path.t[0]) to \(path.t.last!)"
-        print("\(source.name): \(path.t.count) points \(span); \(s.steps) steps, \(s.functionEvaluations) evaluations; \(try inputs.describe())")
+        let span =
+            source.isCalendar
+            ? "from \(DecimalYear.isoDate(path.t[0])) to \(DecimalYear.isoDate(path.t.last!))"
+            : "from t = \(path.t[0]) to \(path.t.last!)"
+        print(
+            """
+            \(source.name): \(path.t.count) points \(span); \(s.steps) steps, \(s.functionEvaluations) \
+            evaluations; \(try inputs.describe())
+            """
+        )
         ModelRun.printSummaries(path)
         print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))
     }

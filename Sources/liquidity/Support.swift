@@ -1,7 +1,7 @@
-import FileFormats
-import Foundation
-import FlowModel
 import Application
+import FileFormats
+import FlowModel
+import Foundation
 import Reports
 
 /// The tool's version and the git commit it was built from, when the
@@ -10,7 +10,8 @@ enum BuildInfo {
     static let version = "0.1.0"
 
     static let commit: String = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         for _ in 0..<6 {
             if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
                 return git(["rev-parse", "HEAD"], in: directory.path).map { commit in

@@ -1,16 +1,20 @@
+import Application
 import ArgumentParser
 import Experiments
 import FileFormats
-import Foundation
 import FlowModel
-import Application
+import Foundation
 import Reports
 
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Solve the model many times over a grid or random draws of parameters, on all cores.",
-        discussion: "`liquidity sweep SPEC.toml` runs a sweep (see `liquidity sweep run --help`); `liquidity sweep merge` joins shards.",
+        discussion:
+            """
+            `liquidity sweep SPEC.toml` runs a sweep (see `liquidity sweep run --help`); `liquidity sweep merge` \
+            joins shards.
+            """,
         subcommands: [SweepRun.self, SweepMerge.self],
         defaultSubcommand: SweepRun.self)
 }
@@ -22,7 +26,8 @@ struct SweepRun: ParsableCommand {
         discussion: """
             SPEC (TOML): name; design = "grid" (every combination of the listed values), "random" or \
             "latin" (Latin hypercube) with draws and seed, "saltelli" (Sobol indices, base_draws and \
-            seed) or "elasticity" (each parameter moved by step, default 0.01, around its value); regimes (options of the model file's choice \
+            seed) or "elasticity" (each parameter moved by step, default 0.01, around its value); \
+            regimes (options of the model file's choice \
             regime; default its first); solver (default msbdf) and tolerance (default 1e-10); \
             [[parameter]] tables: key (as in `liquidity params`: beta[crypto], or risk.crypto.beta) \
             and distribution = "values" (values = [...]), "uniform" (lower, upper), "normal" (mean, \
@@ -64,8 +69,10 @@ struct SweepRun: ParsableCommand {
     @Flag(help: "Start afresh in --out, discarding the runs of an earlier sweep there.")
     var restart = false
 
-    @Option(name: .customLong("max-points"), help: ArgumentHelp(
-        "The most design points the spec may have (default 10,000,000; raise it for a cluster).", valueName: "N"))
+    @Option(
+        name: .customLong("max-points"),
+        help: ArgumentHelp(
+            "The most design points the spec may have (default 10,000,000; raise it for a cluster).", valueName: "N"))
     var maxPoints: Int = SweepSpecFile.pointLimit
 
     /// (K, N) of --shard, 1-based K.
@@ -83,7 +90,11 @@ struct SweepRun: ParsableCommand {
         let file = try inputs.modelFile()
         let source = try ModelFiles.source(file)
         do {
-            return (try FileEnsembleModel(source: source, settings: try inputs.modelSettings(), choice: ModelFiles.regimeChoice), try inputs.configFile() ?? file)
+            return (
+                try FileEnsembleModel(
+                    source: source, settings: try inputs.modelSettings(), choice: ModelFiles.regimeChoice),
+                try inputs.configFile() ?? file
+            )
         } catch let error as ModelFileError {
             throw ModelFiles.inputError(error)
         }
@@ -105,10 +116,14 @@ struct SweepRun: ParsableCommand {
             starting: { total, _ in progress.start(total: total) },
             finished: { run in progress.finished(failed: run.status != .success) })
         progress.close()
-        report.tables.forEach { print($0) }
-        print("\(spec.name): \(report.runCount) runs (\(report.solvedNow) solved now, \(report.kept) kept); "
-            + report.statusCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            + (report.largestIdentityResidual.map { "; largest identity residual \(String(format: "%.1e", $0)) of M" } ?? ""))
+        for table in report.tables { print(table) }
+        print(
+            "\(spec.name): \(report.runCount) runs (\(report.solvedNow) solved now, \(report.kept) kept); "
+                + report.statusCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(
+                    separator: ", ")
+                + (report.largestIdentityResidual.map {
+                    "; largest identity residual \(String(format: "%.1e", $0)) of M"
+                } ?? ""))
         print("wrote " + report.files.map { "\(out)/\($0)" }.joined(separator: ", "))
     }
 }
@@ -147,9 +162,12 @@ final class SweepProgress: @unchecked Sendable {
         lastPrint = Date()
         let elapsed = Date().timeIntervalSince(start)
         let left = finished > 0 ? elapsed / Double(finished) * Double(total - finished) : 0
-        let counts = String(format: "%d/%d runs, %d failed, %.0f runs/s, %.0f s left", finished, total, failed, Double(finished) / max(elapsed, 1e-9), left)
+        let counts = String(
+            format: "%d/%d runs, %d failed, %.0f runs/s, %.0f s left", finished, total, failed,
+            Double(finished) / max(elapsed, 1e-9), left)
         if terminal {
-            let width = 30, filled = total > 0 ? width * finished / total : width
+            let width = 30
+            let filled = total > 0 ? width * finished / total : width
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             FileHandle.standardError.write(Data("\r[\(bar)] \(counts)  ".utf8))
         } else {

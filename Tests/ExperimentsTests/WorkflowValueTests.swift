@@ -38,13 +38,15 @@ final class FullStore: EnsembleResultStore, @unchecked Sendable {
 struct WorkflowValueTests {
     @Test("a comparison returns the file's summaries per case; a counterfactual is a field of its case")
     func comparison() throws {
-        let comparison = try ChoiceComparison(source: ReverseQE.source, choice: "regime", options: ["none", "buyer"], counterfactual: true)
+        let comparison = try ChoiceComparison(
+            source: ReverseQE.source, choice: "regime", options: ["none", "buyer"], counterfactual: true)
         #expect(comparison.cases.map(\.label) == ["none", "none/no_ai_boom", "buyer", "buyer/no_ai_boom"])
         var started: [String] = []
         let result = try comparison.run(starting: { index, kind in started.append("\(index) \(kind.label)") })
         #expect(started == ["0 none", "1 none/no_ai_boom", "2 buyer", "3 buyer/no_ai_boom"])
         #expect(result.main.map(\.kind.option) == ["none", "buyer"])
-        let none = try #require(result.run("none")), flat = try #require(result.run("none", counterfactual: true))
+        let none = try #require(result.run("none"))
+        let flat = try #require(result.run("none", counterfactual: true))
         #expect(flat.solved.model.settings.choices == ["regime": "none", "counterfactual": "no_ai_boom"])
         func value(_ c: ChoiceCase, _ column: String) -> Double { c.summaries.first { $0.column == column }!.value! }
         // MODEL.md section 5: the buyer caps the yield; the boom drives crypto's drawdown.
@@ -52,7 +54,10 @@ struct WorkflowValueTests {
         #expect(result.attribution.map(\.option) == ["none", "buyer"])
         #expect(value(none, "drawdown_p_crypto") > value(flat, "drawdown_p_crypto"))
         // Every summary the file declares, in its order, members expanded.
-        #expect(none.summaries.map(\.column).prefix(5) == ["end_p_crypto", "end_p_longdur", "end_p_aiequity", "end_p_cashflow", "drawdown_p_crypto"])
+        #expect(
+            none.summaries.map(\.column).prefix(5) == [
+                "end_p_crypto", "end_p_longdur", "end_p_aiequity", "end_p_cashflow", "drawdown_p_crypto",
+            ])
         #expect(none.summaries.count == 2 * 4 + 7)
     }
 
@@ -71,22 +76,29 @@ struct WorkflowValueTests {
     func ensembleInMemory() throws {
         let spec = EnsembleSpec(
             name: "grid", design: .grid,
-            parameters: [SweptParameter(key: "I1", distribution: .values([0.6, 0.95])),
-                         SweptParameter(key: "payout", distribution: .values([0.35, 1.5]))],
+            parameters: [
+                SweptParameter(key: "I1", distribution: .values([0.6, 0.95])),
+                SweptParameter(key: "payout", distribution: .values([0.35, 1.5])),
+            ],
             options: ["none", "buyer"], pathSeries: ["rb"], pathDates: [2026, 2032])
-        let ensemble = Ensemble(spec, model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings(), choice: "regime"))
+        let ensemble = Ensemble(
+            spec, model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings(), choice: "regime"))
         #expect(ensemble.points == [[0.6, 0.35], [0.6, 1.5], [0.95, 0.35], [0.95, 1.5]])
         #expect(try ensemble.runs(shard: 2, of: 3) == [RunID(run: 1, option: "none"), RunID(run: 1, option: "buyer")])
         #expect(throws: EnsembleError.invalidShard(index: 4, count: 3)) { try ensemble.runs(shard: 4, of: 3) }
         #expect(throws: EnsembleError.invalidShard(index: 1, count: 0)) { try ensemble.runs(shard: 1, of: 0) }
-        let store = MemoryStore(), analysis = EnsembleAnalysis(ensemble)
+        let store = MemoryStore()
+        let analysis = EnsembleAnalysis(ensemble)
         try ensemble.run(try ensemble.runs(), jobs: 2, into: store) { analysis.add($0) }
         #expect(store.runs.count == 8)
         #expect(store.runs.map(\.id).sorted() == (try ensemble.runs()).sorted())
         #expect(store.runs.allSatisfy(ensemble.contains))
         #expect(analysis.statusCounts == ["success": 4, "invalid": 4])
         let invalid = store.runs.filter { $0.status == .invalid }
-        #expect(invalid.allSatisfy { $0.outcomes == nil && $0.message == "parameter payout = 1.5 is out of range; allowed: in [0, 1]" }, "\(invalid.map(\.message))")
+        #expect(
+            invalid.allSatisfy {
+                $0.outcomes == nil && $0.message == "parameter payout = 1.5 is out of range; allowed: in [0, 1]"
+            }, "\(invalid.map(\.message))")
         let good = store.runs.filter { $0.status == .success }
         let residual = try #require(ensemble.model.outcomeColumns.firstIndex(of: "peak_identity_share"))
         #expect(good.allSatisfy { $0.paths.count == 2 && $0.outcomes![residual]! < 1e-8 })
@@ -101,7 +113,9 @@ struct WorkflowValueTests {
     @Test("a store that fails stops the ensemble with its error")
     func storeFailure() throws {
         let ensemble = Ensemble(
-            EnsembleSpec(name: "r", design: .random(draws: 20, seed: 1), parameters: [SweptParameter(key: "I1", distribution: .uniform(lower: 0.5, upper: 1))]),
+            EnsembleSpec(
+                name: "r", design: .random(draws: 20, seed: 1),
+                parameters: [SweptParameter(key: "I1", distribution: .uniform(lower: 0.5, upper: 1))]),
             model: try FileEnsembleModel(source: ReverseQE.source, settings: ModelSettings(), choice: "regime"))
         let finished = Counter()
         #expect(throws: FullStore.DiskFull.self) {
@@ -115,7 +129,9 @@ struct WorkflowValueTests {
     func invalidSettings() throws {
         var settings = SolveSettings()
         settings.relativeTolerance = 0
-        #expect(throws: SolveSettings.Invalid(description: "the relative tolerance is 0.0; it must be positive and finite")) {
+        #expect(
+            throws: SolveSettings.Invalid(description: "the relative tolerance is 0.0; it must be positive and finite")
+        ) {
             try ChoiceComparison(source: ReverseQE.source, choice: "regime", solve: settings).run()
         }
         settings = SolveSettings(saveStep: .infinity)

@@ -1,12 +1,12 @@
 import Experiments
-import Foundation
 import FlowModel
+import Foundation
 import Solvers
-import Testing
 import TestSupport
+import Testing
 
-@testable import FileFormats
 @testable import Application
+@testable import FileFormats
 @testable import Reports
 
 @Suite("Fuzzing the configuration reader", .serialized)
@@ -23,14 +23,19 @@ struct FuzzTests {
     func inProcess() throws {
         let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         var rng = SeededGenerator(seed: 20_251_121)
-        var errors = 0, models = 0, solved = 0, solveFailures = 0, refused = 0
+        var errors = 0
+        var models = 0
+        var solved = 0
+        var solveFailures = 0
+        var refused = 0
         for round in 0..<3_000 {
             var text = Self.reference
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
                 text = Mutator.allCases.randomElement(using: &rng)!.apply(text, &rng)
             }
             do {
-                let settings = try ModelConfiguration.settings(Configuration.parseTOML(text, file: "fuzz.toml"), file: "fuzz.toml", for: source)
+                let settings = try ModelConfiguration.settings(
+                    Configuration.parseTOML(text, file: "fuzz.toml"), file: "fuzz.toml", for: source)
                 let model: CompiledModel
                 do {
                     model = try compileModel(source, settings: settings)
@@ -59,7 +64,12 @@ struct FuzzTests {
         }
         #expect(errors + models + refused == 3_000)
         #expect(errors > 1_000 && models > 50, "errors \(errors), valid models \(models)")
-        print("fuzz corpus: 3000 configurations; \(errors) clear input errors, \(refused) refused by the model, \(models) valid models; \(solved) solved, \(solveFailures) ended in a solver return code")
+        print(
+            """
+            fuzz corpus: 3000 configurations; \(errors) clear input errors, \(refused) refused by the model, \
+            \(models) valid models; \(solved) solved, \(solveFailures) ended in a solver return code
+            """
+        )
     }
 }
 
@@ -69,7 +79,12 @@ struct OtherReadersFuzzTests {
     /// through their readers, 1,000 each: every one is read or refused with an
     /// InputError (or the history table's HistoryError) that names the file;
     /// none crashes.
-    @Test("5,000 mutated sweep specs, scenarios, targets, fit files and history tables end in a read file or a located error")
+    @Test(
+        """
+        5,000 mutated sweep specs, scenarios, targets, fit files and history tables end in a read file or a \
+        located error
+        """
+    )
     func readers() throws {
         let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         let base = try ModelFiles.settings(configuration: Tool.modelmd, for: source)
@@ -80,15 +95,19 @@ struct OtherReadersFuzzTests {
             ("scenarios/tight.toml", { _ = try ModelFiles.changes($0, model: source) }),
             ("calibration/targets.toml", { _ = try CalibrationFiles.readTargets($0) }),
             ("calibration/fit.toml", { _ = try CalibrationFiles.readFit($0) }),
-            ("calibration/history.csv", { path in
-                do {
-                    _ = try HistoricalConfiguration.settings(
-                        source: source, base: base, table: try HistoryFiles.readTable(path),
-                        inputs: try HistoryInputsFile.read(Tool.root.appendingPathComponent("calibration/history-inputs.toml").path))
-                } catch let error as HistoryError {
-                    throw InputError("\(path): \(error.description)")
+            (
+                "calibration/history.csv",
+                { path in
+                    do {
+                        _ = try HistoricalConfiguration.settings(
+                            source: source, base: base, table: try HistoryFiles.readTable(path),
+                            inputs: try HistoryInputsFile.read(
+                                Tool.root.appendingPathComponent("calibration/history-inputs.toml").path))
+                    } catch let error as HistoryError {
+                        throw InputError("\(path): \(error.description)")
+                    }
                 }
-            }),
+            ),
         ]
         var rng = SeededGenerator(seed: 2026_12_01)
         var counts: [String: (read: Int, refused: Int)] = [:]
@@ -97,7 +116,9 @@ struct OtherReadersFuzzTests {
             let path = dir.appendingPathComponent((name as NSString).lastPathComponent).path
             for round in 0..<1_000 {
                 var text = original
-                for _ in 0..<Int.random(in: 1...3, using: &rng) { text = Mutator.allCases.randomElement(using: &rng)!.apply(text, &rng) }
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    text = Mutator.allCases.randomElement(using: &rng)!.apply(text, &rng)
+                }
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
                 do {
                     try read(path)
@@ -108,7 +129,11 @@ struct OtherReadersFuzzTests {
                 }
             }
         }
-        print("fuzz of the other readers: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.read) read, \($0.value.refused) refused" }.joined(separator: "; "))
+        print(
+            "fuzz of the other readers: "
+                + counts.sorted { $0.key < $1.key }.map {
+                    "\($0.key) \($0.value.read) read, \($0.value.refused) refused"
+                }.joined(separator: "; "))
         #expect(counts.values.reduce(0) { $0 + $1.read + $1.refused } == 5_000)
     }
 }

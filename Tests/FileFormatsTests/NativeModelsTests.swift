@@ -1,10 +1,11 @@
-@testable import FileFormats
-import Foundation
 import FlowModel
+import Foundation
 import Solvers
-import Testing
 import TestSupport
+import Testing
+
 @testable import Application
+@testable import FileFormats
 @testable import Reports
 
 /// Right-hand sides compiled to machine code (`--native`) against the tape.
@@ -14,7 +15,9 @@ struct NativeModelsTests {
     static func models() throws -> [(label: String, model: CompiledModel)] {
         let folder = Tool.root.appendingPathComponent("models")
         var result: [(String, CompiledModel)] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).filter({ $0.hasSuffix(".sfc") }).sorted() {
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).filter({ $0.hasSuffix(".sfc") })
+            .sorted()
+        {
             let source = try ModelFiles.source(folder.appendingPathComponent(name).path)
             let choices = source.choices.flatMap { choice in choice.options.map { (choice.name, $0.name) } }
             for (choice, option) in [("", "")] + choices {
@@ -42,7 +45,12 @@ struct NativeModelsTests {
         return try body(cache)
     }
 
-    @Test("every package model's compiled right-hand side gives the tape's derivatives bit for bit, at the start and at 200 states around it")
+    @Test(
+        """
+        every package model's compiled right-hand side gives the tape's derivatives bit for bit, at the start \
+        and at 200 states around it
+        """
+    )
     func derivatives() throws {
         let models = try Self.models()
         #expect(models.count >= 8)
@@ -55,16 +63,25 @@ struct NativeModelsTests {
         var generator = SystemRandomNumberGenerator()
         for (k, (label, model)) in models.enumerated() {
             let n = model.initialState.count
-            var a = [Double](repeating: 0, count: n), b = a
+            var a = [Double](repeating: 0, count: n)
+            var b = a
             for trial in 0...200 {
-                let y = model.initialState.map { trial == 0 ? $0 : $0 * (1 + Double.random(in: -0.05...0.05, using: &generator)) }
+                let y = model.initialState.map {
+                    trial == 0 ? $0 : $0 * (1 + Double.random(in: -0.05...0.05, using: &generator))
+                }
                 let t = model.t0 + (model.t1 - model.t0) * Double(trial) / 200
                 try y.withUnsafeBufferPointer { state in
                     try a.withUnsafeMutableBufferPointer { try tape[k].rightHandSide(t, state, $0) }
                     try b.withUnsafeMutableBufferPointer { try native[k].rightHandSide(t, state, $0) }
                 }
                 let same = zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
-                #expect(same, "\(label) at t = \(t), trial \(trial): \(zip(a, b).filter { $0.bitPattern != $1.bitPattern }.prefix(3))")
+                #expect(
+                    same,
+                    """
+                    \(label) at t = \(t), trial \(trial): \
+                    \(zip(a, b).filter { $0.bitPattern != $1.bitPattern }.prefix(3))
+                    """
+                )
                 if !same { break }
             }
         }
@@ -73,7 +90,8 @@ struct NativeModelsTests {
     @Test("a solve with the compiled right-hand side saves the tape's path bit for bit, with the same steps")
     func solve() throws {
         let model = try Self.reverseQE()
-        var options = SolverOptions(relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-8), saveAt: .interval(1.0 / 12))
+        var options = SolverOptions(
+            relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-8), saveAt: .interval(1.0 / 12))
         options.tstops = model.tstops
         let tape = try Solvers.solve(model.problem(), .rk8pd, options)
         let native = try Self.withNative { _ in try Solvers.solve(model.problem(), .rk8pd, options) }
@@ -82,7 +100,12 @@ struct NativeModelsTests {
         #expect(native.values.map(\.bitPattern) == tape.values.map(\.bitPattern))
     }
 
-    @Test("a source already compiled is loaded from the cache without the compiler; one that fails to compile is kept and named, and nothing else is left")
+    @Test(
+        """
+        a source already compiled is loaded from the cache without the compiler; one that fails to compile is \
+        kept and named, and nothing else is left
+        """
+    )
     func cache() throws {
         let model = try Self.reverseQE()
         let cache = try Tool.scratch().path
@@ -104,10 +127,14 @@ struct NativeModelsTests {
             _ = try NativeModels.program(broken, cache: cache, compiler: failing)
             Issue.record("a failing compiler gave a program")
         } catch let error as InputError {
-            #expect(error.message.hasPrefix("--native: /bin/false failed on \(cache)/\(brokenName).failed.c (status 1): "), "\(error.message)")
+            #expect(
+                error.message.hasPrefix("--native: /bin/false failed on \(cache)/\(brokenName).failed.c (status 1): "),
+                "\(error.message)")
         }
         #expect(try String(contentsOfFile: "\(cache)/\(brokenName).failed.c", encoding: .utf8) == broken)
-        #expect(Tool.files(URL(fileURLWithPath: cache)) == ["\(failingName).c", "\(failingName).so", "\(brokenName).failed.c"].sorted())
+        #expect(
+            Tool.files(URL(fileURLWithPath: cache))
+                == ["\(failingName).c", "\(failingName).so", "\(brokenName).failed.c"].sorted())
     }
 
     @Test("CC naming no program is refused at install, naming it, with exit 2 before anything is written")
@@ -115,7 +142,11 @@ struct NativeModelsTests {
         let directory = try Tool.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try Tool.runProgram(
-            "/usr/bin/env", ["CC=no-such-cc -O3", "LIQUIDITY_NATIVE_CACHE=\(directory.path)/cache", Tool.executable.path, "run", "--native", "--out", "out"], in: directory)
+            "/usr/bin/env",
+            [
+                "CC=no-such-cc -O3", "LIQUIDITY_NATIVE_CACHE=\(directory.path)/cache", Tool.executable.path, "run",
+                "--native", "--out", "out",
+            ], in: directory)
         #expect(result.status == 2)
         #expect(result.stderr == "error: --native: CC=no-such-cc -O3: no such program on PATH\n")
         #expect(Tool.files(directory).isEmpty)
@@ -128,13 +159,16 @@ struct NativeModelsTests {
         let cache = directory.appendingPathComponent("cache").path
         func run(_ out: String, _ extra: [String]) throws -> Tool.Result {
             try Tool.runProgram(
-                "/usr/bin/env", ["LIQUIDITY_NATIVE_CACHE=\(cache)", "CC=", Tool.executable.path, "run", "--out", out] + extra,
+                "/usr/bin/env",
+                ["LIQUIDITY_NATIVE_CACHE=\(cache)", "CC=", Tool.executable.path, "run", "--out", out] + extra,
                 in: directory)
         }
         let tape = try run("tape", [])
         let native = try run("native", ["--native"])
         #expect(tape.status == 0 && native.status == 0, "\(native.stderr)")
-        #expect(try Tool.text(directory.appendingPathComponent("native/series.csv")) == Tool.text(directory.appendingPathComponent("tape/series.csv")))
+        #expect(
+            try Tool.text(directory.appendingPathComponent("native/series.csv"))
+                == Tool.text(directory.appendingPathComponent("tape/series.csv")))
         #expect(Tool.files(URL(fileURLWithPath: cache)).filter { $0.hasSuffix(".so") }.count == 1)
     }
 
@@ -143,7 +177,11 @@ struct NativeModelsTests {
         let directory = try Tool.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try Tool.runProgram(
-            "/usr/bin/env", ["-i", "PATH=/nonexistent", "HOME=\(directory.path)", Tool.executable.path, "run", "--native", "--out", "out"], in: directory)
+            "/usr/bin/env",
+            [
+                "-i", "PATH=/nonexistent", "HOME=\(directory.path)", Tool.executable.path, "run", "--native", "--out",
+                "out",
+            ], in: directory)
         #expect(result.status == 2)
         #expect(result.stderr == "error: --native: no C compiler found (set CC, or install clang or gcc)\n")
         #expect(Tool.files(directory).isEmpty)

@@ -1,75 +1,14 @@
 import FlowModel
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
+@testable import Application
 @testable import Experiments
 @testable import FileFormats
-@testable import Application
 @testable import Reports
 
 /// Sweeps run in-process through ``SweepFiles/run``, the call `liquidity sweep` makes.
-enum SweepHarness {
-    static func write(_ text: String, _ name: String, in dir: URL) throws -> String {
-        let path = dir.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    /// Runs the sweep of the spec at `spec` on MODEL.md's configuration into `dir/out`.
-    @discardableResult
-    static func run(
-        _ spec: String, in dir: URL, out: String, jobs: Int = 2, shard: (Int, Int) = (1, 1), set: [String] = [], restart: Bool = false
-    ) throws -> SweepReport {
-        let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
-        var base = try ModelFiles.settings(configuration: Tool.modelmd, for: source)
-        for pair in set {
-            let parts = pair.split(separator: "=").map(String.init)
-            base.parameters[parts[0]] = Double(parts[1])!
-        }
-        let model = try FileEnsembleModel(source: source, settings: base, choice: "regime")
-        let ensemble = Ensemble(try SweepSpecFile.read(spec, model: model), model: model)
-        return try SweepFiles.run(
-            ensemble, into: try OutputDirectory(dir.appendingPathComponent(out).path), shard: shard, jobs: jobs,
-            about: SweepRecord.About(spec: spec, config: Tool.modelmd, tool: Manifest.Tool(version: "test", commit: "test")), restart: restart)
-    }
-
-    static let grid = """
-        name = "grid"
-        design = "grid"
-        regimes = ["none", "buyer"]
-        [[parameter]]
-        key = "I1"
-        distribution = "values"
-        values = [0.6, 0.95]
-        [[parameter]]
-        key = "payout"
-        distribution = "values"
-        values = [0.35, 0.5, 1.5]
-        [paths]
-        series = ["rb"]
-        dates = [2026.0, 2032.0]
-        """
-
-    /// The fields of one CSV line, quotes honoured.
-    static func fields(_ line: String) -> [String] {
-        var fields: [String] = [], current = "", quoted = false
-        var characters = Array(line)[...]
-        while let c = characters.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if characters.first == "\"" { current.append("\""); characters.removeFirst() } else { quoted = false }
-                } else { current.append(c) }
-            } else if c == "\"" { quoted = true } else if c == "," { fields.append(current); current = "" } else { current.append(c) }
-        }
-        fields.append(current)
-        return fields
-    }
-
-    static func sortedRows(_ path: URL) throws -> [String] {
-        try Tool.text(path).split(separator: "\n").dropFirst().map(String.init).sorted()
-    }
-}
 
 @Suite("Sweeps in-process", .serialized)
 struct SweepFilesTests {
@@ -81,14 +20,17 @@ struct SweepFilesTests {
         let lines = try Tool.text(dir.appendingPathComponent("s/runs.csv")).split(separator: "\n").map(String.init)
         let header = lines[0].split(separator: ",").map(String.init)
         #expect(Array(header.prefix(6)) == ["run", "regime", "status", "steps", "I1", "payout"])
-        #expect(header.contains("drawdown_p_crypto") && header.contains("peak_identity_share") && header.last == "message")
+        #expect(
+            header.contains("drawdown_p_crypto") && header.contains("peak_identity_share") && header.last == "message")
         #expect(lines.count == 1 + 2 * 3 * 2)
         let rows = lines.dropFirst().map(SweepHarness.fields)
         #expect(rows.allSatisfy { $0.count == header.count })
         // payout = 1.5 is out of range: recorded as invalid with the reason, four times (2 I1 x 2 regimes).
         let invalid = rows.filter { $0[2] == "invalid" }
         #expect(invalid.count == 4)
-        #expect(invalid.allSatisfy { $0.last == "parameter payout = 1.5 is out of range; allowed: in [0, 1]" }, "\(invalid.map { $0.last! })")
+        #expect(
+            invalid.allSatisfy { $0.last == "parameter payout = 1.5 is out of range; allowed: in [0, 1]" },
+            "\(invalid.map { $0.last! })")
         let good = rows.filter { $0[2] == "success" }
         #expect(good.count == 8)
         let residual = header.firstIndex(of: "peak_identity_share")!
@@ -104,19 +46,26 @@ struct SweepFilesTests {
             let q = row.split(separator: ",").dropFirst(4).map { Double($0)! }
             #expect(row.split(separator: ",")[3] == "4" && q == q.sorted())
         }
-        let rbNone2032 = paths.filter { $0.contains(",none,2032.0,rb,") }.map { Double($0.split(separator: ",")[4])! }.sorted()
+        let rbNone2032 = paths.filter { $0.contains(",none,2032.0,rb,") }.map { Double($0.split(separator: ",")[4])! }
+            .sorted()
         let median = fan.first { $0.hasPrefix("none,rb,2032.0,") }!.split(separator: ",")[6]
         // Type-7 quantiles, as R and numpy: the median of four is halfway between the middle two.
         #expect(Double(median)! == rbNone2032[1] + 0.5 * (rbNone2032[2] - rbNone2032[1]))
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("s/sweep.json"))) as! [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("s/sweep.json")))
+            as! [String: Any]
         #expect((summary["statuses"] as! [String: Int]) == ["success": 8, "invalid": 4])
         #expect(report.runCount == 12 && report.solvedNow == 12 && report.kept == 0)
         #expect(report.statusCounts == ["success": 8, "invalid": 4])
-        let converted = try Tool.runProgram("/usr/bin/env", ["sh", "-c", "command -v rsvg-convert"], in: dir).status == 0
-        #expect(report.files == ["runs.csv", "paths.csv", "sweep.json", "fan.csv", "fan.svg"] + (converted ? ["fan.png", "fan.pdf"] : []))
+        let converted =
+            try Tool.runProgram("/usr/bin/env", ["sh", "-c", "command -v rsvg-convert"], in: dir).status == 0
+        #expect(
+            report.files == ["runs.csv", "paths.csv", "sweep.json", "fan.csv", "fan.svg"]
+                + (converted ? ["fan.png", "fan.pdf"] : []))
         // The fan chart: per path series a panel, per regime two shaded bands and the median.
         let chart = try Tool.text(dir.appendingPathComponent("s/fan.svg"))
-        let panels = Set(fan.dropFirst().map { $0.split(separator: ",")[1] }).count, regimes = Set(fan.dropFirst().map { $0.split(separator: ",")[0] }).count
+        let panels = Set(fan.dropFirst().map { $0.split(separator: ",")[1] }).count
+        let regimes = Set(fan.dropFirst().map { $0.split(separator: ",")[0] }).count
         #expect(chart.components(separatedBy: "<polygon").count - 1 == 2 * panels * regimes)
         #expect(chart.components(separatedBy: "<polyline").count - 1 == panels * regimes)
     }
@@ -128,19 +77,22 @@ struct SweepFilesTests {
         try SweepHarness.run(spec, in: dir, out: "full")
         // Simulate an interruption: the header, three finished runs and a torn line.
         let lines = try Tool.text(dir.appendingPathComponent("full/runs.csv")).split(separator: "\n").map(String.init)
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("resumed"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("resumed"), withIntermediateDirectories: true)
         try (lines[0...3].joined(separator: "\n") + "\n" + String(lines[4].prefix(20)))
             .write(to: dir.appendingPathComponent("resumed/runs.csv"), atomically: true, encoding: .utf8)
         let resumed = try SweepHarness.run(spec, in: dir, out: "resumed", jobs: 1)
         #expect(resumed.runCount == 12 && resumed.solvedNow == 9 && resumed.kept == 3)
-        #expect(try SweepHarness.sortedRows(dir.appendingPathComponent("resumed/runs.csv"))
-            == SweepHarness.sortedRows(dir.appendingPathComponent("full/runs.csv")))
+        #expect(
+            try SweepHarness.sortedRows(dir.appendingPathComponent("resumed/runs.csv"))
+                == SweepHarness.sortedRows(dir.appendingPathComponent("full/runs.csv")))
     }
 
     @Test("an interrupted elasticity sweep with paths resumes into the same analyses, byte for byte")
     func resumeAnalyses() throws {
         let dir = try Tool.scratch()
-        let spec = try SweepHarness.write("""
+        let spec = try SweepHarness.write(
+            """
             name = "e"
             design = "elasticity"
             regimes = ["none", "buyer"]
@@ -154,22 +106,28 @@ struct SweepFilesTests {
             """, "e.toml", in: dir)
         try SweepHarness.run(spec, in: dir, out: "full")
         // Interrupted: four runs and a torn line in runs.csv, their paths and a torn line in paths.csv.
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("resumed"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("resumed"), withIntermediateDirectories: true)
         let runs = try Tool.text(dir.appendingPathComponent("full/runs.csv")).split(separator: "\n").map(String.init)
         let kept = Set(runs[1...4].map { $0.split(separator: ",").prefix(2).joined(separator: ",") })
         try (runs[0...4].joined(separator: "\n") + "\n" + String(runs[5].prefix(15)))
             .write(to: dir.appendingPathComponent("resumed/runs.csv"), atomically: true, encoding: .utf8)
         let paths = try Tool.text(dir.appendingPathComponent("full/paths.csv")).split(separator: "\n").map(String.init)
-        let keptPaths = paths.dropFirst().filter { kept.contains($0.split(separator: ",").prefix(2).joined(separator: ",")) }
+        let keptPaths = paths.dropFirst().filter {
+            kept.contains($0.split(separator: ",").prefix(2).joined(separator: ","))
+        }
         try (([paths[0]] + keptPaths).joined(separator: "\n") + "\n" + "3,none,2026.0,r")
             .write(to: dir.appendingPathComponent("resumed/paths.csv"), atomically: true, encoding: .utf8)
         let resumed = try SweepHarness.run(spec, in: dir, out: "resumed", jobs: 1)
         #expect(resumed.kept == 4 && resumed.solvedNow == 6)
         for file in ["fan.csv", "elasticities.csv"] {
-            #expect(try Tool.text(dir.appendingPathComponent("resumed/\(file)")) == Tool.text(dir.appendingPathComponent("full/\(file)")), "\(file) differs")
+            #expect(
+                try Tool.text(dir.appendingPathComponent("resumed/\(file)"))
+                    == Tool.text(dir.appendingPathComponent("full/\(file)")), "\(file) differs")
         }
-        #expect(try SweepHarness.sortedRows(dir.appendingPathComponent("resumed/paths.csv"))
-            == SweepHarness.sortedRows(dir.appendingPathComponent("full/paths.csv")))
+        #expect(
+            try SweepHarness.sortedRows(dir.appendingPathComponent("resumed/paths.csv"))
+                == SweepHarness.sortedRows(dir.appendingPathComponent("full/paths.csv")))
     }
 
     @Test("a resume refuses rows that are not this sweep's, naming the file and line")
@@ -182,7 +140,13 @@ struct SweepFilesTests {
         lines[2] = lines[2].replacingOccurrences(of: ",0.6,", with: ",0.65,")
         try (lines.joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s") }
-        #expect(error?.message == "\(path.path):3: not a run of this sweep (its run number, regime or parameter values differ from the spec's); pick another --out")
+        #expect(
+            error?.message
+                == """
+                \(path.path):3: not a run of this sweep (its run number, regime or parameter values differ from \
+                the spec's); pick another --out
+                """
+        )
     }
 
     @Test("a resume with another configuration is refused, naming what changed; --restart starts afresh")
@@ -190,8 +154,16 @@ struct SweepFilesTests {
         let dir = try Tool.scratch()
         let spec = try SweepHarness.write(SweepHarness.grid, "grid.toml", in: dir)
         try SweepHarness.run(spec, in: dir, out: "s")
-        let error = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s", set: ["payout=0.4"]) }
-        #expect(error?.message == "\(dir.appendingPathComponent("s").path) holds runs of another sweep: the model file or its configuration (or --set) changed since; --restart starts afresh, or pick another --out")
+        let error = #expect(throws: InputError.self) {
+            try SweepHarness.run(spec, in: dir, out: "s", set: ["payout=0.4"])
+        }
+        #expect(
+            error?.message
+                == """
+                \(dir.appendingPathComponent("s").path) holds runs of another sweep: the model file or its \
+                configuration (or --set) changed since; --restart starts afresh, or pick another --out
+                """
+        )
         let again = try SweepHarness.run(spec, in: dir, out: "s", set: ["payout=0.4"], restart: true)
         #expect(again.kept == 0 && again.solvedNow == 12)
     }
@@ -205,30 +177,91 @@ struct SweepFilesTests {
         let error = #expect(throws: InputError.self) {
             try SweepFiles.merge([part, part], into: try OutputDirectory(dir.appendingPathComponent("merged").path))
         }
-        #expect(error?.message == "\(part)/runs.csv: run 0,none is also in \(part)/runs.csv; shards must not overlap (the same shard twice?)")
+        #expect(
+            error?.message
+                == """
+                \(part)/runs.csv: run 0,none is also in \(part)/runs.csv; shards must not overlap (the same \
+                shard twice?)
+                """
+        )
     }
 
-    @Test("specs that cannot work are refused with the file, the key and the limit", arguments: [
-        ("design = \"random\"\ndraws = 9223372036854775807\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"uniform\"\nlower = 0.5\nupper = 1.0\n",
-         "the design has 9.22e+18 points; the limit is 10000000 (--max-points raises it, for a cluster)"),
-        ("design = \"grid\"\n" + (1...6).map { "[[parameter]]\nkey = \"\(["I1", "payout", "k_y", "b", "erp", "k_p"][$0 - 1])\"\ndistribution = \"values\"\nvalues = [" + (1...50).map { _ in "0.5" }.joined(separator: ", ") + "]\n" }.joined(),
-         "the design has 1.56e+10 points; the limit is 10000000 (--max-points raises it, for a cluster)"),
-        ("design = \"random\"\ndraws = 10\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"uniform\"\nlower = -inf\nupper = 1.0\n",
-         "I1.lower = -inf is not a finite number (a number)"),
-        ("design = \"random\"\ndraws = 10\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"normal\"\nmean = nan\nsd = 0.1\n",
-         "I1.mean = nan is not a finite number (a number)"),
-        ("design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [nan, 0.5]\n", "I1.values = nan is not a finite number (a number)"),
-        ("design = \"grid\"\nsolver = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n",
-         "solver must be a stepper's name in double quotes; got an integer"),
-        ("design = \"grid\"\ntolerance = inf\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n",
-         "tolerance = inf is not a finite number (a number)"),
-        ("design = \"grid\"\nregimes = []\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n",
-         "regimes must be a non-empty list of some of none, reserves, buyer, share, such as [\"none\"]"),
-        ("design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n[paths]\nseries = [\"bogus\"]\ndates = [2026.0]\n",
-         "paths.series: unknown series bogus; the series are the columns of `liquidity run`'s series.csv"),
-        ("design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [0.5]\n[paths]\nseries = [\"rb\"]\ndates = [2026.0]\nextra = 1\n",
-         "unknown key paths.extra; allowed: series, dates"),
-    ])
+    @Test(
+        "specs that cannot work are refused with the file, the key and the limit",
+        arguments: [
+            (
+                """
+                design = \"random\"\ndraws = 9223372036854775807\nseed = 1\n[[parameter]]\nkey = \
+                \"I1\"\ndistribution = \"uniform\"\nlower = 0.5\nupper = 1.0\n
+                """,
+                "the design has 9.22e+18 points; the limit is 10000000 (--max-points raises it, for a cluster)"
+            ),
+            (
+                "design = \"grid\"\n"
+                    + (1...6).map {
+                        """
+                        [[parameter]]\nkey = \
+                        \"\(["I1", "payout", "k_y", "b", "erp", "k_p"][$0 - 1])\"\ndistribution = \
+                        \"values\"\nvalues = [
+                        """
+                            + (1...50).map { _ in "0.5" }.joined(separator: ", ") + "]\n"
+                    }.joined(),
+                "the design has 1.56e+10 points; the limit is 10000000 (--max-points raises it, for a cluster)"
+            ),
+            (
+                """
+                design = \"random\"\ndraws = 10\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \
+                \"uniform\"\nlower = -inf\nupper = 1.0\n
+                """,
+                "I1.lower = -inf is not a finite number (a number)"
+            ),
+            (
+                """
+                design = \"random\"\ndraws = 10\nseed = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \
+                \"normal\"\nmean = nan\nsd = 0.1\n
+                """,
+                "I1.mean = nan is not a finite number (a number)"
+            ),
+            (
+                "design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = [nan, 0.5]\n",
+                "I1.values = nan is not a finite number (a number)"
+            ),
+            (
+                """
+                design = \"grid\"\nsolver = 1\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = \
+                [0.5]\n
+                """,
+                "solver must be a stepper's name in double quotes; got an integer"
+            ),
+            (
+                """
+                design = \"grid\"\ntolerance = inf\n[[parameter]]\nkey = \"I1\"\ndistribution = \
+                \"values\"\nvalues = [0.5]\n
+                """,
+                "tolerance = inf is not a finite number (a number)"
+            ),
+            (
+                """
+                design = \"grid\"\nregimes = []\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues \
+                = [0.5]\n
+                """,
+                "regimes must be a non-empty list of some of none, reserves, buyer, share, such as [\"none\"]"
+            ),
+            (
+                """
+                design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = \
+                [0.5]\n[paths]\nseries = [\"bogus\"]\ndates = [2026.0]\n
+                """,
+                "paths.series: unknown series bogus; the series are the columns of `liquidity run`'s series.csv"
+            ),
+            (
+                """
+                design = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"values\"\nvalues = \
+                [0.5]\n[paths]\nseries = [\"rb\"]\ndates = [2026.0]\nextra = 1\n
+                """,
+                "unknown key paths.extra; allowed: series, dates"
+            ),
+        ])
     func badSpecs(_ body: String, _ message: String) throws {
         let dir = try Tool.scratch()
         let spec = try SweepHarness.write("name = \"x\"\n" + body, "bad.toml", in: dir)
@@ -240,7 +273,8 @@ struct SweepFilesTests {
     @Test("random and Latin-hypercube sweeps are reproducible from their seed, whatever the number of workers")
     func reproducible() throws {
         let dir = try Tool.scratch()
-        let spec = try SweepHarness.write("""
+        let spec = try SweepHarness.write(
+            """
             name = "latin"
             design = "latin"
             draws = 6
@@ -263,7 +297,8 @@ struct SweepFilesTests {
     @Test("a bad spec is refused with the file, key and what is allowed")
     func badSpec() throws {
         let dir = try Tool.scratch()
-        let spec = try SweepHarness.write("""
+        let spec = try SweepHarness.write(
+            """
             name = "x"
             design = "grid"
             [[parameter]]
@@ -277,7 +312,12 @@ struct SweepFilesTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s").path))
     }
 
-    @Test("saves in a spec: auto takes fewer msbdf steps than land; a resume with another save mode is refused, naming it; a bad value names the allowed ones")
+    @Test(
+        """
+        saves in a spec: auto takes fewer msbdf steps than land; a resume with another save mode is refused, \
+        naming it; a bad value names the allowed ones
+        """
+    )
     func saves() throws {
         let dir = try Tool.scratch()
         let body = """
@@ -292,12 +332,20 @@ struct SweepFilesTests {
         try SweepHarness.run(auto, in: dir, out: "auto")
         try SweepHarness.run(land, in: dir, out: "land")
         func steps(_ out: String) throws -> Int {
-            let rows = try Tool.text(dir.appendingPathComponent("\(out)/runs.csv")).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            let rows = try Tool.text(dir.appendingPathComponent("\(out)/runs.csv")).split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false)
+            }
             return Int(rows[1][rows[0].firstIndex(of: "steps")!])!
         }
         #expect(try steps("auto") < steps("land"))
         let error = #expect(throws: InputError.self) { try SweepHarness.run(land, in: dir, out: "auto") }
-        #expect(error?.message == "\(dir.appendingPathComponent("auto").path) holds runs of another sweep: the save mode changed since; --restart starts afresh, or pick another --out")
+        #expect(
+            error?.message
+                == """
+                \(dir.appendingPathComponent("auto").path) holds runs of another sweep: the save mode changed \
+                since; --restart starts afresh, or pick another --out
+                """
+        )
         let bad = try SweepHarness.write("name = \"b\"\nsaves = \"dense\"\n" + body, "bad.toml", in: dir)
         let refused = #expect(throws: InputError.self) { try SweepHarness.run(bad, in: dir, out: "b") }
         #expect(refused?.message == "\(bad): saves = \"dense\"; allowed: \"auto\", \"land\", \"interpolate\"")
@@ -306,7 +354,8 @@ struct SweepFilesTests {
     @Test("a section-qualified key names the same parameter as in a configuration, --set and a scenario")
     func sectionKey() throws {
         let dir = try Tool.scratch()
-        let spec = try SweepHarness.write("""
+        let spec = try SweepHarness.write(
+            """
             name = "k"
             design = "grid"
             [[parameter]]
@@ -315,7 +364,8 @@ struct SweepFilesTests {
             values = [0.4]
             """, "k.toml", in: dir)
         let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
-        let read = try SweepSpecFile.read(spec, model: try FileEnsembleModel(source: source, settings: ModelSettings(), choice: "regime"))
+        let read = try SweepSpecFile.read(
+            spec, model: try FileEnsembleModel(source: source, settings: ModelSettings(), choice: "regime"))
         #expect(read.parameters.map(\.key) == ["payout"])
     }
 
@@ -331,12 +381,15 @@ struct SweepFilesTests {
             #expect(shard.files == ["runs.csv", "paths.csv", "sweep.json"], "a shard writes no analyses")
         }
         #expect(solved == 12)
-        try SweepFiles.merge(["part1", "part2", "part3"].map { dir.appendingPathComponent($0).path },
-                             into: try OutputDirectory(dir.appendingPathComponent("merged").path))
+        try SweepFiles.merge(
+            ["part1", "part2", "part3"].map { dir.appendingPathComponent($0).path },
+            into: try OutputDirectory(dir.appendingPathComponent("merged").path))
         for file in ["runs.csv", "paths.csv"] {
-            let single = try Tool.text(dir.appendingPathComponent("single/\(file)")).split(separator: "\n").map(String.init)
+            let single = try Tool.text(dir.appendingPathComponent("single/\(file)")).split(separator: "\n").map(
+                String.init)
             let merged = try Tool.text(dir.appendingPathComponent("merged/\(file)"))
-            let sortedSingle = ([single[0]] + SweepFiles.sorted(Array(single.dropFirst()))).joined(separator: "\n") + "\n"
+            let sortedSingle =
+                ([single[0]] + SweepFiles.sorted(Array(single.dropFirst()))).joined(separator: "\n") + "\n"
             #expect(merged == sortedSingle, "\(file) differs")
         }
     }
@@ -346,7 +399,8 @@ struct SweepFilesTests {
     @Test("a Saltelli sweep writes Sobol indices; a parameter that cannot matter gets a total index of 0")
     func sobolSweep() throws {
         let dir = try Tool.scratch()
-        let spec = try SweepHarness.write("""
+        let spec = try SweepHarness.write(
+            """
             name = "sobol"
             design = "saltelli"
             base_draws = 16
@@ -365,9 +419,17 @@ struct SweepFilesTests {
             upper = 10
             """, "sobol.toml", in: dir)
         let report = try SweepHarness.run(spec, in: dir, out: "s")
-        #expect(report.tables.count == 1 && report.tables[0].hasPrefix("Sobol indices: first order S1 and total ST, with 95% bootstrap intervals"))
+        #expect(
+            report.tables.count == 1
+                && report.tables[0].hasPrefix(
+                    "Sobol indices: first order S1 and total ST, with 95% bootstrap intervals")
+        )
         let lines = try Tool.text(dir.appendingPathComponent("s/sobol.csv")).split(separator: "\n").map(String.init)
-        #expect(lines[0] == "outcome,regime,parameter,first_order,first_order_low,first_order_high,total,total_low,total_high,base_draws_used")
+        #expect(
+            lines[0]
+                == "outcome,regime,parameter,first_order,first_order_low,first_order_high,"
+                + "total,total_low,total_high,base_draws_used"
+        )
         let crypto = lines.filter { $0.hasPrefix("drawdown_p_crypto,none,ig_rest0,") }
         #expect(crypto.count == 1)
         let fields = crypto[0].split(separator: ",", omittingEmptySubsequences: false)
@@ -379,7 +441,9 @@ struct SweepFilesTests {
 
     @Test("an outcome constant over the design is written as constant in sobol.csv and its table")
     func constantOutcome() {
-        let rows = [SobolIndices(outcome: "change_Bf", option: "none", parameter: "I1", estimate: nil, baseDrawsUsed: 8)]
+        let rows = [
+            SobolIndices(outcome: "change_Bf", option: "none", parameter: "I1", estimate: nil, baseDrawsUsed: 8)
+        ]
         let (csv, text) = SweepFiles.sobol(rows)
         #expect(csv.split(separator: "\n")[1] == "change_Bf,none,I1,,,,,,,8")
         #expect(text.contains("change_Bf") && text.contains("constant"))
@@ -388,7 +452,8 @@ struct SweepFilesTests {
     @Test("elasticities at the baseline: 0 for a parameter that cannot matter, the story's sign for capex")
     func elasticities() throws {
         let dir = try Tool.scratch()
-        let spec = try SweepHarness.write("""
+        let spec = try SweepHarness.write(
+            """
             name = "elasticities"
             design = "elasticity"
             regimes = ["none"]
@@ -398,7 +463,8 @@ struct SweepFilesTests {
             key = "ig_rest0"
             """, "e.toml", in: dir)
         try SweepHarness.run(spec, in: dir, out: "e")
-        let lines = try Tool.text(dir.appendingPathComponent("e/elasticities.csv")).split(separator: "\n").map(String.init)
+        let lines = try Tool.text(dir.appendingPathComponent("e/elasticities.csv")).split(separator: "\n").map(
+            String.init)
         #expect(lines[0] == "outcome,regime,parameter,outcome_at_baseline,elasticity")
         #expect(try Tool.text(dir.appendingPathComponent("e/runs.csv")).split(separator: "\n").count == 1 + 5)
         func elasticity(_ outcome: String, _ parameter: String) -> Double {
@@ -407,88 +473,5 @@ struct SweepFilesTests {
         #expect(elasticity("end_p_crypto", "ig_rest0") == 0)
         #expect(elasticity("end_p_crypto", "I1") < 0)
         #expect(elasticity("peak_rb", "I1") > 0)
-    }
-}
-
-@Suite("sweep --model: ensembles of a model file")
-struct FileSweepTests {
-    static let spec = """
-        name = "file-grid"
-        design = "grid"
-        regimes = ["none", "buyer"]
-        [[parameter]]
-        key = "beta[crypto]"
-        distribution = "values"
-        values = [1.0, 2.0]
-        [[parameter]]
-        key = "I1"
-        distribution = "values"
-        values = [0.95, -1.0]
-        [paths]
-        series = ["p_crypto"]
-        dates = [2030.0]
-        """
-
-    /// Each run's outcomes are the file's summaries of the same solve; a
-    /// point outside a parameter's range is `invalid` with the file's message;
-    /// a resumed sweep keeps every run.
-    @Test("a sweep of the reverse-QE file records the file's summaries per run, and resumes")
-    func grid() throws {
-        let dir = try Tool.scratch()
-        let file = Tool.root.appendingPathComponent("models/reverse-qe.sfc").path
-        let source = try ModelFiles.source(file)
-        let model = try FileEnsembleModel(source: source, settings: ModelSettings(), choice: "regime")
-        let specPath = try SweepHarness.write(Self.spec, "s.toml", in: dir)
-        let ensemble = Ensemble(try SweepSpecFile.read(specPath, model: model), model: model)
-        let about = SweepRecord.About(spec: specPath, config: file, tool: Manifest.Tool(version: "test", commit: "test"))
-        let out = dir.appendingPathComponent("out").path
-        let report = try SweepFiles.run(ensemble, into: try OutputDirectory(out), jobs: 2, about: about)
-        #expect(report.statusCounts == ["success": 4, "invalid": 4])
-        #expect(report.largestIdentityResidual == nil)
-        let rows = try Tool.text(URL(fileURLWithPath: out).appendingPathComponent("runs.csv")).split(separator: "\n").map(String.init)
-        let header = SweepHarness.fields(rows[0])
-        #expect(Array(header.prefix(8)) == ["run", "regime", "status", "steps", "beta[crypto]", "I1", "end_p_crypto", "end_p_longdur"])
-        // Run 2 is beta[crypto] = 2.0, I1 = 0.95: the file's own values, so the comparison's numbers.
-        let compared = try ChoiceComparison(source: source, choice: "regime", options: ["buyer"], solve: SolveSettings(stepper: .msbdf)).run()
-        let row = try #require(rows.map(SweepHarness.fields).first { $0[0] == "2" && $0[1] == "buyer" })
-        let end = try #require(Double(row[header.firstIndex(of: "end_p_crypto")!]))
-        let expected = try #require(compared.cases[0].summaries.first { $0.column == "end_p_crypto" }?.value)
-        #expect(abs(end - expected) <= 1e-8 * expected, "\(end) against \(expected)")
-        let invalid = try #require(rows.map(SweepHarness.fields).first { $0[2] == "invalid" })
-        #expect(invalid.last == "parameter I1 = -1.0 is out of range; allowed: >= 0", "\(invalid)")
-        let again = try SweepFiles.run(ensemble, into: try OutputDirectory(out), jobs: 2, about: about)
-        #expect(again.kept == 8 && again.solvedNow == 0)
-    }
-
-    @Test("a spec naming a parameter or regime the file lacks is refused, naming the file's")
-    func unknown() throws {
-        let dir = try Tool.scratch()
-        let model = try FileEnsembleModel(source: try ModelFiles.source(Tool.root.appendingPathComponent("models/gl-sim.sfc").path), settings: ModelSettings(), choice: "regime")
-        let bad = try SweepHarness.write(Self.spec.replacingOccurrences(of: "beta[crypto]", with: "G_d").replacingOccurrences(of: "\"I1\"", with: "\"theta\""), "s.toml", in: dir)
-        let error = #expect(throws: InputError.self) { try SweepSpecFile.read(bad, model: model) }
-        #expect(error?.message == "\(bad): regimes must list some of default")
-        let key = try SweepHarness.write(Self.spec.replacingOccurrences(of: "regimes = [\"none\", \"buyer\"]\n", with: ""), "k.toml", in: dir)
-        let second = #expect(throws: InputError.self) { try SweepSpecFile.read(key, model: model) }
-        #expect(second?.message == "\(key): parameter[0].key: unknown parameter beta[crypto]; see `liquidity params` for every key")
-    }
-
-    @Test("a resume after an equation of the model file changed is refused, naming the model file")
-    func editedModel() throws {
-        let dir = try Tool.scratch()
-        let file = dir.appendingPathComponent("sim.sfc").path
-        let text = try Tool.text(Tool.root.appendingPathComponent("models/gl-sim.sfc"))
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        let spec = try SweepHarness.write("name = \"g\"\ndesign = \"grid\"\n[[parameter]]\nkey = \"G_d\"\ndistribution = \"values\"\nvalues = [20.0, 25.0]\n", "g.toml", in: dir)
-        let about = SweepRecord.About(spec: spec, config: file, tool: Manifest.Tool(version: "test", commit: "test"))
-        func sweep() throws -> SweepReport {
-            let model = try FileEnsembleModel(source: try ModelFiles.source(file), settings: ModelSettings(), choice: "regime")
-            return try SweepFiles.run(
-                Ensemble(try SweepSpecFile.read(spec, model: model), model: model), into: try OutputDirectory(dir.appendingPathComponent("s").path),
-                jobs: 1, about: about)
-        }
-        #expect(try sweep().solvedNow == 2)
-        try text.replacingOccurrences(of: "let C_d = alpha1 * YD + alpha2 * H_h unit", with: "let C_d = alpha2 * H_h + alpha1 * YD unit").write(toFile: file, atomically: true, encoding: .utf8)
-        let error = #expect(throws: InputError.self) { try sweep() }
-        #expect(error?.message == "\(dir.appendingPathComponent("s").path) holds runs of another sweep: the model file or its configuration (or --set) changed since; --restart starts afresh, or pick another --out")
     }
 }

@@ -5,7 +5,8 @@ import Testing
 @testable import Solvers
 
 enum Models {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     static func text(_ name: String) throws -> String {
         try String(contentsOf: root.appendingPathComponent("models/\(name)"), encoding: .utf8)
@@ -17,7 +18,8 @@ enum Models {
 
     /// The value of `column` at the end of a tight solve.
     static func end(_ model: CompiledModel, _ columns: [String], stepper: Stepper = .rk8pd) throws -> [Double] {
-        var options = SolverOptions(relativeTolerance: 1e-12, absoluteTolerance: .scalar(1e-12), saveAt: .times([model.t0, model.t1]))
+        var options = SolverOptions(
+            relativeTolerance: 1e-12, absoluteTolerance: .scalar(1e-12), saveAt: .times([model.t0, model.t1]))
         options.maxSteps = 1_000_000
         let (solution, series) = try model.run(stepper, options: options)
         #expect(solution.isSuccessful)
@@ -48,7 +50,8 @@ struct GodleyLavoieTests {
         #expect(model.stateNames == ["H_h", "H_s"])
         let end = try Models.end(model, ["Y", "H_h", "YD", "C_d", "T_d", "H_s"])
         let (alpha1, alpha2, theta, g) = (0.6, 0.4, 0.2, 20.0)
-        let y = g / theta, yd = (1 - theta) * y
+        let y = g / theta
+        let yd = (1 - theta) * y
         for (value, expected) in zip(end, [y, (1 - alpha1) / alpha2 * yd, yd, yd, g, (1 - alpha1) / alpha2 * yd]) {
             #expect(abs(value - expected) <= 1e-8 * expected, "\(value) against \(expected)")
         }
@@ -65,7 +68,8 @@ struct GodleyLavoieTests {
         let (theta, g, r, l0, l1, l2) = (0.2, 20.0, 0.025, 0.635, 5.0, 0.01)
         let k = l0 + l1 * r - l2
         let z = g / (theta - r * (1 - theta) * k)
-        let yd = (1 - theta) * z, bh = k * yd
+        let yd = (1 - theta) * z
+        let bh = k * yd
         let expected = [z - r * bh, yd, yd, bh, yd - bh]
         for (value, want) in zip(end.prefix(5), expected) {
             #expect(abs(value - want) <= 1e-8 * want, "\(value) against \(want)")
@@ -78,16 +82,24 @@ struct GodleyLavoieTests {
     @Test("the matrices balance at saved points along the solution, and the flow matrix is MODEL-style data")
     func matrices() throws {
         let model = try Models.compile("gl-pc.sfc")
-        let solution = try solve(model.problem(), .msbdf, SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .interval(25)))
+        let solution = try solve(
+            model.problem(), .msbdf,
+            SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .interval(25)))
         for k in 0..<solution.count {
             for matrix in model.matrixValues(at: solution.t[k], solution.state(k)) {
                 let scale = max(1, matrix.values.flatMap { $0 }.map(abs).max()!)
-                for (sum, target) in zip(matrix.rowSums, matrix.rowTargets) { #expect(abs(sum - target) < 1e-8 * scale, "\(matrix.name)") }
+                for (sum, target) in zip(matrix.rowSums, matrix.rowTargets) {
+                    #expect(abs(sum - target) < 1e-8 * scale, "\(matrix.name)")
+                }
                 for sum in matrix.columnSums { #expect(abs(sum) < 1e-8 * scale, "\(matrix.name)") }
             }
         }
         let flows = model.matrixValues(at: 0, model.initialState)[0]
-        #expect(flows.rowLabels == ["consumption", "government expenditure", "national income", "interest on bills", "central bank profits", "taxes", "change in money", "change in bills"])
+        #expect(
+            flows.rowLabels == [
+                "consumption", "government expenditure", "national income", "interest on bills",
+                "central bank profits", "taxes", "change in money", "change in bills",
+            ])
         #expect(flows.columns == ["H", "P", "G", "CB"])
     }
 
@@ -96,8 +108,13 @@ struct GodleyLavoieTests {
         let text = try Models.text("gl-sim.sfc")
         let plain = try compileModel(text, file: "models/gl-sim.sfc")
         let withUnits = try compileModel(
-            text.replacingOccurrences(of: "matrix flows \"transactions-flow matrix\"", with: "matrix flows \"transactions-flow matrix\" unit \"$/yr\"")
-                .replacingOccurrences(of: "matrix balance \"balance-sheet matrix\"", with: "matrix balance \"balance-sheet matrix\" unit \"$\""),
+            text.replacingOccurrences(
+                of: "matrix flows \"transactions-flow matrix\"",
+                with: "matrix flows \"transactions-flow matrix\" unit \"$/yr\""
+            )
+            .replacingOccurrences(
+                of: "matrix balance \"balance-sheet matrix\"",
+                with: "matrix balance \"balance-sheet matrix\" unit \"$\""),
             file: "models/gl-sim.sfc")
         let solved = plain.columns.filter { $0.description.hasPrefix("solved from column") }
         #expect(!solved.isEmpty && solved.allSatisfy { $0.unit.isEmpty })
@@ -112,10 +129,15 @@ struct GodleyLavoieTests {
         let model = try Models.compile("gl-sim.sfc", ModelSettings(parameters: ["G_d": 30]))
         let y = try Models.end(model, ["Y"])[0]
         #expect(abs(y - 150) < 1e-6)
-        let error = #expect(throws: ModelFileError.self) { try Models.compile("gl-sim.sfc", ModelSettings(parameters: ["theta": 1.5])) }
+        let error = #expect(throws: ModelFileError.self) {
+            try Models.compile("gl-sim.sfc", ModelSettings(parameters: ["theta": 1.5]))
+        }
         #expect(error?.diagnostics.map(\.message) == ["parameter theta = 1.5 is out of range; allowed: in (0, 1)"])
-        let unknown = #expect(throws: ModelFileError.self) { try Models.compile("gl-sim.sfc", ModelSettings(parameters: ["thetta": 0.3])) }
-        #expect(unknown?.diagnostics.map(\.message) == ["unknown parameter thetta in the settings; did you mean theta?"])
+        let unknown = #expect(throws: ModelFileError.self) {
+            try Models.compile("gl-sim.sfc", ModelSettings(parameters: ["thetta": 0.3]))
+        }
+        #expect(
+            unknown?.diagnostics.map(\.message) == ["unknown parameter thetta in the settings; did you mean theta?"])
     }
 }
 
@@ -130,16 +152,27 @@ struct ModelCheckTests {
           d/dt = -a * x
         """
 
-    @Test("every error names the file, line and column, the name and what is expected", arguments: [
-        ("let y = a * xx", "m.sfc:7:13: error: unknown name xx; did you mean x?"),
-        ("let y = exp(a, x)", "m.sfc:7:9: error: exp takes 1 argument (exp(x)); got 2"),
-        ("let a = 2", "m.sfc:7:5: error: a is defined twice (first as a parameter at line 3)"),
-        ("let y = z + 1\nlet z = y * a", "m.sfc:7:5: error: algebraic loop: y -> z -> y; solve it by hand or make one of them a state"),
-        ("let y = softplus(x)", "m.sfc:7:9: error: softplus takes 2 arguments (softplus(x, w) = w ln(1 + exp(x / w)), a smooth max(x, 0) of width w); got 1"),
-        ("let y = x +", "m.sfc:7:12: error: expected a number, a name or '('; found end of line"),
-        ("let y = p[crypto]", "m.sfc:7:9: error: unknown name p"),
-        ("let t = 1", "m.sfc:7:5: error: t is a reserved word of the model language; choose another name"),
-    ])
+    @Test(
+        "every error names the file, line and column, the name and what is expected",
+        arguments: [
+            ("let y = a * xx", "m.sfc:7:13: error: unknown name xx; did you mean x?"),
+            ("let y = exp(a, x)", "m.sfc:7:9: error: exp takes 1 argument (exp(x)); got 2"),
+            ("let a = 2", "m.sfc:7:5: error: a is defined twice (first as a parameter at line 3)"),
+            (
+                "let y = z + 1\nlet z = y * a",
+                "m.sfc:7:5: error: algebraic loop: y -> z -> y; solve it by hand or make one of them a state"
+            ),
+            (
+                "let y = softplus(x)",
+                """
+                m.sfc:7:9: error: softplus takes 2 arguments (softplus(x, w) = w ln(1 + exp(x / w)), a smooth \
+                max(x, 0) of width w); got 1
+                """
+            ),
+            ("let y = x +", "m.sfc:7:12: error: expected a number, a name or '('; found end of line"),
+            ("let y = p[crypto]", "m.sfc:7:9: error: unknown name p"),
+            ("let t = 1", "m.sfc:7:5: error: t is a reserved word of the model language; choose another name"),
+        ])
     func errors(_ line: String, _ expected: String) {
         let diagnostics = Models.diagnostics(Self.base + "\n" + line + "\n")
         #expect(diagnostics.first?.description == expected, "\(diagnostics)")
@@ -148,12 +181,22 @@ struct ModelCheckTests {
     @Test("nested sums that would expand past a million terms are refused, not computed")
     func expansion() {
         let sums = String(repeating: "sum(k in big: ", count: 4) + "x" + String(repeating: ")", count: 4)
-        let text = "model m\nset big = " + (1...40).map { "m\($0)" }.joined(separator: ", ") + "\nstate x\n  start = 1\n  d/dt = " + sums + "\n"
+        let text =
+            "model m\nset big = " + (1...40).map { "m\($0)" }.joined(separator: ", ")
+            + "\nstate x\n  start = 1\n  d/dt = " + sums + "\n"
         let diagnostics = Models.diagnostics(text)
-        #expect(diagnostics.map(\.description) == ["m.sfc:5:24: error: k is already bound; use another name in sum(k in big: ...)"])
+        #expect(
+            diagnostics.map(\.description) == [
+                "m.sfc:5:24: error: k is already bound; use another name in sum(k in big: ...)"
+            ])
         let distinct = "sum(a in big: sum(b in big: sum(c in big: sum(d in big: x))))"
-        let many = Models.diagnostics("model m\nset big = " + (1...40).map { "m\($0)" }.joined(separator: ", ") + "\nstate x\n  start = 1\n  d/dt = " + distinct + "\n")
-        #expect(many.map(\.description) == ["m.sfc:5:52: error: sums and softmaxes expand to more than 1000000 terms; nest fewer of them"])
+        let many = Models.diagnostics(
+            "model m\nset big = " + (1...40).map { "m\($0)" }.joined(separator: ", ")
+                + "\nstate x\n  start = 1\n  d/dt = " + distinct + "\n")
+        #expect(
+            many.map(\.description) == [
+                "m.sfc:5:52: error: sums and softmaxes expand to more than 1000000 terms; nest fewer of them"
+            ])
     }
 
     @Test("an unused parameter is a warning, not an error")
@@ -164,20 +207,28 @@ struct ModelCheckTests {
 
     @Test("a matrix row that does not sum to zero is found before any solve")
     func leak() {
-        let text = Self.base + """
+        let text =
+            Self.base + """
 
-            sectors A, B
-            matrix flows columns A, B
-              "payment"  A: -a * x, B: a * x * 1.01
-              "change"   A: -?dxa, B: -?dxb
-            end
-            """
+                sectors A, B
+                matrix flows columns A, B
+                  "payment"  A: -a * x, B: a * x * 1.01
+                  "change"   A: -?dxa, B: -?dxb
+                end
+                """
         // The payment leaks 1% of a x = 0.5: so does the change in x that the columns solve for.
         let diagnostics = Models.diagnostics(text).map(\.description)
-        #expect(diagnostics == [
-            "m.sfc:9:3: error: matrix flows: row \"payment\" sums to 0.005 at t = 0.0000 at the start; every row must sum to zero (or to its target) at every state",
-            "m.sfc:10:3: error: matrix flows: row \"change\" sums to -0.005 at t = 0.0000 at the start; every row must sum to zero (or to its target) at every state",
-        ])
+        #expect(
+            diagnostics == [
+                """
+                m.sfc:9:3: error: matrix flows: row \"payment\" sums to 0.005 at t = 0.0000 at the start; every \
+                row must sum to zero (or to its target) at every state
+                """,
+                """
+                m.sfc:10:3: error: matrix flows: row \"change\" sums to -0.005 at t = 0.0000 at the start; every \
+                row must sum to zero (or to its target) at every state
+                """,
+            ])
     }
 
     @Test("index sets: per-member parameters and states, sums and softmax")
@@ -199,7 +250,9 @@ struct ModelCheckTests {
         #expect(model.columns.map(\.name) == ["q_a", "q_b", "q_c", "total", "share_a", "share_b", "share_c"])
         let dydt = model.problem()
         var out = [Double](repeating: 0, count: 3)
-        try model.initialState.withUnsafeBufferPointer { y in try out.withUnsafeMutableBufferPointer { try dydt.rightHandSide(0, y, $0) } }
+        try model.initialState.withUnsafeBufferPointer { y in
+            try out.withUnsafeMutableBufferPointer { try dydt.rightHandSide(0, y, $0) }
+        }
         // softmax of log w is w / sum w, which is also q / total at the start: at rest.
         for value in out { #expect(abs(value) < 1e-15) }
     }
@@ -207,7 +260,9 @@ struct ModelCheckTests {
 
 @Suite("The README's tutorial")
 struct TutorialTests {
-    @Test("the README's one-line change of the reverse-QE model compiles and moves crypto's end price as the README says")
+    @Test(
+        "the README's one-line change of the reverse-QE model compiles and moves crypto's end price as the README says"
+    )
     func oneEquation() throws {
         let original = try Models.text("reverse-qe.sfc")
         let edited = original.replacingOccurrences(of: "beta[j] * log(L / L0)", with: "beta[j] * (L - L0) / L0")
@@ -246,10 +301,12 @@ struct JacobianTests {
         table rm unit "1/yr" "rate" = (2025, 0.04), (2027, 0.03), (2030, 0.035)
         state x unit "1" "x"
           start = 1.2
-          d/dt = softplus(y - 1, w) - smax(x, z, w) + exp(-x) * log(1 + y) + sqrt(z) / (1 + x^2) - rm * x + slope(rm) * t / 1000
+          d/dt = softplus(y - 1, w) - smax(x, z, w) + exp(-x) * log(1 + y) + sqrt(z) / (1 + x^2) \
+        - rm * x + slope(rm) * t / 1000
         state y unit "1" "y"
           start = 0.8
-          d/dt = smin(y, x, w) * logistic(z - x) - abs(x - 2 * y) + min(x, 0.5) + max(z, 1) + y^z - sum(j in k: s[j] * c[j])
+          d/dt = smin(y, x, w) * logistic(z - x) - abs(x - 2 * y) + min(x, 0.5) + max(z, 1) + y^z \
+        - sum(j in k: s[j] * c[j])
         state z unit "1" "z"
           start = 1.5
           d/dt = -x * y * z + rm(t - 1) * 10 + s[a] - s[b]
@@ -257,39 +314,53 @@ struct JacobianTests {
         """
 
     /// Central differences of the right-hand side, step 1e-6 relative.
-    static func numerical(_ problem: ODEProblem, _ t: Double, _ y: [Double]) throws -> (dfdy: [Double], dfdt: [Double]) {
+    static func numerical(_ problem: ODEProblem, _ t: Double, _ y: [Double]) throws -> (dfdy: [Double], dfdt: [Double])
+    {
         let n = y.count
         func f(_ t: Double, _ y: [Double]) throws -> [Double] {
             var out = [Double](repeating: 0, count: n)
-            try y.withUnsafeBufferPointer { a in try out.withUnsafeMutableBufferPointer { try problem.rightHandSide(t, a, $0) } }
+            try y.withUnsafeBufferPointer { a in
+                try out.withUnsafeMutableBufferPointer { try problem.rightHandSide(t, a, $0) }
+            }
             return out
         }
         var dfdy = [Double](repeating: 0, count: n * n)
         for j in 0..<n {
             let h = 1e-6 * max(1, abs(y[j]))
-            var up = y, down = y
+            var up = y
+            var down = y
             up[j] += h
             down[j] -= h
-            let a = try f(t, up), b = try f(t, down)
+            let a = try f(t, up)
+            let b = try f(t, down)
             for i in 0..<n { dfdy[i * n + j] = (a[i] - b[i]) / (2 * h) }
         }
-        let a = try f(t + 1e-6, y), b = try f(t - 1e-6, y)
+        let a = try f(t + 1e-6, y)
+        let b = try f(t - 1e-6, y)
         return (dfdy, (0..<n).map { (a[$0] - b[$0]) / 2e-6 })
     }
 
-    @Test("the tape's forward-mode Jacobian matches central differences for every function", arguments: [
-        (2025.5, [1.2, 0.8, 1.5]), (2026.3, [0.4, 1.7, 0.9]), (2028.9, [2.5, 0.3, 2.2]),
-    ])
+    @Test(
+        "the tape's forward-mode Jacobian matches central differences for every function",
+        arguments: [
+            (2025.5, [1.2, 0.8, 1.5]), (2026.3, [0.4, 1.7, 0.9]), (2028.9, [2.5, 0.3, 2.2]),
+        ])
     func everyFunction(_ t: Double, _ y: [Double]) throws {
         // A parameter with a ramp (2026 to 2027.5) and one with a step (2027): the time derivative sees the ramp.
-        let changes = [ModelSettings.Change(parameter: "w", value: 0.5, start: 2026, rampYears: 1.5), .init(parameter: "c[a]", value: 0.9, start: 2027)]
+        let changes = [
+            ModelSettings.Change(parameter: "w", value: 0.5, start: 2026, rampYears: 1.5),
+            .init(parameter: "c[a]", value: 0.9, start: 2027),
+        ]
         let model = try compileModel(Self.everything, file: "every.sfc", settings: ModelSettings(changes: changes))
         #expect(model.tstops == [2026, 2027, 2027.5])
         let problem = model.problem()
         let n = y.count
-        var dfdy = [Double](repeating: 0, count: n * n), dfdt = [Double](repeating: 0, count: n)
+        var dfdy = [Double](repeating: 0, count: n * n)
+        var dfdt = [Double](repeating: 0, count: n)
         try y.withUnsafeBufferPointer { a in
-            try dfdy.withUnsafeMutableBufferPointer { j in try dfdt.withUnsafeMutableBufferPointer { try problem.jacobian!(t, a, j, $0) } }
+            try dfdy.withUnsafeMutableBufferPointer { j in
+                try dfdt.withUnsafeMutableBufferPointer { try problem.jacobian!(t, a, j, $0) }
+            }
         }
         let (numericalY, numericalT) = try Self.numerical(problem, t, y)
         for (exact, approximate) in zip(dfdy + dfdt, numericalY + numericalT) {
@@ -300,7 +371,8 @@ struct JacobianTests {
     @Test("msbdf with the exact Jacobian reaches PC's steady state in fewer evaluations than with finite differences")
     func pcWithJacobian() throws {
         let model = try Models.compile("gl-pc.sfc")
-        var options = SolverOptions(relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .times([0, 400]))
+        var options = SolverOptions(
+            relativeTolerance: 1e-10, absoluteTolerance: .scalar(1e-10), saveAt: .times([0, 400]))
         options.maxSteps = 100_000
         let exact = try solve(model.problem(), .msbdf, options)
         let differences = try solve(model.problem(exactJacobian: false), .msbdf, options)
@@ -317,9 +389,11 @@ struct LiquidityPreferenceTests {
     /// portfolio shares at YD / V = 1 and the bond yield 1 / pbL.
     static func steadyState(pbL: Double) -> (y: Double, v: Double, bonds: Double) {
         let (theta, g, r) = (0.1938, 20.0, 0.03)
-        let bills = 0.44196 + 1.1 * r - 1 * (1 / pbL) - 0.03, bonds = 0.3997 - 1 * r + 1.1 * (1 / pbL) - 0.03
+        let bills = 0.44196 + 1.1 * r - 1 * (1 / pbL) - 0.03
+        let bonds = 0.3997 - 1 * r + 1.1 * (1 / pbL) - 0.03
         let income = r * bills + bonds / pbL  // interest and coupons per unit of wealth
-        let z = g / (theta - income * (1 - theta)), v = (1 - theta) * z
+        let z = g / (theta - income * (1 - theta))
+        let v = (1 - theta) * z
         return (z - income * v, v, bonds * v / pbL)
     }
 
@@ -335,7 +409,12 @@ struct LiquidityPreferenceTests {
         #expect(abs(end[3] - end[4]) <= 1e-9 * end[3], "money held \(end[3]) against money issued \(end[4])")
     }
 
-    @Test("a rise in the bond price gives capital gains outside the flow matrix, and money held still equals money issued")
+    @Test(
+        """
+        a rise in the bond price gives capital gains outside the flow matrix, and money held still equals money \
+        issued
+        """
+    )
     func capitalGains() throws {
         // pbL from 20 to 25 over year 300: the yield falls from 5% to 4%.
         var settings = ModelSettings(end: 700)
@@ -346,7 +425,10 @@ struct LiquidityPreferenceTests {
         let (solution, series) = try model.run(.msbdf, options: options)
         #expect(solution.isSuccessful)
         func column(_ name: String) -> [Double] { series[model.columns.firstIndex { $0.name == name }!] }
-        let gains = column("CG"), bonds = column("BL_h"), held = column("H_h"), issued = column("H_s")
+        let gains = column("CG")
+        let bonds = column("BL_h")
+        let held = column("H_h")
+        let issued = column("H_s")
         // The gains flow only while the price moves, at 5 a year times the bonds held.
         #expect(gains[299] == 0 && gains[302] == 0)
         #expect(abs(gains[300] - 5 * bonds[300]) < 1e-9 * gains[300])

@@ -17,9 +17,13 @@ struct FuzzGenerator: RandomNumberGenerator {
 
 @Suite("Fuzzing the model language", .serialized)
 struct ModelFuzzTests {
-    static let pieces = ["(", ")", "[", "]", ",", ":", "=", "?", "-", "+", "*", "/", "^", "\n", "\\\n", "\"", "#", "0", "1e309", "-1",
-                         "inf", "nan", "end", "let", "state", "d/dt", "start", "sum(", "softmax(", "j in", "[j in risk]", "matrix", "choice",
-                         "option", "stocks", "columns", "é", "\u{0}", "t", "t0", "x", "p[crypto]", "slope(", "taper(", "summary end", "observe"]
+    static let pieces = [
+        "(", ")", "[", "]", ",", ":", "=", "?", "-", "+", "*", "/", "^", "\n", "\\\n", "\"", "#", "0", "1e309", "-1",
+        "inf", "nan", "end", "let", "state", "d/dt", "start", "sum(", "softmax(", "j in", "[j in risk]", "matrix",
+        "choice",
+        "option", "stocks", "columns", "é", "\u{0}", "t", "t0", "x", "p[crypto]", "slope(", "taper(", "summary end",
+        "observe",
+    ]
 
     static func mutate(_ text: String, _ rng: inout FuzzGenerator) -> String {
         var scalars = Array(text.unicodeScalars)
@@ -34,7 +38,8 @@ struct ModelFuzzTests {
                 scalars.swapAt(at, other)
             default:
                 let length = min(scalars.count - at, Int.random(in: 1...40, using: &rng))
-                scalars.insert(contentsOf: scalars[at..<(at + length)], at: Int.random(in: 0...scalars.count, using: &rng))
+                scalars.insert(
+                    contentsOf: scalars[at..<(at + length)], at: Int.random(in: 0...scalars.count, using: &rng))
             }
         }
         return String(String.UnicodeScalarView(scalars))
@@ -45,7 +50,9 @@ struct ModelFuzzTests {
     @Test("5,000 mutated model files end in a model or in located errors, never a crash or a hang")
     func mutations() throws {
         var rng = FuzzGenerator(state: 2026)
-        var compiled = 0, refused = 0, slowest = 0.0
+        var compiled = 0
+        var refused = 0
+        var slowest = 0.0
         for name in ["gl-sim.sfc", "gl-pc.sfc", "reverse-qe.sfc"] {
             let original = try Models.text(name)
             let lineCount = original.split(separator: "\n", omittingEmptySubsequences: false).count
@@ -59,13 +66,20 @@ struct ModelFuzzTests {
                     refused += 1
                     #expect(!error.diagnostics.isEmpty, "\(name) round \(round): an error without a diagnostic")
                     for d in error.diagnostics {
-                        #expect(d.file == name && (d.location == .none || d.location.line <= lineCount + 50), "\(name) round \(round): \(d)")
+                        #expect(
+                            d.file == name && (d.location == .none || d.location.line <= lineCount + 50),
+                            "\(name) round \(round): \(d)")
                     }
                 }
                 slowest = max(slowest, Date().timeIntervalSince(start))
             }
         }
-        print("model fuzz: \(compiled + refused) mutated files, \(compiled) compiled, \(refused) refused with located errors; slowest \(String(format: "%.3f", slowest)) s")
+        print(
+            """
+            model fuzz: \(compiled + refused) mutated files, \(compiled) compiled, \(refused) refused with \
+            located errors; slowest \(String(format: "%.3f", slowest)) s
+            """
+        )
         #expect(compiled + refused == 5_000)
         #expect(refused > 3_000)
         #expect(slowest < 2)

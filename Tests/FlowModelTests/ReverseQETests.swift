@@ -11,11 +11,15 @@ struct QEPath {
     let solution: ODESolution
     let series: [[Double]]
 
-    init(_ settings: ModelSettings = ModelSettings(), regime: String = "none", stepper: Stepper = .rk8pd, tolerance: Double = 1e-10) throws {
+    init(
+        _ settings: ModelSettings = ModelSettings(), regime: String = "none", stepper: Stepper = .rk8pd,
+        tolerance: Double = 1e-10
+    ) throws {
         var settings = settings
         settings.choices["regime"] = regime
         model = try Models.compile("reverse-qe.sfc", settings)
-        var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
+        var options = SolverOptions(
+            relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
         options.maxSteps = 1_000_000
         (solution, series) = try model.run(stepper, options: options)
         #expect(solution.isSuccessful)
@@ -41,13 +45,16 @@ struct IndependentImplementationTests {
     func agree(_ code: Int) throws {
         let path = try QEPath(regime: regimes[code])
         var output = [Double](repeating: 0, count: 100 * 26)
-        var steps: UInt = 0, evaluations: UInt = 0
+        var steps: UInt = 0
+        var evaluations: UInt = 0
         let saved = cmodel_solve(Int32(code), "rk8pd", 1e-10, 1e-10, 2032, &output, output.count, &steps, &evaluations)
         try #require(saved == Int32(path.solution.count))
         #expect(path.model.stateNames.count == 26)
         var worst = 0.0
         for k in 0..<path.solution.count {
-            for (i, value) in path.solution.state(k).enumerated() { worst = max(worst, abs(value - output[k * 26 + i]) / max(abs(value), 1)) }
+            for (i, value) in path.solution.state(k).enumerated() {
+                worst = max(worst, abs(value - output[k * 26 + i]) / max(abs(value), 1))
+            }
         }
         #expect(worst < 1e-8, "\(regimes[code]): largest difference \(worst)")
     }
@@ -62,20 +69,28 @@ struct SciPyImplementationTests {
     func agree(_ regime: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Models.root.appendingPathComponent("Tests/SciPyReference/model.py").path, "--method", "DOP853", "--rtol", "1e-9", "--regime", regime]
+        process.arguments = [
+            "python3", Models.root.appendingPathComponent("Tests/SciPyReference/model.py").path, "--method", "DOP853",
+            "--rtol", "1e-9", "--regime", regime,
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
         let csv = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 Tests/SciPyReference/model.py exited \(process.terminationStatus)")
+        try #require(
+            process.terminationStatus == 0, "python3 Tests/SciPyReference/model.py exited \(process.terminationStatus)"
+        )
         let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").compactMap { Double($0) } }
         let path = try QEPath(regime: regime)
-        try #require(rows.count == path.solution.count && rows.allSatisfy { $0.count == 27 }, "SciPy saved \(rows.count) rows")
+        try #require(
+            rows.count == path.solution.count && rows.allSatisfy { $0.count == 27 }, "SciPy saved \(rows.count) rows")
         var worst = 0.0
         for (k, row) in rows.enumerated() {
             #expect(abs(row[0] - path.t[k]) < 1e-9, "month \(k): SciPy at \(row[0]), the file at \(path.t[k])")
-            for (i, value) in path.solution.state(k).enumerated() { worst = max(worst, abs(value - row[i + 1]) / max(abs(value), 1)) }
+            for (i, value) in path.solution.state(k).enumerated() {
+                worst = max(worst, abs(value - row[i + 1]) / max(abs(value), 1))
+            }
         }
         #expect(worst < 1e-6, "largest difference \(worst)")
     }
@@ -89,13 +104,17 @@ struct AccountingTests {
         let model = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": regime]))
         var dydt = [Double](repeating: 0, count: model.initialState.count)
         let problem = model.problem()
-        try model.initialState.withUnsafeBufferPointer { y in try dydt.withUnsafeMutableBufferPointer { try problem.rightHandSide(model.t0, y, $0) } }
+        try model.initialState.withUnsafeBufferPointer { y in
+            try dydt.withUnsafeMutableBufferPointer { try problem.rightHandSide(model.t0, y, $0) }
+        }
         for (i, name) in model.stateNames.enumerated() where name == "rb" || name == "sc" || name.hasPrefix("lnp") {
             #expect(abs(dydt[i]) < 1e-12, "\(name) moves at \(dydt[i]) per year")
         }
     }
 
-    @Test("both matrices balance along the path, and the redundant equation holds to 1e-8 of M", arguments: regimes, [Stepper.rk8pd, .msbdf])
+    @Test(
+        "both matrices balance along the path, and the redundant equation holds to 1e-8 of M", arguments: regimes,
+        [Stepper.rk8pd, .msbdf])
     func balance(_ regime: String, _ stepper: Stepper) throws {
         let path = try QEPath(regime: regime, stepper: stepper)
         #expect(path["identity_share"].max()! < 1e-8)
@@ -103,9 +122,14 @@ struct AccountingTests {
             for matrix in path.model.matrixValues(at: path.t[k], path.solution.state(k)) {
                 let scale = matrix.values.flatMap { $0 }.map(abs).max()!
                 for (r, label) in matrix.rowLabels.enumerated() {
-                    #expect(abs(matrix.rowSums[r] - matrix.rowTargets[r]) <= 1e-8 * scale, "\(matrix.name) row \(label) at \(path.t[k])")
+                    #expect(
+                        abs(matrix.rowSums[r] - matrix.rowTargets[r]) <= 1e-8 * scale,
+                        "\(matrix.name) row \(label) at \(path.t[k])")
                 }
-                for (c, column) in matrix.columns.enumerated() { #expect(abs(matrix.columnSums[c]) <= 1e-8 * scale, "\(matrix.name) column \(column) at \(path.t[k])") }
+                for (c, column) in matrix.columns.enumerated() {
+                    #expect(
+                        abs(matrix.columnSums[c]) <= 1e-8 * scale, "\(matrix.name) column \(column) at \(path.t[k])")
+                }
             }
         }
     }
@@ -120,8 +144,12 @@ struct QualitativeTests {
         #expect(run.end("L") < run["L"][0])
         #expect(run.end("rb") > run.parameter("rb0") + 0.01)
         let drawdowns = ["crypto", "longdur", "aiequity", "cashflow"].map { name in
-            var peak = 0.0, worst = 0.0
-            for p in run["p_\(name)"] { peak = max(peak, p); worst = max(worst, 1 - p / peak) }
+            var peak = 0.0
+            var worst = 0.0
+            for p in run["p_\(name)"] {
+                peak = max(peak, p)
+                worst = max(worst, 1 - p / peak)
+            }
             return worst
         }
         #expect(drawdowns[0] > drawdowns[1], "drawdowns \(drawdowns)")
@@ -132,14 +160,20 @@ struct QualitativeTests {
 
     @Test("buyer: rb stays near r_cap, Bf grows, every class ends above no buyer; reserves lies between")
     func buyerAboveNoBuyer() throws {
-        let none = try QEPath(), reserves = try QEPath(regime: "reserves"), buyer = try QEPath(regime: "buyer")
+        let none = try QEPath()
+        let reserves = try QEPath(regime: "reserves")
+        let buyer = try QEPath(regime: "buyer")
         let rCap = buyer.parameter("r_cap")
         // After the first quarter the yield never exceeds the cap by more than 5 bp.
-        for (t, value) in zip(buyer.t, buyer["rb"]) where t >= 2025.25 { #expect(value < rCap + 0.0005, "rb = \(value) at \(t)") }
+        for (t, value) in zip(buyer.t, buyer["rb"]) where t >= 2025.25 {
+            #expect(value < rCap + 0.0005, "rb = \(value) at \(t)")
+        }
         #expect(buyer.end("Bf") > buyer.parameter("Bf0") + 1)
         #expect(none.end("Bf") < none.parameter("Bf0"))
         for name in ["crypto", "longdur", "aiequity", "cashflow"] {
-            let low = none.end("p_\(name)"), middle = reserves.end("p_\(name)"), high = buyer.end("p_\(name)")
+            let low = none.end("p_\(name)")
+            let middle = reserves.end("p_\(name)")
+            let high = buyer.end("p_\(name)")
             #expect(high > low, "\(name): buyer \(high), none \(low)")
             #expect(middle > low && middle < high, "\(name): none \(low), reserves \(middle), buyer \(high)")
         }
@@ -163,7 +197,8 @@ struct QualitativeTests {
         let noSales = try QEPath(quiet)
         // A year after sales begin: crypto has lost more to them than longdur.
         let k = try #require(run.t.firstIndex { $0 >= start + 1 })
-        let cryptoHit = run["p_crypto"][k] / noSales["p_crypto"][k], longdurHit = run["p_longdur"][k] / noSales["p_longdur"][k]
+        let cryptoHit = run["p_crypto"][k] / noSales["p_crypto"][k]
+        let longdurHit = run["p_longdur"][k] / noSales["p_longdur"][k]
         #expect(cryptoHit < longdurHit && longdurHit < 1, "crypto \(cryptoHit), longdur \(longdurHit)")
     }
 
@@ -182,11 +217,15 @@ struct QualitativeTests {
     @Test("explicit and implicit steppers agree on the default path", arguments: regimes)
     func steppersAgree(_ regime: String) throws {
         let reference = try QEPath(regime: regime, tolerance: 1e-12)
-        for (stepper, tolerance, allowed) in [(Stepper.rk8pd, 1e-10, 1e-6), (.rkf45, 1e-10, 1e-6), (.msbdf, 1e-10, 1e-6)] {
+        for (stepper, tolerance, allowed) in [
+            (Stepper.rk8pd, 1e-10, 1e-6), (.rkf45, 1e-10, 1e-6), (.msbdf, 1e-10, 1e-6),
+        ] {
             let run = try QEPath(regime: regime, stepper: stepper, tolerance: tolerance)
             var worst = 0.0
             for k in 0..<reference.solution.count {
-                for (x, y) in zip(run.solution.state(k), reference.solution.state(k)) { worst = max(worst, abs(x - y) / max(abs(y), 1)) }
+                for (x, y) in zip(run.solution.state(k), reference.solution.state(k)) {
+                    worst = max(worst, abs(x - y) / max(abs(y), 1))
+                }
             }
             #expect(worst < allowed, "\(regime), \(stepper): \(worst)")
         }
@@ -196,19 +235,26 @@ struct QualitativeTests {
 @Suite("Keys of a model file's parameters")
 struct CanonicalKeyTests {
     /// The keys of configurations, --set, scenarios, sweep specs and fit files.
-    @Test("a key names a parameter by its name, name[member], or with a section prefix as configuration files write it", arguments: [
-        ("alpha1", "alpha1"), ("theta", "theta"), ("household.alpha1", "alpha1"), ("beta[crypto]", "beta[crypto]"),
-        ("risk.crypto.beta", "beta[crypto]"), ("capex.payout", "payout"),
-    ] as [(String, String)])
+    @Test(
+        "a key names a parameter by its name, name[member], or with a section prefix as configuration files write it",
+        arguments: [
+            ("alpha1", "alpha1"), ("theta", "theta"), ("household.alpha1", "alpha1"), ("beta[crypto]", "beta[crypto]"),
+            ("risk.crypto.beta", "beta[crypto]"), ("capex.payout", "payout"),
+        ] as [(String, String)])
     func known(_ given: String, _ expected: String) throws {
         let sim = try parseModel(Models.text("gl-sim.sfc"), file: "gl-sim.sfc")
         let qe = try parseModel(Models.text("reverse-qe.sfc"), file: "reverse-qe.sfc")
         #expect((sim.canonicalKey(given) ?? qe.canonicalKey(given)) == expected)
     }
 
-    @Test("a key that names no parameter is nil: an unknown name, member or set, or an indexed parameter without its member", arguments: [
-        "bogus", "beta[bitcoin]", "risk.bitcoin.beta", "bucket.crypto.beta", "beta", "a.b.c.d",
-    ])
+    @Test(
+        """
+        a key that names no parameter is nil: an unknown name, member or set, or an indexed parameter without \
+        its member
+        """,
+        arguments: [
+            "bogus", "beta[bitcoin]", "risk.bitcoin.beta", "bucket.crypto.beta", "beta", "a.b.c.d",
+        ])
     func unknown(_ given: String) throws {
         let qe = try parseModel(Models.text("reverse-qe.sfc"), file: "reverse-qe.sfc")
         #expect(qe.canonicalKey(given) == nil)
@@ -222,26 +268,37 @@ struct InterpolatedReverseQETests {
     /// series (the derived ones amplify a state's error): msbdf with the
     /// months interpolated is as accurate as landing on them (the
     /// interpolation's error is held within the local tolerance), in fewer steps.
-    @Test("msbdf with interpolated monthly saves is as accurate as landing on them, every output series, in fewer steps", arguments: [1e-6, 1e-8])
+    @Test(
+        "msbdf with interpolated monthly saves is as accurate as landing on them, every output series, in fewer steps",
+        arguments: [1e-6, 1e-8])
     func msbdf(tolerance: Double) throws {
         let reference = try QEPath(tolerance: 1e-12)
         func run(_ interpolate: Bool) throws -> (solution: ODESolution, series: [[Double]]) {
             let model = try Models.compile("reverse-qe.sfc", ModelSettings(choices: ["regime": "none"]))
-            var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
+            var options = SolverOptions(
+                relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
             options.saveMode = interpolate ? .interpolate : .land
             return try model.run(.msbdf, options: options)
         }
-        let landed = try run(false), interpolated = try run(true)
+        let landed = try run(false)
+        let interpolated = try run(true)
         func error(_ series: [[Double]]) -> Double {
             var worst = 0.0
             for (column, expected) in zip(series, reference.series) {
-                for (x, y) in zip(column, expected) where y.isFinite { worst = max(worst, abs(x - y) / max(abs(y), 1)) }
+                for (x, y) in zip(column, expected) where y.isFinite {
+                    worst = max(worst, abs(x - y) / max(abs(y), 1))
+                }
             }
             return worst
         }
         #expect(interpolated.solution.t == landed.solution.t)
         let (a, b) = (error(interpolated.series), error(landed.series))
-        print("reverse-qe.sfc, msbdf at \(tolerance): landing \(landed.solution.statistics.steps) steps, error \(b); interpolating \(interpolated.solution.statistics.steps) steps, error \(a)")
+        print(
+            """
+            reverse-qe.sfc, msbdf at \(tolerance): landing \(landed.solution.statistics.steps) steps, error \
+            \(b); interpolating \(interpolated.solution.statistics.steps) steps, error \(a)
+            """
+        )
         #expect(interpolated.solution.statistics.steps < landed.solution.statistics.steps)
         #expect(a <= b, "interpolated \(a) against landed \(b)")
     }

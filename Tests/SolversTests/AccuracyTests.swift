@@ -87,7 +87,8 @@ struct ConvergenceTests {
             let h = coarse / Double(1 << level)
             // Tight tolerances: the implicit methods' Newton iterations stop at
             // the controller's tolerance even with a fixed step.
-            var options = SolverOptions(relativeTolerance: 1e-14, absoluteTolerance: .scalar(1e-14), saveAt: .times([0, 2]))
+            var options = SolverOptions(
+                relativeTolerance: 1e-14, absoluteTolerance: .scalar(1e-14), saveAt: .times([0, 2]))
             options.fixedStep = h
             let solution = try solve(Self.lotkaVolterra, stepper, options)
             #expect(solution.returnCode == .success)
@@ -108,9 +109,11 @@ struct InterpolatedSaveTests {
     /// The oscillator saved every 0.01 (629 points): landing on each forces steps
     /// of 0.01; interpolating lets the steps grow, and the cubic Hermite values
     /// stay within the tolerance's error budget.
-    @Test("interpolated saves keep the error within the tolerance with far fewer steps, for every adaptive stepper", arguments: [
-        Stepper.rk8pd, .rkf45, .rkck, .msbdf, .msadams, .bsimp, .rk4imp,
-    ])
+    @Test(
+        "interpolated saves keep the error within the tolerance with far fewer steps, for every adaptive stepper",
+        arguments: [
+            Stepper.rk8pd, .rkf45, .rkck, .msbdf, .msadams, .bsimp, .rk4imp,
+        ])
     func oscillator(_ stepper: Stepper) throws {
         let tolerance = 1e-8
         var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance))
@@ -121,7 +124,9 @@ struct InterpolatedSaveTests {
         let interpolated = try solve(ClosedForm.oscillator.problem, stepper, options)
         #expect(interpolated.returnCode == .success)
         #expect(interpolated.t == landed.t, "the same saved times")
-        #expect(interpolated.statistics.steps < landed.statistics.steps, "\(interpolated.statistics.steps) steps against \(landed.statistics.steps)")
+        #expect(
+            interpolated.statistics.steps < landed.statistics.steps,
+            "\(interpolated.statistics.steps) steps against \(landed.statistics.steps)")
         let error = errorInTolerances(interpolated, exact: ClosedForm.oscillator.exact, tolerance: tolerance)
         #expect(error < AccuracyTests.bound(stepper), "\(stepper): \(error) tolerances")
     }
@@ -141,7 +146,9 @@ struct InterpolatedSaveTests {
         options.saveMode = .interpolate
         let solution = try solve(problem, .rkf45, options)
         #expect(solution.t == landed.t && solution.t.count == 21)
-        for (t, y) in zip(solution.t, solution.series(0)) { #expect(abs(y - (t <= 1 ? t : 2 - t)) < 1e-8, "y(\(t)) = \(y)") }
+        for (t, y) in zip(solution.t, solution.series(0)) {
+            #expect(abs(y - (t <= 1 ? t : 2 - t)) < 1e-8, "y(\(t)) = \(y)")
+        }
     }
 
     /// A terminal event inside a step: the saves before it are kept.
@@ -161,14 +168,19 @@ struct InterpolatedSaveTests {
     }
 }
 
-
 /// The default save mode: msbdf's own polynomial, landing for the other steppers.
 @Suite("The default save mode")
 struct DefaultSaveModeTests {
-    @Test("by default msbdf interpolates its saves from its Nordsieck history, with fewer steps and no evaluation beyond its steps', within the tolerance")
+    @Test(
+        """
+        by default msbdf interpolates its saves from its Nordsieck history, with fewer steps and no evaluation \
+        beyond its steps', within the tolerance
+        """
+    )
     func msbdf() throws {
         let tolerance = 1e-8
-        var options = SolverOptions(relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(0.01))
+        var options = SolverOptions(
+            relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(0.01))
         #expect(options.saveMode == .automatic)
         let automatic = try solve(ClosedForm.oscillator.problem, .msbdf, options)
         options.saveMode = .interpolate
@@ -176,12 +188,18 @@ struct DefaultSaveModeTests {
         options.saveMode = .land
         let landed = try solve(ClosedForm.oscillator.problem, .msbdf, options)
         #expect(automatic.values == interpolated.values && automatic.t == landed.t)
-        #expect(automatic.statistics.steps * 3 < landed.statistics.steps, "\(automatic.statistics.steps) steps against \(landed.statistics.steps)")
+        #expect(
+            automatic.statistics.steps * 3 < landed.statistics.steps,
+            "\(automatic.statistics.steps) steps against \(landed.statistics.steps)")
         #expect(automatic.statistics.functionEvaluations < landed.statistics.functionEvaluations)
-        #expect(errorInTolerances(automatic, exact: ClosedForm.oscillator.exact, tolerance: tolerance) < AccuracyTests.bound(.msbdf))
+        #expect(
+            errorInTolerances(automatic, exact: ClosedForm.oscillator.exact, tolerance: tolerance)
+                < AccuracyTests.bound(.msbdf))
     }
 
-    @Test("by default the other steppers land on every save time", arguments: [Stepper.rk8pd, .rkf45, .msadams, .bsimp, .rk4imp])
+    @Test(
+        "by default the other steppers land on every save time",
+        arguments: [Stepper.rk8pd, .rkf45, .msadams, .bsimp, .rk4imp])
     func others(_ stepper: Stepper) throws {
         var options = SolverOptions(relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-8), saveAt: .interval(0.05))
         let automatic = try solve(ClosedForm.oscillator.problem, stepper, options)

@@ -46,8 +46,12 @@ enum ClosedForm {
         problem: ODEProblem(
             initialState: [1.0, 0.0], timeSpan: (0, 1),
             jacobian: { _, _, dfdy, dfdt in
-                dfdy[0] = 998; dfdy[1] = 1998; dfdy[2] = -999; dfdy[3] = -1999
-                dfdt[0] = 0; dfdt[1] = 0
+                dfdy[0] = 998
+                dfdy[1] = 1998
+                dfdy[2] = -999
+                dfdy[3] = -1999
+                dfdt[0] = 0
+                dfdt[1] = 0
             }
         ) { _, y, dydt in
             dydt[0] = 998 * y[0] + 1998 * y[1]
@@ -67,10 +71,18 @@ enum Robertson {
 
     static func problem(analyticJacobian: Bool, end: Double = end) -> ODEProblem {
         let jacobian: JacobianFunction = { _, y, dfdy, dfdt in
-            dfdy[0] = -0.04; dfdy[1] = 1e4 * y[2]; dfdy[2] = 1e4 * y[1]
-            dfdy[3] = 0.04; dfdy[4] = -1e4 * y[2] - 6e7 * y[1]; dfdy[5] = -1e4 * y[1]
-            dfdy[6] = 0; dfdy[7] = 6e7 * y[1]; dfdy[8] = 0
-            dfdt[0] = 0; dfdt[1] = 0; dfdt[2] = 0
+            dfdy[0] = -0.04
+            dfdy[1] = 1e4 * y[2]
+            dfdy[2] = 1e4 * y[1]
+            dfdy[3] = 0.04
+            dfdy[4] = -1e4 * y[2] - 6e7 * y[1]
+            dfdy[5] = -1e4 * y[1]
+            dfdy[6] = 0
+            dfdy[7] = 6e7 * y[1]
+            dfdy[8] = 0
+            dfdt[0] = 0
+            dfdt[1] = 0
+            dfdt[2] = 0
         }
         return ODEProblem(
             initialState: [1, 0, 0], timeSpan: (0, end), componentNames: ["y1", "y2", "y3"],
@@ -92,9 +104,12 @@ enum VanDerPol {
 
     static func problem(analyticJacobian: Bool) -> ODEProblem {
         let jacobian: JacobianFunction = { _, y, dfdy, dfdt in
-            dfdy[0] = 0; dfdy[1] = 1
-            dfdy[2] = (-2 * y[0] * y[1] - 1) / epsilon; dfdy[3] = (1 - y[0] * y[0]) / epsilon
-            dfdt[0] = 0; dfdt[1] = 0
+            dfdy[0] = 0
+            dfdy[1] = 1
+            dfdy[2] = (-2 * y[0] * y[1] - 1) / epsilon
+            dfdy[3] = (1 - y[0] * y[0]) / epsilon
+            dfdt[0] = 0
+            dfdt[1] = 0
         }
         return ODEProblem(
             initialState: [2, 0], timeSpan: (0, 2), componentNames: ["y1", "y2"],

@@ -67,7 +67,13 @@ struct FailureTests {
         // The failure names the component whose error estimate, against its tolerance, was largest in the last step.
         let component = try #require(failure.component)
         #expect([0, 1].contains(component) && failure.componentName == "y[\(component)]")
-        #expect(failure.message == "the step budget of 5 steps ran out at t = \(solution.lastGoodTime); the error estimate of y[\(component)] (component \(component)) keeps the steps small")
+        #expect(
+            failure.message
+                == """
+                the step budget of 5 steps ran out at t = \(solution.lastGoodTime); the error estimate of \
+                y[\(component)] (component \(component)) keeps the steps small
+                """
+        )
         #expect(solution.lastGoodTime > 0 && solution.lastGoodTime < 1)
         let exact = ClosedForm.stiff.exact(solution.lastGoodTime)
         for (value, reference) in zip(solution.lastGoodState, exact) { #expect(abs(value - reference) < 1e-5) }
@@ -108,9 +114,11 @@ struct FailureTests {
         o = SolverOptions(absoluteTolerance: .componentwise([1e-8, .nan]))
         cases.append(("NaN atol", o, .invalidTolerance("absolute tolerance of y[1] must be finite and >= 0; got nan")))
         o = SolverOptions(relativeTolerance: 0, absoluteTolerance: .scalar(0))
-        cases.append(("both zero", o, .invalidTolerance("relative tolerance and the absolute tolerance of y[0] are both 0")))
+        cases.append(
+            ("both zero", o, .invalidTolerance("relative tolerance and the absolute tolerance of y[0] are both 0")))
         o = SolverOptions(saveAt: .times([0, 1, 0.5]))
-        cases.append(("unsorted save times", o, .invalidSaveTimes("times must be strictly ascending; 0.5 follows 1.0")))
+        cases.append(
+            ("unsorted save times", o, .invalidSaveTimes("times must be strictly ascending; 0.5 follows 1.0")))
         o = SolverOptions(saveAt: .times([0, 3]))
         cases.append(("save time outside", o, .invalidSaveTimes("3.0 lies outside the time span [0.0, 2.0]")))
         o = SolverOptions(saveAt: .interval(0))
@@ -124,7 +132,8 @@ struct FailureTests {
         o = SolverOptions()
         o.minimumStep = 1
         o.maximumStep = 0.5
-        cases.append(("min above max", o, .invalidStep("maximum step must be positive and >= the minimum step 1.0; got 0.5")))
+        cases.append(
+            ("min above max", o, .invalidStep("maximum step must be positive and >= the minimum step 1.0; got 0.5")))
         return cases
     }()
 
@@ -144,7 +153,8 @@ struct FailureTests {
         var empty = ClosedForm.linear.problem
         empty.initialState = []
         #expect(throws: SolverError.emptyState) { try solve(empty, .rkf45) }
-        #expect(SolverError.invalidTimeSpan(start: 2, end: 1).description
-            == "the time span must be finite and run forward; got start 2.0, end 1.0")
+        #expect(
+            SolverError.invalidTimeSpan(start: 2, end: 1).description
+                == "the time span must be finite and run forward; got start 2.0, end 1.0")
     }
 }

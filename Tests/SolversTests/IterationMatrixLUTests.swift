@@ -11,8 +11,16 @@ struct IterationMatrixLUTests {
     /// the row permutation and its sign.
     static func solveLinear(_ a: [[Double]], _ b: [Double]) -> (x: [Double], permutation: [Int], signum: Int32) {
         let n = a.count
-        let m = gsl_matrix_alloc(n, n)!, p = gsl_permutation_alloc(n)!, bv = gsl_vector_alloc(n)!, xv = gsl_vector_alloc(n)!
-        defer { gsl_matrix_free(m); gsl_permutation_free(p); gsl_vector_free(bv); gsl_vector_free(xv) }
+        let m = gsl_matrix_alloc(n, n)!
+        let p = gsl_permutation_alloc(n)!
+        let bv = gsl_vector_alloc(n)!
+        let xv = gsl_vector_alloc(n)!
+        defer {
+            gsl_matrix_free(m)
+            gsl_permutation_free(p)
+            gsl_vector_free(bv)
+            gsl_vector_free(xv)
+        }
         for i in 0..<n {
             for j in 0..<n { gsl_matrix_set(m, i, j, a[i][j]) }
             gsl_vector_set(bv, i, b[i])
@@ -26,11 +34,17 @@ struct IterationMatrixLUTests {
     /// The largest residual |A x - b| relative to |A| |x| (the backward error: about
     /// n times the unit roundoff for a stable factorisation, however ill-conditioned A is).
     static func backwardError(_ a: [[Double]], _ x: [Double], _ b: [Double]) -> Double {
-        let norm = a.map { $0.map(abs).reduce(0, +) }.max()!, size = x.map(abs).max()!
+        let norm = a.map { $0.map(abs).reduce(0, +) }.max()!
+        let size = x.map(abs).max()!
         return zip(a, b).map { row, bi in abs(zip(row, x).map(*).reduce(0, +) - bi) }.max()! / (norm * size)
     }
 
-    @Test("it factorises and solves as GSL's own LU does: the same pivots, a backward error as small, and the same solution to 1e-12 where the matrix is well conditioned", arguments: [1, 2, 5, 26, 64, 128])
+    @Test(
+        """
+        it factorises and solves as GSL's own LU does: the same pivots, a backward error as small, and the same \
+        solution to 1e-12 where the matrix is well conditioned
+        """,
+        arguments: [1, 2, 5, 26, 64, 128])
     func agreesWithGSL(_ n: Int) {
         var rng = SeededGenerator(seed: UInt64(n))  // seeded: a failing matrix can be made again
         for trial in 0..<10 {
@@ -39,7 +53,8 @@ struct IterationMatrixLUTests {
             let wide = trial % 2 == 0
             let a = (0..<n).map { i in
                 (0..<n).map { j in
-                    (i == j ? (wide ? 1.0 : 2.0 * Double(n)) : 0) + Double.random(in: -1...1, using: &rng) * (wide ? pow(10, Double.random(in: -3...3, using: &rng)) : 1)
+                    (i == j ? (wide ? 1.0 : 2.0 * Double(n)) : 0) + Double.random(in: -1...1, using: &rng)
+                        * (wide ? pow(10, Double.random(in: -3...3, using: &rng)) : 1)
                 }
             }
             let b = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
@@ -61,11 +76,17 @@ struct IterationMatrixLUTests {
         }
     }
 
-    @Test("its AVX2 and plain C kernels give the same pivots and the same bits in every solution", arguments: [1, 3, 4, 5, 26, 33, 128])
+    @Test(
+        "its AVX2 and plain C kernels give the same pivots and the same bits in every solution",
+        arguments: [1, 3, 4, 5, 26, 33, 128])
     func kernelsAgreeBitwise(_ n: Int) {
         var rng = SeededGenerator(seed: 1000 + UInt64(n))
         for _ in 0..<5 {
-            let a = (0..<n).map { _ in (0..<n).map { _ in Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -3...3, using: &rng)) } }
+            let a = (0..<n).map { _ in
+                (0..<n).map { _ in
+                    Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -3...3, using: &rng))
+                }
+            }
             let b = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
             let fast = Self.solveLinear(a, b)
             IterationMatrixLU.isPortable = true
@@ -78,7 +99,12 @@ struct IterationMatrixLUTests {
         }
     }
 
-    @Test("its copies of GSL's helpers give GSL's bits and touch nothing else: gsl_matrix_scale on a view, cblas_dcopy at unit and other strides")
+    @Test(
+        """
+        its copies of GSL's helpers give GSL's bits and touch nothing else: gsl_matrix_scale on a view, \
+        cblas_dcopy at unit and other strides
+        """
+    )
     func helpersMatchGSL() {
         var rng = SeededGenerator(seed: 77)
         // A 3 x 4 view at (1, 2) of a 5 x 7 matrix: its rows are 7 apart.
@@ -86,7 +112,10 @@ struct IterationMatrixLUTests {
         defer { gsl_matrix_free(m) }
         var before = [[Double]]()
         for i in 0..<5 {
-            before.append((0..<7).map { _ in Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -5...5, using: &rng)) })
+            before.append(
+                (0..<7).map { _ in
+                    Double.random(in: -1...1, using: &rng) * pow(10, Double.random(in: -5...5, using: &rng))
+                })
             for j in 0..<7 { gsl_matrix_set(m, i, j, before[i][j]) }
         }
         let x = -0.37 * Double.pi
@@ -95,13 +124,19 @@ struct IterationMatrixLUTests {
         for i in 0..<5 {
             for j in 0..<7 {
                 let inside = (1..<4).contains(i) && (2..<6).contains(j)
-                #expect(gsl_matrix_get(m, i, j).bitPattern == (inside ? before[i][j] * x : before[i][j]).bitPattern, "(\(i), \(j))")
+                #expect(
+                    gsl_matrix_get(m, i, j).bitPattern == (inside ? before[i][j] * x : before[i][j]).bitPattern,
+                    "(\(i), \(j))")
             }
         }
         // Unit strides (the copy here) and a stride of 2 (GSL's own), through GSL's BLAS interface.
         for stride in [1, 2] {
-            let source = gsl_vector_alloc(12)!, target = gsl_vector_alloc(12)!
-            defer { gsl_vector_free(source); gsl_vector_free(target) }
+            let source = gsl_vector_alloc(12)!
+            let target = gsl_vector_alloc(12)!
+            defer {
+                gsl_vector_free(source)
+                gsl_vector_free(target)
+            }
             let values = (0..<12).map { _ in Double.random(in: -1...1, using: &rng) }
             for (k, v) in values.enumerated() {
                 gsl_vector_set(source, k, v)
@@ -111,7 +146,9 @@ struct IterationMatrixLUTests {
             var to = gsl_vector_subvector_with_stride(target, 0, stride, 12 / stride)
             #expect(gsl_blas_dcopy(&from.vector, &to.vector) == GSL_SUCCESS)
             for k in 0..<12 {
-                #expect(gsl_vector_get(target, k).bitPattern == (k % stride == 0 ? values[k] : -9).bitPattern, "stride \(stride), element \(k)")
+                #expect(
+                    gsl_vector_get(target, k).bitPattern == (k % stride == 0 ? values[k] : -9).bitPattern,
+                    "stride \(stride), element \(k)")
             }
         }
     }
@@ -124,9 +161,13 @@ struct IterationMatrixLUTests {
         }
     }
 
-    @Test("GSL's implicit steppers use it, and their paths agree with GSL's own LU, in the same steps", arguments: [Stepper.msbdf, .bsimp, .rk2imp])
+    @Test(
+        "GSL's implicit steppers use it, and their paths agree with GSL's own LU, in the same steps",
+        arguments: [Stepper.msbdf, .bsimp, .rk2imp])
     func steppersUseIt(_ stepper: Stepper) throws {
-        var options = SolverOptions(relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-10), saveAt: .times((0...20).map { Double($0) / 4 }))
+        var options = SolverOptions(
+            relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-10), saveAt: .times((0...20).map { Double($0) / 4 })
+        )
         options.saveMode = .land
         let before = IterationMatrixLU.factorisations
         let small = try solve(Self.stiff, stepper, options)
@@ -146,4 +187,3 @@ struct IterationMatrixLUTests {
         #expect(small.statistics.steps == gsl.statistics.steps)
     }
 }
-

@@ -16,8 +16,10 @@ struct JacobianTests {
             absoluteTolerances: [1e-12, 1e-18, 1e-12], relativeTolerance: 1e-8)
         let exact = CallbackContext(
             problem: analytic, strategy: strategy, absoluteTolerances: [1e-12, 1e-18, 1e-12], relativeTolerance: 1e-8)
-        var jFD = [Double](repeating: 0, count: 9), tFD = [Double](repeating: 0, count: 3)
-        var jA = [Double](repeating: 0, count: 9), tA = [Double](repeating: 0, count: 3)
+        var jFD = [Double](repeating: 0, count: 9)
+        var tFD = [Double](repeating: 0, count: 3)
+        var jA = [Double](repeating: 0, count: 9)
+        var tA = [Double](repeating: 0, count: 3)
         _ = computed.evaluateJacobian(1e10, state, &jFD, &tFD)
         _ = exact.evaluateJacobian(1e10, state, &jA, &tA)
         let scale = jA.map(abs).max()!
@@ -25,7 +27,9 @@ struct JacobianTests {
         for k in 0..<9 {
             // Every entry, including dy3'/dy2 = 6e7 * y2 = 5e-6, to a small
             // fraction of its own size or of the largest entry.
-            #expect(abs(jFD[k] - jA[k]) <= tolerance * max(abs(jA[k]), 1e-6 * scale), "entry \(k): \(jFD[k]) against \(jA[k])")
+            #expect(
+                abs(jFD[k] - jA[k]) <= tolerance * max(abs(jA[k]), 1e-6 * scale),
+                "entry \(k): \(jFD[k]) against \(jA[k])")
         }
         #expect(tFD == [0, 0, 0])
         let evaluations = strategy == .centralDifferences ? 2 * 3 + 3 : 3 + 2

@@ -23,8 +23,10 @@ struct LeastSquaresTests {
         options.method = method
         options.maxIterations = 500
         let fit = try leastSquares(Self.exponential(extra: false), options)
-        #expect(abs(fit.parameters[0] - 5) < 1e-5 && abs(fit.parameters[1] - 1.5) < 1e-5 && abs(fit.parameters[2] - 1) < 1e-5,
-                "\(method): \(fit.parameters), \(fit.stopReason)")
+        #expect(
+            abs(fit.parameters[0] - 5) < 1e-5 && abs(fit.parameters[1] - 1.5) < 1e-5
+                && abs(fit.parameters[2] - 1) < 1e-5,
+            "\(method): \(fit.parameters), \(fit.stopReason)")
         #expect(fit.cost < 1e-12)
         #expect(fit.identified == [true, true, true])
         #expect(fit.standardErrors.allSatisfy { $0.isFinite && $0 > 0 })
@@ -41,14 +43,18 @@ struct LeastSquaresTests {
         let log = Log()
         var options = LeastSquaresOptions()
         options.maxIterations = 500
-        options.progress = { iteration, cost, evaluations, residuals in log.lock.withLock { log.entries.append((iteration, cost, evaluations, residuals)) } }
+        options.progress = { iteration, cost, evaluations, residuals in
+            log.lock.withLock { log.entries.append((iteration, cost, evaluations, residuals)) }
+        }
         let fit = try leastSquares(Self.exponential(extra: false), options)
         let entries = log.lock.withLock { log.entries }
         #expect(entries.map(\.0) == Array(0..<entries.count))
         #expect(entries.count == fit.iterations + 1, "iteration 0 is the start")
         #expect(entries.first!.1 > 1 && abs(entries.last!.1 - fit.cost) <= 1e-12)
         #expect(zip(entries, entries.dropFirst()).allSatisfy { $0.1 >= $1.1 && $0.2 < $1.2 })
-        #expect(entries.allSatisfy { $0.1 == $0.3.reduce(0) { $0 + $1 * $1 } }, "the cost is the residuals' sum of squares")
+        #expect(
+            entries.allSatisfy { $0.1 == $0.3.reduce(0) { $0 + $1 * $1 } }, "the cost is the residuals' sum of squares"
+        )
     }
 
     /// The fourth parameter does not enter the residuals.
@@ -66,10 +72,13 @@ struct LeastSquaresTests {
     func linearCovariance() throws {
         let t = [0.0, 1, 2, 3, 4]
         let y = [1.0, 3.1, 4.9, 7.2, 8.8]
-        let fit = try leastSquares(LeastSquaresProblem(initial: [0.5, 1.5], lower: [-10, -10], upper: [10, 10], residualCount: 5) { p, r in
-            for i in t.indices { r[i] = p[0] + p[1] * t[i] - y[i] }
-        })
-        let n = 5.0, st = t.reduce(0, +), stt = t.reduce(0) { $0 + $1 * $1 }
+        let fit = try leastSquares(
+            LeastSquaresProblem(initial: [0.5, 1.5], lower: [-10, -10], upper: [10, 10], residualCount: 5) { p, r in
+                for i in t.indices { r[i] = p[0] + p[1] * t[i] - y[i] }
+            })
+        let n = 5.0
+        let st = t.reduce(0, +)
+        let stt = t.reduce(0) { $0 + $1 * $1 }
         let det = n * stt - st * st
         #expect(abs(fit.covariance[0] - stt / det) < 1e-6)
         #expect(abs(fit.covariance[3] - n / det) < 1e-6)
@@ -80,10 +89,14 @@ struct LeastSquaresTests {
     func errors() {
         var problem = Self.exponential(extra: false)
         problem.initial[1] = 6
-        #expect(throws: LeastSquaresError.invalidBounds(index: 1, lower: 0, upper: 5, initial: 6)) { try leastSquares(problem) }
+        #expect(throws: LeastSquaresError.invalidBounds(index: 1, lower: 0, upper: 5, initial: 6)) {
+            try leastSquares(problem)
+        }
         let failing = LeastSquaresProblem(initial: [1], lower: [0], upper: [2], residualCount: 1) { _, _ in
             throw LeastSquaresError.allocationFailed
         }
-        #expect(throws: LeastSquaresError.residualsFailed("GSL could not allocate the least-squares workspace")) { try leastSquares(failing) }
+        #expect(throws: LeastSquaresError.residualsFailed("GSL could not allocate the least-squares workspace")) {
+            try leastSquares(failing)
+        }
     }
 }

@@ -36,7 +36,8 @@ struct StiffReferenceTests {
     /// The Gauss methods are A-stable but not L-stable, so far out they crawl;
     /// they are checked to t = 40 against bsimp at a tolerance 100 times
     /// tighter (bsimp itself matches the Bari reference above to 1e-10).
-    @Test("implicit Runge-Kutta on Robertson to t = 40", arguments: [Stepper.rk1imp, .rk2imp, .rk4imp], [true, false])
+    @Test(
+        "implicit Runge-Kutta on Robertson to t = 40", arguments: [Stepper.rk1imp, .rk2imp, .rk4imp], [true, false])
     func robertsonImplicitRungeKutta(_ stepper: Stepper, _ analyticJacobian: Bool) throws {
         let problem = Robertson.problem(analyticJacobian: analyticJacobian, end: 40)
         var reference = Self.robertsonOptions(saveAt: [0, 40])
@@ -51,7 +52,9 @@ struct StiffReferenceTests {
         }
     }
 
-    @Test("Van der Pol, mu = 1000, matches the reference", arguments: [Stepper.msbdf, .bsimp, .rk2imp, .rk4imp], [true, false])
+    @Test(
+        "Van der Pol, mu = 1000, matches the reference", arguments: [Stepper.msbdf, .bsimp, .rk2imp, .rk4imp],
+        [true, false])
     func vanDerPol(_ stepper: Stepper, _ analyticJacobian: Bool) throws {
         let options = SolverOptions(relativeTolerance: 1e-9, absoluteTolerance: .scalar(1e-9))
         let solution = try solve(VanDerPol.problem(analyticJacobian: analyticJacobian), stepper, options)

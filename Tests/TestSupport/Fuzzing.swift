@@ -3,7 +3,8 @@ import Foundation
 
 /// Mutations of the reference configuration.
 public enum Mutator: CaseIterable {
-    case truncate, retypeValue, extremeValue, duplicateLine, deleteLine, randomBytes, swapLines, renameKey, renameSection
+    case truncate, retypeValue, extremeValue, duplicateLine, deleteLine, randomBytes, swapLines, renameKey,
+        renameSection
 
     static let replacements = [
         "\"text\"", "[1, 2]", "{ a = 1 }", "true", "1979-05-27", "1e308", "-1e308", "1e400", "inf", "-inf", "nan",
@@ -15,7 +16,9 @@ public enum Mutator: CaseIterable {
         let valueLines = lines.indices.filter { lines[$0].contains(" = ") }
         let headers = lines.indices.filter { lines[$0].hasPrefix("[") }
         // Earlier mutations may have removed every line of a kind.
-        if valueLines.isEmpty && [.retypeValue, .extremeValue, .duplicateLine, .renameKey].contains(self) { return text + "\n" }
+        if valueLines.isEmpty && [.retypeValue, .extremeValue, .duplicateLine, .renameKey].contains(self) {
+            return text + "\n"
+        }
         if headers.isEmpty && self == .renameSection { return text + "\n[capex]" }
         if text.isEmpty { return "x" }
         switch self {
@@ -24,7 +27,8 @@ public enum Mutator: CaseIterable {
         case .retypeValue, .extremeValue:
             let i = valueLines.randomElement(using: &rng)!
             let key = lines[i].components(separatedBy: " = ")[0]
-            let pool = self == .retypeValue ? Array(Self.replacements.prefix(5)) : Array(Self.replacements.dropFirst(5))
+            let pool =
+                self == .retypeValue ? Array(Self.replacements.prefix(5)) : Array(Self.replacements.dropFirst(5))
             lines[i] = "\(key) = \(pool.randomElement(using: &rng)!)"
         case .duplicateLine:
             let i = valueLines.randomElement(using: &rng)!
@@ -35,7 +39,8 @@ public enum Mutator: CaseIterable {
             var scalars = Array(text.unicodeScalars)
             for _ in 0..<Int.random(in: 1...8, using: &rng) {
                 let scalar = Unicode.Scalar(UInt32.random(in: 0...0x7F, using: &rng)) ?? "?"
-                scalars.insert(Bool.random(using: &rng) ? scalar : "\u{FFFD}", at: Int.random(in: 0...scalars.count, using: &rng))
+                scalars.insert(
+                    Bool.random(using: &rng) ? scalar : "\u{FFFD}", at: Int.random(in: 0...scalars.count, using: &rng))
             }
             return String(scalars.map(Character.init))
         case .swapLines:
@@ -45,7 +50,8 @@ public enum Mutator: CaseIterable {
             lines[i] = "x" + lines[i]
         case .renameSection:
             let i = headers.randomElement(using: &rng)!
-            lines[i] = ["[capex]", "[risk]", "[[capex]]", "[exogenous.rm]", "[horizon", "[[risk]]"].randomElement(using: &rng)!
+            lines[i] = ["[capex]", "[risk]", "[[capex]]", "[exogenous.rm]", "[horizon", "[[risk]]"].randomElement(
+                using: &rng)!
         }
         return lines.joined(separator: "\n")
     }

@@ -48,7 +48,8 @@ public struct Tool {
         process.currentDirectoryURL = directory
         // Standard error goes to a file, standard output through a pipe read to
         // the end, so neither can fill up and block the tool.
-        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("liquidity-stderr-\(UUID().uuidString)")
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "liquidity-stderr-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: errPath.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errPath) }
         let errHandle = try FileHandle(forWritingTo: errPath)
@@ -81,7 +82,9 @@ public struct Tool {
     public static func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
 
     /// The reference configuration with `edit` applied to its text, written into `directory`.
-    public static func config(in directory: URL, named name: String = "config.toml", _ edit: (String) -> String) throws -> String {
+    public static func config(in directory: URL, named name: String = "config.toml", _ edit: (String) -> String) throws
+        -> String
+    {
         let text = edit(try String(contentsOfFile: modelmd, encoding: .utf8))
         let path = directory.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -1,21 +1,29 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Historical configuration, end to end")
 struct HistoricalConfigurationTests {
-    @Test("the committed historical configuration is what --make-config builds, and --compare runs it against the table")
+    @Test(
+        "the committed historical configuration is what --make-config builds, and --compare runs it against the table")
     func reproduced() throws {
         let dir = try Tool.scratch()
         let make = try Tool.run(
-            ["history", "--make-config", "calibration/baseline.toml", "--table", "calibration/history.csv",
-             "--write", dir.appendingPathComponent("h.toml").path], in: Tool.root)
+            [
+                "history", "--make-config", "calibration/baseline.toml", "--table", "calibration/history.csv",
+                "--write", dir.appendingPathComponent("h.toml").path,
+            ], in: Tool.root)
         #expect(make.status == 0, "\(make.stderr)")
         let built = try String(contentsOf: dir.appendingPathComponent("h.toml"), encoding: .utf8)
-        let committed = try String(contentsOf: Tool.root.appendingPathComponent("calibration/history2022.toml"), encoding: .utf8)
+        let committed = try String(
+            contentsOf: Tool.root.appendingPathComponent("calibration/history2022.toml"), encoding: .utf8)
         #expect(built == committed)
         #expect(committed.contains("t0 = 2022.5") && committed.contains("Bf0 = 5.763933"))
-        let compare = try Tool.run(["history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--format", "csv"], in: Tool.root)
+        let compare = try Tool.run(
+            [
+                "history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--format",
+                "csv",
+            ], in: Tool.root)
         #expect(compare.status == 0, "\(compare.stderr)")
         let lines = compare.stdout.split(separator: "\n")
         #expect(lines.count == 1 + 15)
@@ -27,10 +35,18 @@ struct HistoricalConfigurationTests {
 @Suite("History against a model's observed series")
 struct ObservedHistoryTests {
     /// The reverse-QE file declares DGS10 = 100 rb: the comparison counts its quarters within 50 bp.
-    @Test("history --compare with the FRED-unit table sets each observed series against its column, with its RMSE and quarters within the band")
+    @Test(
+        """
+        history --compare with the FRED-unit table sets each observed series against its column, with its RMSE \
+        and quarters within the band
+        """
+    )
     func observed() throws {
         let result = try Tool.run(
-            ["history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--table", "calibration/history-fred.csv", "--format", "csv"],
+            [
+                "history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--table",
+                "calibration/history-fred.csv", "--format", "csv",
+            ],
             in: Tool.root)
         #expect(result.status == 0, "\(result.stderr)")
         let tables = result.stdout.components(separatedBy: "\n\n")
@@ -49,22 +65,41 @@ struct ObservedHistoryTests {
     /// The per-series rows of a `history --compare --format csv` run: series -> (RMSE, within).
     static func perSeries(_ stdout: String) -> [String: (rmse: Double, within: String)] {
         let table = stdout.components(separatedBy: "\n\n")[1].split(separator: "\n").dropFirst()
-        return Dictionary(uniqueKeysWithValues: table.map { line in
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            return (cells[0], (Double(cells[2]) ?? .nan, cells[3]))
-        })
+        return Dictionary(
+            uniqueKeysWithValues: table.map { line in
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                return (cells[0], (Double(cells[2]) ?? .nan, cells[3]))
+            })
     }
 
-    @Test("the default model fits the quarter-end 10-year yield of 2022-2025 that MODEL.md's misses, by an order of magnitude")
+    @Test(
+        """
+        the default model fits the quarter-end 10-year yield of 2022-2025 that MODEL.md's misses, by an order of \
+        magnitude
+        """
+    )
     func defaultModelFitsHistory() throws {
-        let liquidity = try Tool.run(["history", "--compare", "calibration/liquidity.toml", "--table", "calibration/history-fred.csv", "--format", "csv"], in: Tool.root)
+        let liquidity = try Tool.run(
+            [
+                "history", "--compare", "calibration/liquidity.toml", "--table", "calibration/history-fred.csv",
+                "--format", "csv",
+            ], in: Tool.root)
         #expect(liquidity.status == 0, "\(liquidity.stderr)")
         let modelmd = try Tool.run(
-            ["history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--table", "calibration/history-fred.csv", "--format", "csv"],
+            [
+                "history", "--compare", "calibration/history2022.toml", "--model", "models/reverse-qe.sfc", "--table",
+                "calibration/history-fred.csv", "--format", "csv",
+            ],
             in: Tool.root)
-        let fitted = Self.perSeries(liquidity.stdout), old = Self.perSeries(modelmd.stdout)
-        #expect(Set(fitted.keys) == ["DGS10", "RRPONTSYD", "WRESBAL", "TREAST", "WALCL", "FYGFDPUN", "WTREGEN", "BAMLC0A0CM", "CBBTCUSD", "NASDAQCOM"])
-        let rmse = try #require(fitted["DGS10"]?.rmse), oldRMSE = try #require(old["DGS10"]?.rmse)
+        let fitted = Self.perSeries(liquidity.stdout)
+        let old = Self.perSeries(modelmd.stdout)
+        #expect(
+            Set(fitted.keys) == [
+                "DGS10", "RRPONTSYD", "WRESBAL", "TREAST", "WALCL", "FYGFDPUN", "WTREGEN", "BAMLC0A0CM", "CBBTCUSD",
+                "NASDAQCOM",
+            ])
+        let rmse = try #require(fitted["DGS10"]?.rmse)
+        let oldRMSE = try #require(old["DGS10"]?.rmse)
         #expect(rmse < 0.5 && oldRMSE > 10 * rmse, "DGS10 RMSE \(rmse) pp against MODEL.md's \(oldRMSE)")
         #expect(try #require(fitted["TREAST"]?.rmse) < 100_000, "the Fed's Treasuries within $100B RMSE")
     }
@@ -73,36 +108,55 @@ struct ObservedHistoryTests {
     func committedFit() throws {
         let check = try Tool.run(["calibrate", "--check", "--config", "calibration/liquidity.toml"], in: Tool.root)
         #expect(check.status == 0, "\(check.stderr)")
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: Tool.root.appendingPathComponent("calibration/liquidity-report.json"))) as? [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Tool.root.appendingPathComponent("calibration/liquidity-report.json")))
+            as? [String: Any]
         let targets = try #require(report?["targets"] as? [[String: Any]])
         let fitted = targets.filter { ($0["weight"] as? Double ?? 0) > 0 }
         let inside = fitted.filter { $0["inside"] as? Bool == true }.count
         #expect(fitted.count == 140, "126 quarter-ends (nine series) and 14 of the seeds' figures")
-        #expect(check.stdout.contains("\(inside) of \(fitted.count) fitted targets inside their bands"), "\(check.stdout.suffix(300))")
+        #expect(
+            check.stdout.contains("\(inside) of \(fitted.count) fitted targets inside their bands"),
+            "\(check.stdout.suffix(300))")
     }
 }
 
-
 @Suite("The default comparison's start")
 struct DefaultStartTests {
-    @Test("the default comparison starts on 2026-01-01 from the end-2025 data, with the configuration scripts/start-2026.py writes")
+    @Test(
+        """
+        the default comparison starts on 2026-01-01 from the end-2025 data, with the configuration \
+        scripts/start-2026.py writes
+        """
+    )
     func start() throws {
         let dir = try Tool.scratch()
         let written = dir.appendingPathComponent("start.toml").path
         let script = try Tool.runProgram(
             "/usr/bin/env", ["python3", "scripts/start-2026.py", Tool.executable.path, written], in: Tool.root)
         #expect(script.status == 0, "\(script.stderr)")
-        #expect(try Tool.text(URL(fileURLWithPath: written)) == Tool.text(Tool.root.appendingPathComponent("calibration/liquidity-2026.toml")))
-        let run = try Tool.run(["run", "--regime", "none", "--save-step", "quarterly", "--quiet", "--out", "r"], in: dir)
+        #expect(
+            try Tool.text(URL(fileURLWithPath: written))
+                == Tool.text(Tool.root.appendingPathComponent("calibration/liquidity-2026.toml")))
+        let run = try Tool.run(
+            ["run", "--regime", "none", "--save-step", "quarterly", "--quiet", "--out", "r"], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
-        let series = try Tool.text(dir.appendingPathComponent("r/series.csv")).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let header = series[0], first = series[1]
+        let series = try Tool.text(dir.appendingPathComponent("r/series.csv")).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let header = series[0]
+        let first = series[1]
         #expect(first[1] == "2026-01-01")
-        let data = try Tool.text(Tool.root.appendingPathComponent("calibration/history-fred.csv")).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let data = try Tool.text(Tool.root.appendingPathComponent("calibration/history-fred.csv")).split(
+            separator: "\n"
+        ).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let q4 = try #require(data.first { $0[0] == "2025Q4" })
         for id in ["FYGFDPUN", "TREAST", "WALCL", "WRESBAL", "RRPONTSYD", "BAMLC0A0CM", "CBBTCUSD", "NASDAQCOM"] {
-            let column = try #require(header.firstIndex(of: id)), dataColumn = try #require(data[0].firstIndex(of: id))
-            let model = try #require(Double(first[column])), value = try #require(Double(q4[dataColumn]))
+            let column = try #require(header.firstIndex(of: id))
+            let dataColumn = try #require(data[0].firstIndex(of: id))
+            let model = try #require(Double(first[column]))
+            let value = try #require(Double(q4[dataColumn]))
             #expect(abs(model - value) <= 1e-9 * abs(value), "\(id) starts at \(model), the data say \(value)")
         }
     }

@@ -1,12 +1,12 @@
+import Application
 import Experiments
 import FileFormats
 import Foundation
-import Testing
+import Reports
 import TestSupport
+import Testing
 
 @testable import liquidity
-import Application
-import Reports
 
 @Suite("Fuzzing the command line", .serialized)
 struct OptionFuzzTests {
@@ -18,12 +18,30 @@ struct OptionFuzzTests {
         ("--save-step", ["monthly", "quarterly", "annual", "0", "-1", "1e-9", "nan", "x", "0.5"]),
         ("--from", ["2025-01-01", "2025.5", "2025-13-01", "1e308", "-inf", "x", "2032"]),
         ("--to", ["2026-01-01", "2025.25", "2024", "1e9", "nan", ""]),
-        ("--set", ["payout=0.5", "payout=2", "beta=1", "beta[crypto]=2.5", "risk.crypto.beta=3", "bogus=1", "payout=nan", "payout", "=1", "I0=1e15"]),
+        (
+            "--set",
+            [
+                "payout=0.5", "payout=2", "beta=1", "beta[crypto]=2.5", "risk.crypto.beta=3", "bogus=1", "payout=nan",
+                "payout", "=1", "I0=1e15",
+            ]
+        ),
         ("--regimes", ["none", "none,buyer", "none,,buyer", "qe", "", "none,none", "share"]),
         ("--max-steps", ["1", "0", "-5", "1000", "x"]),
         ("--scenario", ["scenarios/tight.toml", "nowhere.toml", "no-ai-boom", "models"]),
-        ("--config", ["calibration/liquidity-2026.toml", "calibration/modelmd.toml", "nowhere.toml", "calibration", "models/gl-sim.sfc"]),
-        ("--model", ["models/reverse-qe.sfc", "models/gl-sim.sfc", "models/gl-pc.sfc", "nowhere.sfc", "calibration/baseline.toml"]),
+        (
+            "--config",
+            [
+                "calibration/liquidity-2026.toml", "calibration/modelmd.toml", "nowhere.toml", "calibration",
+                "models/gl-sim.sfc",
+            ]
+        ),
+        (
+            "--model",
+            [
+                "models/reverse-qe.sfc", "models/gl-sim.sfc", "models/gl-pc.sfc", "nowhere.sfc",
+                "calibration/baseline.toml",
+            ]
+        ),
         ("--format", ["csv", "latex", "bogus"]),
         ("--at", ["2026-01-01", "2040", "x"]),
         ("--regime", ["buyer", "qe"]),
@@ -31,12 +49,16 @@ struct OptionFuzzTests {
         ("--counterfactual", []), ("--plot", []), ("--notebook", []), ("--quiet", []), ("--toml", []),
     ]
 
-    static let commands: [[String]] = [["compare"], ["run"], ["matrices"], ["params"], ["export", "--notebook", "OUT"]]
+    static let commands: [[String]] = [
+        ["compare"], ["run"], ["matrices"], ["params"], ["export", "--notebook", "OUT"],
+    ]
 
     /// 300 random command lines, run in-process as the tool runs them:
     /// each ends in success, bad input (nothing written), a solver failure or
     /// a usage error; none crashes, and none leaves a half-written file.
-    @Test("300 random command lines end in success, a located error or a solver failure, never a crash or a partial file")
+    @Test(
+        "300 random command lines end in success, a located error or a solver failure, never a crash or a partial file"
+    )
     func commandLines() throws {
         let dir = try Tool.scratch()
         var rng = SeededGenerator(seed: 2026_12_02)
@@ -46,7 +68,8 @@ struct OptionFuzzTests {
         liquidity.standardOutput = { _ in }
         defer { liquidity.standardOutput = printing }
         let here = FileManager.default.currentDirectoryPath
-        #expect(FileManager.default.changeCurrentDirectoryPath(Tool.root.path), "the fuzz runs from the package's folder")
+        #expect(
+            FileManager.default.changeCurrentDirectoryPath(Tool.root.path), "the fuzz runs from the package's folder")
         defer { _ = FileManager.default.changeCurrentDirectoryPath(here) }
         for round in 0..<300 {
             let out = dir.appendingPathComponent("o\(round)").path
@@ -67,7 +90,9 @@ struct OptionFuzzTests {
                 outcome = "success"
             } catch is InputError {
                 outcome = "bad input"
-                #expect(!FileManager.default.fileExists(atPath: out), "round \(round): \(arguments) wrote \(out) despite bad input")
+                #expect(
+                    !FileManager.default.fileExists(atPath: out),
+                    "round \(round): \(arguments) wrote \(out) despite bad input")
             } catch is SolveFailure {
                 outcome = "solver failure"
             } catch {
@@ -79,7 +104,9 @@ struct OptionFuzzTests {
             let files = (try? FileManager.default.subpathsOfDirectory(atPath: out)) ?? []
             #expect(!files.contains { $0.contains(".tmp-") }, "round \(round): a partial file in \(out)")
         }
-        Swift.print("fuzz of the command line: 300 command lines; " + outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        Swift.print(
+            "fuzz of the command line: 300 command lines; "
+                + outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         #expect(outcomes.values.reduce(0, +) == 300)
         #expect((outcomes["success"] ?? 0) > 20 && (outcomes["bad input"] ?? 0) > 30, "\(outcomes)")
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The sweep command's own work: exit codes and what it prints. The sweeps
 /// themselves are tested in-process (FileFormatsTests, "Sweeps in-process").
@@ -11,25 +11,35 @@ struct SweepTests {
         let dir = try Tool.scratch()
         let spec = dir.appendingPathComponent("grid.toml").path
         try """
-            name = "grid"
-            design = "grid"
-            [[parameter]]
-            key = "payout"
-            distribution = "values"
-            values = [0.35, 1.5]
-            """.write(toFile: spec, atomically: true, encoding: .utf8)
-        let good = try Tool.run(["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "s", "--quiet"], in: dir)
+        name = "grid"
+        design = "grid"
+        [[parameter]]
+        key = "payout"
+        distribution = "values"
+        values = [0.35, 1.5]
+        """.write(toFile: spec, atomically: true, encoding: .utf8)
+        let good = try Tool.run(
+            ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "s", "--quiet"], in: dir)
         #expect(good.status == 0, "\(good.stderr)")
-        #expect(good.stdout == "grid: 2 runs (2 solved now, 0 kept); 1 invalid, 1 success\nwrote s/runs.csv, s/sweep.json\n")
+        #expect(
+            good.stdout
+                == "grid: 2 runs (2 solved now, 0 kept); 1 invalid, 1 success\nwrote s/runs.csv, s/sweep.json\n")
         #expect(good.stderr == "")
 
         let bad = dir.appendingPathComponent("bad.toml").path
-        try "name = \"x\"\ndesign = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"uniform\"\nlower = 0.5\nupper = 1.0\n"
-            .write(toFile: bad, atomically: true, encoding: .utf8)
-        let refused = try Tool.run(["sweep", bad, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "b"], in: dir)
+        try """
+        name = \"x\"\ndesign = \"grid\"\n[[parameter]]\nkey = \"I1\"\ndistribution = \"uniform\"\nlower = \
+        0.5\nupper = 1.0\n
+        """
+        .write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try Tool.run(
+            ["sweep", bad, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "b"], in: dir)
         #expect(refused.status == 2)
-        #expect(refused.stderr == "error: \(bad): design = \"grid\" needs distribution = \"values\" for every parameter\n")
-        let shard = try Tool.run(["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--shard", "4/3", "--out", "x"], in: dir)
+        #expect(
+            refused.stderr == "error: \(bad): design = \"grid\" needs distribution = \"values\" for every parameter\n")
+        let shard = try Tool.run(
+            ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--shard", "4/3", "--out", "x"],
+            in: dir)
         #expect(shard.status == 2)
         #expect(shard.stderr == "error: --shard 4/3: expected K/N with 1 <= K <= N, such as 2/4\n")
         #expect(Tool.files(dir) == ["bad.toml", "grid.toml", "s"])
@@ -42,20 +52,23 @@ struct SweepTests {
         let dir = try Tool.scratch()
         let spec = dir.appendingPathComponent("r.toml").path
         try """
-            name = "r"
-            design = "random"
-            draws = 60
-            seed = 5
-            regimes = ["none", "buyer"]
-            [[parameter]]
-            key = "I1"
-            distribution = "uniform"
-            lower = 0.5
-            upper = 1.2
-            """.write(toFile: spec, atomically: true, encoding: .utf8)
+        name = "r"
+        design = "random"
+        draws = 60
+        seed = 5
+        regimes = ["none", "buyer"]
+        [[parameter]]
+        key = "I1"
+        distribution = "uniform"
+        lower = 0.5
+        upper = 1.2
+        """.write(toFile: spec, atomically: true, encoding: .utf8)
         let sweep = Process()
         sweep.executableURL = Tool.executable
-        sweep.arguments = ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--jobs", "2", "--out", "killed"]
+        sweep.arguments = [
+            "sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--jobs", "2", "--out",
+            "killed",
+        ]
         sweep.currentDirectoryURL = dir
         sweep.standardOutput = FileHandle.nullDevice
         sweep.standardError = FileHandle.nullDevice
@@ -67,16 +80,23 @@ struct SweepTests {
         sweep.waitUntilExit()
         let before = count() - 1
         #expect(before >= 19 && before < 120, "killed after \(before) runs")
-        let resumed = try Tool.run(["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", "killed"], in: dir)
+        let resumed = try Tool.run(
+            ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", "killed"], in: dir
+        )
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.hasPrefix("r: 120 runs ("), "\(resumed.stdout)")
-        let whole = try Tool.run(["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", "whole"], in: dir)
+        let whole = try Tool.run(
+            ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", "whole"], in: dir)
         #expect(whole.status == 0)
         func rows(_ name: String) throws -> [String] {
-            try Tool.text(dir.appendingPathComponent("\(name)/runs.csv")).split(separator: "\n").dropFirst().map(String.init).sorted()
+            try Tool.text(dir.appendingPathComponent("\(name)/runs.csv")).split(separator: "\n").dropFirst().map(
+                String.init
+            ).sorted()
         }
         let killed = try rows("killed")
-        #expect(killed.count == 120 && Set(killed.map { $0.split(separator: ",").prefix(2).joined(separator: ",") }).count == 120)
+        #expect(
+            killed.count == 120
+                && Set(killed.map { $0.split(separator: ",").prefix(2).joined(separator: ",") }).count == 120)
         #expect(killed == (try rows("whole")))
     }
 }

@@ -1,7 +1,7 @@
 import Experiments
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Fuzzing through the tool", .serialized)
 struct ToolFuzzTests {
@@ -18,13 +18,17 @@ struct ToolFuzzTests {
             }
             var data = Data(text.utf8)
             if round % 10 == 0 {
-                data.insert(UInt8.random(in: 0x80...0xFF, using: &rng), at: Int.random(in: 0...data.count, using: &rng))
+                data.insert(
+                    UInt8.random(in: 0x80...0xFF, using: &rng), at: Int.random(in: 0...data.count, using: &rng))
             }
             let path = dir.appendingPathComponent("c\(round).toml")
             try data.write(to: path)
             let out = "out\(round)"
             let result = try Tool.run(
-                ["compare", "--config", path.path, "--regimes", "none", "--out", out, "--max-steps", "20000", "--quiet"], in: dir)
+                [
+                    "compare", "--config", path.path, "--regimes", "none", "--out", out, "--max-steps", "20000",
+                    "--quiet",
+                ], in: dir)
             codes[result.status, default: 0] += 1
             #expect([0, 2, 3].contains(result.status), "round \(round): exit \(result.status): \(result.stderr)")
             let files = Tool.files(dir.appendingPathComponent(out))

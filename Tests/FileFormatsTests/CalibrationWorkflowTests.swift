@@ -1,0 +1,171 @@
+import Experiments
+import FlowModel
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Application
+@testable import FileFormats
+@testable import Reports
+
+@Suite("Calibration in-process", .serialized)
+struct CalibrationWorkflowTests {
+    static func root(_ path: String) -> String { Tool.root.appendingPathComponent(path).path }
+
+    static func inside(_ report: String) -> Int {
+        Int(report.split(separator: "\n").last { $0.contains("fitted targets inside") }!.split(separator: " ")[0])!
+    }
+
+    /// The committed baseline must give the model values its committed report
+    /// states, put every fitted seed target inside its band, and fit better
+    /// than MODEL.md's starting values.
+    @Test("the committed baseline reproduces its report and hits every seed target within its band")
+    func baselineMatchesReport() throws {
+        let job = try CalibrationJob(
+            model: Workflow.model, config: Self.root("calibration/baseline.toml"),
+            targets: Self.root("calibration/targets.toml"),
+            fit: Self.root("calibration/fit.toml"), check: true)
+        let check = try job.checkReport()
+        let report =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Tool.root.appendingPathComponent("calibration/baseline-report.json")))
+            as! [String: Any]
+        let targets = report["targets"] as! [[String: Any]]
+        let lines = check.split(separator: "\n").map(String.init)
+        for target in targets {
+            let id = target["id"] as! String
+            let line = try #require(lines.first { $0.hasPrefix(id + " ") }, "\(id) missing from the check")
+            if let model = target["model"] as? Double {
+                #expect(
+                    line.contains(String(format: "%.6g", model)), "\(id): report says \(model), check printed \(line)")
+            }
+            if (target["weight"] as! Double) > 0 {
+                #expect(line.hasSuffix(" yes"), "\(id) is outside its band: \(line)")
+            }
+        }
+        let start = try CalibrationJob(
+            model: Workflow.model, config: Self.root("calibration/modelmd.toml"),
+            targets: Self.root("calibration/targets.toml"),
+            fit: Self.root("calibration/fit.toml"), check: true)
+        #expect(Self.inside(check) > Self.inside(try start.checkReport()))
+        let fitted = targets.filter { ($0["weight"] as! Double) > 0 }.count
+        #expect(
+            check.hasSuffix(
+                "\(fitted) of \(fitted) fitted targets inside their bands (\(Self.root("calibration/baseline.toml")))")
+        )
+    }
+
+    /// Eight fitted parameters moved off the committed fit by 2-5% (tI by 0.1
+    /// year), the fit file's own starting values dropped so the perturbed
+    /// configuration is the start: the fit must come back to the committed
+    /// parameters (each within 1% of its standard error) and cost.
+    @Test("refitting from perturbed starting values recovers the committed fit")
+    func refitFromPerturbedStart() throws {
+        let dir = try Tool.scratch()
+        let moves: [String: (Double) -> Double] = [
+            "I1": { $0 * 1.05 }, "tI": { $0 + 0.1 }, "ocf0": { $0 * 0.95 }, "payout": { $0 * 1.03 },
+            "ig_rest0": { $0 * 1.05 }, "sc0": { $0 * 1.05 }, "rb0": { $0 * 1.02 }, "sigma_c": { $0 * 0.95 },
+        ]
+        var moved = Set<String>()
+        let baseline = try Tool.text(Tool.root.appendingPathComponent("calibration/baseline.toml"))
+        let perturbed = baseline.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+            guard parts.count >= 3, parts[1] == "=", let move = moves[String(parts[0])], let value = Double(parts[2])
+            else {
+                return String(line)
+            }
+            moved.insert(String(parts[0]))
+            return "\(parts[0]) = \(move(value))"
+        }.joined(separator: "\n")
+        #expect(moved == Set(moves.keys))
+        try perturbed.write(to: dir.appendingPathComponent("perturbed.toml"), atomically: true, encoding: .utf8)
+        let fit = try Tool.text(Tool.root.appendingPathComponent("calibration/fit.toml"))
+            .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("start = ") }.joined(
+                separator: "\n")
+        try fit.write(to: dir.appendingPathComponent("fit.toml"), atomically: true, encoding: .utf8)
+
+        let job = try CalibrationJob(
+            model: Workflow.model, config: dir.appendingPathComponent("perturbed.toml").path,
+            targets: Self.root("calibration/targets.toml"),
+            fit: dir.appendingPathComponent("fit.toml").path, check: false)
+        let result = try job.run()
+        let (written, files) = try job.write(
+            result, to: dir.appendingPathComponent("refit.toml").path, tool: Workflow.tool)
+        #expect(
+            files
+                == ["refit.toml", "refit-report.md", "refit-report.json"].map { dir.appendingPathComponent($0).path })
+        func report(_ url: URL) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        }
+        let committed = try report(Tool.root.appendingPathComponent("calibration/baseline-report.json"))
+        let refit = try report(dir.appendingPathComponent("refit-report.json"))
+        let cost = committed["cost"] as! Double
+        #expect(abs(refit["cost"] as! Double - cost) < 1e-6 * cost, "cost \(refit["cost"]!) against \(cost)")
+        let before = committed["parameters"] as! [[String: Any]]
+        let after = refit["parameters"] as! [[String: Any]]
+        #expect(before.map { $0["key"] as! String } == after.map { $0["key"] as! String })
+        for (a, b) in zip(before, after) {
+            let key = a["key"] as! String
+            let value = a["fitted"] as! Double
+            let again = b["fitted"] as! Double
+            if let error = a["standard_error"] as? Double {
+                #expect(
+                    abs(again - value) <= 0.01 * error, "\(key): \(again) against \(value) (standard error \(error))")
+            } else {
+                #expect(again == value, "\(key), held: \(again) against \(value)")
+            }
+        }
+        #expect(written.summary().contains("16 of 16 fitted targets inside their bands"))
+        #expect(
+            Tool.files(dir) == ["fit.toml", "perturbed.toml", "refit-report.json", "refit-report.md", "refit.toml"])
+    }
+
+    @Test("a bad targets file is refused with the file, key and what is allowed")
+    func badTargets() throws {
+        let dir = try Tool.scratch()
+        let path = dir.appendingPathComponent("t.toml").path
+        try """
+        [[target]]
+        id = "x"
+        description = "x"
+        quantity = "median"
+        value = 1
+        band = 1
+        weight = 1
+        source = "s"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: InputError.self) { try CalibrationFiles.readTargets(path) }
+        #expect(
+            error?.message
+                == "\(path): x.quantity = \"median\"; allowed: value, change, maximum, ratio, integral, not_modelled")
+    }
+
+    @Test(
+        "a bad fit file is refused with the file, key and what is allowed",
+        arguments: [
+            (
+                "band_penalty = -1\n[[free]]\nkey = \"I1\"\nlower = 0.5\nupper = 2\n",
+                "f.toml: band_penalty = -1.0; allowed: a finite number >= 0"
+            ),
+            (
+                "[[free]]\nkey = \"I1\"\nlower = 0.5\nupper = 2\nfirst = 1\n",
+                "f.toml: unknown key free[0].first; allowed: key, lower, upper, start"
+            ),
+            (
+                "[[free]]\nkey = \"I1\"\nlower = 0.5\nupper = 2\nstart = 3\n",
+                "f.toml: invalid free parameter: I1: the starting value 3.0 must lie within [0.5, 2.0]"
+            ),
+        ])
+    func badFit(extra: String, message: String) throws {
+        let dir = try Tool.scratch()
+        try ("regime = \"none\"\nsolver = \"rk8pd\"\ntolerance = 1e-9\nmethod = \"lm\"\nmax_iterations = 5\n" + extra)
+            .write(to: dir.appendingPathComponent("f.toml"), atomically: true, encoding: .utf8)
+        let path = dir.appendingPathComponent("f.toml").path
+        let error = #expect(throws: InputError.self) {
+            try CalibrationJob(
+                model: Workflow.model, config: Tool.modelmd, targets: Self.root("calibration/targets.toml"), fit: path,
+                check: false)
+        }
+        #expect(error?.message == message.replacingOccurrences(of: "f.toml", with: path))
+    }
+}
