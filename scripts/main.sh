@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# Swift's runtime linked in: the tool starts in fewer instructions (README, "Start-up").
+# Swift's runtime linked in: the tool starts in fewer instructions (docs/benchmarks.md, "Start-up").
 # A toolchain without the static runtime gets the shared one.
 if swift build -c release --product liquidity --static-swift-stdlib --scratch-path .build/static >&2; then
     exec .build/static/release/liquidity "$@"

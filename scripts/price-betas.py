@@ -8,7 +8,7 @@ quarter-ends of calibration/history-fred.csv.
 
 Prints, per price, the coefficients with their standard errors. The model's fit cannot
 find these itself: its net liquidity misses the data's by about as much as the data's
-varies, so the fit drives both to a bound (see the README).
+varies, so the fit drives both to a bound (see docs/liquidity-model.md).
 """
 import csv
 import sys

@@ -16,7 +16,7 @@ started=$SECONDS
 swift build --build-tests
 # The C interface of the Python package (python/), which its tests load from the build.
 swift build --product LiquidityC
-# The README's example program, a package that depends on this one, built in a fresh
+# The example program (docs/swift.md), a package that depends on this one, built in a fresh
 # folder (the package manager misses files added to a path dependency); a test runs it.
 rm -rf .build/example
 swift build --package-path Examples/compare-regimes --scratch-path .build/example >&2

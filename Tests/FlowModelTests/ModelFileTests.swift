@@ -258,10 +258,10 @@ struct ModelCheckTests {
     }
 }
 
-@Suite("The README's tutorial")
+@Suite("The tutorials of the README and docs/models.md")
 struct TutorialTests {
     @Test(
-        "the README's one-line change of the reverse-QE model compiles and moves crypto's end price as the README says"
+        "docs/models.md's one-line change of the reverse-QE model compiles and moves crypto's end price as it says"
     )
     func oneEquation() throws {
         let original = try Models.text("reverse-qe.sfc")

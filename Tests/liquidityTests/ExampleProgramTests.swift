@@ -6,7 +6,7 @@ import Reports
 import TestSupport
 import Testing
 
-@Suite("The README's example program, a package that depends on this one")
+@Suite("The example program of docs/swift.md, a package that depends on this one")
 struct ExampleProgramTests {
     @Test("Examples/compare-regimes builds against the libraries and prints the buyer's gain in crypto's end price")
     func buildsAndRuns() throws {
@@ -37,6 +37,6 @@ struct ExampleProgramTests {
         }
         let gain = endPrice("buyer") - endPrice("none")
         #expect(run.stdout == "crypto price at end, buyer minus none: \(gain)\n")
-        #expect(gain > 1.0 && gain < 1.4, "the README's main job prints about +1.21")
+        #expect(gain > 1.0 && gain < 1.4, "docs/swift.md: the reverse-QE baseline gives about +1.21")
     }
 }

@@ -1,9 +1,9 @@
-import Application
 // Runs the comparison of Fed regimes none and buyer on the default model file
 // with the calibrated baseline and prints one number: how much higher crypto
 // ends with the Fed as buyer of last resort than with no buyer.
 //
 //   swift run compare-regimes [CONFIG]      (default: ../../calibration/baseline.toml)
+import Application
 import Experiments
 import FileFormats
 
