@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// GSL's implicit steppers on the default path with the small LU (Sources/SmallLU)
 /// against GSL's own LU, in the same run.
 struct LU: ParsableCommand {
@@ -26,16 +22,11 @@ struct LU: ParsableCommand {
     @Option(help: "Solves per measurement.")
     var runs = 200
 
-    @Option(help: "rtol = atol.")
-    var tolerance = 1e-6
-
-    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
-    var native = false
+    @OptionGroup var flags: SolveFlags
 
     func run() throws {
-        if native { try NativeModels.install() }
-        let model = try reverseQEModel()
-        let settings = modelOptions(for: model, tolerance: tolerance)
+        let model = try flags.model()
+        let settings = modelOptions(for: model, tolerance: flags.tolerance)
         let problem = model.problem()
         func rate(_ stepper: Stepper, small: Bool) -> (rate: Double, factorisations: Int) {
             IterationMatrixLU.isEnabled = small
@@ -46,7 +37,7 @@ struct LU: ParsableCommand {
         }
         print(
             """
-            MODEL.md's default path (models/reverse-qe.sfc, 26 states), rtol = atol = \(tolerance), \(runs) \
+            MODEL.md's default path (models/reverse-qe.sfc, 26 states), rtol = atol = \(flags.tolerance), \(runs) \
             solves a measurement, the small LU in \(IterationMatrixLU.usesAVX2 ? "AVX2" : "plain C"):
             """
         )

@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// Benchmarks, run in release mode: `swift run -c release liquidity-bench <command>`.
 @main
 struct LiquidityBench: ParsableCommand {

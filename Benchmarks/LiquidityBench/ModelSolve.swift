@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// One solve of the default model path (MODEL.md's parameters, no buyer,
 /// 2025-2032, monthly output) per stepper and tolerance.
 struct ModelSolve: ParsableCommand {

@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// Lorenz-96 with n = 26 and F = 8, the same arithmetic as the C reference.
 let lorenz96: RightHandSide = { _, y, dydt in
     let n = 26

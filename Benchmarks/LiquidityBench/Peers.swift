@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// The default path solved three ways in one run: from the model file
 /// (models/reverse-qe.sfc, compiled to a tape with its exact Jacobian), by the
 /// same model in plain C over gsl_odeiv2 (Tests/CReference/CModel.c) and

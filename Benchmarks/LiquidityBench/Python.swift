@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// Single runs of the default model from Python (the package in python/, through
 /// ctypes) against the same call made in-process from Swift, in one run.
 struct Python: ParsableCommand {

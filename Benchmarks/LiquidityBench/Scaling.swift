@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// How the cost of one solve grows with the horizon and the number of risk
 /// classes: each of MODEL.md's four classes split into k equal copies (value
 /// and sovereign holdings divided by k, the rest kept), so the economy is the

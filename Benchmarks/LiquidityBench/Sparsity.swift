@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// Which entries of the default path's Jacobian are not zero, at t0 and later: what an
 /// LU that kept the iteration matrix's zeros would have to work with.
 struct Sparsity: ParsableCommand {

@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// Seconds taken by `body`.
 func measure(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -51,4 +47,19 @@ func modelOptions(for model: CompiledModel, tolerance: Double) -> SolverOptions 
         relativeTolerance: tolerance, absoluteTolerance: .scalar(tolerance), saveAt: .interval(1.0 / 12))
     options.tstops = model.tstops
     return options
+}
+
+/// The options of the benchmarks that solve MODEL.md's default path.
+struct SolveFlags: ParsableArguments {
+    @Option(help: "rtol = atol.")
+    var tolerance = 1e-6
+
+    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
+    var native = false
+
+    /// MODEL.md's model, compiled, with its right-hand side as machine code when asked for.
+    func model() throws -> CompiledModel {
+        if native { try NativeModels.install() }
+        return try reverseQEModel()
+    }
 }

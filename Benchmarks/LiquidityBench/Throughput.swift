@@ -8,10 +8,6 @@ import LiquidityC
 import Reports
 import Solvers
 
-#if LIQUIDITY_CVODE
-    import CVODEPeer
-#endif
-
 /// Runs per second of the default path (7 years, monthly output), one core
 /// against all cores in the same run.
 struct Throughput: ParsableCommand {
@@ -24,17 +20,12 @@ struct Throughput: ParsableCommand {
     @Option(help: "Stepper.")
     var solver = "msbdf"
 
-    @Option(help: "rtol = atol.")
-    var tolerance = 1e-6
-
-    @Flag(help: "The model's right-hand side compiled to machine code (NativeModels) instead of run on the tape.")
-    var native = false
+    @OptionGroup var flags: SolveFlags
 
     func run() throws {
-        if native { try NativeModels.install() }
         guard let stepper = Stepper(rawValue: solver) else { throw ValidationError("unknown stepper \(solver)") }
-        let model = try reverseQEModel()
-        let settings = modelOptions(for: model, tolerance: tolerance)
+        let model = try flags.model()
+        let settings = modelOptions(for: model, tolerance: flags.tolerance)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         func rate(threads: Int) -> Double {
             Double(runs)
@@ -53,7 +44,7 @@ struct Throughput: ParsableCommand {
         _ = rate(threads: 1)
         let one = rate(threads: 1)
         let all = rate(threads: cores)
-        print("Default path (2025-2032, monthly output), \(solver) at \(tolerance), \(runs) runs a measurement:")
+        print("Default path (2025-2032, monthly output), \(solver) at \(flags.tolerance), \(runs) runs a measurement:")
         print("")
         print("| threads | runs per second | speed-up |")
         print("| ---: | ---: | ---: |")

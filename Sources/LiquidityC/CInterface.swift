@@ -14,8 +14,8 @@ import Solvers
 // Calls do not share state, so threads may call them at once (ctypes releases
 // Python's GIL for the call).
 
-/// A request, as the Python package sends it.
-struct Request: Decodable {
+/// One call of the Python package, as the JSON it sends; it becomes a ``RunRequest``.
+struct PythonCall: Decodable {
     var model: String?
     var config: String?
     /// `[name, value]` pairs, in order, as `--set name=value`.
@@ -73,13 +73,13 @@ final class Result {
 }
 
 /// Runs `body` on the decoded request and wraps its tables, or its error, in a handle.
-func handle(_ json: UnsafePointer<CChar>?, _ body: (Request) throws -> [Table]) -> UnsafeMutableRawPointer {
+func handle(_ json: UnsafePointer<CChar>?, _ body: (PythonCall) throws -> [Table]) -> UnsafeMutableRawPointer {
     let result = Result()
     do {
         let text = json.map { String(cString: $0) } ?? "{}"
-        let request: Request
+        let request: PythonCall
         do {
-            request = try JSONDecoder().decode(Request.self, from: Data(text.utf8))
+            request = try JSONDecoder().decode(PythonCall.self, from: Data(text.utf8))
         } catch {
             throw InputError("the request is not valid JSON for this call: \(error)")
         }

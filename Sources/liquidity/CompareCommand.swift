@@ -45,7 +45,7 @@ struct Compare: ParsableCommand {
 /// The options of a comparison of Fed regimes, shared by `compare` and `export`.
 struct ComparisonArguments: ParsableArguments {
     @OptionGroup var inputs: ModelInputOptions
-    @OptionGroup var solver: SolverSettings
+    @OptionGroup var solver: SolverFlags
     @OptionGroup var report: ReportOptions
 
     @Option(

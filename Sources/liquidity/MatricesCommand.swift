@@ -26,7 +26,7 @@ struct Matrices: ParsableCommand {
             """)
 
     @OptionGroup var inputs: ModelInputOptions
-    @OptionGroup var solver: SolverSettings
+    @OptionGroup var solver: SolverFlags
 
     @Option(help: ArgumentHelp("Date of the matrices: a decimal year or YYYY-MM-DD (default t0).", valueName: "date"))
     var at: String?

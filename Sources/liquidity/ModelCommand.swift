@@ -169,7 +169,7 @@ struct ModelRun: ParsableCommand {
 
     @OptionGroup var model: ModelFileOptions
 
-    @OptionGroup var solver: SolverSettings
+    @OptionGroup var solver: SolverFlags
 
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String = "out/model"
@@ -230,7 +230,7 @@ struct ModelCompare: ParsableCommand {
     )
     var plot = false
 
-    @OptionGroup var solver: SolverSettings
+    @OptionGroup var solver: SolverFlags
 
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String = "out/model-compare"
@@ -254,7 +254,7 @@ struct ModelCompare: ParsableCommand {
     static func compare(
         _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?,
         counterfactual: Bool, plot: Bool,
-        panels: [String]? = nil, notebook: Double?? = nil, solver: SolverSettings, out: String, quiet: Bool
+        panels: [String]? = nil, notebook: Double?? = nil, solver: SolverFlags, out: String, quiet: Bool
     ) throws {
         try solver.check()
         let source = try ModelFiles.source(file)

@@ -128,8 +128,8 @@ struct ModelInputOptions: ParsableArguments {
     func describe() throws -> String { try request.describe() }
 }
 
-/// How the model is solved and sampled.
-struct SolverSettings: ParsableArguments {
+/// The command line's solver flags (`--solver`, `--rtol`, ...); they become a ``RunRequest``.
+struct SolverFlags: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "GSL stepper: \(Stepper.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))

@@ -24,7 +24,7 @@ struct Run: ParsableCommand {
             """)
 
     @OptionGroup var inputs: ModelInputOptions
-    @OptionGroup var solver: SolverSettings
+    @OptionGroup var solver: SolverFlags
     @OptionGroup var output: OutputOptions
     @OptionGroup var report: ReportOptions
 
