@@ -264,6 +264,9 @@ extension ModelFiles {
             }
             settings.parameters[key] = value
         }
+        if source.choices.isEmpty, let key = choices.keys.sorted().first {
+            throw InputError("\(file): the model has no choices; --choose \(key)=... does not apply")
+        }
         settings.choices.merge(choices) { $1 }
         for scenario in scenarios {
             settings.changes += try ModelFiles.changes(scenario, model: source, t0: settings.start)

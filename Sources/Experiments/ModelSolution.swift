@@ -120,7 +120,7 @@ public struct ChoiceComparison: Sendable {
                 description:
                     """
                     \(source.file) declares no choice \(Self.counterfactualChoice) with an option besides its \
-                    default, which --counterfactual solves
+                    default, which a comparison with counterfactuals solves
                     """
             )
         }

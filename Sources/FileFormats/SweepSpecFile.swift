@@ -19,12 +19,7 @@ public enum SweepSpecFile {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         func check(points: Double) throws {
             guard points <= Double(maxPoints) else {
-                throw InputError(
-                    """
-                    \(path): the design has \(String(format: "%.3g", points)) points; the limit is \(maxPoints) \
-                    (--max-points raises it, for a cluster)
-                    """
-                )
+                throw PointLimit(path: path, points: points, limit: maxPoints)
             }
         }
         let allowed = [
@@ -229,5 +224,13 @@ public enum SweepSpecFile {
             spec.saveMode = mode
         }
         return spec
+    }
+}
+
+/// A sweep design with more points than its reader allows (``SweepSpecFile/read(_:model:maxPoints:)``).
+public struct PointLimit: Error, Equatable, CustomStringConvertible {
+    public let path: String, points: Double, limit: Int
+    public var description: String {
+        "\(path): the design has \(String(format: "%.3g", points)) points; the limit is \(limit)"
     }
 }

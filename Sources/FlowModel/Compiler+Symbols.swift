@@ -206,7 +206,7 @@ extension Compiler {
         for key in settings.choices.keys.sorted() where !source.choices.contains(where: { $0.name == key }) {
             error(
                 source.choices.isEmpty
-                    ? "the model has no choices; --choose \(key)=... does not apply"
+                    ? "the model has no choices; the choice \(key)=... does not apply"
                     : """
                     the model has no choice \(key); its choices: \
                     \(source.choices.map(\.name).joined(separator: ", "))

@@ -213,7 +213,12 @@ public func liq_sweep(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoint
         } catch let error as ModelFileError {
             throw ModelFiles.inputError(error)
         }
-        let spec = try SweepSpecFile.read(specPath, model: model)
+        let spec: EnsembleSpec
+        do {
+            spec = try SweepSpecFile.read(specPath, model: model)
+        } catch let error as PointLimit {
+            throw InputError(error.description)
+        }
         let ensemble = Ensemble(spec, model: model)
         let about = SweepRecord.About(
             spec: specPath, config: try run.configFile() ?? file,

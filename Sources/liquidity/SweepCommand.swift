@@ -106,7 +106,12 @@ struct SweepRun: ParsableCommand {
         try native.install()
         let (model, configPath) = try model()
         guard maxPoints >= 1 else { throw InputError("--max-points \(maxPoints): must be at least 1") }
-        let spec = try SweepSpecFile.read(self.spec, model: model, maxPoints: maxPoints)
+        let spec: EnsembleSpec
+        do {
+            spec = try SweepSpecFile.read(self.spec, model: model, maxPoints: maxPoints)
+        } catch let error as PointLimit {
+            throw InputError("\(error.description) (--max-points raises it, for a cluster)")
+        }
         guard jobs >= 1 else { throw InputError("--jobs \(jobs): must be at least 1") }
         let shard = try parsedShard()
         let progress = SweepProgress(quiet: quiet)
