@@ -113,9 +113,9 @@ let tests: [Target] = [
     // The default model written a second time in plain C over gsl_odeiv2: the tests' independent
     // oracle, and the baseline of the benchmarks (which depend on it; no test depends on a benchmark).
     .target(name: "CReference", dependencies: ["CGSL"], path: "Tests/CReference"),
-    .testTarget(name: "SolversTests", dependencies: ["Solvers", "Experiments"]),
+    .testTarget(name: "SolversTests", dependencies: ["Solvers", "Experiments", "TestSupport"]),
     // The reverse-QE model file against the independent implementations in C and in Python with SciPy.
-    .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference"]),
+    .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "Solvers", "CReference", "TestSupport"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "FlowModel", "Solvers"]),
     // The file formats, reports and the application layer, through the files they read and write.
     .testTarget(

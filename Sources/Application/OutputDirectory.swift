@@ -26,6 +26,28 @@ public struct OutputDirectory {
         try DirectoryLocks.shared.lock(path)
     }
 
+    /// Writes `text` to a new file at `path`; the system's reason on failure, nil on success.
+    static func writeFile(_ path: String, _ text: String) -> String? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        var text = text
+        var failure: String?
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += written
+            }
+        }
+        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        return failure
+    }
+
     /// Makes `path` and its missing parents, naming the one that cannot be made and the system's reason.
     static func makeDirectories(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
@@ -51,11 +73,11 @@ public struct OutputDirectory {
     public func write(_ name: String, _ text: String) throws {
         let target = (path as NSString).appendingPathComponent(name)
         let temporary = (path as NSString).appendingPathComponent(".\(name).tmp-\(getpid())")
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-        } catch {
+        // POSIX calls rather than Foundation's Data.write, so a failure carries the system's reason
+        // ("No space left on device"), which Foundation replaces with a sentence of its own.
+        if let reason = Self.writeFile(temporary, text) {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw OutputError("cannot write \(target): \(OutputError.reason(error))")
+            throw OutputError("cannot write \(target): \(reason)")
         }
         if rename(temporary, target) != 0 {
             let reason = String(cString: strerror(errno))

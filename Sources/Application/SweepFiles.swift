@@ -240,10 +240,24 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
         return kept
     }
 
+    /// A test hook: with `LIQUIDITY_TEST_HALT_AFTER_RUNS=K` in its environment the sweep halts for
+    /// good once it has recorded K runs: it writes `.halted` into its folder and blocks every worker,
+    /// so a test kills it at a known point instead of racing a clock.
+    static let haltAfter = ProcessInfo.processInfo.environment["LIQUIDITY_TEST_HALT_AFTER_RUNS"].flatMap { Int($0) }
+    private let recording = NSLock()
+    private var recorded = 0
+
     /// Appends the run's row to `runs.csv` and its paths to `paths.csv`.
     public func record(_ run: EnsembleRun) throws {
+        recording.lock()
+        defer { recording.unlock() }
         try runs.append([SweepFiles.row(run, count: count)])
         try paths?.append(SweepFiles.pathLines(run))
+        recorded += 1
+        if let halt = Self.haltAfter, recorded == halt {
+            try directory.write(".halted", "\(halt)\n")
+            while true { pause() }  // holding the lock: no worker records another run
+        }
     }
 }
 

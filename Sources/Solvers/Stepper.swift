@@ -57,6 +57,16 @@ public enum Stepper: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The highest order the method reaches: its order, or for the variable-order
+    /// multistep methods their cap (12 for msadams, 5 for msbdf).
+    public var maximumOrder: Int {
+        switch self {
+        case .msadams: 12
+        case .msbdf: 5
+        default: order ?? 1
+        }
+    }
+
     /// The GSL step type.
     var gslType: UnsafePointer<gsl_odeiv2_step_type> {
         switch self {

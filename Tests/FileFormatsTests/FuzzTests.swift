@@ -62,7 +62,6 @@ struct FuzzTests {
                 #expect(error.message.hasPrefix("fuzz.toml"), "round \(round): \(error.message)")
             }
         }
-        #expect(errors + models + refused == 3_000)
         #expect(errors > 1_000 && models > 50, "errors \(errors), valid models \(models)")
         print(
             """
@@ -134,6 +133,7 @@ struct OtherReadersFuzzTests {
                 + counts.sorted { $0.key < $1.key }.map {
                     "\($0.key) \($0.value.read) read, \($0.value.refused) refused"
                 }.joined(separator: "; "))
-        #expect(counts.values.reduce(0) { $0 + $1.read + $1.refused } == 5_000)
+        // Every reader both read some mutated files and refused others, naming the file.
+        #expect(counts.count == 5 && counts.values.allSatisfy { $0.read > 0 && $0.refused > 0 }, "\(counts)")
     }
 }

@@ -80,8 +80,8 @@ struct ModelFuzzTests {
             located errors; slowest \(String(format: "%.3f", slowest)) s
             """
         )
-        #expect(compiled + refused == 5_000)
         #expect(refused > 3_000)
-        #expect(slowest < 2)
+        // Both outcomes occur: the mutations reach the compiler as well as the checks.
+        #expect(compiled > 100)
     }
 }

@@ -4,7 +4,7 @@ what many researchers would write instead. A line-for-line port of
 Tests/CReference/CModel.c (MODEL.md's equations as written).
 
 Usage: python3 Tests/SciPyReference/model.py [--method DOP853|BDF|RK45] [--rtol 1e-8]
-           [--regime none|reserves|buyer|share] [--repetitions N]
+           [--regime none|reserves|buyer|share] [--repetitions N] [--liquidity log|linear]
 Prints the state at every month 2025-2032 as CSV (t, then the 26 states in the
 Swift model's order) so the three implementations can be checked against each other.
 With --repetitions N the solve is repeated N times after one warm-up solve and the
@@ -65,7 +65,7 @@ def taper(debt):
     return x * x * (3 - 2 * x)
 
 
-def make_rhs(regime, a_T, a_AI, a_R, c, L0, I_t0):
+def make_rhs(regime, a_T, a_AI, a_R, c, L0, I_t0, liquidity="log"):
     def rhs(t, y):
         I = capex(t); OCF = ocf0 * math.exp(g_ocf * (t - t0)); growth = math.exp(g_y * (t - t0))
         PD = pd0 * growth; Y = Y0 * growth + m_I * I
@@ -114,7 +114,7 @@ def make_rhs(regime, a_T, a_AI, a_R, c, L0, I_t0):
         uc, uT, uA, uR = b * rm, a_T + b * y[rb], a_AI + b * (y[rb] + y[sc]), a_R + b * erp
         um = max(uc, uT, uA, uR); e = [math.exp(u - um) for u in (uc, uT, uA, uR)]; s = sum(e)
         lT, lA, lR = e[1] / s, e[2] / s, e[3] / s
-        liq, tilt = math.log(L / L0), I / I_t0 - 1
+        liq, tilt = (math.log(L / L0) if liquidity == "log" else (L - L0) / L0), I / I_t0 - 1
         v = [c[j] - delta_D * duration[j] * (y[rb] - rb0) + beta[j] * liq + gam[j] * tilt for j in range(4)]
         vm = max(v); ev = [math.exp(x - vm) for x in v]; ws = sum(ev)
         d[rb] = k_r * math.log(Bp / (lT * V))
@@ -139,12 +139,12 @@ def initial():
     return y, intercepts
 
 
-def solve(regime="none", method="DOP853", rtol=1e-8, atol=1e-8, count_steps=False):
+def solve(regime="none", method="DOP853", rtol=1e-8, atol=1e-8, count_steps=False, liquidity="log"):
     """The monthly path and the right-hand side evaluations SciPy counts; with
     count_steps, the accepted steps instead of the evaluations (found by a solve
     without t_eval, which does not change the steps taken)."""
     y, intercepts = initial()
-    rhs = make_rhs(regime, *intercepts)
+    rhs = make_rhs(regime, *intercepts, liquidity=liquidity)
     grid = [t0 + k / 12 for k in range(84)] + [2032.0]
     knots = sorted({t for table in (RM, TGA, QT) for t in table[0] if t0 < t < 2032})
     # Integrate piece by piece between knots so no kink falls inside a step.
@@ -171,8 +171,11 @@ if __name__ == "__main__":
     parser.add_argument("--rtol", type=float, default=1e-8)
     parser.add_argument("--regime", default="none", choices=["none", "reserves", "buyer", "share"])
     parser.add_argument("--repetitions", type=int, default=0)
+    parser.add_argument("--liquidity", default="log", choices=["log", "linear"],
+                        help="the risk prices' response to liquidity: beta * log(L / L0), or the tutorial's "
+                             "one-line edit, beta * (L - L0) / L0")
     args = parser.parse_args()
-    t, y, nfev = solve(args.regime, args.method, args.rtol, args.rtol)
+    t, y, nfev = solve(args.regime, args.method, args.rtol, args.rtol, liquidity=args.liquidity)
     times = []
     for _ in range(args.repetitions):
         start = time.perf_counter()

@@ -2,6 +2,7 @@ import CGSL
 import Experiments
 import Foundation
 import Solvers
+import TestSupport
 import Testing
 
 /// The small LU that takes over GSL's own LU calls (Sources/SmallLU).
@@ -78,8 +79,11 @@ struct IterationMatrixLUTests {
 
     @Test(
         "its AVX2 and plain C kernels give the same pivots and the same bits in every solution",
+        .enabled(if: Requirements.met(Requirements.cpuHasAVX2), "needs a processor with AVX2"),
         arguments: [1, 3, 4, 5, 26, 33, 128])
-    func kernelsAgreeBitwise(_ n: Int) {
+    func kernelsAgreeBitwise(_ n: Int) throws {
+        try #require(Requirements.cpuHasAVX2, "needs a processor with AVX2")
+        #expect(IterationMatrixLU.usesAVX2, "the processor has AVX2, so the fast run uses the AVX2 kernels")
         var rng = SeededGenerator(seed: 1000 + UInt64(n))
         for _ in 0..<5 {
             let a = (0..<n).map { _ in

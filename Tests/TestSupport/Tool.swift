@@ -8,9 +8,9 @@ public struct Tool {
     /// The reference configuration.
     public static let modelmd = root.appendingPathComponent("calibration/modelmd.toml").path
     /// MODEL.md's model, which calibration/modelmd.toml and baseline.toml configure.
+    public static let reverseQE = root.appendingPathComponent("models/reverse-qe.sfc").path
     /// The project's copy of the public FRED, Treasury and SEC series (data/SOURCES.md).
     public static let data = root.appendingPathComponent("data").path
-    public static let reverseQE = root.appendingPathComponent("models/reverse-qe.sfc").path
 
     /// The executable beside the test bundle (swift build puts both in one folder).
     public static let executable: URL = {

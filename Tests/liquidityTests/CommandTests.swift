@@ -85,7 +85,6 @@ struct CommandTests {
 
     @Test("params names where a value not the file's own was given: the configuration, or --set")
     func paramsSources() throws {
-        let dir = try Tool.scratch()
         let result = try Tool.run(["params", "--format", "csv", "--set", "payout=0.5"], in: Tool.root)
         #expect(result.status == 0, "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n").map(String.init)
@@ -109,7 +108,6 @@ struct CommandTests {
             own.stdout.split(separator: "\n").contains {
                 $0.hasPrefix("B0,23.933,") && $0.hasSuffix(",data folder: FYGFDPUN 2022Q2")
             })
-        #expect(Tool.files(dir).isEmpty)
     }
 
     @Test("compare --counterfactual prints the AI-boom attribution")
@@ -181,16 +179,16 @@ struct OutputLockTests {
         sweep.currentDirectoryURL = dir
         sweep.standardOutput = FileHandle.nullDevice
         sweep.standardError = FileHandle.nullDevice
+        // The test hook halts the sweep, holding its folder, once it has recorded a run (CSVRunStore.haltAfter).
+        sweep.environment = ProcessInfo.processInfo.environment.merging(["LIQUIDITY_TEST_HALT_AFTER_RUNS": "1"]) { $1 }
         try sweep.run()
         defer {
             kill(sweep.processIdentifier, SIGKILL)
             sweep.waitUntilExit()
         }
-        // Wait until the sweep holds the folder (it has written its first file there).
-        for _ in 0..<100
-        where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("shared/runs.csv").path) {
-            usleep(50_000)
-        }
+        let halted = dir.appendingPathComponent("shared/.halted").path
+        while !FileManager.default.fileExists(atPath: halted) && sweep.isRunning { usleep(10_000) }
+        try #require(sweep.isRunning, "the sweep ended before it halted")
         let second = try Tool.run(
             ["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", "shared"], in: dir)
         #expect(second.status == 2)

@@ -113,6 +113,19 @@ struct ObservedHistoryTests {
                 with: Data(contentsOf: Tool.root.appendingPathComponent("calibration/liquidity-report.json")))
             as? [String: Any]
         let targets = try #require(report?["targets"] as? [[String: Any]])
+        // The quarter-end targets are the data, read here from the raw files, not through the tool: the
+        // 10-year on 2022-09-30 (data/DGS10.csv) and the ON RRP on 2024-12-31 (data/RRPONTSYD.csv).
+        func observation(_ file: String, _ date: String) throws -> Double {
+            let rows = try Tool.text(Tool.root.appendingPathComponent("data/\(file)")).split(separator: "\n")
+            let row = try #require(rows.first { $0.hasPrefix(date + ",") }, "\(file) has no \(date)")
+            return try #require(Double(row.split(separator: ",")[1]))
+        }
+        for (id, file, date) in [
+            ("DGS10_2022Q3", "DGS10.csv", "2022-09-30"), ("RRPONTSYD_2024Q4", "RRPONTSYD.csv", "2024-12-31"),
+        ] {
+            let target = try #require(targets.first { $0["id"] as? String == id }, "no target \(id)")
+            #expect(target["value"] as? Double == (try observation(file, date)), "\(id)")
+        }
         let fitted = targets.filter { ($0["weight"] as? Double ?? 0) > 0 }
         let inside = fitted.filter { $0["inside"] as? Bool == true }.count
         #expect(fitted.count == 140, "126 quarter-ends (nine series) and 14 of the seeds' figures")

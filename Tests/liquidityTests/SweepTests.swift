@@ -72,14 +72,21 @@ struct SweepTests {
         sweep.currentDirectoryURL = dir
         sweep.standardOutput = FileHandle.nullDevice
         sweep.standardError = FileHandle.nullDevice
+        // The test hook halts the sweep after 20 runs (CSVRunStore.haltAfter): it is killed there, mid-sweep.
+        sweep.environment = ProcessInfo.processInfo.environment.merging(["LIQUIDITY_TEST_HALT_AFTER_RUNS": "20"]) {
+            $1
+        }
         try sweep.run()
         let runs = dir.appendingPathComponent("killed/runs.csv")
+        let halted = dir.appendingPathComponent("killed/.halted")
         func count() -> Int { ((try? Tool.text(runs)) ?? "").split(separator: "\n").count }
-        for _ in 0..<400 where count() < 20 && sweep.isRunning { usleep(10_000) }
+        while !FileManager.default.fileExists(atPath: halted.path) && sweep.isRunning { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: halted.path), "the sweep ended without halting")
         kill(sweep.processIdentifier, SIGKILL)
         sweep.waitUntilExit()
-        let before = count() - 1
-        #expect(before >= 19 && before < 120, "killed after \(before) runs")
+        #expect(sweep.terminationReason == .uncaughtSignal && sweep.terminationStatus == SIGKILL)
+        #expect(count() - 1 == 20, "killed after \(count() - 1) runs")
+        try FileManager.default.removeItem(at: halted)
         let resumed = try Tool.run(
             ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", "killed"], in: dir
         )
