@@ -20,6 +20,9 @@ if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+    # Package.swift builds the CVODE peer only where SUNDIALS's header exists; SwiftPM caches
+    # the manifest's evaluation, so a cached one from before the install must go.
+    if printf '%s\n' "${need[@]}" | grep -qx libsundials-dev; then rm -rf "$HOME/.cache/org.swift.swiftpm/manifests"; touch "$(dirname "$0")/../Package.swift"; fi
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

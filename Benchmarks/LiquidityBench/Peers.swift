@@ -42,8 +42,8 @@ struct Peers: ParsableCommand {
     var native = false
 
     static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scipy/model.py").path
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Tests/SciPyReference/model.py").path
 
     func run() throws {
         if native { try NativeModels.install() }

@@ -15,7 +15,9 @@ import Solvers
 /// Error against a 1e-13 reference versus time per solve, for GSL's steppers from Swift
 /// (the model file) and from C (its plain-C port), SUNDIALS CVODE on the C port, and
 /// SciPy's solvers on its Python port, all on MODEL.md's default path; drawn as SVG
-/// and PNG.
+/// and PNG. Two panels: each method as its users run it (CVODE and msbdf interpolate
+/// their monthly saves and stop only at the tables' knots), and every method landing on
+/// every month, so that each pairing is like with like.
 struct WorkPrecision: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "work-precision",
@@ -29,7 +31,15 @@ struct WorkPrecision: ParsableCommand {
     @Option(help: "Include SciPy's solvers (slow), through Tests/SciPyReference/model.py.")
     var scipy = true
 
-    struct Point { var tolerance: Double, error: Double, seconds: Double }
+    struct Point {
+        var tolerance: Double, error: Double, seconds: Double
+        /// Accepted steps, right-hand side evaluations (those of difference-quotient Jacobians
+        /// included) and Jacobian evaluations of one solve.
+        var steps = 0, evaluations = 0, jacobians = 0
+    }
+
+    /// One solve's monthly states and its work.
+    struct Run { var states: [[Double]], steps: Int, evaluations: Int, jacobians: Int }
 
     /// The error of `states` (85 monthly states of 26 values) against the reference: the largest |y - ref| / max(1,
     /// |ref|).
@@ -59,76 +69,135 @@ struct WorkPrecision: ParsableCommand {
         return best
     }
 
-    static func cSolve(_ stepper: String?, _ tolerance: Double) -> [[Double]]? {
+    /// GSL's stepper on the C port, landing on every month and knot (GSL's driver has no interpolation).
+    static func cSolve(_ stepper: String, _ tolerance: Double) -> Run? {
         var out = [Double](repeating: 0, count: 26 * 200)
         var steps: UInt = 0
         var evaluations: UInt = 0
-        let saved: Int32
-        if let stepper {
-            saved = stepper.withCString {
-                cmodel_solve(0, $0, tolerance, tolerance, 2032.0, &out, out.count, &steps, &evaluations)
-            }
-        } else {
-            #if LIQUIDITY_CVODE
-                saved = cvode_model_solve(0, tolerance, tolerance, 2032.0, &out, out.count, &steps, &evaluations)
-            #else
-                return nil
-            #endif
+        let saved = stepper.withCString {
+            cmodel_solve(0, $0, tolerance, tolerance, 2032.0, &out, out.count, &steps, &evaluations)
         }
         guard saved > 0 else { return nil }
-        return (0..<Int(saved)).map { Array(out[($0 * 26)..<($0 * 26 + 26)]) }
+        return Run(
+            states: (0..<Int(saved)).map { Array(out[($0 * 26)..<($0 * 26 + 26)]) }, steps: Int(steps),
+            evaluations: Int(evaluations), jacobians: 0)
     }
+
+    #if LIQUIDITY_CVODE
+        /// The model's exact Jacobian from its tape, handed to CVODE (CVodeSetJacFn): the one msbdf uses.
+        final class TapeJacobian {
+            let jacobian: JacobianFunction
+            var dfdt = [Double](repeating: 0, count: 26)
+            init(_ jacobian: @escaping JacobianFunction) { self.jacobian = jacobian }
+        }
+
+        static let tapeJacobian: cvode_peer_jacobian = { t, y, rows, context in
+            let box = Unmanaged<TapeJacobian>.fromOpaque(context!).takeUnretainedValue()
+            do {
+                try box.dfdt.withUnsafeMutableBufferPointer { dfdt in
+                    try box.jacobian(
+                        t, UnsafeBufferPointer(start: y, count: 26),
+                        UnsafeMutableBufferPointer(start: rows, count: 26 * 26),
+                        dfdt)
+                }
+                return 0
+            } catch {
+                return 1
+            }
+        }
+
+        /// CVODE on the C port, interpolating or landing, with its difference quotients or `jacobian`.
+        static func cvodeSolve(_ tolerance: Double, saves: cvode_peer_saves, jacobian: TapeJacobian?) -> Run? {
+            var out = [Double](repeating: 0, count: 26 * 200)
+            var stats = cvode_peer_stats()
+            let saved = withExtendedLifetime(jacobian) {
+                cvode_model_solve(
+                    0, tolerance, tolerance, 2032.0, saves, jacobian == nil ? nil : tapeJacobian,
+                    jacobian.map { Unmanaged.passUnretained($0).toOpaque() }, &out, out.count, &stats)
+            }
+            guard saved > 0 else { return nil }
+            return Run(
+                states: (0..<Int(saved)).map { Array(out[($0 * 26)..<($0 * 26 + 26)]) }, steps: Int(stats.steps),
+                evaluations: Int(stats.evaluations), jacobians: Int(stats.jacobians))
+        }
+    #endif
+
+    typealias Series = (name: String, points: [Point])
 
     func run() throws {
         let tolerances = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10]
-        guard let reference = Self.cSolve("rk8pd", 1e-13) else { throw ValidationError("the reference solve failed") }
+        guard let reference = Self.cSolve("rk8pd", 1e-13)?.states else {
+            throw ValidationError("the reference solve failed")
+        }
         let model = try reverseQEModel()
         let problem = model.problem()
-        /// A method's points: its error and time per solve at each tolerance it solves at.
-        func measured(_ name: String, _ solveAt: (Double) -> [[Double]]?) -> (name: String, points: [Point]) {
+        /// A method's points: its error, time and work per solve at each tolerance it solves at.
+        func measured(_ name: String, _ solveAt: (Double) -> Run?) -> Series {
             (
                 name,
                 tolerances.compactMap { tolerance in
                     solveAt(tolerance).map {
                         Point(
-                            tolerance: tolerance, error: Self.error($0, reference),
-                            seconds: Self.seconds { _ = solveAt(tolerance) })
+                            tolerance: tolerance, error: Self.error($0.states, reference),
+                            seconds: Self.seconds { _ = solveAt(tolerance) }, steps: $0.steps,
+                            evaluations: $0.evaluations, jacobians: $0.jacobians)
                     }
                 }
             )
         }
-        var series: [(name: String, points: [Point])] = []
-        for stepper in [Stepper.msbdf, .rk8pd, .rkf45] {
-            series.append(
-                measured("GSL \(stepper), Swift") { tolerance in
-                    guard let solution = try? solve(problem, stepper, modelOptions(for: model, tolerance: tolerance)),
-                        solution.returnCode == .success
-                    else { return nil }
-                    return (0..<solution.count).map { solution.state($0) }
-                })
+        func swift(_ problem: ODEProblem, _ stepper: Stepper, _ saves: SaveMode, _ tolerance: Double) -> Run? {
+            var options = modelOptions(for: model, tolerance: tolerance)
+            options.saveMode = saves
+            guard let solution = try? solve(problem, stepper, options), solution.returnCode == .success else {
+                return nil
+            }
+            let statistics = solution.statistics
+            return Run(
+                states: (0..<solution.count).map { solution.state($0) }, steps: statistics.steps,
+                evaluations: statistics.functionEvaluations, jacobians: statistics.jacobianEvaluations)
         }
-        // The same with the right-hand side compiled to machine code (--native).
+        // The same model with the right-hand side compiled to machine code (--native).
         try NativeModels.install()
         let native = model.problem()
         NativeCode.uninstall()
+
+        // Panel 1: each method as its users run it. msbdf from Swift interpolates its monthly saves
+        // from its Nordsieck history (--saves auto), CVODE from its own (CV_NORMAL, CVodeGetDky),
+        // both stopping only at the knots; GSL's driver from C has no interpolation, so it lands.
+        var asRun: [Series] = []
         for stepper in [Stepper.msbdf, .rk8pd, .rkf45] {
-            series.append(
-                measured("GSL \(stepper), Swift --native") { tolerance in
-                    guard let solution = try? solve(native, stepper, modelOptions(for: model, tolerance: tolerance)),
-                        solution.returnCode == .success
-                    else { return nil }
-                    return (0..<solution.count).map { solution.state($0) }
-                })
+            asRun.append(measured("GSL \(stepper), Swift") { swift(problem, stepper, .automatic, $0) })
+        }
+        for stepper in [Stepper.msbdf, .rk8pd, .rkf45] {
+            asRun.append(measured("GSL \(stepper), Swift --native") { swift(native, stepper, .automatic, $0) })
         }
         for stepper in ["msbdf", "rk8pd", "rkf45"] {
-            series.append(measured("GSL \(stepper), C") { Self.cSolve(stepper, $0) })
+            asRun.append(measured("GSL \(stepper), C") { Self.cSolve(stepper, $0) })
         }
-        let cvode = measured("CVODE (BDF), C") { Self.cSolve(nil, $0) }
-        if cvode.points.isEmpty {
+        // Panel 2: every method landing on every month and knot.
+        var landing: [Series] = [
+            measured("GSL msbdf, Swift, landing") { swift(problem, .msbdf, .land, $0) },
+            measured("GSL msbdf, Swift --native, landing") { swift(native, .msbdf, .land, $0) },
+            measured("GSL msbdf, C") { Self.cSolve("msbdf", $0) },
+        ]
+        #if LIQUIDITY_CVODE
+            guard let exact = problem.jacobian else { throw ValidationError("the model file has no exact Jacobian") }
+            let tape = TapeJacobian(exact)
+            asRun.append(
+                measured("CVODE (BDF), C") { Self.cvodeSolve($0, saves: CVODE_PEER_INTERPOLATE, jacobian: nil) })
+            asRun.append(
+                measured("CVODE (BDF), C, exact Jacobian") {
+                    Self.cvodeSolve($0, saves: CVODE_PEER_INTERPOLATE, jacobian: tape)
+                })
+            landing.append(
+                measured("CVODE (BDF), C, landing") { Self.cvodeSolve($0, saves: CVODE_PEER_LAND, jacobian: nil) })
+            landing.append(
+                measured("CVODE (BDF), C, exact Jacobian, landing") {
+                    Self.cvodeSolve($0, saves: CVODE_PEER_LAND, jacobian: tape)
+                })
+        #else
             print("(no CVODE: install Debian's libsundials-dev, `scripts/setup.sh --bench`, and build again)")
-        } else {
-            series.append(cvode)
-        }
+        #endif
         if scipy {
             for method in ["BDF", "Radau", "DOP853"] {
                 var points: [Point] = []
@@ -141,48 +210,122 @@ struct WorkPrecision: ParsableCommand {
                         Array(run.path[$0..<min($0 + 26, run.path.count)])
                     }
                     points.append(
-                        Point(tolerance: tolerance, error: Self.error(states, reference), seconds: run.seconds))
+                        Point(
+                            tolerance: tolerance, error: Self.error(states, reference), seconds: run.seconds,
+                            steps: run.steps, evaluations: run.evaluations))
                 }
-                series.append(("SciPy \(method), Python", points))
+                asRun.append(("SciPy \(method), Python", points))
             }
         }
         print(
             """
             MODEL.md's default path (2025-2032, 26 states, monthly output), error against C rk8pd at 1e-13 \
-            (largest |y - ref| / max(1, |ref|) over the saved states), time per solve:
+            (largest |y - ref| / max(1, |ref|) over the saved states), time per solve.
             """
         )
+        for (title, panel) in [
+            ("As each method's users run it", asRun), ("Every method landing on every month", landing),
+        ] {
+            print("\n\(title): error, time per solve\n")
+            Self.table(panel, tolerances) { String(format: "%.1e, %.3g ms", $0.error, $0.seconds * 1e3) }
+            print("\n\(title): steps / right-hand side evaluations / Jacobians\n")
+            Self.table(panel, tolerances) { "\($0.steps) / \($0.evaluations) / \($0.jacobians)" }
+        }
+        // At equal accuracy: the time msbdf from Swift takes to reach each peer point's error (its own curve
+        // interpolated in log-log between adjacent points), over the peer's time.
+        let pairs = [
+            (
+                asRun, ["GSL msbdf, Swift", "GSL msbdf, Swift --native"],
+                ["CVODE (BDF), C", "CVODE (BDF), C, exact Jacobian"]
+            ),
+            (
+                landing, ["GSL msbdf, Swift, landing", "GSL msbdf, Swift --native, landing"],
+                ["CVODE (BDF), C, landing", "CVODE (BDF), C, exact Jacobian, landing"]
+            ),
+        ]
+        print(
+            "\nTime at equal accuracy, msbdf from Swift over the peer (at each peer point's error; - where it is looser"
+        )
+        print("than msbdf's loosest point):\n")
+        for (panel, ours, peers) in pairs {
+            for name in ours {
+                guard let own = panel.first(where: { $0.name == name })?.points else { continue }
+                for peer in peers {
+                    guard let theirs = panel.first(where: { $0.name == peer })?.points else { continue }
+                    let ratios = theirs.map { point in
+                        Self.time(of: own, atError: point.error).map { String(format: "%.2f", $0 / point.seconds) }
+                            ?? "-"
+                    }
+                    print("- \(name) / \(peer): " + ratios.joined(separator: ", "))
+                }
+            }
+        }
+        let landed = (write as NSString).deletingPathExtension + "-landing.svg"
+        var written: [String] = []
+        for (path, title, panel) in [
+            (write, "as each method's users run it", asRun), (landed, "every method landing on every month", landing),
+        ] {
+            try Self.diagram(panel, title: title).write(toFile: path, atomically: true, encoding: .utf8)
+            written.append(path)
+            let png = (path as NSString).deletingPathExtension + ".png"
+            let convert = Process()
+            convert.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            convert.arguments = ["rsvg-convert", "--background-color=white", "-o", png, path]
+            try? convert.run()
+            convert.waitUntilExit()
+            if convert.terminationStatus == 0 { written.append(png) }
+        }
         print("")
+        print("wrote " + written.joined(separator: ", "))
+    }
+
+    /// The time on `points`' curve at `error`, interpolated in log-log between the adjacent points
+    /// whose errors bracket it; nil outside the curve.
+    static func time(of points: [Point], atError error: Double) -> Double? {
+        let sorted = points.sorted { $0.error > $1.error }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.error >= error && error >= b.error {
+            guard a.error > b.error else { return min(a.seconds, b.seconds) }
+            let f = (log(error) - log(a.error)) / (log(b.error) - log(a.error))
+            return exp(log(a.seconds) + f * (log(b.seconds) - log(a.seconds)))
+        }
+        return nil
+    }
+
+    /// A Markdown table: a row per method, a column per tolerance, `cell` of each point.
+    static func table(_ panel: [Series], _ tolerances: [Double], cell: (Point) -> String) {
         print("| method | " + tolerances.map { "rtol \(String(format: "%.0e", $0))" }.joined(separator: " | ") + " |")
         print("| --- |" + String(repeating: " ---: |", count: tolerances.count))
-        for (name, points) in series {
-            let cells = tolerances.map { tol in
-                points.first { $0.tolerance == tol }.map {
-                    String(format: "%.1e, %.3g ms", $0.error, $0.seconds * 1e3)
-                } ?? "-"
-            }
+        for (name, points) in panel {
+            let cells = tolerances.map { tol in points.first { $0.tolerance == tol }.map(cell) ?? "-" }
             print("| \(name) | " + cells.joined(separator: " | ") + " |")
         }
-        let svg = Self.diagram(series)
-        try svg.write(toFile: write, atomically: true, encoding: .utf8)
-        let png = (write as NSString).deletingPathExtension + ".png"
-        let convert = Process()
-        convert.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        convert.arguments = ["rsvg-convert", "--background-color=white", "-o", png, write]
-        try? convert.run()
-        convert.waitUntilExit()
-        print("")
-        print("wrote \(write)" + (convert.terminationStatus == 0 ? " and \(png)" : ""))
     }
 
     /// The log-log diagram: error across, time per solve up, a line with markers per method.
-    static func diagram(_ series: [(name: String, points: [Point])]) -> String {
-        // Swift on the tape, Swift --native (dash-dot), C (dashed), CVODE, SciPy (dotted).
-        let colors = [
-            "#0072B2", "#56B4E9", "#009E73", "#0072B2", "#56B4E9", "#009E73", "#D55E00", "#E69F00", "#CC79A7",
-            "#000000", "#999999", "#F0E442", "#882255",
-        ]
-        let dashes = ["", "", "", "10,3,2,3", "10,3,2,3", "10,3,2,3", "6,3", "6,3", "6,3", "", "2,3", "2,3", "2,3"]
+    static func diagram(_ series: [Series], title: String) -> String {
+        // The colour says the method, the line the implementation: Swift on the tape solid, Swift --native
+        // dash-dot, C dashed, SciPy dotted; CVODE black, with its exact Jacobian vermillion.
+        func style(_ name: String) -> (color: String, dash: String) {
+            let color =
+                name.hasPrefix("CVODE")
+                ? (name.contains("exact") ? "#D55E00" : "#000000")
+                : name.contains("msbdf")
+                    ? "#0072B2"
+                    : name.contains("rk8pd")
+                        ? "#56B4E9"
+                        : name.contains("rkf45")
+                            ? "#009E73"
+                            : name.contains("BDF")
+                                ? "#E69F00"
+                                : name.contains("Radau") ? "#CC79A7" : "#882255"
+            let dash =
+                name.contains("--native")
+                ? "10,3,2,3"
+                : name.hasPrefix("SciPy")
+                    ? "2,3"
+                    : name.hasPrefix("CVODE") || name.contains("Swift") ? "" : "6,3"
+            return (color, dash)
+        }
         let all = series.flatMap(\.points).filter { $0.error > 0 && $0.error.isFinite }
         let ex = all.map { log10($0.error) }
         let ey = all.map { log10($0.seconds) }
@@ -190,7 +333,7 @@ struct WorkPrecision: ParsableCommand {
         let x1 = ceil(ex.max() ?? 0)
         let y0 = floor(ey.min() ?? -4)
         let y1 = ceil(ey.max() ?? 1)
-        let width = 900.0
+        let width = 980.0
         let height = 560.0
         let left = 80.0
         let right = 620.0
@@ -206,8 +349,9 @@ struct WorkPrecision: ParsableCommand {
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         svg +=
             """
-            <text x=\"\(left)\" y=\"28\" font-size=\"16\" font-weight=\"bold\">Work and precision: MODEL.md's \
-            default path (26 states, 2025-2032)</text>\n
+            <text x=\"\(left)\" y=\"22\" font-size=\"16\" font-weight=\"bold\">Work and precision on MODEL.md's \
+            default path (26 states, 2025-2032)</text>\n<text x=\"\(left)\" y=\"40\" font-size=\"13\" \
+            fill=\"#444444\">\(title)</text>\n
             """
         for d in stride(from: x0, through: x1, by: 1) {
             let x = left + (d - x0) / (x1 - x0) * (right - left)
@@ -235,8 +379,7 @@ struct WorkPrecision: ParsableCommand {
             transform=\"rotate(-90 20 \((top + bottom) / 2))\">time per solve</text>\n
             """
         for (k, (name, points)) in series.enumerated() {
-            let color = colors[k % colors.count]
-            let dash = dashes[k % dashes.count]
+            let (color, dash) = style(name)
             let drawn = points.filter { $0.error > 0 && $0.error.isFinite }.sorted { $0.error > $1.error }
             let path = drawn.map { String(format: "%.1f,%.1f", px($0.error), py($0.seconds)) }.joined(separator: " ")
             svg +=

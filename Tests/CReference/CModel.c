@@ -213,6 +213,22 @@ int cmodel_targets(double t1, double *targets, int *on_grid) {
     return nt;
 }
 
+int cmodel_knots(double t1, double *out) {
+    /* Every knot of the exogenous tables inside (t0, t1), ascending, once each. */
+    int nk = 0;
+    const knots *tables[3] = {&RM, &TGA, &QT};
+    for (int a = 0; a < 3; a++)
+        for (int i = 0; i < tables[a]->n; i++) {
+            double kt = tables[a]->t[i];
+            int dup = 0;
+            for (int q = 0; q < nk; q++) if (out[q] == kt) dup = 1;
+            if (!dup && kt > t0 && kt < t1) out[nk++] = kt;
+        }
+    for (int i = 1; i < nk; i++)
+        for (int j = i; j > 0 && out[j] < out[j - 1]; j--) { double tmp = out[j]; out[j] = out[j - 1]; out[j - 1] = tmp; }
+    return nk;
+}
+
 int cmodel_solve(int regime, const char *stepper, double rtol, double atol, double t1,
                  double *out, size_t capacity, unsigned long *steps, unsigned long *evaluations) {
     gsl_set_error_handler_off();

@@ -25,5 +25,8 @@ void *cmodel_prepare(int regime, double y[]);
 int cmodel_rhs(double t, const double y[], double dydt[], void *params);
 unsigned long cmodel_evaluations(void *params);
 int cmodel_targets(double t1, double *targets, int *on_grid);
+/// The knots of the exogenous tables inside (t0, t1), ascending: the kinks of the
+/// right-hand side, where an integrator that interpolates its saves still stops.
+int cmodel_knots(double t1, double *knots);
 
 #endif
