@@ -76,7 +76,7 @@ struct Calibrate: ParsableCommand {
         help: ArgumentHelp(
             """
             Where to write the fitted configuration (default out/calibrate/fitted.toml: a new file; name \
-            calibration/baseline.toml to replace the default configuration).
+            the committed fit, calibration/liquidity.toml or calibration/baseline.toml, to replace it).
             """,
             valueName: "file"))
     var write: String = "out/calibrate/fitted.toml"
