@@ -243,10 +243,8 @@ struct WorkPrecision: ParsableCommand {
                 ["CVODE (BDF), C, landing", "CVODE (BDF), C, exact Jacobian, landing"]
             ),
         ]
-        print(
-            "\nTime at equal accuracy, msbdf from Swift over the peer (at each peer point's error; - where it is looser"
-        )
-        print("than msbdf's loosest point):\n")
+        print("\nTime at equal accuracy, msbdf from Swift over the peer (at each peer point's error;")
+        print("- where it is looser than msbdf's loosest point):\n")
         for (panel, ours, peers) in pairs {
             for name in ours {
                 guard let own = panel.first(where: { $0.name == name })?.points else { continue }
