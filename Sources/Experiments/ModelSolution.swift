@@ -385,7 +385,11 @@ public struct FileEnsembleModel: EnsembleModel {
 
     /// The file as parsed (every equation, so an edit of the file changes it) and every resolved value.
     public var fingerprintText: String {
-        var parts = [String(describing: source), "span=\(base.t0),\(base.t1)"]
+        // Swift's description of the parsed file names the module of its types; written with the
+        // module's earlier name, so that a sweep started before the rename (ModelLanguage to
+        // FlowModel) still resumes.
+        let description = String(describing: source).replacingOccurrences(of: "FlowModel.", with: "ModelLanguage.")
+        var parts = [description, "span=\(base.t0),\(base.t1)"]
         parts += source.parameters.flatMap { p -> [String] in
             switch p.index {
             case .scalar: return ["\(p.name)=\(base.parameter(p.name) ?? .nan)"]

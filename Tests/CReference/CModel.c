@@ -190,20 +190,19 @@ unsigned long cmodel_evaluations(void *params) { return ((model *)params)->evalu
 int cmodel_targets(double t1, double *targets, int *on_grid) {
     /* Targets: the monthly grid and every knot inside (t0, t1), merged. */
     int nt = 0;
-    const knots *tables[3] = {&RM, &TGA, &QT};
     for (int k = 1;; k++) {
         double g = t0 + k * (1.0 / 12);
         if (g >= t1 - 1e-9 / 12) break;
         targets[nt++] = g;
     }
     targets[nt++] = t1;
-    for (int a = 0; a < 3; a++)
-        for (int i = 0; i < tables[a]->n; i++) {
-            double kt = tables[a]->t[i];
-            int dup = 0;
-            for (int q = 0; q < nt; q++) if (targets[q] == kt) dup = 1;
-            if (!dup && kt > t0 && kt < t1) targets[nt++] = kt;
-        }
+    double knots_inside[512];
+    int nk = cmodel_knots(t1, knots_inside);
+    for (int i = 0; i < nk; i++) {
+        int dup = 0;
+        for (int q = 0; q < nt; q++) if (targets[q] == knots_inside[i]) dup = 1;
+        if (!dup) targets[nt++] = knots_inside[i];
+    }
     for (int i = 1; i < nt; i++)
         for (int j = i; j > 0 && targets[j] < targets[j - 1]; j--) { double tmp = targets[j]; targets[j] = targets[j - 1]; targets[j - 1] = tmp; }
     for (int i = 0; i < nt; i++) {
