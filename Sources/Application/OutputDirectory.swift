@@ -26,10 +26,36 @@ public struct OutputDirectory {
         try DirectoryLocks.shared.lock(path)
     }
 
+    /// What a path names, following symbolic links: a regular file (or nothing yet), a folder, or
+    /// something else (a device, a pipe, a socket).
+    public enum Kind: Sendable { case regularOrAbsent, directory, special }
+
+    public static func kind(of path: String) -> Kind {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return .regularOrAbsent }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return .regularOrAbsent
+        case S_IFDIR: return .directory
+        default: return .special
+        }
+    }
+
+    /// Writes `text` into the existing special file at `path` (a device, a pipe); the reason on failure.
+    static func writeThrough(_ path: String, _ text: String) -> String? {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        return write(fd, text)
+    }
+
     /// Writes `text` to a new file at `path`; the system's reason on failure, nil on success.
     static func writeFile(_ path: String, _ text: String) -> String? {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
         guard fd >= 0 else { return String(cString: strerror(errno)) }
+        return write(fd, text)
+    }
+
+    /// Writes all of `text` to `fd` and closes it; the system's reason on failure, nil on success.
+    static func write(_ fd: Int32, _ text: String) -> String? {
         var text = text
         var failure: String?
         text.withUTF8 { bytes in
@@ -72,6 +98,17 @@ public struct OutputDirectory {
     ///   no partial file is left.
     public func write(_ name: String, _ text: String) throws {
         let target = (path as NSString).appendingPathComponent(name)
+        // A path that is not a regular file (a device such as /dev/null, a pipe) is written through,
+        // never replaced: a rename would put a regular file in its place.
+        switch Self.kind(of: target) {
+        case .directory:
+            throw InputError("\(target): is a directory, not a file")
+        case .special:
+            if let reason = Self.writeThrough(target, text) { throw OutputError("cannot write \(target): \(reason)") }
+            return
+        case .regularOrAbsent:
+            break
+        }
         let temporary = (path as NSString).appendingPathComponent(".\(name).tmp-\(getpid())")
         // POSIX calls rather than Foundation's Data.write, so a failure carries the system's reason
         // ("No space left on device"), which Foundation replaces with a sentence of its own.

@@ -96,6 +96,10 @@ struct Calibrate: ParsableCommand {
             throw InputError(
                 "\(model ?? Defaults.model) is not one of the package's models: give its --targets and --fit")
         }
+        if !check, OutputDirectory.kind(of: write) != .regularOrAbsent {
+            throw InputError(
+                "--write \(write): not a regular file; calibrate writes its report beside the configuration, so name a file")
+        }
         let job = try CalibrationJob(
             model: try model ?? Defaults.modelFile(), config: config ?? known?.start, targets: targets, fit: fit,
             check: check)

@@ -137,8 +137,9 @@ struct ModelGraph: ParsableCommand {
         let name = (write as NSString).lastPathComponent
         try directory.write(name, dot)
         var files = [write]
+        // The drawing only beside a regular file: a device or a pipe has no folder of its own to draw into.
         let svg = (write as NSString).deletingPathExtension + ".svg"
-        if Self.graphviz(write, svg) { files.append(svg) }
+        if OutputDirectory.kind(of: write) == .regularOrAbsent, Self.graphviz(write, svg) { files.append(svg) }
         print("wrote " + files.joined(separator: ", "))
     }
 

@@ -268,7 +268,7 @@ struct SweepFilesTests {
                     "[[parameter]]\nkey = \"\($0)\"\ndistribution = \"values\"\nvalues = [\(values)]\n"
                 }.joined(),
             "grid.toml", in: dir)
-        #expect(throws: PointLimit(path: random, points: 9_223_372_036_854_775_807, limit: 10_000_000)) {
+        #expect(throws: PointLimit(path: random, points: Double(Int.max), limit: 10_000_000)) {
             try SweepHarness.run(random, in: dir, out: "s")
         }
         let error = #expect(throws: PointLimit.self) { try SweepHarness.run(grid, in: dir, out: "s") }
