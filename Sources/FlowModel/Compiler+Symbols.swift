@@ -13,6 +13,10 @@ extension Compiler {
                 error("set \(set.name) lists \(member) twice", at: set.location)
             }
             if members.isEmpty { error("set \(set.name) has no members", at: set.location) }
+            if members.count > Self.memberLimit {
+                error(
+                    "set \(set.name) has \(members.count) members; the limit is \(Self.memberLimit)", at: set.location)
+            }
             sets[set.name] = members
         }
         for name in settings.sets.keys.sorted() where !source.sets.contains(where: { $0.name == name }) {
@@ -160,6 +164,16 @@ extension Compiler {
             if state.derivative == nil {
                 error("state \(state.name) has no derivative: add a line 'd/dt = ...'", at: state.location)
             }
+            guard stateCount + members.count <= Self.stateLimit else {
+                error(
+                    """
+                    the model has more than \(Self.stateLimit) state variables (\(state.name) brings it to \
+                    \(stateCount + members.count)); its Jacobian and iteration matrix take 8 n^2 bytes each
+                    """, at: state.location)
+                stateCount += members.count
+                continue
+            }
+            stateCount += members.count
             var slots: [String: Int] = [:]
             for member in members {
                 slots[member] = newSlot()

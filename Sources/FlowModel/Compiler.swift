@@ -75,6 +75,11 @@ final class Compiler {
     /// grow as a power of the sets' sizes, and a file must not make the
     /// compiler run out of memory.
     static let expansionLimit = 1_000_000
+    /// The most members a set may have, and state variables a model: beyond them the dense
+    /// linear algebra of the implicit steppers (8 n^2 bytes a matrix) outgrows any machine.
+    static let memberLimit = 10_000
+    static let stateLimit = 5_000
+    var stateCount = 0
     var expanded = 0
 
     /// Every name a reference could have meant, for "did you mean".

@@ -6,6 +6,26 @@ struct Parser {
     let file: String
     var tokens: [Token]
     var position = 0
+    /// How deep the expression being read nests: parentheses, signs, powers and each term of a
+    /// chain of `+ -` or `* /` (each deepens the tree by one).
+    var depth = 0
+
+    /// The deepest expression a file may hold. The compiler's passes recurse over the tree, on
+    /// worker threads with small stacks too; a sum of 200,000 terms or 20,000 nested parentheses
+    /// would overflow them. Real models stay far below: the package's all read with a limit of 16.
+    static let depthLimit = 256
+
+    /// One level deeper, refused past ``depthLimit`` at the current token.
+    mutating func deepen() throws {
+        depth += 1
+        guard depth <= Self.depthLimit else {
+            throw error(
+                """
+                this expression nests more than \(Self.depthLimit) levels deep (parentheses, signs, powers and \
+                chained terms each count one); split it into let definitions
+                """)
+        }
+    }
 
     init(_ text: String, file: String) throws {
         self.file = file
@@ -100,24 +120,32 @@ struct Parser {
     // MARK: - Expressions
 
     mutating func expression() throws -> Expression {
+        let entry = depth
+        defer { depth = entry }
         var left = try term()
         while case .symbol(let op) = current.kind, op == "+" || op == "-" {
             _ = next()
+            try deepen()
             left = .binary(op, left, try term())
         }
         return left
     }
 
     mutating func term() throws -> Expression {
+        let entry = depth
+        defer { depth = entry }
         var left = try unary()
         while case .symbol(let op) = current.kind, op == "*" || op == "/" {
             _ = next()
+            try deepen()
             left = .binary(op, left, try unary())
         }
         return left
     }
 
     mutating func unary() throws -> Expression {
+        try deepen()
+        defer { depth -= 1 }
         if isSymbol("-") {
             _ = next()
             return .negate(try unary())
