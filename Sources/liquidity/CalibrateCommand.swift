@@ -98,7 +98,10 @@ struct Calibrate: ParsableCommand {
         }
         if !check, OutputDirectory.kind(of: write) != .regularOrAbsent {
             throw InputError(
-                "--write \(write): not a regular file; calibrate writes its report beside the configuration, so name a file")
+                """
+                --write \(write): not a regular file; calibrate writes its report beside the configuration, so \
+                name a file
+                """)
         }
         let job = try CalibrationJob(
             model: try model ?? Defaults.modelFile(), config: config ?? known?.start, targets: targets, fit: fit,
