@@ -119,26 +119,22 @@ struct Parser {
 
     // MARK: - Expressions
 
-    mutating func expression() throws -> Expression {
-        let entry = depth
-        defer { depth = entry }
-        var left = try term()
-        while case .symbol(let op) = current.kind, op == "+" || op == "-" {
-            _ = next()
-            try deepen()
-            left = .binary(op, left, try term())
-        }
-        return left
-    }
+    static let additive: Set = ["+", "-"], multiplicative: Set = ["*", "/"]
 
-    mutating func term() throws -> Expression {
+    mutating func expression() throws -> Expression { try chain(Self.additive) { try $0.term() } }
+
+    mutating func term() throws -> Expression { try chain(Self.multiplicative) { try $0.unary() } }
+
+    /// A left-associative chain of `operand`s joined by `operators`; each link deepens the tree.
+    mutating func chain(_ operators: Set<String>, _ operand: (inout Parser) throws -> Expression) throws -> Expression
+    {
         let entry = depth
         defer { depth = entry }
-        var left = try unary()
-        while case .symbol(let op) = current.kind, op == "*" || op == "/" {
+        var left = try operand(&self)
+        while case .symbol(let op) = current.kind, operators.contains(op) {
             _ = next()
             try deepen()
-            left = .binary(op, left, try unary())
+            left = .binary(op, left, try operand(&self))
         }
         return left
     }
