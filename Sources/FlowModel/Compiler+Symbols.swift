@@ -154,6 +154,11 @@ extension Compiler {
     }
 
     func declareStates() {
+        if source.states.isEmpty {
+            error(
+                "the model has no state variable: declare one with 'state NAME' and its 'start' and 'd/dt' lines",
+                at: .none)
+        }
         for state in source.states {
             guard declare(state.name, at: state.location),
                 let (set, members) = members(of: state.index, at: state.location)

@@ -4,6 +4,9 @@ import Foundation
 extension Parser {
     /// `model NAME ["title"]`
     mutating func modelLine(into model: inout ModelSource) throws {
+        let at = tokens[position - 1].location
+        guard !sawModelLine else { throw error("a second 'model' line: a file holds one model", at: at) }
+        sawModelLine = true
         model.name = try name("the model's name").0
         model.title = optionalString()
         try endOfLine("the model's name")
@@ -11,13 +14,20 @@ extension Parser {
 
     /// `horizon T0 to T1 [step S] [calendar]`
     mutating func horizon(into model: inout ModelSource) throws {
+        let at = tokens[position - 1].location
+        guard model.horizon == nil else { throw error("a second 'horizon' line: a file has one horizon", at: at) }
         let t0 = try constant("the start of the horizon")
         try expectWord("to", "between the horizon's start and end")
         let t1 = try constant("the end of the horizon")
         model.horizon = (t0, t1)
         if isWord("step") {
             _ = next()
-            model.saveStep = try constant("the save step")
+            let stepAt = current.location
+            let step = try constant("the save step")
+            guard step > 0, step.isFinite else {
+                throw error("the save step must be a positive number of time units; got \(step)", at: stepAt)
+            }
+            model.saveStep = step
         }
         if isWord("calendar") {
             _ = next()

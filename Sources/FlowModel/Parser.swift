@@ -9,6 +9,8 @@ struct Parser {
     /// How deep the expression being read nests: parentheses, signs, powers and each term of a
     /// chain of `+ -` or `* /` (each deepens the tree by one).
     var depth = 0
+    /// Whether the `model` line has been read (a second is refused).
+    var sawModelLine = false
 
     /// The deepest expression a file may hold. The compiler's passes recurse over the tree, on
     /// worker threads with small stacks too; a sum of 200,000 terms or 20,000 nested parentheses

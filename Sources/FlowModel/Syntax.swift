@@ -129,6 +129,19 @@ struct Lexer {
                 guard j >= scalars.count || scalars[j] == "\n" || scalars[j] == "#" else {
                     throw fail("'\\' continues a line only at its end")
                 }
+                // ... and some line must follow it: past blank lines and comments, not the file's end.
+                var rest = j
+                while rest < scalars.count {
+                    let r = scalars[rest]
+                    if r == "#" {
+                        while rest < scalars.count && scalars[rest] != "\n" { rest += 1 }
+                    } else if r == " " || r == "\t" || r == "\r" || r == "\n" {
+                        rest += 1
+                    } else {
+                        break
+                    }
+                }
+                guard rest < scalars.count else { throw fail("'\\' continues the line, but the file ends after it") }
                 advance(j - i)
                 while i < scalars.count && scalars[i] != "\n" { advance() }
                 if i < scalars.count { advance() }

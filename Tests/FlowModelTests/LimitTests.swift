@@ -4,7 +4,8 @@ import Testing
 @testable import FlowModel
 
 /// Sizes a file controls are bounded before any work, each refusal naming the place and the
-/// limit: what had overflowed the stack (deep expressions) or the memory (huge sets, states).
+/// limit: what had overflowed the stack (deep expressions) or the memory (huge sets, states);
+/// and files the reader had accepted though they make no model (line 0: the whole file).
 @Suite("Limits on what a model file may ask for")
 struct LimitTests {
     static func diagnostics(_ text: String) -> [String] {
@@ -77,5 +78,35 @@ struct LimitTests {
                 matrix take 8 n^2 bytes each
                 """
             ])
+    }
+
+    static let body = "state x\n  start = 1\n  d/dt = -x\n"
+    static let refused: [(String, String)] = [
+        ("", "0:0: the model has no state variable: declare one with 'state NAME' and its 'start' and 'd/dt' lines"),
+        (
+            "# only a comment\n",
+            "0:0: the model has no state variable: declare one with 'state NAME' and its 'start' and 'd/dt' lines"
+        ),
+        (
+            "model m\nhorizon 0 to 1 step 0\n" + body,
+            "2:21: the save step must be a positive number of time units; got 0.0"
+        ),
+        (
+            "model m\nhorizon 0 to 1 step -1\n" + body,
+            "2:21: the save step must be a positive number of time units; got -1.0"
+        ),
+        ("model m\nhorizon 0 to 1\nhorizon 0 to 2\n" + body, "3:1: a second 'horizon' line: a file has one horizon"),
+        ("model m\nmodel n\nhorizon 0 to 1\n" + body, "2:1: a second 'model' line: a file holds one model"),
+        (
+            "model m\nhorizon 0 to 1\nstate x\n  start = 1\n  d/dt = -x \\\n# nothing follows\n",
+            "5:13: '\\' continues the line, but the file ends after it"
+        ),
+    ]
+
+    @Test(
+        "an empty file, a step that is not positive, two horizons or models and a last line continued are refused",
+        arguments: Self.refused)
+    func refusedFiles(_ text: String, _ expected: String) {
+        #expect(Self.diagnostics(text) == [expected])
     }
 }
