@@ -112,7 +112,9 @@ extension ComparisonFiles {
                 model.source.isCalendar ? DecimalYear.isoDate(first.solved.t[index]) : "t = \(first.solved.t[index])",
                 Notebook.matricesCSV(first.solved, index: index)
             )
-            files += ["matrices.csv", "\(stem).ipynb", "\(stem).py"]
+            // The script's name is not a module's: beside the notebook, `import liquidity` must find the
+            // package, not a script the default model's name would make liquidity.py.
+            files += ["matrices.csv", "\(stem).ipynb", "\(stem)-dashboard.py"]
         }
         let manifest = ModelManifest(
             tool: options.tool, command: options.command, model: file,
@@ -148,7 +150,7 @@ extension ComparisonFiles {
             let (ipynb, script) = try render(
                 plan, matricesDate: notebook.date, template: template ?? (path: "", text: ""))
             try directory.write("\(stem).ipynb", ipynb)
-            try directory.write("\(stem).py", script)
+            try directory.write("\(stem)-dashboard.py", script)
         }
         return (result, files)
     }

@@ -34,11 +34,12 @@ struct Compare: ParsableCommand {
     @OptionGroup var comparison: ComparisonArguments
     @OptionGroup var output: OutputOptions
 
-    @Flag(help: "Also write the Jupyter notebook <model>.ipynb, its script <model>.py and matrices.csv.")
+    @Flag(help: "Also write the Jupyter notebook <model>.ipynb, its script <model>-dashboard.py and matrices.csv.")
     var notebook = false
 
     func run() throws {
-        try comparison.run(out: output.out("compare"), plot: output.plot, panels: output.panelList, notebook: notebook)
+        try comparison.run(
+            out: output.out("compare"), plot: output.plot, panels: try output.panelList, notebook: notebook)
     }
 }
 
@@ -70,11 +71,14 @@ struct ComparisonArguments: ParsableArguments {
         ))
     var matricesAt: String?
 
-    /// --matrices-at, if given.
-    func matricesDate() throws -> Double? {
+    /// --matrices-at, if given: a finite decimal year or a date, and only with the notebook it dates.
+    func matricesDate(notebook: Bool) throws -> Double? {
         try matricesAt.map { text -> Double in
-            guard let t = DecimalYear.parse(text) else {
+            guard let t = DecimalYear.parse(text), t.isFinite else {
                 throw InputError("--matrices-at \(text): expected a decimal year (2026.0) or a date (2026-01-01)")
+            }
+            guard notebook else {
+                throw InputError("--matrices-at \(text): dates the notebook's matrices; add --notebook")
             }
             return t
         }
@@ -82,6 +86,7 @@ struct ComparisonArguments: ParsableArguments {
 
     /// Solves the comparison into `out`, writes its files and prints its tables.
     func run(out: String, plot: Bool, panels: [String]? = nil, notebook: Bool) throws {
+        let matrices = try matricesDate(notebook: notebook)
         let names = try regimes.map { list in
             try list.split(separator: ",", omittingEmptySubsequences: false).map { name -> String in
                 let name = name.trimmingCharacters(in: .whitespaces)
@@ -95,7 +100,7 @@ struct ComparisonArguments: ParsableArguments {
             try inputs.modelFile(), settings: try inputs.modelSettings(), config: try inputs.configFile(),
             choice: ModelFiles.regimeChoice, options: names,
             counterfactual: counterfactual, plot: plot, panels: panels,
-            notebook: notebook ? .some(try matricesDate()) : nil, solver: solver,
+            notebook: notebook ? .some(matrices) : nil, solver: solver,
             out: out, quiet: report.quiet)
     }
 }

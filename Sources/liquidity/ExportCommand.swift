@@ -12,7 +12,7 @@ struct Export: ParsableCommand {
             Equivalent to `liquidity compare --out DIR --notebook --plot [OPTIONS]`: writes the files of \
             compare, the dashboard, matrices.csv (every matrix of the model file at --matrices-at), and \
             <model>.ipynb (nbformat 4: the manifest, pandas loading the CSV files, the dashboard drawn \
-            with matplotlib, the matrices) with <model>.py, the same code as a script. Takes the \
+            with matplotlib, the matrices) with <model>-dashboard.py, the same code as a script. Takes the \
             options of compare.
 
             Examples:

@@ -241,7 +241,20 @@ struct OutputOptions: ParsableArguments {
 
     /// --panels as a list.
     var panelList: [String]? {
-        panels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        get throws {
+            try panels.map { list in
+                let names = list.split(separator: ",", omittingEmptySubsequences: false).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+                if names.contains("") {
+                    throw InputError("--panels \(list): an empty name; list series separated by single commas")
+                }
+                if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                    throw InputError("--panels \(list): \(twice) is listed twice")
+                }
+                return names
+            }
+        }
     }
 }
 

@@ -43,7 +43,7 @@ struct Run: ParsableCommand {
         let (path, files) = try ModelFiles.run(
             file, settings: try inputs.modelSettings(choices: choices), solve: try solver.settings,
             saveStep: try solver.givenStep,
-            config: try inputs.configFile(), into: out, plot: output.plot, panels: output.panelList,
+            config: try inputs.configFile(), into: out, plot: output.plot, panels: try output.panelList,
             tool: BuildInfo.tool, command: CommandLine.arguments)
         printWarnings(path.model)
         let s = path.solution.statistics

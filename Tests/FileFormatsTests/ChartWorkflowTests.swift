@@ -142,7 +142,7 @@ struct ChartWorkflowTests {
         options.notebookMatricesAt = .some(2027)
         let nb = dir.appendingPathComponent("nb")
         let (_, files) = try ComparisonFiles.run(comparison, file: file, into: nb.path, options: options)
-        #expect(files.suffix(3) == ["matrices.csv", "reverse_qe.ipynb", "reverse_qe.py"])
+        #expect(files.suffix(3) == ["matrices.csv", "reverse_qe.ipynb", "reverse_qe-dashboard.py"])
         let runner = Tool.root.appendingPathComponent("notebooks-export/run_notebook.py").path
         // The kernel finds the Python package and the debug build's library, which the test command builds first.
         let library = Requirements.pythonLibrary.path
@@ -167,7 +167,7 @@ struct ChartWorkflowTests {
         let matrices = try Tool.text(nb.appendingPathComponent("matrices.csv")).split(separator: "\n")
         #expect(matrices[0] == "matrix,row,P,A,G,F,S,W,row_sum,must_be")
         #expect(matrices.count == 1 + 17 + 12)
-        let script = try Tool.text(nb.appendingPathComponent("reverse_qe.py"))
+        let script = try Tool.text(nb.appendingPathComponent("reverse_qe-dashboard.py"))
         #expect(script.contains("(\"rb\", \"10-year Treasury yield\", \"percent a year\", 100.0, None)"))
         #expect(script.contains("suffix = \"/no_ai_boom\""))
         #expect(script.contains("\"buyer\": (0, (2,3,))"), "the notebook draws buyer dotted, as the dashboard does")
@@ -177,7 +177,7 @@ struct ChartWorkflowTests {
     func deterministic() throws {
         let dir = try Tool.scratch()
         for name in ["a", "b"] { try Workflow.compare(in: dir, out: name, regimes: ["none"], notebook: .some(nil)) }
-        for file in ["reverse_qe.py", "matrices.csv", "reverse_qe.ipynb"] {
+        for file in ["reverse_qe-dashboard.py", "matrices.csv", "reverse_qe.ipynb"] {
             #expect(
                 try Data(contentsOf: dir.appendingPathComponent("a/\(file)"))
                     == Data(contentsOf: dir.appendingPathComponent("b/\(file)")))

@@ -21,6 +21,21 @@ struct BadInputTests {
 
     static let cases: [BadInput] = [
         BadInput(
+            name: "--matrices-at not a date", edit: nil, arguments: ["--notebook", "--matrices-at", "2026-13-01"],
+            message: "error: --matrices-at 2026-13-01: expected a decimal year (2026.0) or a date (2026-01-01)"),
+        BadInput(
+            name: "--matrices-at not finite", edit: nil, arguments: ["--notebook", "--matrices-at", "nan"],
+            message: "error: --matrices-at nan: expected a decimal year (2026.0) or a date (2026-01-01)"),
+        BadInput(
+            name: "--matrices-at without --notebook", edit: nil, arguments: ["--matrices-at", "2027"],
+            message: "error: --matrices-at 2027: dates the notebook's matrices; add --notebook"),
+        BadInput(
+            name: "--panels empty", edit: nil, arguments: ["--plot", "--panels", ""],
+            message: "error: --panels : an empty name; list series separated by single commas"),
+        BadInput(
+            name: "--panels twice", edit: nil, arguments: ["--plot", "--panels", "rb,rb"],
+            message: "error: --panels rb,rb: rb is listed twice"),
+        BadInput(
             name: "unknown parameter",
             edit: { $0.replacingOccurrences(of: "[parameters]\n", with: "[parameters]\nI2 = 1.0\n") }, arguments: [],
             message: "error: CONFIG: parameters.I2: MODEL has no parameter I2; see `liquidity params --model MODEL`"),

@@ -58,3 +58,23 @@ struct SpecialFileTests {
         #expect(Self.type(fifo) == S_IFIFO)
     }
 }
+
+@Suite("The exported notebook's folder")
+struct ExportFolderTests {
+    @Test("the default model's export writes liquidity-dashboard.py, not liquidity.py, which would shadow the package")
+    func noShadowing() throws {
+        let dir = try Tool.scratch()
+        let export = try Tool.run(["export", "--notebook", "nb", "--regimes", "none", "--quiet"], in: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let files = Tool.files(dir.appendingPathComponent("nb"))
+        #expect(files.contains("liquidity.ipynb") && files.contains("liquidity-dashboard.py"))
+        #expect(!files.contains("liquidity.py"))
+        let found = try Tool.runProgram(
+            "/usr/bin/env",
+            [
+                "PYTHONPATH=\(Tool.root.appendingPathComponent("python").path)", "python3", "-c",
+                "import importlib.util; print(importlib.util.find_spec('liquidity').origin)",
+            ], in: dir.appendingPathComponent("nb"))
+        #expect(found.stdout == Tool.root.appendingPathComponent("python/liquidity/__init__.py").path + "\n")
+    }
+}
