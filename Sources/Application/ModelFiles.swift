@@ -142,6 +142,21 @@ public enum ModelFiles {
     }
 
     /// The save step of a model file's run: the one given, else the file's own, else a hundredth of the span.
+    /// Refuses a sweep whose runs would save more than a million points each (`--to 1e9` had
+    /// aborted on an allocation of gigabytes): each run saves at the file's step, monthly by default.
+    public static func checkSweepSpan(_ source: ModelSource, settings: ModelSettings) throws {
+        let span = (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1)
+        let step = source.saveStep ?? 1.0 / 12
+        let points = (span.1 - span.0) / step
+        guard points.isFinite, points <= 1_000_000 else {
+            throw InputError(
+                """
+                --from/--to: \(String(format: "%.3g", points)) saved points a run from \(span.0) to \(span.1) at \
+                the model's step, \(step); the limit is 1000000 (a shorter span)
+                """)
+        }
+    }
+
     public static func saveStep(_ given: Double?, for source: ModelSource, span: (Double, Double)) throws -> Double {
         let step = given ?? source.saveStep ?? (span.1 - span.0) / 100
         let points = (span.1 - span.0) / step

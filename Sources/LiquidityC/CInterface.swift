@@ -206,10 +206,11 @@ public func liq_sweep(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPoint
         let run = request.runRequest
         let file = try run.modelFile()
         let source = try ModelFiles.source(file)
+        let settings = try run.modelSettings()
+        try ModelFiles.checkSweepSpan(source, settings: settings)
         let model: FileEnsembleModel
         do {
-            model = try FileEnsembleModel(
-                source: source, settings: try run.modelSettings(), choice: ModelFiles.regimeChoice)
+            model = try FileEnsembleModel(source: source, settings: settings, choice: ModelFiles.regimeChoice)
         } catch let error as ModelFileError {
             throw ModelFiles.inputError(error)
         }

@@ -89,10 +89,11 @@ struct SweepRun: ParsableCommand {
     func model() throws -> (any EnsembleModel, String) {
         let file = try inputs.modelFile()
         let source = try ModelFiles.source(file)
+        let settings = try inputs.modelSettings()
+        try ModelFiles.checkSweepSpan(source, settings: settings)
         do {
             return (
-                try FileEnsembleModel(
-                    source: source, settings: try inputs.modelSettings(), choice: ModelFiles.regimeChoice),
+                try FileEnsembleModel(source: source, settings: settings, choice: ModelFiles.regimeChoice),
                 try inputs.configFile() ?? file
             )
         } catch let error as ModelFileError {

@@ -106,4 +106,21 @@ struct SweepTests {
                 && Set(killed.map { $0.split(separator: ",").prefix(2).joined(separator: ",") }).count == 120)
         #expect(killed == (try rows("whole")))
     }
+
+    @Test("a sweep whose runs would save more than a million points is refused before anything is solved")
+    func longSpan() throws {
+        let dir = try Tool.scratch()
+        let result = try Tool.run(
+            [
+                "sweep", Tool.root.appendingPathComponent("scenarios/sweep-example.toml").path, "--model",
+                Tool.reverseQE, "--config", Tool.modelmd, "--to", "1e9", "--quiet", "--out", "s",
+            ], in: dir)
+        #expect(result.status == 2)
+        #expect(
+            result.stderr == """
+                error: --from/--to: 1.2e+10 saved points a run from 2025.0 to 1000000000.0 at the model's step, \
+                0.08333333333333333; the limit is 1000000 (a shorter span)\n
+                """)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s").path))
+    }
 }
