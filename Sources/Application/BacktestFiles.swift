@@ -16,6 +16,29 @@ public enum BacktestFiles {
         return Double(year) + Double(q) / 4
     }
 
+    /// The cut-offs of `--cutoffs` (quarters YYYYQn, comma-separated) as decimal years, each
+    /// inside the data table at `table`: data to fit before it and quarters to forecast after it.
+    public static func cutoffs(_ list: String, table: String) throws -> [Double] {
+        let times = try HistoryFiles.readTable(table).compactMap { $0["t"] }
+        guard let first = times.min(), let last = times.max() else {
+            throw InputError("\(table): the table has no rows")
+        }
+        return try list.split(separator: ",", omittingEmptySubsequences: false).map { label in
+            guard !label.isEmpty else {
+                throw InputError("--cutoffs \(list): an empty quarter; list quarters YYYYQn separated by commas")
+            }
+            let t = try quarterEnd(String(label))
+            guard t > first, t < last else {
+                throw InputError(
+                    """
+                    --cutoffs \(label): outside the data (\(table) covers \(first) to \(last)); a cut-off needs data \
+                    to fit before it and quarters to forecast after it
+                    """)
+            }
+            return t
+        }
+    }
+
     /// The backtest of the calibration `job` against the data table at
     /// `table` (FRED units), forecasting `series` (nil: every series the
     /// targets name that the table has) over `horizon` quarters.

@@ -62,9 +62,9 @@ struct BacktestCommand: ParsableCommand {
 
     func run() throws {
         try native.install()
+        let quarters = try BacktestFiles.cutoffs(cutoffs, table: table)
         let job = try CalibrationJob(
             model: try model ?? Defaults.modelFile(), config: config, targets: targets, fit: fit, check: false)
-        let quarters = try cutoffs.split(separator: ",").map { try BacktestFiles.quarterEnd(String($0)) }
         let backtest = try BacktestFiles.backtest(
             job, table: table, series: series.map { $0.split(separator: ",").map(String.init) }, horizon: horizon)
         let directory = try OutputDirectory(out)

@@ -306,6 +306,32 @@ struct BadInputTests {
                 == (try Tool.text(dir.appendingPathComponent("plain/series.csv"))))
     }
 
+    @Test("backtest cut-offs outside the data, empty or not quarters are refused before any fit")
+    func cutoffs() throws {
+        let dir = try Tool.scratch()
+        let table = Tool.root.appendingPathComponent("calibration/history-fred.csv").path
+        let outside = """
+            outside the data (\(table) covers 2022.5 to 2026.0); a cut-off needs data to fit before it and quarters \
+            to forecast after it
+            """
+        for (cutoffs, message) in [
+            ("2099Q1", "--cutoffs 2099Q1: \(outside)"), ("2020Q1", "--cutoffs 2020Q1: \(outside)"),
+            ("", "--cutoffs : an empty quarter; list quarters YYYYQn separated by commas"),
+            ("2024Q2,", "--cutoffs 2024Q2,: an empty quarter; list quarters YYYYQn separated by commas"),
+            ("2024Q5", "--cutoffs 2024Q5: expected a quarter YYYYQn, such as 2024Q2"),
+        ] {
+            let result = try Tool.run(
+                [
+                    "backtest", "--targets",
+                    Tool.root.appendingPathComponent("calibration/targets-liquidity.toml").path,
+                    "--fit", Tool.root.appendingPathComponent("calibration/fit-liquidity.toml").path, "--table", table,
+                    "--cutoffs", cutoffs, "--quiet", "--out", "b",
+                ], in: dir)
+            #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(cutoffs): \(result.stderr)")
+        }
+        #expect(Tool.files(dir) == [])
+    }
+
     @Test("an unreadable configuration is named")
     func unreadable() throws {
         let dir = try Tool.scratch()
