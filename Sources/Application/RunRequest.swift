@@ -218,10 +218,14 @@ extension ModelFiles {
             guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
                 throw InputError("\(option) \(item): expected name=value")
             }
-            return (
+            let (name, value) = (
                 String(item[..<equals]).trimmingCharacters(in: .whitespaces),
                 String(item[item.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
             )
+            guard !value.isEmpty else {
+                throw InputError("\(option) \(item): no value after '='; expected name=value")
+            }
+            return (name, value)
         }
     }
 

@@ -238,6 +238,10 @@ struct ModelCompare: ParsableCommand {
 
     func run() throws {
         try solver.check()
+        for (name, option) in try ModelFiles.pairs(model.choices, option: "--choose") where name == choice {
+            throw InputError(
+                "--choose \(name)=\(option): \(name) is the choice compared (--choice); each of its options is solved")
+        }
         let names = options.map { list in
             list.split(separator: ",", omittingEmptySubsequences: false).map {
                 $0.trimmingCharacters(in: .whitespaces)

@@ -332,6 +332,26 @@ struct BadInputTests {
         #expect(Tool.files(dir) == [])
     }
 
+    @Test("--choose of the compared choice, and a name= with no value, are refused")
+    func choices() throws {
+        let dir = try Tool.scratch()
+        for (arguments, message) in [
+            (
+                ["model", "compare", Tool.reverseQE, "--choice", "regime", "--choose", "regime=nobody"],
+                "--choose regime=nobody: regime is the choice compared (--choice); each of its options is solved"
+            ),
+            (
+                ["model", "compare", Tool.reverseQE, "--choice", "regime", "--choose", "regime="],
+                "--choose regime=: no value after '='; expected name=value"
+            ),
+            (["run", "--set", "payout=", "--quiet"], "--set payout=: no value after '='; expected name=value"),
+        ] {
+            let result = try Tool.run(arguments + ["--out", "o"], in: dir)
+            #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(arguments): \(result.stderr)")
+        }
+        #expect(Tool.files(dir) == [])
+    }
+
     @Test("an unreadable configuration is named")
     func unreadable() throws {
         let dir = try Tool.scratch()
