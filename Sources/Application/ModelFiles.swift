@@ -160,6 +160,13 @@ public enum ModelFiles {
     public static func saveStep(_ given: Double?, for source: ModelSource, span: (Double, Double)) throws -> Double {
         let step = given ?? source.saveStep ?? (span.1 - span.0) / 100
         let points = (span.1 - span.0) / step
+        if given == nil, step > 0, !(points <= 1_000_000) {
+            throw InputError(
+                """
+                --from/--to: \(String(format: "%.3g", points)) saved points from \(span.0) to \(span.1) at the \
+                model's step, \(step); the limit is 1000000 (a shorter span)
+                """)
+        }
         guard step > 0, points <= 1_000_000 else {
             throw InputError(
                 """

@@ -80,14 +80,6 @@ public struct RunRequest: Sendable {
             }
             settings.choices[ChoiceComparison.counterfactualChoice] = flat.name
         }
-        let horizon = try ModelFiles.source(file).horizon
-        if let t0 = settings.start ?? horizon?.0, let t1 = settings.end ?? horizon?.1, !(t1 > t0) {
-            let sources =
-                ["--from", "--to"] + ((try configFile()).map { ["[horizon] of \($0)"] } ?? []) + [
-                    "the horizon of \(file)"
-                ]
-            throw InputError("the end \(t1) must come after the start \(t0) (\(sources.joined(separator: ", ")))")
-        }
         return settings
     }
 
@@ -241,6 +233,16 @@ extension ModelFiles {
         if let config { settings = try ModelFiles.settings(configuration: config, for: source) }
         settings.start = start ?? settings.start
         settings.end = end ?? settings.end
+        if let t0 = settings.start ?? source.horizon?.0, let t1 = settings.end ?? source.horizon?.1,
+            !(t1 > t0 && t0.isFinite && t1.isFinite)
+        {
+            let sources =
+                ["--from", "--to"] + (config.map { ["[horizon] of \($0)"] } ?? []) + ["the horizon of \(file)"]
+            let rule =
+                t0.isFinite && t1.isFinite
+                ? "the end \(t1) must come after the start \(t0)" : "the span \(t0) to \(t1) must be finite"
+            throw InputError("\(rule) (\(sources.joined(separator: ", ")))")
+        }
         for (name, text) in try pairs(overrides, option: "--set") {
             guard let value = Double(text), value.isFinite else {
                 throw InputError("--set \(name)=\(text): \(name) needs a finite number")

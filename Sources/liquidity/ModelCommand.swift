@@ -59,12 +59,13 @@ struct ModelFileOptions: ParsableArguments {
     var scenarios: [String] = []
 
     @Option(
-        name: .customLong("from"),
+        name: .customLong("from"), parsing: .unconditional,
         help: ArgumentHelp("Start of the span (default: the file's horizon).", valueName: "t"))
     var start: Double?
 
     @Option(
-        name: .customLong("to"), help: ArgumentHelp("End of the span (default: the file's horizon).", valueName: "t"))
+        name: .customLong("to"), parsing: .unconditional,
+        help: ArgumentHelp("End of the span (default: the file's horizon).", valueName: "t"))
     var end: Double?
 
     var settings: ModelSettings {

@@ -90,12 +90,12 @@ struct ModelInputOptions: ParsableArguments {
     var scenarios: [String] = []
 
     @Option(
-        name: .customLong("from"),
+        name: .customLong("from"), parsing: .unconditional,
         help: ArgumentHelp("Start of the simulation, t0: a decimal year or YYYY-MM-DD.", valueName: "date"))
     var start: String?
 
     @Option(
-        name: .customLong("to"),
+        name: .customLong("to"), parsing: .unconditional,
         help: ArgumentHelp("End of the simulation, t1: a decimal year or YYYY-MM-DD.", valueName: "date"))
     var end: String?
 

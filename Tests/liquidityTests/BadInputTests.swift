@@ -156,8 +156,8 @@ struct BadInputTests {
             name: "too many saved points", edit: nil, arguments: ["--to", "1e9"],
             message:
                 """
-                error: --save-step 0.08333333333333333: 1.2e+10 saved points from 2025.0 to 1000000000.0; the \
-                limit is 1000000 (a larger step or a shorter span)
+                error: --from/--to: 1.2e+10 saved points from 2025.0 to 1000000000.0 at the model's step, \
+                0.08333333333333333; the limit is 1000000 (a shorter span)
                 """
         ),
         BadInput(
@@ -328,6 +328,33 @@ struct BadInputTests {
                     "--cutoffs", cutoffs, "--quiet", "--out", "b",
                 ], in: dir)
             #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(cutoffs): \(result.stderr)")
+        }
+        #expect(Tool.files(dir) == [])
+    }
+
+    @Test("a span that is not finite or ends before it starts names --from and --to")
+    func spans() throws {
+        let dir = try Tool.scratch()
+        let sim = Tool.root.appendingPathComponent("models/gl-sim.sfc").path
+        for (arguments, message) in [
+            (
+                ["model", "run", sim, "--from", "3000"],
+                "the end 300.0 must come after the start 3000.0 (--from, --to, the horizon of \(sim))"
+            ),
+            (
+                ["model", "run", sim, "--to", "inf"],
+                "the span 0.0 to inf must be finite (--from, --to, the horizon of \(sim))"
+            ),
+            (
+                ["run", "--from", "-1e300", "--quiet"],
+                """
+                --from/--to: 1.2e+301 saved points from -1e+300 to 2032.0 at the model's step, 0.08333333333333333; \
+                the limit is 1000000 (a shorter span)
+                """
+            ),
+        ] {
+            let result = try Tool.run(arguments + ["--out", "o"], in: dir)
+            #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(arguments): \(result.stderr)")
         }
         #expect(Tool.files(dir) == [])
     }
