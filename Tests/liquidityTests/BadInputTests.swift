@@ -308,35 +308,39 @@ struct BadInputTests {
 
     @Test("backtest cut-offs outside the data, empty or not quarters are refused before any fit")
     func cutoffs() throws {
-        let dir = try Tool.scratch()
         let table = Tool.root.appendingPathComponent("calibration/history-fred.csv").path
         let outside = """
             outside the data (\(table) covers 2022.5 to 2026.0); a cut-off needs data to fit before it and quarters \
             to forecast after it
             """
-        for (cutoffs, message) in [
-            ("2099Q1", "--cutoffs 2099Q1: \(outside)"), ("2020Q1", "--cutoffs 2020Q1: \(outside)"),
-            ("", "--cutoffs : an empty quarter; list quarters YYYYQn separated by commas"),
-            ("2024Q2,", "--cutoffs 2024Q2,: an empty quarter; list quarters YYYYQn separated by commas"),
-            ("2024Q5", "--cutoffs 2024Q5: expected a quarter YYYYQn, such as 2024Q2"),
-        ] {
-            let result = try Tool.run(
-                [
-                    "backtest", "--targets",
-                    Tool.root.appendingPathComponent("calibration/targets-liquidity.toml").path,
-                    "--fit", Tool.root.appendingPathComponent("calibration/fit-liquidity.toml").path, "--table", table,
-                    "--cutoffs", cutoffs, "--quiet", "--out", "b",
-                ], in: dir)
-            #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(cutoffs): \(result.stderr)")
+        let backtest = [
+            "backtest", "--targets", Tool.root.appendingPathComponent("calibration/targets-liquidity.toml").path,
+            "--fit", Tool.root.appendingPathComponent("calibration/fit-liquidity.toml").path, "--table", table,
+            "--quiet", "--cutoffs",
+        ]
+        try Self.refused([
+            (backtest + ["2099Q1"], "--cutoffs 2099Q1: \(outside)"),
+            (backtest + ["2020Q1"], "--cutoffs 2020Q1: \(outside)"),
+            (backtest + [""], "--cutoffs : an empty quarter; list quarters YYYYQn separated by commas"),
+            (backtest + ["2024Q2,"], "--cutoffs 2024Q2,: an empty quarter; list quarters YYYYQn separated by commas"),
+            (backtest + ["2024Q5"], "--cutoffs 2024Q5: expected a quarter YYYYQn, such as 2024Q2"),
+        ])
+    }
+
+    /// Each command line (with `--out o`) exits 2 with exactly `error: MESSAGE`, and writes nothing.
+    static func refused(_ cases: [([String], String)]) throws {
+        let dir = try Tool.scratch()
+        for (arguments, message) in cases {
+            let result = try Tool.run(arguments + ["--out", "o"], in: dir)
+            #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(arguments): \(result.stderr)")
         }
         #expect(Tool.files(dir) == [])
     }
 
     @Test("a span that is not finite or ends before it starts names --from and --to")
     func spans() throws {
-        let dir = try Tool.scratch()
         let sim = Tool.root.appendingPathComponent("models/gl-sim.sfc").path
-        for (arguments, message) in [
+        try Self.refused([
             (
                 ["model", "run", sim, "--from", "3000"],
                 "the end 300.0 must come after the start 3000.0 (--from, --to, the horizon of \(sim))"
@@ -352,17 +356,12 @@ struct BadInputTests {
                 the limit is 1000000 (a shorter span)
                 """
             ),
-        ] {
-            let result = try Tool.run(arguments + ["--out", "o"], in: dir)
-            #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(arguments): \(result.stderr)")
-        }
-        #expect(Tool.files(dir) == [])
+        ])
     }
 
     @Test("--choose of the compared choice, and a name= with no value, are refused")
     func choices() throws {
-        let dir = try Tool.scratch()
-        for (arguments, message) in [
+        try Self.refused([
             (
                 ["model", "compare", Tool.reverseQE, "--choice", "regime", "--choose", "regime=nobody"],
                 "--choose regime=nobody: regime is the choice compared (--choice); each of its options is solved"
@@ -372,11 +371,7 @@ struct BadInputTests {
                 "--choose regime=: no value after '='; expected name=value"
             ),
             (["run", "--set", "payout=", "--quiet"], "--set payout=: no value after '='; expected name=value"),
-        ] {
-            let result = try Tool.run(arguments + ["--out", "o"], in: dir)
-            #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(arguments): \(result.stderr)")
-        }
-        #expect(Tool.files(dir) == [])
+        ])
     }
 
     @Test("an unreadable configuration is named")
