@@ -118,7 +118,7 @@ public struct CalibrationJob {
     ) {
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = (path as NSString).deletingLastPathComponent
-        let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
+        let directory = try OutputDirectory(folder.isEmpty ? "." : folder, option: "--write")
         let report = CalibrationReport(
             fit: fit, config: config, targetsFile: targets, fitFile: self.fit, fitMethod: spec.options.method.rawValue,
             tool: tool)

@@ -12,18 +12,23 @@ public struct OutputDirectory {
     public let path: String
 
     /// Creates the directory (and its parents) if needed.
-    public init(_ path: String) throws {
+    ///
+    /// - Parameter option: the option that named the folder, for the messages: `--out`, or
+    ///   `--write` for the folder of a file written.
+    /// - Throws: ``InputError`` for a folder that cannot be one (exit 2); ``OutputError`` for one
+    ///   the system will not let this process write into, a read-only file system say (exit 4).
+    public init(_ path: String, option: String = "--out") throws {
         self.path = path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw InputError("--out \(path): exists and is not a directory") }
+            guard isDirectory.boolValue else { throw InputError("\(option) \(path): exists and is not a directory") }
         } else {
-            try Self.makeDirectories(path)
+            try Self.makeDirectories(path, option: option)
         }
-        guard FileManager.default.isWritableFile(atPath: path) else {
-            throw InputError("--out \(path): the directory is not writable")
+        guard access(path, W_OK) == 0 else {
+            throw OutputError("\(option) \(path): the directory is not writable: \(String(cString: strerror(errno)))")
         }
-        try DirectoryLocks.shared.lock(path)
+        try DirectoryLocks.shared.lock(path, option: option)
     }
 
     /// What a path names, following symbolic links: a regular file (or nothing yet), a folder, or
@@ -75,19 +80,22 @@ public struct OutputDirectory {
     }
 
     /// Makes `path` and its missing parents, naming the one that cannot be made and the system's reason.
-    static func makeDirectories(_ path: String) throws {
+    static func makeDirectories(_ path: String, option: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else {
-                    throw InputError("--out \(path): \(prefix) is a file, not a directory")
+                    throw InputError("\(option) \(path): \(prefix) is a file, not a directory")
                 }
                 continue
             }
             if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
-                throw InputError("--out \(path): cannot create \(prefix): \(String(cString: strerror(errno)))")
+                let reason = "\(option) \(path): cannot create \(prefix): \(String(cString: strerror(errno)))"
+                // The system's refusal (a read-only or full file system, permissions) is an output failure.
+                if [EROFS, EACCES, EPERM, ENOSPC, EDQUOT].contains(errno) { throw OutputError(reason) }
+                throw InputError(reason)
             }
         }
     }
@@ -132,21 +140,21 @@ final class DirectoryLocks: @unchecked Sendable {
     private let lock = NSLock()
     private var held: [String: Int32] = [:]
 
-    func lock(_ path: String) throws {
+    func lock(_ path: String, option: String) throws {
         let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         try lock.withLock {
             guard held[key] == nil else { return }
             let fd = open(key, O_RDONLY | O_DIRECTORY)
             guard fd >= 0 else {
-                throw InputError("--out \(path): cannot open the directory: \(String(cString: strerror(errno)))")
+                throw InputError("\(option) \(path): cannot open the directory: \(String(cString: strerror(errno)))")
             }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
                 let other = Self.holder(of: key).map { "process \($0)" } ?? "another process"
                 throw InputError(
                     """
-                    --out \(path): \(other) is writing into this directory; wait for it to finish or pick \
-                    another --out
+                    \(option) \(path): \(other) is writing into this directory; wait for it to finish or pick \
+                    another \(option)
                     """
                 )
             }

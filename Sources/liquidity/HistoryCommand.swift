@@ -132,7 +132,8 @@ struct History: ParsableCommand {
             print(text, terminator: "")
         } else {
             let directory = (write as NSString).deletingLastPathComponent
-            try OutputDirectory(directory.isEmpty ? "." : directory).write((write as NSString).lastPathComponent, text)
+            try OutputDirectory(directory.isEmpty ? "." : directory, option: "--write").write(
+                (write as NSString).lastPathComponent, text)
             print("wrote \(write)")
         }
     }
@@ -185,7 +186,7 @@ struct History: ParsableCommand {
             print(built, terminator: "")
         } else {
             let directory = (write as NSString).deletingLastPathComponent
-            try OutputDirectory(directory.isEmpty ? "." : directory).write(
+            try OutputDirectory(directory.isEmpty ? "." : directory, option: "--write").write(
                 (write as NSString).lastPathComponent, built)
             print("wrote \(write): \(quarters) quarters, \(columns(units).count) series")
         }

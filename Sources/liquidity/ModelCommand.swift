@@ -134,7 +134,7 @@ struct ModelGraph: ParsableCommand {
             return
         }
         let folder = (write as NSString).deletingLastPathComponent
-        let directory = try OutputDirectory(folder.isEmpty ? "." : folder)
+        let directory = try OutputDirectory(folder.isEmpty ? "." : folder, option: "--write")
         let name = (write as NSString).lastPathComponent
         try directory.write(name, dot)
         var files = [write]
@@ -356,7 +356,7 @@ struct ModelSankey: ParsableCommand {
         }
         let matrix = compiled.matrixValues(at: t, state)[flows]
         let folder = (write as NSString).deletingLastPathComponent
-        try OutputDirectory(folder.isEmpty ? "." : folder).write(
+        try OutputDirectory(folder.isEmpty ? "." : folder, option: "--write").write(
             (write as NSString).lastPathComponent,
             Sankey.svg(matrix, title: "\(matrix.title) at t = \(t)", unit: "per year"))
         print("wrote \(write)")

@@ -62,4 +62,33 @@ struct DiskFullTests {
             result.stderr == "error: cannot append to \(disk.path)/s/runs.csv: No space left on device\n",
             "\(result.stderr)")
     }
+
+    @Test(
+        "a read-only file system ends a run with exit 4 and the system's reason, naming --out or --write",
+        .enabled(if: Requirements.met(Requirements.isRoot), Comment(rawValue: needsRoot)))
+    func readOnly() throws {
+        try #require(Requirements.isRoot, Comment(rawValue: Self.needsRoot))
+        let dir = try Tool.scratch().appendingPathComponent("ro")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let mount = try Tool.runProgram(
+            "/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", dir.path],
+            in: dir.deletingLastPathComponent())
+        try #require(mount.status == 0, "cannot mount a read-only tmpfs: \(mount.stderr)")
+        defer { _ = try? Tool.runProgram("/usr/bin/env", ["umount", dir.path], in: dir.deletingLastPathComponent()) }
+        let run = try Tool.run(
+            ["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", dir.path],
+            in: dir.deletingLastPathComponent())
+        #expect(run.status == 4)
+        #expect(run.stderr == "error: --out \(dir.path): the directory is not writable: Read-only file system\n")
+        let nested = try Tool.run(
+            ["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", dir.path + "/out"],
+            in: dir.deletingLastPathComponent())
+        #expect(nested.status == 4)
+        #expect(
+            nested.stderr
+                == "error: --out \(dir.path)/out: cannot create \(dir.path)/out: Read-only file system\n")
+        let history = try Tool.run(["history", "--write", dir.path + "/h.csv"], in: Tool.root)
+        #expect(history.status == 4)
+        #expect(history.stderr == "error: --write \(dir.path): the directory is not writable: Read-only file system\n")
+    }
 }
