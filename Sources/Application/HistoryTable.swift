@@ -240,21 +240,29 @@ public enum HistoryTable {
         }
         // The last quarter every series covers: each has an observation on or after the quarter's last day
         // (the quarterly debt series one dated within the quarter, the monthly M2 one for its last month).
-        let lastQuarter: String
-        if let last {
-            lastQuarter = last
-        } else {
-            let ends = columns.compactMap { column -> String? in
-                guard
-                    let d = series[column.name]!.dates.last(where: { date in
-                        series[column.name]!.values[series[column.name]!.dates.firstIndex(of: date)!] != nil
-                    })
-                else { return nil }
-                return column.sampling == .daily ? d : endOfQuarter(containing: d)
-            }
-            guard let earliest = ends.min() else { throw InputError("--data \(directory): the series hold no values") }
-            lastQuarter = quarterCompletedBy(earliest)
+        // The quarters every series covers: from the latest first observation to the earliest last one.
+        func observed(_ column: Column) -> [String] {
+            let data = series[column.name]!
+            return zip(data.dates, data.values).compactMap { $0.1 == nil ? nil : $0.0 }
         }
+        let ends = columns.compactMap { column -> String? in
+            guard let d = observed(column).last else { return nil }
+            return column.sampling == .daily ? d : endOfQuarter(containing: d)
+        }
+        guard let earliest = ends.min(), let latestStart = columns.compactMap({ observed($0).first }).max() else {
+            throw InputError("--data \(directory): the series hold no values")
+        }
+        let covered = (first: quarterOf(latestStart), last: quarterCompletedBy(earliest))
+        func end(_ label: String) throws -> Double { try Self.quarters(from: label, to: label)[0].t }
+        if try end(first) < end(covered.first) {
+            throw InputError(
+                "--from \(first): before \(covered.first), the first quarter every series of \(directory) covers")
+        }
+        if let last, try end(last) > end(covered.last) {
+            throw InputError(
+                "--to \(last): after \(covered.last), the last quarter every series of \(directory) covers")
+        }
+        let lastQuarter = last ?? covered.last
         let quarters = try Self.quarters(from: first, to: lastQuarter)
         var lines = ["quarter,date,t," + layout.map(\.name).joined(separator: ",")]
         for quarter in quarters {
@@ -283,6 +291,12 @@ public enum HistoryTable {
             lines.append(cells.joined(separator: ","))
         }
         return (lines.joined(separator: "\n") + "\n", quarters.count)
+    }
+
+    /// The label of the quarter holding `date` (ISO): 2022-06-30 is 2022Q2.
+    static func quarterOf(_ date: String) -> String {
+        let month = Int(date.dropFirst(5).prefix(2))!
+        return String(date.prefix(4)) + "Q\((month - 1) / 3 + 1)"
     }
 
     /// The last day of the quarter holding `date` (ISO).

@@ -140,7 +140,9 @@ struct History: ParsableCommand {
 
     func run() throws {
         if let targets {
-            let bands = try ModelFiles.pairs(targets.split(separator: ",").map(String.init), option: "--targets").map {
+            let bands = try ModelFiles.pairs(
+                targets.split(separator: ",", omittingEmptySubsequences: false).map(String.init), option: "--targets"
+            ).map {
                 series, text -> (String, Double) in
                 guard let band = Double(text) else {
                     throw InputError("--targets \(series)=\(text): the band must be a number")

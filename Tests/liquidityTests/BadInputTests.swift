@@ -328,14 +328,15 @@ struct BadInputTests {
         ])
     }
 
-    /// Each command line (with `--out o`) exits 2 with exactly `error: MESSAGE`, and writes nothing.
-    static func refused(_ cases: [([String], String)]) throws {
-        let dir = try Tool.scratch()
+    /// Each command line (with `out`, `--out o` unless given) exits 2 with exactly `error: MESSAGE`
+    /// and, in a scratch folder (no `folder` given), writes nothing.
+    static func refused(_ cases: [([String], String)], in folder: URL? = nil, out: [String] = ["--out", "o"]) throws {
+        let dir = try folder ?? Tool.scratch()
         for (arguments, message) in cases {
-            let result = try Tool.run(arguments + ["--out", "o"], in: dir)
+            let result = try Tool.run(arguments + out, in: dir)
             #expect(result.status == 2 && result.stderr == "error: \(message)\n", "\(arguments): \(result.stderr)")
         }
-        #expect(Tool.files(dir) == [])
+        if folder == nil { #expect(Tool.files(dir) == []) }
     }
 
     @Test("a span that is not finite or ends before it starts names --from and --to")
@@ -358,6 +359,22 @@ struct BadInputTests {
                 """
             ),
         ])
+    }
+
+    @Test("history's quarters outside what every series covers, and an empty --targets entry, are refused")
+    func historyQuarters() throws {
+        try Self.refused(
+            [
+                (
+                    ["history", "--to", "2060Q1"],
+                    "--to 2060Q1: after 2025Q4, the last quarter every series of data covers"
+                ),
+                (
+                    ["history", "--from", "1900Q1"],
+                    "--from 1900Q1: before 2022Q2, the first quarter every series of data covers"
+                ),
+                (["history", "--targets", ","], "--targets : expected name=value"),
+            ], in: Tool.root, out: [])
     }
 
     @Test("--choose of the compared choice, and a name= with no value, are refused")
