@@ -69,6 +69,11 @@ struct WorkPrecision: ParsableCommand {
         return best
     }
 
+    /// The saved states of a flat buffer of them, 26 values a state (the last one short if the buffer is).
+    static func states(_ flat: ArraySlice<Double>) -> [[Double]] {
+        stride(from: flat.startIndex, to: flat.endIndex, by: 26).map { Array(flat[$0..<min($0 + 26, flat.endIndex)]) }
+    }
+
     /// GSL's stepper on the C port, landing on every month and knot (GSL's driver has no interpolation).
     static func cSolve(_ stepper: String, _ tolerance: Double) -> Run? {
         var out = [Double](repeating: 0, count: 26 * 200)
@@ -79,7 +84,7 @@ struct WorkPrecision: ParsableCommand {
         }
         guard saved > 0 else { return nil }
         return Run(
-            states: (0..<Int(saved)).map { Array(out[($0 * 26)..<($0 * 26 + 26)]) }, steps: Int(steps),
+            states: states(out.prefix(Int(saved) * 26)), steps: Int(steps),
             evaluations: Int(evaluations), jacobians: 0)
     }
 
@@ -117,7 +122,7 @@ struct WorkPrecision: ParsableCommand {
             }
             guard saved > 0 else { return nil }
             return Run(
-                states: (0..<Int(saved)).map { Array(out[($0 * 26)..<($0 * 26 + 26)]) }, steps: Int(stats.steps),
+                states: states(out.prefix(Int(saved) * 26)), steps: Int(stats.steps),
                 evaluations: Int(stats.evaluations), jacobians: Int(stats.jacobians))
         }
     #endif
@@ -206,9 +211,7 @@ struct WorkPrecision: ParsableCommand {
                         let run = try? Peers.scipy(
                             python: "python3", regime: "none", method: method, tolerance: tolerance, repetitions: 1)
                     else { continue }
-                    let states = stride(from: 0, to: run.path.count, by: 26).map {
-                        Array(run.path[$0..<min($0 + 26, run.path.count)])
-                    }
+                    let states = Self.states(run.path[...])
                     points.append(
                         Point(
                             tolerance: tolerance, error: Self.error(states, reference), seconds: run.seconds,

@@ -107,14 +107,15 @@ extension ComparisonFiles {
         }
         var notebook: (date: String, matrices: String)?
         let stem = model.source.name
+        // The script's name is not a module's: beside the notebook, `import liquidity` must find the
+        // package, not a script the default model's name would make liquidity.py.
+        let script = "\(stem)-dashboard.py"
         if let t = matricesTime, let index = first.solved.index(at: t) {
             notebook = (
                 model.source.isCalendar ? DecimalYear.isoDate(first.solved.t[index]) : "t = \(first.solved.t[index])",
                 Notebook.matricesCSV(first.solved, index: index)
             )
-            // The script's name is not a module's: beside the notebook, `import liquidity` must find the
-            // package, not a script the default model's name would make liquidity.py.
-            files += ["matrices.csv", "\(stem).ipynb", "\(stem)-dashboard.py"]
+            files += ["matrices.csv", "\(stem).ipynb", script]
         }
         let manifest = ModelManifest(
             tool: options.tool, command: options.command, model: file,
@@ -122,7 +123,7 @@ extension ComparisonFiles {
             settings: comparison.solve, runs: result.cases.map { ($0.kind.label, $0.solved) }, outputs: files,
             wallTime: Date().timeIntervalSince(started))
         try directory.write("manifest.json", try JSON.text(manifest))
-        if let notebook {
+        if let notebook, let template {
             let (panels, attribution) = try Charts.panels(of: result, only: options.panels)
             let facts = [
                 """
@@ -147,10 +148,9 @@ extension ComparisonFiles {
                 model: URL(fileURLWithPath: file).standardizedFileURL.path,
                 config: options.config.isEmpty ? nil : URL(fileURLWithPath: options.config).standardizedFileURL.path)
             try directory.write("matrices.csv", notebook.matrices)
-            let (ipynb, script) = try render(
-                plan, matricesDate: notebook.date, template: template ?? (path: "", text: ""))
+            let (ipynb, code) = try render(plan, matricesDate: notebook.date, template: template)
             try directory.write("\(stem).ipynb", ipynb)
-            try directory.write("\(stem)-dashboard.py", script)
+            try directory.write(script, code)
         }
         return (result, files)
     }

@@ -141,37 +141,39 @@ public enum ModelFiles {
         .joined(separator: "\n\n")
     }
 
-    /// The save step of a model file's run: the one given, else the file's own, else a hundredth of the span.
-    /// Refuses a sweep whose runs would save more than a million points each (`--to 1e9` had
-    /// aborted on an allocation of gigabytes): each run saves at the file's step, monthly by default.
-    public static func checkSweepSpan(_ source: ModelSource, settings: ModelSettings) throws {
-        let span = (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1)
-        let step = source.saveStep ?? 1.0 / 12
+    /// The most points one run may save.
+    public static let savedPointLimit = 1_000_000
+
+    /// Refuses a span that would save more than ``savedPointLimit`` points at the model's own step,
+    /// naming --from and --to (`perRun`: of each run of a sweep).
+    static func checkSpan(_ span: (Double, Double), step: Double, perRun: Bool) throws {
         let points = (span.1 - span.0) / step
-        guard points.isFinite, points <= 1_000_000 else {
+        guard points.isFinite, points <= Double(savedPointLimit) else {
             throw InputError(
                 """
-                --from/--to: \(String(format: "%.3g", points)) saved points a run from \(span.0) to \(span.1) at \
-                the model's step, \(step); the limit is 1000000 (a shorter span)
+                --from/--to: \(String(format: "%.3g", points)) saved points\(perRun ? " a run" : "") from \(span.0) \
+                to \(span.1) at the model's step, \(step); the limit is \(savedPointLimit) (a shorter span)
                 """)
         }
     }
 
+    /// Refuses a sweep whose runs would save more than a million points each (`--to 1e9` had
+    /// aborted on an allocation of gigabytes): each run saves at the file's step, monthly by default.
+    public static func checkSweepSpan(_ source: ModelSource, settings: ModelSettings) throws {
+        let span = (settings.start ?? source.horizon?.0 ?? 0, settings.end ?? source.horizon?.1 ?? 1)
+        try checkSpan(span, step: source.saveStep ?? 1.0 / 12, perRun: true)
+    }
+
+    /// The save step of a model file's run: the one given, else the file's own, else a hundredth of the span.
     public static func saveStep(_ given: Double?, for source: ModelSource, span: (Double, Double)) throws -> Double {
         let step = given ?? source.saveStep ?? (span.1 - span.0) / 100
+        if given == nil, step > 0 { try checkSpan(span, step: step, perRun: false) }
         let points = (span.1 - span.0) / step
-        if given == nil, step > 0, !(points <= 1_000_000) {
-            throw InputError(
-                """
-                --from/--to: \(String(format: "%.3g", points)) saved points from \(span.0) to \(span.1) at the \
-                model's step, \(step); the limit is 1000000 (a shorter span)
-                """)
-        }
-        guard step > 0, points <= 1_000_000 else {
+        guard step > 0, points <= Double(savedPointLimit) else {
             throw InputError(
                 """
                 --save-step \(step): \(String(format: "%.3g", points)) saved points from \(span.0) to \(span.1); \
-                the limit is 1000000 (a larger step or a shorter span)
+                the limit is \(savedPointLimit) (a larger step or a shorter span)
                 """
             )
         }

@@ -159,6 +159,7 @@ extension Compiler {
                 "the model has no state variable: declare one with 'state NAME' and its 'start' and 'd/dt' lines",
                 at: .none)
         }
+        var stateCount = 0
         for state in source.states {
             guard declare(state.name, at: state.location),
                 let (set, members) = members(of: state.index, at: state.location)
@@ -169,16 +170,15 @@ extension Compiler {
             if state.derivative == nil {
                 error("state \(state.name) has no derivative: add a line 'd/dt = ...'", at: state.location)
             }
-            guard stateCount + members.count <= Self.stateLimit else {
+            stateCount += members.count
+            guard stateCount <= Self.stateLimit else {
                 error(
                     """
                     the model has more than \(Self.stateLimit) state variables (\(state.name) brings it to \
-                    \(stateCount + members.count)); its Jacobian and iteration matrix take 8 n^2 bytes each
+                    \(stateCount)); its Jacobian and iteration matrix take 8 n^2 bytes each
                     """, at: state.location)
-                stateCount += members.count
                 continue
             }
-            stateCount += members.count
             var slots: [String: Int] = [:]
             for member in members {
                 slots[member] = newSlot()

@@ -79,7 +79,6 @@ final class Compiler {
     /// linear algebra of the implicit steppers (8 n^2 bytes a matrix) outgrows any machine.
     static let memberLimit = 10_000
     static let stateLimit = 5_000
-    var stateCount = 0
     var expanded = 0
 
     /// Every name a reference could have meant, for "did you mean".

@@ -187,6 +187,12 @@ int cmodel_rhs(double t, const double y[], double dydt[], void *params) { return
 
 unsigned long cmodel_evaluations(void *params) { return ((model *)params)->evaluations; }
 
+/* Ascending, in place: an insertion sort, for lists of a few hundred times at most. */
+static void sort_ascending(double *v, int n) {
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) { double tmp = v[j]; v[j] = v[j - 1]; v[j - 1] = tmp; }
+}
+
 int cmodel_targets(double t1, double *targets, int *on_grid) {
     /* Targets: the monthly grid and every knot inside (t0, t1), merged. */
     int nt = 0;
@@ -203,8 +209,7 @@ int cmodel_targets(double t1, double *targets, int *on_grid) {
         for (int q = 0; q < nt; q++) if (targets[q] == knots_inside[i]) dup = 1;
         if (!dup) targets[nt++] = knots_inside[i];
     }
-    for (int i = 1; i < nt; i++)
-        for (int j = i; j > 0 && targets[j] < targets[j - 1]; j--) { double tmp = targets[j]; targets[j] = targets[j - 1]; targets[j - 1] = tmp; }
+    sort_ascending(targets, nt);
     for (int i = 0; i < nt; i++) {
         double k12 = (targets[i] - t0) * 12;
         on_grid[i] = fabs(k12 - round(k12)) < 1e-9 || targets[i] == t1;
@@ -223,8 +228,7 @@ int cmodel_knots(double t1, double *out) {
             for (int q = 0; q < nk; q++) if (out[q] == kt) dup = 1;
             if (!dup && kt > t0 && kt < t1) out[nk++] = kt;
         }
-    for (int i = 1; i < nk; i++)
-        for (int j = i; j > 0 && out[j] < out[j - 1]; j--) { double tmp = out[j]; out[j] = out[j - 1]; out[j - 1] = tmp; }
+    sort_ascending(out, nk);
     return nk;
 }
 

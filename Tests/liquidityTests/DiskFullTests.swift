@@ -4,12 +4,13 @@ import Testing
 
 @Suite("A full disk", .serialized)
 struct DiskFullTests {
-    /// Mounts a 64 KiB tmpfs at a new folder (root only: the tests that call it need root).
-    static func smallDisk() throws -> (URL, cleanup: () -> Void) {
-        let dir = try Tool.scratch().appendingPathComponent("small")
+    /// Mounts a 64 KiB tmpfs at a new folder, read-only with `readOnly` (root only: the tests that
+    /// call it need root).
+    static func smallDisk(readOnly: Bool = false) throws -> (URL, cleanup: () -> Void) {
+        let dir = try Tool.scratch().appendingPathComponent(readOnly ? "ro" : "small")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let mount = try Tool.runProgram(
-            "/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir.path],
+            "/usr/bin/env", ["mount", "-t", "tmpfs", "-o", (readOnly ? "ro," : "") + "size=64k", "tmpfs", dir.path],
             in: dir.deletingLastPathComponent())
         try #require(mount.status == 0, "cannot mount a small tmpfs: \(mount.stderr)")
         return (
@@ -68,13 +69,8 @@ struct DiskFullTests {
         .enabled(if: Requirements.met(Requirements.isRoot), Comment(rawValue: needsRoot)))
     func readOnly() throws {
         try #require(Requirements.isRoot, Comment(rawValue: Self.needsRoot))
-        let dir = try Tool.scratch().appendingPathComponent("ro")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let mount = try Tool.runProgram(
-            "/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", dir.path],
-            in: dir.deletingLastPathComponent())
-        try #require(mount.status == 0, "cannot mount a read-only tmpfs: \(mount.stderr)")
-        defer { _ = try? Tool.runProgram("/usr/bin/env", ["umount", dir.path], in: dir.deletingLastPathComponent()) }
+        let (dir, cleanup) = try Self.smallDisk(readOnly: true)
+        defer { cleanup() }
         let run = try Tool.run(
             ["run", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", dir.path],
             in: dir.deletingLastPathComponent())
