@@ -65,41 +65,79 @@ public enum SweepFiles {
 
     /// Joins the `runs.csv` and `paths.csv` of `shards` into `directory`,
     /// rows sorted by run and regime: the files one run of the sweep writes.
-    public static func merge(_ shards: [String], into directory: OutputDirectory) throws {
+    ///
+    /// Refuses, naming the folder or the file and line, shards of different
+    /// sweeps (any input in `sweep-inputs.json` differs: the seed, the spec, the
+    /// model), a set that does not hold every shard of the split once, a shard
+    /// that did not finish (no `sweep.json`), and a `runs.csv` that is cut short,
+    /// holds a run twice or holds another number of runs than `sweep.json` records.
+    ///
+    /// The folder `out` is made only once every shard has been read. Returns the number of runs merged.
+    @discardableResult
+    public static func merge(_ shards: [String], into out: String) throws -> Int {
+        let parts = try shards.map(FinishedShard.init)
+        let first = parts[0]
+        for part in parts.dropFirst() {
+            let changed = part.inputs.differences(from: first.inputs)
+            guard changed.isEmpty else {
+                throw InputError(
+                    """
+                    \(part.folder) is a shard of another sweep than \(first.folder): \
+                    \(changed.joined(separator: ", ")) differ; merge the shards of one sweep
+                    """
+                )
+            }
+        }
+        let count = first.shard.count
+        if let other = parts.first(where: { $0.shard.count != count }) {
+            throw InputError(
+                """
+                \(other.folder) is shard \(other.shard.index)/\(other.shard.count), \(first.folder) shard \
+                \(first.shard.index)/\(count): shards of different splits
+                """
+            )
+        }
+        var folders: [Int: String] = [:]
+        for part in parts {
+            if let earlier = folders[part.shard.index] {
+                throw InputError(
+                    "\(part.folder) and \(earlier) are both shard \(part.shard.index)/\(count); name each shard once")
+            }
+            folders[part.shard.index] = part.folder
+        }
+        let missing = (1...count).filter { folders[$0] == nil }
+        guard missing.isEmpty else {
+            throw InputError(
+                """
+                shard\(missing.count == 1 ? "" : "s") \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) \
+                missing: merge every shard of the split, each once
+                """
+            )
+        }
         // Each run must come from one shard only: overlapping shards would write it twice.
         var owner: [String: String] = [:]
-        for shard in shards {
-            let path = (shard as NSString).appendingPathComponent("runs.csv")
-            guard FileManager.default.fileExists(atPath: path) else { continue }
-            for line in try Configuration.readText(path).split(separator: "\n").dropFirst() {
-                let id = line.split(separator: ",", maxSplits: 2).prefix(2).joined(separator: ",")
-                if let first = owner[id] {
+        for part in parts {
+            for (line, row) in part.runs.rows {
+                let id = row.split(separator: ",", maxSplits: 2).prefix(2).joined(separator: ",")
+                if let place = owner[id] {
                     throw InputError(
-                        "\(path): run \(id) is also in \(first); shards must not overlap (the same shard twice?)")
+                        "\(part.runs.path):\(line): run \(id) is also at \(place); shards must not overlap")
                 }
-                owner[id] = path
+                owner[id] = "\(part.runs.path):\(line)"
             }
         }
+        let directory = try OutputDirectory(out)
         for file in ["runs.csv", "paths.csv"] {
-            var header: String?
-            var rows: [String] = []
-            for shard in shards {
-                let path = (shard as NSString).appendingPathComponent(file)
-                guard FileManager.default.fileExists(atPath: path) else {
-                    if file == "runs.csv" { throw InputError("\(path): no such file; is \(shard) a sweep's output?") }
-                    continue
-                }
-                let lines = try Configuration.readText(path).split(separator: "\n").map(String.init)
-                guard let first = lines.first else { continue }
-                if let header, header != first {
-                    throw InputError("\(path): its header differs from the first shard's; shards of different sweeps?")
-                }
-                header = first
-                rows += lines.dropFirst()
+            let tables = try parts.compactMap { try file == "runs.csv" ? $0.runs : $0.table(file) }
+            guard let header = tables.first?.header else { continue }
+            if let other = tables.first(where: { $0.header != header }) {
+                throw InputError(
+                    "\(other.path): its header differs from \(tables[0].path)'s; shards of different sweeps?")
             }
-            guard let header else { continue }
+            let rows = tables.flatMap { $0.rows.map(\.text) }
             try directory.write(file, ([header] + sorted(rows)).joined(separator: "\n") + "\n")
         }
+        return owner.count
     }
 
     /// `fan.csv`: the quantile bands of every path series.
@@ -190,11 +228,15 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
         if FileManager.default.fileExists(atPath: runsPath) {
             let text = try Configuration.readText(runsPath)
             var rows = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard !text.isEmpty else {
+                throw InputError("\(runsPath) is empty; not a sweep's runs: --restart starts afresh")
+            }
             guard rows.first == header else {
                 throw InputError("\(runsPath) belongs to a different sweep (its header differs); pick another --out")
             }
             if !text.hasSuffix("\n") { rows.removeLast() }  // an interrupted last line
             rows = rows.filter { !$0.isEmpty }
+            var lines: [RunID: Int] = [:]
             for (number, row) in rows.enumerated().dropFirst() {
                 guard let run = SweepFiles.parse(Substring(row), ensemble: ensemble), ensemble.contains(run) else {
                     throw InputError(
@@ -204,6 +246,15 @@ public final class CSVRunStore: EnsembleResultStore, @unchecked Sendable {
                         """
                     )
                 }
+                if let earlier = lines[run.id] {
+                    throw InputError(
+                        """
+                        \(runsPath):\(number + 1): run \(run.id.run), \(run.id.option) is also at line \(earlier) \
+                        (the file was edited?); --restart starts afresh
+                        """
+                    )
+                }
+                lines[run.id] = number + 1
                 kept.append(run)
             }
             try directory.write("runs.csv", rows.joined(separator: "\n") + "\n")
@@ -453,6 +504,19 @@ struct SweepInputs: Codable, Equatable {
 
     static let file = "sweep-inputs.json"
 
+    /// What differs between these inputs and `other`, in words.
+    func differences(from other: Self) -> [String] {
+        [
+            ("the model file or its configuration (or --set)", other.configuration != configuration),
+            ("the design (its kind, draws and seed)", other.design != design),
+            ("the swept parameters", other.parameters != parameters),
+            ("the regimes", other.regimes != regimes),
+            ("the solver", other.solver != solver), ("the tolerance", other.tolerance != tolerance),
+            ("the save mode", (other.saves ?? SaveMode.land.rawValue) != (saves ?? SaveMode.land.rawValue)),
+            ("the paths", other.paths != paths),
+        ].filter(\.1).map(\.0)
+    }
+
     /// Refuses a directory that holds runs of other inputs (unless `restart`, which clears
     /// them), then records these inputs.
     func check(against directory: OutputDirectory, restart: Bool) throws {
@@ -466,15 +530,7 @@ struct SweepInputs: Codable, Equatable {
             }
         } else if manager.fileExists(atPath: runs), manager.fileExists(atPath: path) {
             let earlier = try JSONDecoder().decode(Self.self, from: Data(try Configuration.readText(path).utf8))
-            let changed = [
-                ("the model file or its configuration (or --set)", earlier.configuration != configuration),
-                ("the design", earlier.design != design),
-                ("the swept parameters", earlier.parameters != parameters),
-                ("the regimes", earlier.regimes != regimes),
-                ("the solver", earlier.solver != solver), ("the tolerance", earlier.tolerance != tolerance),
-                ("the save mode", (earlier.saves ?? SaveMode.land.rawValue) != saves),
-                ("the paths", earlier.paths != paths),
-            ].filter(\.1).map(\.0)
+            let changed = differences(from: earlier)
             if !changed.isEmpty {
                 throw InputError(
                     """

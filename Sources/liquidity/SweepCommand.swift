@@ -191,6 +191,11 @@ struct SweepMerge: ParsableCommand {
         commandName: "merge",
         abstract: "Join the shards of a sweep into the files one run would write (rows sorted by run and regime).",
         discussion: """
+            Every shard of the split must be named once, each finished (its sweep.json written) and of the \
+            same sweep (the same spec, seed, model, configuration and solver: sweep-inputs.json); a runs.csv \
+            cut short, holding a run twice, or holding other than the runs its sweep.json counts is refused, \
+            and nothing is written.
+
             Examples:
               liquidity sweep merge out/sweep out/shard1 out/shard2 out/shard3 out/shard4
             """)
@@ -203,7 +208,7 @@ struct SweepMerge: ParsableCommand {
 
     func run() throws {
         guard !shards.isEmpty else { throw InputError("merge: name at least one shard directory") }
-        try SweepFiles.merge(shards, into: try OutputDirectory(out))
-        print("merged \(shards.count) shards into \(out)")
+        let runs = try SweepFiles.merge(shards, into: out)
+        print("merged \(shards.count) shard\(shards.count == 1 ? "" : "s"), \(runs) runs, into \(out)")
     }
 }

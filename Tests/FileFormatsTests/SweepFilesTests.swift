@@ -168,24 +168,6 @@ struct SweepFilesTests {
         #expect(again.kept == 0 && again.solvedNow == 12)
     }
 
-    @Test("merging a shard twice is refused: no run may be written twice")
-    func overlappingShards() throws {
-        let dir = try Tool.scratch()
-        let spec = try SweepHarness.write(SweepHarness.grid, "grid.toml", in: dir)
-        try SweepHarness.run(spec, in: dir, out: "part1", jobs: 1, shard: (1, 2))
-        let part = dir.appendingPathComponent("part1").path
-        let error = #expect(throws: InputError.self) {
-            try SweepFiles.merge([part, part], into: try OutputDirectory(dir.appendingPathComponent("merged").path))
-        }
-        #expect(
-            error?.message
-                == """
-                \(part)/runs.csv: run 0,none is also in \(part)/runs.csv; shards must not overlap (the same \
-                shard twice?)
-                """
-        )
-    }
-
     @Test(
         "specs that cannot work are refused with the file, the key and the limit",
         arguments: [
@@ -398,7 +380,7 @@ struct SweepFilesTests {
         #expect(solved == 12)
         try SweepFiles.merge(
             ["part1", "part2", "part3"].map { dir.appendingPathComponent($0).path },
-            into: try OutputDirectory(dir.appendingPathComponent("merged").path))
+            into: dir.appendingPathComponent("merged").path)
         for file in ["runs.csv", "paths.csv"] {
             let single = try Tool.text(dir.appendingPathComponent("single/\(file)")).split(separator: "\n").map(
                 String.init)
