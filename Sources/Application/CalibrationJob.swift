@@ -23,10 +23,19 @@ public struct CalibrationJob {
     ///   model file's own values.
     public init(model: String, config: String?, targets: String, fit: String, check: Bool) throws {
         (self.config, self.targets, self.fit, self.model) = (config ?? model, targets, fit, model)
-        let targetList = try CalibrationFiles.readTargets(targets)
-        var spec = try CalibrationFiles.readFit(fit)
         let source = try ModelFiles.source(model)
+        let targetList = try CalibrationFiles.readTargets(targets, model: source.name)
+        var spec = try CalibrationFiles.readFit(fit, model: source.name)
         var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
+        let end = settings.end ?? source.horizon?.1 ?? .infinity
+        if let late = targetList.first(where: { $0.quantity.latestDate > end + 1e-9 }) {
+            throw InputError(
+                """
+                \(targets): \(late.id) is dated \(late.quantity.latestDate), after the run's end, \(end) (the \
+                horizon of \(config ?? model)); allowed: dates up to \(end)
+                """
+            )
+        }
         // Keys as everywhere else: `risk.crypto.beta` is `beta[crypto]`; an unknown key is left for the calibration to
         // name.
         let canonical = { (key: String) in source.canonicalKey(key, members: settings.sets) ?? key }

@@ -110,6 +110,33 @@ public enum ModelFiles {
         return read.changes
     }
 
+    /// The changes of every scenario file in `scenarios`, in order (see ``changes(_:model:t0:)``);
+    /// refuses two changes of one key at the same date, in one file or two: which would hold is
+    /// not for the order of the files to decide.
+    public static func changes(of scenarios: [String], model: ModelSource, t0: Double? = nil) throws -> [ModelSettings
+        .Change]
+    {
+        var all: [ModelSettings.Change] = []
+        var places: [String: String] = [:]
+        for scenario in scenarios {
+            for (index, change) in try changes(scenario, model: model, t0: t0).enumerated() {
+                let place = "\(scenario): change[\(index)]"
+                let key = "\(change.parameter)@\(change.start)"
+                if let earlier = places[key] {
+                    throw InputError(
+                        """
+                        \(place): \(change.parameter) changes at \(change.start), as \(earlier) does; one change \
+                        of a key per date
+                        """
+                    )
+                }
+                places[key] = place
+                all.append(change)
+            }
+        }
+        return all
+    }
+
     /// What `liquidity model check` prints: the model, its counts, its
     /// warnings, and its matrices as written.
     public static func checkReport(_ model: CompiledModel, format: TableFormat = .table) -> String {

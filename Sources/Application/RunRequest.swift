@@ -274,9 +274,7 @@ extension ModelFiles {
             throw InputError("\(file): the model has no choices; --choose \(key)=... does not apply")
         }
         settings.choices.merge(choices) { $1 }
-        for scenario in scenarios {
-            settings.changes += try ModelFiles.changes(scenario, model: source, t0: settings.start)
-        }
+        settings.changes += try ModelFiles.changes(of: scenarios, model: source, t0: settings.start)
         return settings
     }
 }

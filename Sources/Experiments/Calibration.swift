@@ -39,8 +39,8 @@ public enum TargetQuantity: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
-    /// The latest date the quantity needs.
-    var latestDate: Double {
+    /// The last date the quantity reads (-infinity for a figure not modelled).
+    public var latestDate: Double {
         switch self {
         case .value(_, let t): t
         case .change(_, _, let b), .maximum(_, _, let b), .ratioOfIntegrals(_, _, _, let b), .integral(_, _, let b): b

@@ -1,3 +1,4 @@
+import FlowModel
 import Dispatch
 import Foundation
 import Solvers
@@ -177,6 +178,10 @@ public protocol EnsembleModel: Sendable {
     func value(of key: String) throws -> Double
     /// The base as text, whose fingerprint a resumed sweep checks.
     var fingerprintText: String { get }
+    /// The values the parameter `key` may take (``ParameterRange/any`` when the model declares none).
+    func range(of key: String) -> ParameterRange
+    /// The span every run solves, from start to end.
+    var span: (start: Double, end: Double) { get }
     /// Solves the base with `point` at `keys` under the option of `id`; never throws:
     /// a failure is the run's status.
     func solve(_ id: RunID, keys: [String], point: [Double], spec: EnsembleSpec) -> EnsembleRun

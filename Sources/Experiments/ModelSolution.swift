@@ -376,6 +376,13 @@ public struct FileEnsembleModel: EnsembleModel {
 
     public func canonicalKey(_ given: String) -> String? { source.canonicalKey(given, members: settings.sets) }
 
+    public func range(of key: String) -> ParameterRange {
+        let name = key.split(separator: "[").first.map(String.init) ?? key
+        return source.parameters.first { $0.name == name }?.attributes.range ?? .any
+    }
+
+    public var span: (start: Double, end: Double) { (base.t0, base.t1) }
+
     public func value(of key: String) throws -> Double {
         guard let value = base.parameter(key) else {
             throw CalibrationError.invalidFreeParameter("\(key): \(source.file) has no parameter \(key)")

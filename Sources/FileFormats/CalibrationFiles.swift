@@ -33,13 +33,33 @@ public enum CalibrationFiles {
         }
     }
 
-    /// The targets of the file at `path` (`[[target]]` tables: id, description, quantity, value, band, weight,
-    /// source).
-    public static func readTargets(_ path: String) throws -> [CalibrationTarget] {
-        let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
-        for key in root.keys where key != "target" {
-            throw InputError("\(path): unknown key \(key); allowed: target ([[target]] tables)")
+    /// Refuses a file whose optional top-level `model` names another model than `model` (the
+    /// model file's `model` line): targets and fits are made for one model.
+    static func checkModel(_ root: TOMLTable, file: String, model: String?) throws {
+        guard root.contains(key: "model") else { return }
+        let named = try string(root, "model", file: file, at: "file")
+        if let model, named != model {
+            throw InputError(
+                """
+                \(file): model = \"\(named)\": made for the model \(named), not \(model) (--model); give that \
+                model's file, or this model's targets and fit
+                """
+            )
         }
+    }
+
+    /// The finest band a target may have relative to its value: below it a residual measures the
+    /// solver's rounding, not the model.
+    public static let finestBand = 1e-12
+
+    /// The targets of the file at `path` (`[[target]]` tables: id, description, quantity, value, band, weight,
+    /// source; optionally a top-level `model`, which must be `model` when given).
+    public static func readTargets(_ path: String, model: String? = nil) throws -> [CalibrationTarget] {
+        let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
+        for key in root.keys where !["target", "model"].contains(key) {
+            throw InputError("\(path): unknown key \(key); allowed: model, target ([[target]] tables)")
+        }
+        try checkModel(root, file: path, model: model)
         var targets: [CalibrationTarget] = []
         for (index, table) in try tables(root, "target", file: path).enumerated() {
             let label = "target[\(index)]"
@@ -97,11 +117,20 @@ public enum CalibrationFiles {
             guard !targets.contains(where: { $0.id == id }) else {
                 throw InputError("\(path): target \(id) is defined twice")
             }
+            let value = try number(table, "value", file: path, at: id)
+            let band = try number(table, "band", file: path, at: id)
+            guard band > 0, band >= finestBand * abs(value), band >= 1e-100 else {
+                throw InputError(
+                    """
+                    \(path): \(id).band = \(band); allowed: a band of at least \(finestBand) of the value's size \
+                    (\(finestBand * abs(value))) and 1e-100
+                    """
+                )
+            }
             targets.append(
                 CalibrationTarget(
                     id: id, description: try string(table, "description", file: path, at: id), quantity: quantity,
-                    value: try number(table, "value", file: path, at: id),
-                    band: try number(table, "band", file: path, at: id),
+                    value: value, band: band,
                     weight: try number(table, "weight", file: path, at: id),
                     source: try string(table, "source", file: path, at: id)))
         }
@@ -126,13 +155,15 @@ public enum CalibrationFiles {
         public var bandPenalty = 0.0
     }
 
-    /// The free parameters and fit settings of the file at `path`.
-    public static func readFit(_ path: String) throws -> FitSpec {
+    /// The free parameters and fit settings of the file at `path` (an optional top-level `model`
+    /// must be `model` when given).
+    public static func readFit(_ path: String, model: String? = nil) throws -> FitSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
-        let allowed = ["regime", "solver", "tolerance", "method", "max_iterations", "band_penalty", "free"]
+        let allowed = ["model", "regime", "solver", "tolerance", "method", "max_iterations", "band_penalty", "free"]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
         }
+        try checkModel(root, file: path, model: model)
         let regime = root.contains(key: "regime") ? try string(root, "regime", file: path, at: "fit") : nil
         let solverName = try string(root, "solver", file: path, at: "fit")
         guard let stepper = Stepper(rawValue: solverName) else {

@@ -1,4 +1,5 @@
 import Experiments
+import FlowModel
 import Foundation
 import Solvers
 import TOMLKit
@@ -106,6 +107,7 @@ public enum SweepSpecFile {
                     """
                 )
             }
+            try checkRange(distribution, of: key, in: base.range(of: key), file: path)
             parameters.append(SweptParameter(key: key, distribution: distribution))
         }
         let design: SweepDesign
@@ -204,6 +206,11 @@ public enum SweepSpecFile {
             guard !dates.isEmpty else {
                 throw InputError("\(path): paths.dates must list at least one date (decimal years)")
             }
+            let span = base.span
+            if let date = dates.first(where: { $0 < span.start - 1e-9 || $0 > span.end + 1e-9 }) {
+                throw InputError(
+                    "\(path): paths.dates: \(date) is outside the runs' span; allowed: \(span.start) to \(span.end)")
+            }
         }
         let tolerance = try number("tolerance", default: 1e-10)  // finite: number() refuses inf and nan
         guard tolerance > 0 else { throw InputError("\(path): tolerance = \(tolerance); allowed: > 0") }
@@ -224,6 +231,47 @@ public enum SweepSpecFile {
             spec.saveMode = mode
         }
         return spec
+    }
+}
+
+extension SweepSpecFile {
+    /// Refuses a distribution that puts every draw outside the parameter's range, where every run
+    /// could only be logged invalid: no listed value in it, a uniform interval that misses it, or a
+    /// normal or log-normal whose central 1 - 2e-6 of draws misses it. (Some draws outside are allowed:
+    /// those runs are logged invalid and the rest solved.)
+    static func checkRange(_ distribution: SweepDistribution, of key: String, in range: ParameterRange, file: String)
+        throws
+    {
+        let (low, high): (Double, Double)
+        switch distribution {
+        case .values(let list):
+            guard list.contains(where: range.contains) else {
+                throw InputError(
+                    "\(file): \(key).values: every value is outside the range of \(key); allowed: \(range)")
+            }
+            return
+        case .uniform(let lower, let upper): (low, high) = (lower, upper)
+        case .normal, .logNormal: (low, high) = (distribution.quantile(1e-6), distribution.quantile(1 - 1e-6))
+        }
+        let meets =
+            (range.lowerOpen ? high > range.lower : high >= range.lower)
+            && (range.upperOpen ? low < range.upper : low <= range.upper)
+        guard meets
+        else {
+            throw InputError(
+                """
+                \(file): \(key): every draw would fall outside the range of \(key), \(range) (\
+                \(distribution.isUniform ? "" : "all but 2e-6 of ")them lie between \(String(format: "%.4g", low)) and \(String(format: "%.4g", high)))
+                """
+            )
+        }
+    }
+}
+
+extension SweepDistribution {
+    var isUniform: Bool {
+        if case .uniform = self { return true }
+        return false
     }
 }
 

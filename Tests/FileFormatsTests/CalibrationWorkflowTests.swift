@@ -181,4 +181,44 @@ struct CalibrationWorkflowTests {
         }
         #expect(error?.message == message.replacingOccurrences(of: "f.toml", with: path))
     }
+
+    @Test("targets or a fit of another model, a target after the run's end and a band finer than 1e-12 are refused")
+    func wrongTargets() throws {
+        let liquidity = Self.root("models/liquidity.sfc")
+        let other = #expect(throws: InputError.self) {
+            try CalibrationJob(
+                model: liquidity, config: nil, targets: Self.root("calibration/targets.toml"),
+                fit: Self.root("calibration/fit-liquidity.toml"), check: true)
+        }
+        #expect(
+            other?.message
+                == """
+                \(Self.root("calibration/targets.toml")): model = "reverse_qe": made for the model reverse_qe, not \
+                liquidity (--model); give that model's file, or this model's targets and fit
+                """)
+        let dir = try Tool.scratch()
+        func job(_ edit: (String) -> String) throws -> String? {
+            let path = dir.appendingPathComponent("t.toml").path
+            try edit(try Tool.text(URL(fileURLWithPath: Self.root("calibration/targets-liquidity.toml")))).write(
+                toFile: path, atomically: true, encoding: .utf8)
+            let error = #expect(throws: InputError.self) {
+                try CalibrationJob(
+                    model: liquidity, config: nil, targets: path, fit: Self.root("calibration/fit-liquidity.toml"),
+                    check: true)
+            }
+            return error?.message.replacingOccurrences(of: path, with: "t.toml")
+        }
+        #expect(
+            try job { $0.replacingOccurrences(of: "at = 2022.75\n", with: "at = 2099.0\n") }
+                == """
+                t.toml: DGS10_2022Q3 is dated 2099.0, after the run's end, 2032.0 (the horizon of \(liquidity)); \
+                allowed: dates up to 2032.0
+                """)
+        #expect(
+            try job { $0.replacingOccurrences(of: "value = 3.83\nband = 0.25\n", with: "value = 3.83\nband = 1e-320\n") }
+                == """
+                t.toml: DGS10_2022Q3.band = 1e-320; allowed: a band of at least 1e-12 of the value's size \
+                (3.83e-12) and 1e-100
+                """)
+    }
 }
