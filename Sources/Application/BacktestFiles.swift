@@ -47,6 +47,20 @@ public enum BacktestFiles {
     {
         guard horizon >= 1 else { throw InputError("--horizon \(horizon): must be at least 1") }
         let data = try HistoryFiles.readTable(table)
+        guard horizon < data.count else {
+            throw InputError(
+                "--horizon \(horizon): \(table) has \(data.count) quarters; a forecast needs fewer, after a cut-off")
+        }
+        if let series {
+            for (k, name) in series.enumerated() {
+                guard !name.isEmpty else {
+                    throw InputError("--series \(series.joined(separator: ",")): an empty name; separate series by single commas")
+                }
+                guard !series[..<k].contains(name) else {
+                    throw InputError("--series \(series.joined(separator: ",")): \(name) is listed twice")
+                }
+            }
+        }
         let columns = Set(data.flatMap(\.keys))
         var names = series ?? []
         if series == nil {

@@ -28,6 +28,15 @@ public struct CalibrationJob {
         var spec = try CalibrationFiles.readFit(fit, model: source.name)
         var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
         let end = settings.end ?? source.horizon?.1 ?? .infinity
+        let start = settings.start ?? source.horizon?.0 ?? -.infinity
+        if let early = targetList.first(where: { $0.quantity.earliestSavedDate < start - 1e-9 }) {
+            throw InputError(
+                """
+                \(targets): \(early.id) is dated \(early.quantity.earliestSavedDate), before the run's start, \
+                \(start) (the horizon of \(config ?? model)); allowed: dates from \(start)
+                """
+            )
+        }
         if let late = targetList.first(where: { $0.quantity.latestDate > end + 1e-9 }) {
             throw InputError(
                 """

@@ -70,11 +70,13 @@ extension ComparisonFiles {
         do {
             models = try comparison.models()
         } catch let error as ModelFileError {
-            throw ModelFiles.inputError(error)
+            throw ModelFiles.inputError(
+                error, source: comparison.source, settings: comparison.settings, config: options.config)
         } catch let error as SolveSettings.Invalid {
             throw InputError(error.description)
         }
         let span = (models[0].model.t0, models[0].model.t1)
+        try ModelFiles.checkSavedValues(models[0].model, step: comparison.solve.saveStep, runs: models.count)
         if let panels = options.panels { try Charts.checkPanels(panels, model: models[0].model) }
         let matricesTime = try options.notebookMatricesAt.map {
             try matricesDate($0, span: span, settings: comparison.solve)

@@ -97,20 +97,23 @@ public enum HistoryTable {
 
     /// The quarters from `first` to `last` (labels such as 2022Q2), as
     /// (label, last day, t of the next day).
-    public static func quarters(from first: String = "2022Q2", to last: String) throws -> [(
-        label: String, end: String, t: Double
-    )] {
-        func parse(_ label: String) throws -> (Int, Int) {
+    /// - Parameter options: the options the labels come from, as errors name them.
+    public static func quarters(
+        from first: String = "2022Q2", to last: String, options: (String, String) = ("--from", "--to")
+    ) throws -> [(label: String, end: String, t: Double)] {
+        func parse(_ label: String, _ option: String) throws -> (Int, Int) {
             let parts = label.split(separator: "Q")
             guard parts.count == 2, let year = Int(parts[0]), let q = Int(parts[1]), (1...4).contains(q),
                 (1900...2200).contains(year)
             else {
-                throw InputError("quarter \(label): expected YYYYQn, such as 2022Q2")
+                throw InputError("\(option) \(label): expected a quarter YYYYQn from 1900Q1 to 2200Q4, such as 2022Q2")
             }
             return (year, q)
         }
-        let (a, b) = (try parse(first), try parse(last))
-        guard a <= b else { throw InputError("quarters \(first) to \(last): the first must not come after the last") }
+        let (a, b) = (try parse(first, options.0), try parse(last, options.1))
+        guard a <= b else {
+            throw InputError("\(options.0) \(first), \(options.1) \(last): the first must not come after the last")
+        }
         let ends = ["03-31", "06-30", "09-30", "12-31"]
         var result: [(label: String, end: String, t: Double)] = []
         var (year, q) = a
@@ -245,20 +248,32 @@ public enum HistoryTable {
             let data = series[column.name]!
             return zip(data.dates, data.values).compactMap { $0.1 == nil ? nil : $0.0 }
         }
-        let ends = columns.compactMap { column -> String? in
+        let ends = columns.compactMap { column -> (date: String, file: String)? in
             guard let d = observed(column).last else { return nil }
-            return column.sampling == .daily ? d : endOfQuarter(containing: d)
+            return (column.sampling == .daily ? d : endOfQuarter(containing: d), column.file)
         }
-        guard let earliest = ends.min(), let latestStart = columns.compactMap({ observed($0).first }).max() else {
+        guard let earliest = ends.min(by: { $0.date < $1.date }),
+            let latestStart = columns.compactMap({ observed($0).first }).max()
+        else {
             throw InputError("--data \(directory): the series hold no values")
         }
-        let covered = (first: quarterOf(latestStart), last: quarterCompletedBy(earliest))
-        func end(_ label: String) throws -> Double { try Self.quarters(from: label, to: label)[0].t }
-        if try end(first) < end(covered.first) {
+        let covered = (first: quarterOf(latestStart), last: quarterCompletedBy(earliest.date))
+        func end(_ label: String, _ option: String) throws -> Double {
+            try Self.quarters(from: label, to: label, options: (option, option))[0].t
+        }
+        if last == nil, try end(covered.last, "--to") < end(first, "--from") {
+            throw InputError(
+                """
+                --data \(directory): the series of \(earliest.file) end at \(earliest.date), before --from \(first); \
+                every series must cover the quarters of the table
+                """
+            )
+        }
+        if try end(first, "--from") < end(covered.first, "--from") {
             throw InputError(
                 "--from \(first): before \(covered.first), the first quarter every series of \(directory) covers")
         }
-        if let last, try end(last) > end(covered.last) {
+        if let last, try end(last, "--to") > end(covered.last, "--to") {
             throw InputError(
                 "--to \(last): after \(covered.last), the last quarter every series of \(directory) covers")
         }

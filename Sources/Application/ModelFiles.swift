@@ -24,12 +24,14 @@ public enum ModelFiles {
 
     /// The model file at `path` compiled for `settings`; every error in it is
     /// bad input naming the file, line and column.
-    public static func compile(_ path: String, settings: ModelSettings = ModelSettings()) throws -> CompiledModel {
+    public static func compile(_ path: String, settings: ModelSettings = ModelSettings(), config: String? = nil)
+        throws -> CompiledModel
+    {
         let source = try source(path)
         do {
             return try compileModel(source, settings: settings)
         } catch let error as ModelFileError {
-            throw inputError(error)
+            throw inputError(error, source: source, settings: settings, config: config)
         }
     }
 
@@ -52,11 +54,33 @@ public enum ModelFiles {
 
     /// A model file's errors as bad input, each with its file, line and
     /// column. Errors only: warnings do not stop a model, so they would not be why it failed.
-    public static func inputError(_ error: ModelFileError) -> InputError {
-        InputError(
-            error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }.joined(
-                separator: "\nerror: "))
+    ///
+    /// With `source` and `settings`, a start the settings made impossible (a t0 quantity that is
+    /// not finite) is traced to the values they gave: those that, each put back to the file's own
+    /// value, let the model compile are named, as from `config` (or --set and the scenarios).
+    public static func inputError(
+        _ error: ModelFileError, source: ModelSource? = nil, settings: ModelSettings? = nil, config: String? = nil
+    ) -> InputError {
+        var messages = error.diagnostics.filter { $0.severity == .error }.map { "\($0.place): \($0.message)" }
+        if let source, let settings, error.diagnostics.contains(where: { $0.message.hasPrefix("the t0 quantity") }) {
+            let culprits = settings.parameters.keys.sorted().prefix(culpritSearchLimit).filter { key in
+                var reverted = settings
+                reverted.parameters[key] = nil
+                return (try? compileModel(source, settings: reverted)) != nil
+            }
+            if !culprits.isEmpty {
+                let origin = (config?.isEmpty ?? true) ? "--set" : "\(config!) (or --set)"
+                messages[messages.count - 1] +=
+                    "; \(origin) gives " + culprits.map { "\($0) = \(settings.parameters[$0]!)" }.joined(separator: ", ")
+                    + ", and the model starts with the file's own value of "
+                    + (culprits.count == 1 ? "it" : "each")
+            }
+        }
+        return InputError(messages.joined(separator: "\nerror: "))
     }
+
+    /// The most given values ``inputError(_:source:settings:config:)`` puts back one at a time.
+    static let culpritSearchLimit = 200
 
     /// The most dated changes a scenario may hold: each is a date the solver must land on.
     public static let changeLimit = 1_000
@@ -191,6 +215,26 @@ public enum ModelFiles {
         try checkSpan(span, step: source.saveStep ?? 1.0 / 12, perRun: true)
     }
 
+    /// The most values one command may save: points times series times runs (ten million values
+    /// write about 170 MB of CSV, in seconds; `--save-step 1e-4` had written 2.5 GB for minutes).
+    public static let savedValueLimit = 10_000_000
+
+    /// Refuses, before any solve, a command whose `runs` runs of `model` would save more than
+    /// ``savedValueLimit`` values at the save step `step`.
+    public static func checkSavedValues(_ model: CompiledModel, step: Double, runs: Int) throws {
+        let points = ((model.t1 - model.t0) / step).rounded(.down) + 1
+        let values = points * Double(model.columns.count) * Double(runs)
+        guard values <= Double(savedValueLimit) else {
+            throw InputError(
+                """
+                --save-step \(step): \(Int(points)) points of \(model.columns.count) series in \(runs) \
+                run\(runs == 1 ? "" : "s") from \(model.t0) to \(model.t1) would save \(String(format: "%.3g", values)) \
+                values; the limit is \(savedValueLimit) (a larger --save-step, or a shorter span with --from/--to)
+                """
+            )
+        }
+    }
+
     /// The save step of a model file's run: the one given, else the file's own, else a hundredth of the span.
     public static func saveStep(_ given: Double?, for source: ModelSource, span: (Double, Double)) throws -> Double {
         let step = given ?? source.saveStep ?? (span.1 - span.0) / 100
@@ -217,10 +261,11 @@ public enum ModelFiles {
         plot: Bool = false, panels: [String]? = nil, tool: Manifest.Tool, command: [String]
     ) throws -> (path: ModelSolution, files: [String]) {
         let started = Date()
-        let model = try compile(path, settings: settings)
+        let model = try compile(path, settings: settings, config: config)
         if let panels { try Charts.checkPanels(panels, model: model) }
         var solve = solve
         solve.saveStep = try Self.saveStep(saveStep, for: model.source, span: (model.t0, model.t1))
+        try checkSavedValues(model, step: solve.saveStep, runs: 1)
         let directory = try OutputDirectory(out)
         let solved = try solve.solve(model, label: path)
         try directory.write("series.csv", CSV.series(solved))

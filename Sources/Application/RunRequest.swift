@@ -187,7 +187,7 @@ extension RunRequest {
         model: CompiledModel, t: Double, matrices: [MatrixValues]
     ) {
         let model = try ModelFiles.compile(
-            try modelFile(), settings: try modelSettings(choices: try regimeChoice(regime)))
+            try modelFile(), settings: try modelSettings(choices: try regimeChoice(regime)), config: try configFile())
         var t = model.t0
         if let at {
             guard let value = DecimalYear.parse(at) else {
@@ -243,6 +243,11 @@ extension ModelFiles {
                 ? "the end \(t1) must come after the start \(t0)" : "the span \(t0) to \(t1) must be finite"
             throw InputError("\(rule) (\(sources.joined(separator: ", ")))")
         }
+        if let step = source.saveStep, let t0 = settings.start ?? source.horizon?.0,
+            let t1 = settings.end ?? source.horizon?.1
+        {
+            try ModelFiles.checkSpan((t0, t1), step: step, perRun: false)
+        }
         for (name, text) in try pairs(overrides, option: "--set") {
             guard let value = Double(text), value.isFinite else {
                 throw InputError("--set \(name)=\(text): \(name) needs a finite number")
@@ -272,6 +277,15 @@ extension ModelFiles {
         }
         if source.choices.isEmpty, let key = choices.keys.sorted().first {
             throw InputError("\(file): the model has no choices; --choose \(key)=... does not apply")
+        }
+        for (key, option) in choices.sorted(by: { $0.key < $1.key })
+        where !source.choices.contains(where: { $0.name == key }) {
+            throw InputError(
+                """
+                --choose \(key)=\(option): \(file) has no choice \(key); its choices: \
+                \(source.choices.map(\.name).joined(separator: ", "))
+                """
+            )
         }
         settings.choices.merge(choices) { $1 }
         settings.changes += try ModelFiles.changes(of: scenarios, model: source, t0: settings.start)

@@ -39,6 +39,16 @@ public enum TargetQuantity: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
+    /// The first saved date the quantity reads (+infinity for a figure not modelled, and for an
+    /// integral, which a function of time alone may take before the start).
+    public var earliestSavedDate: Double {
+        switch self {
+        case .value(_, let t): t
+        case .change(_, let a, _), .maximum(_, let a, _), .ratioOfIntegrals(_, _, let a, _): a
+        case .integral, .notModelled: .infinity
+        }
+    }
+
     /// The last date the quantity reads (-infinity for a figure not modelled).
     public var latestDate: Double {
         switch self {

@@ -32,6 +32,14 @@ public enum ModelConfiguration {
     package static func settings(_ root: TOMLTable, file path: String, for model: ModelSource) throws -> ModelSettings
     {
         var settings = ModelSettings()
+        guard !root.isEmpty else {
+            throw InputError(
+                """
+                \(path): no sections; a configuration sets some of \(sections.joined(separator: ", ")) (without \
+                --config a model runs on its file's own values)
+                """
+            )
+        }
         for key in root.keys where !sections.contains(key) {
             throw InputError("\(path): unknown section \(key); allowed: \(sections.joined(separator: ", "))")
         }

@@ -66,7 +66,9 @@ struct BacktestCommand: ParsableCommand {
         let job = try CalibrationJob(
             model: try model ?? Defaults.modelFile(), config: config, targets: targets, fit: fit, check: false)
         let backtest = try BacktestFiles.backtest(
-            job, table: table, series: series.map { $0.split(separator: ",").map(String.init) }, horizon: horizon)
+            job, table: table,
+            series: series.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) },
+            horizon: horizon)
         let directory = try OutputDirectory(out)
         var results: [Backtest.Result] = []
         for (k, cutoff) in quarters.enumerated() {

@@ -101,6 +101,7 @@ struct ComparisonArguments: ParsableArguments {
             choice: ModelFiles.regimeChoice, options: names,
             counterfactual: counterfactual, plot: plot, panels: panels,
             notebook: notebook ? .some(matrices) : nil, solver: solver,
-            out: out, quiet: report.quiet)
+            out: out, quiet: report.quiet,
+            origin: regimes.map { "--regimes \($0)" } ?? (counterfactual ? "--counterfactual" : "--regimes"))
     }
 }

@@ -32,8 +32,10 @@ struct History: ParsableCommand {
               liquidity history --compare calibration/history2022.toml --model models/reverse-qe.sfc --format markdown
             """)
 
-    @Option(help: ArgumentHelp("Folder of the data files (the project's copy, data/SOURCES.md).", valueName: "dir"))
-    var data: String = "data"
+    @Option(
+        help: ArgumentHelp(
+            "Folder of the data files (default: the package's copy, data/, with data/SOURCES.md).", valueName: "dir"))
+    var data: String?
 
     @Option(help: ArgumentHelp("Where to write the table (CSV); - prints it.", valueName: "file"))
     var write: String = "-"
@@ -93,8 +95,15 @@ struct History: ParsableCommand {
             valueName: "base"))
     var makeConfig: String?
 
-    @Option(help: ArgumentHelp("The quarter-end table, for --make-config and --compare.", valueName: "file"))
-    var table: String = "calibration/history.csv"
+    @Option(
+        name: .customLong("table"),
+        help: ArgumentHelp(
+            "The quarter-end table, for --make-config and --compare (default: the package's calibration/history.csv).",
+            valueName: "file"))
+    var tableGiven: String?
+
+    /// --table, else the package's table, found wherever the tool runs.
+    var table: String { get throws { try tableGiven ?? Defaults.dataFile("calibration/history.csv") } }
 
     @Option(help: "Format of the --compare table: table, csv, markdown, latex.")
     var format: TableFormat = .table
@@ -119,7 +128,7 @@ struct History: ParsableCommand {
         [
             "The historical configuration: mid-2022 to end-2025, made by `liquidity history --make-config \(base)`",
             """
-            from \(table) (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the \
+            from \((try? table) ?? "--table") (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the \
             FOMC's
             """,
             "target ranges for rm, and the behaviour of \(base); see calibration/history.md for every choice.",
@@ -151,13 +160,13 @@ struct History: ParsableCommand {
             }
             try emit(
                 try HistoryFiles.targets(
-                    table: table, bands: bands, from: firstQuarterGiven ? firstQuarter : nil, to: lastQuarter))
+                    table: try table, bands: bands, from: firstQuarterGiven ? firstQuarter : nil, to: lastQuarter))
             return
         }
         let model =
             try model ?? (makeConfig != nil && compare == nil ? Defaults.reverseQEFile() : Defaults.modelFile())
         if let compare {
-            print(try HistoryFiles.compare(model: model, config: compare, table: table, format: format))
+            print(try HistoryFiles.compare(model: model, config: compare, table: try table, format: format))
             return
         }
         if let makeConfig {
@@ -166,10 +175,10 @@ struct History: ParsableCommand {
             do {
                 settings = try HistoricalConfiguration.settings(
                     source: source, base: try ModelFiles.settings(configuration: makeConfig, for: source),
-                    table: try HistoryFiles.readTable(table),
+                    table: try HistoryFiles.readTable(try table),
                     inputs: try HistoryInputsFile.read(try Defaults.dataFile(PackageFiles.historyInputs)))
             } catch let error as HistoryError {
-                throw InputError("\(table): \(error)")
+                throw InputError("\(try table): \(error)")
             }
             try emit(
                 ModelConfiguration.render(
@@ -183,7 +192,7 @@ struct History: ParsableCommand {
         }
         let columns = try HistoryTable.Columns.read(try Defaults.dataFile(PackageFiles.historyColumns))
         let (built, quarters) = try HistoryTable.build(
-            directory: data, columns: columns, mapping: mapping, from: firstQuarter, to: lastQuarter, units: units)
+            directory: try data ?? Defaults.dataFile("data"), columns: columns, mapping: mapping, from: firstQuarter, to: lastQuarter, units: units)
         if write == "-" {
             print(built, terminator: "")
         } else {

@@ -77,7 +77,7 @@ struct ModelFileOptions: ParsableArguments {
         }
     }
 
-    func compile() throws -> CompiledModel { try ModelFiles.compile(file, settings: try settings) }
+    func compile() throws -> CompiledModel { try ModelFiles.compile(file, settings: try settings, config: config) }
 }
 
 struct ModelCheck: ParsableCommand {
@@ -251,7 +251,8 @@ struct ModelCompare: ParsableCommand {
         try Self.compare(
             model.file, settings: try model.settings, config: model.config, choice: choice, options: names,
             counterfactual: counterfactual,
-            plot: plot, solver: solver, out: out, quiet: false)
+            plot: plot, solver: solver, out: out, quiet: false,
+            origin: "--choice \(choice)" + (options.map { ", --options \($0)" } ?? ""))
     }
 
     /// Solves `file` under each of `options` of `choice` (nil: all) into
@@ -260,7 +261,8 @@ struct ModelCompare: ParsableCommand {
     static func compare(
         _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?,
         counterfactual: Bool, plot: Bool,
-        panels: [String]? = nil, notebook: Double?? = nil, solver: SolverFlags, out: String, quiet: Bool
+        panels: [String]? = nil, notebook: Double?? = nil, solver: SolverFlags, out: String, quiet: Bool,
+        origin: String
     ) throws {
         try solver.check()
         let source = try ModelFiles.source(file)
@@ -273,7 +275,7 @@ struct ModelCompare: ParsableCommand {
                 source: source, settings: settings, choice: choice, options: options, counterfactual: counterfactual,
                 solve: solve)
         } catch let error as ChoiceComparison.Invalid {
-            throw InputError(error.description)
+            throw InputError("\(origin): \(error.description)")
         }
         var files = ComparisonFiles.Options(config: config ?? "", tool: BuildInfo.tool, command: CommandLine.arguments)
         files.anchors = [CommandLine.arguments[0]]
@@ -288,26 +290,28 @@ struct ModelCompare: ParsableCommand {
         let calendar = source.isCalendar
         let model = result.cases[0].solved.model
         printWarnings(model)
-        let dates =
-            calendar
-            ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
-        print(
-            "\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); "
-                + "\(solver.solver), rtol \(solver.rtol); model \(file)" + (config.map { "; config \($0)" } ?? ""))
-        let main = result.main.map { ($0.kind.option, $0.summaries) }
-        print("")
-        print(SummaryTable.render(main, calendar: calendar))
-        if main.count > 1 {
+        if !quiet {
+            let dates =
+                calendar
+                ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
+            print(
+                "\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); "
+                    + "\(solver.solver), rtol \(solver.rtol); model \(file)" + (config.map { "; config \($0)" } ?? ""))
+            let main = result.main.map { ($0.kind.option, $0.summaries) }
             print("")
-            print("Differences from \(main[0].0):")
-            print(SummaryTable.differences(main.dropFirst().map { ($0.0, $0.1, main[0].1) }))
-        }
-        if counterfactual, let option = comparison.counterfactualOption {
+            print(SummaryTable.render(main, calendar: calendar))
+            if main.count > 1 {
+                print("")
+                print("Differences from \(main[0].0):")
+                print(SummaryTable.differences(main.dropFirst().map { ($0.0, $0.1, main[0].1) }))
+            }
+            if counterfactual, let option = comparison.counterfactualOption {
+                print("")
+                print("Attribution (as solved minus \(ChoiceComparison.counterfactualChoice) = \(option)):")
+                print(SummaryTable.differences(result.attribution.map { ($0.option, $0.actual, $0.counterfactual) }))
+            }
             print("")
-            print("Attribution (as solved minus \(ChoiceComparison.counterfactualChoice) = \(option)):")
-            print(SummaryTable.differences(result.attribution.map { ($0.option, $0.actual, $0.counterfactual) }))
         }
-        print("")
         print("wrote \(written.map { "\(out)/\($0)" }.joined(separator: ", "))")
     }
 }

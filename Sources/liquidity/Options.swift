@@ -260,7 +260,7 @@ struct OutputOptions: ParsableArguments {
 
 /// What `run`, `compare` and `export` report along the way.
 struct ReportOptions: ParsableArguments {
-    @Flag(help: "No progress messages.")
+    @Flag(help: "No progress messages and no tables: print only the files written (errors and warnings still go to stderr).")
     var quiet = false
 }
 

@@ -46,6 +46,10 @@ struct Run: ParsableCommand {
             config: try inputs.configFile(), into: out, plot: output.plot, panels: try output.panelList,
             tool: BuildInfo.tool, command: CommandLine.arguments)
         printWarnings(path.model)
+        if report.quiet {
+            print("wrote " + files.map { "\(out)/\($0)" }.joined(separator: ", "))
+            return
+        }
         let s = path.solution.statistics
         let span =
             source.isCalendar

@@ -39,11 +39,12 @@ enum BuildInfo {
     }
 }
 
-/// Progress messages on standard error, only once work has taken a second.
+/// Progress messages on standard error, only once work has taken a second, and only to a
+/// terminal: a log or a pipe gets the results alone.
 final class Progress {
     let quiet: Bool
     let start = Date()
-    init(quiet: Bool) { self.quiet = quiet }
+    init(quiet: Bool) { self.quiet = quiet || isatty(2) == 0 }
 
     func report(_ message: @autoclosure () -> String) {
         guard !quiet, Date().timeIntervalSince(start) >= 1 else { return }

@@ -60,7 +60,7 @@ struct SweepRun: ParsableCommand {
     @Option(help: "Worker threads (default: every core).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(help: "No progress bar.")
+    @Flag(help: "No progress bar and no tables: print only the files written.")
     var quiet = false
 
     @Option(help: ArgumentHelp("Solve only part K of N disjoint parts of the sweep.", valueName: "K/N"))
@@ -122,6 +122,10 @@ struct SweepRun: ParsableCommand {
             starting: { total, _ in progress.start(total: total) },
             finished: { run in progress.finished(failed: run.status != .success) })
         progress.close()
+        if quiet {
+            print("wrote " + report.files.map { "\(out)/\($0)" }.joined(separator: ", "))
+            return
+        }
         for table in report.tables { print(table) }
         print(
             "\(spec.name): \(report.runCount) runs (\(report.solvedNow) solved now, \(report.kept) kept); "

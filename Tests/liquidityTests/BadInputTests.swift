@@ -40,6 +40,20 @@ struct BadInputTests {
             edit: { $0.replacingOccurrences(of: "[parameters]\n", with: "[parameters]\nI2 = 1.0\n") }, arguments: [],
             message: "error: CONFIG: parameters.I2: MODEL has no parameter I2; see `liquidity params --model MODEL`"),
         BadInput(
+            name: "a value that makes the start impossible, traced to the configuration",
+            edit: { replaceLine(starting: "I0 =", with: "I0 = 1e308", in: $0) }, arguments: [],
+            message: """
+                error: MODEL:254:9: the t0 quantity a_T is inf with these parameters and start values; it must be \
+                finite (it reads Bp = 24.03, L0 = 0.0, b = 30.0, rb = 0.046)
+                error: MODEL:255:9: the t0 quantity a_AI is inf with these parameters and start values; it must be \
+                finite (it reads C = 1.25, L0 = 0.0, PC = 0.25, Pc = 0.9323938199059483, b = 30.0, rb = 0.046, \
+                sc = 0.009)
+                error: MODEL:256:9: the t0 quantity a_R is inf with these parameters and start values; it must be \
+                finite (it reads L0 = 0.0, b = 30.0, erp = 0.04, qP[aiequity] = 12.0, qP[cashflow] = 30.0, \
+                qP[crypto] = 3.25, qP[longdur] = 11.4); CONFIG (or --set) gives I0 = 1e+308, and the model starts \
+                with the file's own value of it
+                """),
+        BadInput(
             name: "unknown section", edit: { $0 + "\n[extra]\nx = 1\n" }, arguments: [],
             message: "error: CONFIG: unknown section extra; allowed: horizon, parameters, sets, tables, choices"),
         BadInput(
@@ -134,7 +148,7 @@ struct BadInputTests {
             message: "error: --set payout=half: payout needs a finite number"),
         BadInput(
             name: "unknown regime", edit: nil, arguments: ["--regimes", "none,qe"],
-            message: "error: qe is not an option of regime in MODEL; allowed: none, reserves, buyer, share"),
+            message: "error: --regimes none,qe: qe is not an option of regime in MODEL; allowed: none, reserves, buyer, share"),
         BadInput(
             name: "a start that cannot clear the markets", edit: nil,
             arguments: ["--set", "I0=1e15", "--regimes", "none"],
@@ -146,7 +160,8 @@ struct BadInputTests {
                 1.25, L0 = 0.0, PC = 0.25, Pc = 0.9323938199059483, b = 30.0, rb = 0.046, sc = 0.009)\nerror: \
                 MODEL:256:9: the t0 quantity a_R is inf with these parameters and start values; it must be \
                 finite (it reads L0 = 0.0, b = 30.0, erp = 0.04, qP[aiequity] = 12.0, qP[cashflow] = 30.0, \
-                qP[crypto] = 3.25, qP[longdur] = 11.4)
+                qP[crypto] = 3.25, qP[longdur] = 11.4); CONFIG (or --set) gives I0 = 1000000000000000.0, and the \
+                model starts with the file's own value of it
                 """
         ),
         BadInput(
@@ -359,6 +374,56 @@ struct BadInputTests {
                 """
             ),
         ])
+        try Self.refused(
+            [
+                (
+                    ["model", "check", Tool.reverseQE, "--to", "99999999999999999999"],
+                    """
+                    --from/--to: 1.2e+21 saved points from 2025.0 to 1e+20 at the model's step, \
+                    0.08333333333333333; the limit is 1000000 (a shorter span)
+                    """
+                )
+            ], out: [])
+    }
+
+    @Test("a command that would save more than ten million values is refused before any solve")
+    func savedValues() throws {
+        try Self.refused([
+            (
+                ["compare", "--save-step", "1e-4"],
+                """
+                --save-step 0.0001: 60001 points of 147 series in 4 runs from 2026.0 to 2032.0 would save 3.53e+07 \
+                values; the limit is 10000000 (a larger --save-step, or a shorter span with --from/--to)
+                """
+            ),
+            (
+                ["run", "--save-step", "1e-5"],
+                """
+                --save-step 1e-05: 600001 points of 147 series in 1 run from 2026.0 to 2032.0 would save 8.82e+07 \
+                values; the limit is 10000000 (a larger --save-step, or a shorter span with --from/--to)
+                """
+            ),
+        ])
+        let dir = try Tool.scratch()
+        let export = try Tool.run(["export", "--notebook", "n", "--save-step", "1e-4"], in: dir)
+        #expect(export.status == 2 && export.stderr.hasPrefix("error: --save-step 0.0001: 60001 points"))
+        #expect(Tool.files(dir) == [])
+    }
+
+    @Test("--quiet prints only the files written")
+    func quiet() throws {
+        let dir = try Tool.scratch()
+        for (arguments, files) in [
+            (["run", "--to", "2026.5"], "o/series.csv, o/units.csv, o/manifest.json"),
+            (
+                ["compare", "--to", "2026.5", "--regimes", "none,buyer"],
+                "o/compare.csv, o/series_none.csv, o/series_buyer.csv, o/units.csv, o/manifest.json"
+            ),
+        ] {
+            let result = try Tool.run(arguments + ["--quiet", "--out", "o"], in: dir)
+            #expect(result.status == 0 && result.stderr == "", "\(arguments): \(result.stderr)")
+            #expect(result.stdout == "wrote \(files)\n", "\(arguments)")
+        }
     }
 
     @Test("history's quarters outside what every series covers, and an empty --targets entry, are refused")

@@ -8,7 +8,7 @@ struct CommandTests {
     func compare() throws {
         let dir = try Tool.scratch()
         let result = try Tool.run(
-            ["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet"], in: dir)
+            ["compare", "--model", Tool.reverseQE, "--config", Tool.modelmd], in: dir)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr == "")
         let out = dir.appendingPathComponent("out/compare")
@@ -116,7 +116,7 @@ struct CommandTests {
         let result = try Tool.run(
             [
                 "compare", "--model", Tool.reverseQE, "--config", Tool.modelmd, "--regimes", "none",
-                "--counterfactual", "--quiet",
+                "--counterfactual",
             ], in: dir)
         #expect(result.status == 0)
         #expect(result.stdout.contains("Attribution (as solved minus counterfactual = no_ai_boom):"))

@@ -154,7 +154,8 @@ struct ModelOptionTests {
         let bad = try Tool.run(["compare", "--model", qe, "--regimes", "none,bogus", "--out", "b"], in: dir)
         #expect(bad.status == 2)
         #expect(
-            bad.stderr == "error: bogus is not an option of regime in \(qe); allowed: none, reserves, buyer, share\n")
+            bad.stderr
+                == "error: --regimes none,bogus: bogus is not an option of regime in \(qe); allowed: none, reserves, buyer, share\n")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b").path))
     }
 }

@@ -19,7 +19,7 @@ struct SweepTests {
         values = [0.35, 1.5]
         """.write(toFile: spec, atomically: true, encoding: .utf8)
         let good = try Tool.run(
-            ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "s", "--quiet"], in: dir)
+            ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "s"], in: dir)
         #expect(good.status == 0, "\(good.stderr)")
         #expect(
             good.stdout
@@ -88,8 +88,7 @@ struct SweepTests {
         #expect(count() - 1 == 20, "killed after \(count() - 1) runs")
         try FileManager.default.removeItem(at: halted)
         let resumed = try Tool.run(
-            ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--quiet", "--out", "killed"], in: dir
-        )
+            ["sweep", spec, "--model", Tool.reverseQE, "--config", Tool.modelmd, "--out", "killed"], in: dir)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.hasPrefix("r: 120 runs ("), "\(resumed.stdout)")
         let whole = try Tool.run(
@@ -118,7 +117,7 @@ struct SweepTests {
         #expect(result.status == 2)
         #expect(
             result.stderr == """
-                error: --from/--to: 1.2e+10 saved points a run from 2025.0 to 1000000000.0 at the model's step, \
+                error: --from/--to: 1.2e+10 saved points from 2025.0 to 1000000000.0 at the model's step, \
                 0.08333333333333333; the limit is 1000000 (a shorter span)\n
                 """)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s").path))
