@@ -47,4 +47,7 @@ swift test --skip-build
 # The Python package against the command line (python/tests).
 PYTHONPATH="$PWD/python" LIQUIDITY_LIBRARY="$PWD/.build/debug/libLiquidityC.so" LIQUIDITY_TOOL="$PWD/.build/debug/liquidity" \
     python3 -m pytest -q python/tests
+# A seeded sample of the fuzz of every command, file format and fault (the full run is
+# `scripts/fuzz`, 5,200 cases); any case that is not clean fails the command.
+python3 scripts/fuzz --cases 500 --seed 28 --timeout 30 --report .build/fuzz/report.json
 echo "test: build $((built - started)) s, tests $((SECONDS - built)) s" >&2

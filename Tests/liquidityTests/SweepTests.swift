@@ -24,7 +24,10 @@ struct SweepTests {
         #expect(
             good.stdout
                 == "grid: 2 runs (2 solved now, 0 kept); 1 invalid, 1 success\nwrote s/runs.csv, s/sweep.json\n")
-        #expect(good.stderr == "")
+        #expect(
+            good.stderr.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).allSatisfy {
+                $0.hasPrefix("liquidity sweep: ")
+            }, "only progress on stderr: \(good.stderr)")
 
         let bad = dir.appendingPathComponent("bad.toml").path
         try """
