@@ -54,7 +54,8 @@ public enum BacktestFiles {
         if let series {
             for (k, name) in series.enumerated() {
                 guard !name.isEmpty else {
-                    throw InputError("--series \(series.joined(separator: ",")): an empty name; separate series by single commas")
+                    throw InputError(
+                        "--series \(series.joined(separator: ",")): an empty name; separate series by single commas")
                 }
                 guard !series[..<k].contains(name) else {
                     throw InputError("--series \(series.joined(separator: ",")): \(name) is listed twice")

@@ -71,7 +71,8 @@ public enum ModelFiles {
             if !culprits.isEmpty {
                 let origin = (config?.isEmpty ?? true) ? "--set" : "\(config!) (or --set)"
                 messages[messages.count - 1] +=
-                    "; \(origin) gives " + culprits.map { "\($0) = \(settings.parameters[$0]!)" }.joined(separator: ", ")
+                    "; \(origin) gives "
+                    + culprits.map { "\($0) = \(settings.parameters[$0]!)" }.joined(separator: ", ")
                     + ", and the model starts with the file's own value of "
                     + (culprits.count == 1 ? "it" : "each")
             }
@@ -193,7 +194,7 @@ public enum ModelFiles {
     }
 
     /// The most points one run may save.
-    public static let savedPointLimit = 1_000_000
+    public static let savedPointLimit = ModelSource.savedPointLimit
 
     /// Refuses a span that would save more than ``savedPointLimit`` points at the model's own step,
     /// naming --from and --to (`perRun`: of each run of a sweep).
@@ -228,7 +229,8 @@ public enum ModelFiles {
             throw InputError(
                 """
                 --save-step \(step): \(Int(points)) points of \(model.columns.count) series in \(runs) \
-                run\(runs == 1 ? "" : "s") from \(model.t0) to \(model.t1) would save \(String(format: "%.3g", values)) \
+                run\(runs == 1 ? "" : "s") from \(model.t0) to \(model.t1) would save \
+                \(String(format: "%.3g", values)) \
                 values; the limit is \(savedValueLimit) (a larger --save-step, or a shorter span with --from/--to)
                 """
             )

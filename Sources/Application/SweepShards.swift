@@ -22,7 +22,9 @@ struct RowFile {
             )
         }
         header = lines[0]
-        rows = lines.enumerated().dropFirst().filter { !$0.element.isEmpty }.map { (line: $0.offset + 1, text: $0.element) }
+        rows = lines.enumerated().dropFirst().filter { !$0.element.isEmpty }.map {
+            (line: $0.offset + 1, text: $0.element)
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-import FlowModel
 import Dispatch
+import FlowModel
 import Foundation
 import Solvers
 

@@ -261,7 +261,8 @@ extension SweepSpecFile {
             throw InputError(
                 """
                 \(file): \(key): every draw would fall outside the range of \(key), \(range) (\
-                \(distribution.isUniform ? "" : "all but 2e-6 of ")them lie between \(String(format: "%.4g", low)) and \(String(format: "%.4g", high)))
+                \(distribution.isUniform ? "" : "all but 2e-6 of ")them lie between \
+                \(String(format: "%.4g", low)) and \(String(format: "%.4g", high)))
                 """
             )
         }

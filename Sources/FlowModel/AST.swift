@@ -64,6 +64,9 @@ public struct ParameterRange: Sendable, Equatable, CustomStringConvertible {
 
 /// A model file as written.
 public struct ModelSource: Sendable {
+    /// The most points one run may save (a file's `step` over its horizon, or a command's span).
+    public static let savedPointLimit = 1_000_000
+
     public struct Parameter: Sendable {
         public var name: String, index: IndexSpec, values: [Double], attributes: Attributes, location: SourceLocation
     }

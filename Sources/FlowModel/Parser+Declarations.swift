@@ -27,6 +27,14 @@ extension Parser {
             guard step > 0, step.isFinite else {
                 throw error("the save step must be a positive number of time units; got \(step)", at: stepAt)
             }
+            let points = (t1 - t0) / step
+            guard points <= Double(ModelSource.savedPointLimit) else {
+                throw error(
+                    """
+                    the save step \(step) saves \(String(format: "%.3g", points)) points over the horizon; the \
+                    limit is \(ModelSource.savedPointLimit) (a larger step)
+                    """, at: stepAt)
+            }
             model.saveStep = step
         }
         if isWord("calendar") {

@@ -37,7 +37,7 @@ struct Export: ParsableCommand {
     func run() throws {
         try comparison.run(
             out: notebook, plot: true,
-            panels: panels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+            panels: try panelNames(panels),
             notebook: true)
     }
 }

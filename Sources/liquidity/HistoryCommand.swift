@@ -128,7 +128,8 @@ struct History: ParsableCommand {
         [
             "The historical configuration: mid-2022 to end-2025, made by `liquidity history --make-config \(base)`",
             """
-            from \((try? table) ?? "--table") (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as idle cash), the \
+            from \((try? table) ?? "--table") (balance sheets, TGA, Fed runoff, 10-year yield, IG spread, ON RRP as \
+            idle cash), the \
             FOMC's
             """,
             "target ranges for rm, and the behaviour of \(base); see calibration/history.md for every choice.",
@@ -192,7 +193,8 @@ struct History: ParsableCommand {
         }
         let columns = try HistoryTable.Columns.read(try Defaults.dataFile(PackageFiles.historyColumns))
         let (built, quarters) = try HistoryTable.build(
-            directory: try data ?? Defaults.dataFile("data"), columns: columns, mapping: mapping, from: firstQuarter, to: lastQuarter, units: units)
+            directory: try data ?? Defaults.dataFile("data"), columns: columns, mapping: mapping, from: firstQuarter,
+            to: lastQuarter, units: units)
         if write == "-" {
             print(built, terminator: "")
         } else {

@@ -293,7 +293,8 @@ struct ModelCompare: ParsableCommand {
         if !quiet {
             let dates =
                 calendar
-                ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))" : "t = \(model.t0) to \(model.t1)"
+                ? "\(DecimalYear.isoDate(model.t0)) to \(DecimalYear.isoDate(model.t1))"
+                : "t = \(model.t0) to \(model.t1)"
             print(
                 "\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); "
                     + "\(solver.solver), rtol \(solver.rtol); model \(file)" + (config.map { "; config \($0)" } ?? ""))

@@ -241,26 +241,34 @@ struct OutputOptions: ParsableArguments {
 
     /// --panels as a list.
     var panelList: [String]? {
-        get throws {
-            try panels.map { list in
-                let names = list.split(separator: ",", omittingEmptySubsequences: false).map {
-                    $0.trimmingCharacters(in: .whitespaces)
-                }
-                if names.contains("") {
-                    throw InputError("--panels \(list): an empty name; list series separated by single commas")
-                }
-                if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
-                    throw InputError("--panels \(list): \(twice) is listed twice")
-                }
-                return names
-            }
+        get throws { try panelNames(panels) }
+    }
+}
+
+/// A --panels list as names: none empty, none twice.
+func panelNames(_ panels: String?) throws -> [String]? {
+    try panels.map { list in
+        let names = list.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
         }
+        if names.contains("") {
+            throw InputError("--panels \(list): an empty name; list series separated by single commas")
+        }
+        if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw InputError("--panels \(list): \(twice) is listed twice")
+        }
+        return names
     }
 }
 
 /// What `run`, `compare` and `export` report along the way.
 struct ReportOptions: ParsableArguments {
-    @Flag(help: "No progress messages and no tables: print only the files written (errors and warnings still go to stderr).")
+    @Flag(
+        help: ArgumentHelp(
+            """
+            No progress messages and no tables: print only the files written (errors and warnings still go to \
+            stderr).
+            """))
     var quiet = false
 }
 

@@ -215,7 +215,9 @@ struct CalibrationWorkflowTests {
                 allowed: dates up to 2032.0
                 """)
         #expect(
-            try job { $0.replacingOccurrences(of: "value = 3.83\nband = 0.25\n", with: "value = 3.83\nband = 1e-320\n") }
+            try job {
+                $0.replacingOccurrences(of: "value = 3.83\nband = 0.25\n", with: "value = 3.83\nband = 1e-320\n")
+            }
                 == """
                 t.toml: DGS10_2022Q3.band = 1e-320; allowed: a band of at least 1e-12 of the value's size \
                 (3.83e-12) and 1e-100

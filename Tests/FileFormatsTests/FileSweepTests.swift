@@ -122,9 +122,13 @@ struct FileSweepTests {
     @Test(
         "a spec that puts every draw of a parameter outside its range, or a path date outside the span, is refused",
         arguments: [
-            ("values = [0.95, -1.0]", "values = [-1.0, -2.0]", "I1.values: every value is outside the range of I1; allowed: >= 0"),
             (
-                "distribution = \"values\"\nvalues = [0.95, -1.0]", "distribution = \"uniform\"\nlower = -5\nupper = -1",
+                "values = [0.95, -1.0]", "values = [-1.0, -2.0]",
+                "I1.values: every value is outside the range of I1; allowed: >= 0"
+            ),
+            (
+                "distribution = \"values\"\nvalues = [0.95, -1.0]",
+                "distribution = \"uniform\"\nlower = -5\nupper = -1",
                 "I1: every draw would fall outside the range of I1, >= 0 (them lie between -5 and -1)"
             ),
             (
@@ -134,7 +138,10 @@ struct FileSweepTests {
                 -14.75 and -5.247)
                 """
             ),
-            ("dates = [2030.0]", "dates = [2099.0]", "paths.dates: 2099.0 is outside the runs' span; allowed: 2025.0 to 2032.0"),
+            (
+                "dates = [2030.0]", "dates = [2099.0]",
+                "paths.dates: 2099.0 is outside the runs' span; allowed: 2025.0 to 2032.0"
+            ),
         ])
     func outsideRange(_ replaced: String, _ replacement: String, _ message: String) throws {
         let dir = try Tool.scratch()

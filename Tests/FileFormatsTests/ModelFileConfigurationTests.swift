@@ -356,7 +356,8 @@ struct SizeLimitTests {
         let qe = try ModelFiles.source(Tool.root.appendingPathComponent("models/reverse-qe.sfc").path)
         func scenario(_ name: String, _ values: [Double]) throws -> String {
             let path = dir.appendingPathComponent(name).path
-            try (["name = \"\(name)\""]
+            try
+                (["name = \"\(name)\""]
                 + values.flatMap { ["[[change]]", "key = \"payout\"", "value = \($0)", "start = 2027-01-01"] })
                 .joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
             return path
@@ -365,7 +366,11 @@ struct SizeLimitTests {
         let twice = #expect(throws: InputError.self) { try ModelFiles.changes(of: [one], model: qe) }
         #expect(
             twice?.message
-                == "\(one): change[1]: payout changes at 2027.0, as \(one): change[0] does; one change of a key per date")
+                == """
+                \(one): change[1]: payout changes at 2027.0, as \(one): change[0] does; one change of a key per \
+                date
+                """
+        )
         let a = try scenario("a.toml", [0.4])
         let b = try scenario("b.toml", [0.6])
         let across = #expect(throws: InputError.self) { try ModelFiles.changes(of: [a, b], model: qe) }

@@ -107,7 +107,10 @@ struct ShardMergeTests {
         let twice = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s", jobs: 1) }
         #expect(
             twice?.message
-                == "\(runs):\(lines.count + 1): run 0, none is also at line 2 (the file was edited?); --restart starts afresh"
+                == """
+                \(runs):\(lines.count + 1): run 0, none is also at line 2 (the file was edited?); --restart \
+                starts afresh
+                """
         )
         try "".write(toFile: runs, atomically: true, encoding: .utf8)
         let empty = #expect(throws: InputError.self) { try SweepHarness.run(spec, in: dir, out: "s", jobs: 1) }

@@ -95,6 +95,10 @@ struct LimitTests {
             "model m\nhorizon 0 to 1 step -1\n" + body,
             "2:21: the save step must be a positive number of time units; got -1.0"
         ),
+        (
+            "model m\nhorizon 0 to 300 step 1e-320\n" + body,
+            "2:23: the save step 1e-320 saves inf points over the horizon; the limit is 1000000 (a larger step)"
+        ),
         ("model m\nhorizon 0 to 1\nhorizon 0 to 2\n" + body, "3:1: a second 'horizon' line: a file has one horizon"),
         ("model m\nmodel n\nhorizon 0 to 1\n" + body, "2:1: a second 'model' line: a file holds one model"),
         (
@@ -104,7 +108,10 @@ struct LimitTests {
     ]
 
     @Test(
-        "an empty file, a step that is not positive, two horizons or models and a last line continued are refused",
+        """
+        an empty file, a step that is not positive or saves too many points, two horizons or models and a last line \
+        continued are refused
+        """,
         arguments: Self.refused)
     func refusedFiles(_ text: String, _ expected: String) {
         #expect(Self.diagnostics(text) == [expected])

@@ -148,7 +148,10 @@ struct BadInputTests {
             message: "error: --set payout=half: payout needs a finite number"),
         BadInput(
             name: "unknown regime", edit: nil, arguments: ["--regimes", "none,qe"],
-            message: "error: --regimes none,qe: qe is not an option of regime in MODEL; allowed: none, reserves, buyer, share"),
+            message:
+                "error: --regimes none,qe: qe is not an option of regime in MODEL; allowed: none, reserves, buyer, "
+                + "share"
+        ),
         BadInput(
             name: "a start that cannot clear the markets", edit: nil,
             arguments: ["--set", "I0=1e15", "--regimes", "none"],
@@ -404,6 +407,14 @@ struct BadInputTests {
                 """
             ),
         ])
+        try Self.refused(
+            [
+                (["export", "--notebook", "n", "--panels", "rb,rb"], "--panels rb,rb: rb is listed twice"),
+                (
+                    ["export", "--notebook", "n", "--panels", ","],
+                    "--panels ,: an empty name; list series separated by single commas"
+                ),
+            ], out: [])
         let dir = try Tool.scratch()
         let export = try Tool.run(["export", "--notebook", "n", "--save-step", "1e-4"], in: dir)
         #expect(export.status == 2 && export.stderr.hasPrefix("error: --save-step 0.0001: 60001 points"))

@@ -155,7 +155,11 @@ struct ModelOptionTests {
         #expect(bad.status == 2)
         #expect(
             bad.stderr
-                == "error: --regimes none,bogus: bogus is not an option of regime in \(qe); allowed: none, reserves, buyer, share\n")
+                == """
+                error: --regimes none,bogus: bogus is not an option of regime in \(qe); allowed: none, reserves, \
+                buyer, share\n
+                """
+        )
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b").path))
     }
 }
