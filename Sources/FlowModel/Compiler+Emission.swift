@@ -1,8 +1,9 @@
 import Foundation
 import Solvers
 
-/// The emission pass: parameters folded, the tapes emitted, the t0 values
-/// computed and checked, the matrices lowered; hands its parts to ``CompiledModel``.
+/// The emission pass: the setup program (start values, t0 quantities, what depends on parameters
+/// alone) and the tapes emitted, the t0 values computed and checked, the matrices lowered; hands
+/// its parts to ``CompiledModel``.
 extension Compiler {
     func build() throws -> CompiledModel {
         let initial = order(items.filter { $0.kind == .start || $0.kind == .initial || $0.kind == .let })
@@ -10,19 +11,39 @@ extension Compiler {
         guard let initial, let runtime, !diagnostics.contains(where: { $0.severity == .error }) else {
             throw ModelFileError(diagnostics: sorted())
         }
-        // Parameters are constants of a compiled model: fold them, and everything computed from them alone;
-        // then the t0 quantities, once the start program has computed them.
-        var constants = Dictionary(uniqueKeysWithValues: parameterValues)
+        // The setup program runs once per parameter vector: the start values and the t0 quantities
+        // (with the definitions they read, at t0), then every part of the later programs that reads
+        // only parameters and t0 quantities, hoisted out of them. The parameters are inputs: a new
+        // vector needs the setup program run again, not a compile (``CompiledModel/setting(_:)``).
         var builder = TapeBuilder(firstFree: slotCount)
-        for item in initial { builder.emit(item.node.folded(constants), into: item.slot) }
-        let initialTape = builder.tape
+        for item in initial { builder.emit(item.node.folded([:]), into: item.slot) }
+        let initialSlots = items.filter { $0.kind == .initial }.map(\.slot)
+        let fixed = Set(parameterValues.map(\.0)).union(initialSlots)
+        // The right-hand side computes only the definitions the derivatives need; the
+        // others (reporting series, the matrices' row items) wait for the output program.
+        let derivatives = items.filter { $0.kind == .derivative }
+        var needed = Set<Int>()
+        var frontier: [Int] = []
+        for item in derivatives { item.node.visitSlots { frontier.append($0) } }
+        let producers = Dictionary(runtime.map { ($0.slot, $0) }, uniquingKeysWith: { first, _ in first })
+        while let slot = frontier.popLast() {
+            guard needed.insert(slot).inserted, let producer = producers[slot] else { continue }
+            producer.node.visitSlots { frontier.append($0) }
+        }
+        let programs = [
+            runtime.filter { needed.contains($0.slot) } + derivatives,
+            runtime.filter { !needed.contains($0.slot) } + items.filter { $0.kind == .observation },
+        ]
+        let lowered = programs.map { program in
+            program.map { item in (item.slot, item.node.hoisted(fixed) { builder.emit($0) }) }
+        }
+        let setup = builder.tape
         var values = [Double](repeating: 0, count: builder.next)
         for (slot, value) in parameterValues { values[slot] = value }
         for (slot, value) in builder.constantValues { values[slot] = value }
         values[0] = t0
-        values.withUnsafeMutableBufferPointer { initialTape.run($0.baseAddress!, tables: knotData) }
+        values.withUnsafeMutableBufferPointer { setup.run($0.baseAddress!, tables: knotData) }
         for item in items where item.kind == .initial {
-            constants[item.slot] = values[item.slot]
             if !values[item.slot].isFinite {
                 var names: [Int: String] = [:]
                 for entity in entities.values {
@@ -40,31 +61,13 @@ extension Compiler {
                     at: item.location)
             }
         }
-        // The right-hand side computes only the definitions the derivatives need; the
-        // others (reporting series, the matrices' row items) wait for the output program.
-        let derivatives = items.filter { $0.kind == .derivative }
-        var needed = Set<Int>()
-        var frontier: [Int] = []
-        for item in derivatives { item.node.visitSlots { frontier.append($0) } }
-        let producers = Dictionary(runtime.map { ($0.slot, $0) }, uniquingKeysWith: { first, _ in first })
-        while let slot = frontier.popLast() {
-            guard needed.insert(slot).inserted, let producer = producers[slot] else { continue }
-            producer.node.visitSlots { frontier.append($0) }
+        var tapes: [Tape] = []
+        for program in lowered {
+            builder.startProgram()
+            for (slot, node) in program { builder.emit(node, into: slot) }
+            tapes.append(builder.tape)
         }
-        builder.startProgram()
-        for item in runtime where needed.contains(item.slot) {
-            builder.emit(item.node.folded(constants), into: item.slot)
-        }
-        for item in derivatives { builder.emit(item.node.folded(constants), into: item.slot) }
-        let rightHandSide = builder.tape
-        builder.startProgram()
-        for item in runtime where !needed.contains(item.slot) {
-            builder.emit(item.node.folded(constants), into: item.slot)
-        }
-        for item in items where item.kind == .observation {
-            builder.emit(item.node.folded(constants), into: item.slot)
-        }
-        let observations = builder.tape
+        let (rightHandSide, observations) = (tapes[0], tapes[1])
         values += [Double](repeating: 0, count: builder.next - values.count)
         for (slot, value) in builder.constantValues { values[slot] = value }
         // The definitions that do not read the state, directly or through others: functions of time alone.
@@ -86,6 +89,15 @@ extension Compiler {
         guard !diagnostics.contains(where: { $0.severity == .error }) else {
             throw ModelFileError(diagnostics: sorted())
         }
+        // A parameter with dated changes (its segments hold its value) or one a stop reads (stops are
+        // resolved here) is fixed by the compile: a new value of it needs a compile.
+        let stopNames = Set(source.stops.flatMap { [$0.0.names, $0.condition?.names ?? []].flatMap { $0 } })
+        var compiledKeys = Set<String>()
+        for entity in entities.values where entity.kind == .parameter {
+            for (member, slot) in entity.slots where schedules[slot] != nil || stopNames.contains(entity.name) {
+                compiledKeys.insert(member.isEmpty ? entity.name : "\(entity.name)[\(member)]")
+            }
+        }
         let changeDates = schedules.values.flatMap { $0.flatMap { [$0.start, $0.end] } }
         let tstops = Array(Set((knotData.flatMap(\.times) + changeDates + stops).filter { $0 > t0 && $0 < t1 }))
             .sorted()
@@ -95,7 +107,8 @@ extension Compiler {
                 initialState: initialState, tstops: tstops,
                 values: values, rightHandSide: rightHandSide, observations: observations, knots: knotData,
                 stateSlots: stateSlots, derivativeSlots: derivativeSlots, entities: entities, sets: sets,
-                stateFreeSlots: stateFreeSlots, matrices: matrices()))
+                stateFreeSlots: stateFreeSlots, matrices: matrices(), setup: setup, initialSlots: initialSlots,
+                compiledKeys: compiledKeys))
     }
 
     /// The matrices with their cells lowered to nodes, one row per member of an indexed row.

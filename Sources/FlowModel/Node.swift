@@ -52,6 +52,55 @@ indirect enum Node: Sendable, Hashable {
         }
     }
 
+    /// The node with each largest part that reads only slots in `fixed` (and numbers) replaced by
+    /// the slot `hoist` computes it into, and every operation on numbers alone done: what depends
+    /// on the parameters alone is then computed once per parameter vector, not at every
+    /// evaluation. The arithmetic is the tape's own, so the values are the same.
+    func hoisted(_ fixed: Set<Int>, _ hoist: (Node) -> Int) -> Node {
+        let (node, isFixed) = hoisting(fixed, hoist)
+        return isFixed ? Self.lift(node, hoist) : node
+    }
+
+    private static func lift(_ node: Node, _ hoist: (Node) -> Int) -> Node {
+        switch node {
+        case .constant, .slot: node
+        default: .slot(hoist(node))
+        }
+    }
+
+    /// The node with its fixed parts lifted out, and whether it reads only fixed slots itself (then
+    /// its caller lifts it, or a larger part that holds it).
+    private func hoisting(_ fixed: Set<Int>, _ hoist: (Node) -> Int) -> (Node, Bool) {
+        switch self {
+        case .constant: return (self, true)
+        case .slot(let s): return (self, fixed.contains(s))
+        case .negate(let a):
+            let (x, isFixed) = a.hoisting(fixed, hoist)
+            if case .constant(let v) = x { return (.constant(-v), true) }
+            return (.negate(x), isFixed)
+        case .binary(let op, let a, let b):
+            let (x, xFixed) = a.hoisting(fixed, hoist)
+            let (y, yFixed) = b.hoisting(fixed, hoist)
+            if case .constant = x, case .constant = y { return (Node.binary(op, x, y).folded([:]), true) }
+            if xFixed && yFixed { return (.binary(op, x, y), true) }
+            return (.binary(op, xFixed ? Self.lift(x, hoist) : x, yFixed ? Self.lift(y, hoist) : y), false)
+        case .function(let f, let args):
+            let parts = args.map { $0.hoisting(fixed, hoist) }
+            let nodes = parts.map(\.0)
+            if nodes.allSatisfy({ if case .constant = $0 { true } else { false } }) {
+                return (Node.function(f, nodes).folded([:]), true)
+            }
+            if parts.allSatisfy(\.1) { return (.function(f, nodes), true) }
+            return (.function(f, parts.map { $0.1 ? Self.lift($0.0, hoist) : $0.0 }), false)
+        case .table(let index, let arg, let slope):
+            let (x, isFixed) = arg.hoisting(fixed, hoist)
+            return (.table(index, x, slope: slope), isFixed)
+        case .schedule(let segments, let base):
+            let (x, isFixed) = base.hoisting(fixed, hoist)
+            return (.schedule(segments, base: isFixed ? Self.lift(x, hoist) : x), false)
+        }
+    }
+
     /// The slots the node reads.
     var slots: Set<Int> {
         var slots = Set<Int>()
