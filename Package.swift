@@ -89,7 +89,7 @@ let benchmarks: [Target] =
         .executableTarget(
             name: "liquidity-bench",
             dependencies: [
-                "Solvers", "FlowModel", "FileFormats", "Application", "CReference", "LiquidityC",
+                "Solvers", "FlowModel", "Experiments", "FileFormats", "Application", "CReference", "LiquidityC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (hasCVODE ? ["CVODEPeer"] : []),
             path: "Benchmarks/LiquidityBench",

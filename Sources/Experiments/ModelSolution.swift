@@ -275,6 +275,8 @@ public struct FileCalibrationModel: CalibrationModel {
     public var settings: ModelSettings
     /// The choice whose option ``optionName`` reports (the command line's: `regime`).
     public var choice: String
+    /// The compiles this model and its copies with other parameter values share.
+    let compiled = CompiledModels()
 
     public init(source: ModelSource, settings: ModelSettings, choice: String) {
         self.source = source
@@ -298,7 +300,7 @@ public struct FileCalibrationModel: CalibrationModel {
     public func value(of key: String) throws -> Double {
         _ = try declaration(key)
         if let value = settings.parameters[key] { return value }
-        guard let value = try compileModel(source, settings: settings).parameter(key) else {
+        guard let value = try compiled.model(source, settings: settings).parameter(key) else {
             throw CalibrationError.invalidFreeParameter(
                 "\(key): \(source.file) has no parameter \(key); an indexed one is written name[member]")
         }
@@ -320,7 +322,7 @@ public struct FileCalibrationModel: CalibrationModel {
         var settings = settings
         let start = settings.start ?? source.horizon?.0 ?? 0
         settings.end = max(end, start + 1.0 / 12)
-        let model = try compileModel(source, settings: settings)
+        let model = try compiled.model(source, settings: settings)
         let solve = SolveSettings(
             stepper: stepper, relativeTolerance: tolerance, absoluteTolerance: tolerance,
             saveStep: source.saveStep ?? 1.0 / 12)
@@ -343,6 +345,8 @@ public struct FileEnsembleModel: EnsembleModel {
 
     /// The choice whose options the ensemble varies (the command line's: `regime`).
     public let choice: String
+    /// One compile per option, the runs' parameters then set on it.
+    let compiled = CompiledModels()
 
     /// - Throws: ``ModelFileError`` when the base settings break the model.
     public init(source: ModelSource, settings: ModelSettings, choice: String) throws {
@@ -417,7 +421,7 @@ public struct FileEnsembleModel: EnsembleModel {
         if id.option != Self.defaultOption { settings.choices[choice] = id.option }
         let model: CompiledModel
         do {
-            model = try compileModel(source, settings: settings, checkingMatrices: false)
+            model = try compiled.model(source, settings: settings, checkingMatrices: false)
         } catch let error as ModelFileError {
             let message = error.diagnostics.filter { $0.severity == .error }.map(\.message).joined(separator: "; ")
             return EnsembleRun(

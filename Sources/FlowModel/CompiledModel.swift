@@ -39,14 +39,23 @@ public final class CompiledModel: @unchecked Sendable {
         var stateFreeSlots: Set<Int>, matrices: [CompiledMatrix]
         /// The program a new parameter vector runs: start values, t0 quantities, what depends on parameters alone.
         var setup: Tape, initialSlots: [Int]
-        /// Parameters whose value the compile fixed: dated changes, or read by a stop.
+        /// Parameters whose value the compile fixed: those with dated changes.
         var compiledKeys: Set<String>
+        /// The times to land on that no parameter moves (knots, change dates), and the stops' nodes.
+        var fixedStops: [Double], stopNodes: [(time: Node, condition: Node?)]
+    }
+
+    /// The times inside `span` of `times`, each once, ascending.
+    static func tstops(_ times: [Double], within span: (Double, Double)) -> [Double] {
+        Array(Set(times.filter { $0 > span.0 && $0 < span.1 })).sorted()
     }
 
     /// The parts this model was made of, for ``setting(_:)``.
     let parts: Parts
 
-    init(_ p: Parts) {
+    /// - Parameter columns: the output series and their slots, when known (a new parameter vector
+    ///   keeps them).
+    init(_ p: Parts, columns known: (columns: [SeriesInfo], slots: [Int])? = nil) {
         parts = p
         (source, settings, t0, t1) = (p.source, p.settings, p.t0, p.t1)
         (stateNames, initialState, tstops) = (p.stateNames, p.initialState, p.tstops)
@@ -55,6 +64,10 @@ public final class CompiledModel: @unchecked Sendable {
         )
         (stateSlots, derivativeSlots, entities, sets) = (p.stateSlots, p.derivativeSlots, p.entities, p.sets)
         (stateFreeSlots, matrices) = (p.stateFreeSlots, p.matrices)
+        if let known {
+            (columns, columnSlots) = known
+            return
+        }
         var columns: [SeriesInfo] = []
         var slots: [Int] = []
         func add(_ entity: Entity) {
@@ -130,8 +143,10 @@ public final class CompiledModel: @unchecked Sendable {
             let base = key.split(separator: "[").first.map(String.init) ?? key
             let member = key.contains("[") ? String(key.split(separator: "[")[1].dropLast()) : ""
             guard let entity = entities[base], entity.kind == .parameter, let slot = entity.slots[member],
-                !parts.compiledKeys.contains(key), (entity.attributes.range ?? .any).contains(value)
+                (entity.attributes.range ?? .any).contains(value)
             else { return nil }
+            // The compile fixed this one: only its own value may be given again.
+            if parts.compiledKeys.contains(key) && v[slot] != value { return nil }
             v[slot] = value
             settings.parameters[key] = value
         }
@@ -141,9 +156,22 @@ public final class CompiledModel: @unchecked Sendable {
         guard parts.initialSlots.allSatisfy({ v[$0].isFinite }), initialState.allSatisfy(\.isFinite) else {
             return nil
         }
+        // The stops, computed from the new values as the compiler computes them.
+        var constants: [Int: Double] = [:]
+        for entity in entities.values where entity.kind == .parameter {
+            for slot in entity.slots.values { constants[slot] = v[slot] }
+        }
+        var stops: [Double] = []
+        for (time, condition) in parts.stopNodes {
+            guard case .constant(let t) = time.folded(constants),
+                case .constant(let keep) = condition?.folded(constants) ?? .constant(1)
+            else { return nil }
+            if keep != 0 { stops.append(t) }
+        }
         var p = parts
         (p.values, p.initialState, p.settings) = (v, initialState, settings)
-        let model = CompiledModel(p)
+        p.tstops = Self.tstops(parts.fixedStops + stops, within: (t0, t1))
+        let model = CompiledModel(p, columns: (columns, columnSlots))
         model.warnings = warnings
         return model
     }

@@ -89,18 +89,17 @@ extension Compiler {
         guard !diagnostics.contains(where: { $0.severity == .error }) else {
             throw ModelFileError(diagnostics: sorted())
         }
-        // A parameter with dated changes (its segments hold its value) or one a stop reads (stops are
-        // resolved here) is fixed by the compile: a new value of it needs a compile.
-        let stopNames = Set(source.stops.flatMap { [$0.0.names, $0.condition?.names ?? []].flatMap { $0 } })
+        // A parameter with dated changes is fixed by the compile (its segments hold its value): a new
+        // value of it needs a compile.
         var compiledKeys = Set<String>()
         for entity in entities.values where entity.kind == .parameter {
-            for (member, slot) in entity.slots where schedules[slot] != nil || stopNames.contains(entity.name) {
+            for (member, slot) in entity.slots where schedules[slot] != nil {
                 compiledKeys.insert(member.isEmpty ? entity.name : "\(entity.name)[\(member)]")
             }
         }
         let changeDates = schedules.values.flatMap { $0.flatMap { [$0.start, $0.end] } }
-        let tstops = Array(Set((knotData.flatMap(\.times) + changeDates + stops).filter { $0 > t0 && $0 < t1 }))
-            .sorted()
+        let fixedStops = knotData.flatMap(\.times) + changeDates
+        let tstops = CompiledModel.tstops(fixedStops + stops, within: (t0, t1))
         return CompiledModel(
             .init(
                 source: source, settings: settings, t0: t0, t1: t1, stateNames: stateLabels,
@@ -108,7 +107,7 @@ extension Compiler {
                 values: values, rightHandSide: rightHandSide, observations: observations, knots: knotData,
                 stateSlots: stateSlots, derivativeSlots: derivativeSlots, entities: entities, sets: sets,
                 stateFreeSlots: stateFreeSlots, matrices: matrices(), setup: setup, initialSlots: initialSlots,
-                compiledKeys: compiledKeys))
+                compiledKeys: compiledKeys, fixedStops: fixedStops, stopNodes: stopNodes))
     }
 
     /// The matrices with their cells lowered to nodes, one row per member of an indexed row.

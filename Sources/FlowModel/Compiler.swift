@@ -47,6 +47,8 @@ final class Compiler {
     var t0 = 0.0, t1 = 1.0
     /// The times of `stop` declarations.
     var stops: [Double] = []
+    /// The stops as nodes over the parameters (time, condition), for a new parameter vector.
+    var stopNodes: [(time: Node, condition: Node?)] = []
 
     init(_ source: ModelSource, settings: ModelSettings) {
         self.source = source
@@ -193,12 +195,15 @@ final class Compiler {
     func resolveStops() {
         let constants = Dictionary(uniqueKeysWithValues: parameterValues)
         for (expression, at, condition) in source.stops {
-            guard case .constant(let t) = node(expression, [:], at: at).folded(constants),
-                case .constant(let keep) = condition.map({ node($0, [:], at: at).folded(constants) }) ?? .constant(1)
+            let time = node(expression, [:], at: at)
+            let when = condition.map { node($0, [:], at: at) }
+            guard case .constant(let t) = time.folded(constants),
+                case .constant(let keep) = when?.folded(constants) ?? .constant(1)
             else {
                 error("a stop and its condition must be computed from parameters and numbers", at: at)
                 continue
             }
+            stopNodes.append((time, when))
             if keep != 0 { stops.append(t) }
         }
     }
