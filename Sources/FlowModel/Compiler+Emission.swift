@@ -34,9 +34,18 @@ extension Compiler {
             runtime.filter { needed.contains($0.slot) } + derivatives,
             runtime.filter { !needed.contains($0.slot) } + items.filter { $0.kind == .observation },
         ]
-        let lowered = programs.map { program in
-            program.map { item in (item.slot, item.node.hoisted(fixed) { builder.emit($0) }) }
+        // A hoisted part's slot must keep its setup value: not one a later program or the state
+        // writes (value numbering may hand back the slot of a definition or a start value the setup
+        // computed at t0). Machine code reads a written slot from a local (``NativeCode``).
+        let written = Set(programs.joined().map(\.slot)).union(stateSlots)
+        func hoist(_ node: Node) -> Int {
+            let slot = builder.emit(node)
+            guard written.contains(slot) else { return slot }
+            let copy = builder.fresh()
+            builder.emit(.slot(slot), into: copy)
+            return copy
         }
+        let lowered = programs.map { program in program.map { item in (item.slot, item.node.hoisted(fixed, hoist)) } }
         let setup = builder.tape
         var values = [Double](repeating: 0, count: builder.next)
         for (slot, value) in parameterValues { values[slot] = value }

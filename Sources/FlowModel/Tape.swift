@@ -94,6 +94,12 @@ struct TapeBuilder {
         computed = [:]
     }
 
+    /// A slot of its own, for a value to be copied into.
+    mutating func fresh() -> Int {
+        defer { next += 1 }
+        return next
+    }
+
     mutating func constant(_ value: Double) -> Int {
         if let slot = constants[value] { return slot }
         let slot = next

@@ -56,4 +56,27 @@ struct ParameterInputTests {
         #expect(scheduled.setting(["payout": scheduled.parameter("payout")!]) != nil, "its own value again")
         #expect(scheduled.setting(["I1": 0.7]) != nil)
     }
+
+    /// Value numbering hands the setup program the slot of a start value or a t0 definition for an
+    /// equal expression; the right-hand side must not read a hoisted part from a slot the state or a
+    /// later program overwrites.
+    @Test("a part hoisted from the right-hand side keeps its value when a start value computes the same")
+    func hoistedSlots() throws {
+        let model = try compileModel(
+            """
+            model m
+            horizon 0 to 1
+            parameter a = 2
+            parameter b = 3
+            state x
+              start = a * b
+              d/dt = a * b - x
+            """, file: "m.sfc")
+        let problem = model.problem()
+        var dydt = [0.0]
+        try [1.0].withUnsafeBufferPointer { y in
+            try dydt.withUnsafeMutableBufferPointer { try problem.rightHandSide(0.5, y, $0) }
+        }
+        #expect(dydt == [5], "a * b - x at x = 1")
+    }
 }
