@@ -29,6 +29,20 @@ public struct OutputDirectory {
             throw OutputError("\(option) \(path): the directory is not writable: \(String(cString: strerror(errno)))")
         }
         try DirectoryLocks.shared.lock(path, option: option)
+        removeStaleTemporaries()
+    }
+
+    /// Removes the temporaries (`.NAME.tmp-PID`) of another process that was killed mid-write:
+    /// with the folder's lock held, no other live process writes into it.
+    func removeStaleTemporaries() {
+        let own = ".tmp-\(getpid())"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        where name.hasPrefix(".") && !name.hasSuffix(own) {
+            guard let range = name.range(of: ".tmp-", options: .backwards),
+                !name[range.upperBound...].isEmpty, name[range.upperBound...].allSatisfy(\.isNumber)
+            else { continue }
+            try? FileManager.default.removeItem(atPath: (path as NSString).appendingPathComponent(name))
+        }
     }
 
     /// What a path names, following symbolic links: a regular file (or nothing yet), a folder, or

@@ -272,6 +272,20 @@ struct BadInputTests {
         #expect(Tool.files(dir) == ["file"])
     }
 
+    @Test("the temporaries of a process killed mid-write are removed by the next command writing there")
+    func staleTemporaries() throws {
+        let dir = try Tool.scratch()
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        for name in [".compare.csv.tmp-999999", ".keep", "notes.tmp-12"] {
+            try "x".write(to: out.appendingPathComponent(name), atomically: false, encoding: .utf8)
+        }
+        let run = try Tool.run(["run", "--to", "2026.25", "--quiet", "--out", "out"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(names == [".keep", "manifest.json", "notes.tmp-12", "series.csv", "units.csv"])
+    }
+
     @Test(
         "a mistyped command is named, with the nearest command where one is near",
         arguments: [
