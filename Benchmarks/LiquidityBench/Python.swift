@@ -12,7 +12,10 @@ import Solvers
 /// ctypes) against the same call made in-process from Swift, in one run.
 struct Python: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Runs per second of liquidity.run() from Python against the same library call from Swift.")
+        abstract: """
+            Runs per second of liquidity.run() and of a loaded model's run() from Python, against the same \
+            library call from Swift.
+            """)
 
     @Option(help: "Runs per measurement.")
     var runs = 200
@@ -49,8 +52,15 @@ struct Python: ParsableCommand {
             for _ in range(\(runs)):
                 liquidity.run(\(options))
             print(\(runs) / (time.perf_counter() - start))
+            model = liquidity.load(\(options))
+            model.run()
+            start = time.perf_counter()
+            for _ in range(\(runs)):
+                model.run()
+            print(\(runs) / (time.perf_counter() - start))
             """
-        func pythonRate() throws -> Double {
+        /// liquidity.run()'s rate, then a loaded model's.
+        func pythonRate() throws -> (Double, Double) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", script]
@@ -60,20 +70,21 @@ struct Python: ParsableCommand {
             try process.run()
             process.waitUntilExit()
             let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            guard process.terminationStatus == 0,
-                let rate = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            else {
+            let rates = text.split(separator: "\n").compactMap { Double($0) }
+            guard process.terminationStatus == 0, rates.count == 2 else {
                 throw ValidationError("the Python measurement failed: \(text)")
             }
-            return rate
+            return (rates[0], rates[1])
         }
         _ = swiftRate()
         // Alternate the two, twice each, and keep each one's better rate.
         var swift = 0.0
         var python = 0.0
+        var loaded = 0.0
         for _ in 0..<2 {
             swift = max(swift, swiftRate())
-            python = max(python, try pythonRate())
+            let (one, many) = try pythonRate()
+            (python, loaded) = (max(python, one), max(loaded, many))
         }
         print("Single runs of the default model (request \(request)), \(runs) runs a measurement, one core:")
         print("")
@@ -81,5 +92,8 @@ struct Python: ParsableCommand {
         print("| --- | ---: | ---: |")
         print("| Swift, liq_run in-process | \(format(swift)) | 1.00 |")
         print("| Python, liquidity.run() (DataFrame) | \(format(python)) | \(format(python / swift, digits: 2)) |")
+        print(
+            "| Python, liquidity.load() once, then model.run() (DataFrame) | \(format(loaded)) | "
+                + "\(format(loaded / swift, digits: 2)) |")
     }
 }

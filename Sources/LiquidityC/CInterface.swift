@@ -60,6 +60,8 @@ final class Result {
     var status: Int32 = 0
     var error = ""
     var tables: [Table] = []
+    /// The model `liq_load` loaded, for `liq_loaded_run`.
+    var loaded: LoadedModel?
     /// C strings handed out, freed with the result.
     var strings: [UnsafeMutablePointer<CChar>] = []
 
@@ -105,7 +107,10 @@ func json(_ object: Any) -> String {
 }
 
 /// A solved path as a table: `t` and every column, with names, units, descriptions, dates and summaries.
-func table(_ path: ModelSolution, label: String) -> Table {
+///
+/// - Parameter fixedHeader: the header's parts that do not change from run to run of one model
+///   (names, units, descriptions, dates), as ``fixedHeader(_:)`` writes them; nil writes them.
+func table(_ path: ModelSolution, label: String, fixedHeader: String? = nil) -> Table {
     let columns = path.columns
     let series = columns.map { path.series($0.name) ?? [] }
     var values: [Double] = []
@@ -120,12 +125,19 @@ func table(_ path: ModelSolution, label: String) -> Table {
             "value": s.value.map { $0 as Any } ?? NSNull(),
         ]
     }
-    let header: [String: Any] = [
+    let fixed = fixedHeader ?? LiquidityC.fixedHeader(path)
+    let header = String(fixed.dropLast()) + #","summaries":"# + json(summaries) + "}"
+    return Table(label: label, header: header, rows: path.t.count, columns: columns.count + 1, values: values)
+}
+
+/// The parts of a path's header that many runs of one model share: names, units, descriptions, dates.
+func fixedHeader(_ path: ModelSolution) -> String {
+    let columns = path.columns
+    return json([
         "columns": ["t"] + columns.map(\.name), "units": ["year"] + columns.map(\.unit),
         "descriptions": ["time"] + columns.map(\.description),
-        "dates": path.model.source.isCalendar ? path.t.map(DecimalYear.isoDate) : NSNull(), "summaries": summaries,
-    ]
-    return Table(label: label, header: json(header), rows: path.t.count, columns: columns.count + 1, values: values)
+        "dates": path.model.source.isCalendar ? path.t.map(DecimalYear.isoDate) : NSNull(),
+    ])
 }
 
 /// Solves one path: `--regime`, and the inputs and solver options of `liquidity run`.

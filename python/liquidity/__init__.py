@@ -9,6 +9,12 @@ pool runs them in parallel.
     import liquidity
     df = liquidity.run(regime="buyer", set={"k_tp": 0.08})
     df["rb"].plot()
+
+For many runs of one model, load it once: the file is read and compiled once per
+regime, and each run only sets its parameters (issue 25).
+
+    m = liquidity.load()
+    paths = [m.run(params={"k_tp": k}, regime="buyer") for k in (0.04, 0.06, 0.08)]
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["run", "compare", "matrices", "params", "sweep", "LiquidityError", "library_path"]
+__all__ = ["run", "compare", "matrices", "params", "sweep", "load", "Model", "LiquidityError", "library_path"]
 
 
 class LiquidityError(Exception):
@@ -72,9 +78,11 @@ def _library():
     with _lock:
         if _lib is None:
             lib = ctypes.CDLL(str(library_path()))
-            for name in ["liq_run", "liq_compare", "liq_matrices", "liq_params", "liq_sweep"]:
+            for name in ["liq_run", "liq_compare", "liq_matrices", "liq_params", "liq_sweep", "liq_load"]:
                 getattr(lib, name).argtypes = [ctypes.c_char_p]
                 getattr(lib, name).restype = ctypes.c_void_p
+            lib.liq_loaded_run.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            lib.liq_loaded_run.restype = ctypes.c_void_p
             lib.liq_status.argtypes = [ctypes.c_void_p]
             lib.liq_status.restype = ctypes.c_int32
             lib.liq_error.argtypes = [ctypes.c_void_p]
@@ -121,7 +129,11 @@ def _request(**options) -> bytes:
 def _call(function: str, **options):
     """Calls the library; returns [(label, header, values)] or raises LiquidityError."""
     lib = _library()
-    handle = getattr(lib, function)(_request(**options))
+    return _tables(lib, getattr(lib, function)(_request(**options)))
+
+
+def _tables(lib, handle, keep=False):
+    """The tables of a call's handle, which is freed unless `keep`; raises LiquidityError for a failed call."""
     try:
         status = lib.liq_status(handle)
         if status != 0:
@@ -132,8 +144,12 @@ def _call(function: str, **options):
             values = np.ctypeslib.as_array(lib.liq_values(handle, i), shape=(rows, columns)).copy() if rows * columns else np.empty((rows, columns))
             tables.append((lib.liq_label(handle, i).decode(), lib.liq_header(handle, i).decode(), values))
         return tables
+    except BaseException:
+        keep = False
+        raise
     finally:
-        lib.liq_free(handle)
+        if not keep:
+            lib.liq_free(handle)
 
 
 def _frame(header: str, values: np.ndarray) -> pd.DataFrame:
@@ -222,3 +238,40 @@ def sweep(spec, out, model=None, config=None, set=None, jobs=None) -> pd.DataFra
     frame = pd.read_csv(Path(out) / "runs.csv")
     frame.attrs["files"] = info["files"]
     return frame
+
+
+class Model:
+    """A model file loaded once, for many runs: see :func:`load`. Safe to share across threads."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def run(self, params=None, regime=None) -> pd.DataFrame:
+        """One path with `params` (parameter name to value, as `set`) under `regime`: a DataFrame as :func:`run`'s.
+
+        The model is compiled once per regime; each call sets its parameters on the compiled model, runs
+        its setup and solves, with the GIL released.
+        """
+        lib = _library()
+        request = json.loads(_request(set=params or {}, regime=regime))
+        request.pop("anchor", None)
+        (_, header, values), = _tables(lib, lib.liq_loaded_run(self._handle, json.dumps(request).encode()))
+        return _frame(header, values)
+
+    def __del__(self):
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle is not None and _lib is not None:
+            _lib.liq_free(handle)
+
+
+def load(model=None, config=None, set=None, scenario=None, start=None, end=None, solver=None, rtol=None, atol=None,
+         save_step=None, max_steps=None, native=None, saves=None) -> Model:
+    """A model read, configured and compiled once, for many :meth:`Model.run` calls: the inputs and solver
+    options of :func:`run` (`set` here fixes values for every run; each run's `params` come on top)."""
+    lib = _library()
+    handle = lib.liq_load(_request(model=model, config=config, set=set, scenario=scenario, start=start, end=end,
+                                   solver=solver, rtol=rtol, atol=atol, save_step=save_step, max_steps=max_steps,
+                                   native=native, saves=saves))
+    _tables(lib, handle, keep=True)
+    return Model(handle)
+

@@ -150,3 +150,41 @@ def test_native_gives_the_tapes_path_bit_for_bit(tmp_path, monkeypatch):
     native = liquidity.run(model=str(ROOT / "models" / "reverse-qe.sfc"), solver="rk8pd", rtol=1e-8, atol=1e-8, native=True)
     assert native.equals(tape)
     assert len(list((tmp_path / "cache").glob("*.so"))) == 1
+
+
+def test_a_loaded_model_gives_what_a_run_gives_bit_for_bit():
+    model = liquidity.load(save_step="quarterly")
+    for regime, params in [("buyer", {"k_tp": 0.08}), ("none", {"k_tp": 0.05, "psi": 0.55}), (None, {})]:
+        loaded = model.run(params=params, regime=regime)
+        direct = liquidity.run(regime=regime, set=params, save_step="quarterly")
+        pd.testing.assert_frame_equal(loaded, direct, check_exact=True)
+        assert loaded.attrs == direct.attrs
+
+
+def test_a_loaded_model_refuses_what_run_refuses():
+    model = liquidity.load()
+    with pytest.raises(liquidity.LiquidityError) as error:
+        model.run(params={"nosuch": 1.0})
+    assert error.value.code == 2
+    assert "has no parameter nosuch" in str(error.value)
+    with pytest.raises(liquidity.LiquidityError) as error:
+        model.run(params={"payout": 7.0})
+    assert error.value.code == 2
+    assert "parameter payout = 7.0 is out of range; allowed: in [0, 1]" in str(error.value)
+    with pytest.raises(liquidity.LiquidityError) as error:
+        model.run(regime="nobody")
+    assert error.value.code == 2
+    with pytest.raises(liquidity.LiquidityError) as error:
+        liquidity.load(config="nowhere.toml")
+    assert error.value.code == 2 and "nowhere.toml" in str(error.value)
+
+
+def test_a_loaded_model_runs_on_threads_as_in_series():
+    model = liquidity.load(save_step="quarterly")
+    values = [0.03, 0.05, 0.07, 0.09]
+    serial = [model.run(params={"k_tp": k}, regime="buyer") for k in values]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda k: model.run(params={"k_tp": k}, regime="buyer"), values))
+    for a, b in zip(serial, threaded):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert not serial[0]["rb"].equals(serial[-1]["rb"])
