@@ -81,8 +81,9 @@ def _library():
             for name in ["liq_run", "liq_compare", "liq_matrices", "liq_params", "liq_sweep", "liq_load"]:
                 getattr(lib, name).argtypes = [ctypes.c_char_p]
                 getattr(lib, name).restype = ctypes.c_void_p
-            lib.liq_loaded_run.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-            lib.liq_loaded_run.restype = ctypes.c_void_p
+            for name in ["liq_loaded_run", "liq_loaded_observables"]:
+                getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+                getattr(lib, name).restype = ctypes.c_void_p
             lib.liq_status.argtypes = [ctypes.c_void_p]
             lib.liq_status.restype = ctypes.c_int32
             lib.liq_error.argtypes = [ctypes.c_void_p]
@@ -252,11 +253,27 @@ class Model:
         The model is compiled once per regime; each call sets its parameters on the compiled model, runs
         its setup and solves, with the GIL released.
         """
+        return _frame(*self._call("liq_loaded_run", params, regime))
+
+    def observables(self, params=None, regime=None) -> pd.DataFrame:
+        """The model file's observables (its `observe` series, named as the data: `DGS10`, `WRESBAL`) with `params`
+        under `regime`, at every saved date: what a likelihood sets against the data, without the other series."""
+        header, values = self._call("liq_loaded_observables", params, regime)
+        info = json.loads(header)
+        frame = pd.DataFrame(values, columns=info["columns"])
+        if info.get("dates"):
+            frame.index = pd.DatetimeIndex(pd.to_datetime(info["dates"]), name="date")
+        else:
+            frame.index = pd.Index(frame["t"], name="t")
+        frame.attrs["units"] = dict(zip(info["columns"], info["units"]))
+        return frame
+
+    def _call(self, function, params, regime):
         lib = _library()
         request = json.loads(_request(set=params or {}, regime=regime))
         request.pop("anchor", None)
-        (_, header, values), = _tables(lib, lib.liq_loaded_run(self._handle, json.dumps(request).encode()))
-        return _frame(header, values)
+        (_, header, values), = _tables(lib, getattr(lib, function)(self._handle, json.dumps(request).encode()))
+        return header, values
 
     def __del__(self):
         handle, self._handle = getattr(self, "_handle", None), None

@@ -188,3 +188,12 @@ def test_a_loaded_model_runs_on_threads_as_in_series():
     for a, b in zip(serial, threaded):
         pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert not serial[0]["rb"].equals(serial[-1]["rb"])
+
+
+def test_a_loaded_models_observables_are_its_run_series():
+    model = liquidity.load(save_step="quarterly")
+    observed = model.observables(params={"psi": 0.55}, regime="none")
+    full = model.run(params={"psi": 0.55}, regime="none")
+    assert list(observed.columns)[:3] == ["t", "DGS10", "RRPONTSYD"]
+    assert observed.attrs["units"]["DGS10"] == "percent"
+    pd.testing.assert_frame_equal(observed, full[list(observed.columns)], check_exact=True, check_like=False)
