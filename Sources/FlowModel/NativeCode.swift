@@ -143,6 +143,7 @@ extension Tape {
             case .max: expression = "lq_max(\(a), \(b))"
             case .softplus: expression = "lq_softplus(\(a), \(b))"
             case .logistic: expression = "1 / (1 + exp(-\(a)))"
+            case .tanh, .sinh, .cosh, .atan, .sin, .cos: expression = "\(ins.op)(\(a))"
             case .smax: expression = "\(b) + lq_softplus(\(a) - \(b), \(c))"
             case .smin: expression = "\(b) - lq_softplus(\(b) - \(a), \(c))"
             case .taper: expression = "lq_taper(\(a), \(b))"

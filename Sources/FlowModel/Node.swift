@@ -128,11 +128,12 @@ indirect enum Node: Sendable, Hashable {
 /// The functions of the model language, with their number of arguments.
 public enum Function: String, CaseIterable, Sendable {
     case exp, log, ln, sqrt, abs, min, max, softplus, logistic, smax, smin, taper
+    case tanh, sinh, cosh, atan, sin, cos
 
     /// How many arguments the function takes.
     public var arity: Int {
         switch self {
-        case .exp, .log, .ln, .sqrt, .abs, .logistic: 1
+        case .exp, .log, .ln, .sqrt, .abs, .logistic, .tanh, .sinh, .cosh, .atan, .sin, .cos: 1
         case .min, .max, .softplus, .taper: 2
         case .smax, .smin: 3
         }
@@ -149,6 +150,12 @@ public enum Function: String, CaseIterable, Sendable {
         case .max: "max(a, b)"
         case .softplus: "softplus(x, w) = w ln(1 + exp(x / w)), a smooth max(x, 0) of width w"
         case .logistic: "1 / (1 + exp(-x))"
+        case .tanh: "hyperbolic tangent of x, a smooth step from -1 to 1"
+        case .sinh: "hyperbolic sine of x"
+        case .cosh: "hyperbolic cosine of x"
+        case .atan: "arctangent of x, in (-pi/2, pi/2)"
+        case .sin: "sine of x (radians)"
+        case .cos: "cosine of x (radians)"
         case .smax: "smax(a, b, w): a smooth max(a, b) of width w, b + softplus(a - b, w)"
         case .smin: "smin(a, b, w): a smooth min(a, b) of width w, b - softplus(b - a, w)"
         case .taper: "taper(x, floor): 1 for x >= floor (always, when floor <= 0), 0 for x <= 0, a smoothstep between"

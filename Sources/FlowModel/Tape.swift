@@ -6,6 +6,7 @@ struct Tape: Sendable {
     enum Op: UInt8, Sendable {
         case copy, add, subtract, multiply, divide, power, negate
         case exp, log, sqrt, abs, min, max, softplus, logistic, smax, smin, taper
+        case tanh, sinh, cosh, atan, sin, cos
         case table, slope
         /// A scheduled parameter: `a` is the offset of its segments in ``Tape/schedules``, `b` their count, `c` the
         /// base.
@@ -53,6 +54,12 @@ struct Tape: Sendable {
         case .max: Swift.max(v[0], v[1])
         case .softplus: softplusValue(v[0], v[1])
         case .logistic: 1 / (1 + Foundation.exp(-v[0]))
+        case .tanh: Foundation.tanh(v[0])
+        case .sinh: Foundation.sinh(v[0])
+        case .cosh: Foundation.cosh(v[0])
+        case .atan: Foundation.atan(v[0])
+        case .sin: Foundation.sin(v[0])
+        case .cos: Foundation.cos(v[0])
         case .smax: v[1] + softplusValue(v[0] - v[1], v[2])
         case .smin: v[1] - softplusValue(v[1] - v[0], v[2])
         case .taper: taperValue(v[0], v[1])
@@ -180,6 +187,12 @@ struct TapeBuilder {
                 case .max: .max
                 case .softplus: .softplus
                 case .logistic: .logistic
+                case .tanh: .tanh
+                case .sinh: .sinh
+                case .cosh: .cosh
+                case .atan: .atan
+                case .sin: .sin
+                case .cos: .cos
                 case .smax: .smax
                 case .smin: .smin
                 case .taper: .taper
@@ -289,6 +302,12 @@ extension Tape {
                     case .max: result = Swift.max(v[a], v[b])
                     case .softplus: result = softplusValue(v[a], v[b])
                     case .logistic: result = 1 / (1 + Foundation.exp(-v[a]))
+                    case .tanh: result = Foundation.tanh(v[a])
+                    case .sinh: result = Foundation.sinh(v[a])
+                    case .cosh: result = Foundation.cosh(v[a])
+                    case .atan: result = Foundation.atan(v[a])
+                    case .sin: result = Foundation.sin(v[a])
+                    case .cos: result = Foundation.cos(v[a])
                     case .smax: result = v[b] + softplusValue(v[a] - v[b], v[c])
                     case .smin: result = v[b] - softplusValue(v[b] - v[a], v[c])
                     case .taper: result = taperValue(v[a], v[b])
@@ -385,6 +404,19 @@ extension Tape {
                     case .logistic:
                         result = logisticValue(x)
                         let slope = result * (1 - result)
+                        for k in 0..<n { dr[k] = slope * da[k] }
+                    case .tanh, .sinh, .cosh, .atan, .sin, .cos:
+                        let slope: Double
+                        switch ins.op {
+                        case .tanh:
+                            result = Foundation.tanh(x)
+                            slope = 1 - result * result
+                        case .sinh: (result, slope) = (Foundation.sinh(x), Foundation.cosh(x))
+                        case .cosh: (result, slope) = (Foundation.cosh(x), Foundation.sinh(x))
+                        case .atan: (result, slope) = (Foundation.atan(x), 1 / (1 + x * x))
+                        case .sin: (result, slope) = (Foundation.sin(x), Foundation.cos(x))
+                        default: (result, slope) = (Foundation.cos(x), -Foundation.sin(x))
+                        }
                         for k in 0..<n { dr[k] = slope * da[k] }
                     case .smax:
                         let w = v[c]

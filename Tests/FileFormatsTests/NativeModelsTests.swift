@@ -27,8 +27,20 @@ struct NativeModelsTests {
                 result.append(("\(name) \(choice) \(option)", try compileModel(source, settings: settings)))
             }
         }
+        // Every function of the language, which no package model reads all of.
+        result.append(("functions", try compileModel(Self.functions, file: "functions.sfc")))
         return result
     }
+
+    static let functions = """
+        model functions
+        horizon 0 to 1
+        state x
+          start = 0.3
+          d/dt = tanh(x) + sinh(x) - cosh(x) + atan(x) + sin(x) * cos(x) + logistic(x) + softplus(x, 0.1) \
+        + exp(-x) + log(1 + x * x) + sqrt(1 + x * x) + abs(x) + taper(x, 0.5) + smax(x, 0.2, 0.1) \
+        + smin(x, 0.2, 0.1) + min(x, 0.1) + max(x, 0.1) + x ^ 1.5 - t
+        """
 
     /// MODEL.md's model with no buyer.
     static func reverseQE() throws -> CompiledModel {

@@ -336,7 +336,8 @@ struct JacobianTests {
         - sum(j in k: s[j] * c[j])
         state z unit "1" "z"
           start = 1.5
-          d/dt = -x * y * z + rm(t - 1) * 10 + s[a] - s[b]
+          d/dt = -x * y * z + rm(t - 1) * 10 + s[a] - s[b] + tanh(x - y) + sinh(0.1 * x) - cosh(0.1 * y) \
+        + atan(z) + sin(x) * cos(y)
         let s[j in k] = softmax(j in k: c[j] * x - y) unit "share" "shares"
         """
 
