@@ -108,12 +108,44 @@ public enum HistoryFiles {
         return lines.joined(separator: "\n\n")
     }
 
+    /// A target's band: in the series' units, or a share of each quarter's value (`25%`).
+    public enum Band: Sendable, Equatable {
+        case absolute(Double)
+        case relative(Double)
+
+        /// `0.25` or `25%`; nil for anything else.
+        public init?(_ text: String) {
+            if text.hasSuffix("%") {
+                guard let percent = Double(text.dropLast()) else { return nil }
+                self = .relative(percent / 100)
+            } else {
+                guard let value = Double(text) else { return nil }
+                self = .absolute(value)
+            }
+        }
+
+        var size: Double {
+            switch self {
+            case .absolute(let v), .relative(let v): v
+            }
+        }
+
+        /// The band of a target valued `value`.
+        func band(at value: Double) -> Double {
+            switch self {
+            case .absolute(let band): band
+            case .relative(let share): share * Swift.abs(value)
+            }
+        }
+    }
+
     /// Calibration targets (`[[target]]` TOML, as `calibrate --targets` reads
     /// them) from a table in FRED units: each of `bands`' series at each
     /// quarter-end of the table from `first` to `last` (quarter labels;
-    /// nil: every quarter), valued at the data, within its band.
+    /// nil: every quarter), valued at the data, within its band (a share of
+    /// the quarter's value for a relative band).
     public static func targets(
-        table path: String, bands: [(series: String, band: Double)], from first: String?, to last: String?
+        table path: String, bands: [(series: String, band: Band)], from first: String?, to last: String?
     ) throws -> String {
         let table = try csv(path)
         for (series, band) in bands {
@@ -125,8 +157,9 @@ public enum HistoryFiles {
                     """
                 )
             }
-            guard band.isFinite, band > 0 else {
-                throw InputError("--targets \(series)=\(band): the band must be positive and finite")
+            guard band.size.isFinite, band.size > 0 else {
+                throw InputError(
+                    "--targets \(series)=\(band.size): the band must be positive and finite (a number, or a percent)")
             }
         }
         var lines = [
@@ -144,7 +177,8 @@ public enum HistoryFiles {
                     "description = \"\(series) at the end of \(quarter)\"",
                     "quantity = \"value\"", "series = \"\(series)\"", "at = \(CSV.number(t))",
                     "value = \(CSV.number(value))",
-                    "band = \(CSV.number(band))", "weight = 1.0", "source = \"FRED \(series), \(date) (\(path))\"",
+                    "band = \(CSV.number(band.band(at: value)))", "weight = 1.0",
+                    "source = \"FRED \(series), \(date) (\(path))\"",
                 ]
             }
         }

@@ -70,7 +70,8 @@ struct History: ParsableCommand {
         help: ArgumentHelp(
             """
             Write calibration targets from --table (in FRED units): SERIES=BAND,... each series at each \
-            quarter-end from --from to --to, within its band (in the series' units).
+            quarter-end from --from to --to, within its band: in the series' units (DGS10=0.25), or a percent \
+            of each quarter's value (CBBTCUSD=25%).
             """,
             valueName: "series=band,..."))
     var targets: String?
@@ -153,9 +154,13 @@ struct History: ParsableCommand {
             let bands = try ModelFiles.pairs(
                 targets.split(separator: ",", omittingEmptySubsequences: false).map(String.init), option: "--targets"
             ).map {
-                series, text -> (String, Double) in
-                guard let band = Double(text) else {
-                    throw InputError("--targets \(series)=\(text): the band must be a number")
+                series, text -> (String, HistoryFiles.Band) in
+                guard let band = HistoryFiles.Band(text) else {
+                    throw InputError(
+                        """
+                        --targets \(series)=\(text): the band must be a number, or a percent of each quarter's value \
+                        (25%)
+                        """)
                 }
                 return (series, band)
             }

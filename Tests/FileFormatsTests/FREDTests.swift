@@ -166,15 +166,25 @@ struct FREDTests {
         let table = Tool.root.appendingPathComponent("calibration/history-fred.csv").path
         let dir = try Tool.scratch()
         let path = dir.appendingPathComponent("t.toml").path
-        try HistoryFiles.targets(table: table, bands: [("DGS10", 0.5), ("WTREGEN", 1e5)], from: "2022Q3", to: nil)
-            .write(toFile: path, atomically: true, encoding: .utf8)
+        try HistoryFiles.targets(
+            table: table,
+            bands: [("DGS10", .absolute(0.5)), ("WTREGEN", .absolute(1e5)), ("CBBTCUSD", .relative(0.25))],
+            from: "2022Q3", to: nil
+        )
+        .write(toFile: path, atomically: true, encoding: .utf8)
         let targets = try CalibrationFiles.readTargets(path)
         #expect(targets.filter { $0.id.hasPrefix("DGS10_") }.count == 14)
         #expect(targets.filter { $0.id.hasPrefix("WTREGEN_") }.count == 13, "no target where the table is blank")
         let q = try #require(targets.first { $0.id == "DGS10_2023Q3" })
         #expect(q.quantity == .value(series: "DGS10", at: 2023.75) && q.value == 4.59 && q.band == 0.5)
+        // A percent band is that share of each quarter's value.
+        for target in targets where target.id.hasPrefix("CBBTCUSD_") {
+            #expect(target.band == 0.25 * target.value, "\(target.id)")
+        }
+        #expect(HistoryFiles.Band("25%") == .relative(0.25) && HistoryFiles.Band("0.5") == .absolute(0.5))
+        #expect(HistoryFiles.Band("25 %") == nil && HistoryFiles.Band("abc%") == nil)
         let error = #expect(throws: InputError.self) {
-            try HistoryFiles.targets(table: table, bands: [("DGS2", 0.5)], from: nil, to: nil)
+            try HistoryFiles.targets(table: table, bands: [("DGS2", .absolute(0.5))], from: nil, to: nil)
         }
         #expect(
             error?.message.hasPrefix("--targets DGS2: \(table) has no column DGS2; its columns: WALCL, TREAST") == true
