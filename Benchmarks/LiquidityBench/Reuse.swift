@@ -21,6 +21,9 @@ struct Reuse: ParsableCommand {
     @Option(help: "Only this part: sweep, fit, or both.")
     var part = "both"
 
+    @Option(help: "The fit's stepper instead of the fit file's (msbdf).")
+    var solver: String?
+
     func run() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -79,7 +82,11 @@ struct Reuse: ParsableCommand {
                 model: path("models/liquidity.sfc"), config: path("calibration/liquidity.toml"),
                 targets: path("calibration/targets-liquidity.toml"), fit: path("calibration/fit-liquidity.toml"),
                 check: false)
-            let calibration = job.calibration
+            var calibration = job.calibration
+            if let solver {
+                guard let stepper = Stepper(rawValue: solver) else { throw ValidationError("unknown stepper \(solver)") }
+                calibration.stepper = stepper
+            }
             let start = try calibration.free.map { try calibration.base.value(of: $0.key) }
             let vectors = (0..<runs).map { k in
                 zip(start, calibration.free).map { value, free in
@@ -106,7 +113,8 @@ struct Reuse: ParsableCommand {
             guard compiled == reused else { throw ValidationError("the fit's values differ") }
             let n = Double(vectors.count)
             print(
-                "| an evaluation of the history fit (msbdf 1e-8, 2022-07 to 2025-12, 140 targets) | "
+                "| an evaluation of the history fit (\(calibration.stepper) \(calibration.tolerance), 2022-07 to 2025-12, "
+                    + "140 targets) | "
                     + "\(format(before / n, digits: 4)) | \(format(after / n, digits: 4)) | "
                     + "\(format(before / after, digits: 2)) |")
         }

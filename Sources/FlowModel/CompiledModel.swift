@@ -118,11 +118,15 @@ public final class CompiledModel: @unchecked Sendable {
             return nil
         }
         let slot = columnSlots[c]
+        // One copy of the values for the path's every evaluation (a quadrature calls it hundreds of
+        // times), each evaluation under a lock: the closure may be shared.
+        let scratch = Scratch(values)
+        let lock = NSLock()
         return { [self] t in
-            var v = values
-            return v.withUnsafeMutableBufferPointer { buffer in
-                initialState.withUnsafeBufferPointer { evaluate(t, $0.baseAddress!, buffer.baseAddress!) }
-                observations.run(buffer.baseAddress!, tables: tables)
+            lock.withLock {
+                let buffer = scratch.buffer
+                initialState.withUnsafeBufferPointer { evaluate(t, $0.baseAddress!, buffer) }
+                observations.run(buffer, tables: tables)
                 return buffer[slot]
             }
         }
