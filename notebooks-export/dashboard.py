@@ -4,19 +4,30 @@
 
 # %% load-manifest
 import json
+import os
+from pathlib import Path
+
 import pandas as pd
 import matplotlib
 import matplotlib.pyplot as plt
 
-manifest = json.load(open("manifest.json"))
+# The export's folder: the script's own, wherever it is run from; for the notebook, the folder
+# LIQUIDITY_EXPORT names, else its kernel's (Jupyter starts it in the notebook's folder).
+try:
+    folder = Path(__file__).resolve().parent
+except NameError:
+    folder = Path(os.environ.get("LIQUIDITY_EXPORT", "."))
+if not (folder / "manifest.json").exists():
+    raise FileNotFoundError(f"no manifest.json in {folder.resolve()}: run from the export's folder, or set LIQUIDITY_EXPORT to it")
+manifest = json.load(open(folder / "manifest.json"))
 print("liquidity", manifest["tool"]["version"], "commit", manifest["tool"]["commit"])
 print("command:", " ".join(manifest["command"]))
 print("model:", manifest.get("model", "built-in"), "| configuration:", manifest.get("config"))
 print("solver:", manifest["solver"])
 
 # %% load-series
-compare = pd.read_csv("compare.csv")   # t, date, regime, variable, value
-units = pd.read_csv("units.csv").set_index("column")
+compare = pd.read_csv(folder / "compare.csv")   # t, date, regime, variable, value
+units = pd.read_csv(folder / "units.csv").set_index("column")
 wide = compare.pivot_table(index=["t", "date", "regime"], columns="variable", values="value").reset_index()
 suffix = {{suffix}}
 main = wide[~wide["regime"].str.endswith(suffix)]
@@ -51,7 +62,7 @@ handles, labels = axes.flat[0].get_legend_handles_labels()
 fig.suptitle({{title}}, y=0.995, fontsize=16, fontweight="bold")
 fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.975), ncol=4, frameon=False)
 fig.tight_layout(rect=(0, 0, 1, 0.95))
-fig.savefig("dashboard_matplotlib.png", dpi=80)
+fig.savefig(folder / "dashboard_matplotlib.png", dpi=80)
 plt.show()
 
 # %% re-solve
@@ -63,7 +74,9 @@ except ImportError:
     liquidity = None
     print("to re-solve here, install the Python package: pip install ./python in the liquidity folder")
 if liquidity is not None:
-    model, config = {{model}}, {{config}}
+    # The model file and configuration the export copied beside its files.
+    model = str(folder / {{model}})
+    config = str(folder / {{config}}) if {{config}} is not None else None
     table = liquidity.params(model=model, config=config).set_index("name")
     regimes = list(colors)
 
@@ -89,7 +102,7 @@ if liquidity is not None:
 
 # %% matrices
 # The matrices at {{matrices_date}}, with row and column sums.
-matrices = pd.read_csv("matrices.csv")
+matrices = pd.read_csv(folder / "matrices.csv")
 for name, table in matrices.groupby("matrix", sort=False):
     print(name)
     table = table.drop(columns="matrix").set_index("row")

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Runs a notebook written by `liquidity export` in a real Jupyter kernel.
 
-Usage: python3 notebooks-export/run_notebook.py DIR/reverse_qe.ipynb
-Prints a JSON report (cells run, errors, images, whether the matrices were shown)
+Usage: python3 notebooks-export/run_notebook.py DIR/reverse_qe.ipynb [KERNEL_DIR]
+The kernel starts in KERNEL_DIR (default: the notebook's folder), as Jupyter starts it in the
+notebook's; from elsewhere the notebook finds its files through LIQUIDITY_EXPORT. Prints a JSON report (cells run, errors, images, whether the matrices were shown)
 and exits 1 if any cell failed. Needs nbclient, nbformat, ipykernel, pandas and
 matplotlib (scripts/test.sh installs them with pip when missing).
 """
@@ -14,12 +15,12 @@ import nbclient
 import nbformat
 
 
-def main(path):
+def main(path, kernel_dir=None):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     client = nbclient.NotebookClient(
         notebook, timeout=600, kernel_name="python3",
-        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+        resources={"metadata": {"path": kernel_dir or os.path.dirname(os.path.abspath(path))}})
     try:
         client.execute()
     except nbclient.exceptions.CellExecutionError as error:
@@ -38,4 +39,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None))

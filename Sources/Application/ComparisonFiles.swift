@@ -109,6 +109,10 @@ extension ComparisonFiles {
         }
         var notebook: (date: String, matrices: String)?
         let stem = model.source.name
+        // The notebook re-solves from copies of the model file and configuration beside it, by
+        // relative names: the folder runs as it stands, wherever it is moved.
+        let modelCopy = (file as NSString).lastPathComponent
+        let configCopy = options.config.isEmpty ? nil : (options.config as NSString).lastPathComponent
         // The script's name is not a module's: beside the notebook, `import liquidity` must find the
         // package, not a script the default model's name would make liquidity.py.
         let script = "\(stem)-dashboard.py"
@@ -117,7 +121,7 @@ extension ComparisonFiles {
                 model.source.isCalendar ? DecimalYear.isoDate(first.solved.t[index]) : "t = \(first.solved.t[index])",
                 Notebook.matricesCSV(first.solved, index: index)
             )
-            files += ["matrices.csv", "\(stem).ipynb", script]
+            files += ["matrices.csv", "\(stem).ipynb", script, modelCopy] + (configCopy.map { [$0] } ?? [])
         }
         let manifest = ModelManifest(
             tool: options.tool, command: options.command, model: file,
@@ -147,9 +151,10 @@ extension ComparisonFiles {
                 counterfactualSuffix: "/" + (comparison.counterfactualOption ?? "counterfactual"),
                 colors: Charts.colors(of: result),
                 dashes: Charts.styles(of: result), legend: comparison.choice,
-                model: URL(fileURLWithPath: file).standardizedFileURL.path,
-                config: options.config.isEmpty ? nil : URL(fileURLWithPath: options.config).standardizedFileURL.path)
+                model: modelCopy, config: configCopy)
             try directory.write("matrices.csv", notebook.matrices)
+            try directory.write(modelCopy, try Configuration.readText(file))
+            if let configCopy { try directory.write(configCopy, try Configuration.readText(options.config)) }
             let (ipynb, code) = try render(plan, matricesDate: notebook.date, template: template)
             try directory.write("\(stem).ipynb", ipynb)
             try directory.write(script, code)

@@ -24,7 +24,8 @@ public struct NotebookPlan: Sendable {
     public var counterfactualSuffix: String
     /// The colour and the dash pattern (SVG's, empty for solid) of each case, and the legend's word for the cases.
     public var colors: [String: String], dashes: [String: String] = [:], legend: String
-    /// The model file and configuration, as absolute paths, for the cell that re-solves with the Python package.
+    /// The model file and configuration, by their names in the export's folder, for the cell that
+    /// re-solves with the Python package.
     public var model: String? = nil, config: String? = nil
 
     public init(

@@ -142,7 +142,7 @@ struct ChartWorkflowTests {
         options.notebookMatricesAt = .some(2027)
         let nb = dir.appendingPathComponent("nb")
         let (_, files) = try ComparisonFiles.run(comparison, file: file, into: nb.path, options: options)
-        #expect(files.suffix(3) == ["matrices.csv", "reverse_qe.ipynb", "reverse_qe-dashboard.py"])
+        #expect(files.suffix(4) == ["matrices.csv", "reverse_qe.ipynb", "reverse_qe-dashboard.py", "reverse-qe.sfc"])
         let runner = Tool.root.appendingPathComponent("notebooks-export/run_notebook.py").path
         // The kernel finds the Python package and the debug build's library, which the test command builds first.
         let library = Requirements.pythonLibrary.path
@@ -171,6 +171,35 @@ struct ChartWorkflowTests {
         #expect(script.contains("(\"rb\", \"10-year Treasury yield\", \"percent a year\", 100.0, None)"))
         #expect(script.contains("suffix = \"/no_ai_boom\""))
         #expect(script.contains("\"buyer\": (0, (2,3,))"), "the notebook draws buyer dotted, as the dashboard does")
+        // A coauthor's copy: the folder moved elsewhere runs as it stands, the notebook from another
+        // folder given LIQUIDITY_EXPORT, the script from anywhere (it finds its folder itself).
+        let moved = dir.appendingPathComponent("elsewhere/copy")
+        try FileManager.default.createDirectory(
+            at: moved.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: nb, to: moved)
+        try FileManager.default.removeItem(at: nb)
+        let away = try Tool.scratch()
+        let fromElsewhere = try Self.python(
+            environment
+                + """
+                os.environ['LIQUIDITY_EXPORT'] = '\(moved.path)'; import runpy, sys; \
+                sys.argv = ['run', '\(moved.appendingPathComponent("reverse_qe.ipynb").path)', '\(away.path)']; \
+                runpy.run_path('\(runner)', run_name='__main__')
+                """,
+            in: away)
+        try #require(fromElsewhere.status == 0, "nbclient failed: \(fromElsewhere.stderr) \(fromElsewhere.stdout)")
+        let again = try JSONSerialization.jsonObject(with: Data(fromElsewhere.stdout.utf8)) as? [String: Any]
+        #expect(again?["errors"] as? Int == 0 && again?["images"] as? Int == 2)
+        let script2 = try Self.python(
+            environment
+                + """
+                os.environ['MPLBACKEND'] = 'Agg'; import runpy; \
+                runpy.run_path('\(moved.appendingPathComponent("reverse_qe-dashboard.py").path)')
+                """,
+            in: away)
+        #expect(script2.status == 0, "\(script2.stderr)")
+        #expect(FileManager.default.fileExists(atPath: moved.appendingPathComponent("dashboard_matplotlib.png").path))
+        #expect(Tool.files(away).isEmpty, "nothing written into the folder it ran from")
     }
 
     @Test("the notebook is written deterministically")
