@@ -35,30 +35,53 @@ public enum PackageFiles {
             start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
     ]
 
-    /// `relative` in the current directory, or in a folder above one of `anchors` (six levels at most).
+    /// The running executable's own path (`/proc/self/exe`), wherever it was called from: the
+    /// anchor of the tool's files, which `argv[0]` is not when the tool is found on `PATH`.
+    public static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// Where ``scripts/install.sh PREFIX`` puts the package's files, under an anchor's folder above it.
+    public static let installed = "share/liquidity"
+
+    /// `relative` in the current directory, or in a folder above one of `anchors` (six levels at
+    /// most), or in such a folder's `share/liquidity` (an installed tool: `PREFIX/bin/liquidity`
+    /// finds `PREFIX/share/liquidity/models/...`).
     public static func locate(_ relative: String, anchors: [String]) -> String? {
         if FileManager.default.fileExists(atPath: relative) { return relative }
         for anchor in anchors {
             var directory = URL(fileURLWithPath: anchor).resolvingSymlinksInPath().deletingLastPathComponent()
             for _ in 0..<6 {
-                let candidate = directory.appendingPathComponent(relative).path
-                if FileManager.default.fileExists(atPath: candidate) { return candidate }
+                for base in [directory, directory.appendingPathComponent(installed)] {
+                    let candidate = base.appendingPathComponent(relative).path
+                    if FileManager.default.fileExists(atPath: candidate) { return candidate }
+                }
                 directory = directory.deletingLastPathComponent()
             }
         }
         return nil
     }
 
-    /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
-    public static func fit(of model: String?, anchors: [String]) -> Fit? {
-        guard let model else { return fits["liquidity.sfc"] }
-        let name = (model as NSString).lastPathComponent
+    /// Whether `path` is the package's `relative` file as `anchors` find it (symbolic links and
+    /// relative paths resolved): the default model however it is named.
+    public static func isPackageFile(_ path: String, _ relative: String, anchors: [String]) -> Bool {
         func resolved(_ path: String) -> String {
             URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
         }
-        guard let known = locate("models/" + name, anchors: anchors), resolved(model) == resolved(known) else {
-            return nil
+        guard let known = locate(relative, anchors: anchors) else { return false }
+        return resolved(path) == resolved(known)
+    }
+
+    /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
+    public static func fit(of model: String?, anchors: [String]) -> Fit? {
+        let name = model.map { ($0 as NSString).lastPathComponent } ?? "liquidity.sfc"
+        if let model, !isPackageFile(model, "models/" + name, anchors: anchors) { return nil }
+        // Its files where the package's are, wherever the tool runs from.
+        return fits[name].map { fit in
+            Fit(
+                start: fit.start.map { locate($0, anchors: anchors) ?? $0 },
+                targets: locate(fit.targets, anchors: anchors) ?? fit.targets,
+                fit: locate(fit.fit, anchors: anchors) ?? fit.fit)
         }
-        return fits[name]
     }
 }

@@ -43,10 +43,11 @@ public struct RunRequest: Sendable {
         return path
     }
 
-    /// The configuration: `config`, or for the default model its committed one; nil: the file's own values.
+    /// The configuration: `config`, or for the default model its committed one, however the model
+    /// is named (`--model models/liquidity.sfc` is the default model); nil: the file's own values.
     public func configFile() throws -> String? {
         if let config { return config }
-        guard model == nil else { return nil }
+        if let model, !PackageFiles.isPackageFile(model, PackageFiles.model, anchors: anchors) { return nil }
         guard let path = PackageFiles.locate(PackageFiles.config, anchors: anchors) else {
             throw InputError("no configuration given and \(PackageFiles.config) not found; pass --config FILE")
         }

@@ -278,7 +278,7 @@ struct ModelCompare: ParsableCommand {
             throw InputError("\(origin): \(error.description)")
         }
         var files = ComparisonFiles.Options(config: config ?? "", tool: BuildInfo.tool, command: CommandLine.arguments)
-        files.anchors = [CommandLine.arguments[0]]
+        files.anchors = [PackageFiles.executable]
         files.plot = plot
         files.panels = panels
         files.notebookMatricesAt = notebook

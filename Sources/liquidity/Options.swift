@@ -8,7 +8,7 @@ import Reports
 import Solvers
 
 /// A file of the package (`models/liquidity.sfc`): in the current directory, or beside the tool's package.
-func packageFile(_ relative: String) -> String? { PackageFiles.locate(relative, anchors: [CommandLine.arguments[0]]) }
+func packageFile(_ relative: String) -> String? { PackageFiles.locate(relative, anchors: [PackageFiles.executable]) }
 
 /// The default model file and the committed calibrations of the package's model files.
 enum Defaults {
@@ -36,7 +36,7 @@ enum Defaults {
 
     /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
     static func fit(of model: String?) -> PackageFiles.Fit? {
-        PackageFiles.fit(of: model, anchors: [CommandLine.arguments[0]])
+        PackageFiles.fit(of: model, anchors: [PackageFiles.executable])
     }
 }
 
@@ -44,7 +44,7 @@ extension RunRequest {
     /// A request that finds the package's files beside the running tool.
     static func beside() -> RunRequest {
         var request = RunRequest()
-        request.anchors = [CommandLine.arguments[0]]
+        request.anchors = [PackageFiles.executable]
         return request
     }
 }

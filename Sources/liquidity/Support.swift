@@ -10,7 +10,7 @@ enum BuildInfo {
     static let version = "0.1.0"
 
     static let commit: String = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = URL(fileURLWithPath: PackageFiles.executable).resolvingSymlinksInPath()
             .deletingLastPathComponent()
         for _ in 0..<6 {
             if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
