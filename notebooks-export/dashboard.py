@@ -74,9 +74,9 @@ except ImportError:
     liquidity = None
     print("to re-solve here, install the Python package: pip install ./python in the liquidity folder")
 if liquidity is not None:
-    # The model file and configuration the export copied beside its files.
-    model = str(folder / {{model}})
-    config = str(folder / {{config}}) if {{config}} is not None else None
+    # The model file and configuration the export copied beside its files, by their names there.
+    model, config = {{model}}, {{config}}
+    model, config = str(folder / model), (str(folder / config) if config is not None else None)
     table = liquidity.params(model=model, config=config).set_index("name")
     regimes = list(colors)
 

@@ -14,6 +14,8 @@ import Solvers
 public struct RunRequest: Sendable {
     public var model: String?
     public var config: String?
+    /// The model file's own values: no configuration, not even the default model's.
+    public var fileValues = false
     /// `name=value` pairs (`--set`).
     public var overrides: [String] = []
     /// Scenario files, or `no-ai-boom` for the file's counterfactual option.
@@ -47,6 +49,7 @@ public struct RunRequest: Sendable {
     /// is named (`--model models/liquidity.sfc` is the default model); nil: the file's own values.
     public func configFile() throws -> String? {
         if let config { return config }
+        if fileValues { return nil }
         if let model, !PackageFiles.isPackageFile(model, PackageFiles.model, anchors: anchors) { return nil }
         guard let path = PackageFiles.locate(PackageFiles.config, anchors: anchors) else {
             throw InputError("no configuration given and \(PackageFiles.config) not found; pass --config FILE")

@@ -34,26 +34,26 @@ struct Params: ParsableCommand {
     var modelDefaults = false
 
     func run() throws {
-        var inputs = inputs
+        var request = inputs.request
         if modelDefaults {
             guard inputs.config == nil else {
                 throw InputError("--model-defaults: the file's own values; leave out --config")
             }
-            inputs.model = try inputs.modelFile()  // a named model has no default configuration
+            request.fileValues = true
         }
-        let file = try inputs.modelFile()
-        let model = try ModelFiles.compile(file, settings: try inputs.modelSettings())
+        let file = try request.modelFile()
+        let model = try ModelFiles.compile(file, settings: try request.modelSettings())
         if toml {
             print(
                 ModelConfiguration.render(
                     model,
                     header: ["liquidity configuration of \(file)"]
-                        + ((try inputs.configFile()).map { ["from \($0)"] } ?? [])), terminator: "")
+                        + ((try request.configFile()).map { ["from \($0)"] } ?? [])), terminator: "")
         } else {
             print(
                 Tables.parameters(
                     of: model, format: format,
-                    givenBy: try ModelFiles.parameterSources(of: model, configuration: try inputs.configFile())))
+                    givenBy: try ModelFiles.parameterSources(of: model, configuration: try request.configFile())))
         }
     }
 }
