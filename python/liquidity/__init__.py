@@ -162,8 +162,10 @@ def _frame(header: str, values: np.ndarray) -> pd.DataFrame:
     else:
         frame.index = pd.Index(frame["t"], name="t")
     frame.attrs["units"] = dict(zip(info["columns"], info["units"]))
-    frame.attrs["descriptions"] = dict(zip(info["columns"], info["descriptions"]))
-    frame.attrs["summaries"] = info["summaries"]
+    if "descriptions" in info:
+        frame.attrs["descriptions"] = dict(zip(info["columns"], info["descriptions"]))
+    if "summaries" in info:
+        frame.attrs["summaries"] = info["summaries"]
     return frame
 
 
@@ -258,15 +260,7 @@ class Model:
     def observables(self, params=None, regime=None) -> pd.DataFrame:
         """The model file's observables (its `observe` series, named as the data: `DGS10`, `WRESBAL`) with `params`
         under `regime`, at every saved date: what a likelihood sets against the data, without the other series."""
-        header, values = self._call("liq_loaded_observables", params, regime)
-        info = json.loads(header)
-        frame = pd.DataFrame(values, columns=info["columns"])
-        if info.get("dates"):
-            frame.index = pd.DatetimeIndex(pd.to_datetime(info["dates"]), name="date")
-        else:
-            frame.index = pd.Index(frame["t"], name="t")
-        frame.attrs["units"] = dict(zip(info["columns"], info["units"]))
-        return frame
+        return _frame(*self._call("liq_loaded_observables", params, regime))
 
     def _call(self, function, params, regime):
         lib = _library()
