@@ -36,18 +36,19 @@ extension Charts {
         return process.terminationStatus == 0
     }
 
-    /// Refuses a panel that is not a series `model` summarises, before anything is solved.
+    /// Refuses a panel that is not a series of `model`, before anything is solved.
     public static func checkPanels(_ panels: [String], model: CompiledModel) throws {
         var names: [String] = []
         for summary in model.summaries(t: [model.t0], series: model.columns.map { _ in [0] })
         where !names.contains(summary.series) {
             names.append(summary.series)
         }
-        for name in panels where !names.contains(name) {
+        let columns = Set(model.columns.map(\.name))
+        for name in panels where !columns.contains(name) {
             throw InputError(
                 """
-                --panels \(name): not a series the model file summarises; its panels: \
-                \(names.joined(separator: ", "))
+                --panels \(name): not a series of the model file (the columns of units.csv); its summarised \
+                series: \(names.joined(separator: ", "))
                 """
             )
         }

@@ -19,6 +19,8 @@ public enum ComparisonFiles {
         public var plot = false
         /// The dashboard's and the notebook's panels, in order (nil: every summarised series).
         public var panels: [String]?
+        /// The dashboard's caption, in place of its line of span, model and configuration.
+        public var caption: String?
         /// Write the notebook, with the Godley matrices at this date (nil: one
         /// year after the start); nil: no notebook.
         public var notebookMatricesAt: Double?? = nil
@@ -101,9 +103,11 @@ extension ComparisonFiles {
                 : "t = \(model.t0) to \(model.t1)"
             let svg = try Charts.dashboard(
                 title: model.source.title ?? model.source.name,
-                subtitle: "\(span); model \(file)"
-                    + (options.config.isEmpty ? "" : ", configuration \(options.config)")
-                    + (comparison.counterfactual ? "; dotted reference at 0 in the counterfactual panels" : ""),
+                subtitle: options.caption
+                    ?? ("\(span); model \((file as NSString).lastPathComponent)"
+                        + (options.config.isEmpty
+                            ? "" : ", configuration \((options.config as NSString).lastPathComponent)")
+                        + (comparison.counterfactual ? "; dotted reference at 0 in the counterfactual panels" : "")),
                 comparison: result, panels: options.panels)
             files += try Charts.write(svg, into: directory)
         }

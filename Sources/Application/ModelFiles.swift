@@ -260,7 +260,7 @@ public enum ModelFiles {
     public static func run(
         _ path: String, settings: ModelSettings, solve: SolveSettings, saveStep: Double?, config: String?,
         into out: String,
-        plot: Bool = false, panels: [String]? = nil, tool: Manifest.Tool, command: [String]
+        plot: Bool = false, panels: [String]? = nil, caption: String? = nil, tool: Manifest.Tool, command: [String]
     ) throws -> (path: ModelSolution, files: [String]) {
         let started = Date()
         let model = try compile(path, settings: settings, config: config)
@@ -286,7 +286,8 @@ public enum ModelFiles {
                 : "t = \(model.t0) to \(model.t1)"
             files += try Charts.write(
                 try Charts.dashboard(
-                    title: source.title ?? source.name, subtitle: "\(span); model \(path)", comparison: result,
+                    title: source.title ?? source.name,
+                    subtitle: caption ?? "\(span); model \((path as NSString).lastPathComponent)", comparison: result,
                     panels: panels),
                 into: directory)
         }

@@ -197,6 +197,14 @@ public enum Charts {
         return svg + "</g>\n"
     }
 
+    /// The start of the name of a series that checks the accounting: in the table, not a default panel.
+    public static let diagnosticPrefix = "identity_"
+
+    /// The columns of a page of `count` panels: as many as panels up to three, two for four, else three.
+    static func columns(for count: Int) -> Int {
+        count <= 3 ? max(count, 1) : count == 4 ? 2 : 3
+    }
+
     /// The colours of cases by the position of their option in the file: the
     /// same option has the same colour in every chart of one model. Okabe and
     /// Ito's palette, told apart by readers with any colour vision; with
@@ -220,9 +228,11 @@ public enum Charts {
     /// The panels of a model file's comparison: one per series the file
     /// summarises, with a `below` summary's level as a reference line; with
     /// counterfactual cases, the counterfactual's part of the first two series.
+    /// An accounting check (a series named `identity_...`, such as `identity_share`)
+    /// is the table's, not a panel, unless asked for.
     ///
-    /// - Parameter only: the series to draw, in this order (nil: every one).
-    /// - Throws: ``UnknownPanel`` for a series the file does not summarise.
+    /// - Parameter only: the series to draw, in this order, any of the file's (nil: every summarised one).
+    /// - Throws: ``UnknownPanel`` for a name that is no series of the file.
     public static func panels(of comparison: ChoiceComparisonResult, only: [String]? = nil) throws
         -> (panels: [NotebookPlan.Panel], attribution: [NotebookPlan.Panel])
     {
@@ -241,8 +251,10 @@ public enum Charts {
         }
         let info = Dictionary(first.solved.columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         if let only {
-            for name in only where !names.contains(name) { throw UnknownPanel(name: name, panels: names) }
+            for name in only where info[name] == nil { throw UnknownPanel(name: name, panels: names) }
             names = only
+        } else {
+            names.removeAll { $0.hasPrefix(diagnosticPrefix) }
         }
         let panels = names.map { series in
             let (factor, unit) = scale(info[series]?.unit ?? "")
@@ -361,11 +373,11 @@ public enum Charts {
             }, panels: panels)
     }
 
-    /// A page of panels, three a row, under a title, a subtitle and a legend.
+    /// A page of panels, up to three a row (``columns(for:)``), under a title, a subtitle and a legend.
     package static func page(
         title: String, subtitle: String, legend: [(label: String, color: String, dash: String)], panels: [Panel]
     ) -> String {
-        let columns = 3
+        let columns = columns(for: panels.count)
         let width = 480.0
         let height = 300.0
         let rows = (panels.count + columns - 1) / columns
@@ -414,6 +426,6 @@ public enum Charts {
 
 /// A panel asked for that is not a series the model file summarises.
 public struct UnknownPanel: Error, Equatable {
-    /// The series asked for, and the ones the file summarises, in its order.
+    /// The series asked for, and the ones the file summarises, in its order (any series of the file may be drawn).
     public let name: String, panels: [String]
 }

@@ -39,7 +39,8 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try comparison.run(
-            out: output.out("compare"), plot: output.plot, panels: try output.panelList, notebook: notebook)
+            out: output.out("compare"), plot: output.plot, panels: try output.panelList, caption: output.caption,
+            notebook: notebook)
     }
 }
 
@@ -85,7 +86,7 @@ struct ComparisonArguments: ParsableArguments {
     }
 
     /// Solves the comparison into `out`, writes its files and prints its tables.
-    func run(out: String, plot: Bool, panels: [String]? = nil, notebook: Bool) throws {
+    func run(out: String, plot: Bool, panels: [String]? = nil, caption: String? = nil, notebook: Bool) throws {
         let matrices = try matricesDate(notebook: notebook)
         let names = try regimes.map { list in
             try list.split(separator: ",", omittingEmptySubsequences: false).map { name -> String in
@@ -101,7 +102,7 @@ struct ComparisonArguments: ParsableArguments {
             choice: ModelFiles.regimeChoice, options: names,
             counterfactual: counterfactual, plot: plot, panels: panels,
             notebook: notebook ? .some(matrices) : nil, solver: solver,
-            out: out, quiet: report.quiet,
+            out: out, quiet: report.quiet, caption: caption,
             origin: regimes.map { "--regimes \($0)" } ?? (counterfactual ? "--counterfactual" : "--regimes"))
     }
 }

@@ -28,16 +28,19 @@ struct Export: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             """
-            The dashboard's and the notebook's panels, comma-separated series the model file summarises \
-            (default: every one).
+            The dashboard's and the notebook's panels, comma-separated series of the model file (default: every \
+            series it summarises but its accounting checks).
             """,
             valueName: "list"))
     var panels: String?
 
+    @Option(help: ArgumentHelp("The dashboard's caption, in place of its line of span and files.", valueName: "text"))
+    var caption: String?
+
     func run() throws {
         try comparison.run(
             out: notebook, plot: true,
-            panels: try panelNames(panels),
+            panels: try panelNames(panels), caption: caption,
             notebook: true)
     }
 }

@@ -262,7 +262,7 @@ struct ModelCompare: ParsableCommand {
         _ file: String, settings: ModelSettings, config: String?, choice: String, options: [String]?,
         counterfactual: Bool, plot: Bool,
         panels: [String]? = nil, notebook: Double?? = nil, solver: SolverFlags, out: String, quiet: Bool,
-        origin: String
+        caption: String? = nil, origin: String
     ) throws {
         try solver.check()
         let source = try ModelFiles.source(file)
@@ -281,6 +281,7 @@ struct ModelCompare: ParsableCommand {
         files.anchors = [PackageFiles.executable]
         files.plot = plot
         files.panels = panels
+        files.caption = caption
         files.notebookMatricesAt = notebook
         let progress = Progress(quiet: quiet)
         let (result, written) = try ComparisonFiles.run(comparison, file: file, into: out, options: files) {

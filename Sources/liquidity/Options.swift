@@ -235,9 +235,15 @@ struct OutputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "The dashboard's panels, comma-separated series the model file summarises, in order (default: every one).",
+            """
+            The dashboard's panels, comma-separated series of the model file, in order (default: every series it \
+            summarises but its accounting checks).
+            """,
             valueName: "list"))
     var panels: String?
+
+    @Option(help: ArgumentHelp("The dashboard's caption, in place of its line of span and files.", valueName: "text"))
+    var caption: String?
 
     /// --panels as a list.
     var panelList: [String]? {

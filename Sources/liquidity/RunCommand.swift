@@ -44,6 +44,7 @@ struct Run: ParsableCommand {
             file, settings: try inputs.modelSettings(choices: choices), solve: try solver.settings,
             saveStep: try solver.givenStep,
             config: try inputs.configFile(), into: out, plot: output.plot, panels: try output.panelList,
+            caption: output.caption,
             tool: BuildInfo.tool, command: CommandLine.arguments)
         printWarnings(path.model)
         if report.quiet {

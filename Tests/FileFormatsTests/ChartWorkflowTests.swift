@@ -39,12 +39,13 @@ struct ChartWorkflowTests {
         ] {
             #expect(svg.contains(">\(regime) (\(meaning))</text>"))
         }
-        // Eleven series panels of three regimes, two counterfactual panels of three.
-        #expect(svg.components(separatedBy: "<polyline").count - 1 == 11 * 3 + 2 * 3)
+        // Ten series panels (every summarised series but the accounting check) of three regimes, two
+        // counterfactual panels of three.
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 10 * 3 + 2 * 3)
         // Okabe-Ito blue and dots for buyer (third in the file), in every panel and in the legend.
         #expect(
             svg.components(separatedBy: "stroke=\"#0072B2\" stroke-width=\"2\" stroke-dasharray=\"2,3\"").count - 1
-                == 13)
+                == 12)
         #expect(svg.contains("stroke=\"#0072B2\" stroke-width=\"3\" stroke-dasharray=\"2,3\"/>"))
         // The three regimes' identity residuals coincide, and the chart says so.
         #expect(svg.contains(">drawn over each other: none = reserves = buyer</text>"))
@@ -72,10 +73,12 @@ struct ChartWorkflowTests {
         try Workflow.compare(in: dir, out: "r", regimes: ["reserves"], plot: true)
         let svg = try Tool.text(dir.appendingPathComponent("r/dashboard.svg"))
         #expect(svg.contains(">reserves (reserve-management purchases when transaction cash runs short)</text>"))
-        #expect(svg.components(separatedBy: "<polyline").count - 1 == 11)
+        // Every summarised series but the accounting check, identity_share (the table's).
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 10)
+        #expect(!svg.contains("identity residual"))
         #expect(
             svg.components(separatedBy: "stroke=\"#E69F00\" stroke-width=\"2\" stroke-dasharray=\"8,4\"").count - 1
-                == 11)
+                == 10)
     }
 
     @Test(
@@ -94,6 +97,11 @@ struct ChartWorkflowTests {
         }
         #expect(titles == ["10-year Treasury yield", "price (crypto)"])
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 2 * 2)
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\""), "two panels, two columns")
+        // Any series of the file may be a panel, a function of time alone (AI capex I) too.
+        let capex = try Charts.dashboard(title: "t", subtitle: "a caption", comparison: result, panels: ["I"])
+        #expect(capex.contains(">AI capex"), "\(capex.prefix(600))")
+        #expect(capex.contains(">a caption</text>"))
         let panels = [
             "p_crypto", "p_longdur", "p_aiequity", "p_cashflow", "rb", "sc", "Bf", "SELL_total", "L", "ai_ig_share",
             "identity_share",
@@ -107,12 +115,12 @@ struct ChartWorkflowTests {
         #expect(
             error?.message
                 == """
-                --panels p_bitcoin: not a series the model file summarises; its panels: \
-                \(panels.joined(separator: ", "))
+                --panels p_bitcoin: not a series of the model file (the columns of units.csv); its summarised \
+                series: \(panels.joined(separator: ", "))
                 """
         )
         let run = try Tool.run(["compare", "--plot", "--panels", "rb,p_bitcoin", "--out", "q"], in: dir)
-        #expect(run.status == 2 && run.stderr.contains("--panels p_bitcoin: not a series the model file summarises"))
+        #expect(run.status == 2 && run.stderr.contains("--panels p_bitcoin: not a series of the model file"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("q").path))
     }
 
