@@ -178,7 +178,8 @@ struct ChoiceComparisonTests {
             #expect(flat.values == changed.values, "\(regime): the counterfactual option and I1 = I0 differ")
         }
         let svg = try Charts.dashboard(title: "t", subtitle: "s", comparison: result)
-        let series = Set(result.cases[0].summaries.map(\.series))
+        // A panel per summarised series but the accounting check, and the two counterfactual panels.
+        let series = Set(result.cases[0].summaries.map(\.series)).filter { !$0.hasPrefix(Charts.diagnosticPrefix) }
         #expect(svg.components(separatedBy: "<rect x=").count - 1 == series.count + 2)
         #expect(svg.contains(">price (crypto): as solved minus no_ai_boom</text>"))
         #expect(svg.contains(">buyer (buyer of last resort: a soft cap on the 10-year yield)</text>"))
