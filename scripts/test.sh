@@ -29,6 +29,13 @@ swift build --product LiquidityC
 rm -rf .build/example
 swift build --package-path Examples/compare-regimes --scratch-path .build/example >&2
 built=$SECONDS
+# A seeded sample of the fuzz of every command, file format and fault (the full run is
+# `scripts/fuzz`, 5,200 cases), run beside the tests below (the test suite leaves a core idle
+# for much of its time); any case that is not clean fails the command.
+mkdir -p .build/fuzz
+python3 scripts/fuzz --cases 500 --seed 28 --timeout 30 --report .build/fuzz/report.json > .build/fuzz/log 2>&1 &
+fuzz=$!
+trap 'kill "$fuzz" 2>/dev/null || true' EXIT
 # The Slurm job array on a real single-node cluster. Where one cannot start it says why and
 # exits 77: a skip, reported as one; in CI (CI=true or LIQUIDITY_NO_SKIPS=1) every test must
 # run, so there a skip fails the command, as it does for the Swift and Python tests.
@@ -47,7 +54,9 @@ swift test --skip-build
 # The Python package against the command line (python/tests).
 PYTHONPATH="$PWD/python" LIQUIDITY_LIBRARY="$PWD/.build/debug/libLiquidityC.so" LIQUIDITY_TOOL="$PWD/.build/debug/liquidity" \
     python3 -m pytest -q python/tests
-# A seeded sample of the fuzz of every command, file format and fault (the full run is
-# `scripts/fuzz`, 5,200 cases); any case that is not clean fails the command.
-python3 scripts/fuzz --cases 500 --seed 28 --timeout 30 --report .build/fuzz/report.json
+fuzzed=0
+wait "$fuzz" || fuzzed=$?
+trap - EXIT
+cat .build/fuzz/log
+[ "$fuzzed" -eq 0 ] || exit "$fuzzed"
 echo "test: build $((built - started)) s, tests $((SECONDS - built)) s" >&2
