@@ -32,10 +32,9 @@ let products: [Product] = [
 // Solvers, FlowModel and Experiments do no file I/O; the executable parses the command line,
 // calls the libraries and maps errors to exit codes.
 
-// With LIQUIDITY_OPTIMISE_DEBUG=1 (scripts/test.sh sets it) the numerical libraries and the
-// file readers (FileFormats, Application: the FRED files take 1.5 s to read unoptimised, 0.56 s
-// optimised) are optimised in debug builds too, so the tests run at close to release speed; the
-// command line and the reports keep debug settings. Without it no unsafe flag is set, so a
+// With LIQUIDITY_OPTIMISE_DEBUG=1 (scripts/test.sh sets it) the numerical libraries are
+// optimised in debug builds too, so the tests' solves run at close to release speed; the
+// command-line and file layers keep debug settings. Without it no unsafe flag is set, so a
 // package can depend on this one by version.
 let optimisedInDebug: [SwiftSetting] =
     Context.environment["LIQUIDITY_OPTIMISE_DEBUG"] == "1" ? [.unsafeFlags(["-O"], .when(configuration: .debug))] : []
@@ -66,12 +65,9 @@ let implementation: [Target] = [
             "Experiments", "FlowModel", "Solvers",
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "SwiftCSV", package: "SwiftCSV"),
-        ],
-        swiftSettings: optimisedInDebug),
+        ]),
     .target(name: "Reports", dependencies: ["FileFormats", "Experiments", "FlowModel", "Solvers"]),
-    .target(
-        name: "Application", dependencies: ["Reports", "FileFormats", "Experiments", "FlowModel", "Solvers"],
-        swiftSettings: optimisedInDebug),
+    .target(name: "Application", dependencies: ["Reports", "FileFormats", "Experiments", "FlowModel", "Solvers"]),
     .target(
         name: "LiquidityC",
         dependencies: ["Application", "Reports", "FileFormats", "Experiments", "FlowModel", "Solvers"]),
