@@ -24,10 +24,10 @@ started=$SECONDS
 swift build --build-tests
 # The C interface of the Python package (python/), which its tests load from the build.
 swift build --product LiquidityC
-# The example program (docs/swift.md), a package that depends on this one, is built in a fresh
-# folder (the package manager misses files added to a path dependency) by the test that runs
-# it, beside the other tests.
+# The example program (docs/swift.md), a package that depends on this one, built in a fresh
+# folder (the package manager misses files added to a path dependency); a test runs it.
 rm -rf .build/example
+swift build --package-path Examples/compare-regimes --scratch-path .build/example >&2
 built=$SECONDS
 # A seeded sample of the fuzz of every command, file format and fault (the full run is
 # `scripts/fuzz`, 5,200 cases), run beside the tests below (the test suite leaves a core idle
