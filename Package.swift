@@ -136,6 +136,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
-    targets: implementation + tests + benchmarks,
+    // The test command (scripts/test.sh) sets LIQUIDITY_NO_BENCHMARKS=1: no test needs a benchmark,
+    // and building them is CPU the six-minute budget of the test command cannot spare.
+    targets: implementation + tests + (Context.environment["LIQUIDITY_NO_BENCHMARKS"] == "1" ? [] : benchmarks),
     swiftLanguageModes: [.v6]
 )

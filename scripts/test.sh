@@ -20,6 +20,8 @@ if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(reticulate)' >/
 fi
 # The numerical libraries optimised in the debug build (see Package.swift).
 export LIQUIDITY_OPTIMISE_DEBUG=1
+# No test needs the benchmarks (Benchmarks/): the test build leaves them out (Package.swift).
+export LIQUIDITY_NO_BENCHMARKS=1
 started=$SECONDS
 swift build --build-tests
 # The C interface of the Python package (python/), which its tests load from the build.
