@@ -84,7 +84,9 @@ struct Reuse: ParsableCommand {
                 check: false)
             var calibration = job.calibration
             if let solver {
-                guard let stepper = Stepper(rawValue: solver) else { throw ValidationError("unknown stepper \(solver)") }
+                guard let stepper = Stepper(rawValue: solver) else {
+                    throw ValidationError("unknown stepper \(solver)")
+                }
                 calibration.stepper = stepper
             }
             let start = try calibration.free.map { try calibration.base.value(of: $0.key) }
@@ -113,8 +115,8 @@ struct Reuse: ParsableCommand {
             guard compiled == reused else { throw ValidationError("the fit's values differ") }
             let n = Double(vectors.count)
             print(
-                "| an evaluation of the history fit (\(calibration.stepper) \(calibration.tolerance), 2022-07 to 2025-12, "
-                    + "140 targets) | "
+                "| an evaluation of the history fit (\(calibration.stepper) \(calibration.tolerance), "
+                    + "2022-07 to 2025-12, 140 targets) | "
                     + "\(format(before / n, digits: 4)) | \(format(after / n, digits: 4)) | "
                     + "\(format(before / after, digits: 2)) |")
         }

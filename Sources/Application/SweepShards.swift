@@ -1,5 +1,7 @@
+import Experiments
 import FileFormats
 import Foundation
+import Solvers
 
 /// A CSV file of a sweep read whole: its header and its rows with their line numbers.
 struct RowFile {
@@ -84,5 +86,72 @@ struct FinishedShard {
     func table(_ name: String) throws -> RowFile? {
         let path = (folder as NSString).appendingPathComponent(name)
         return FileManager.default.fileExists(atPath: path) ? try RowFile(path) : nil
+    }
+}
+
+/// What a sweep's results depend on, kept beside them (`sweep-inputs.json`)
+/// so that a resume with other inputs is refused, naming what changed.
+struct SweepInputs: Codable, Equatable {
+    let configuration: String
+    let design: String
+    let parameters: [String]
+    let regimes: [String]
+    let solver: String
+    let tolerance: Double
+    /// The save mode; nil in the files of sweeps made before there was a choice (they landed).
+    let saves: String?
+    let paths: [String]
+
+    init(_ ensemble: Ensemble) {
+        let spec = ensemble.spec
+        configuration = fingerprint(ensemble.model.fingerprintText)
+        design = "\(spec.design)"
+        parameters = spec.parameters.map { "\($0.key) \($0.distribution)" }
+        regimes = spec.options
+        solver = spec.stepper.rawValue
+        tolerance = spec.tolerance
+        saves = spec.saveMode.rawValue
+        paths = spec.pathSeries + spec.pathDates.map { CSV.number($0) }
+    }
+
+    static let file = "sweep-inputs.json"
+
+    /// What differs between these inputs and `other`, in words.
+    func differences(from other: Self) -> [String] {
+        [
+            ("the model file or its configuration (or --set)", other.configuration != configuration),
+            ("the design (its kind, draws and seed)", other.design != design),
+            ("the swept parameters", other.parameters != parameters),
+            ("the regimes", other.regimes != regimes),
+            ("the solver", other.solver != solver), ("the tolerance", other.tolerance != tolerance),
+            ("the save mode", (other.saves ?? SaveMode.land.rawValue) != (saves ?? SaveMode.land.rawValue)),
+            ("the paths", other.paths != paths),
+        ].filter(\.1).map(\.0)
+    }
+
+    /// Refuses a directory that holds runs of other inputs (unless `restart`, which clears
+    /// them), then records these inputs.
+    func check(against directory: OutputDirectory, restart: Bool) throws {
+        let manager = FileManager.default
+        let path = (directory.path as NSString).appendingPathComponent(Self.file)
+        let runs = (directory.path as NSString).appendingPathComponent("runs.csv")
+        if restart {
+            for name in ["runs.csv", "paths.csv", "fan.csv", "sweep.json", "elasticities.csv", "sobol.csv", Self.file]
+            {
+                try? manager.removeItem(atPath: (directory.path as NSString).appendingPathComponent(name))
+            }
+        } else if manager.fileExists(atPath: runs), manager.fileExists(atPath: path) {
+            let earlier = try JSONDecoder().decode(Self.self, from: Data(try Configuration.readText(path).utf8))
+            let changed = differences(from: earlier)
+            if !changed.isEmpty {
+                throw InputError(
+                    """
+                    \(directory.path) holds runs of another sweep: \(changed.joined(separator: ", ")) changed \
+                    since; --restart starts afresh, or pick another --out
+                    """
+                )
+            }
+        }
+        try directory.write(Self.file, try JSON.text(self))
     }
 }
