@@ -51,17 +51,6 @@ public enum BacktestFiles {
             throw InputError(
                 "--horizon \(horizon): \(table) has \(data.count) quarters; a forecast needs fewer, after a cut-off")
         }
-        if let series {
-            for (k, name) in series.enumerated() {
-                guard !name.isEmpty else {
-                    throw InputError(
-                        "--series \(series.joined(separator: ",")): an empty name; separate series by single commas")
-                }
-                guard !series[..<k].contains(name) else {
-                    throw InputError("--series \(series.joined(separator: ",")): \(name) is listed twice")
-                }
-            }
-        }
         let columns = Set(data.flatMap(\.keys))
         var names = series ?? []
         if series == nil {

@@ -208,6 +208,23 @@ extension RunRequest {
 }
 
 extension ModelFiles {
+    /// The names of a comma-separated `list` given to `option` (`--panels`, `--regimes`,
+    /// `--series`), trimmed; an empty one is refused, and with `refusingRepeats` one listed twice.
+    public static func names(_ list: String, option: String, of noun: String, refusingRepeats: Bool = true) throws
+        -> [String]
+    {
+        let names = list.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        if names.contains("") {
+            throw InputError("\(option) \(list): an empty name; list \(noun) separated by single commas")
+        }
+        if refusingRepeats, let twice = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) }) {
+            throw InputError("\(option) \(list): \(twice.element) is listed twice")
+        }
+        return names
+    }
+
     /// `key=value` pairs of `--set` and `--choose`.
     public static func pairs(_ items: [String], option: String) throws -> [(String, String)] {
         try items.map { item in

@@ -36,11 +36,9 @@ extension CompiledModel {
             for slot in entity.slots.values { constants[slot] = v[slot] }
         }
         var stops: [Double] = []
-        for (time, condition) in parts.stopNodes {
-            guard case .constant(let t) = time.folded(constants),
-                case .constant(let keep) = condition?.folded(constants) ?? .constant(1)
-            else { return nil }
-            if keep != 0 { stops.append(t) }
+        for stop in parts.stopNodes {
+            guard let (t, keep) = Self.stop(stop, constants: constants) else { return nil }
+            if keep { stops.append(t) }
         }
         var p = parts
         (p.values, p.initialState, p.settings) = (v, initialState, settings)
@@ -48,5 +46,14 @@ extension CompiledModel {
         let model = CompiledModel(p, columns: (columns, columnSlots))
         model.warnings = warnings
         return model
+    }
+
+    /// A `stop`'s time and whether its condition holds, with the parameters' values in
+    /// `constants`; nil when they are not computed from parameters and numbers alone.
+    static func stop(_ stop: (time: Node, condition: Node?), constants: [Int: Double]) -> (time: Double, keep: Bool)? {
+        guard case .constant(let t) = stop.time.folded(constants),
+            case .constant(let keep) = stop.condition?.folded(constants) ?? .constant(1)
+        else { return nil }
+        return (t, keep != 0)
     }
 }

@@ -195,16 +195,13 @@ final class Compiler {
     func resolveStops() {
         let constants = Dictionary(uniqueKeysWithValues: parameterValues)
         for (expression, at, condition) in source.stops {
-            let time = node(expression, [:], at: at)
-            let when = condition.map { node($0, [:], at: at) }
-            guard case .constant(let t) = time.folded(constants),
-                case .constant(let keep) = when?.folded(constants) ?? .constant(1)
-            else {
+            let stop = (time: node(expression, [:], at: at), condition: condition.map { node($0, [:], at: at) })
+            guard let (t, keep) = CompiledModel.stop(stop, constants: constants) else {
                 error("a stop and its condition must be computed from parameters and numbers", at: at)
                 continue
             }
-            stopNodes.append((time, when))
-            if keep != 0 { stops.append(t) }
+            stopNodes.append(stop)
+            if keep { stops.append(t) }
         }
     }
 

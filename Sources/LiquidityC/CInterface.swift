@@ -112,13 +112,7 @@ func json(_ object: Any) -> String {
 ///   (names, units, descriptions, dates), as ``fixedHeader(_:)`` writes them; nil writes them.
 func table(_ path: ModelSolution, label: String, fixedHeader: String? = nil) -> Table {
     let columns = path.columns
-    let series = columns.map { path.series($0.name) ?? [] }
-    var values: [Double] = []
-    values.reserveCapacity(path.t.count * (columns.count + 1))
-    for k in path.t.indices {
-        values.append(path.t[k])
-        for s in series { values.append(s[k]) }
-    }
+    let values = rows(path, columns.map(\.name))
     let summaries: [[String: Any]] = path.summaries.map { s in
         [
             "label": s.label, "kind": s.kind, "series": s.series, "unit": s.unit, "column": s.column,
@@ -128,6 +122,18 @@ func table(_ path: ModelSolution, label: String, fixedHeader: String? = nil) -> 
     let fixed = fixedHeader ?? LiquidityC.fixedHeader(path)
     let header = String(fixed.dropLast()) + #","summaries":"# + json(summaries) + "}"
     return Table(label: label, header: header, rows: path.t.count, columns: columns.count + 1, values: values)
+}
+
+/// `t` and the series `names` of `path` at each saved time, row by row.
+func rows(_ path: ModelSolution, _ names: [String]) -> [Double] {
+    let series = names.map { path.series($0) ?? [] }
+    var values: [Double] = []
+    values.reserveCapacity(path.t.count * (names.count + 1))
+    for k in path.t.indices {
+        values.append(path.t[k])
+        for s in series { values.append(s[k]) }
+    }
+    return values
 }
 
 /// The parts of a path's header that many runs of one model share: names, units, descriptions, dates.

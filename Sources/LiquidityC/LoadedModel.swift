@@ -58,29 +58,21 @@ final class LoadedModel: @unchecked Sendable {
     /// The file's observables (its `observe` series, named as the data) with `parameters` under
     /// `regime`, at every saved time: `t` and one column each, the header their names and units.
     func observables(parameters: [(String, String)], regime: String?) throws -> Table {
-        let model = try model(parameters: parameters, regime: regime)
-        let path = try solve.solve(model, label: file)
+        let path = try solve.solve(try model(parameters: parameters, regime: regime), label: file)
         let names = source.observations.map(\.name)
-        let series = names.map { path.series($0) ?? [] }
-        var values: [Double] = []
-        values.reserveCapacity(path.t.count * (names.count + 1))
-        for k in path.t.indices {
-            values.append(path.t[k])
-            for s in series { values.append(s[k]) }
-        }
-        let units = names.map { name in model.columns.first { $0.name == name }?.unit ?? "" }
+        let units = names.map { name in path.columns.first { $0.name == name }?.unit ?? "" }
         let header = json([
             "columns": ["t"] + names, "units": ["year"] + units,
             "dates": source.isCalendar ? path.t.map(DecimalYear.isoDate) as Any : NSNull(),
         ])
         return Table(
-            label: "observables", header: header, rows: path.t.count, columns: names.count + 1, values: values)
+            label: "observables", header: header, rows: path.t.count, columns: names.count + 1,
+            values: rows(path, names))
     }
 
     /// One path with `parameters` under `regime`, as `liq_run` returns it.
     func run(parameters: [(String, String)], regime: String?) throws -> Table {
-        let model = try model(parameters: parameters, regime: regime)
-        let path = try solve.solve(model, label: file)
+        let path = try solve.solve(try model(parameters: parameters, regime: regime), label: file)
         let key = "\(regime ?? "")|\(path.t.count)|\(path.t.first ?? 0)|\(path.t.last ?? 0)"
         let header = lock.withLock { headers[key] } ?? fixedHeader(path)
         lock.withLock { headers[key] = header }
@@ -101,31 +93,29 @@ public func liq_load(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPointe
     return handle
 }
 
-/// The observables of the model of a `liq_load` handle with the request's `set` as its
-/// parameters and its `regime`: a new handle with one table.
+/// A new handle with the one table `body` makes of the model of a `liq_load` handle, with the
+/// request's `set` as its parameters and its `regime`.
+func loadedCall(
+    _ model: UnsafeRawPointer, _ request: UnsafePointer<CChar>?,
+    _ body: (LoadedModel, [(String, String)], String?) throws -> Table
+) -> UnsafeMutableRawPointer {
+    let loaded = result(model).loaded
+    return handle(request) { call in
+        guard let loaded else { throw InputError("the model was not loaded: see the error of load") }
+        return [try body(loaded, (call.set ?? []).map { ($0.first ?? "", $0.last ?? "") }, call.regime)]
+    }
+}
+
+/// The observables of the model of a `liq_load` handle: a new handle with one table.
 @_cdecl("liq_loaded_observables")
 public func liq_loaded_observables(_ model: UnsafeRawPointer, _ request: UnsafePointer<CChar>?)
     -> UnsafeMutableRawPointer
 {
-    let loaded = result(model).loaded
-    return handle(request) { call in
-        guard let loaded else { throw InputError("the model was not loaded: see the error of load") }
-        return [
-            try loaded.observables(
-                parameters: (call.set ?? []).map { ($0.first ?? "", $0.last ?? "") }, regime: call.regime)
-        ]
-    }
+    loadedCall(model, request) { try $0.observables(parameters: $1, regime: $2) }
 }
 
-/// Solves the model of a `liq_load` handle with the request's `set` as its parameters and its
-/// `regime`: a new handle with one table, as `liq_run`'s.
+/// One path of the model of a `liq_load` handle: a new handle with one table, as `liq_run`'s.
 @_cdecl("liq_loaded_run")
 public func liq_loaded_run(_ model: UnsafeRawPointer, _ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer {
-    let loaded = result(model).loaded
-    return handle(request) { call in
-        guard let loaded else { throw InputError("the model was not loaded: see the error of load") }
-        return [
-            try loaded.run(parameters: (call.set ?? []).map { ($0.first ?? "", $0.last ?? "") }, regime: call.regime)
-        ]
-    }
+    loadedCall(model, request) { try $0.run(parameters: $1, regime: $2) }
 }

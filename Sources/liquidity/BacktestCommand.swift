@@ -67,7 +67,7 @@ struct BacktestCommand: ParsableCommand {
             model: try model ?? Defaults.modelFile(), config: config, targets: targets, fit: fit, check: false)
         let backtest = try BacktestFiles.backtest(
             job, table: table,
-            series: series.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) },
+            series: try series.map { try ModelFiles.names($0, option: "--series", of: "series") },
             horizon: horizon)
         let directory = try OutputDirectory(out)
         var results: [Backtest.Result] = []

@@ -88,14 +88,9 @@ struct ComparisonArguments: ParsableArguments {
     /// Solves the comparison into `out`, writes its files and prints its tables.
     func run(out: String, plot: Bool, panels: [String]? = nil, caption: String? = nil, notebook: Bool) throws {
         let matrices = try matricesDate(notebook: notebook)
-        let names = try regimes.map { list in
-            try list.split(separator: ",", omittingEmptySubsequences: false).map { name -> String in
-                let name = name.trimmingCharacters(in: .whitespaces)
-                guard !name.isEmpty else {
-                    throw InputError("--regimes \(list): an empty name; list regimes separated by single commas")
-                }
-                return name
-            }
+        // A regime twice is the comparison's to refuse, naming the choice.
+        let names = try regimes.map {
+            try ModelFiles.names($0, option: "--regimes", of: "regimes", refusingRepeats: false)
         }
         try ModelCompare.compare(
             try inputs.modelFile(), settings: try inputs.modelSettings(), config: try inputs.configFile(),

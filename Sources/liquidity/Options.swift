@@ -253,18 +253,7 @@ struct OutputOptions: ParsableArguments {
 
 /// A --panels list as names: none empty, none twice.
 func panelNames(_ panels: String?) throws -> [String]? {
-    try panels.map { list in
-        let names = list.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }
-        if names.contains("") {
-            throw InputError("--panels \(list): an empty name; list series separated by single commas")
-        }
-        if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
-            throw InputError("--panels \(list): \(twice) is listed twice")
-        }
-        return names
-    }
+    try panels.map { try ModelFiles.names($0, option: "--panels", of: "series") }
 }
 
 /// What `run`, `compare` and `export` report along the way.
