@@ -35,6 +35,12 @@ public enum PackageFiles {
             start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
     ]
 
+    /// The committed estimation files, by the model file's name: the configuration the
+    /// posterior's model starts from, and the estimation file (observables, priors, sampler).
+    public static let estimations: [String: (start: String, file: String)] = [
+        "liquidity.sfc": ("calibration/liquidity.toml", "calibration/estimate-liquidity.toml")
+    ]
+
     /// The running executable's own path (`/proc/self/exe`), wherever it was called from: the
     /// anchor of the tool's files, which `argv[0]` is not when the tool is found on `PATH`.
     public static var executable: String {

@@ -6,6 +6,7 @@
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_multimin.h>
 
 // Swift 6 rejects GSL's global step-type variables as shared mutable state,
 // so each is exposed through an accessor.
@@ -31,5 +32,10 @@ static inline const gsl_multifit_nlinear_trs *cgsl_trs_ddogleg(void) { return gs
 static inline const gsl_multifit_nlinear_trs *cgsl_trs_subspace2D(void) { return gsl_multifit_nlinear_trs_subspace2D; }
 static inline const gsl_multifit_nlinear_scale *cgsl_scale_more(void) { return gsl_multifit_nlinear_scale_more; }
 static inline const gsl_multifit_nlinear_solver *cgsl_solver_qr(void) { return gsl_multifit_nlinear_solver_qr; }
+
+// The same for the minimiser types.
+static inline const gsl_multimin_fdfminimizer_type *cgsl_multimin_bfgs2(void) {
+    return gsl_multimin_fdfminimizer_vector_bfgs2;
+}
 
 #endif

@@ -144,6 +144,8 @@ public protocol CalibrationModel: Sendable {
     /// Solves up to `end` (a month after the start at least), saved monthly
     /// or at the model's own step; a solve that does not finish throws.
     func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any SolvedPath
+    /// Solves up to the last of `times` (ascending), saved at each of them.
+    func solve(at times: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath
 }
 
 extension SolvedPath {

@@ -319,13 +319,22 @@ public struct FileCalibrationModel: CalibrationModel {
     }
 
     public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
+        try solve(until: end, times: nil, stepper: stepper, tolerance: tolerance)
+    }
+
+    public func solve(at times: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
+        try solve(until: times.last ?? -.infinity, times: times, stepper: stepper, tolerance: tolerance)
+    }
+
+    func solve(until end: Double, times: [Double]?, stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
         var settings = settings
         let start = settings.start ?? source.horizon?.0 ?? 0
         settings.end = max(end, start + 1.0 / 12)
         let model = try compiled.model(source, settings: settings)
-        let solve = SolveSettings(
+        var solve = SolveSettings(
             stepper: stepper, relativeTolerance: tolerance, absoluteTolerance: tolerance,
             saveStep: source.saveStep ?? 1.0 / 12)
+        solve.saveTimes = times
         do {
             return try solve.solve(model, label: source.file)
         } catch let failure as SolveFailure {

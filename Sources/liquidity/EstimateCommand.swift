@@ -1,0 +1,129 @@
+import Application
+import ArgumentParser
+import Experiments
+import FileFormats
+import Foundation
+
+struct Estimate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate",
+        abstract: "Bayesian estimation: the posterior mode, then MCMC chains, of a model against monthly data.",
+        discussion: """
+            Sets the model's observe series against month averages of the FRED files in --data (each \
+            series in <data>/<id>.csv), with a normal measurement error per series (its sd stated or \
+            estimated; independent or AR(1) from month to month), adds each target of the estimation \
+            file's targets file as a normal term (sd = band / sqrt(weight); quarter-end values of an \
+            observed series are left to the monthly data), and a prior per estimated parameter \
+            (normal, lognormal, gamma, beta or uniform within its bounds). Finds the posterior mode by \
+            BFGS, then runs adaptive Metropolis chains from over-dispersed starts around it, on every \
+            core, and reports R-hat, effective sample sizes, acceptance, parameters at a bound and \
+            pairs correlated beyond 0.9.
+
+            Writes into --out (default out/estimate): report.md, posterior.csv (per parameter: prior, \
+            mode, mean, sd, quantiles, R-hat, ESS), draws.csv (every kept draw of every chain), \
+            observables.csv (the monthly data against the model at the mode), mode.toml (the \
+            configuration at the mode), prior-posterior.svg and manifest.json. The same command gives \
+            the same numbers (the chains are seeded).
+
+            The default model's estimation file is calibration/estimate-liquidity.toml, started from \
+            calibration/liquidity.toml (docs/estimation.md).
+
+            Examples:
+              liquidity estimate --mode-only
+              liquidity estimate --chains 4 --draws 2000 --warmup 2000
+              liquidity estimate --model my.sfc --estimation my-estimate.toml --config my.toml
+            """)
+
+    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc).", valueName: "file"))
+    var model: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Starting configuration (default for the default model: calibration/liquidity.toml).", valueName: "file"))
+    var config: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Estimation file (default for the default model: calibration/estimate-liquidity.toml).",
+            valueName: "file"))
+    var estimation: String?
+
+    @Option(
+        help: ArgumentHelp("Folder of the FRED files (default: the package's data/).", valueName: "dir"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("Output folder (default: out/estimate).", valueName: "dir"))
+    var out: String = "out/estimate"
+
+    @Option(help: "Chains (default: the estimation file's, else 4).")
+    var chains: Int?
+
+    @Option(help: "Kept draws per chain (default: the estimation file's, else 1000).")
+    var draws: Int?
+
+    @Option(help: "Warm-up iterations per chain (default: the estimation file's, else 1000).")
+    var warmup: Int?
+
+    @Option(help: "Seed of the chains (default: the estimation file's, else 1).")
+    var seed: Int?
+
+    @Flag(help: "Find the mode only: no chains.")
+    var modeOnly = false
+
+    @Flag(help: "No progress messages and no tables: print only the files written.")
+    var quiet = false
+
+    func validate() throws {
+        for (name, value, minimum) in [("--chains", chains, 2), ("--draws", draws, 100), ("--warmup", warmup, 100)] {
+            if let value, value < minimum || value > 1_000_000 {
+                throw ValidationError("\(name) \(value): allowed: \(minimum) to 1000000")
+            }
+        }
+        if let seed, seed < 0 { throw ValidationError("--seed \(seed): allowed: a whole number >= 0") }
+    }
+
+    func run() throws {
+        let modelFile = try model ?? Defaults.modelFile()
+        let name = (modelFile as NSString).lastPathComponent
+        let known = PackageFiles.estimations[name].flatMap { entry -> (start: String, file: String)? in
+            guard let start = packageFile(entry.start), let file = packageFile(entry.file) else { return nil }
+            return (start, file)
+        }
+        guard let file = estimation ?? known?.file else {
+            throw InputError("\(modelFile) has no committed estimation file: give --estimation FILE")
+        }
+        let job = try EstimationJob(
+            model: modelFile, config: config ?? (estimation == nil ? known?.start : nil), file: file,
+            data: try data ?? Defaults.dataFile("data"))
+        var sampler = job.spec.sampler
+        if let chains { sampler.chains = chains }
+        if let draws { sampler.draws = draws }
+        if let warmup { sampler.warmup = warmup }
+        if let seed { sampler.seed = UInt64(seed) }
+        let settled = try EstimationJob(
+            model: job.model, config: config ?? (estimation == nil ? known?.start : nil), file: file, data: job.data,
+            sampler: sampler)
+        let quiet = quiet
+        if !quiet {
+            printError(
+                """
+                estimate: \(settled.estimation.parameters.count) parameters, \(settled.estimation.likelihood.count) \
+                monthly observations of \(settled.estimation.likelihood.observables.count) series, \
+                \(settled.estimation.targets.count) targets
+                """)
+        }
+        let started = Date()
+        let outcome = try settled.run(modeOnly: modeOnly) { message in
+            if !quiet { printError(message + String(format: " (%.0f s)", Date().timeIntervalSince(started))) }
+        }
+        let files = try settled.write(outcome, to: out, tool: BuildInfo.tool, command: CommandLine.arguments)
+        if !quiet, let summary = outcome.summary {
+            print(
+                String(
+                    format: "largest R-hat %.3f, smallest bulk ESS %.0f; %d at a bound, %d pairs correlated beyond 0.9",
+                    summary.maxRHat, summary.minESS, summary.parameters.filter(\.atBound).count,
+                    summary.correlated.count))
+        }
+        print("wrote " + files.joined(separator: ", "))
+    }
+}
