@@ -35,7 +35,8 @@ public struct EstimationJob {
         guard spec.from >= start - 1e-9, spec.to + 1.0 / 12 <= end + 1e-9 else {
             throw InputError(
                 """
-                \(file): from \(DecimalYear.isoDate(spec.from).prefix(7)) to \(DecimalYear.isoDate(spec.to).prefix(7)) \
+                \(file): from \(DecimalYear.isoDate(spec.from).prefix(7)) to \
+                \(DecimalYear.isoDate(spec.to).prefix(7)) \
                 leaves the run's horizon, \(start) to \(end) (\(config ?? model)); allowed: months inside it
                 """
             )
@@ -118,7 +119,11 @@ public struct EstimationJob {
             if average == .quarterEnd {
                 guard date.hasSuffix("-01"), ["01", "04", "07", "10"].contains(date.dropFirst(5).prefix(2)) else {
                     throw InputError(
-                        "\(file): \(date): a quarter_end series is dated the first day of each quarter, as FRED dates it")
+                        """
+                        \(file): \(date): a quarter_end series is dated the first day of each quarter, as FRED \
+                        dates it
+                        """
+                    )
                 }
                 t += 2.0 / 12
             }
@@ -164,11 +169,13 @@ extension EstimationJob {
             let total = sampler.warmup + sampler.draws
             let chains = try estimation.sample(mode: mode, settings: sampler) { chain, iteration, acceptance in
                 guard iteration % 500 == 0 else { return }
-                let phase = iteration <= sampler.warmup ? "warm-up" : "acceptance \(String(format: "%.2f", acceptance))"
+                let phase =
+                    iteration <= sampler.warmup ? "warm-up" : "acceptance \(String(format: "%.2f", acceptance))"
                 progress?("estimate: chain \(chain + 1), iteration \(iteration) of \(total) (\(phase))")
             }
             return Outcome(
-                mode: mode, chains: chains, summary: PosteriorSummary(estimation: estimation, mode: mode, chains: chains))
+                mode: mode, chains: chains,
+                summary: PosteriorSummary(estimation: estimation, mode: mode, chains: chains))
         } catch let error as EstimationError {
             throw InputError("\(file): \(error.description)")
         } catch let error as MinimizationError {
@@ -193,7 +200,9 @@ extension EstimationJob {
             let r = e.count > 2 ? ChainDiagnostics.correlation(Array(e.dropLast()), Array(e.dropFirst())) : .nan
             return (observable.series, rmse, r, e.count)
         }
-        var lines = ["month,t," + likelihood.observables.map { "\($0.series),\($0.series)_model" }.joined(separator: ",")]
+        var lines = [
+            "month,t," + likelihood.observables.map { "\($0.series),\($0.series)_model" }.joined(separator: ",")
+        ]
         for (m, t) in likelihood.months.enumerated() {
             var cells = [String(DecimalYear.isoDate(t).prefix(7)), CSV.number(t)]
             for i in likelihood.observables.indices {
@@ -207,7 +216,8 @@ extension EstimationJob {
     /// Writes the outcome into `folder`: posterior.csv, draws.csv, observables.csv, mode.toml,
     /// report.md, prior-posterior.svg and manifest.json, every file rendered before any is written;
     /// returns the paths written.
-    public func write(_ outcome: Outcome, to folder: String, tool: Manifest.Tool, command: [String]) throws -> [String] {
+    public func write(_ outcome: Outcome, to folder: String, tool: Manifest.Tool, command: [String]) throws -> [String]
+    {
         let mode = outcome.mode
         let fit = try fit(at: mode.values)
         var files: [(String, String)] = [("observables.csv", fit.table)]
@@ -234,12 +244,16 @@ extension EstimationJob {
             for (c, chain) in chains.draws.enumerated() {
                 for (d, x) in chain.enumerated() {
                     draws.append(
-                        ([String(c + 1), String(d + 1), CSV.number(chains.logPosterior[c][d]),
-                          CSV.number(chains.logLikelihood[c][d])] + x.map(CSV.number)).joined(separator: ","))
+                        ([
+                            String(c + 1), String(d + 1), CSV.number(chains.logPosterior[c][d]),
+                            CSV.number(chains.logLikelihood[c][d]),
+                        ] + x.map(CSV.number)).joined(separator: ","))
                 }
             }
             files.append(("draws.csv", draws.joined(separator: "\n") + "\n"))
-            var table = ["key,prior,prior_mean,prior_sd,lower,upper,mode,mode_se,mean,sd,q05,q50,q95,rhat,ess_bulk,at_bound"]
+            var table = [
+                "key,prior,prior_mean,prior_sd,lower,upper,mode,mode_se,mean,sd,q05,q50,q95,rhat,ess_bulk,at_bound"
+            ]
             for s in summary.parameters {
                 let p = s.parameter
                 let (mean, sd): (String, String)
@@ -249,7 +263,9 @@ extension EstimationJob {
                 case .uniform: (mean, sd) = ("", "")
                 }
                 table.append(
-                    ([p.key, p.prior.name, mean, sd] + [p.lower, p.upper, s.mode, s.modeError, s.mean, s.sd, s.q05, s.q50, s.q95, s.rHat, s.ess].map(CSV.number)
+                    ([p.key, p.prior.name, mean, sd]
+                        + [p.lower, p.upper, s.mode, s.modeError, s.mean, s.sd, s.q05, s.q50, s.q95, s.rHat, s.ess]
+                        .map(CSV.number)
                         + [s.atBound ? "true" : "false"]).joined(separator: ","))
             }
             files.append(("posterior.csv", table.joined(separator: "\n") + "\n"))
@@ -257,14 +273,29 @@ extension EstimationJob {
             files.append(("prior-posterior.svg", PosteriorReport.chart(summary, chains: chains, title: title)))
             let months = estimation.likelihood.months
             let inputs = [
-                "Model \(model.source.file), configuration \(config), estimation file \(file), regime \(estimation.base.optionName), \(spec.stepper.rawValue) at \(spec.tolerance).",
-                "Data: \(estimation.likelihood.observables.count) series from \(data), \(DecimalYear.isoDate(months.first!).prefix(7)) to \(DecimalYear.isoDate(months.last!).prefix(7)): \(estimation.likelihood.count) monthly observations.",
-                targets.map { "Targets: \(estimation.targets.count) from \($0) (normal, sd = band / sqrt(weight)); \(leftToData.count) quarter-end values of observed series left to the monthly data." } ?? "Targets: none.",
+                """
+                Model \(model.source.file), configuration \(config), estimation file \(file), regime \
+                \(estimation.base.optionName), \(spec.stepper.rawValue) at \(spec.tolerance).
+                """,
+                """
+                Data: \(estimation.likelihood.observables.count) series from \(data), \
+                \(DecimalYear.isoDate(months.first!).prefix(7)) to \(DecimalYear.isoDate(months.last!).prefix(7)): \
+                \(estimation.likelihood.count) monthly observations.
+                """,
+                targets.map {
+                    """
+                    Targets: \(estimation.targets.count) from \($0) (normal, sd = band / sqrt(weight)); \
+                    \(leftToData.count) quarter-end values of observed series left to the monthly data.
+                    """
+                } ?? "Targets: none.",
             ]
             files.append(
-                ("report.md", PosteriorReport.markdown(
-                    title: title, inputs: inputs, mode: mode, chains: chains, summary: summary,
-                    settings: spec.sampler, fit: fit.summary)))
+                (
+                    "report.md",
+                    PosteriorReport.markdown(
+                        title: title, inputs: inputs, mode: mode, chains: chains, summary: summary,
+                        settings: spec.sampler, fit: fit.summary)
+                ))
         }
         let manifest: [String: Any] = [
             "tool": ["version": tool.version, "commit": tool.commit],

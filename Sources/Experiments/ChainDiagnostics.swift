@@ -37,9 +37,10 @@ public enum ChainDiagnostics {
         let means = chains.map { $0.reduce(0, +) / n }
         let grand = means.reduce(0, +) / m
         let between = n / (m - 1) * means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) }
-        let within = zip(chains, means).reduce(0) { total, pair in
-            total + pair.0.reduce(0) { $0 + ($1 - pair.1) * ($1 - pair.1) } / (n - 1)
-        } / m
+        let within =
+            zip(chains, means).reduce(0) { total, pair in
+                total + pair.0.reduce(0) { $0 + ($1 - pair.1) * ($1 - pair.1) } / (n - 1)
+            } / m
         guard within > 0 else { return between > 0 ? .infinity : 1 }
         return (((n - 1) / n * within + between / n) / within).squareRoot()
     }

@@ -65,7 +65,10 @@ public struct Estimation: Sendable {
     public var tolerance: Double
 
     /// Where each observable's sd and rho come from: a parameter's index, or the stated value.
-    enum Source: Sendable { case estimated(Int), stated(Double) }
+    enum Source: Sendable {
+        case estimated(Int)
+        case stated(Double)
+    }
     let sd: [Source]
     let rho: [Source]
     /// The indices of the model's own parameters among ``parameters``.
@@ -101,10 +104,14 @@ public struct Estimation: Sendable {
                 return .estimated(j)
             }
             guard let stated else { throw EstimationError.invalid("\(key) is neither stated nor estimated") }
-            guard allowed.contains(stated) else { throw EstimationError.invalid("\(key) = \(stated) must lie in \(allowed)") }
+            guard allowed.contains(stated) else {
+                throw EstimationError.invalid("\(key) = \(stated) must lie in \(allowed)")
+            }
             return .stated(stated)
         }
-        sd = try likelihood.observables.map { try source($0.sdKey, stated: $0.sd, allowed: 1e-300...Double.greatestFiniteMagnitude) }
+        sd = try likelihood.observables.map {
+            try source($0.sdKey, stated: $0.sd, allowed: 1e-300...Double.greatestFiniteMagnitude)
+        }
         rho = try likelihood.observables.map { try source($0.rhoKey, stated: $0.rho, allowed: -0.999...0.999) }
         let measurement = Set(likelihood.observables.flatMap { [$0.sdKey, $0.rhoKey] })
         modelIndices = parameters.indices.filter { !measurement.contains(parameters[$0].key) }
@@ -113,7 +120,11 @@ public struct Estimation: Sendable {
             _ = try base.value(of: p.key)
             guard try base.allows(p.lower, for: p.key).allowed, try base.allows(p.upper, for: p.key).allowed else {
                 throw EstimationError.invalid(
-                    "\(p.key): bounds [\(p.lower), \(p.upper)] leave the allowed range (\(try base.allows(p.lower, for: p.key).range))")
+                    """
+                    \(p.key): bounds [\(p.lower), \(p.upper)] leave the allowed range \
+                    (\(try base.allows(p.lower, for: p.key).range))
+                    """
+                )
             }
         }
     }
@@ -150,7 +161,8 @@ public struct Estimation: Sendable {
         }
         // An integral of a series of time alone may start before the run (it is not read from saved points).
         let sorted = times.filter { $0 >= (likelihood.saveTimes.first ?? -.infinity) }.sorted()
-        return sorted.enumerated().filter { $0.offset == 0 || $0.element - sorted[$0.offset - 1] > 1e-9 }.map(\.element)
+        return sorted.enumerated().filter { $0.offset == 0 || $0.element - sorted[$0.offset - 1] > 1e-9 }.map(
+            \.element)
     }
 
     /// The model with the model parameters of `x` set.
@@ -187,7 +199,8 @@ public struct Estimation: Sendable {
         for target in targets {
             guard let m = try path.evaluate(target) else { continue }
             let s = target.band / target.weight.squareRoot()
-            targetTerms -= 0.5 * ((m - target.value) / s) * ((m - target.value) / s) + Double.log(s)
+            targetTerms -=
+                0.5 * ((m - target.value) / s) * ((m - target.value) / s) + Double.log(s)
                 + 0.5 * Double.log(2 * Double.pi)
         }
         let total = data + targetTerms + prior

@@ -90,13 +90,11 @@ extension Estimation {
             throw EstimationError.startFailed("\(error)")
         }
         let h = 1e-4
-        let problem = MinimizationProblem(
-            initial: u0,
-            value: { u in
-                counter.add(1)
-                return f(u)
-            }
-        ) { u in
+        let value: @Sendable ([Double]) -> Double = { u in
+            counter.add(1)
+            return f(u)
+        }
+        let gradient: @Sendable ([Double]) -> (value: Double, gradient: [Double]) = { u in
             var points = [u]
             for j in u.indices {
                 var up = u
@@ -116,6 +114,7 @@ extension Estimation {
             }
             return (v[0], gradient)
         }
+        let problem = MinimizationProblem(initial: u0, value: value, gradient: gradient)
         var options = MinimizationOptions()
         options.maxIterations = maxIterations
         options.gradientTolerance = 1e-3
@@ -128,7 +127,8 @@ extension Estimation {
         let values = zip(parameters, u).map { $0.value($1) }
         let errors = parameters.indices.map { j -> Double in
             let slope = Double.exp(parameters[j].logJacobian(u[j]))
-            return regularised && covariance[j * u.count + j] >= 4 ? .nan : covariance[j * u.count + j].squareRoot() * slope
+            return regularised && covariance[j * u.count + j] >= 4
+                ? .nan : covariance[j * u.count + j].squareRoot() * slope
         }
         return PosteriorMode(
             values: values, posterior: posterior(values), iterations: result.iterations, evaluations: counter.value,

@@ -45,7 +45,11 @@ public enum Prior: Sendable, Equatable, CustomStringConvertible {
                 guard m > 0, lower >= 0 else { return "\(name) is for positive parameters: mean > 0 and lower >= 0" }
             case .beta:
                 guard m > lower, m < upper, s * s < (m - lower) * (upper - m) else {
-                    return "a beta on [\(lower), \(upper)] needs lower < mean < upper and sd^2 < (mean - lower)(upper - mean)"
+                    return
+                        """
+                        a beta on [\(lower), \(upper)] needs lower < mean < upper and sd^2 < (mean - lower)(upper \
+                        - mean)
+                        """
                 }
             default: break
             }

@@ -38,7 +38,8 @@ public enum EstimationFile {
         return DecimalYear.value(year: year, month: month, day: 1)
     }
 
-    static func whole(_ table: TOMLTable, _ key: String, file: String, minimum: Int, default value: Int) throws -> Int {
+    static func whole(_ table: TOMLTable, _ key: String, file: String, minimum: Int, default value: Int) throws -> Int
+    {
         guard table.contains(key: key) else { return value }
         let number = try CalibrationFiles.number(table, key, file: file, at: "file")
         guard number >= Double(minimum), number == number.rounded(), number < 1e9 else {
@@ -59,10 +60,16 @@ public enum EstimationFile {
         let solverName = try string("solver")
         guard let stepper = Stepper(rawValue: solverName) else {
             throw InputError(
-                "\(path): solver = \"\(solverName)\"; allowed: \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))")
+                """
+                \(path): solver = \"\(solverName)\"; allowed: \
+                \(Stepper.allCases.map(\.rawValue).joined(separator: ", "))
+                """
+            )
         }
         let tolerance = try CalibrationFiles.number(root, "tolerance", file: path, at: "file")
-        guard tolerance > 0, tolerance < 1 else { throw InputError("\(path): tolerance = \(tolerance); allowed: in (0, 1)") }
+        guard tolerance > 0, tolerance < 1 else {
+            throw InputError("\(path): tolerance = \(tolerance); allowed: in (0, 1)")
+        }
         let from = try month(try string("from"), file: path, key: "from")
         let to = try month(try string("to"), file: path, key: "to")
         guard to >= from else {
@@ -96,16 +103,17 @@ public enum EstimationFile {
                 }
                 prior = .uniform
             } else {
+                guard Prior.names.contains(kind) else {
+                    throw InputError(
+                        "\(path): \(label).prior = \"\(kind)\"; allowed: \(Prior.names.joined(separator: ", "))")
+                }
                 let mean = try CalibrationFiles.number(table, "mean", file: path, at: label)
                 let sd = try CalibrationFiles.number(table, "sd", file: path, at: label)
                 switch kind {
                 case "normal": prior = .normal(mean: mean, sd: sd)
                 case "lognormal": prior = .logNormal(mean: mean, sd: sd)
                 case "gamma": prior = .gamma(mean: mean, sd: sd)
-                case "beta": prior = .beta(mean: mean, sd: sd)
-                default:
-                    throw InputError(
-                        "\(path): \(label).prior = \"\(kind)\"; allowed: \(Prior.names.joined(separator: ", "))")
+                default: prior = .beta(mean: mean, sd: sd)
                 }
             }
             if let problem = prior.problem(lower: lower, upper: upper) {
@@ -131,7 +139,11 @@ public enum EstimationFile {
                 let text = try CalibrationFiles.string(table, key, file: path, at: label)
                 guard let value = T(rawValue: text) else {
                     throw InputError(
-                        "\(path): \(label).\(key) = \"\(text)\"; allowed: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+                        """
+                        \(path): \(label).\(key) = \"\(text)\"; allowed: \
+                        \(T.allCases.map(\.rawValue).joined(separator: ", "))
+                        """
+                    )
                 }
                 return value
             }
@@ -142,12 +154,17 @@ public enum EstimationFile {
             for (key, name) in [("sd", observable.sdKey), ("rho", observable.rhoKey)] {
                 let given = table.contains(key: key)
                 if given && estimated.contains(name) {
-                    throw InputError("\(path): \(label).\(key): \(name) is also estimated ([[free]]); give one of them")
+                    throw InputError(
+                        "\(path): \(label).\(key): \(name) is also estimated ([[free]]); give one of them")
                 }
                 guard given else {
                     if key == "sd" && !estimated.contains(name) {
                         throw InputError(
-                            "\(path): \(label) (\(series)): missing key sd; state it, or estimate it as [[free]] key = \"\(name)\"")
+                            """
+                            \(path): \(label) (\(series)): missing key sd; state it, or estimate it as [[free]] \
+                            key = \"\(name)\"
+                            """
+                        )
                     }
                     if key == "rho" && !estimated.contains(name) { observable.rho = 0 }
                     continue
@@ -157,7 +174,9 @@ public enum EstimationFile {
                     guard value > 0 else { throw InputError("\(path): \(label).sd = \(value); allowed: > 0") }
                     observable.sd = value
                 } else {
-                    guard abs(value) < 1 else { throw InputError("\(path): \(label).rho = \(value); allowed: in (-1, 1)") }
+                    guard abs(value) < 1 else {
+                        throw InputError("\(path): \(label).rho = \(value); allowed: in (-1, 1)")
+                    }
                     observable.rho = value
                 }
             }
@@ -171,7 +190,11 @@ public enum EstimationFile {
             ($0.key.hasPrefix("sd[") || $0.key.hasPrefix("rho[")) && !measurement.contains($0.key)
         }) {
             throw InputError(
-                "\(path): [[free]] \(stray.key): no [[observable]] has that series; the observables: \(observables.map(\.series).joined(separator: ", "))")
+                """
+                \(path): [[free]] \(stray.key): no [[observable]] has that series; the observables: \
+                \(observables.map(\.series).joined(separator: ", "))
+                """
+            )
         }
         return Spec(
             regime: regime, stepper: stepper, tolerance: tolerance, from: from, to: to,

@@ -32,7 +32,8 @@ public enum PosteriorReport {
             height="\(Int(h * Double(rows) + 60))" font-family="DejaVu Sans, sans-serif">
             <rect width="100%" height="100%" fill="white"/>
             <text x="12" y="24" font-size="15" font-weight="bold">\(Charts.escape(title))</text>
-            <text x="12" y="44" font-size="11" fill="#555">bars: posterior draws; line: prior; dashed: posterior mode</text>
+            <text x="12" y="44" font-size="11" fill="#555">bars: posterior draws; line: prior; dashed: \
+            posterior mode</text>
 
             """
         for (j, s) in summary.parameters.enumerated() {
@@ -41,10 +42,14 @@ public enum PosteriorReport {
             let prior = priorCurve(p, from: p.lower, to: p.upper, count: 401)
             var cumulative = 0.0
             var central = (p.lower, p.upper)
-            let total = zip(prior.dropFirst(), prior).reduce(0) { $0 + 0.5 * ($1.0.density + $1.1.density) * ($1.0.x - $1.1.x) }
+            let total = zip(prior.dropFirst(), prior).reduce(0) {
+                $0 + 0.5 * ($1.0.density + $1.1.density) * ($1.0.x - $1.1.x)
+            }
             for k in 1..<prior.count {
                 let before = cumulative
-                cumulative += 0.5 * (prior[k].density + prior[k - 1].density) * (prior[k].x - prior[k - 1].x) / max(total, 1e-300)
+                cumulative +=
+                    0.5 * (prior[k].density + prior[k - 1].density) * (prior[k].x - prior[k - 1].x)
+                    / max(total, 1e-300)
                 if before < 0.05 && cumulative >= 0.05 { central.0 = prior[k].x }
                 if before < 0.95 && cumulative >= 0.95 { central.1 = prior[k].x }
             }
@@ -64,19 +69,39 @@ public enum PosteriorReport {
             func px(_ x: Double) -> Double { left + (x - a) / (b - a) * (right - left) }
             func py(_ d: Double) -> Double { lower - d / top * (lower - upper) }
             let flag = s.atBound ? " (at a bound)" : ""
-            svg += "<text x=\"\(ox + w / 2)\" y=\"\(oy + 14)\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\">\(Charts.escape(p.key + flag))</text>\n"
+            svg +=
+                """
+                <text x="\(ox + w / 2)" y="\(oy + 14)" text-anchor="middle" font-size="12" \
+                font-weight="bold">\(Charts.escape(p.key + flag))</text>
+
+                """
             for (k, d) in densities.enumerated() where d > 0 {
                 let x0 = px(a + Double(k) * width)
-                svg += "<rect x=\"\(x0)\" y=\"\(py(d))\" width=\"\(max(px(a + Double(k + 1) * width) - x0 - 0.5, 0.5))\" height=\"\(lower - py(d))\" fill=\"#9ecae1\"/>\n"
+                svg +=
+                    """
+                    <rect x="\(x0)" y="\(py(d))" width="\(max(px(a + Double(k + 1) * width) - x0 - 0.5, 0.5))" \
+                    height="\(lower - py(d))" fill="#9ecae1"/>
+
+                    """
             }
             let points = curve.map { "\(px($0.x)),\(py($0.density))" }.joined(separator: " ")
             svg += "<polyline points=\"\(points)\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.5\"/>\n"
             if s.mode >= a && s.mode <= b {
-                svg += "<line x1=\"\(px(s.mode))\" x2=\"\(px(s.mode))\" y1=\"\(upper)\" y2=\"\(lower)\" stroke=\"#333\" stroke-dasharray=\"4,3\"/>\n"
+                svg +=
+                    """
+                    <line x1="\(px(s.mode))" x2="\(px(s.mode))" y1="\(upper)" y2="\(lower)" stroke="#333" \
+                    stroke-dasharray="4,3"/>
+
+                    """
             }
             svg += "<line x1=\"\(left)\" x2=\"\(right)\" y1=\"\(lower)\" y2=\"\(lower)\" stroke=\"#333\"/>\n"
             for x in [a, (a + b) / 2, b] {
-                svg += "<text x=\"\(px(x))\" y=\"\(lower + 14)\" text-anchor=\"middle\" font-size=\"10\">\(Charts.label(x))</text>\n"
+                svg +=
+                    """
+                    <text x="\(px(x))" y="\(lower + 14)" text-anchor="middle" font-size="10">\
+                    \(Charts.label(x))</text>
+
+                    """
             }
         }
         return svg + "</svg>\n"
@@ -93,6 +118,8 @@ public enum PosteriorReport {
         title: String, inputs: [String], mode: PosteriorMode, chains: Chains, summary: PosteriorSummary,
         settings: SamplerSettings, fit: [(series: String, rmse: Double, autocorrelation: Double, count: Int)]
     ) -> String {
+        let shifted = "; the curvature was shifted or capped to be inverted (a parameter the data barely move)"
+        let acceptance = chains.acceptance.map { String(format: "%.2f", $0) }.joined(separator: ", ")
         let converged = summary.maxRHat <= 1.01 && summary.minESS >= 400
         let worst = summary.parameters.max { $0.rHat < $1.rHat }
         let least = summary.parameters.min { $0.ess < $1.ess }
@@ -101,18 +128,19 @@ public enum PosteriorReport {
             "## Mode",
             "",
             """
-            Log posterior \(number(mode.posterior.logPosterior)) (log likelihood \(number(mode.posterior.logLikelihood)), \
+            Log posterior \(number(mode.posterior.logPosterior)) (log likelihood \
+            \(number(mode.posterior.logLikelihood)), \
             of which targets \(number(mode.posterior.logTargets)); log prior \(number(mode.posterior.logPrior))), \
             after \(mode.iterations) BFGS iterations (\(mode.stopReason)); \(mode.evaluations) evaluations with \
-            the curvature\(mode.regularised ? "; the curvature was shifted or capped to be inverted (a parameter the data barely move)" : "").
+            the curvature\(mode.regularised ? shifted : "").
             """,
             "",
             "## Chains",
             "",
             """
-            \(settings.chains) adaptive Metropolis chains, \(settings.warmup) warm-up and \(settings.draws) kept draws \
-            each (seed \(settings.seed)); acceptance \(chains.acceptance.map { String(format: "%.2f", $0) }.joined(separator: ", ")); \
-            \(chains.failures.reduce(0, +)) kept-phase proposals where the model failed; \(chains.evaluations) evaluations.
+            \(settings.chains) adaptive Metropolis chains, \(settings.warmup) warm-up and \(settings.draws) kept \
+            draws each (seed \(settings.seed)); acceptance \(acceptance); \(chains.failures.reduce(0, +)) \
+            kept-phase proposals where the model failed; \(chains.evaluations) evaluations.
             """,
             "",
             """
@@ -144,7 +172,9 @@ public enum PosteriorReport {
             summary.correlated.isEmpty
                 ? "No pair of parameters correlated beyond ±0.9."
                 : "Correlated beyond ±0.9 (the data move them together, not apart): "
-                    + summary.correlated.map { "\($0.first) and \($0.second) (\(String(format: "%.3f", $0.correlation)))" }
+                    + summary.correlated.map {
+                        "\($0.first) and \($0.second) (\(String(format: "%.3f", $0.correlation)))"
+                    }
                     .joined(separator: ", ") + ".")
         lines += [
             "", "## Fit at the mode", "",

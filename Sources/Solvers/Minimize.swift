@@ -59,7 +59,9 @@ private final class MinimizationContext {
     var failure: String?
     init(_ problem: MinimizationProblem) { self.problem = problem }
 
-    func point(_ v: UnsafePointer<gsl_vector>) -> [Double] { (0..<problem.initial.count).map { gsl_vector_get(v, $0) } }
+    func point(_ v: UnsafePointer<gsl_vector>) -> [Double] {
+        (0..<problem.initial.count).map { gsl_vector_get(v, $0) }
+    }
 
     /// The value and, into `g`, the gradient; +infinity (which the line search backs off from) where
     /// the function fails.

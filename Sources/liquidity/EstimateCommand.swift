@@ -120,7 +120,8 @@ struct Estimate: ParsableCommand {
         if !quiet, let summary = outcome.summary {
             print(
                 String(
-                    format: "largest R-hat %.3f, smallest bulk ESS %.0f; %d at a bound, %d pairs correlated beyond 0.9",
+                    format:
+                        "largest R-hat %.3f, smallest bulk ESS %.0f; %d at a bound, %d pairs correlated beyond 0.9",
                     summary.maxRHat, summary.minESS, summary.parameters.filter(\.atBound).count,
                     summary.correlated.count))
         }
