@@ -73,16 +73,13 @@ struct Estimate: ParsableCommand {
     @Flag(help: "No progress messages and no tables: print only the files written.")
     var quiet = false
 
-    func validate() throws {
+    func run() throws {
         for (name, value, minimum) in [("--chains", chains, 2), ("--draws", draws, 100), ("--warmup", warmup, 100)] {
             if let value, value < minimum || value > 1_000_000 {
-                throw ValidationError("\(name) \(value): allowed: \(minimum) to 1000000")
+                throw InputError("\(name) \(value): allowed: \(minimum) to 1000000")
             }
         }
-        if let seed, seed < 0 { throw ValidationError("--seed \(seed): allowed: a whole number >= 0") }
-    }
-
-    func run() throws {
+        if let seed, seed < 0 { throw InputError("--seed \(seed): allowed: a whole number >= 0") }
         let modelFile = try model ?? Defaults.modelFile()
         let name = (modelFile as NSString).lastPathComponent
         let known = PackageFiles.estimations[name].flatMap { entry -> (start: String, file: String)? in
