@@ -41,6 +41,12 @@ public enum PackageFiles {
         "liquidity.sfc": ("calibration/liquidity.toml", "calibration/estimate-liquidity.toml")
     ]
 
+    /// The committed drivers files of `decompose`, by the model file's name: the configuration
+    /// of the history, its end, and the drivers.
+    public static let decompositions: [String: (config: String, end: Double, drivers: String)] = [
+        "liquidity.sfc": ("calibration/liquidity.toml", 2026.0, "calibration/drivers-liquidity.toml")
+    ]
+
     /// The running executable's own path (`/proc/self/exe`), wherever it was called from: the
     /// anchor of the tool's files, which `argv[0]` is not when the tool is found on `PATH`.
     public static var executable: String {
