@@ -139,7 +139,7 @@ public struct ParameterSummary: Sendable {
     public var q95: Double
     public var rHat: Double
     public var ess: Double
-    /// The mode within 0.1% of the bounds' width of a bound, or 5% of the draws within 1%: the
+    /// The mode, or 5% of the draws, within 0.1% of the bounds. width of a bound: the
     /// bounds, not the data, decide the parameter.
     public var atBound: Bool
 }
@@ -161,7 +161,7 @@ public struct PosteriorSummary: Sendable {
             let mean = pooled.reduce(0, +) / n
             let sd = (pooled.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(n - 1, 1)).squareRoot()
             let width = p.upper - p.lower
-            let near = pooled.filter { $0 - p.lower < 0.01 * width || p.upper - $0 < 0.01 * width }.count
+            let near = pooled.filter { $0 - p.lower < 1e-3 * width || p.upper - $0 < 1e-3 * width }.count
             let modeNear = mode.values[j] - p.lower < 1e-3 * width || p.upper - mode.values[j] < 1e-3 * width
             return ParameterSummary(
                 parameter: p, mode: mode.values[j], modeError: mode.standardErrors[j], mean: mean, sd: sd,

@@ -26,8 +26,10 @@ public struct SamplerSettings: Sendable, Equatable {
     public var chains = 4
     /// Iterations per chain spent adapting the proposal (discarded).
     public var warmup = 1000
-    /// Iterations per chain kept.
+    /// Iterations per chain after warm-up.
     public var draws = 1000
+    /// Every `thin`-th iteration after warm-up is kept (1: all); the diagnostics read the kept ones.
+    public var thin = 1
     public var seed: UInt64 = 1
     /// How far the chains start from the mode, in Laplace standard deviations: over-dispersed
     /// starts let R-hat see a chain that has not mixed.
@@ -307,7 +309,7 @@ extension Estimation {
                     if let f = SymmetricMatrix.cholesky(blended, n) { proposalFactor = f }
                     nextAdaptation *= 2
                 }
-            } else {
+            } else if (iteration - settings.warmup) % settings.thin == settings.thin - 1 {
                 result.draws.append(zip(parameters, u).map { $0.value($1) })
                 result.logPosterior.append(current.posterior.logPosterior)
                 result.logLikelihood.append(current.posterior.logLikelihood)

@@ -25,7 +25,7 @@ public enum EstimationFile {
     }
 
     static let topKeys = [
-        "model", "regime", "solver", "tolerance", "from", "to", "targets", "chains", "warmup", "draws", "seed",
+        "model", "regime", "solver", "tolerance", "from", "to", "targets", "chains", "warmup", "draws", "thin", "seed",
         "max_iterations", "observable", "free",
     ]
 
@@ -79,6 +79,11 @@ public enum EstimationFile {
         sampler.chains = try whole(root, "chains", file: path, minimum: 2, default: sampler.chains)
         sampler.warmup = try whole(root, "warmup", file: path, minimum: 100, default: sampler.warmup)
         sampler.draws = try whole(root, "draws", file: path, minimum: 100, default: sampler.draws)
+        sampler.thin = try whole(root, "thin", file: path, minimum: 1, default: 1)
+        guard sampler.draws / sampler.thin >= 100 else {
+            throw InputError(
+                "\(path): draws = \(sampler.draws) with thin = \(sampler.thin) keeps fewer than 100 draws a chain")
+        }
         sampler.seed = UInt64(try whole(root, "seed", file: path, minimum: 0, default: 1))
         let maxIterations = try whole(root, "max_iterations", file: path, minimum: 1, default: 200)
 

@@ -81,7 +81,7 @@ struct EstimationFileTests {
                 "seed = 9", "seed = 9\nwalkers = 3",
                 """
                 unknown key walkers; allowed: model, regime, solver, tolerance, from, to, targets, chains, warmup, \
-                draws, seed, max_iterations, observable, free
+                draws, thin, seed, max_iterations, observable, free
                 """
             ),
         ])
