@@ -27,6 +27,9 @@ struct PythonCall: Decodable {
     var regime: String?, regimes: [String]?, counterfactual: Bool?
     var at: String?
     var spec: String?, out: String?, jobs: Int?
+    /// `estimate` and `decompose`.
+    var estimation: String?, data: String?, chains: Int?, draws: Int?, warmup: Int?, seed: Int?, mode_only: Bool?
+    var drivers: String?, series: [String]?
     /// The library's own path: the package's files are looked for beside it.
     var anchor: String?
 

@@ -78,7 +78,7 @@ def _library():
     with _lock:
         if _lib is None:
             lib = ctypes.CDLL(str(library_path()))
-            for name in ["liq_run", "liq_compare", "liq_matrices", "liq_params", "liq_sweep", "liq_load"]:
+            for name in ["liq_run", "liq_compare", "liq_matrices", "liq_params", "liq_sweep", "liq_load", "liq_decompose", "liq_estimate"]:
                 getattr(lib, name).argtypes = [ctypes.c_char_p]
                 getattr(lib, name).restype = ctypes.c_void_p
             for name in ["liq_loaded_run", "liq_loaded_observables"]:
@@ -241,6 +241,36 @@ def sweep(spec, out, model=None, config=None, set=None, jobs=None) -> pd.DataFra
     frame = pd.read_csv(Path(out) / "runs.csv")
     frame.attrs["files"] = info["files"]
     return frame
+
+
+def decompose(model=None, config=None, drivers=None, series=None, end=None) -> pd.DataFrame:
+    """Each driver's contribution to the path, as `liquidity decompose`: a long frame of t, date, series, driver
+    and value, with the rows "path" and "every driver off"; attrs["closure"] is the largest gap of the sum."""
+    (_, table, _), (_, closure, _) = _call("liq_decompose", model=model, config=config, drivers=drivers,
+                                           series=list(series) if series is not None else None, end=end)
+    frame = pd.read_csv(io.StringIO(table))
+    frame.attrs["closure"] = float(closure)
+    return frame
+
+
+def read_estimate(out) -> dict:
+    """The files of an `estimate` run in `out` as DataFrames: "posterior" (per parameter), "draws" (every kept draw,
+    when chains ran) and "observables" (the monthly data against the model at the mode)."""
+    out = Path(out)
+    frames = {"observables": pd.read_csv(out / "observables.csv")}
+    if (out / "posterior.csv").exists():
+        frames["posterior"] = pd.read_csv(out / "posterior.csv", index_col="key")
+        frames["draws"] = pd.read_csv(out / "draws.csv")
+    return frames
+
+
+def estimate(out, model=None, config=None, estimation=None, data=None, chains=None, draws=None, warmup=None,
+             seed=None, mode_only=False) -> dict:
+    """Runs `liquidity estimate --out OUT` in-process (the mode, then the chains unless mode_only) and returns
+    read_estimate(out)."""
+    _call("liq_estimate", out=str(out), model=model, config=config, estimation=estimation, data=data,
+          chains=chains, draws=draws, warmup=warmup, seed=seed, mode_only=mode_only)
+    return read_estimate(out)
 
 
 class Model:
