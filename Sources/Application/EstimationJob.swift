@@ -303,7 +303,8 @@ extension EstimationJob {
             "model": model.source.file, "config": config, "estimation": file, "data": dataFiles,
             "targets": targets ?? NSNull(),
             "sampler": [
-                "chains": spec.sampler.chains, "warmup": spec.sampler.warmup, "draws": spec.sampler.draws, "thin": spec.sampler.thin,
+                "chains": spec.sampler.chains, "warmup": spec.sampler.warmup, "draws": spec.sampler.draws,
+                "thin": spec.sampler.thin,
                 "seed": spec.sampler.seed,
             ],
             "parameters": keys,

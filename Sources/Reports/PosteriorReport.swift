@@ -139,7 +139,8 @@ public enum PosteriorReport {
             "",
             """
             \(settings.chains) adaptive Metropolis chains, \(settings.warmup) warm-up and \(settings.draws) \
-            further iterations each\(settings.thin > 1 ? ", every \(settings.thin)th kept" : "") (seed \(settings.seed)); acceptance \(acceptance); \(chains.failures.reduce(0, +)) \
+            further iterations each\(settings.thin > 1 ? ", every \(settings.thin)th kept" : "") (seed \
+            \(settings.seed)); acceptance \(acceptance); \(chains.failures.reduce(0, +)) \
             kept-phase proposals where the model failed; \(chains.evaluations) evaluations.
             """,
             "",
