@@ -105,7 +105,13 @@ struct SweepInputs: Codable, Equatable {
     init(_ ensemble: Ensemble) {
         let spec = ensemble.spec
         configuration = fingerprint(ensemble.model.fingerprintText)
-        design = "\(spec.design)"
+        if case .listed(let points, let from) = spec.design {
+            // The points themselves would make the file as long as the draws.
+            let text = points.map { $0.map(CSV.number).joined(separator: ",") }.joined(separator: "\n")
+            design = "listed(\(points.count) points of \(from): \(fingerprint(text)))"
+        } else {
+            design = "\(spec.design)"
+        }
         parameters = spec.parameters.map { "\($0.key) \($0.distribution)" }
         regimes = spec.options
         solver = spec.stepper.rawValue

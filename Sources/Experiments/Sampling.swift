@@ -93,6 +93,9 @@ public enum SweepDesign: Sendable, Equatable {
     /// first listed value), runs 2i + 1 and 2i + 2 move parameter i up and
     /// down by the relative `step`.
     case elasticity(step: Double)
+    /// The given points, run by run: draws of a posterior (`liquidity estimate`'s draws.csv), named
+    /// by where they come from.
+    case listed(points: [[Double]], from: String)
 }
 
 /// The parameter values of every run of a sweep, run by run.
@@ -100,6 +103,8 @@ public func sweepPoints(_ parameters: [(key: String, distribution: SweepDistribu
     -> [[Double]]
 {
     switch design {
+    case .listed(let points, _):
+        return points
     case .grid:
         var points: [[Double]] = [[]]
         for (_, distribution) in parameters {

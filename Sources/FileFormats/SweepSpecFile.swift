@@ -25,7 +25,7 @@ public enum SweepSpecFile {
         }
         let allowed = [
             "name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "saves",
-            "parameter", "paths",
+            "parameter", "paths", "posterior",
         ]
         for key in root.keys where !allowed.contains(key) {
             throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
@@ -40,7 +40,24 @@ public enum SweepSpecFile {
         let name = try CalibrationFiles.string(root, "name", file: path, at: "sweep")
         let designName = try CalibrationFiles.string(root, "design", file: path, at: "sweep")
         var parameters: [SweptParameter] = []
-        for (index, table) in try CalibrationFiles.tables(root, "parameter", file: path).enumerated() {
+        var posterior: [[Double]] = []
+        if designName == "posterior" {
+            guard root["parameter"] == nil else {
+                throw InputError(
+                    "\(path): design = \"posterior\" takes its parameters from the draws; leave out [[parameter]]")
+            }
+            let given = try CalibrationFiles.string(root, "posterior", file: path, at: "sweep")
+            let file =
+                given.hasPrefix("/")
+                ? given : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(given)
+            let draws = try number("draws")
+            guard draws >= 1, draws == draws.rounded() else {
+                throw InputError("\(path): draws = \(draws); allowed: a whole number >= 1")
+            }
+            (parameters, posterior) = try posteriorDraws(file, runs: Int(draws), model: base)
+        }
+        let tables = designName == "posterior" ? [] : try CalibrationFiles.tables(root, "parameter", file: path)
+        for (index, table) in tables.enumerated() {
             let label = "parameter[\(index)]"
             let given = try CalibrationFiles.string(table, "key", file: path, at: label)
             guard let key = base.canonicalKey(given) else {
@@ -135,6 +152,9 @@ public enum SweepSpecFile {
             }
             try check(points: draws * Double(parameters.count + 2))
             design = .saltelli(baseDraws: Int(draws), seed: UInt64(seed))
+        case "posterior":
+            let given = try CalibrationFiles.string(root, "posterior", file: path, at: "sweep")
+            design = .listed(points: posterior, from: given)
         case "random", "latin":
             let draws = try number("draws")
             let seed = try number("seed")
@@ -147,7 +167,8 @@ public enum SweepSpecFile {
                 ? .random(draws: Int(draws), seed: UInt64(seed))
                 : .latinHypercube(draws: Int(draws), seed: UInt64(seed))
         default:
-            throw InputError("\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity")
+            throw InputError(
+                "\(path): design = \"\(designName)\"; allowed: grid, random, latin, saltelli, elasticity, posterior")
         }
         let names = base.optionNames.joined(separator: ", ")
         var regimes = [base.optionNames.first ?? "none"]
@@ -281,5 +302,58 @@ public struct PointLimit: Error, Equatable, CustomStringConvertible {
     public let path: String, points: Double, limit: Int
     public var description: String {
         "\(path): the design has \(String(format: "%.3g", points)) points; the limit is \(limit)"
+    }
+}
+
+extension SweepSpecFile {
+
+    /// `runs` draws of a posterior's draws.csv (`liquidity estimate`), evenly spaced through its
+    /// rows, and the model parameters among its columns (the measurement errors' `sd[...]` and
+    /// `rho[...]` and the bookkeeping columns left out).
+    static func posteriorDraws(_ file: String, runs: Int, model base: any EnsembleModel) throws -> (
+        [SweptParameter], [[Double]]
+    ) {
+        let lines = try Configuration.readText(file).split(separator: "\n").map(String.init)
+        guard let header = lines.first?.split(separator: ",").map(String.init),
+            Array(header.prefix(4)) == ["chain", "draw", "log_posterior", "log_likelihood"]
+        else {
+            throw InputError(
+                """
+                \(file): not the draws of `liquidity estimate`: its header starts \
+                chain,draw,log_posterior,log_likelihood
+                """
+            )
+        }
+        let columns = header.indices.dropFirst(4).filter {
+            !header[$0].hasPrefix("sd[") && !header[$0].hasPrefix("rho[")
+        }
+        var parameters: [SweptParameter] = []
+        for column in columns {
+            guard let key = base.canonicalKey(header[column]) else {
+                throw InputError("\(file): column \(header[column]): the model has no such parameter")
+            }
+            parameters.append(SweptParameter(key: key, distribution: .values([])))
+        }
+        let rows = lines.count - 1
+        guard rows >= runs else {
+            throw InputError("\(file): \(rows) draws; the sweep asks for \(runs) (draws); allowed: at most \(rows)")
+        }
+        let points = try (0..<runs).map { k -> [Double] in
+            let line = k * rows / runs + 1
+            let cells = lines[line].split(separator: ",", omittingEmptySubsequences: false)
+            return try columns.map { column in
+                guard column < cells.count, let value = Double(cells[column]), value.isFinite else {
+                    throw InputError("\(file):\(line + 1): column \(header[column]) is not a number")
+                }
+                return value
+            }
+        }
+        for (j, parameter) in parameters.enumerated() {
+            let range = base.range(of: parameter.key)
+            if let bad = points.first(where: { !range.contains($0[j]) }) {
+                throw InputError("\(file): \(parameter.key) = \(bad[j]) is out of its range (\(range))")
+            }
+        }
+        return (parameters, points)
     }
 }
