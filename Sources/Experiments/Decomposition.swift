@@ -163,7 +163,7 @@ public struct Decomposition: Sendable {
     }
 
     /// A knot table's value at `t`: linear between knots, flat beyond them.
-    static func interpolate(_ knots: [(Double, Double)], at t: Double) -> Double {
+    public static func interpolate(_ knots: [(Double, Double)], at t: Double) -> Double {
         guard let first = knots.first, t > first.0 else { return knots.first?.1 ?? 0 }
         for (a, b) in zip(knots, knots.dropFirst()) where t <= b.0 {
             return b.0 > a.0 ? a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0) : b.1

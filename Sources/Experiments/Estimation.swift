@@ -147,6 +147,31 @@ public struct Estimation: Sendable {
         }
     }
 
+    /// Each parameter's prior mean (the middle of its bounds for a uniform), moved inside the
+    /// bounds: a start that reads nothing from the data.
+    public func priorMeans() -> [Double] {
+        parameters.map { p in
+            let x: Double
+            switch p.prior {
+            case .normal(let m, _), .logNormal(let m, _), .gamma(let m, _), .beta(let m, _): x = m
+            case .uniform: x = 0.5 * (p.lower + p.upper)
+            }
+            let margin = 1e-3 * (p.upper - p.lower)
+            return min(max(x, p.lower + margin), p.upper - margin)
+        }
+    }
+
+    /// The sd and rho of observable i at `x`.
+    public func errorModel(_ i: Int, at x: [Double]) -> (sd: Double, rho: Double) {
+        func value(_ source: Source) -> Double {
+            switch source {
+            case .estimated(let j): x[j]
+            case .stated(let v): v
+            }
+        }
+        return (value(sd[i]), value(rho[i]))
+    }
+
     /// The save times of a solve: the likelihood's months and every target's dates.
     var saveTimes: [Double] {
         var times = likelihood.saveTimes

@@ -75,8 +75,11 @@ extension Estimation {
 
     /// Finds the posterior mode from `start` (default ``startingValues()``) by BFGS in the unbounded
     /// coordinates, gradients by central differences on every core, then the curvature there.
+    ///
+    /// - Parameter curvature: false skips the Hessian (2n^2 evaluations): the standard errors are
+    ///   NaN and the covariance the identity, for a mode that only forecasts.
     public func mode(
-        from start: [Double]? = nil, maxIterations: Int = 200,
+        from start: [Double]? = nil, maxIterations: Int = 200, curvature withCurvature: Bool = true,
         progress: (@Sendable (_ iteration: Int, _ logPosterior: Double) -> Void)? = nil
     ) throws -> PosteriorMode {
         let counter = EvaluationCounter()
@@ -125,7 +128,10 @@ extension Estimation {
         }
         let result = try minimize(problem, options)
         let u = result.x
-        let (covariance, regularised) = curvature(at: u, counter: counter)
+        let (covariance, regularised) =
+            withCurvature
+            ? curvature(at: u, counter: counter)
+            : ((0..<(u.count * u.count)).map { $0 / u.count == $0 % u.count ? 1 : 0 }, true)
         let values = zip(parameters, u).map { $0.value($1) }
         let errors = parameters.indices.map { j -> Double in
             let slope = Double.exp(parameters[j].logJacobian(u[j]))

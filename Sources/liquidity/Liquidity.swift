@@ -18,7 +18,8 @@ struct Liquidity: ParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, Estimate.self, Decompose.self,
+            Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, Estimate.self, Evaluate.self,
+            Decompose.self,
             History.self,
             BacktestCommand.self,
             Export.self, Sweep.self, ModelCommand.self,

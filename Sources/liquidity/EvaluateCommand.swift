@@ -1,0 +1,93 @@
+import Application
+import ArgumentParser
+import Experiments
+import FileFormats
+import FlowModel
+import Foundation
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Forecasts without look-ahead at rolling monthly origins, against no change, AR(1) and a VAR.",
+        discussion: """
+            At each monthly origin (--from, --to; default 2024-01 to 2025-06) refits the model (its \
+            posterior mode, from the priors' means, on the estimation file's data up to the origin) and \
+            forecasts each observable --horizons months on (default 1,3,6,12), with every input table held \
+            at its value at the origin and the policy rate (--policy-rate, default rm where the model has \
+            it) on the market's path then; a conditional variant is given the realised inputs. No change, \
+            an AR(1) per series and a VAR in monthly changes (lags by BIC) forecast from the same data \
+            (from --benchmark-from, default 2015-01). Writes evaluation.csv (RMSE and ratios per series \
+            and horizon, Diebold-Mariano p-values), forecasts.csv, evaluation.md and manifest.json into \
+            --out (default out/evaluate).
+
+            Examples:
+              liquidity evaluate
+              liquidity evaluate --from 2025-01 --to 2025-03 --horizons 1,3
+            """)
+
+    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc).", valueName: "file"))
+    var model: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Estimation file (default for the default model: calibration/estimate-liquidity.toml).",
+            valueName: "file"))
+    var estimation: String?
+
+    @Option(help: ArgumentHelp("Folder of the FRED files (default: the package's data/).", valueName: "dir"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("First origin (YYYY-MM).", valueName: "month"))
+    var from = "2024-01"
+
+    @Option(help: ArgumentHelp("Last origin (YYYY-MM).", valueName: "month"))
+    var to = "2025-06"
+
+    @Option(help: ArgumentHelp("Horizons in months, separated by commas.", valueName: "list"))
+    var horizons = "1,3,6,12"
+
+    @Option(help: ArgumentHelp("First month of the benchmarks' data (YYYY-MM).", valueName: "month"))
+    var benchmarkFrom = "2015-01"
+
+    @Option(
+        help: ArgumentHelp("The table of the policy rate (default: rm, where the model has it).", valueName: "table"))
+    var policyRate: String?
+
+    @Option(help: ArgumentHelp("Output folder (default: out/evaluate).", valueName: "dir"))
+    var out = "out/evaluate"
+
+    @Flag(help: "Print only the files written.")
+    var quiet = false
+
+    func run() throws {
+        func month(_ text: String, _ option: String) throws -> Double {
+            let parts = text.split(separator: "-")
+            guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]),
+                let m = Int(parts[1]), (1...12).contains(m)
+            else { throw InputError("\(option) \(text): expected a month, YYYY-MM (2024-01)") }
+            return DecimalYear.value(year: y, month: m, day: 1)
+        }
+        let horizonList = try ModelFiles.names(horizons, option: "--horizons", of: "horizon").map { text -> Int in
+            guard let h = Int(text), (1...24).contains(h) else {
+                throw InputError("--horizons \(horizons): \(text) is not a whole number of months from 1 to 24")
+            }
+            return h
+        }
+        let modelFile = try model ?? Defaults.modelFile()
+        let known = PackageFiles.estimations[(modelFile as NSString).lastPathComponent]
+        guard let file = try estimation ?? known.map({ try Defaults.dataFile($0.file) }) else {
+            throw InputError("\(modelFile) has no committed estimation file: give --estimation FILE")
+        }
+        let source = try ModelFiles.source(modelFile)
+        let job = try EvaluationJob(
+            model: modelFile, file: file, data: try data ?? Defaults.dataFile("data"), from: try month(from, "--from"),
+            to: try month(to, "--to"), horizons: horizonList,
+            benchmarkFrom: try month(benchmarkFrom, "--benchmark-from"),
+            policyRate: policyRate ?? (source.tables.contains { $0.name == "rm" } ? "rm" : nil))
+        let quiet = quiet
+        let forecasts = try job.run { if !quiet { printError($0) } }
+        let files = try job.write(forecasts, to: out, tool: BuildInfo.tool, command: CommandLine.arguments)
+        if !quiet { print(try String(contentsOfFile: files[2], encoding: .utf8)) }
+        print("wrote " + files.joined(separator: ", "))
+    }
+}
