@@ -118,9 +118,8 @@ public struct EvaluationJob {
             }
             let mode = try estimation.mode(
                 from: estimation.priorMeans(), maxIterations: spec.maxIterations, curvature: false)
-            progress?(
-                "evaluate: origin \(DecimalYear.isoDate(origin).prefix(7)), log posterior \(mode.posterior.logPosterior)"
-            )
+            let month = DecimalYear.isoDate(origin).prefix(7)
+            progress?("evaluate: origin \(month), log posterior \(mode.posterior.logPosterior)")
             // The fitted model solved past the origin: given the realised inputs, and with them held.
             let lastMonth = min(m + top, months.count - 1)
             let forecastMonths = Array(fitMonths) + (m + 1...max(m + 1, lastMonth)).map { months[$0] }
@@ -256,7 +255,8 @@ extension EvaluationJob {
             Diebold-Mariano p-value (Harvey-Leybourne-Newbold, t with n - 1 df).
             """,
             "",
-            "| series | h | origins | RMSE model | / no change | / AR(1) | / VAR | conditional / no change | p (no change) |",
+            "| series | h | origins | RMSE model | / no change | / AR(1) | / VAR | conditional / no change "
+                + "| p (no change) |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         func f(_ x: Double) -> String {
