@@ -55,3 +55,18 @@ struct DecomposeCommandTests {
         #expect(Tool.files(dir).isEmpty)
     }
 }
+
+@Suite("evaluate through the tool")
+struct EvaluateCommandTests {
+    @Test("bad horizons and months are refused, naming the option and what is allowed")
+    func refused() throws {
+        let dir = try Tool.scratch()
+        let horizons = try Tool.run(["evaluate", "--horizons", "1,30"], in: dir)
+        #expect(horizons.status == 2)
+        #expect(horizons.stderr == "error: --horizons 1,30: 30 is not a whole number of months from 1 to 24\n")
+        let month = try Tool.run(["evaluate", "--from", "2024-1"], in: dir)
+        #expect(month.status == 2)
+        #expect(month.stderr == "error: --from 2024-1: expected a month, YYYY-MM (2024-01)\n")
+        #expect(Tool.files(dir).isEmpty)
+    }
+}
