@@ -31,11 +31,10 @@ public enum EstimationFile {
 
     /// The month `text` (YYYY-MM) as the decimal year of its first day.
     static func month(_ text: String, file: String, key: String) throws -> Double {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]),
-            let month = Int(parts[1]), (1...12).contains(month)
-        else { throw InputError("\(file): \(key) = \"\(text)\"; allowed: a month, YYYY-MM (2022-07)") }
-        return DecimalYear.value(year: year, month: month, day: 1)
+        guard let t = DecimalYear.month(text) else {
+            throw InputError("\(file): \(key) = \"\(text)\"; allowed: a month, YYYY-MM (2022-07)")
+        }
+        return t
     }
 
     static func whole(_ table: TOMLTable, _ key: String, file: String, minimum: Int, default value: Int) throws -> Int

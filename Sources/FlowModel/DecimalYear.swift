@@ -39,6 +39,15 @@ public enum DecimalYear {
         Double(year) + (Double(month - 1) + Double(day - 1) / Double(daysInMonth(year, month))) / 12
     }
 
+    /// The first day of the month `YYYY-MM` (`2024-01`), or nil.
+    public static func month(_ text: String) -> Double? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]),
+            let month = Int(parts[1]), (1...12).contains(month)
+        else { return nil }
+        return value(year: year, month: month, day: 1)
+    }
+
     /// Parses a decimal year (`2026.5`) or an ISO date (`2026-07-01`).
     public static func parse(_ text: String) -> Double? {
         if let t = Double(text), t.isFinite { return t }

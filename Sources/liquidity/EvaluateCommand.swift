@@ -61,11 +61,10 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         func month(_ text: String, _ option: String) throws -> Double {
-            let parts = text.split(separator: "-")
-            guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]),
-                let m = Int(parts[1]), (1...12).contains(m)
-            else { throw InputError("\(option) \(text): expected a month, YYYY-MM (2024-01)") }
-            return DecimalYear.value(year: y, month: m, day: 1)
+            guard let t = DecimalYear.month(text) else {
+                throw InputError("\(option) \(text): expected a month, YYYY-MM (2024-01)")
+            }
+            return t
         }
         let horizonList = try ModelFiles.names(horizons, option: "--horizons", of: "horizon").map { text -> Int in
             guard let h = Int(text), (1...24).contains(h) else {

@@ -7,17 +7,11 @@ import Testing
 
 /// A one-state model whose path x(t) = b + (1 - b) e^(-a t) the estimation must recover.
 enum Toy {
-    static let source = try! parseModel(
-        """
-        model toy "the estimation tests' model"
-        horizon 2020 to 2024 step 1/12 calendar
-        parameter a = 0.8 range (0, 5) unit "1/yr" "speed of adjustment"
-        parameter b = 3 range (0, 10) unit "1" "level adjusted to"
-        state x unit "1" "the state"
-          start = 1
-          d/dt = a * (b - x)
-        observe X = 100 * x unit "index" "x as the data measure it"
-        """, file: "toy.sfc")
+    static let source: ModelSource = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let text = try! String(contentsOf: root.appendingPathComponent("Fixtures/toy.sfc"), encoding: .utf8)
+        return try! parseModel(text, file: "toy.sfc")
+    }()
 
     static func model(_ parameters: [String: Double] = [:]) -> FileCalibrationModel {
         FileCalibrationModel(source: source, settings: ModelSettings(parameters: parameters), choice: "regime")

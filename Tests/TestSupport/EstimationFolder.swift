@@ -7,62 +7,12 @@ public struct EstimationFolder {
     public var file: String { dir.appendingPathComponent("estimate.toml").path }
     public var data: String { dir.appendingPathComponent("data").path }
 
-    public static let model = """
-        model toy "the estimation tests' model"
-        horizon 2020 to 2024 step 1/12 calendar
-        parameter a = 0.8 range (0, 5) unit "1/yr" "speed of adjustment"
-        parameter b = 3 range (0, 10) unit "1" "level adjusted to"
-        state x unit "1" "the state"
-          start = 1
-          d/dt = a * (b - x)
-        observe X = 100 * x unit "index" "x as the data measure it"
-        observe Q = 100 * x unit "index" "x, quarterly"
+    /// The toy model and its estimation file (Tests/Fixtures, which the Python tests read too).
+    public static let model = try! String(
+        contentsOf: Tool.root.appendingPathComponent("Tests/Fixtures/toy.sfc"), encoding: .utf8)
 
-        """
-
-    public static let estimation = """
-        model = "toy"
-        solver = "rk8pd"
-        tolerance = 1e-10
-        from = "2020-01"
-        to = "2021-12"
-        chains = 2
-        warmup = 200
-        draws = 200
-        seed = 9
-
-        [[observable]]
-        series = "X"
-        sd = 5.0
-
-        [[observable]]
-        series = "Q"
-        average = "quarter_end"
-        rho = 0.5
-
-        [[free]]
-        key = "a"
-        lower = 0.1
-        upper = 4.0
-        prior = "uniform"
-
-        [[free]]
-        key = "b"
-        lower = 0.5
-        upper = 8.0
-        prior = "normal"
-        mean = 3.0
-        sd = 1.0
-
-        [[free]]
-        key = "sd[Q]"
-        lower = 0.5
-        upper = 50.0
-        prior = "gamma"
-        mean = 5.0
-        sd = 5.0
-
-        """
+    public static let estimation = try! String(
+        contentsOf: Tool.root.appendingPathComponent("Tests/Fixtures/toy-estimate.toml"), encoding: .utf8)
 
     /// The folder with the files, the estimation file's text edited by `edit`.
     public init(_ edit: (String) -> String = { $0 }) throws {

@@ -215,61 +215,29 @@ def test_decompose_equals_the_commands_table(tmp_path):
     assert np.allclose(wide["path"] - wide["every driver off"], wide[drivers].sum(axis=1), rtol=0, atol=1e-6)
 
 
-TOY_MODEL = """model toy "a one-state model"
-horizon 2020 to 2024 step 1/12 calendar
-parameter a = 0.8 range (0, 5) unit "1/yr" "speed"
-parameter b = 3 range (0, 10) unit "1" "level"
-state x unit "1" "the state"
-  start = 1
-  d/dt = a * (b - x)
-observe X = 100 * x unit "index" "x as measured"
-"""
-
-TOY_ESTIMATION = """model = "toy"
-solver = "rk8pd"
-tolerance = 1e-10
-from = "2020-01"
-to = "2021-12"
-chains = 2
-warmup = 200
-draws = 200
-seed = 4
-[[observable]]
-series = "X"
-sd = 3.0
-[[free]]
-key = "a"
-lower = 0.1
-upper = 4.0
-prior = "uniform"
-[[free]]
-key = "b"
-lower = 0.5
-upper = 8.0
-prior = "normal"
-mean = 3.0
-sd = 1.0
-"""
+FIXTURES = ROOT / "Tests" / "Fixtures"  # the toy model and estimation file the Swift tests use too
 
 
 def test_estimate_gives_the_commands_posterior_as_frames(tmp_path):
-    (tmp_path / "toy.sfc").write_text(TOY_MODEL)
-    (tmp_path / "estimate.toml").write_text(TOY_ESTIMATION)
+    (tmp_path / "toy.sfc").write_text((FIXTURES / "toy.sfc").read_text())
+    (tmp_path / "estimate.toml").write_text((FIXTURES / "toy-estimate.toml").read_text())
     (tmp_path / "data").mkdir()
-    rows = ["observation_date,X"] + [f"{2020 + m // 12:04d}-{m % 12 + 1:02d}-15,{100 * (3 - 2 * np.exp(-0.8 * m / 12)) + (-1) ** m}" for m in range(48)]
-    (tmp_path / "data" / "X.csv").write_text("\n".join(rows) + "\n")
+    level = [100 * (3 - 2 * np.exp(-0.8 * m / 12)) for m in range(48)]
+    dates = [f"{2020 + m // 12:04d}-{m % 12 + 1:02d}" for m in range(48)]
+    (tmp_path / "data" / "X.csv").write_text("observation_date,X\n" + "".join(f"{d}-15,{v + (-1) ** m}\n" for m, (d, v) in enumerate(zip(dates, level))))
+    (tmp_path / "data" / "Q.csv").write_text("observation_date,Q\n" + "".join(f"{d}-01,{v + 10}\n" for m, (d, v) in enumerate(zip(dates, level)) if m % 3 == 0))
     files = dict(model=str(tmp_path / "toy.sfc"), estimation=str(tmp_path / "estimate.toml"), data=str(tmp_path / "data"))
     frames = liquidity.estimate(tmp_path / "p", **files)
     result = command("estimate", "--model", files["model"], "--estimation", files["estimation"], "--data", files["data"],
                      "--quiet", "--out", str(tmp_path / "c"))
     assert result.returncode == 0, result.stderr
     written = pd.read_csv(tmp_path / "c" / "posterior.csv", index_col="key")
-    assert list(frames["posterior"].index) == ["a", "b"]
+    assert list(frames["posterior"].index) == ["a", "b", "sd[Q]"]
     numeric = [c for c in written.columns if pd.api.types.is_float_dtype(written[c])]
     assert close(frames["posterior"][numeric].to_numpy(), written[numeric].to_numpy())
     assert len(frames["draws"]) == 2 * 200
-    assert list(frames["draws"].columns) == ["chain", "draw", "log_posterior", "log_likelihood", "a", "b"]
-    assert list(frames["observables"].columns) == ["month", "t", "X", "X_model"]
+    assert list(frames["draws"].columns) == ["chain", "draw", "log_posterior", "log_likelihood", "a", "b", "sd[Q]"]
+    assert list(frames["observables"].columns) == ["month", "t", "X", "X_model", "Q", "Q_model"]
     with pytest.raises(liquidity.LiquidityError) as error:
         liquidity.estimate(tmp_path / "q", chains=1, **files)
     assert error.value.code == 2 and str(error.value) == "chains 1: allowed: 2 to 1000000"
