@@ -95,10 +95,11 @@ public enum PosteriorReport {
                     """
             }
             svg += "<line x1=\"\(left)\" x2=\"\(right)\" y1=\"\(lower)\" y2=\"\(lower)\" stroke=\"#333\"/>\n"
-            for x in [a, (a + b) / 2, b] {
+            // The end labels lean inwards, clear of the next panel's.
+            for (x, anchor) in [(a, "start"), ((a + b) / 2, "middle"), (b, "end")] {
                 svg +=
                     """
-                    <text x="\(px(x))" y="\(lower + 14)" text-anchor="middle" font-size="10">\
+                    <text x="\(px(x))" y="\(lower + 14)" text-anchor="\(anchor)" font-size="10">\
                     \(Charts.label(x))</text>
 
                     """
