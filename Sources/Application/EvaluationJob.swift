@@ -75,7 +75,8 @@ public struct EvaluationJob {
     func heldTables(after end: Double, origin m: Int) -> [String: [(Double, Double)]] {
         var tables: [String: [(Double, Double)]] = [:]
         for table in source.tables {
-            let kept = table.knots.filter { $0.0 <= end }
+            // A knot at the end itself would be given twice.
+            let kept = table.knots.filter { $0.0 < end - 1e-9 }
             let value = Decomposition.interpolate(table.knots, at: end)
             var knots = kept + [(end, value)]
             if table.name == policyRate, let y3 = short[m], let y2 = long[m] {
