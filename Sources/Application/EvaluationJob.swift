@@ -253,7 +253,8 @@ extension EvaluationJob {
             monthly data from \(DecimalYear.isoDate(months[0]).prefix(7)): no change, an AR(1) per series, a \
             VAR in monthly changes of the monthly series (lags by BIC, up to 3). Errors are in the data's \
             units, in logs for log-scale series. A ratio below 1 is the model's win; p is the two-sided \
-            Diebold-Mariano p-value (Harvey-Leybourne-Newbold, t with n - 1 df).
+            Diebold-Mariano p-value (Harvey-Leybourne-Newbold, t with n - 1 df), given only where the \
+            origins number at least twice the horizon.
             """,
             "",
             "| series | h | origins | RMSE model | / no change | / AR(1) | / VAR | conditional / no change "

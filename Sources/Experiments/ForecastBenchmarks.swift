@@ -79,13 +79,14 @@ public enum ForecastBenchmarks {
     /// (Diebold and Mariano 1995), with the Newey-West variance over h - 1 lags and Harvey,
     /// Leybourne and Newbold's (1997) small-sample correction, against Student's t with n - 1
     /// degrees of freedom: the statistic (positive: the first forecast's loss is larger) and the
-    /// two-sided p-value. NaN with fewer than 3 pairs or no variance.
+    /// two-sided p-value. NaN with fewer than twice h pairs (overlapping h-step errors leave too
+    /// few independent ones, and the correction vanishes as n nears h), or no variance.
     public static func dieboldMariano(_ first: [Double], _ second: [Double], horizon h: Int) -> (
         statistic: Double, p: Double
     ) {
         let d = zip(first, second).map { $0 * $0 - $1 * $1 }
         let n = Double(d.count)
-        guard d.count >= 3 else { return (.nan, .nan) }
+        guard d.count >= 3, d.count >= 2 * h else { return (.nan, .nan) }
         let mean = d.reduce(0, +) / n
         func autocovariance(_ lag: Int) -> Double {
             (lag..<d.count).reduce(0) { $0 + (d[$1] - mean) * (d[$1 - lag] - mean) } / n

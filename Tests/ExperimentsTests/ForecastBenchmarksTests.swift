@@ -63,5 +63,8 @@ struct ForecastBenchmarksTests {
         let same = ForecastBenchmarks.dieboldMariano(good, good.map { -$0 }, horizon: 3)
         #expect(same.statistic.isNaN && same.p.isNaN, "identical losses have no variance")
         #expect(ForecastBenchmarks.dieboldMariano([1, 2], [1, 1], horizon: 1).p.isNaN)
+        // Twelve 12-month errors overlap too much to test: no p-value, where the correction would give 1.
+        #expect(ForecastBenchmarks.dieboldMariano(Array(bad.prefix(12)), Array(good.prefix(12)), horizon: 12).p.isNaN)
+        #expect(ForecastBenchmarks.dieboldMariano(Array(bad.prefix(24)), Array(good.prefix(24)), horizon: 12).p < 0.05)
     }
 }
