@@ -2,6 +2,7 @@ import Experiments
 import FileFormats
 import FlowModel
 import Foundation
+import Reports
 import Solvers
 
 /// Forecasts without look-ahead: at each monthly origin the model is refitted (its posterior
@@ -216,7 +217,7 @@ extension EvaluationJob {
         return rows
     }
 
-    /// Writes evaluation.csv, forecasts.csv, evaluation.md and manifest.json into `folder`.
+    /// Writes evaluation.csv, forecasts.csv, evaluation.md, manifest.json and evaluation.svg into `folder`.
     public func write(_ forecasts: [Forecast], to folder: String, tool: Manifest.Tool, command: [String]) throws
         -> [String]
     {
@@ -288,8 +289,14 @@ extension EvaluationJob {
             ("evaluation.md", md.joined(separator: "\n") + "\n"),
             ("manifest.json", String(decoding: json, as: UTF8.self) + "\n"),
         ]
+        let chart = EvaluationChart.svg(
+            series.map { name in
+                (name, rows.filter { $0.series == name }.map { ($0.horizon, $0.rmse[0] / $0.rmse[2]) })
+            },
+            title: "Forecasts without look-ahead: \((model as NSString).lastPathComponent) against no change")
         let directory = try OutputDirectory(folder, option: "--out")
-        for (name, text) in files { try directory.write(name, text) }
-        return files.map { (folder as NSString).appendingPathComponent($0.0) }
+        let all = files + [("evaluation.svg", chart)]
+        for (name, text) in all { try directory.write(name, text) }
+        return all.map { (folder as NSString).appendingPathComponent($0.0) }
     }
 }
