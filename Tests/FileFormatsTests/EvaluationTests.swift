@@ -57,7 +57,7 @@ struct EvaluationTests {
             command: ["evaluate"])
         #expect(
             files.map { ($0 as NSString).lastPathComponent } == [
-                "evaluation.csv", "forecasts.csv", "evaluation.md", "manifest.json",
+                "evaluation.csv", "forecasts.csv", "evaluation.md", "manifest.json", "evaluation.svg",
             ])
         let csv = try String(contentsOfFile: files[0], encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 1 + 3)
