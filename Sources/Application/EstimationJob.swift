@@ -105,6 +105,33 @@ public struct EstimationJob {
         }
     }
 
+    /// `base` with the chains, iterations, warm-up and seed given on the command line (`prefix`
+    /// "--") or from Python (`prefix` ""), each checked.
+    public static func sampler(
+        _ base: SamplerSettings, chains: Int?, draws: Int?, warmup: Int?, seed: Int?, prefix: String
+    ) throws -> SamplerSettings {
+        for (name, value, minimum) in [("chains", chains, 2), ("draws", draws, 100), ("warmup", warmup, 100)] {
+            if let value, value < minimum || value > 1_000_000 {
+                throw InputError("\(prefix)\(name) \(value): allowed: \(minimum) to 1000000")
+            }
+        }
+        if let seed, seed < 0 { throw InputError("\(prefix)seed \(seed): allowed: a whole number >= 0") }
+        var sampler = base
+        sampler.chains = chains ?? sampler.chains
+        sampler.draws = draws ?? sampler.draws
+        sampler.warmup = warmup ?? sampler.warmup
+        sampler.seed = seed.map(UInt64.init) ?? sampler.seed
+        guard sampler.draws / sampler.thin >= 10 else {
+            throw InputError(
+                """
+                \(prefix)draws \(sampler.draws) with the file's thin = \(sampler.thin) keeps fewer than 10 draws a \
+                chain; allowed: at least 10 times thin
+                """
+            )
+        }
+        return sampler
+    }
+
     /// A series' figure for each month: the mean or the last of its observations in the month, or
     /// for a quarterly series the quarter's value in the quarter's last month; nil where none.
     static func monthly(_ series: DatedSeries, average: MonthlyObservable.Average, months: [Double], file: String)

@@ -79,9 +79,9 @@ public enum EstimationFile {
         sampler.warmup = try whole(root, "warmup", file: path, minimum: 100, default: sampler.warmup)
         sampler.draws = try whole(root, "draws", file: path, minimum: 100, default: sampler.draws)
         sampler.thin = try whole(root, "thin", file: path, minimum: 1, default: 1)
-        guard sampler.draws / sampler.thin >= 100 else {
+        guard sampler.draws / sampler.thin >= 10 else {
             throw InputError(
-                "\(path): draws = \(sampler.draws) with thin = \(sampler.thin) keeps fewer than 100 draws a chain")
+                "\(path): draws = \(sampler.draws) with thin = \(sampler.thin) keeps fewer than 10 draws a chain")
         }
         sampler.seed = UInt64(try whole(root, "seed", file: path, minimum: 0, default: 1))
         let maxIterations = try whole(root, "max_iterations", file: path, minimum: 1, default: 200)

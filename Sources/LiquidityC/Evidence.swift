@@ -58,19 +58,9 @@ public func liq_estimate(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPo
         }
         let config = try call.config ?? (call.estimation == nil ? known.map { try packageFile($0.start, call) } : nil)
         let data = try call.data ?? packageFile("data", call)
-        var sampler = try EstimationJob(model: model, config: config, file: file, data: data).spec.sampler
-        for (name, value, minimum) in [
-            ("chains", call.chains, 2), ("draws", call.draws, 100), ("warmup", call.warmup, 100),
-        ] {
-            if let value, value < minimum || value > 1_000_000 {
-                throw InputError("\(name) \(value): allowed: \(minimum) to 1000000")
-            }
-        }
-        if let seed = call.seed, seed < 0 { throw InputError("seed \(seed): allowed: a whole number >= 0") }
-        sampler.chains = call.chains ?? sampler.chains
-        sampler.draws = call.draws ?? sampler.draws
-        sampler.warmup = call.warmup ?? sampler.warmup
-        sampler.seed = call.seed.map(UInt64.init) ?? sampler.seed
+        let sampler = try EstimationJob.sampler(
+            try EstimationJob(model: model, config: config, file: file, data: data).spec.sampler,
+            chains: call.chains, draws: call.draws, warmup: call.warmup, seed: call.seed, prefix: "")
         let job = try EstimationJob(model: model, config: config, file: file, data: data, sampler: sampler)
         let outcome = try job.run(modeOnly: call.mode_only ?? false)
         let files = try job.write(

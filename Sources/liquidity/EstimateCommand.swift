@@ -74,12 +74,9 @@ struct Estimate: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        for (name, value, minimum) in [("--chains", chains, 2), ("--draws", draws, 100), ("--warmup", warmup, 100)] {
-            if let value, value < minimum || value > 1_000_000 {
-                throw InputError("\(name) \(value): allowed: \(minimum) to 1000000")
-            }
-        }
-        if let seed, seed < 0 { throw InputError("--seed \(seed): allowed: a whole number >= 0") }
+        // The options are checked before any file is looked for.
+        _ = try EstimationJob.sampler(
+            SamplerSettings(), chains: chains, draws: draws, warmup: warmup, seed: seed, prefix: "--")
         let modelFile = try model ?? Defaults.modelFile()
         let name = (modelFile as NSString).lastPathComponent
         let known = PackageFiles.estimations[name].flatMap { entry -> (start: String, file: String)? in
@@ -92,11 +89,8 @@ struct Estimate: ParsableCommand {
         let job = try EstimationJob(
             model: modelFile, config: config ?? (estimation == nil ? known?.start : nil), file: file,
             data: try data ?? Defaults.dataFile("data"))
-        var sampler = job.spec.sampler
-        if let chains { sampler.chains = chains }
-        if let draws { sampler.draws = draws }
-        if let warmup { sampler.warmup = warmup }
-        if let seed { sampler.seed = UInt64(seed) }
+        let sampler = try EstimationJob.sampler(
+            job.spec.sampler, chains: chains, draws: draws, warmup: warmup, seed: seed, prefix: "--")
         let settled = try EstimationJob(
             model: job.model, config: config ?? (estimation == nil ? known?.start : nil), file: file, data: job.data,
             sampler: sampler)
