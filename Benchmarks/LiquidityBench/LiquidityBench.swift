@@ -16,6 +16,6 @@ struct LiquidityBench: ParsableCommand {
         abstract: "Benchmarks of the liquidity package, each against a baseline measured in the same run.",
         subcommands: [
             Overhead.self, ModelSolve.self, Throughput.self, Peers.self, Scaling.self, Python.self, LU.self,
-            WorkPrecision.self, Sparsity.self, Reuse.self,
+            WorkPrecision.self, Sparsity.self, Reuse.self, LikelihoodBench.self,
         ])
 }

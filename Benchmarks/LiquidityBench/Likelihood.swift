@@ -1,0 +1,63 @@
+import Application
+import ArgumentParser
+import Experiments
+import FileFormats
+import FlowModel
+import Foundation
+import Solvers
+
+/// The cost of one log-posterior evaluation of `liquidity estimate`'s default file (issue 24)
+/// with each stepper and tolerance, against msbdf at 1e-8 in the same run, and each one's error
+/// in the log posterior against rk8pd at 1e-10.
+struct LikelihoodBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "likelihood",
+        abstract: """
+            Log-posterior evaluations of calibration/estimate-liquidity.toml per stepper and tolerance, against \
+            msbdf at 1e-8 in the same run, with each one's error against rk8pd at 1e-10.
+            """)
+
+    @Option(help: "Evaluations per setting (points near the start, one thread).")
+    var runs = 40
+
+    func run() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+        let job = try EstimationJob(
+            model: path("models/liquidity.sfc"), config: path("calibration/liquidity.toml"),
+            file: path("calibration/estimate-liquidity.toml"), data: path("data"))
+        let start = try job.estimation.startingValues()
+        // Points a little off the start, the same in every setting.
+        var rng = SeededGenerator(seed: 3)
+        let points = (0..<runs).map { _ in
+            zip(start, job.estimation.parameters).map { x, p in
+                min(max(x + 0.002 * (p.upper - p.lower) * (rng.unit() - 0.5), p.lower), p.upper)
+            }
+        }
+        func variant(_ stepper: Stepper, _ tolerance: Double) -> Estimation {
+            var estimation = job.estimation
+            estimation.stepper = stepper
+            estimation.tolerance = tolerance
+            return estimation
+        }
+        let reference = variant(.rk8pd, 1e-10)
+        let exact = points.map { reference.posterior($0).logPosterior }
+        let settings: [(Stepper, Double)] = [
+            (.msbdf, 1e-8), (.msbdf, 1e-6), (.rkf45, 1e-7), (.rkf45, 1e-6), (.rk8pd, 1e-8),
+        ]
+        print("| stepper | tolerance | per evaluation (ms) | against msbdf 1e-8 | largest log-posterior error |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        var baseline = 0.0
+        for (stepper, tolerance) in settings {
+            let estimation = variant(stepper, tolerance)
+            var values: [Double] = []
+            let seconds = measure { values = points.map { estimation.posterior($0).logPosterior } }
+            if baseline == 0 { baseline = seconds }
+            let error = zip(values, exact).map { abs($0 - $1) }.max() ?? .nan
+            print(
+                "| \(stepper.rawValue) | \(tolerance) | \(format(1000 * seconds / Double(runs), digits: 2)) | "
+                    + "\(format(baseline / seconds, digits: 2))x | \(String(format: "%.2g", error)) |")
+        }
+    }
+}
