@@ -118,8 +118,18 @@ public struct EvaluationJob {
             } catch let error as EstimationError {
                 throw InputError("\(file): \(error.description)")
             }
-            let mode = try estimation.mode(
-                from: estimation.priorMeans(), maxIterations: spec.maxIterations, curvature: false)
+            let mode: PosteriorMode
+            do {
+                mode = try estimation.mode(
+                    from: estimation.priorMeans(), maxIterations: spec.maxIterations, curvature: false)
+            } catch let error as EstimationError {
+                throw InputError(
+                    "\(file): at the origin \(DecimalYear.isoDate(origin).prefix(7)): \(error.description)")
+            } catch let error as MinimizationError {
+                throw SolveSettings.Invalid(
+                    description:
+                        "the mode search at the origin \(DecimalYear.isoDate(origin).prefix(7)) failed: \(error)")
+            }
             let month = DecimalYear.isoDate(origin).prefix(7)
             progress?("evaluate: origin \(month), log posterior \(mode.posterior.logPosterior)")
             // The fitted model solved past the origin: given the realised inputs, and with them held.
@@ -138,8 +148,17 @@ public struct EvaluationJob {
                 let long = Likelihood(
                     months: forecastMonths, observables: spec.observables,
                     data: spec.observables.map { _ in forecastMonths.map { _ in nil } })
-                let path = try fitted.solve(at: long.saveTimes, stepper: spec.stepper, tolerance: spec.tolerance)
-                paths.append(try long.modelValues(path))
+                do {
+                    let path = try fitted.solve(at: long.saveTimes, stepper: spec.stepper, tolerance: spec.tolerance)
+                    paths.append(try long.modelValues(path))
+                } catch let error as ModelFileError {
+                    throw ModelFiles.inputError(error)
+                } catch let error as CalibrationError {
+                    let variant = conditional ? "given the realised inputs" : "with the inputs held"
+                    // A solve that fails, as a decomposition's: the command exits 3.
+                    throw SolveSettings.Invalid(
+                        description: "the forecast from \(month) \(variant) failed: \(error.description)")
+                }
             }
             // The benchmarks' data: from the first month to the origin.
             let complete = spec.observables.indices.filter { i in

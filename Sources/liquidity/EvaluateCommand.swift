@@ -84,7 +84,12 @@ struct Evaluate: ParsableCommand {
             benchmarkFrom: try month(benchmarkFrom, "--benchmark-from"),
             policyRate: policyRate ?? (source.tables.contains { $0.name == "rm" } ? "rm" : nil))
         let quiet = quiet
-        let forecasts = try job.run { if !quiet { printError($0) } }
+        let forecasts: [EvaluationJob.Forecast]
+        do {
+            forecasts = try job.run { if !quiet { printError($0) } }
+        } catch let error as SolveSettings.Invalid {
+            throw StoppedEarly(description: error.description)
+        }
         let files = try job.write(forecasts, to: out, tool: BuildInfo.tool, command: CommandLine.arguments)
         if !quiet { print(try String(contentsOfFile: files[2], encoding: .utf8)) }
         print("wrote " + files.joined(separator: ", "))
