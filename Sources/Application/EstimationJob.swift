@@ -283,12 +283,7 @@ extension EstimationJob {
             ]
             for s in summary.parameters {
                 let p = s.parameter
-                let (mean, sd): (String, String)
-                switch p.prior {
-                case .normal(let m, let d), .logNormal(let m, let d), .gamma(let m, let d), .beta(let m, let d):
-                    (mean, sd) = (CSV.number(m), CSV.number(d))
-                case .uniform: (mean, sd) = ("", "")
-                }
+                let (mean, sd) = p.prior.moments.map { (CSV.number($0.mean), CSV.number($0.sd)) } ?? ("", "")
                 table.append(
                     ([p.key, p.prior.name, mean, sd]
                         + [p.lower, p.upper, s.mode, s.modeError, s.mean, s.sd, s.q05, s.q50, s.q95, s.rHat, s.ess]

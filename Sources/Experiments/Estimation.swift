@@ -24,6 +24,15 @@ public struct EstimatedParameter: Sendable, Equatable {
         let f = min(max((x - lower) / (upper - lower), 1e-12), 1 - 1e-12)
         return Double.log(f / (1 - f))
     }
+    /// The prior's mean (the middle of the bounds for a uniform).
+    var priorMean: Double { prior.moments?.mean ?? 0.5 * (lower + upper) }
+
+    /// `x` moved inside the bounds by 0.1% of their width: a start the logistic map can take.
+    func inside(_ x: Double) -> Double {
+        let margin = 1e-3 * (upper - lower)
+        return min(max(x, lower + margin), upper - margin)
+    }
+
     /// log dx/du at `u`.
     func logJacobian(_ u: Double) -> Double {
         Double.log(upper - lower) - Double.log(1 + Double.exp(-u)) - Double.log(1 + Double.exp(u))
@@ -68,6 +77,14 @@ public struct Estimation: Sendable {
     enum Source: Sendable {
         case estimated(Int)
         case stated(Double)
+
+        /// The value at the parameters `x`.
+        func value(at x: [Double]) -> Double {
+            switch self {
+            case .estimated(let j): x[j]
+            case .stated(let v): v
+            }
+        }
     }
     let sd: [Source]
     let rho: [Source]
@@ -133,44 +150,21 @@ public struct Estimation: Sendable {
     /// prior mean (the middle of its bounds for a uniform), moved inside the bounds.
     public func startingValues() throws -> [Double] {
         try parameters.enumerated().map { j, p in
-            let x: Double
-            if modelIndices.contains(j) {
-                x = try base.value(of: p.key)
-            } else {
-                switch p.prior {
-                case .normal(let m, _), .logNormal(let m, _), .gamma(let m, _), .beta(let m, _): x = m
-                case .uniform: x = 0.5 * (p.lower + p.upper)
-                }
-            }
-            let margin = 1e-3 * (p.upper - p.lower)
-            return min(max(x, p.lower + margin), p.upper - margin)
+            p.inside(modelIndices.contains(j) ? try base.value(of: p.key) : p.priorMean)
         }
     }
 
     /// Each parameter's prior mean (the middle of its bounds for a uniform), moved inside the
     /// bounds: a start that reads nothing from the data.
-    public func priorMeans() -> [Double] {
-        parameters.map { p in
-            let x: Double
-            switch p.prior {
-            case .normal(let m, _), .logNormal(let m, _), .gamma(let m, _), .beta(let m, _): x = m
-            case .uniform: x = 0.5 * (p.lower + p.upper)
-            }
-            let margin = 1e-3 * (p.upper - p.lower)
-            return min(max(x, p.lower + margin), p.upper - margin)
-        }
-    }
+    public func priorMeans() -> [Double] { parameters.map { $0.inside($0.priorMean) } }
 
     /// The sd and rho of observable i at `x`.
     public func errorModel(_ i: Int, at x: [Double]) -> (sd: Double, rho: Double) {
-        func value(_ source: Source) -> Double {
-            switch source {
-            case .estimated(let j): x[j]
-            case .stated(let v): v
-            }
-        }
-        return (value(sd[i]), value(rho[i]))
+        (sd[i].value(at: x), rho[i].value(at: x))
     }
+
+    /// The parameters at the unbounded coordinates `u`.
+    func values(at u: [Double]) -> [Double] { zip(parameters, u).map { $0.value($1) } }
 
     /// The save times of a solve: the likelihood's months and every target's dates.
     var saveTimes: [Double] {
@@ -212,13 +206,8 @@ public struct Estimation: Sendable {
         guard prior.isFinite else { throw EstimationError.invalid("\(x) lies outside the bounds") }
         let (path, _) = try solve(x)
         let figures = try likelihood.modelValues(path)
-        func value(_ source: Source) -> Double {
-            switch source {
-            case .estimated(let j): x[j]
-            case .stated(let v): v
-            }
-        }
-        let data = likelihood.logLikelihood(model: figures, sd: sd.map(value), rho: rho.map(value))
+        let data = likelihood.logLikelihood(
+            model: figures, sd: sd.map { $0.value(at: x) }, rho: rho.map { $0.value(at: x) })
         guard data.isFinite else { throw EstimationError.invalid("a log-scale observable is not positive") }
         var targetTerms = 0.0
         for target in targets {
@@ -243,8 +232,7 @@ public struct Estimation: Sendable {
     /// The log of the density MCMC samples in the unbounded coordinates `u`: the log posterior
     /// plus the log Jacobian of the map to the parameters.
     func logTarget(_ u: [Double]) -> (value: Double, posterior: PosteriorValue) {
-        let x = zip(parameters, u).map { $0.value($1) }
-        let posterior = posterior(x)
+        let posterior = posterior(values(at: u))
         let jacobian = zip(parameters, u).reduce(0) { $0 + $1.0.logJacobian($1.1) }
         return (posterior.logPosterior + jacobian, posterior)
     }

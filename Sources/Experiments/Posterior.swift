@@ -87,10 +87,10 @@ extension Estimation {
         let u0 = zip(parameters, x0).map { $0.coordinate($1) }
         let estimation = self
         @Sendable func f(_ u: [Double]) -> Double {
-            -estimation.posterior(zip(estimation.parameters, u).map { $0.value($1) }).logPosterior
+            -estimation.posterior(estimation.values(at: u)).logPosterior
         }
         do {
-            _ = try evaluate(zip(parameters, u0).map { $0.value($1) })
+            _ = try evaluate(values(at: u0))
         } catch {
             throw EstimationError.startFailed("\(error)")
         }
@@ -132,7 +132,7 @@ extension Estimation {
             withCurvature
             ? curvature(at: u, counter: counter)
             : ((0..<(u.count * u.count)).map { $0 / u.count == $0 % u.count ? 1 : 0 }, true)
-        let values = zip(parameters, u).map { $0.value($1) }
+        let values = values(at: u)
         let errors = parameters.indices.map { j -> Double in
             let slope = Double.exp(parameters[j].logJacobian(u[j]))
             return regularised && covariance[j * u.count + j] >= 4
@@ -316,7 +316,7 @@ extension Estimation {
                     nextAdaptation *= 2
                 }
             } else if (iteration - settings.warmup) % settings.thin == settings.thin - 1 {
-                result.draws.append(zip(parameters, u).map { $0.value($1) })
+                result.draws.append(values(at: u))
                 result.logPosterior.append(current.posterior.logPosterior)
                 result.logLikelihood.append(current.posterior.logLikelihood)
             }

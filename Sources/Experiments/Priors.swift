@@ -26,35 +26,35 @@ public enum Prior: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    /// The mean and sd the prior was given by; nil for a uniform (its bounds are all it has).
+    public var moments: (mean: Double, sd: Double)? {
         switch self {
-        case .normal(let m, let s), .logNormal(let m, let s), .gamma(let m, let s), .beta(let m, let s):
-            "\(name)(mean \(m), sd \(s))"
-        case .uniform: "uniform"
+        case .normal(let m, let s), .logNormal(let m, let s), .gamma(let m, let s), .beta(let m, let s): (m, s)
+        case .uniform: nil
         }
+    }
+
+    public var description: String {
+        moments.map { "\(name)(mean \($0.mean), sd \($0.sd))" } ?? "uniform"
     }
 
     /// Why this prior cannot be used on [lower, upper], or nil.
     public func problem(lower: Double, upper: Double) -> String? {
+        guard let (m, s) = moments else { return nil }
+        guard m.isFinite, s.isFinite, s > 0 else { return "mean and sd must be finite, sd > 0" }
         switch self {
-        case .uniform: return nil
-        case .normal(let m, let s), .logNormal(let m, let s), .gamma(let m, let s), .beta(let m, let s):
-            guard m.isFinite, s.isFinite, s > 0 else { return "mean and sd must be finite, sd > 0" }
-            switch self {
-            case .logNormal, .gamma:
-                guard m > 0, lower >= 0 else { return "\(name) is for positive parameters: mean > 0 and lower >= 0" }
-            case .beta:
-                guard m > lower, m < upper, s * s < (m - lower) * (upper - m) else {
-                    return
-                        """
-                        a beta on [\(lower), \(upper)] needs lower < mean < upper and sd^2 < (mean - lower)(upper \
-                        - mean)
-                        """
-                }
-            default: break
+        case .logNormal, .gamma:
+            guard m > 0, lower >= 0 else { return "\(name) is for positive parameters: mean > 0 and lower >= 0" }
+        case .beta:
+            guard m > lower, m < upper, s * s < (m - lower) * (upper - m) else {
+                return """
+                    a beta on [\(lower), \(upper)] needs lower < mean < upper and sd^2 < (mean - lower)(upper \
+                    - mean)
+                    """
             }
-            return nil
+        default: break
         }
+        return nil
     }
 
     /// The log density at `x` up to a constant; -infinity outside [lower, upper].
