@@ -18,10 +18,35 @@ public enum DecompositionFiles {
         public var series: [String]?
         /// The end of the path; nil: the run's.
         public var end: Double?
-        public var solve = SolveSettings()
+        /// msbdf at 1e-8, saved at the model file's step.
+        public var solve = SolveSettings(stepper: .msbdf, relativeTolerance: 1e-8, absoluteTolerance: 1e-8)
 
         public init(model: String, config: String?, drivers: String?, series: [String]?, end: Double?) {
             (self.model, self.config, self.drivers, self.series, self.end) = (model, config, drivers, series, end)
+        }
+
+        /// The request for `model` with what is not given taken from the package's committed
+        /// decomposition of that model file (`PackageFiles.decompositions`: the history's
+        /// configuration, its end and the drivers file, found beside `anchors`) when no
+        /// configuration is given; `end` as written, named by `option` in its error.
+        public static func resolving(
+            model: String, config: String?, drivers: String?, series: [String]?, end: String?, option: String,
+            anchors: [String], beside: String
+        ) throws -> Request {
+            let known = config == nil ? PackageFiles.decompositions[(model as NSString).lastPathComponent] : nil
+            func located(_ relative: String) throws -> String {
+                try PackageFiles.required(relative, anchors: anchors, beside: beside)
+            }
+            var t = known?.end
+            if let end {
+                guard let parsed = DecimalYear.parse(end) else {
+                    throw InputError("\(option) \(end): expected a decimal year (2026.0) or a date (2026-01-01)")
+                }
+                t = parsed
+            }
+            return Request(
+                model: model, config: try config ?? known.map { try located($0.config) },
+                drivers: try drivers ?? known.map { try located($0.drivers) }, series: series, end: t)
         }
     }
 

@@ -10,7 +10,7 @@ import Solvers
 /// of a data folder, each error naming its file.
 public struct EstimationJob {
     public let model: String, config: String, file: String, data: String
-    public let spec: EstimationFile.Spec
+    public private(set) var spec: EstimationFile.Spec
     public let estimation: Estimation
     /// The targets file read, and the ids of its targets left to the monthly data (values of an
     /// observed series inside the likelihood's months).
@@ -23,12 +23,10 @@ public struct EstimationJob {
     ///
     /// - Parameters:
     ///   - data: the folder holding `<series>.csv` for every observable (FRED's exports).
-    ///   - overrides: sampler settings given on the command line in place of the file's.
-    public init(model: String, config: String?, file: String, data: String, sampler: SamplerSettings? = nil) throws {
+    public init(model: String, config: String?, file: String, data: String) throws {
         (self.model, self.config, self.file, self.data) = (model, config ?? model, file, data)
         let source = try ModelFiles.source(model)
         var spec = try EstimationFile.read(file, model: source.name)
-        if let sampler { spec.sampler = sampler }
         var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
         let start = settings.start ?? source.horizon?.0 ?? -.infinity
         let end = settings.end ?? source.horizon?.1 ?? .infinity
@@ -42,8 +40,9 @@ public struct EstimationJob {
             )
         }
         let canonical = { (key: String) in source.canonicalKey(key, members: settings.sets) ?? key }
-        for i in spec.parameters.indices where !spec.parameters[i].key.hasPrefix("sd[") {
-            if !spec.parameters[i].key.hasPrefix("rho[") { spec.parameters[i].key = canonical(spec.parameters[i].key) }
+        for i in spec.parameters.indices
+        where !spec.parameters[i].key.hasPrefix("sd[") && !spec.parameters[i].key.hasPrefix("rho[") {
+            spec.parameters[i].key = canonical(spec.parameters[i].key)
         }
         let observed = Set(source.observations.map(\.name))
         for observable in spec.observables where !observed.contains(observable.series) {
@@ -103,6 +102,32 @@ public struct EstimationJob {
         } catch let error as CalibrationError {
             throw InputError("\(file): \(error.description)")
         }
+    }
+
+    /// The estimation file and starting configuration of `model`: those given, or for one of the
+    /// package's model files its committed ones (`PackageFiles.estimations`), found beside
+    /// `anchors`; `option` names the estimation file's option in the error (`--estimation FILE`).
+    public static func files(
+        model: String, estimation: String?, config: String?, anchors: [String], beside: String, option: String
+    ) throws -> (file: String, config: String?) {
+        let known = PackageFiles.estimations[(model as NSString).lastPathComponent]
+        guard
+            let file = try estimation
+                ?? known.map({ try PackageFiles.required($0.file, anchors: anchors, beside: beside) })
+        else {
+            throw InputError("\(model) has no committed estimation file: give \(option)")
+        }
+        let start = estimation == nil ? known.map(\.start) : nil
+        return (file, try config ?? start.map { try PackageFiles.required($0, anchors: anchors, beside: beside) })
+    }
+
+    /// This job with the chains, iterations, warm-up and seed given in place of the file's
+    /// (checked as ``sampler(_:chains:draws:warmup:seed:prefix:)`` checks them); nothing is read again.
+    public func sampling(chains: Int?, draws: Int?, warmup: Int?, seed: Int?, prefix: String) throws -> EstimationJob {
+        var job = self
+        job.spec.sampler = try Self.sampler(
+            spec.sampler, chains: chains, draws: draws, warmup: warmup, seed: seed, prefix: prefix)
+        return job
     }
 
     /// `base` with the chains, iterations, warm-up and seed given on the command line (`prefix`

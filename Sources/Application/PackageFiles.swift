@@ -74,6 +74,15 @@ public enum PackageFiles {
         return nil
     }
 
+    /// ``locate(_:anchors:)``'s path, or bad input saying the file is missing beside `what`
+    /// (the tool, the package).
+    public static func required(_ relative: String, anchors: [String], beside what: String) throws -> String {
+        guard let path = locate(relative, anchors: anchors) else {
+            throw InputError("\(relative) not found beside \(what) or in the current folder")
+        }
+        return path
+    }
+
     /// Whether `path` is the package's `relative` file as `anchors` find it (symbolic links and
     /// relative paths resolved): the default model however it is named.
     public static func isPackageFile(_ path: String, _ relative: String, anchors: [String]) -> Bool {

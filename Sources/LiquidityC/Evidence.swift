@@ -4,37 +4,15 @@ import FileFormats
 import FlowModel
 import Foundation
 
-/// One of the package's files for the default model, found beside the call's anchor.
-private func packageFile(_ relative: String, _ request: PythonCall) throws -> String {
-    guard let path = PackageFiles.locate(relative, anchors: request.runRequest.anchors) else {
-        throw InputError("\(relative) not found beside the package or in the current folder")
-    }
-    return path
-}
-
 /// `liquidity decompose`: the long table (t, date, series, driver, value) as the header's CSV,
 /// the largest gap of the contributions' sum in a second table's header.
 @_cdecl("liq_decompose")
 public func liq_decompose(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer {
     handle(request) { call in
         let model = try call.runRequest.modelFile()
-        let known =
-            (model as NSString).lastPathComponent == "liquidity.sfc" && call.config == nil
-            ? PackageFiles.decompositions["liquidity.sfc"] : nil
-        var end = known?.end
-        if let text = call.end {
-            guard let t = DecimalYear.parse(text) else {
-                throw InputError("end \(text): expected a decimal year (2026.0) or a date (2026-01-01)")
-            }
-            end = t
-        }
-        var request = DecompositionFiles.Request(
-            model: model, config: try call.config ?? known.map { try packageFile($0.config, call) },
-            drivers: try call.drivers ?? known.map { try packageFile($0.drivers, call) }, series: call.series,
-            end: end)
-        request.solve.stepper = .msbdf
-        request.solve.relativeTolerance = 1e-8
-        request.solve.absoluteTolerance = 1e-8
+        let request = try DecompositionFiles.Request.resolving(
+            model: model, config: call.config, drivers: call.drivers, series: call.series, end: call.end,
+            option: "end", anchors: call.runRequest.anchors, beside: "the package")
         let (decomposition, _) = try DecompositionFiles.run(request)
         return [
             Table(
@@ -51,17 +29,13 @@ public func liq_estimate(_ request: UnsafePointer<CChar>?) -> UnsafeMutableRawPo
     handle(request) { call in
         guard let out = call.out else { throw InputError("estimate: give the output directory") }
         let model = try call.runRequest.modelFile()
-        let known =
-            (model as NSString).lastPathComponent == "liquidity.sfc" ? PackageFiles.estimations["liquidity.sfc"] : nil
-        guard let file = try call.estimation ?? known.map({ try packageFile($0.file, call) }) else {
-            throw InputError("\(model) has no committed estimation file: give estimation=FILE")
-        }
-        let config = try call.config ?? (call.estimation == nil ? known.map { try packageFile($0.start, call) } : nil)
-        let data = try call.data ?? packageFile("data", call)
-        let sampler = try EstimationJob.sampler(
-            try EstimationJob(model: model, config: config, file: file, data: data).spec.sampler,
+        let anchors = call.runRequest.anchors
+        let (file, config) = try EstimationJob.files(
+            model: model, estimation: call.estimation, config: call.config, anchors: anchors, beside: "the package",
+            option: "estimation=FILE")
+        let data = try call.data ?? PackageFiles.required("data", anchors: anchors, beside: "the package")
+        let job = try EstimationJob(model: model, config: config, file: file, data: data).sampling(
             chains: call.chains, draws: call.draws, warmup: call.warmup, seed: call.seed, prefix: "")
-        let job = try EstimationJob(model: model, config: config, file: file, data: data, sampler: sampler)
         let outcome = try job.run(modeOnly: call.mode_only ?? false)
         let files = try job.write(
             outcome, to: out, tool: Manifest.Tool(version: "0.1.0", commit: "python"), command: ["python", "estimate"])

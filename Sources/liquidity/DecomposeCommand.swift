@@ -69,23 +69,10 @@ struct Decompose: ParsableCommand {
 
     func run() throws {
         let modelFile = try model ?? Defaults.modelFile()
-        let known =
-            model == nil || (modelFile as NSString).lastPathComponent == "liquidity.sfc" && config == nil
-            ? PackageFiles.decompositions["liquidity.sfc"] : nil
-        var end = known?.end
-        if let to {
-            guard let t = DecimalYear.parse(to) else {
-                throw InputError("--to \(to): expected a decimal year (2026.0) or a date (2026-01-01)")
-            }
-            end = t
-        }
-        var request = DecompositionFiles.Request(
-            model: modelFile, config: try config ?? known.map { try Defaults.dataFile($0.config) },
-            drivers: try drivers ?? known.map { try Defaults.dataFile($0.drivers) },
-            series: try series.map { try ModelFiles.names($0, option: "--series", of: "series") }, end: end)
-        request.solve.stepper = .msbdf
-        request.solve.relativeTolerance = 1e-8
-        request.solve.absoluteTolerance = 1e-8
+        let request = try DecompositionFiles.Request.resolving(
+            model: modelFile, config: config, drivers: drivers,
+            series: try series.map { try ModelFiles.names($0, option: "--series", of: "series") }, end: to,
+            option: "--to", anchors: [PackageFiles.executable], beside: "the tool")
         let (decomposition, units) = try {
             do {
                 return try DecompositionFiles.run(request)

@@ -78,22 +78,12 @@ struct Estimate: ParsableCommand {
         _ = try EstimationJob.sampler(
             SamplerSettings(), chains: chains, draws: draws, warmup: warmup, seed: seed, prefix: "--")
         let modelFile = try model ?? Defaults.modelFile()
-        let name = (modelFile as NSString).lastPathComponent
-        let known = PackageFiles.estimations[name].flatMap { entry -> (start: String, file: String)? in
-            guard let start = packageFile(entry.start), let file = packageFile(entry.file) else { return nil }
-            return (start, file)
-        }
-        guard let file = estimation ?? known?.file else {
-            throw InputError("\(modelFile) has no committed estimation file: give --estimation FILE")
-        }
-        let job = try EstimationJob(
-            model: modelFile, config: config ?? (estimation == nil ? known?.start : nil), file: file,
-            data: try data ?? Defaults.dataFile("data"))
-        let sampler = try EstimationJob.sampler(
-            job.spec.sampler, chains: chains, draws: draws, warmup: warmup, seed: seed, prefix: "--")
+        let (file, start) = try EstimationJob.files(
+            model: modelFile, estimation: estimation, config: config, anchors: [PackageFiles.executable],
+            beside: "the tool", option: "--estimation FILE")
         let settled = try EstimationJob(
-            model: job.model, config: config ?? (estimation == nil ? known?.start : nil), file: file, data: job.data,
-            sampler: sampler)
+            model: modelFile, config: start, file: file, data: try data ?? Defaults.dataFile("data")
+        ).sampling(chains: chains, draws: draws, warmup: warmup, seed: seed, prefix: "--")
         let quiet = quiet
         if !quiet {
             printError(

@@ -73,10 +73,9 @@ struct Evaluate: ParsableCommand {
             return h
         }
         let modelFile = try model ?? Defaults.modelFile()
-        let known = PackageFiles.estimations[(modelFile as NSString).lastPathComponent]
-        guard let file = try estimation ?? known.map({ try Defaults.dataFile($0.file) }) else {
-            throw InputError("\(modelFile) has no committed estimation file: give --estimation FILE")
-        }
+        let (file, _) = try EstimationJob.files(
+            model: modelFile, estimation: estimation, config: nil, anchors: [PackageFiles.executable],
+            beside: "the tool", option: "--estimation FILE")
         let source = try ModelFiles.source(modelFile)
         let job = try EvaluationJob(
             model: modelFile, file: file, data: try data ?? Defaults.dataFile("data"), from: try month(from, "--from"),

@@ -28,10 +28,7 @@ enum Defaults {
 
     /// One of the package's data files (`calibration/fred-columns.csv`), found as the default model is.
     static func dataFile(_ relative: String) throws -> String {
-        guard let path = packageFile(relative) else {
-            throw InputError("\(relative) not found beside the tool or in the current folder")
-        }
-        return path
+        try PackageFiles.required(relative, anchors: [PackageFiles.executable], beside: "the tool")
     }
 
     /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
