@@ -62,13 +62,11 @@ public struct EstimationJob {
             settings.choices[ModelFiles.regimeChoice] = regime
         }
         let months = Array(stride(from: spec.from, through: spec.to + 1e-9, by: 1.0 / 12))
-        var files: [String] = []
-        let table = try spec.observables.map { observable -> [Double?] in
-            let path = (data as NSString).appendingPathComponent(observable.series + ".csv")
-            files.append(path)
-            return try Self.monthly(try FRED.read(path), average: observable.average, months: months, file: path)
+        let read = try spec.observables.map { try Self.read($0.series, in: data) }
+        let table = try zip(spec.observables, read).map { observable, file in
+            try Self.monthly(file.series, average: observable.average, months: months, file: file.path)
         }
-        dataFiles = files
+        dataFiles = read.map(\.path)
         var targetList: [CalibrationTarget] = []
         var dropped: [String] = []
         if let named = spec.targets {
@@ -155,6 +153,12 @@ public struct EstimationJob {
             )
         }
         return sampler
+    }
+
+    /// The FRED export of the series `id` in the folder `data` (`<data>/<id>.csv`), and its path.
+    static func read(_ id: String, in data: String) throws -> (series: DatedSeries, path: String) {
+        let path = (data as NSString).appendingPathComponent(id + ".csv")
+        return (try FRED.read(path), path)
     }
 
     /// A series' figure for each month: the mean or the last of its observations in the month, or

@@ -41,19 +41,25 @@ public struct EvaluationJob {
             throw InputError("--policy-rate \(policyRate): \(model) has no table \(policyRate)")
         }
         self.policyRate = policyRate
-        let last = DecimalYear.value(year: 2025, month: 12, day: 1)
+        let read = try spec.observables.map { try EstimationJob.read($0.series, in: data) }
+        let yields = policyRate == nil ? [] : try ["DGS3MO", "DGS2"].map { try EstimationJob.read($0, in: data) }
+        // The months run to the last month any observed series reaches.
+        let lastDate =
+            read.compactMap { file in
+                file.series.values.lastIndex { $0 != nil }.map { file.series.dates[$0] }
+            }.max() ?? ""
+        guard let last = DecimalYear.month(String(lastDate.prefix(7))) else {
+            throw InputError("--data \(data): the observed series hold no values")
+        }
         let months = Array(stride(from: benchmarkFrom, through: last + 1e-9, by: 1.0 / 12))
         self.months = months
-        table = try spec.observables.map { observable in
-            let path = (data as NSString).appendingPathComponent(observable.series + ".csv")
-            return try EstimationJob.monthly(
-                try FRED.read(path), average: observable.average, months: months, file: path)
+        table = try zip(spec.observables, read).map { observable, file in
+            try EstimationJob.monthly(file.series, average: observable.average, months: months, file: file.path)
         }
-        func yields(_ id: String) throws -> [Double?] {
-            let path = (data as NSString).appendingPathComponent(id + ".csv")
-            return try EstimationJob.monthly(try FRED.read(path), average: .mean, months: months, file: path)
+        let yieldFigures = try yields.map {
+            try EstimationJob.monthly($0.series, average: .mean, months: months, file: $0.path)
         }
-        (short, long) = policyRate == nil ? ([], []) : (try yields("DGS3MO"), try yields("DGS2"))
+        (short, long) = policyRate == nil ? ([], []) : (yieldFigures[0], yieldFigures[1])
         origins = Array(stride(from: from, through: to + 1e-9, by: 1.0 / 12))
         self.horizons = horizons
         guard let top = horizons.max(), horizons.allSatisfy({ $0 >= 1 }), top <= 24 else {
