@@ -173,6 +173,11 @@ public struct EvaluationJob {
             func transform(_ i: Int, _ x: Double) -> Double {
                 spec.observables[i].scale == .log ? Double.log(x) : x
             }
+            // Per series, what the horizons share: its observations to the origin, in order, and rho.
+            let observed = spec.observables.indices.map { i in
+                (0...m).compactMap { t in table[i][t].map { (month: t, value: transform(i, $0)) } }
+            }
+            let rho = spec.observables.indices.map { estimation.errorModel($0, at: mode.values).rho }
             for h in horizons where m + h < months.count {
                 let target = m + h
                 let varLevels =
@@ -181,25 +186,23 @@ public struct EvaluationJob {
                     : ForecastBenchmarks.varForecast(
                         (0...m).map { t in complete.map { transform($0, table[$0][t]!) } }, steps: h)
                 for (i, observable) in spec.observables.enumerated() {
-                    guard let actual = table[i][target] else { continue }
-                    let observed = (0...m).compactMap { t in table[i][t].map { (t, transform(i, $0)) } }
-                    guard let last = observed.last else { continue }
-                    let (_, rho) = estimation.errorModel(i, at: mode.values)
-                    let k = fitMonths.count - 1 + h
+                    guard let actual = table[i][target], let last = observed[i].last else { continue }
                     // The model's predictive mean: its path plus the last error, decayed by rho per month.
-                    let lastError = last.1 - transform(i, paths[0][i][fitMonths.count - 1 - (m - last.0)])
-                    let decay = Double.pow(rho, Double(target - last.0))
-                    let model = transform(i, paths[0][i][k]) + decay * lastError
-                    let conditionalError = last.1 - transform(i, paths[1][i][fitMonths.count - 1 - (m - last.0)])
-                    let conditional = transform(i, paths[1][i][k]) + decay * conditionalError
+                    let decay = Double.pow(rho[i], Double(target - last.month))
+                    func predictive(_ path: [[Double]]) -> Double {
+                        let error = last.value - transform(i, path[i][fitMonths.count - 1 - (m - last.month)])
+                        return transform(i, path[i][fitMonths.count - 1 + h]) + decay * error
+                    }
                     // AR(1) on the observations in order: monthly, or quarterly for a quarter-end series.
                     let step = observable.average == .quarterEnd ? 3 : 1
-                    let ar = ForecastBenchmarks.ar1(observed.map(\.1), steps: max(1, (target - last.0) / step)) ?? .nan
+                    let ar =
+                        ForecastBenchmarks.ar1(observed[i].map(\.value), steps: max(1, (target - last.month) / step))
+                        ?? .nan
                     let v = complete.firstIndex(of: i).flatMap { varLevels?[$0] } ?? .nan
                     forecasts.append(
                         Forecast(
                             origin: origin, series: observable.series, horizon: h, actual: transform(i, actual),
-                            figures: [model, conditional, last.1, ar, v]))
+                            figures: [predictive(paths[0]), predictive(paths[1]), last.value, ar, v]))
                 }
             }
         }
