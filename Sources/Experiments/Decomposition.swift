@@ -76,25 +76,16 @@ public struct Decomposition: Sendable {
         }
         let n = drivers.count
         let start = settings.start ?? source.horizon?.0 ?? 0
-        var offSettings: [ModelSettings] = []
-        for driver in drivers {
-            var off = settings
-            switch driver.off {
-            case .holdTable(let name):
-                guard let table = source.tables.first(where: { $0.name == name }) else {
-                    throw SolveSettings.Invalid(description: "driver \(driver.name): no table \(name)")
-                }
-                let knots = settings.tables[name] ?? table.knots
-                let value = Self.interpolate(knots, at: start)
-                off.tables[name] = [(knots.first!.0, value), (max(knots.last!.0, knots.first!.0 + 1), value)]
-            case .option(let choice, let option):
-                off.choices[choice] = option
-            case .parameters(let values):
-                for (key, value) in values { off.parameters[key] = value }
+        // A held table's knots: flat at its value at the start, over the span of its own knots.
+        let held = try drivers.map { driver -> [(Double, Double)]? in
+            guard case .holdTable(let name) = driver.off else { return nil }
+            guard let table = source.tables.first(where: { $0.name == name }) else {
+                throw SolveSettings.Invalid(description: "driver \(driver.name): no table \(name)")
             }
-            offSettings.append(off)
+            let knots = settings.tables[name] ?? table.knots
+            let value = Self.interpolate(knots, at: start)
+            return [(knots.first!.0, value), (max(knots.last!.0, knots.first!.0 + 1), value)]
         }
-        let offs = offSettings
         let subsets = 1 << n
         let results = UncheckedBox([[[Double]]?](repeating: nil, count: subsets))
         let failures = UncheckedBox([String?](repeating: nil, count: subsets))
@@ -104,11 +95,10 @@ public struct Decomposition: Sendable {
             // Bit d set: driver d on (as in `settings`); clear: off.
             var run = settings
             for d in 0..<n where mask & (1 << d) == 0 {
-                let off = offs[d]
                 switch drivers[d].off {
-                case .holdTable(let name): run.tables[name] = off.tables[name]
-                case .option(let choice, _): run.choices[choice] = off.choices[choice]
-                case .parameters(let values): for key in values.keys { run.parameters[key] = off.parameters[key] }
+                case .holdTable(let name): run.tables[name] = held[d]
+                case .option(let choice, let option): run.choices[choice] = option
+                case .parameters(let values): run.parameters.merge(values) { $1 }
                 }
             }
             do {
