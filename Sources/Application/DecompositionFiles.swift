@@ -163,20 +163,18 @@ public enum DecompositionFiles {
             \(String(format: "%.4g", d.t.count > 1 ? d.t[1] - d.t[0] : 0)) year.
             """,
         ]
-        let manifest: [String: Any] = [
-            "tool": ["version": tool.version, "commit": tool.commit], "command": command, "model": request.model,
-            "config": request.config ?? NSNull(), "drivers": d.drivers.map(\.name), "series": d.series,
-            "closure": d.closure,
-        ]
-        let json = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
-        let files = [
-            ("decomposition.csv", table(d)),
-            ("decomposition.svg", DecompositionChart.svg(d, title: title, units: units)),
-            ("decomposition.md", markdown(d, title: title, inputs: inputs, units: units)),
-            ("manifest.json", String(decoding: json, as: UTF8.self) + "\n"),
-        ]
-        let directory = try OutputDirectory(folder, option: "--out")
-        for (name, text) in files { try directory.write(name, text) }
-        return files.map { (folder as NSString).appendingPathComponent($0.0) }
+        let manifest = try OutputDirectory.manifest(
+            tool: tool, command: command,
+            [
+                "model": request.model, "config": request.config ?? NSNull(), "drivers": d.drivers.map(\.name),
+                "series": d.series, "closure": d.closure,
+            ])
+        return try OutputDirectory.write(
+            [
+                ("decomposition.csv", table(d)),
+                ("decomposition.svg", DecompositionChart.svg(d, title: title, units: units)),
+                ("decomposition.md", markdown(d, title: title, inputs: inputs, units: units)),
+                ("manifest.json", manifest),
+            ], into: folder)
     }
 }

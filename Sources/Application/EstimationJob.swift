@@ -349,8 +349,6 @@ extension EstimationJob {
                 ))
         }
         let manifest: [String: Any] = [
-            "tool": ["version": tool.version, "commit": tool.commit],
-            "command": command,
             "model": model.source.file, "config": config, "estimation": file, "data": dataFiles,
             "targets": targets ?? NSNull(),
             "sampler": [
@@ -360,10 +358,7 @@ extension EstimationJob {
             ],
             "parameters": keys,
         ]
-        let json = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
-        files.append(("manifest.json", String(decoding: json, as: UTF8.self) + "\n"))
-        let directory = try OutputDirectory(folder, option: "--out")
-        for (name, text) in files { try directory.write(name, text) }
-        return files.map { (folder as NSString).appendingPathComponent($0.0) }
+        files.append(("manifest.json", try OutputDirectory.manifest(tool: tool, command: command, manifest)))
+        return try OutputDirectory.write(files, into: folder)
     }
 }

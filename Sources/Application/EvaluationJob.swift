@@ -306,25 +306,21 @@ extension EvaluationJob {
                 + "(significantly at 5%: \(rows.filter { $0.rmse[0] < $0.rmse[2] && $0.p[0] < 0.05 }.count)).",
         ]
         let manifest: [String: Any] = [
-            "tool": ["version": tool.version, "commit": tool.commit], "command": command, "model": model,
-            "estimation": file, "data": data, "origins": origins.map { String(DecimalYear.isoDate($0).prefix(7)) },
+            "model": model, "estimation": file, "data": data,
+            "origins": origins.map { String(DecimalYear.isoDate($0).prefix(7)) },
             "horizons": horizons, "policy_rate": policyRate ?? NSNull(),
         ]
-        let json = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
         let files = [
             ("evaluation.csv", csv.joined(separator: "\n") + "\n"),
             ("forecasts.csv", lines.joined(separator: "\n") + "\n"),
             ("evaluation.md", md.joined(separator: "\n") + "\n"),
-            ("manifest.json", String(decoding: json, as: UTF8.self) + "\n"),
+            ("manifest.json", try OutputDirectory.manifest(tool: tool, command: command, manifest)),
         ]
         let chart = EvaluationChart.svg(
             series.map { name in
                 (name, rows.filter { $0.series == name }.map { ($0.horizon, $0.rmse[0] / $0.rmse[2]) })
             },
             title: "Forecasts without look-ahead: \((model as NSString).lastPathComponent) against no change")
-        let directory = try OutputDirectory(folder, option: "--out")
-        let all = files + [("evaluation.svg", chart)]
-        for (name, text) in all { try directory.write(name, text) }
-        return all.map { (folder as NSString).appendingPathComponent($0.0) }
+        return try OutputDirectory.write(files + [("evaluation.svg", chart)], into: folder)
     }
 }

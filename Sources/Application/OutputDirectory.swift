@@ -114,6 +114,25 @@ public struct OutputDirectory {
         }
     }
 
+    /// Writes the named texts into the folder `path` (`option` names it in an error), each
+    /// atomically, in order; returns their paths.
+    public static func write(_ files: [(name: String, text: String)], into path: String, option: String = "--out")
+        throws -> [String]
+    {
+        let directory = try OutputDirectory(path, option: option)
+        for (name, text) in files { try directory.write(name, text) }
+        return files.map { (path as NSString).appendingPathComponent($0.name) }
+    }
+
+    /// `manifest.json`'s text: the tool, the command and `fields`, keys sorted.
+    public static func manifest(tool: Manifest.Tool, command: [String], _ fields: [String: Any]) throws -> String {
+        var all = fields
+        all["tool"] = ["version": tool.version, "commit": tool.commit]
+        all["command"] = command
+        let json = try JSONSerialization.data(withJSONObject: all, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: json, as: UTF8.self) + "\n"
+    }
+
     /// Writes `text` to `name` in the directory, atomically.
     ///
     /// - Throws: ``OutputError`` with the system's reason (a full disk, say);
