@@ -33,6 +33,17 @@ public enum CalibrationFiles {
         }
     }
 
+    /// Refuses a key of `table` (the file's root when `label` is nil, else the table `label`)
+    /// that is not one of `allowed`, naming the file, the key and what is allowed.
+    package static func checkKeys(_ table: TOMLTable, allowed: [String], file: String, at label: String? = nil)
+        throws
+    {
+        for key in table.keys where !allowed.contains(key) {
+            let named = label.map { "\($0).\(key)" } ?? key
+            throw InputError("\(file): unknown key \(named); allowed: \(allowed.joined(separator: ", "))")
+        }
+    }
+
     /// Refuses a file whose optional top-level `model` names another model than `model` (the
     /// model file's `model` line): targets and fits are made for one model.
     static func checkModel(_ root: TOMLTable, file: String, model: String?) throws {
@@ -160,9 +171,7 @@ public enum CalibrationFiles {
     public static func readFit(_ path: String, model: String? = nil) throws -> FitSpec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         let allowed = ["model", "regime", "solver", "tolerance", "method", "max_iterations", "band_penalty", "free"]
-        for key in root.keys where !allowed.contains(key) {
-            throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
-        }
+        try checkKeys(root, allowed: allowed, file: path)
         try checkModel(root, file: path, model: model)
         let regime = root.contains(key: "regime") ? try string(root, "regime", file: path, at: "fit") : nil
         let solverName = try string(root, "solver", file: path, at: "fit")
@@ -197,9 +206,7 @@ public enum CalibrationFiles {
         var starts: [String: Double] = [:]
         let free = try tables(root, "free", file: path).enumerated().map { index, table -> FreeParameter in
             let label = "free[\(index)]"
-            for key in table.keys where !["key", "lower", "upper", "start"].contains(key) {
-                throw InputError("\(path): unknown key \(label).\(key); allowed: key, lower, upper, start")
-            }
+            try checkKeys(table, allowed: ["key", "lower", "upper", "start"], file: path, at: label)
             let key = try string(table, "key", file: path, at: label)
             if table.contains(key: "start") { starts[key] = try number(table, "start", file: path, at: label) }
             return FreeParameter(

@@ -18,9 +18,7 @@ public enum DriversFile {
         for (index, table) in try CalibrationFiles.tables(root, "driver", file: path).enumerated() {
             let label = "driver[\(index)]"
             let allowed = ["name", "table", "choice", "option", "parameters"]
-            for key in table.keys where !allowed.contains(key) {
-                throw InputError("\(path): unknown key \(label).\(key); allowed: \(allowed.joined(separator: ", "))")
-            }
+            try CalibrationFiles.checkKeys(table, allowed: allowed, file: path, at: label)
             let name = try CalibrationFiles.string(table, "name", file: path, at: label)
             let ways = ["table", "choice", "parameters"].filter { table.contains(key: $0) }
             guard ways.count == 1 else {

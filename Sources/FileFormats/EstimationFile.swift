@@ -50,9 +50,7 @@ public enum EstimationFile {
     /// The spec of the file at `path` (an optional top-level `model` must be `model`).
     public static func read(_ path: String, model: String? = nil) throws -> Spec {
         let root = try Configuration.parseTOML(try Configuration.readText(path), file: path)
-        for key in root.keys where !topKeys.contains(key) {
-            throw InputError("\(path): unknown key \(key); allowed: \(topKeys.joined(separator: ", "))")
-        }
+        try CalibrationFiles.checkKeys(root, allowed: topKeys, file: path)
         try CalibrationFiles.checkModel(root, file: path, model: model)
         let string = { (key: String) in try CalibrationFiles.string(root, key, file: path, at: "file") }
         let regime = root.contains(key: "regime") ? try string("regime") : nil
@@ -90,9 +88,7 @@ public enum EstimationFile {
         for (index, table) in try CalibrationFiles.tables(root, "free", file: path).enumerated() {
             let label = "free[\(index)]"
             let allowed = ["key", "lower", "upper", "prior", "mean", "sd"]
-            for key in table.keys where !allowed.contains(key) {
-                throw InputError("\(path): unknown key \(label).\(key); allowed: \(allowed.joined(separator: ", "))")
-            }
+            try CalibrationFiles.checkKeys(table, allowed: allowed, file: path, at: label)
             let key = try CalibrationFiles.string(table, "key", file: path, at: label)
             let lower = try CalibrationFiles.number(table, "lower", file: path, at: label)
             let upper = try CalibrationFiles.number(table, "upper", file: path, at: label)
@@ -133,9 +129,7 @@ public enum EstimationFile {
         for (index, table) in try CalibrationFiles.tables(root, "observable", file: path).enumerated() {
             let label = "observable[\(index)]"
             let allowed = ["series", "average", "scale", "sd", "rho"]
-            for key in table.keys where !allowed.contains(key) {
-                throw InputError("\(path): unknown key \(label).\(key); allowed: \(allowed.joined(separator: ", "))")
-            }
+            try CalibrationFiles.checkKeys(table, allowed: allowed, file: path, at: label)
             let series = try CalibrationFiles.string(table, "series", file: path, at: label)
             func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ fallback: T) throws -> T
             where T.RawValue == String {

@@ -10,9 +10,7 @@ public enum HistoryInputsFile {
     public static func read(_ path: String) throws -> HistoricalConfiguration.Inputs {
         let table = try Configuration.parseTOML(try Configuration.readText(path), file: path)
         let keys = ["policy_rate", "nominal_gdp", "primary_deficit", "average_coupon", "crypto_market"]
-        for key in table.keys where !keys.contains(key) {
-            throw InputError("\(path): unknown key \(key); allowed: \(keys.joined(separator: ", "))")
-        }
+        try CalibrationFiles.checkKeys(table, allowed: keys, file: path)
         func figure(_ key: String, _ unit: String) throws -> Double {
             guard let value = table[key] else { throw InputError("\(path): missing key \(key) (\(unit))") }
             return try Configuration.finiteNumber(value, file: path, key: key, expected: unit)

@@ -41,9 +41,7 @@ public enum ScenarioFile {
                 throw InputError("\(path): \(label) must be a table; got \(Configuration.describe(element))")
             }
             let fields = ["key", "value", "start", "ramp_years"]
-            for key in entry.keys where !fields.contains(key) {
-                throw InputError("\(path): unknown key \(label).\(key); allowed: \(fields.joined(separator: ", "))")
-            }
+            try CalibrationFiles.checkKeys(entry, allowed: fields, file: path, at: label)
             guard let keyValue = entry["key"], let given = keyValue.string else {
                 throw InputError("\(path): \(label).key must be the name of a parameter (a string)")
             }

@@ -27,9 +27,7 @@ public enum SweepSpecFile {
             "name", "design", "draws", "base_draws", "step", "seed", "regimes", "solver", "tolerance", "saves",
             "parameter", "paths", "posterior",
         ]
-        for key in root.keys where !allowed.contains(key) {
-            throw InputError("\(path): unknown key \(key); allowed: \(allowed.joined(separator: ", "))")
-        }
+        try CalibrationFiles.checkKeys(root, allowed: allowed, file: path)
         func number(_ key: String, default value: Double? = nil) throws -> Double {
             guard let entry = root[key] else {
                 if let value { return value }
