@@ -1,0 +1,89 @@
+import Experiments
+import FileFormats
+import FlowModel
+import Foundation
+import Solvers
+import TestSupport
+import Testing
+
+/// The priced liquidity model, models/liquidity-priced.sfc with its fitted configuration.
+@Suite("The priced liquidity model", .serialized)
+struct PricedModelTests {
+    static let file = Tool.root.appendingPathComponent("models/liquidity-priced.sfc").path
+    static let config = Tool.root.appendingPathComponent("calibration/liquidity-priced.toml").path
+    static let estimation = Tool.root.appendingPathComponent("calibration/estimate-liquidity-priced.toml").path
+    static let regimes = ["none", "reserves", "buyer", "share"]
+
+    /// One regime's path from mid-2022 to 2060, with `changes` over the fitted parameters.
+    static func path(_ regime: String, _ changes: [String: Double] = [:]) throws -> ModelSolution {
+        let source = try ModelFiles.source(file)
+        var settings = try ModelFiles.settings(configuration: config, for: source)
+        settings.end = 2060
+        settings.parameters.merge(changes) { $1 }
+        let comparison = ChoiceComparison(source: source, settings: settings, choice: "regime")
+        let model = try compileModel(source, settings: comparison.settings(.init(option: regime)))
+        return try comparison.solve.solve(model, label: regime)
+    }
+
+    /// The states a path must keep at or above zero, and the finite values of every series.
+    static func check(_ path: ModelSolution, _ label: String) throws {
+        for name in ["R", "RRP", "Lf", "DA"] {
+            let series = try #require(path.series(name))
+            #expect(series.allSatisfy { $0 >= -1e-6 }, "\(label): \(name) falls to \(series.min()!)")
+        }
+        for (column, series) in zip(path.columns, path.values) {
+            #expect(series.allSatisfy(\.isFinite), "\(label): \(column.name) is not finite")
+        }
+        #expect(abs(path.t.last! - 2060) < 1e-9, "\(label) stops at \(path.t.last!)")
+    }
+
+    @Test("every regime runs to 2060 with finite values, reserves, the ON RRP and facility lending never below zero")
+    func to2060() throws {
+        for regime in Self.regimes { try Self.check(try Self.path(regime), regime) }
+    }
+
+    @Test(
+        """
+        200 draws of the estimated parameters from their priors (wider than the posterior), 50 a regime, run to \
+        2060 with finite values, reserves and the ON RRP never below zero
+        """
+    )
+    func drawsTo2060() throws {
+        let spec = try EstimationFile.read(Self.estimation, model: "liquidity_priced")
+        let measurement = Set(spec.observables.flatMap { [$0.sdKey, $0.rhoKey] })
+        let free = spec.parameters.filter { !measurement.contains($0.key) }
+        var rng = SeededGenerator(seed: 23)
+        for draw in 0..<200 {
+            let values = Dictionary(
+                uniqueKeysWithValues: free.map { ($0.key, $0.prior.draw(lower: $0.lower, upper: $0.upper, using: &rng)) })
+            let regime = Self.regimes[draw % Self.regimes.count]
+            try Self.check(try Self.path(regime, values), "draw \(draw) (\(regime))")
+        }
+    }
+
+    @Test(
+        """
+        the ON RRP holds no more than $50B in any month in which repo pays more than the standing repo facility's \
+        rate, in every regime; both matrices balance and the Fed's balance sheet holds to 1e-9 of its assets
+        """
+    )
+    func noArbitrageAndAccounting() throws {
+        for regime in Self.regimes {
+            let path = try Self.path(regime)
+            let rrp = try #require(path.series("RRP")), sofr = try #require(path.series("sofr"))
+            let srf = try #require(path.series("srf_rate"))
+            for k in path.t.indices where sofr[k] > srf[k] {
+                #expect(rrp[k] <= 0.05, "\(regime) at \(path.t[k]): ON RRP \(rrp[k]) $T with repo over the facility")
+            }
+            #expect(try #require(path.series("identity_share")).max()! < 1e-9, "\(regime)")
+            for k in stride(from: 0, to: path.t.count, by: 24) {
+                for matrix in path.model.matrixValues(at: path.t[k], path.solution.state(k)) {
+                    let scale = matrix.values.flatMap { $0 }.map(abs).max()!
+                    for (c, column) in matrix.columns.enumerated() {
+                        #expect(abs(matrix.columnSums[c]) <= 1e-8 * scale, "\(matrix.name) \(column) at \(path.t[k])")
+                    }
+                }
+            }
+        }
+    }
+}
