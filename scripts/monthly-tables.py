@@ -84,3 +84,7 @@ two = monthly("DGS2", 0.01)
 gap = {k: v - midpoint_mean(*k) for k, v in two.items()}
 print("# r2_gap (1/yr), DGS2 month means less the month's mean policy-rate midpoint:")
 print(knots(gap, 4))
+walcl, treast = monthly("WALCL", 1e-6), monthly("TREAST", 1e-6)
+other = {k: walcl[k] - treast[k] for k in walcl if k in treast}
+print("# Af_data ($T), WALCL less TREAST month means:")
+print(knots(other, 3))
