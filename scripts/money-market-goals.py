@@ -57,4 +57,5 @@ for month, a, b in misses:
 if len(sys.argv) > 2:
     run = list(csv.DictReader(open(sys.argv[2])))
     bad = [r["date"] for r in run if float(r["sofr"]) > float(r["srf_rate"]) and float(r["RRP"]) > 0.05]
-    print(f"saved points with more than $50B in the ON RRP while repo exceeds the facility's rate: {len(bad)} of {len(run)}")
+    print(f"saved points with more than $50B in the ON RRP while repo exceeds the facility's rate: "
+          f"{len(bad)} of {len(run)}")

@@ -1,3 +1,4 @@
+import Application
 import Experiments
 import FileFormats
 import FlowModel
@@ -14,15 +15,24 @@ struct PricedModelTests {
     static let estimation = Tool.root.appendingPathComponent("calibration/estimate-liquidity-priced.toml").path
     static let regimes = ["none", "reserves", "buyer", "share"]
 
-    /// One regime's path from mid-2022 to 2060, with `changes` over the fitted parameters.
-    static func path(_ regime: String, _ changes: [String: Double] = [:]) throws -> ModelSolution {
+    /// One regime's path from mid-2022 to 2060, with `changes` over the fitted parameters, by
+    /// `stepper` at `tolerance` (the default: the command line's rk8pd at 1e-10).
+    static func path(
+        _ regime: String, _ changes: [String: Double] = [:], stepper: Stepper? = nil, tolerance: Double = 1e-10
+    ) throws -> ModelSolution {
         let source = try ModelFiles.source(file)
         var settings = try ModelFiles.settings(configuration: config, for: source)
         settings.end = 2060
         settings.parameters.merge(changes) { $1 }
-        let comparison = ChoiceComparison(source: source, settings: settings, choice: "regime")
-        let model = try compileModel(source, settings: comparison.settings(.init(option: regime)))
-        return try comparison.solve.solve(model, label: regime)
+        let comparison = try ChoiceComparison(source: source, settings: settings, choice: "regime")
+        let model = try compileModel(source, settings: comparison.settings(ChoiceCase.Kind(option: regime)))
+        var solve = comparison.solve
+        if let stepper {
+            solve.stepper = stepper
+            solve.relativeTolerance = tolerance
+            solve.absoluteTolerance = tolerance
+        }
+        return try solve.solve(model, label: regime)
     }
 
     /// The states a path must keep at or above zero, and the finite values of every series.
@@ -32,7 +42,7 @@ struct PricedModelTests {
             #expect(series.allSatisfy { $0 >= -1e-6 }, "\(label): \(name) falls to \(series.min()!)")
         }
         for (column, series) in zip(path.columns, path.values) {
-            #expect(series.allSatisfy(\.isFinite), "\(label): \(column.name) is not finite")
+            #expect(series.allSatisfy { $0.isFinite }, "\(label): \(column.name) is not finite")
         }
         #expect(abs(path.t.last! - 2060) < 1e-9, "\(label) stops at \(path.t.last!)")
     }
@@ -45,7 +55,7 @@ struct PricedModelTests {
     @Test(
         """
         200 draws of the estimated parameters from their priors (wider than the posterior), 50 a regime, run to \
-        2060 with finite values, reserves and the ON RRP never below zero
+        2060 (rkf45 at 1e-6) with finite values, reserves and the ON RRP never below zero
         """
     )
     func drawsTo2060() throws {
@@ -57,7 +67,8 @@ struct PricedModelTests {
             let values = Dictionary(
                 uniqueKeysWithValues: free.map { ($0.key, $0.prior.draw(lower: $0.lower, upper: $0.upper, using: &rng)) })
             let regime = Self.regimes[draw % Self.regimes.count]
-            try Self.check(try Self.path(regime, values), "draw \(draw) (\(regime))")
+            let path = try Self.path(regime, values, stepper: .rkf45, tolerance: 1e-6)
+            try Self.check(path, "draw \(draw) (\(regime))")
         }
     }
 
@@ -70,7 +81,8 @@ struct PricedModelTests {
     func noArbitrageAndAccounting() throws {
         for regime in Self.regimes {
             let path = try Self.path(regime)
-            let rrp = try #require(path.series("RRP")), sofr = try #require(path.series("sofr"))
+            let rrp = try #require(path.series("RRP"))
+            let sofr = try #require(path.series("sofr"))
             let srf = try #require(path.series("srf_rate"))
             for k in path.t.indices where sofr[k] > srf[k] {
                 #expect(rrp[k] <= 0.05, "\(regime) at \(path.t[k]): ON RRP \(rrp[k]) $T with repo over the facility")
