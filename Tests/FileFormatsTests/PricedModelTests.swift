@@ -64,8 +64,10 @@ struct PricedModelTests {
         let free = spec.parameters.filter { !measurement.contains($0.key) }
         var rng = SeededGenerator(seed: 23)
         for draw in 0..<200 {
-            let values = Dictionary(
-                uniqueKeysWithValues: free.map { ($0.key, $0.prior.draw(lower: $0.lower, upper: $0.upper, using: &rng)) })
+            var values: [String: Double] = [:]
+            for parameter in free {
+                values[parameter.key] = parameter.prior.draw(lower: parameter.lower, upper: parameter.upper, using: &rng)
+            }
             let regime = Self.regimes[draw % Self.regimes.count]
             let path = try Self.path(regime, values, stepper: .rkf45, tolerance: 1e-6)
             try Self.check(path, "draw \(draw) (\(regime))")
