@@ -65,9 +65,7 @@ struct PricedModelTests {
         var rng = SeededGenerator(seed: 23)
         for draw in 0..<200 {
             var values: [String: Double] = [:]
-            for parameter in free {
-                values[parameter.key] = parameter.prior.draw(lower: parameter.lower, upper: parameter.upper, using: &rng)
-            }
+            for p in free { values[p.key] = p.prior.draw(lower: p.lower, upper: p.upper, using: &rng) }
             let regime = Self.regimes[draw % Self.regimes.count]
             let path = try Self.path(regime, values, stepper: .rkf45, tolerance: 1e-6)
             try Self.check(path, "draw \(draw) (\(regime))")
