@@ -4,6 +4,7 @@ fitted history configuration (calibration/liquidity.toml) restarted on 2026-01-0
 the end-2025 data.
 
     python3 scripts/start-2026.py [LIQUIDITY_BINARY [OUTPUT]]     (from the package root)
+    python3 scripts/start-2026.py LIQUIDITY_BINARY OUTPUT priced  (models/liquidity-priced.sfc)
 
 The stocks the data measure start at their 2025Q4 values in calibration/history-fred.csv
 (debt held by the public, the Fed's Treasuries and other assets, reserves, ON RRP, the
@@ -11,6 +12,13 @@ investment-grade spread, bitcoin and the Nasdaq as the price indexes' anchors); 
 of the state (coupons, the holders' splits, AI debt and capital, sovereign funds, the
 term premium) starts where the fitted model stands on 2026-01-01. Prices restart at 1,
 their units rescaled to 2026 values. Behaviour is the fit's.
+
+With `priced`, the same for models/liquidity-priced.sfc and its mode
+(calibration/liquidity-priced.toml, into calibration/liquidity-priced-2026.toml by default):
+the measured stocks are December 2025's month means of the FRED files (no quarter-end
+window dressing; debt held by the public at 2025Q4, a quarterly series), the Fed's deferred
+asset and own coupon where the fit stands, and the crypto class valued at the crypto
+market's $3T of end-2025 (issue 23), the other classes where the fit stands.
 """
 import csv
 import re
@@ -19,14 +27,17 @@ import sys
 import tempfile
 
 tool = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/liquidity"
+priced = len(sys.argv) > 3 and sys.argv[3] == "priced"
 output = sys.argv[2] if len(sys.argv) > 2 else "calibration/liquidity-2026.toml"
-fitted = "calibration/liquidity.toml"
+model = "models/liquidity-priced.sfc" if priced else "models/liquidity.sfc"
+fitted = "calibration/liquidity-priced.toml" if priced else "calibration/liquidity.toml"
 t0 = 2026.0
 classes = ["crypto", "longdur", "aiequity", "cashflow"]
 
 with tempfile.TemporaryDirectory() as out:
     subprocess.run(
-        [tool, "run", "--config", fitted, "--to", "2026-01-01", "--save-step", "quarterly", "--quiet", "--out", out],
+        [tool, "run", "--model", model, "--config", fitted, "--to", "2026-01-01", "--save-step", "quarterly",
+         "--quiet", "--out", out],
         check=True, stdout=subprocess.DEVNULL)
     run = list(csv.DictReader(open(f"{out}/series.csv")))[-1]
 assert abs(float(run["t"]) - t0) < 1e-9, run["t"]
@@ -63,6 +74,22 @@ for j in classes:
     values[f"Q.{j}"] = (x[f"qP_{j}"] * x[f"p_{j}"] + x[f"qS_{j}"] * x[f"p_{j}"], "market value on 2026-01-01 in the fit")
     values[f"qS0.{j}"] = (x[f"qS_{j}"] * x[f"p_{j}"], "the fit on 2026-01-01, at 2026 prices")
 
+if priced:
+    def december(series, scale):
+        """December 2025's mean of data/SERIES.csv."""
+        with open(f"data/{series}.csv") as f:
+            rows = [r for r in csv.reader(f)][1:]
+        cells = [float(v) for d, v in rows if d.startswith("2025-12") and v not in ("", ".")]
+        return sum(cells) / len(cells) * scale
+
+    del values["Af0"]
+    for key, series, scale in [("Bf0", "TREAST", 1e-6), ("R0", "WRESBAL", 1e-6), ("RRP0", "RRPONTSYD", 1e-3),
+                               ("ig0", "BAMLC0A0CM", 0.01), ("btc0", "CBBTCUSD", 1), ("nasdaq0", "NASDAQCOM", 1)]:
+        values[key] = (december(series, scale), f"{series}, December 2025 mean")
+    values["kbf0"] = (x["kbf"], "the fit on 2026-01-01")
+    values["DA0"] = (x["DA"], "the fit on 2026-01-01")
+    values["Q.crypto"] = (3.0, "the crypto market, about $3T at end-2025 (issue 23)")
+
 text = open(fitted).read()
 ig_rest = float(re.search(r"^ig_rest0 = ([^ ]+)", text, re.M).group(1))
 g_ig = float(re.search(r"^g_ig = ([^ ]+)", text, re.M).group(1))
@@ -81,10 +108,19 @@ for line in text.split("\n"):
     lines.append(line)
 assert not values, f"not in {fitted}: {sorted(values)}"
 header = [
-    "# The default comparison's configuration: calibration/liquidity.toml (the fit to 2022Q3-2025Q4)",
+    f"# The default comparison's configuration: {fitted} (the fit to 2022Q3-2025Q4)",
     "# restarted on 2026-01-01 from the end-2025 data; written by `python3 scripts/start-2026.py`.",
     "# Each restarted value names where it comes from.",
 ]
+if priced:
+    header = [
+        f"# {model} restarted on 2026-01-01: {fitted} (the posterior mode on monthly data, July",
+        "# 2022 to December 2025) from the end-2025 data; written by",
+        "# `python3 scripts/start-2026.py LIQUIDITY_BINARY OUTPUT priced`.",
+        "# Each restarted value names its source.",
+    ]
+    while lines and (lines[0].startswith("#") or not lines[0].strip()):
+        lines.pop(0)
 body = "\n".join(line for line in lines if not line.startswith("# A configuration of") and not line.startswith("# of calibration/fit-liquidity"))
 open(output, "w").write("\n".join(header) + "\n" + body.lstrip("\n"))
 print(f"wrote {output}")

@@ -173,4 +173,37 @@ struct DefaultStartTests {
             #expect(abs(model - value) <= 1e-9 * abs(value), "\(id) starts at \(model), the data say \(value)")
         }
     }
+
+    @Test(
+        """
+        the priced model's 2026 start is the configuration scripts/start-2026.py writes, its balance sheet whole \
+        and its measured stocks December 2025's means
+        """
+    )
+    func pricedStart() throws {
+        let dir = try Tool.scratch()
+        let written = dir.appendingPathComponent("start.toml").path
+        let arguments = ["python3", "scripts/start-2026.py", Tool.executable.path, written, "priced"]
+        let script = try Tool.runProgram("/usr/bin/env", arguments, in: Tool.root)
+        #expect(script.status == 0, "\(script.stderr)")
+        let committed = Tool.root.appendingPathComponent("calibration/liquidity-priced-2026.toml")
+        #expect(try Tool.text(URL(fileURLWithPath: written)) == Tool.text(committed))
+        let run = try Tool.run(
+            [
+                "run", "--model", Tool.root.appendingPathComponent("models/liquidity-priced.sfc").path, "--config",
+                committed.path, "--regime", "none", "--to", "2027-01-01", "--quiet", "--out", "r",
+            ], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = try Tool.text(dir.appendingPathComponent("r/series.csv")).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let residual = try #require(rows[0].firstIndex(of: "identity_share"))
+        #expect(rows.dropFirst().allSatisfy { Double($0[residual])! < 1e-9 })
+        let reserves = try #require(rows[0].firstIndex(of: "R"))
+        #expect(rows[1][1] == "2026-01-01")
+        let december = try Tool.text(Tool.root.appendingPathComponent("data/WRESBAL.csv")).split(separator: "\n")
+            .filter { $0.hasPrefix("2025-12") }.map { Double($0.split(separator: ",")[1])! }
+        let mean = december.reduce(0, +) / Double(december.count) / 1e6
+        #expect(abs(Double(rows[1][reserves])! - mean) <= 1e-9 * mean, "R starts at \(rows[1][reserves]), not \(mean)")
+    }
 }
