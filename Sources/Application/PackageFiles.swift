@@ -38,13 +38,17 @@ public enum PackageFiles {
     /// The committed estimation files, by the model file's name: the configuration the
     /// posterior's model starts from, and the estimation file (observables, priors, sampler).
     public static let estimations: [String: (start: String, file: String)] = [
-        "liquidity.sfc": ("calibration/liquidity.toml", "calibration/estimate-liquidity.toml")
+        "liquidity.sfc": ("calibration/liquidity.toml", "calibration/estimate-liquidity.toml"),
+        "liquidity-priced.sfc": ("calibration/liquidity-priced.toml", "calibration/estimate-liquidity-priced.toml"),
     ]
 
     /// The committed drivers files of `decompose`, by the model file's name: the configuration
     /// of the history, its end, and the drivers.
     public static let decompositions: [String: (config: String, end: Double, drivers: String)] = [
-        "liquidity.sfc": ("calibration/liquidity.toml", 2026.0, "calibration/drivers-liquidity.toml")
+        "liquidity.sfc": ("calibration/liquidity.toml", 2026.0, "calibration/drivers-liquidity.toml"),
+        "liquidity-priced.sfc": (
+            "calibration/liquidity-priced.toml", 2026.0, "calibration/drivers-liquidity-priced.toml"
+        ),
     ]
 
     /// The running executable's own path (`/proc/self/exe`), wherever it was called from: the
