@@ -150,7 +150,8 @@ public enum DecompositionFiles {
             "Drivers switched off: "
                 + d.drivers.map { driver -> String in
                     switch driver.off {
-                    case .holdTable(let table): "\(driver.name) (table \(table) held at its start)"
+                    case .holdTable(let table, let value):
+                        "\(driver.name) (table \(table) held at \(value.map { "\($0)" } ?? "its start"))"
                     case .option(let choice, let option): "\(driver.name) (\(choice) = \(option))"
                     case .parameters(let values):
                         "\(driver.name) ("

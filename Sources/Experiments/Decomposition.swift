@@ -5,8 +5,8 @@ import Foundation
 /// An exogenous driver of a path, and what switching it off means.
 public struct Driver: Sendable, Equatable {
     public enum Off: Sendable, Equatable {
-        /// A knot table held at its value at the start.
-        case holdTable(String)
+        /// A knot table held at its value at the start, or at `value` (runoff off: `qt` at 0).
+        case holdTable(String, value: Double? = nil)
         /// An option of a choice in place of the run's (the AI boom off: `counterfactual = no_ai_boom`).
         case option(choice: String, option: String)
         /// Parameters set to these values.
@@ -78,12 +78,12 @@ public struct Decomposition: Sendable {
         let start = settings.start ?? source.horizon?.0 ?? 0
         // A held table's knots: flat at its value at the start, over the span of its own knots.
         let held = try drivers.map { driver -> [(Double, Double)]? in
-            guard case .holdTable(let name) = driver.off else { return nil }
+            guard case .holdTable(let name, let fixed) = driver.off else { return nil }
             guard let table = source.tables.first(where: { $0.name == name }) else {
                 throw SolveSettings.Invalid(description: "driver \(driver.name): no table \(name)")
             }
             let knots = settings.tables[name] ?? table.knots
-            let value = Self.interpolate(knots, at: start)
+            let value = fixed ?? Self.interpolate(knots, at: start)
             return [(knots.first!.0, value), (max(knots.last!.0, knots.first!.0 + 1), value)]
         }
         let subsets = 1 << n
@@ -96,7 +96,7 @@ public struct Decomposition: Sendable {
             var run = settings
             for d in 0..<n where mask & (1 << d) == 0 {
                 switch drivers[d].off {
-                case .holdTable(let name): run.tables[name] = held[d]
+                case .holdTable(let name, _): run.tables[name] = held[d]
                 case .option(let choice, let option): run.choices[choice] = option
                 case .parameters(let values): run.parameters.merge(values) { $1 }
                 }

@@ -4,7 +4,8 @@ import Foundation
 import TOMLKit
 
 /// Reads a drivers file: the `[[driver]]` tables of a decomposition, each with a name and one way
-/// of switching it off (`table`, `choice` and `option`, or `parameters`).
+/// of switching it off (`table`, with an optional `value` to hold it at; `choice` and `option`; or
+/// `parameters`).
 public enum DriversFile {
     /// The drivers of the file at `path`, checked against `source` (an optional top-level `model`
     /// must be the file's model).
@@ -17,7 +18,7 @@ public enum DriversFile {
         var drivers: [Driver] = []
         for (index, table) in try CalibrationFiles.tables(root, "driver", file: path).enumerated() {
             let label = "driver[\(index)]"
-            let allowed = ["name", "table", "choice", "option", "parameters"]
+            let allowed = ["name", "table", "value", "choice", "option", "parameters"]
             try CalibrationFiles.checkKeys(table, allowed: allowed, file: path, at: label)
             let name = try CalibrationFiles.string(table, "name", file: path, at: label)
             let ways = ["table", "choice", "parameters"].filter { table.contains(key: $0) }
@@ -41,7 +42,11 @@ public enum DriversFile {
                         """
                     )
                 }
-                off = .holdTable(held)
+                let value = try table["value"].map {
+                    try Configuration.finiteNumber(
+                        $0, file: path, key: "\(label).value", expected: "the value to hold it at")
+                }
+                off = .holdTable(held, value: value)
             case "choice":
                 let choiceName = try CalibrationFiles.string(table, "choice", file: path, at: label)
                 let option = try CalibrationFiles.string(table, "option", file: path, at: label)
@@ -74,6 +79,9 @@ public enum DriversFile {
             }
             if table.contains(key: "option") && ways[0] != "choice" {
                 throw InputError("\(path): \(label).option: only a driver with a choice takes an option")
+            }
+            if table.contains(key: "value") && ways[0] != "table" {
+                throw InputError("\(path): \(label).value: only a driver with a table takes a value to hold it at")
             }
             guard !drivers.contains(where: { $0.name == name }) else {
                 throw InputError("\(path): \(label): the name \(name) is given twice")

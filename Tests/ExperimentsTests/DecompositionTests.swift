@@ -51,6 +51,17 @@ struct DecompositionTests {
         #expect(d.contributions[1][2][end] == 0)
     }
 
+    @Test("a table held at a value: u at 0 takes all of u out of x, 7 - 0.001 by 2023 (held at its start, 4 - 0.001)")
+    func heldAtValue() throws {
+        let d = try Decomposition(
+            source: Self.source, settings: ModelSettings(),
+            drivers: [Driver(name: "u", off: .holdTable("u", value: 0))],
+            series: ["x"], solve: SolveSettings(stepper: .rk8pd, relativeTolerance: 1e-12, absoluteTolerance: 1e-12))
+        let end = d.t.count - 1
+        // x' = u + v: u is 1 to 2021 and 3 after (less the ramp's half): its integral is 1 + 2 x 3 - 0.001.
+        #expect(abs(d.contributions[0][0][end] - (7 - 0.001)) < 1e-6, "\(d.contributions[0][0][end])")
+    }
+
     @Test("too many drivers and a run that fails are refused, naming what")
     func refused() throws {
         let many = (0..<13).map { Driver(name: "k\($0)", off: .parameters(["k": Double($0)])) }

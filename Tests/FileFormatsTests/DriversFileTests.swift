@@ -24,6 +24,15 @@ struct DriversFileTests {
         #expect(drivers[6].off == .option(choice: "counterfactual", option: "no_ai_boom"))
     }
 
+    @Test("the priced model's drivers file holds runoff at none, its other tables at their start")
+    func priced() throws {
+        let source = try ModelFiles.source(Tool.root.appendingPathComponent("models/liquidity-priced.sfc").path)
+        let drivers = try DriversFile.read(
+            Tool.root.appendingPathComponent("calibration/drivers-liquidity-priced.toml").path, source: source)
+        #expect(drivers.first { $0.name == "runoff" }?.off == .holdTable("qt", value: 0))
+        #expect(drivers.first { $0.name == "policy rate" }?.off == .holdTable("rm"))
+    }
+
     @Test(
         "a bad drivers file is refused naming the file, the driver and what is allowed",
         arguments: [
@@ -51,7 +60,15 @@ struct DriversFileTests {
             ),
             (
                 "name = \"a\"\ntable = \"rm\"\nhold = true",
-                "unknown key driver[0].hold; allowed: name, table, choice, option, parameters"
+                "unknown key driver[0].hold; allowed: name, table, value, choice, option, parameters"
+            ),
+            (
+                "name = \"a\"\nparameters = { pd0 = 0.0 }\nvalue = 0.0",
+                "driver[0].value: only a driver with a table takes a value to hold it at"
+            ),
+            (
+                "name = \"a\"\ntable = \"qt\"\nvalue = \"none\"",
+                "driver[0].value must be a number (the value to hold it at); got the string \"none\""
             ),
         ])
     func bad(_ driver: String, _ message: String) throws {
