@@ -6,27 +6,35 @@ import FlowModel
 import Foundation
 import Solvers
 
-/// The cost of one log-posterior evaluation of `liquidity estimate`'s default file (issue 24)
-/// with each stepper and tolerance, against msbdf at 1e-8 in the same run, and each one's error
-/// in the log posterior against rk8pd at 1e-10.
+/// The cost of one log-posterior evaluation of `liquidity estimate`'s default file (issue 24), or
+/// of the priced model's (`--model priced`, issue 23), with each stepper and tolerance, against
+/// msbdf at 1e-8 in the same run, and each one's error in the log posterior against rk8pd at 1e-10.
 struct LikelihoodBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "likelihood",
         abstract: """
-            Log-posterior evaluations of calibration/estimate-liquidity.toml per stepper and tolerance, against \
+            Log-posterior evaluations of calibration/estimate-liquidity.toml (or, with --model priced, of \
+            estimate-liquidity-priced.toml) per stepper and tolerance, against \
             msbdf at 1e-8 in the same run, with each one's error against rk8pd at 1e-10.
             """)
 
     @Option(help: "Evaluations per setting (points near the start, one thread).")
     var runs = 40
 
+    @Option(help: "liquidity (models/liquidity.sfc) or priced (models/liquidity-priced.sfc).")
+    var model = "liquidity"
+
     func run() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+        guard ["liquidity", "priced"].contains(model) else {
+            throw ValidationError("--model \(model): allowed: liquidity, priced")
+        }
+        let name = model == "priced" ? "liquidity-priced" : "liquidity"
         let job = try EstimationJob(
-            model: path("models/liquidity.sfc"), config: path("calibration/liquidity.toml"),
-            file: path("calibration/estimate-liquidity.toml"), data: path("data"))
+            model: path("models/\(name).sfc"), config: path("calibration/\(name).toml"),
+            file: path("calibration/estimate-\(name).toml"), data: path("data"))
         let start = try job.estimation.startingValues()
         // Points a little off the start, the same in every setting.
         var rng = SeededGenerator(seed: 3)
