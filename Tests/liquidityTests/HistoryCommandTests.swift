@@ -206,4 +206,18 @@ struct DefaultStartTests {
         let mean = december.reduce(0, +) / Double(december.count) / 1e6
         #expect(abs(Double(rows[1][reserves])! - mean) <= 1e-9 * mean, "R starts at \(rows[1][reserves]), not \(mean)")
     }
+
+    @Test("the priced model's monthly tables (TGA, r2_gap, Af_data) are what scripts/monthly-tables.py prints")
+    func monthlyTables() throws {
+        let script = try Tool.runProgram("/usr/bin/env", ["python3", "scripts/monthly-tables.py"], in: Tool.root)
+        #expect(script.status == 0, "\(script.stderr)")
+        let knots = script.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("(") }
+            .map { $0.hasSuffix("\\") ? String($0.dropLast()).trimmingCharacters(in: .whitespaces) : $0 }
+        #expect(knots.count == 27, "\(knots.count) lines of knots")
+        let model = try Tool.text(Tool.root.appendingPathComponent("models/liquidity-priced.sfc"))
+        for line in knots {
+            #expect(model.contains(line), "models/liquidity-priced.sfc lacks \(line)")
+        }
+    }
 }
