@@ -89,6 +89,15 @@ if priced:
     values["kbf0"] = (x["kbf"], "the fit on 2026-01-01")
     values["DA0"] = (x["DA"], "the fit on 2026-01-01")
     values["Q.crypto"] = (3.0, "the crypto market, about $3T at end-2025 (issue 23)")
+    # The 10-year restarts at the data: the term premium is what December's DGS10 leaves over
+    # the expected path (rb - tp of the fit at t0, which tp0 does not move).
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [tool, "run", "--model", model, "--config", fitted, "--from", "2026-01-01", "--to", "2026-02-01",
+             "--quiet", "--out", out], check=True, stdout=subprocess.DEVNULL)
+        first = next(csv.DictReader(open(f"{out}/series.csv")))
+    values["tp0"] = (december("DGS10", 0.01) - (float(first["rb"]) - float(first["tp"])),
+                     "DGS10, December 2025 mean, less the expected path")
 
 text = open(fitted).read()
 ig_rest = float(re.search(r"^ig_rest0 = ([^ ]+)", text, re.M).group(1))
