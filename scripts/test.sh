@@ -35,7 +35,7 @@ built=$SECONDS
 # `scripts/fuzz`, 5,200 cases), run beside the tests below (the test suite leaves a core idle
 # for much of its time); any case that is not clean fails the command.
 mkdir -p .build/fuzz
-python3 scripts/fuzz --cases 300 --seed 28 --timeout 30 --report .build/fuzz/report.json > .build/fuzz/log 2>&1 &
+python3 scripts/fuzz --cases 200 --seed 28 --timeout 30 --report .build/fuzz/report.json > .build/fuzz/log 2>&1 &
 fuzz=$!
 trap 'kill "$fuzz" 2>/dev/null || true' EXIT
 # The Slurm job array on a real single-node cluster. Where one cannot start it says why and

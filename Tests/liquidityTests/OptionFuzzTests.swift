@@ -53,11 +53,11 @@ struct OptionFuzzTests {
         ["compare"], ["run"], ["matrices"], ["params"], ["export", "--notebook", "OUT"],
     ]
 
-    /// 100 random command lines, run in-process as the tool runs them:
+    /// 60 random command lines, run in-process as the tool runs them:
     /// each ends in success, bad input (nothing written), a solver failure or
     /// a usage error; none crashes, and none leaves a half-written file.
     @Test(
-        "100 random command lines end in success, a located error or a solver failure, never a crash or a partial file"
+        "60 random command lines end in success, a located error or a solver failure, never a crash or a partial file"
     )
     func commandLines() throws {
         let dir = try Tool.scratch()
@@ -71,7 +71,7 @@ struct OptionFuzzTests {
         #expect(
             FileManager.default.changeCurrentDirectoryPath(Tool.root.path), "the fuzz runs from the package's folder")
         defer { _ = FileManager.default.changeCurrentDirectoryPath(here) }
-        for round in 0..<100 {
+        for round in 0..<60 {
             let out = dir.appendingPathComponent("o\(round)").path
             var arguments = Self.commands.randomElement(using: &rng)!.map { $0 == "OUT" ? out : $0 }
             for _ in 0..<Int.random(in: 0...4, using: &rng) {
@@ -113,7 +113,7 @@ struct OptionFuzzTests {
             #expect(!files.contains { $0.contains(".tmp-") }, "round \(round): a partial file in \(out)")
         }
         Swift.print(
-            "fuzz of the command line: 100 command lines; "
+            "fuzz of the command line: 60 command lines; "
                 + outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         #expect((outcomes["success"] ?? 0) > 10 && (outcomes["bad input"] ?? 0) > 10, "\(outcomes)")
     }
