@@ -10,10 +10,10 @@ its monthly changes, the months of 2025 in which SOFR - IORB is within 5 bp of t
 in the ON RRP while its repo rate exceeds the standing repo facility's.
 """
 import csv
-import datetime
 import math
 import sys
-from collections import defaultdict
+
+from fredmonths import month_means
 
 rows = list(csv.DictReader(open(sys.argv[1])))
 
@@ -39,14 +39,7 @@ data, model = [a for a, _ in ten], [b for _, b in ten]
 changes = correlation([b - a for a, b in zip(data, data[1:])], [b - a for a, b in zip(model, model[1:])])
 print(f"10-year RMSE: {rmse(ten):.1f} bp (goal <= 25), correlation of monthly changes {changes:.3f} (goal >= 0.5)")
 
-sums = defaultdict(lambda: [0.0, 0])
-with open("data/IORB.csv") as f:
-    for date, value in list(csv.reader(f))[1:]:
-        day = datetime.date.fromisoformat(date)
-        if day.year == 2025 and value not in ("", "."):
-            sums[f"{day.year}-{day.month:02d}"][0] += float(value)
-            sums[f"{day.year}-{day.month:02d}"][1] += 1
-iorb = {k: s / n for k, (s, n) in sums.items()}
+iorb = {f"{y}-{m:02d}": v for (y, m), v in month_means("IORB").items() if y == 2025}
 misses = [(r["month"], 100 * (float(r["SOFR"]) - iorb[r["month"]]), 100 * (float(r["SOFR_model"]) - iorb[r["month"]]))
           for r in rows if r["month"] in iorb]
 inside = sum(abs(a - b) <= 5 for _, a, b in misses)

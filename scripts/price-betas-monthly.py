@@ -9,36 +9,9 @@ liquidity (WALCL less Treasury cash less RRPONTYSD) and the change in the 10-yea
 
 The model's duration D is minus the yield's coefficient.
 """
-import csv
-import datetime
-from collections import defaultdict
-
 import numpy as np
 
-START, END = datetime.date(2022, 7, 1), datetime.date(2025, 12, 31)
-
-
-def monthly(path, column, scale=1.0, where=None):
-    sums = defaultdict(lambda: [0.0, 0])
-    with open(path, encoding="utf-8-sig") as f:
-        for row in csv.DictReader(f):
-            date = row.get("observation_date") or row.get("DATE") or row.get("Record Date")
-            day = datetime.date.fromisoformat(date)
-            if day < START or day > END or (where and not where(row)):
-                continue
-            value = row[column]
-            if value in ("", "."):
-                continue
-            s = sums[(day.year, day.month)]
-            s[0] += float(value) * scale
-            s[1] += 1
-    return {k: v[0] / v[1] for k, v in sums.items()}
-
-
-def fred(series, scale=1.0):
-    with open(f"data/{series}.csv") as f:
-        header = f.readline().strip().split(",")
-    return monthly(f"data/{series}.csv", header[1], scale)
+from fredmonths import month_means, treasury_cash
 
 
 def newey_west(X, e, lags=3):
@@ -53,16 +26,15 @@ def newey_west(X, e, lags=3):
     return np.sqrt(np.diag(inv @ S @ inv) * n / (n - X.shape[1]))
 
 
-tga = monthly("data/DTS_OpCashBal_20210624_20260623.csv", "Opening Balance Today", 1e-6,
-              lambda r: r["Type of Account"] == "Treasury General Account (TGA) Closing Balance")
-walcl, rrp, dgs10 = fred("WALCL", 1e-6), fred("RRPONTSYD", 1e-3), fred("DGS10", 0.01)
+tga = treasury_cash()
+walcl, rrp, dgs10 = month_means("WALCL", 1e-6), month_means("RRPONTSYD", 1e-3), month_means("DGS10", 0.01)
 months = sorted(set(walcl) & set(tga) & set(rrp) & set(dgs10))
 nl = np.log([walcl[m] - tga[m] - rrp[m] for m in months])
 rb = np.array([dgs10[m] for m in months])
 print(f"{len(months) - 1} monthly changes, {months[1][0]}-{months[1][1]:02d} to {months[-1][0]}-{months[-1][1]:02d}")
 print(f"{'series':10} {'sample':>8} {'beta (dln NL)':>18} {'-D (d rb)':>18}")
 for series in ["CBBTCUSD", "NASDAQCOM"]:
-    price = fred(series)
+    price = month_means(series)
     y = np.diff(np.log([price[m] for m in months]))
     X = np.column_stack([np.ones(len(y)), np.diff(nl), np.diff(rb)])
     half = len(y) // 2

@@ -75,12 +75,11 @@ for j in classes:
     values[f"qS0.{j}"] = (x[f"qS_{j}"] * x[f"p_{j}"], "the fit on 2026-01-01, at 2026 prices")
 
 if priced:
+    from fredmonths import month_means
+
     def december(series, scale):
         """December 2025's mean of data/SERIES.csv."""
-        with open(f"data/{series}.csv") as f:
-            rows = [r for r in csv.reader(f)][1:]
-        cells = [float(v) for d, v in rows if d.startswith("2025-12") and v not in ("", ".")]
-        return sum(cells) / len(cells) * scale
+        return month_means(series, scale)[(2025, 12)]
 
     del values["Af0"]
     for key, series, scale in [("Bf0", "TREAST", 1e-6), ("R0", "WRESBAL", 1e-6), ("RRP0", "RRPONTSYD", 1e-3),
@@ -90,14 +89,8 @@ if priced:
     values["DA0"] = (x["DA"], "the fit on 2026-01-01")
     values["Q.crypto"] = (3.0, "the crypto market, about $3T at end-2025 (issue 23)")
     # The 10-year restarts at the data: the term premium is what December's DGS10 leaves over
-    # the expected path (rb - tp of the fit at t0, which tp0 does not move).
-    with tempfile.TemporaryDirectory() as out:
-        subprocess.run(
-            [tool, "run", "--model", model, "--config", fitted, "--from", "2026-01-01", "--to", "2026-02-01",
-             "--quiet", "--out", out], check=True, stdout=subprocess.DEVNULL)
-        first = next(csv.DictReader(open(f"{out}/series.csv")))
-    values["tp0"] = (december("DGS10", 0.01) - (float(first["rb"]) - float(first["tp"])),
-                     "DGS10, December 2025 mean, less the expected path")
+    # the expected path (the fit's rb - tp on 2026-01-01, which the term premium does not move).
+    values["tp0"] = (december("DGS10", 0.01) - (x["rb"] - x["tp"]), "DGS10, December 2025 mean, less the expected path")
 
 text = open(fitted).read()
 ig_rest = float(re.search(r"^ig_rest0 = ([^ ]+)", text, re.M).group(1))
@@ -117,7 +110,7 @@ for line in text.split("\n"):
     lines.append(line)
 assert not values, f"not in {fitted}: {sorted(values)}"
 header = [
-    f"# The default comparison's configuration: {fitted} (the fit to 2022Q3-2025Q4)",
+    "# The default comparison's configuration: calibration/liquidity.toml (the fit to 2022Q3-2025Q4)",
     "# restarted on 2026-01-01 from the end-2025 data; written by `python3 scripts/start-2026.py`.",
     "# Each restarted value names where it comes from.",
 ]
