@@ -14,18 +14,20 @@ struct PricedModelTests {
     static let config = Tool.root.appendingPathComponent("calibration/liquidity-priced.toml").path
     static let estimation = Tool.root.appendingPathComponent("calibration/estimate-liquidity-priced.toml").path
     static let regimes = ["none", "reserves", "buyer", "share"]
+    /// The file and its fitted configuration, read once for every path.
+    static let source = try! ModelFiles.source(file)
+    static let settings = try! ModelFiles.settings(configuration: config, for: source)
 
     /// One regime's path from mid-2022 to 2060, with `changes` over the fitted parameters, by
     /// `stepper` at `tolerance` (the default: the command line's rk8pd at 1e-10).
     static func path(
         _ regime: String, _ changes: [String: Double] = [:], stepper: Stepper? = nil, tolerance: Double = 1e-10
     ) throws -> ModelSolution {
-        let source = try ModelFiles.source(file)
-        var settings = try ModelFiles.settings(configuration: config, for: source)
+        var settings = Self.settings
         settings.end = 2060
         settings.parameters.merge(changes) { $1 }
-        let comparison = try ChoiceComparison(source: source, settings: settings, choice: "regime")
-        let model = try compileModel(source, settings: comparison.settings(ChoiceCase.Kind(option: regime)))
+        let comparison = try ChoiceComparison(source: Self.source, settings: settings, choice: "regime")
+        let model = try compileModel(Self.source, settings: comparison.settings(ChoiceCase.Kind(option: regime)))
         var solve = comparison.solve
         if let stepper {
             solve.stepper = stepper
@@ -75,7 +77,8 @@ struct PricedModelTests {
     @Test(
         """
         the ON RRP holds no more than $50B in any month in which repo pays more than the standing repo facility's \
-        rate, in every regime; both matrices balance and the Fed's balance sheet holds to 1e-9 of its assets
+        rate, in every regime; both matrices balance every second year and the Fed's balance sheet holds to 1e-9 \
+        of its assets
         """
     )
     func noArbitrageAndAccounting() throws {
@@ -88,14 +91,8 @@ struct PricedModelTests {
                 #expect(rrp[k] <= 0.05, "\(regime) at \(path.t[k]): ON RRP \(rrp[k]) $T with repo over the facility")
             }
             #expect(try #require(path.series("identity_share")).max()! < 1e-9, "\(regime)")
-            for k in stride(from: 0, to: path.t.count, by: 24) {
-                for matrix in path.model.matrixValues(at: path.t[k], path.solution.state(k)) {
-                    let scale = matrix.values.flatMap { $0 }.map(abs).max()!
-                    for (c, column) in matrix.columns.enumerated() {
-                        #expect(abs(matrix.columnSums[c]) <= 1e-8 * scale, "\(matrix.name) \(column) at \(path.t[k])")
-                    }
-                }
-            }
+            let imbalances = matrixImbalances(path.model, path.solution, every: 24)
+            #expect(imbalances.isEmpty, "\(regime): \(imbalances)")
         }
     }
 }
