@@ -81,6 +81,13 @@ public struct Tool {
 
     public static func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
 
+    /// The rows of a CSV file without quoted fields (the tool's series and tables), each split into its cells.
+    public static func rows(_ url: URL) throws -> [[String]] {
+        try text(url).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+    }
+
     /// The reference configuration with `edit` applied to its text, written into `directory`.
     public static func config(in directory: URL, named name: String = "config.toml", _ edit: (String) -> String) throws
         -> String

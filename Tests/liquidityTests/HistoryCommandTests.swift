@@ -155,15 +155,11 @@ struct DefaultStartTests {
         let run = try Tool.run(
             ["run", "--regime", "none", "--save-step", "quarterly", "--quiet", "--out", "r"], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
-        let series = try Tool.text(dir.appendingPathComponent("r/series.csv")).split(separator: "\n").map {
-            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        }
+        let series = try Tool.rows(dir.appendingPathComponent("r/series.csv"))
         let header = series[0]
         let first = series[1]
         #expect(first[1] == "2026-01-01")
-        let data = try Tool.text(Tool.root.appendingPathComponent("calibration/history-fred.csv")).split(
-            separator: "\n"
-        ).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let data = try Tool.rows(Tool.root.appendingPathComponent("calibration/history-fred.csv"))
         let q4 = try #require(data.first { $0[0] == "2025Q4" })
         for id in ["FYGFDPUN", "TREAST", "WALCL", "WRESBAL", "RRPONTSYD", "BAMLC0A0CM", "CBBTCUSD", "NASDAQCOM"] {
             let column = try #require(header.firstIndex(of: id))
@@ -194,9 +190,7 @@ struct DefaultStartTests {
                 committed.path, "--regime", "none", "--to", "2027-01-01", "--quiet", "--out", "r",
             ], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
-        let rows = try Tool.text(dir.appendingPathComponent("r/series.csv")).split(separator: "\n").map {
-            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        }
+        let rows = try Tool.rows(dir.appendingPathComponent("r/series.csv"))
         let residual = try #require(rows[0].firstIndex(of: "identity_share"))
         #expect(rows.dropFirst().allSatisfy { Double($0[residual])! < 1e-9 })
         let reserves = try #require(rows[0].firstIndex(of: "R"))
