@@ -10,8 +10,8 @@ import Solvers
 /// beside an anchor (the tool's executable, the Python package's library).
 public enum PackageFiles {
     /// The default model of every command, and its configuration.
-    public static let model = "models/liquidity.sfc"
-    public static let config = "calibration/liquidity-2026.toml"
+    public static let model = "models/liquidity-priced.sfc"
+    public static let config = "calibration/liquidity-priced-2026.toml"
     /// MODEL.md's model.
     public static let reverseQE = "models/reverse-qe.sfc"
     /// The history table's columns: the FRED series, file, unit and scale of each (`history`).
@@ -31,6 +31,9 @@ public enum PackageFiles {
     public static let fits: [String: Fit] = [
         "liquidity.sfc": Fit(
             start: nil, targets: "calibration/targets-liquidity.toml", fit: "calibration/fit-liquidity.toml"),
+        "liquidity-priced.sfc": Fit(
+            start: "calibration/liquidity-priced.toml", targets: "calibration/targets-liquidity-priced.toml",
+            fit: "calibration/fit-liquidity-priced.toml"),
         "reverse-qe.sfc": Fit(
             start: "calibration/modelmd.toml", targets: "calibration/targets.toml", fit: "calibration/fit.toml"),
     ]
@@ -99,7 +102,7 @@ public enum PackageFiles {
 
     /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
     public static func fit(of model: String?, anchors: [String]) -> Fit? {
-        let name = model.map { ($0 as NSString).lastPathComponent } ?? "liquidity.sfc"
+        let name = ((model ?? PackageFiles.model) as NSString).lastPathComponent
         if let model, !isPackageFile(model, "models/" + name, anchors: anchors) { return nil }
         // Its files where the package's are, wherever the tool runs from.
         return fits[name].map { fit in

@@ -49,14 +49,19 @@ public enum TargetQuantity: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The last date the quantity reads (-infinity for a figure not modelled).
-    public var latestDate: Double {
+    /// The dates the quantity reads a saved point at (none for a figure not modelled).
+    public var dates: [Double] {
         switch self {
-        case .value(_, let t): t
-        case .change(_, _, let b), .maximum(_, _, let b), .ratioOfIntegrals(_, _, _, let b), .integral(_, _, let b): b
-        case .notModelled: -.infinity
+        case .value(_, let t): [t]
+        case .change(_, let a, let b), .maximum(_, let a, let b), .ratioOfIntegrals(_, _, let a, let b),
+            .integral(_, let a, let b):
+            [a, b]
+        case .notModelled: []
         }
     }
+
+    /// The last date the quantity reads (-infinity for a figure not modelled).
+    public var latestDate: Double { dates.last ?? -.infinity }
 }
 
 /// A figure the model should reproduce: its value, a tolerance band, a
@@ -272,6 +277,13 @@ public struct Calibration: Sendable {
         }
     }
 
+    /// `times` sorted, those within 1e-9 of the one before dropped.
+    static func distinct(_ times: [Double]) -> [Double] {
+        let sorted = times.sorted()
+        return sorted.enumerated().filter { $0.offset == 0 || $0.element - sorted[$0.offset - 1] > 1e-9 }.map(
+            \.element)
+    }
+
     /// The fitted targets (weight > 0; all modelled).
     public var fitted: [CalibrationTarget] { targets.filter { $0.weight > 0 } }
 
@@ -285,8 +297,14 @@ public struct Calibration: Sendable {
     /// The model's value of every target, nil for those not modelled, on a
     /// solve up to the last date any target needs.
     public func evaluate(_ model: any CalibrationModel) throws -> (run: any SolvedPath, values: [Double?]) {
-        let run = try model.solve(
+        var run = try model.solve(
             until: targets.map(\.quantity.latestDate).max() ?? -.infinity, stepper: stepper, tolerance: tolerance)
+        // A date off the model's saving grid (mid-month on a monthly grid) is saved too, in a second solve.
+        let start = run.t.first ?? .infinity
+        let missing = targets.flatMap(\.quantity.dates).filter { $0 >= start && run.index(at: $0) == nil }
+        if !missing.isEmpty {
+            run = try model.solve(at: Self.distinct(run.t + missing), stepper: stepper, tolerance: tolerance)
+        }
         return (run, try targets.map { try run.evaluate($0) })
     }
 

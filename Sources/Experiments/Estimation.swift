@@ -168,20 +168,9 @@ public struct Estimation: Sendable {
 
     /// The save times of a solve: the likelihood's months and every target's dates.
     var saveTimes: [Double] {
-        var times = likelihood.saveTimes
-        for target in targets {
-            switch target.quantity {
-            case .value(_, let t): times.append(t)
-            case .change(_, let a, let b), .maximum(_, let a, let b), .ratioOfIntegrals(_, _, let a, let b),
-                .integral(_, let a, let b):
-                times += [a, b]
-            case .notModelled: break
-            }
-        }
         // An integral of a series of time alone may start before the run (it is not read from saved points).
-        let sorted = times.filter { $0 >= (likelihood.saveTimes.first ?? -.infinity) }.sorted()
-        return sorted.enumerated().filter { $0.offset == 0 || $0.element - sorted[$0.offset - 1] > 1e-9 }.map(
-            \.element)
+        let first = likelihood.saveTimes.first ?? -.infinity
+        return Calibration.distinct(likelihood.saveTimes + targets.flatMap(\.quantity.dates).filter { $0 >= first })
     }
 
     /// The model with the model parameters of `x` set.

@@ -93,7 +93,7 @@ struct CommandTests {
                 $0.hasPrefix("B0,")
                     && $0.hasSuffix(
                         """
-                        ,\"calibration/liquidity-2026.toml (in place of the file's value, source: data folder: \
+                        ,\"calibration/liquidity-priced-2026.toml (in place of the file's value, source: data folder: \
                         FYGFDPUN 2022Q2)\"
                         """
                     )

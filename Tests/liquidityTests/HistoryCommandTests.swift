@@ -74,15 +74,15 @@ struct ObservedHistoryTests {
 
     @Test(
         """
-        the default model fits the quarter-end 10-year yield of 2022-2025 that MODEL.md's misses, by an order of \
-        magnitude
+        the history-consistent model fits the quarter-end 10-year yield of 2022-2025 that MODEL.md's misses, by an \
+        order of magnitude
         """
     )
     func defaultModelFitsHistory() throws {
         let liquidity = try Tool.run(
             [
-                "history", "--compare", "calibration/liquidity.toml", "--table", "calibration/history-fred.csv",
-                "--format", "csv",
+                "history", "--compare", "calibration/liquidity.toml", "--model", "models/liquidity.sfc", "--table",
+                "calibration/history-fred.csv", "--format", "csv",
             ], in: Tool.root)
         #expect(liquidity.status == 0, "\(liquidity.stderr)")
         let modelmd = try Tool.run(
@@ -104,9 +104,11 @@ struct ObservedHistoryTests {
         #expect(try #require(fitted["TREAST"]?.rmse) < 100_000, "the Fed's Treasuries within $100B RMSE")
     }
 
-    @Test("the committed fit of the default model reproduces its report: the same targets inside their bands")
+    @Test("the committed fit of the history-consistent model reproduces its report: the same targets inside their bands")
     func committedFit() throws {
-        let check = try Tool.run(["calibrate", "--check", "--config", "calibration/liquidity.toml"], in: Tool.root)
+        let check = try Tool.run(
+            ["calibrate", "--check", "--model", "models/liquidity.sfc", "--config", "calibration/liquidity.toml"],
+            in: Tool.root)
         #expect(check.status == 0, "\(check.stderr)")
         let report =
             try JSONSerialization.jsonObject(
@@ -139,8 +141,8 @@ struct ObservedHistoryTests {
 struct DefaultStartTests {
     @Test(
         """
-        the default comparison starts on 2026-01-01 from the end-2025 data, with the configuration \
-        scripts/start-2026.py writes
+        the history-consistent model's comparison starts on 2026-01-01 from the end-2025 data, with the \
+        configuration scripts/start-2026.py writes
         """
     )
     func start() throws {
@@ -153,7 +155,10 @@ struct DefaultStartTests {
             try Tool.text(URL(fileURLWithPath: written))
                 == Tool.text(Tool.root.appendingPathComponent("calibration/liquidity-2026.toml")))
         let run = try Tool.run(
-            ["run", "--regime", "none", "--save-step", "quarterly", "--quiet", "--out", "r"], in: dir)
+            [
+                "run", "--model", Tool.root.appendingPathComponent("models/liquidity.sfc").path, "--config", written,
+                "--regime", "none", "--save-step", "quarterly", "--quiet", "--out", "r",
+            ], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
         let series = try Tool.rows(dir.appendingPathComponent("r/series.csv"))
         let header = series[0]
@@ -172,8 +177,8 @@ struct DefaultStartTests {
 
     @Test(
         """
-        the priced model's 2026 start is the configuration scripts/start-2026.py writes, its balance sheet whole \
-        and its measured stocks December 2025's means
+        the default comparison (the priced model) starts on 2026-01-01 from the configuration \
+        scripts/start-2026.py writes, its balance sheet whole and its measured stocks December 2025's means
         """
     )
     func pricedStart() throws {
@@ -184,11 +189,7 @@ struct DefaultStartTests {
         #expect(script.status == 0, "\(script.stderr)")
         let committed = Tool.root.appendingPathComponent("calibration/liquidity-priced-2026.toml")
         #expect(try Tool.text(URL(fileURLWithPath: written)) == Tool.text(committed))
-        let run = try Tool.run(
-            [
-                "run", "--model", Tool.root.appendingPathComponent("models/liquidity-priced.sfc").path, "--config",
-                committed.path, "--regime", "none", "--to", "2027-01-01", "--quiet", "--out", "r",
-            ], in: dir)
+        let run = try Tool.run(["run", "--regime", "none", "--to", "2027-01-01", "--quiet", "--out", "r"], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
         let rows = try Tool.rows(dir.appendingPathComponent("r/series.csv"))
         let residual = try #require(rows[0].firstIndex(of: "identity_share"))

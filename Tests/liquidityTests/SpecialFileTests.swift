@@ -61,20 +61,33 @@ struct SpecialFileTests {
 
 @Suite("The exported notebook's folder")
 struct ExportFolderTests {
-    @Test("the default model's export writes liquidity-dashboard.py, not liquidity.py, which would shadow the package")
+    @Test(
+        """
+        the default model's export writes liquidity_priced-dashboard.py, and the history-consistent model's \
+        liquidity-dashboard.py, not liquidity.py, which would shadow the package
+        """)
     func noShadowing() throws {
         let dir = try Tool.scratch()
         let export = try Tool.run(["export", "--notebook", "nb", "--regimes", "none", "--quiet"], in: dir)
         #expect(export.status == 0, "\(export.stderr)")
         let files = Tool.files(dir.appendingPathComponent("nb"))
-        #expect(files.contains("liquidity.ipynb") && files.contains("liquidity-dashboard.py"))
-        #expect(!files.contains("liquidity.py"))
+        #expect(files.contains("liquidity_priced.ipynb") && files.contains("liquidity_priced-dashboard.py"))
+        let previous = try Tool.run(
+            [
+                "export", "--model", Tool.root.appendingPathComponent("models/liquidity.sfc").path, "--config",
+                Tool.root.appendingPathComponent("calibration/liquidity-2026.toml").path, "--notebook", "nb2",
+                "--regimes", "none", "--quiet", "--to", "2026.5",
+            ], in: dir)
+        #expect(previous.status == 0, "\(previous.stderr)")
+        let older = Tool.files(dir.appendingPathComponent("nb2"))
+        #expect(older.contains("liquidity.ipynb") && older.contains("liquidity-dashboard.py"))
+        #expect(!older.contains("liquidity.py"))
         let found = try Tool.runProgram(
             "/usr/bin/env",
             [
                 "PYTHONPATH=\(Tool.root.appendingPathComponent("python").path)", "python3", "-c",
                 "import importlib.util; print(importlib.util.find_spec('liquidity').origin)",
-            ], in: dir.appendingPathComponent("nb"))
+            ], in: dir.appendingPathComponent("nb2"))
         #expect(found.stdout == Tool.root.appendingPathComponent("python/liquidity/__init__.py").path + "\n")
     }
 }

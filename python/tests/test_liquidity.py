@@ -93,7 +93,7 @@ def test_a_solver_failure_raises_with_code_3(tmp_path):
         liquidity.run(max_steps=5)
     assert raised.value.code == 3
     message = str(raised.value)
-    assert message.startswith("models/liquidity.sfc: the solver (rk8pd) stopped at t = "), message
+    assert message.startswith("models/liquidity-priced.sfc: the solver (rk8pd) stopped at t = "), message
     assert " with stepBudgetExhausted: the step budget of 5 steps ran out at t = " in message, message
     # The command line says the same of the same run, and exits 3 too.
     result = command("run", "--max-steps", "5", "--out", str(tmp_path / "x"), cwd=ROOT)
@@ -154,7 +154,7 @@ def test_native_gives_the_tapes_path_bit_for_bit(tmp_path, monkeypatch):
 
 def test_a_loaded_model_gives_what_a_run_gives_bit_for_bit():
     model = liquidity.load(save_step="quarterly")
-    for regime, params in [("buyer", {"k_tp": 0.08}), ("none", {"k_tp": 0.05, "psi": 0.55}), (None, {})]:
+    for regime, params in [("buyer", {"k_tp": 0.08}), ("none", {"k_tp": 0.05, "theta_max": 0.75}), (None, {})]:
         loaded = model.run(params=params, regime=regime)
         direct = liquidity.run(regime=regime, set=params, save_step="quarterly")
         pd.testing.assert_frame_equal(loaded, direct, check_exact=True)
@@ -192,9 +192,9 @@ def test_a_loaded_model_runs_on_threads_as_in_series():
 
 def test_a_loaded_models_observables_are_its_run_series():
     model = liquidity.load(save_step="quarterly")
-    observed = model.observables(params={"psi": 0.55}, regime="none")
-    full = model.run(params={"psi": 0.55}, regime="none")
-    assert list(observed.columns)[:3] == ["t", "DGS10", "RRPONTSYD"]
+    observed = model.observables(params={"theta_max": 0.75}, regime="none")
+    full = model.run(params={"theta_max": 0.75}, regime="none")
+    assert list(observed.columns)[:3] == ["t", "DGS10", "DGS3MO"]
     assert observed.attrs["units"]["DGS10"] == "percent"
     pd.testing.assert_frame_equal(observed, full[list(observed.columns)], check_exact=True, check_like=False)
 
@@ -211,7 +211,7 @@ def test_decompose_equals_the_commands_table(tmp_path):
     # The contributions add up: the path less the path with every driver off.
     wide = frame.pivot_table(index=["t", "series"], columns="driver", values="value")
     drivers = [c for c in wide.columns if c not in ("path", "every driver off")]
-    assert len(drivers) == 7
+    assert len(drivers) == 9
     assert np.allclose(wide["path"] - wide["every driver off"], wide[drivers].sum(axis=1), rtol=0, atol=1e-6)
 
 
