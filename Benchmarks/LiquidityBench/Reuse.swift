@@ -7,7 +7,7 @@ import Foundation
 import Solvers
 
 /// A new parameter vector on a compiled model (issue 25) against a compile for each, in the same
-/// run: the solves of a sweep of `scenarios/fan-2026.toml` and the history fit's evaluations.
+/// run: the solves of a sweep of `scenarios/fan-2026-liquidity.toml` and the history fit's evaluations.
 struct Reuse: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: """
@@ -50,7 +50,7 @@ struct Reuse: ParsableCommand {
                     + "\(format(set / Double(runs), digits: 5)) | \(format(compile / set, digits: 1)) |")
             // The sweep: each run's point on the default configuration, under both regimes.
             let model = try FileEnsembleModel(source: source, settings: settings, choice: "regime")
-            let spec = try SweepSpecFile.read(path("scenarios/fan-2026.toml"), model: model)
+            let spec = try SweepSpecFile.read(path("scenarios/fan-2026-liquidity.toml"), model: model)
             let ensemble = Ensemble(spec, model: model)
             let ids = Array(try ensemble.runs(shard: 1, of: 1).prefix(runs))
             let keys = spec.parameters.map(\.key)
@@ -73,7 +73,7 @@ struct Reuse: ParsableCommand {
             }
             let n = Double(ids.count)
             print(
-                "| a run of scenarios/fan-2026.toml (msbdf 1e-8, 2026-2032) | \(format(before / n, digits: 4)) | "
+                "| a run of scenarios/fan-2026-liquidity.toml (msbdf 1e-8, 2026-2032) | \(format(before / n, digits: 4)) | "
                     + "\(format(after / n, digits: 4)) | \(format(before / after, digits: 2)) |")
         }
         if part != "sweep" {

@@ -6,8 +6,9 @@ import Reports
 import Solvers
 
 /// Forecasts without look-ahead: at each monthly origin the model is refitted (its posterior
-/// mode from the priors' means) on the data up to the origin, and forecasts the next months; no
-/// change, an AR(1) per series and a VAR on the same data forecast beside it.
+/// mode, from the previous origin's mode or from the priors' means) on the data up to the origin,
+/// and forecasts the next months; no change, an AR(1) per series and a VAR on the same data
+/// forecast beside it.
 public struct EvaluationJob {
     public let model: String, file: String, data: String
     public let spec: EstimationFile.Spec
@@ -23,6 +24,9 @@ public struct EvaluationJob {
     public let horizons: [Int]
     /// The table the market's path replaces after each origin (nil: none).
     public let policyRate: String?
+    /// Whether each origin's mode search starts from the previous origin's mode (found on data up
+    /// to that origin only, so no look-ahead), else from the priors' means; the first starts from these.
+    public var warmStart = true
 
     public init(
         model: String, file: String, data: String, from: Double, to: Double, horizons: [Int],
@@ -105,6 +109,7 @@ public struct EvaluationJob {
     /// Refits at every origin and forecasts; `progress` hears each origin.
     public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> [Forecast] {
         var forecasts: [Forecast] = []
+        var previous: [Double]?
         let top = horizons.max()!
         for origin in origins {
             let m = index(origin)
@@ -127,7 +132,7 @@ public struct EvaluationJob {
             let mode: PosteriorMode
             do {
                 mode = try estimation.mode(
-                    from: estimation.priorMeans(), maxIterations: spec.maxIterations, curvature: false)
+                    from: previous ?? estimation.priorMeans(), maxIterations: spec.maxIterations, curvature: false)
             } catch let error as EstimationError {
                 throw InputError(
                     "\(file): at the origin \(DecimalYear.isoDate(origin).prefix(7)): \(error.description)")
@@ -136,6 +141,7 @@ public struct EvaluationJob {
                     description:
                         "the mode search at the origin \(DecimalYear.isoDate(origin).prefix(7)) failed: \(error)")
             }
+            if warmStart { previous = mode.values }
             let month = DecimalYear.isoDate(origin).prefix(7)
             progress?("evaluate: origin \(month), log posterior \(mode.posterior.logPosterior)")
             // The fitted model solved past the origin: given the realised inputs, and with them held.
@@ -273,8 +279,9 @@ extension EvaluationJob {
             "# Forecasts without look-ahead: \((model as NSString).lastPathComponent)", "",
             """
             At each origin from \(DecimalYear.isoDate(origins.first!).prefix(7)) to \
-            \(DecimalYear.isoDate(origins.last!).prefix(7)) the model's posterior mode is found again from its \
-            priors' means on the data up to that month (\(file)), and it forecasts the month's figure h months \
+            \(DecimalYear.isoDate(origins.last!).prefix(7)) the model's posterior mode is found again \
+            \(warmStart ? "from the previous origin's mode (the first from the priors' means)" : "from its priors' means") \
+            on the data up to that month (\(file)), and it forecasts the month's figure h months \
             on: its path plus the last error decayed by the error's estimated autocorrelation. The \
             unconditional forecast holds every input table at its value at the origin, the policy rate \
             (\(policyRate ?? "none")) on the market's path then (the 3-month yield, then the forward rate to \
@@ -309,6 +316,7 @@ extension EvaluationJob {
             "model": model, "estimation": file, "data": data,
             "origins": origins.map { String(DecimalYear.isoDate($0).prefix(7)) },
             "horizons": horizons, "policy_rate": policyRate ?? NSNull(),
+            "start": warmStart ? "previous origin's mode" : "priors' means",
         ]
         let files = [
             ("evaluation.csv", csv.joined(separator: "\n") + "\n"),

@@ -46,7 +46,7 @@ public struct RunRequest: Sendable {
     }
 
     /// The configuration: `config`, or for the default model its committed one, however the model
-    /// is named (`--model models/liquidity.sfc` is the default model); nil: the file's own values.
+    /// is named (`--model models/liquidity-priced.sfc` is the default model); nil: the file's own values.
     public func configFile() throws -> String? {
         if let config { return config }
         if fileValues { return nil }

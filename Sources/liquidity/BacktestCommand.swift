@@ -24,7 +24,7 @@ struct BacktestCommand: ParsableCommand {
                   --cutoffs 2024Q2,2024Q4,2025Q2
             """)
 
-    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc).", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file (default: models/liquidity-priced.sfc).", valueName: "file"))
     var model: String?
 
     @Option(help: ArgumentHelp("Starting configuration (default: the model file's own values).", valueName: "file"))

@@ -22,34 +22,36 @@ struct Calibrate: ParsableCommand {
 
             --check only evaluates the targets on --config and prints the table.
 
-            The model file (--model, default models/liquidity.sfc) names the free parameters \
+            The model file (--model, default models/liquidity-priced.sfc) names the free parameters \
             (beta[crypto], or risk.crypto.beta) and the targets' series; the fit file's regime is an \
             option of its choice regime. The package's models have committed targets and fits \
-            (models/liquidity.sfc: calibration/targets-liquidity.toml and fit-liquidity.toml; \
+            (models/liquidity-priced.sfc: its AI block, calibration/fit-liquidity-priced.toml, to \
+            targets-liquidity-priced.toml from the monthly posterior mode liquidity-priced.toml; \
+            models/liquidity.sfc: calibration/targets-liquidity.toml and fit-liquidity.toml; \
             models/reverse-qe.sfc: targets.toml and fit.toml, from calibration/modelmd.toml); \
             another model file needs --targets and --fit.
 
             Examples:
               liquidity calibrate
-              liquidity calibrate --check --config calibration/liquidity.toml
+              liquidity calibrate --check
               liquidity calibrate --fit my-fit.toml --write calibration/mine.toml
-              liquidity calibrate --write calibration/liquidity.toml
-                  (replaces the history fit; then scripts/start-2026.py)
+              liquidity calibrate --model models/liquidity.sfc --write calibration/liquidity.toml
+                  (replaces the history-consistent model's fit; then scripts/start-2026.py)
               liquidity calibrate --model models/reverse-qe.sfc --write calibration/baseline.toml
               liquidity calibrate --model models/gl-sim.sfc --targets sim-targets.toml --fit sim-fit.toml
             """)
 
     @Option(
         help: ArgumentHelp(
-            "The model file (default: models/liquidity.sfc; MODEL.md's model is models/reverse-qe.sfc).",
+            "The model file (default: models/liquidity-priced.sfc; MODEL.md's model is models/reverse-qe.sfc).",
             valueName: "file"))
     var model: String?
 
     @Option(
         help: ArgumentHelp(
             """
-            Starting configuration (default: the file's own values; for models/reverse-qe.sfc, \
-            calibration/modelmd.toml).
+            Starting configuration (default: the file's own values; for models/liquidity-priced.sfc, \
+            calibration/liquidity-priced.toml; for models/reverse-qe.sfc, calibration/modelmd.toml).
             """,
             valueName: "file"))
     var config: String?
@@ -57,7 +59,7 @@ struct Calibrate: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             """
-            Targets file (default for the package's models: calibration/targets-liquidity.toml, or \
+            Targets file (default for the package's models: calibration/targets-<model>.toml, or \
             calibration/targets.toml for models/reverse-qe.sfc).
             """,
             valueName: "file"))
@@ -67,7 +69,7 @@ struct Calibrate: ParsableCommand {
         help: ArgumentHelp(
             """
             Free parameters, bounds and fit settings (default for the package's models: \
-            calibration/fit-liquidity.toml, or calibration/fit.toml for models/reverse-qe.sfc).
+            calibration/fit-<model>.toml, or calibration/fit.toml for models/reverse-qe.sfc).
             """,
             valueName: "file"))
     var fit: String?

@@ -11,13 +11,13 @@ struct Compare: ParsableCommand {
         commandName: "compare",
         abstract: "Solve the same path under several Fed regimes and compare them (the default command).",
         discussion: """
-            Solves the model file (default models/liquidity.sfc, the history-consistent model, \
-            with calibration/liquidity-2026.toml: the history fit restarted on 2026-01-01 from the \
-            end-2025 data) under each option of its choice regime and prints every summary \
+            Solves the model file (default models/liquidity-priced.sfc, the model whose money markets \
+            price, with calibration/liquidity-priced-2026.toml: the monthly fit restarted on 2026-01-01 \
+            from December 2025's data) under each option of its choice regime and prints every summary \
             the file declares per regime (for the default file: end prices, largest drawdowns, peak \
-            rb, term premium and funding spread, reserves at the end, the first date idle money L falls \
-            below its level, the change in Bf, the AI share of the IG index, the largest identity \
-            residual), then the differences from the first regime. With \
+            rb, term premium and SOFR - IORB, reserves and the ON RRP at the end, the repo facility's \
+            peak lending, the deferred asset at the end, the first date idle money L falls below its \
+            level, the change in Bf, the AI share of the IG index, the largest identity residual), then the differences from the first regime. With \
             --counterfactual, each regime is also solved under the last option of the file's choice \
             counterfactual (no AI boom: I1 = I0) and that difference is printed.
 

@@ -21,9 +21,11 @@ struct Decompose: ParsableCommand {
             ([[driver]] tables: name, and table, choice with option, or parameters). Without --drivers \
             every table of the model file is a driver, and the last option of its choice counterfactual.
 
-            For the default model the defaults are the history: calibration/liquidity.toml from \
-            2022-07-01 to 2026-01-01 with calibration/drivers-liquidity.toml (the policy rate, the TGA, \
-            runoff, the bill share, the Fed's December 2025 policy, the primary deficit and the AI boom).
+            For the default model the defaults are the history: calibration/liquidity-priced.toml from \
+            2022-07-01 to 2026-01-01 with calibration/drivers-liquidity-priced.toml (the policy rate, \
+            market expectations, the TGA, runoff, the Fed's other assets, the bill share, the money funds' \
+            assets, the primary deficit and the AI boom); for models/liquidity.sfc, calibration/liquidity.toml \
+            with calibration/drivers-liquidity.toml.
 
             Writes into --out (default out/decompose): decomposition.csv (t, date, series, driver, value; \
             with the path and the path with every driver off), decomposition.svg (stacked bars by \
@@ -36,7 +38,7 @@ struct Decompose: ParsableCommand {
               liquidity decompose --model models/reverse-qe.sfc --config calibration/baseline.toml
             """)
 
-    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc).", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file (default: models/liquidity-priced.sfc).", valueName: "file"))
     var model: String?
 
     @Option(
@@ -48,7 +50,7 @@ struct Decompose: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             """
-            Drivers file (default for the default model: calibration/drivers-liquidity.toml; otherwise the \
+            Drivers file (default for the package's models: calibration/drivers-<model>.toml; otherwise the \
             file's tables).
             """,
             valueName: "file"))

@@ -25,8 +25,9 @@ struct Estimate: ParsableCommand {
             configuration at the mode), prior-posterior.svg and manifest.json. The same command gives \
             the same numbers (the chains are seeded).
 
-            The default model's estimation file is calibration/estimate-liquidity.toml, started from \
-            calibration/liquidity.toml (docs/estimation.md).
+            The default model's estimation file is calibration/estimate-liquidity-priced.toml, started \
+            from calibration/liquidity-priced.toml; models/liquidity.sfc's is calibration/estimate-liquidity.toml, \
+            from calibration/liquidity.toml (docs/estimation.md).
 
             Examples:
               liquidity estimate --mode-only
@@ -34,7 +35,7 @@ struct Estimate: ParsableCommand {
               liquidity estimate --model my.sfc --estimation my-estimate.toml --config my.toml
             """)
 
-    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc).", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file (default: models/liquidity-priced.sfc).", valueName: "file"))
     var model: String?
 
     @Option(
@@ -44,7 +45,7 @@ struct Estimate: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Estimation file (default for the default model: calibration/estimate-liquidity.toml).",
+            "Estimation file (default for the package's models: calibration/estimate-<model>.toml).",
             valueName: "file"))
     var estimation: String?
 

@@ -11,7 +11,9 @@ struct Evaluate: ParsableCommand {
         abstract: "Forecasts without look-ahead at rolling monthly origins, against no change, AR(1) and a VAR.",
         discussion: """
             At each monthly origin (--from, --to; default 2024-01 to 2025-06) refits the model (its \
-            posterior mode, from the priors' means, on the estimation file's data up to the origin) and \
+            posterior mode on the estimation file's data up to the origin, searched from the previous \
+            origin's mode, which saw only the data up to that origin; the first from the priors' means; \
+            --start prior: every origin from the priors' means) and \
             forecasts each observable --horizons months on (default 1,3,6,12), with every input table held \
             at its value at the origin and the policy rate (--policy-rate, default rm where the model has \
             it) on the market's path then; a conditional variant is given the realised inputs. No change, \
@@ -25,12 +27,12 @@ struct Evaluate: ParsableCommand {
               liquidity evaluate --from 2025-01 --to 2025-03 --horizons 1,3
             """)
 
-    @Option(help: ArgumentHelp("The model file (default: models/liquidity.sfc).", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file (default: models/liquidity-priced.sfc).", valueName: "file"))
     var model: String?
 
     @Option(
         help: ArgumentHelp(
-            "Estimation file (default for the default model: calibration/estimate-liquidity.toml).",
+            "Estimation file (default for the package's models: calibration/estimate-<model>.toml).",
             valueName: "file"))
     var estimation: String?
 
@@ -53,6 +55,12 @@ struct Evaluate: ParsableCommand {
         help: ArgumentHelp("The table of the policy rate (default: rm, where the model has it).", valueName: "table"))
     var policyRate: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Where each origin's mode search starts: previous (the previous origin's mode) or prior (the priors' means).",
+            valueName: "previous|prior"))
+    var start = "previous"
+
     @Option(help: ArgumentHelp("Output folder (default: out/evaluate).", valueName: "dir"))
     var out = "out/evaluate"
 
@@ -72,16 +80,20 @@ struct Evaluate: ParsableCommand {
             }
             return h
         }
+        guard ["previous", "prior"].contains(start) else {
+            throw InputError("--start \(start): expected previous or prior")
+        }
         let modelFile = try model ?? Defaults.modelFile()
         let (file, _) = try EstimationJob.files(
             model: modelFile, estimation: estimation, config: nil, anchors: [PackageFiles.executable],
             beside: "the tool", option: "--estimation FILE")
         let source = try ModelFiles.source(modelFile)
-        let job = try EvaluationJob(
+        var job = try EvaluationJob(
             model: modelFile, file: file, data: try data ?? Defaults.dataFile("data"), from: try month(from, "--from"),
             to: try month(to, "--to"), horizons: horizonList,
             benchmarkFrom: try month(benchmarkFrom, "--benchmark-from"),
             policyRate: policyRate ?? (source.tables.contains { $0.name == "rm" } ? "rm" : nil))
+        job.warmStart = start == "previous"
         let quiet = quiet
         let forecasts: [EvaluationJob.Forecast]
         do {

@@ -118,7 +118,7 @@ struct History: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             """
-            The model file of --compare (default: models/liquidity.sfc) and --make-config (default and only: \
+            The model file of --compare (default: models/liquidity-priced.sfc) and --make-config (default and only: \
             models/reverse-qe.sfc, whose parameter names it writes).
             """,
             valueName: "file"))

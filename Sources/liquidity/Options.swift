@@ -7,7 +7,7 @@ import Foundation
 import Reports
 import Solvers
 
-/// A file of the package (`models/liquidity.sfc`): in the current directory, or beside the tool's package.
+/// A file of the package (`models/liquidity-priced.sfc`): in the current directory, or beside the tool's package.
 func packageFile(_ relative: String) -> String? { PackageFiles.locate(relative, anchors: [PackageFiles.executable]) }
 
 /// The default model file and the committed calibrations of the package's model files.
@@ -50,7 +50,7 @@ extension RunRequest {
 struct ModelInputOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The model file (default: models/liquidity.sfc; MODEL.md's model is models/reverse-qe.sfc).",
+            "The model file (default: models/liquidity-priced.sfc; MODEL.md's model is models/reverse-qe.sfc).",
             valueName: "file"))
     var model: String?
 
@@ -59,9 +59,10 @@ struct ModelInputOptions: ParsableArguments {
             "Configuration file (TOML) of the model's parameters, sets, tables and choices.",
             discussion:
                 """
-                Default for the default model: calibration/liquidity-2026.toml (the history fit restarted on \
-                2026-01-01 from the end-2025 data); for another model file, the file's own values (MODEL.md's \
-                fitted baseline: calibration/baseline.toml).
+                Default for the default model: calibration/liquidity-priced-2026.toml (the monthly fit \
+                restarted on 2026-01-01 from December 2025's data); for another model file, the file's own \
+                values (models/liquidity.sfc's restart: calibration/liquidity-2026.toml; MODEL.md's fitted \
+                baseline: calibration/baseline.toml).
                 """,
             valueName: "file"))
     var config: String?

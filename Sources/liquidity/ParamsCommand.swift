@@ -10,7 +10,7 @@ struct Params: ParsableCommand {
         commandName: "params",
         abstract: "List every parameter of the model file with its value, unit, role, range, meaning and source.",
         discussion: """
-            Values come from the configuration (--config, default calibration/liquidity-2026.toml for the \
+            Values come from the configuration (--config, default calibration/liquidity-priced-2026.toml for the \
             default model) after --set overrides. --toml prints them as a complete configuration file \
             instead; --model-defaults gives the file's own values.
 

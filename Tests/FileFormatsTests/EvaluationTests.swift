@@ -61,5 +61,7 @@ struct EvaluationTests {
             ])
         let csv = try String(contentsOfFile: files[0], encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 1 + 3)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: files[3])))
+        #expect((manifest as? [String: Any])?["start"] as? String == "previous origin's mode")
     }
 }

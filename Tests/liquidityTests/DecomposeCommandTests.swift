@@ -58,7 +58,7 @@ struct DecomposeCommandTests {
 
 @Suite("evaluate through the tool")
 struct EvaluateCommandTests {
-    @Test("bad horizons and months are refused, naming the option and what is allowed")
+    @Test("bad horizons, months and starts are refused, naming the option and what is allowed")
     func refused() throws {
         let dir = try Tool.scratch()
         let horizons = try Tool.run(["evaluate", "--horizons", "1,30"], in: dir)
@@ -67,6 +67,9 @@ struct EvaluateCommandTests {
         let month = try Tool.run(["evaluate", "--from", "2024-1"], in: dir)
         #expect(month.status == 2)
         #expect(month.stderr == "error: --from 2024-1: expected a month, YYYY-MM (2024-01)\n")
+        let start = try Tool.run(["evaluate", "--start", "mode"], in: dir)
+        #expect(start.status == 2)
+        #expect(start.stderr == "error: --start mode: expected previous or prior\n")
         #expect(Tool.files(dir).isEmpty)
     }
 }

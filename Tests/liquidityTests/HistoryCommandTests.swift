@@ -104,7 +104,8 @@ struct ObservedHistoryTests {
         #expect(try #require(fitted["TREAST"]?.rmse) < 100_000, "the Fed's Treasuries within $100B RMSE")
     }
 
-    @Test("the committed fit of the history-consistent model reproduces its report: the same targets inside their bands")
+    @Test(
+        "the committed fit of the history-consistent model reproduces its report: the same targets inside their bands")
     func committedFit() throws {
         let check = try Tool.run(
             ["calibrate", "--check", "--model", "models/liquidity.sfc", "--config", "calibration/liquidity.toml"],

@@ -30,15 +30,21 @@ struct InstallTests {
         #expect(FileManager.default.fileExists(atPath: away.appendingPathComponent("out/compare/compare.csv").path))
         // The default model named by its path gets the default configuration, as without --model.
         let named = try Tool.runProgram(
-            tool, ["compare", "--to", "2026.25", "--regimes", "none", "--model", "\(share)/models/liquidity-priced.sfc"],
+            tool,
+            ["compare", "--to", "2026.25", "--regimes", "none", "--model", "\(share)/models/liquidity-priced.sfc"],
             in: away)
         #expect(named.stdout == compare.stdout)
         let check = try Tool.runProgram(tool, ["calibrate", "--check"], in: away)
         #expect(check.status == 0, "\(check.stderr)")
-        #expect(check.stdout.contains("of 15 fitted targets inside their bands (\(share)/calibration/liquidity-priced.toml)"))
+        #expect(
+            check.stdout.contains(
+                "of 15 fitted targets inside their bands (\(share)/calibration/liquidity-priced.toml)"))
         let previous = try Tool.runProgram(
-            tool, ["calibrate", "--check", "--model", "\(share)/models/liquidity.sfc", "--config",
-                "\(share)/calibration/liquidity.toml"], in: away)
+            tool,
+            [
+                "calibrate", "--check", "--model", "\(share)/models/liquidity.sfc", "--config",
+                "\(share)/calibration/liquidity.toml",
+            ], in: away)
         #expect(previous.status == 0, "\(previous.stderr)")
         #expect(previous.stdout.contains("of 140 fitted targets inside their bands"))
         let history = try Tool.runProgram(tool, ["history", "--from", "2025Q4"], in: away)
