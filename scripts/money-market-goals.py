@@ -7,7 +7,8 @@ observables.csv (the monthly data against the model at the mode) and a run's ser
 Prints the ON RRP's and reserves' RMSE ($B), the 10-year's RMSE (bp) and the correlation of
 its monthly changes, the months of 2025 in which SOFR - IORB is within 5 bp of the data's
 (IORB month means from data/IORB.csv), and the months in which the run holds more than $50B
-in the ON RRP while its repo rate exceeds the standing repo facility's.
+in the ON RRP while its repo rate exceeds the standing repo facility's, and the run's term
+premium `tp` at each month's end against the ACM estimate (data/ACMTP10.csv, to 2025-06).
 """
 import csv
 import math
@@ -52,3 +53,16 @@ if len(sys.argv) > 2:
     bad = [r["date"] for r in run if float(r["sofr"]) > float(r["srf_rate"]) and float(r["RRP"]) > 0.05]
     print(f"saved points with more than $50B in the ON RRP while repo exceeds the facility's rate: "
           f"{len(bad)} of {len(run)}")
+
+    # The model's term premium at each month's end (the next month's first saved day) against ACM's.
+    by_month = {r["date"][:7]: r for r in run}
+    acm = []
+    for (y, m), value in month_means("ACMTP10").items():
+        following = f"{y + (m == 12)}-{m % 12 + 1:02d}"
+        if following in by_month:
+            acm.append((value, 100 * float(by_month[following]["tp"])))
+    a, b = [x for x, _ in acm], [y for _, y in acm]
+    print(f"term premium against ACM's, {len(acm)} month-ends to 2025-06: mean {sum(b) / len(b):+.2f}% "
+          f"(ACM {sum(a) / len(a):+.2f}%), range {min(b):+.2f} to {max(b):+.2f}% (ACM {min(a):+.2f} to "
+          f"{max(a):+.2f}%), RMSE {rmse(acm):.2f} pp, correlation of levels {correlation(a, b):.2f}, of "
+          f"monthly changes {correlation([y - x for x, y in zip(a, a[1:])], [y - x for x, y in zip(b, b[1:])]):.2f}")
