@@ -24,13 +24,18 @@ public struct EvaluationJob {
     public let horizons: [Int]
     /// The table the market's path replaces after each origin (nil: none).
     public let policyRate: String?
+    /// A table measured as a market yield less the policy rate (`r2_gap`: DGS2 less the
+    /// midpoint), held after each origin so that the yield, the policy rate plus it, stays at
+    /// its value then (no change): held as a spread, it would count the cuts the market
+    /// expects twice, once in the policy rate's path and once in the spread (nil: none).
+    public let spread: String?
     /// Whether each origin's mode search starts from the previous origin's mode (found on data up
     /// to that origin only, so no look-ahead), else from the priors' means; the first starts from these.
     public var warmStart = true
 
     public init(
         model: String, file: String, data: String, from: Double, to: Double, horizons: [Int],
-        benchmarkFrom: Double, policyRate: String?
+        benchmarkFrom: Double, policyRate: String?, spread: String? = nil
     ) throws {
         (self.model, self.file, self.data) = (model, file, data)
         source = try ModelFiles.source(model)
@@ -45,6 +50,11 @@ public struct EvaluationJob {
             throw InputError("--policy-rate \(policyRate): \(model) has no table \(policyRate)")
         }
         self.policyRate = policyRate
+        if let spread, policyRate == nil || !source.tables.contains(where: { $0.name == spread }) {
+            throw InputError(
+                "--spread \(spread): \(model) has no table \(spread), or no policy rate to measure it from")
+        }
+        self.spread = spread
         let read = try spec.observables.map { try EstimationJob.read($0.series, in: data) }
         let yields = policyRate == nil ? [] : try ["DGS3MO", "DGS2"].map { try EstimationJob.read($0, in: data) }
         // The months run to the last month any observed series reaches.
@@ -82,22 +92,34 @@ public struct EvaluationJob {
     }
 
     /// The knot tables after `end` as the unconditional forecast takes them: each held at its
-    /// value at `end`, the policy rate on the market's path.
+    /// value at `end`, the policy rate on the market's path, the spread table so that the
+    /// policy rate plus it is held.
     func heldTables(after end: Double, origin m: Int) -> [String: [(Double, Double)]] {
         var tables: [String: [(Double, Double)]] = [:]
+        // The policy rate at the end, and on the market's path after it: the 3-month yield for
+        // three months, then the forward rate from 3 months to 2 years.
+        let policyAtEnd = source.tables.first { $0.name == policyRate }.map {
+            Decomposition.interpolate($0.knots, at: end)
+        }
+        let path: (near: Double, forward: Double)? = {
+            guard policyRate != nil, let y3 = short[m], let y2 = long[m] else { return nil }
+            return (y3 / 100, (2 * y2 - 0.25 * y3) / 1.75 / 100)
+        }()
+        func onPath(_ level: Double, _ sign: Double, _ knots: inout [(Double, Double)], _ path: (Double, Double)) {
+            knots.append((end + 0.001, level + sign * path.0))
+            knots.append((end + 0.25, level + sign * path.0))
+            knots.append((end + 0.251, level + sign * path.1))
+            knots.append((end + 10, level + sign * path.1))
+        }
         for table in source.tables {
             // A knot at the end itself would be given twice.
             let kept = table.knots.filter { $0.0 < end - 1e-9 }
             let value = Decomposition.interpolate(table.knots, at: end)
             var knots = kept + [(end, value)]
-            if table.name == policyRate, let y3 = short[m], let y2 = long[m] {
-                // The 3-month yield for three months, then the forward rate from 3 months to 2 years.
-                let forward: Double = (2 * y2 - 0.25 * y3) / 1.75 / 100
-                let near: Double = y3 / 100
-                knots.append((end + 0.001, near))
-                knots.append((end + 0.25, near))
-                knots.append((end + 0.251, forward))
-                knots.append((end + 10, forward))
+            if table.name == policyRate, let path {
+                onPath(0, 1, &knots, path)
+            } else if table.name == spread, let path, let policyAtEnd {
+                onPath(policyAtEnd + value, -1, &knots, path)
             } else {
                 knots.append((end + 10, value))
             }
@@ -275,17 +297,22 @@ extension EvaluationJob {
                 ([String(DecimalYear.isoDate(f.origin).prefix(7)), f.series, String(f.horizon), String(target)]
                     + ([f.actual] + f.figures).map(CSV.number)).joined(separator: ","))
         }
+        let start =
+            warmStart ? "from the previous origin's mode (the first from the priors' means)" : "from its priors' means"
+        let held = spread.map {
+            ", and \($0) so that the yield it measures over the policy rate stays at its value then"
+        }
         var md = [
             "# Forecasts without look-ahead: \((model as NSString).lastPathComponent)", "",
             """
             At each origin from \(DecimalYear.isoDate(origins.first!).prefix(7)) to \
             \(DecimalYear.isoDate(origins.last!).prefix(7)) the model's posterior mode is found again \
-            \(warmStart ? "from the previous origin's mode (the first from the priors' means)" : "from its priors' means") \
+            \(start) \
             on the data up to that month (\(file)), and it forecasts the month's figure h months \
             on: its path plus the last error decayed by the error's estimated autocorrelation. The \
             unconditional forecast holds every input table at its value at the origin, the policy rate \
             (\(policyRate ?? "none")) on the market's path then (the 3-month yield, then the forward rate to \
-            the 2-year); the conditional one is given the realised inputs. The benchmarks use the same \
+            the 2-year)\(held ?? ""); the conditional one is given the realised inputs. The benchmarks use the same \
             monthly data from \(DecimalYear.isoDate(months[0]).prefix(7)): no change, an AR(1) per series, a \
             VAR in monthly changes of the monthly series (lags by BIC, up to 3). Errors are in the data's \
             units, in logs for log-scale series. A ratio below 1 is the model's win; p is the two-sided \
@@ -315,7 +342,7 @@ extension EvaluationJob {
         let manifest: [String: Any] = [
             "model": model, "estimation": file, "data": data,
             "origins": origins.map { String(DecimalYear.isoDate($0).prefix(7)) },
-            "horizons": horizons, "policy_rate": policyRate ?? NSNull(),
+            "horizons": horizons, "policy_rate": policyRate ?? NSNull(), "spread": spread ?? NSNull(),
             "start": warmStart ? "previous origin's mode" : "priors' means",
         ]
         let files = [

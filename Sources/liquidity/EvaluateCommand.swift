@@ -16,9 +16,10 @@ struct Evaluate: ParsableCommand {
             --start prior: every origin from the priors' means) and \
             forecasts each observable --horizons months on (default 1,3,6,12), with every input table held \
             at its value at the origin and the policy rate (--policy-rate, default rm where the model has \
-            it) on the market's path then; a conditional variant is given the realised inputs. No change, \
-            an AR(1) per series and a VAR in monthly changes (lags by BIC) forecast from the same data \
-            (from --benchmark-from, default 2015-01). Writes evaluation.csv (RMSE and ratios per series \
+            it) on the market's path then, a spread over it (--spread, default r2_gap) held so that the \
+            market yield it measures stays where it was; a conditional variant is given the realised \
+            inputs. No change, an AR(1) per series and a VAR in monthly changes (lags by BIC) forecast \
+            from the same data (from --benchmark-from, default 2015-01). Writes evaluation.csv (RMSE and ratios per series \
             and horizon, Diebold-Mariano p-values), forecasts.csv, evaluation.md and manifest.json into \
             --out (default out/evaluate).
 
@@ -57,7 +58,19 @@ struct Evaluate: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Where each origin's mode search starts: previous (the previous origin's mode) or prior (the priors' means).",
+            """
+            A table measured as a market yield less the policy rate, held so that the yield stays at its \
+            value at the origin (default: r2_gap, where the model has it).
+            """,
+            valueName: "table"))
+    var spread: String?
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            Where each origin's mode search starts: previous (the previous origin's mode) or prior (the \
+            priors' means).
+            """,
             valueName: "previous|prior"))
     var start = "previous"
 
@@ -92,7 +105,8 @@ struct Evaluate: ParsableCommand {
             model: modelFile, file: file, data: try data ?? Defaults.dataFile("data"), from: try month(from, "--from"),
             to: try month(to, "--to"), horizons: horizonList,
             benchmarkFrom: try month(benchmarkFrom, "--benchmark-from"),
-            policyRate: policyRate ?? (source.tables.contains { $0.name == "rm" } ? "rm" : nil))
+            policyRate: policyRate ?? (source.tables.contains { $0.name == "rm" } ? "rm" : nil),
+            spread: spread ?? (source.tables.contains { $0.name == "r2_gap" } ? "r2_gap" : nil))
         job.warmStart = start == "previous"
         let quiet = quiet
         let forecasts: [EvaluationJob.Forecast]

@@ -64,4 +64,42 @@ struct EvaluationTests {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: files[3])))
         #expect((manifest as? [String: Any])?["start"] as? String == "previous origin's mode")
     }
+
+    @Test(
+        """
+        the policy rate follows the market's path after the origin and r2_gap is held so that the 2-year \
+        (their sum) stays at its value then; a spread the model lacks is refused
+        """)
+    func spreadHeld() throws {
+        func job(spread: String) throws -> EvaluationJob {
+            try EvaluationJob(
+                model: Tool.root.appendingPathComponent("models/liquidity-priced.sfc").path,
+                file: Tool.root.appendingPathComponent("calibration/estimate-liquidity-priced.toml").path,
+                data: Tool.root.appendingPathComponent("data").path,
+                from: DecimalYear.value(year: 2024, month: 6, day: 1),
+                to: DecimalYear.value(year: 2024, month: 6, day: 1),
+                horizons: [6], benchmarkFrom: DecimalYear.value(year: 2015, month: 1, day: 1), policyRate: "rm",
+                spread: spread)
+        }
+        let evaluation = try job(spread: "r2_gap")
+        let origin = evaluation.origins[0]
+        let end = origin + 1.0 / 12
+        let held = evaluation.heldTables(after: end, origin: evaluation.index(origin))
+        let rm = try #require(held["rm"])
+        let gap = try #require(held["r2_gap"])
+        func r2(_ t: Double) -> Double {
+            Decomposition.interpolate(rm, at: t) + Decomposition.interpolate(gap, at: t)
+        }
+        // In June 2024 the market priced cuts: the policy rate's path falls after the origin.
+        #expect(Decomposition.interpolate(rm, at: end + 1) < Decomposition.interpolate(rm, at: end) - 0.002)
+        for dt in [0.1, 0.3, 1.0, 5.0] {
+            #expect(abs(r2(end + dt) - r2(end)) < 1e-12, "r2 moved by \(r2(end + dt) - r2(end)) at +\(dt)")
+        }
+        #expect(
+            throws: InputError(
+                "--spread nope: \(evaluation.model) has no table nope, or no policy rate to measure it from")
+        ) {
+            _ = try job(spread: "nope")
+        }
+    }
 }
