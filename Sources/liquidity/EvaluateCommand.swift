@@ -19,9 +19,9 @@ struct Evaluate: ParsableCommand {
             it) on the market's path then, a spread over it (--spread, default r2_gap) held so that the \
             market yield it measures stays where it was; a conditional variant is given the realised \
             inputs. No change, an AR(1) per series and a VAR in monthly changes (lags by BIC) forecast \
-            from the same data (from --benchmark-from, default 2015-01). Writes evaluation.csv (RMSE and ratios per series \
-            and horizon, Diebold-Mariano p-values), forecasts.csv, evaluation.md and manifest.json into \
-            --out (default out/evaluate).
+            from the same data (from --benchmark-from, default 2015-01). Writes evaluation.csv (RMSE and \
+            ratios per series and horizon, Diebold-Mariano p-values), forecasts.csv, evaluation.md and \
+            manifest.json into --out (default out/evaluate).
 
             Examples:
               liquidity evaluate
