@@ -18,8 +18,9 @@ struct Compare: ParsableCommand {
             rb, term premium and SOFR - IORB, reserves and the ON RRP at the end, the repo facility's \
             peak lending, the deferred asset at the end, the first date idle money L falls below its \
             level, the change in Bf, the AI share of the IG index, the largest identity residual), then \
-            the differences from the first regime. With --counterfactual, each regime is also solved under the last option of the file's choice \
-            counterfactual (no AI boom: I1 = I0) and that difference is printed.
+            the differences from the first regime. With --counterfactual, each regime is also solved \
+            under the last option of the file's choice counterfactual (no AI boom: I1 = I0) and that \
+            difference is printed.
 
             Writes compare.csv (tidy: t,date,regime,variable,value), series_<regime>.csv per run (as \
             `run` writes series.csv), units.csv and manifest.json into --out.
