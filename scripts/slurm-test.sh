@@ -82,7 +82,7 @@ distribution = "uniform"
 lower = 0.5
 upper = 1.2
 SPEC
-config=$(pwd)/calibration/liquidity.toml
+config=$(pwd)/calibration/liquidity-priced.toml
 read -r array merge < <(LIQUIDITY=$tool slurm/submit-sweep.sh "$dir/spec.toml" "$dir/out" 3 "$config") \
     || fail "sbatch refused the jobs"
 for _ in $(seq 1 120); do
