@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Without arguments, the main job: every Fed regime with and without the AI boom.
+if [ "$#" -eq 0 ]; then set -- compare --counterfactual; fi
 # Swift's runtime linked in: the tool starts in fewer instructions (docs/benchmarks.md, "Start-up").
 # A toolchain without the static runtime gets the shared one.
 if swift build -c release --product liquidity --static-swift-stdlib --scratch-path .build/static >&2; then

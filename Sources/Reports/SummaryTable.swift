@@ -56,4 +56,25 @@ extension SummaryTable {
         }
         return layout([""] + pairs.map(\.label), body)
     }
+
+    /// The rows whose difference `a - b` changes sign between the pairs (AI's part, as solved
+    /// less the counterfactual, positive in one regime and negative in another), each with
+    /// its most negative and most positive pair: "what flips". A difference counts only where
+    /// it shows in the printed table (half its last printed digit), so rounding noise (the
+    /// identity residual's 1e-11) flips nothing.
+    public static func flips(_ pairs: [(label: String, a: [SummaryValue], b: [SummaryValue])]) -> [String] {
+        guard let first = pairs.first?.a else { return [] }
+        return first.indices.compactMap { r -> String? in
+            guard first[r].kind != "below" else { return nil }
+            let material = isPercent(first[r]) || !first[r].unit.hasPrefix("$") ? 5e-5 : 5e-4
+            let parts = pairs.compactMap { pair -> (String, Double, String)? in
+                guard let x = pair.a[r].value, let y = pair.b[r].value, abs(x - y) >= material else { return nil }
+                return (pair.label, x - y, difference(pair.a[r], pair.b[r]) ?? "")
+            }
+            guard let low = parts.min(by: { $0.1 < $1.1 }), let high = parts.max(by: { $0.1 < $1.1 }),
+                low.1 < 0, high.1 > 0
+            else { return nil }
+            return "\(first[r].label): \(low.2) under \(low.0), \(high.2) under \(high.0)"
+        }
+    }
 }

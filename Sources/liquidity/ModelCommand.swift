@@ -310,7 +310,15 @@ struct ModelCompare: ParsableCommand {
             if counterfactual, let option = comparison.counterfactualOption {
                 print("")
                 print("Attribution (as solved minus \(ChoiceComparison.counterfactualChoice) = \(option)):")
-                print(SummaryTable.differences(result.attribution.map { ($0.option, $0.actual, $0.counterfactual) }))
+                let pairs = result.attribution.map { ($0.option, $0.actual, $0.counterfactual) }
+                print(SummaryTable.differences(pairs))
+                let flips = SummaryTable.flips(pairs)
+                print("")
+                print(
+                    flips.isEmpty
+                        ? "As solved minus \(option) has the same sign in every option of \(choice)."
+                        : "Where as solved minus \(option) changes sign between options of \(choice):\n"
+                            + flips.map { "  " + $0 }.joined(separator: "\n"))
             }
             print("")
         }

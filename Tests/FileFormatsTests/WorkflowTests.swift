@@ -1,11 +1,11 @@
 import Experiments
-import FlowModel
 import Foundation
 import TestSupport
 import Testing
 
 @testable import Application
 @testable import FileFormats
+@testable import FlowModel
 @testable import Reports
 
 /// The workflows of `compare`, `matrices`, `params` and `calibrate`, called
@@ -199,5 +199,33 @@ struct TablesTests {
             Workflow.model, settings: try ModelFiles.settings(configuration: path, for: model.source))
         #expect(Tables.parameters(of: again, format: .csv) == csv)
         #expect(again.knots(of: "rm").elementsEqual(model.knots(of: "rm")) { $0 == $1 })
+    }
+}
+
+@Suite("What flips between regimes")
+struct FlipTests {
+    @Test(
+        "a row whose difference is negative in one pair and positive in another is listed with both ends; noise is not"
+    )
+    func flips() {
+        func row(_ label: String, _ unit: String, _ value: Double, kind: String = "end") -> SummaryValue {
+            SummaryValue(label: label, kind: kind, series: label, unit: unit, value: value)
+        }
+        func run(_ price: Double, _ residual: Double, _ yield: Double, _ date: Double) -> [SummaryValue] {
+            [
+                row("price", "index, 1 at t0", price), row("residual", "1", residual), row("rb", "1/yr", yield),
+                row("paid off", "year", date, kind: "below"),
+            ]
+        }
+        let base = run(1.0, 0, 0.04, 2030)
+        let pairs = [
+            ("none", run(0.93, 2e-11, 0.045, 2031), base), ("buyer", run(1.02, -1e-11, 0.04002, 2029), base),
+            ("share", run(1.005, 3e-11, 0.041, 2030), base),
+        ].map { (label: $0.0, a: $0.1, b: $0.2) }
+        // The price's part: -0.07 under none, +0.02 under buyer; the residual's sign changes are noise; the
+        // yield's parts are all positive (the buyer's 0.002 pp shows as +0.00 pp, below half a printed digit);
+        // a date's difference is not reported.
+        #expect(SummaryTable.flips(pairs) == ["price: -0.0700 under none, +0.0200 under buyer"])
+        #expect(SummaryTable.flips(pairs.filter { $0.label != "none" }) == [])
     }
 }

@@ -11,14 +11,14 @@ struct OutputLimitTests {
             (
                 ["compare", "--save-step", "1e-4"],
                 """
-                --save-step 0.0001: 60001 points of 163 series in 4 runs from 2026.0 to 2032.0 would save 3.91e+07 \
+                --save-step 0.0001: 60001 points of 175 series in 4 runs from 2026.0 to 2032.0 would save 4.2e+07 \
                 values; the limit is 10000000 (a larger --save-step, or a shorter span with --from/--to)
                 """
             ),
             (
                 ["run", "--save-step", "1e-5"],
                 """
-                --save-step 1e-05: 600001 points of 163 series in 1 run from 2026.0 to 2032.0 would save 9.78e+07 \
+                --save-step 1e-05: 600001 points of 175 series in 1 run from 2026.0 to 2032.0 would save 1.05e+08 \
                 values; the limit is 10000000 (a larger --save-step, or a shorter span with --from/--to)
                 """
             ),

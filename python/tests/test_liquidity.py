@@ -36,7 +36,7 @@ def test_run_equals_the_commands_series(tmp_path):
     for column in frame.columns:
         assert close(frame[column], series[column]), column
     assert frame.attrs["units"]["rb"] == "1/yr"
-    assert frame.attrs["summaries"][0]["label"] == "crypto: price at end"
+    assert frame.attrs["summaries"][0]["label"] == "crypto: price at end (index, 1 at the start)"
 
 
 def test_compare_equals_the_commands_compare_csv(tmp_path):
