@@ -77,4 +77,24 @@ extension SummaryTable {
             return "\(first[r].label): \(low.2) under \(low.0), \(high.2) under \(high.0)"
         }
     }
+
+    /// Two runs of different model files side by side: a row per summary of either, matched by
+    /// kind and series (`end_p_crypto`; the first file's order and label, then the second's
+    /// own), "-" where a file lacks the row, and the second less the first where both have it
+    /// in one unit.
+    public static func sideBySide(
+        _ a: (label: String, summaries: [SummaryValue]), _ b: (label: String, summaries: [SummaryValue]),
+        calendar: Bool
+    ) -> String {
+        let rows = a.summaries + b.summaries.filter { y in !a.summaries.contains { $0.column == y.column } }
+        let body = rows.map { row -> [String] in
+            let x = a.summaries.first { $0.column == row.column }
+            let y = b.summaries.first { $0.column == row.column }
+            var delta = ""
+            if let x, let y, x.unit == y.unit { delta = difference(y, x) ?? "" }
+            let cells = [x, y].map { $0.map { text($0, calendar: calendar) } ?? "-" }
+            return [row.label] + cells + [delta]
+        }
+        return layout(["", a.label, b.label, "\(b.label) - \(a.label)"], body)
+    }
 }

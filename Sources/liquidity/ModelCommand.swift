@@ -196,20 +196,35 @@ struct ModelRun: ParsableCommand {
 struct ModelCompare: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Solve a model file under every option of one of its choices and print its summaries side by side.",
+        abstract: """
+            Solve a model file under every option of one of its choices, or two model files, and print their \
+            summaries side by side.
+            """,
         discussion: """
-            Each option is solved into --out/<option> as `model run` writes it; the table has one \
-            column per option and one row per summary the file declares.
+            With one file and --choice, each option is solved into --out/<option> as `model run` writes \
+            it; the table has one column per option and one row per summary the file declares. With two \
+            files, each is solved into --out/<its name> (--config for the first, --second-config for the \
+            second; --set, --choose and the span for both), and the table has a row per summary label of \
+            either file ("-" where one lacks it) and the second less the first.
 
             Examples:
               liquidity model compare models/reverse-qe.sfc --choice regime
               liquidity model compare models/reverse-qe.sfc --choice regime --options none,buyer --set I1=0.25
+              liquidity model compare models/liquidity.sfc models/liquidity-priced.sfc \
+                  --config calibration/liquidity-2026.toml --second-config calibration/liquidity-priced-2026.toml \
+                  --choose regime=buyer
             """)
 
     @OptionGroup var model: ModelFileOptions
 
-    @Option(help: ArgumentHelp("The choice whose options are compared.", valueName: "name"))
-    var choice: String
+    @Argument(help: ArgumentHelp("A second model file, compared with the first.", valueName: "SECOND.sfc"))
+    var second: String?
+
+    @Option(help: ArgumentHelp("A configuration of the second model file.", valueName: "file"))
+    var secondConfig: String?
+
+    @Option(help: ArgumentHelp("The choice whose options are compared (one file).", valueName: "name"))
+    var choice: String?
 
     @Option(help: ArgumentHelp("Options to compare, comma-separated (default: every option).", valueName: "list"))
     var options: String?
@@ -239,6 +254,19 @@ struct ModelCompare: ParsableCommand {
 
     func run() throws {
         try solver.check()
+        if let second {
+            guard choice == nil, options == nil, !counterfactual, !plot else {
+                throw InputError(
+                    "\(second): two model files are compared as they are; --choice, --options, --counterfactual and "
+                        + "--plot compare the options of one file")
+            }
+            try compareFiles(second)
+            return
+        }
+        guard let choice else {
+            throw InputError("--choice: name the choice whose options are compared, or give a second model file")
+        }
+        if secondConfig != nil { throw InputError("--second-config: no second model file is given") }
         for (name, option) in try ModelFiles.pairs(model.choices, option: "--choose") where name == choice {
             throw InputError(
                 "--choose \(name)=\(option): \(name) is the choice compared (--choice); each of its options is solved")
@@ -253,6 +281,34 @@ struct ModelCompare: ParsableCommand {
             counterfactual: counterfactual,
             plot: plot, solver: solver, out: out, quiet: false,
             origin: "--choice \(choice)" + (options.map { ", --options \($0)" } ?? ""))
+    }
+
+    /// Solves the two files into --out/<name> each and prints their summaries side by side.
+    func compareFiles(_ second: String) throws {
+        let names = [model.file, second].map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
+        let folders = names[0] == names[1] ? [names[0] + "-1", names[1] + "-2"] : names
+        let secondSettings = try ModelFiles.runSettings(
+            second, config: secondConfig, overrides: model.overrides,
+            choices: Dictionary(try ModelFiles.pairs(model.choices, option: "--choose")) { $1 },
+            scenarios: model.scenarios, start: model.start, end: model.end)
+        var runs: [(label: String, path: ModelSolution)] = []
+        var written: [String] = []
+        for (k, (file, settings, config)) in [
+            (model.file, try model.settings, model.config), (second, secondSettings, secondConfig),
+        ].enumerated() {
+            let (path, files) = try ModelFiles.run(
+                file, settings: settings, solve: try solver.settings, saveStep: try solver.givenStep, config: config,
+                into: "\(out)/\(folders[k])", tool: BuildInfo.tool, command: CommandLine.arguments)
+            runs.append((path.model.source.name, path))
+            if k == 1, runs[0].label == runs[1].label { runs = zip(runs, folders).map { ($1, $0.path) } }
+            written += files.map { "\(out)/\(folders[k])/\($0)" }
+        }
+        let calendar = runs.allSatisfy { $0.path.model.source.isCalendar }
+        print(
+            SummaryTable.sideBySide(
+                (runs[0].label, runs[0].path.summaries), (runs[1].label, runs[1].path.summaries), calendar: calendar))
+        print("")
+        print("wrote " + written.joined(separator: ", "))
     }
 
     /// Solves `file` under each of `options` of `choice` (nil: all) into

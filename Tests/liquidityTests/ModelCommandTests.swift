@@ -163,3 +163,56 @@ struct ModelOptionTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b").path))
     }
 }
+
+@Suite("Two model files side by side")
+struct TwoFileCompareTests {
+    @Test(
+        """
+        model compare A.sfc B.sfc solves each with its own configuration and prints both and B - A per summary; \
+        --choice with two files, neither, or --second-config without a second file is refused
+        """
+    )
+    func twoFiles() throws {
+        let dir = try Tool.scratch()
+        let sim = Tool.root.appendingPathComponent("models/gl-sim.sfc").path
+        let pc = Tool.root.appendingPathComponent("models/gl-pc.sfc").path
+        try "[parameters]\nG_d = 25\n".write(
+            to: dir.appendingPathComponent("more.toml"), atomically: true, encoding: .utf8)
+        let result = try Tool.run(
+            ["model", "compare", sim, sim, "--second-config", "more.toml", "--out", "c"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        // SIM's steady state is G_d / theta: 100 from the file's G_d = 20, 125 from 25.
+        #expect(lines[0] == ["gl-sim-1", "gl-sim-2", "gl-sim-2", "-", "gl-sim-1"])
+        #expect(lines.contains(["national", "income", "at", "the", "end", "100.000", "125.000", "+25.000"]))
+        #expect(Tool.files(dir.appendingPathComponent("c")) == ["gl-sim-1", "gl-sim-2"])
+        for folder in ["gl-sim-1", "gl-sim-2"] {
+            #expect(
+                Tool.files(dir.appendingPathComponent("c/\(folder)")) == ["manifest.json", "series.csv", "units.csv"])
+        }
+        // Rows of one file only are shown with "-" for the other.
+        let mixed = try Tool.run(["model", "compare", sim, pc, "--to", "50", "--out", "m"], in: dir)
+        #expect(mixed.status == 0, "\(mixed.stderr)")
+        let rows = mixed.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(rows[0] == ["gl_sim", "gl_pc", "gl_pc", "-", "gl_sim"])
+        #expect(rows.contains { $0.prefix(5) == ["money", "held", "at", "the", "end"] && $0.last == "-" })
+        #expect(rows.contains { $0.prefix(5) == ["household", "wealth", "at", "the", "end"] && $0[5] == "-" })
+        try BadInputTests.refused([
+            (
+                ["model", "compare", sim, pc, "--choice", "regime"],
+                """
+                \(pc): two model files are compared as they are; --choice, --options, --counterfactual and --plot \
+                compare the options of one file
+                """
+            ),
+            (
+                ["model", "compare", sim],
+                "--choice: name the choice whose options are compared, or give a second model file"
+            ),
+            (
+                ["model", "compare", sim, "--choice", "x", "--second-config", "more.toml"],
+                "--second-config: no second model file is given"
+            ),
+        ])
+    }
+}
