@@ -145,7 +145,8 @@ public enum HistoryFiles {
     /// nil: every quarter), valued at the data, within its band (a share of
     /// the quarter's value for a relative band).
     public static func targets(
-        table path: String, bands: [(series: String, band: Band)], from first: String?, to last: String?
+        table path: String, bands: [(series: String, band: Band)], from first: String?, to last: String?,
+        seeds: String? = nil
     ) throws -> String {
         let table = try csv(path)
         for (series, band) in bands {
@@ -182,7 +183,20 @@ public enum HistoryFiles {
                 ]
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        guard let seeds else { return lines.joined(separator: "\n") + "\n" }
+        // The seeds' targets as their file writes them, after a check that they read and that no id is
+        // made twice; the file's `model` key heads the merged file.
+        let made = Set(lines.compactMap { $0.hasPrefix("id = ") ? String($0.dropFirst(6).dropLast()) : nil })
+        for target in try CalibrationFiles.readTargets(seeds) where made.contains(target.id) {
+            throw InputError("--seeds \(seeds): target \(target.id) is also made from --table; rename one")
+        }
+        let text = try Configuration.readText(seeds).split(separator: "\n", omittingEmptySubsequences: false)
+        let start = text.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "[[target]]" } ?? text.endIndex
+        var merged: [String] = text[..<start].filter { $0.hasPrefix("model") }.map(String.init)
+        merged += lines
+        merged += ["", "# The targets of \(seeds)", ""]
+        merged += text[start...].map(String.init)
+        return merged.joined(separator: "\n").trimmingCharacters(in: .newlines) + "\n"
     }
 
     /// Model against data at each saved quarter: rb and DGS10, idle cash L and

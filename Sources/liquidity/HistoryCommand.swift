@@ -77,6 +77,15 @@ struct History: ParsableCommand {
     var targets: String?
 
     @Option(
+        help: ArgumentHelp(
+            """
+            With --targets: a targets file whose targets (the seeds' figures) follow the quarter-ends, and whose \
+            model key heads the file written (calibration/targets-liquidity-priced.toml).
+            """,
+            valueName: "file"))
+    var seeds: String?
+
+    @Option(
         name: .customLong("map"),
         help: ArgumentHelp(
             """
@@ -166,7 +175,8 @@ struct History: ParsableCommand {
             }
             try emit(
                 try HistoryFiles.targets(
-                    table: try table, bands: bands, from: firstQuarterGiven ? firstQuarter : nil, to: lastQuarter))
+                    table: try table, bands: bands, from: firstQuarterGiven ? firstQuarter : nil, to: lastQuarter,
+                    seeds: seeds))
             return
         }
         let model =

@@ -217,3 +217,48 @@ struct DefaultStartTests {
         }
     }
 }
+
+@Suite("Targets from the data with the seeds' merged in")
+struct SeedTargetsTests {
+    @Test(
+        """
+        history --targets --seeds writes the quarter-ends and then every target of the seeds' file under its model \
+        key, which calibrate reads; an id made twice is refused
+        """
+    )
+    func merged() throws {
+        let dir = try Tool.scratch()
+        let seeds = Tool.root.appendingPathComponent("calibration/targets-liquidity-priced.toml").path
+        let table = Tool.root.appendingPathComponent("calibration/history-fred.csv").path
+        let written = try Tool.run(
+            [
+                "history", "--targets", "DGS10=0.25,RRPONTSYD=25%", "--from", "2025Q3", "--table", table, "--seeds",
+                seeds, "--write", "t.toml",
+            ], in: dir)
+        #expect(written.status == 0, "\(written.stderr)")
+        let text = try Tool.text(dir.appendingPathComponent("t.toml"))
+        #expect(text.hasPrefix("model = \"liquidity_priced\""))
+        let seedCount = try Tool.text(URL(fileURLWithPath: seeds)).components(separatedBy: "[[target]]").count - 1
+        #expect(text.components(separatedBy: "[[target]]").count - 1 == 4 + seedCount)
+        let check = try Tool.run(["calibrate", "--check", "--targets", "t.toml"], in: dir)
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("of \(4 + seedCount - 2) fitted targets inside their bands"))
+        let clash = [
+            "[[target]]", "id = \"DGS10_2025Q4\"", "description = \"x\"", "quantity = \"value\"", "series = \"rb\"",
+            "at = 2026.0", "value = 0.04", "band = 0.01", "weight = 1.0", "source = \"x\"",
+        ]
+        try (clash.joined(separator: "\n") + "\n").write(
+            to: dir.appendingPathComponent("clash.toml"), atomically: true, encoding: .utf8)
+        try BadInputTests.refused(
+            [
+                (
+                    [
+                        "history", "--targets", "DGS10=0.25", "--from", "2025Q3", "--table", table, "--seeds",
+                        "clash.toml", "--write", "u.toml",
+                    ],
+                    "--seeds clash.toml: target DGS10_2025Q4 is also made from --table; rename one"
+                )
+            ], in: dir, out: [])
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("u.toml").path))
+    }
+}
