@@ -65,7 +65,7 @@ public struct Backtest: Sendable {
             return Result(cutoff: cutoff, fit: fit, forecasts: [], targetsUsed: known.targets.count)
         }
         let path = try fit.parameters.solve(
-            until: last, stepper: calibration.stepper, tolerance: calibration.tolerance)
+            until: last, also: [], stepper: calibration.stepper, tolerance: calibration.tolerance)
         func row(_ t: Double) -> [String: Double]? { data.first { abs(($0["t"] ?? .nan) - t) < 1e-9 } }
         var forecasts: [Forecast] = []
         for name in series {

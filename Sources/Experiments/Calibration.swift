@@ -147,8 +147,9 @@ public protocol CalibrationModel: Sendable {
     /// This model with the parameter `key` set to `value`.
     func setting(_ key: String, to value: Double) throws -> Self
     /// Solves up to `end` (a month after the start at least), saved monthly
-    /// or at the model's own step; a solve that does not finish throws.
-    func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any SolvedPath
+    /// or at the model's own step and at each of `also` inside the span; a
+    /// solve that does not finish throws.
+    func solve(until end: Double, also: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath
     /// Solves up to the last of `times` (ascending), saved at each of them.
     func solve(at times: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath
 }
@@ -297,14 +298,10 @@ public struct Calibration: Sendable {
     /// The model's value of every target, nil for those not modelled, on a
     /// solve up to the last date any target needs.
     public func evaluate(_ model: any CalibrationModel) throws -> (run: any SolvedPath, values: [Double?]) {
-        var run = try model.solve(
-            until: targets.map(\.quantity.latestDate).max() ?? -.infinity, stepper: stepper, tolerance: tolerance)
-        // A date off the model's saving grid (mid-month on a monthly grid) is saved too, in a second solve.
-        let start = run.t.first ?? .infinity
-        let missing = targets.flatMap(\.quantity.dates).filter { $0 >= start && run.index(at: $0) == nil }
-        if !missing.isEmpty {
-            run = try model.solve(at: Self.distinct(run.t + missing), stepper: stepper, tolerance: tolerance)
-        }
+        // A date off the model's saving grid (mid-month on a monthly grid) is saved too.
+        let run = try model.solve(
+            until: targets.map(\.quantity.latestDate).max() ?? -.infinity, also: targets.flatMap(\.quantity.dates),
+            stepper: stepper, tolerance: tolerance)
         return (run, try targets.map { try run.evaluate($0) })
     }
 

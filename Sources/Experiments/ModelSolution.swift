@@ -318,15 +318,19 @@ public struct FileCalibrationModel: CalibrationModel {
         return copy
     }
 
-    public func solve(until end: Double, stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
-        try solve(until: end, times: nil, stepper: stepper, tolerance: tolerance)
+    public func solve(until end: Double, also: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath
+    {
+        try solve(until: end, times: nil, also: also, stepper: stepper, tolerance: tolerance)
     }
 
     public func solve(at times: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
         try solve(until: times.last ?? -.infinity, times: times, stepper: stepper, tolerance: tolerance)
     }
 
-    func solve(until end: Double, times: [Double]?, stepper: Stepper, tolerance: Double) throws -> any SolvedPath {
+    /// Solves to `end`, saved at `times`, or on the save step's grid and at each of `also` inside the span.
+    func solve(
+        until end: Double, times: [Double]?, also: [Double] = [], stepper: Stepper, tolerance: Double
+    ) throws -> any SolvedPath {
         var settings = settings
         let start = settings.start ?? source.horizon?.0 ?? 0
         settings.end = max(end, start + 1.0 / 12)
@@ -335,6 +339,9 @@ public struct FileCalibrationModel: CalibrationModel {
             stepper: stepper, relativeTolerance: tolerance, absoluteTolerance: tolerance,
             saveStep: source.saveStep ?? 1.0 / 12)
         solve.saveTimes = times
+        let grid = SaveSchedule.grid(from: model.t0, to: model.t1, every: solve.saveStep)
+        let off = also.filter { t in t > model.t0 && t < model.t1 && !grid.contains { abs($0 - t) < 1e-9 } }
+        if times == nil, !off.isEmpty { solve.saveTimes = Calibration.distinct(grid + off) }
         do {
             return try solve.solve(model, label: source.file)
         } catch let failure as SolveFailure {

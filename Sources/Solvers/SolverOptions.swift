@@ -8,6 +8,11 @@ public enum SaveSchedule: Sendable, Equatable {
     /// `t0 + k * interval` for k = 0, 1, ... up to `t1`, and `t1` itself.
     /// Each time is computed from `k`, never accumulated, so there is no drift.
     case interval(Double)
+
+    /// The times ``interval(_:)`` records from `t0` to `t1`.
+    public static func grid(from t0: Double, to t1: Double, every interval: Double) -> [Double] {
+        SolvePlan.grid(from: t0, to: t1, every: interval)
+    }
 }
 
 /// How save times inside a step get their values. `tstops` and the end are
