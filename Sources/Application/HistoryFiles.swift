@@ -167,12 +167,14 @@ public enum HistoryFiles {
             "# Quarter-end targets from \(path), made by `liquidity history --targets`: each series at each",
             "# quarter-end, in the data's own units, named as the model's observe declarations name it.",
         ]
+        var made: Set<String> = []
         for (series, band) in bands {
             for row in table.rows {
                 guard let quarter = row["quarter"], let date = row["date"], let t = row["t"].flatMap(Double.init),
                     first.map({ quarter >= $0 }) ?? true, last.map({ quarter <= $0 }) ?? true,
                     let value = row[series].flatMap(Double.init)
                 else { continue }
+                made.insert("\(series)_\(quarter)")
                 lines += [
                     "", "[[target]]", "id = \"\(series)_\(quarter)\"",
                     "description = \"\(series) at the end of \(quarter)\"",
@@ -186,7 +188,6 @@ public enum HistoryFiles {
         guard let seeds else { return lines.joined(separator: "\n") + "\n" }
         // The seeds' targets as their file writes them, after a check that they read and that no id is
         // made twice; the file's `model` key heads the merged file.
-        let made = Set(lines.compactMap { $0.hasPrefix("id = ") ? String($0.dropFirst(6).dropLast()) : nil })
         for target in try CalibrationFiles.readTargets(seeds) where made.contains(target.id) {
             throw InputError("--seeds \(seeds): target \(target.id) is also made from --table; rename one")
         }

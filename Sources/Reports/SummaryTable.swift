@@ -59,9 +59,10 @@ extension SummaryTable {
 
     /// The rows whose difference `a - b` changes sign between the pairs (AI's part, as solved
     /// less the counterfactual, positive in one regime and negative in another), each with
-    /// its most negative and most positive pair: "what flips". A difference counts only where
-    /// it shows in the printed table (half its last printed digit), so rounding noise (the
-    /// identity residual's 1e-11) flips nothing.
+    /// its most negative and most positive pair: "what flips". A difference counts only from
+    /// half the last digit the table prints of dollars (5e-4) or of percent and index rows
+    /// (5e-5), and from 5e-5 in other units, so rounding noise (the identity residual's 1e-11)
+    /// flips nothing.
     public static func flips(_ pairs: [(label: String, a: [SummaryValue], b: [SummaryValue])]) -> [String] {
         guard let first = pairs.first?.a else { return [] }
         return first.indices.compactMap { r -> String? in

@@ -68,13 +68,14 @@ struct ModelFileOptions: ParsableArguments {
         help: ArgumentHelp("End of the span (default: the file's horizon).", valueName: "t"))
     var end: Double?
 
-    var settings: ModelSettings {
-        get throws {
-            try ModelFiles.runSettings(
-                file, config: config, overrides: overrides,
-                choices: Dictionary(try ModelFiles.pairs(choices, option: "--choose")) { $1 },
-                scenarios: scenarios, start: start, end: end)
-        }
+    var settings: ModelSettings { get throws { try settings(of: file, config: config) } }
+
+    /// The settings of `file` with `config` and these options' --set, --choose, scenarios and span.
+    func settings(of file: String, config: String?) throws -> ModelSettings {
+        try ModelFiles.runSettings(
+            file, config: config, overrides: overrides,
+            choices: Dictionary(try ModelFiles.pairs(choices, option: "--choose")) { $1 },
+            scenarios: scenarios, start: start, end: end)
     }
 
     func compile() throws -> CompiledModel { try ModelFiles.compile(file, settings: try settings, config: config) }
@@ -287,26 +288,23 @@ struct ModelCompare: ParsableCommand {
     func compareFiles(_ second: String) throws {
         let names = [model.file, second].map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
         let folders = names[0] == names[1] ? [names[0] + "-1", names[1] + "-2"] : names
-        let secondSettings = try ModelFiles.runSettings(
-            second, config: secondConfig, overrides: model.overrides,
-            choices: Dictionary(try ModelFiles.pairs(model.choices, option: "--choose")) { $1 },
-            scenarios: model.scenarios, start: model.start, end: model.end)
-        var runs: [(label: String, path: ModelSolution)] = []
+        var paths: [ModelSolution] = []
         var written: [String] = []
-        for (k, (file, settings, config)) in [
-            (model.file, try model.settings, model.config), (second, secondSettings, secondConfig),
-        ].enumerated() {
+        for (k, (file, config)) in [(model.file, model.config), (second, secondConfig)].enumerated() {
             let (path, files) = try ModelFiles.run(
-                file, settings: settings, solve: try solver.settings, saveStep: try solver.givenStep, config: config,
-                into: "\(out)/\(folders[k])", tool: BuildInfo.tool, command: CommandLine.arguments)
-            runs.append((path.model.source.name, path))
-            if k == 1, runs[0].label == runs[1].label { runs = zip(runs, folders).map { ($1, $0.path) } }
+                file, settings: try model.settings(of: file, config: config), solve: try solver.settings,
+                saveStep: try solver.givenStep, config: config, into: "\(out)/\(folders[k])", tool: BuildInfo.tool,
+                command: CommandLine.arguments)
+            paths.append(path)
             written += files.map { "\(out)/\(folders[k])/\($0)" }
         }
-        let calendar = runs.allSatisfy { $0.path.model.source.isCalendar }
+        // Two files of one model are told apart by their folders.
+        let models = paths.map(\.model.source.name)
+        let labels = models[0] == models[1] ? folders : models
         print(
             SummaryTable.sideBySide(
-                (runs[0].label, runs[0].path.summaries), (runs[1].label, runs[1].path.summaries), calendar: calendar))
+                (labels[0], paths[0].summaries), (labels[1], paths[1].summaries),
+                calendar: paths.allSatisfy { $0.model.source.isCalendar }))
         print("")
         print("wrote " + written.joined(separator: ", "))
     }
