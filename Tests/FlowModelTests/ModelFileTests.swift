@@ -258,7 +258,7 @@ struct ModelCheckTests {
     }
 }
 
-@Suite("The tutorials of the README and docs/models.md")
+@Suite("The tutorials of docs/models.md")
 struct TutorialTests {
     @Test(
         "docs/models.md's one-line change of the reverse-QE model compiles and moves crypto's end price as it says"
@@ -303,13 +303,13 @@ struct TutorialTests {
         return Foundation.exp(try #require(Double(last[column])))
     }
 
-    @Test("the SIM written in the README compiles, balances and reaches Y = 100")
+    @Test("the SIM written in docs/models.md compiles, balances and reaches Y = 100")
     func readme() throws {
-        let readme = try String(contentsOf: Models.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: Models.root.appendingPathComponent("docs/models.md"), encoding: .utf8)
         let start = try #require(readme.range(of: "```text\nmodel gl_sim"))
         let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
         let text = String(readme[readme.index(start.lowerBound, offsetBy: 8)..<end.lowerBound])
-        let model = try compileModel(text, file: "README.md")
+        let model = try compileModel(text, file: "docs/models.md")
         #expect(model.warnings.isEmpty, "\(model.warnings)")
         let y = try Models.end(model, ["Y"])[0]
         #expect(abs(y - 100) < 1e-8 * 100)
