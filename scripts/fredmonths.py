@@ -1,5 +1,5 @@
 """Month means of the files in data/, July 2022 to December 2025, for the priced model's
-scripts (monthly-tables.py, price-betas-monthly.py, money-market-goals.py, start-2026.py).
+scripts (monthly-tables.py, price-betas-monthly.py, money-market-goals.py).
 Rows after 2025-12-31 are never used."""
 import csv
 import datetime

@@ -23,10 +23,18 @@ public struct EstimationJob {
     ///
     /// - Parameters:
     ///   - data: the folder holding `<series>.csv` for every observable (FRED's exports).
-    public init(model: String, config: String?, file: String, data: String) throws {
+    ///   - to: the likelihood's last month in place of the file's (`--to`: data that arrived since).
+    public init(model: String, config: String?, file: String, data: String, to: String? = nil) throws {
         (self.model, self.config, self.file, self.data) = (model, config ?? model, file, data)
         let source = try ModelFiles.source(model)
         var spec = try EstimationFile.read(file, model: source.name)
+        if let to {
+            guard let month = DecimalYear.month(to), month >= spec.from else {
+                let first = DecimalYear.isoDate(spec.from).prefix(7)
+                throw InputError("--to \(to): allowed: a month, YYYY-MM, from \(file)'s first, \(first)")
+            }
+            spec.to = month
+        }
         var settings = try config.map { try ModelFiles.settings(configuration: $0, for: source) } ?? ModelSettings()
         let start = settings.start ?? source.horizon?.0 ?? -.infinity
         let end = settings.end ?? source.horizon?.1 ?? .infinity

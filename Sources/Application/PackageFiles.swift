@@ -54,6 +54,13 @@ public enum PackageFiles {
         ),
     ]
 
+    /// The committed restarts of `restart`, by the model file's name: the fitted configuration
+    /// that is run to the restart date, and the restart file.
+    public static let restarts: [String: (config: String, file: String)] = [
+        "liquidity-priced.sfc": ("calibration/liquidity-priced.toml", "calibration/restart-liquidity-priced.toml"),
+        "liquidity.sfc": ("calibration/liquidity.toml", "calibration/restart-liquidity.toml"),
+    ]
+
     /// The running executable's own path (`/proc/self/exe`), wherever it was called from: the
     /// anchor of the tool's files, which `argv[0]` is not when the tool is found on `PATH`.
     public static var executable: String {

@@ -7,6 +7,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
+#include <gsl/gsl_multiroots.h>
 
 // Swift 6 rejects GSL's global step-type variables as shared mutable state,
 // so each is exposed through an accessor.
@@ -37,5 +38,12 @@ static inline const gsl_multifit_nlinear_solver *cgsl_solver_qr(void) { return g
 static inline const gsl_multimin_fdfminimizer_type *cgsl_multimin_bfgs2(void) {
     return gsl_multimin_fdfminimizer_vector_bfgs2;
 }
+
+// The same for the multidimensional root finders.
+static inline const gsl_multiroot_fsolver_type *cgsl_multiroot_hybrids(void) { return gsl_multiroot_fsolver_hybrids; }
+static inline const gsl_multiroot_fdfsolver_type *cgsl_multiroot_hybridsj(void) {
+    return gsl_multiroot_fdfsolver_hybridsj;
+}
+static inline const gsl_multiroot_fdfsolver_type *cgsl_multiroot_newton(void) { return gsl_multiroot_fdfsolver_newton; }
 
 #endif

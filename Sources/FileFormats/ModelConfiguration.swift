@@ -168,7 +168,7 @@ public enum ModelConfiguration {
 
     /// A complete configuration of `model` (its settings applied): every
     /// section, every parameter with its unit and meaning in a comment.
-    public static func render(_ model: CompiledModel, header: [String]) -> String {
+    public static func render(_ model: CompiledModel, header: [String], sources: [String: String] = [:]) -> String {
         let s = model.source
         var lines = header.map { "# " + $0 }
         lines += [
@@ -177,19 +177,18 @@ public enum ModelConfiguration {
         ]
         for p in s.parameters {
             let note = [p.attributes.unit, p.attributes.meaning].compactMap { $0 }.joined(separator: ": ")
+            func comment(_ key: String) -> String {
+                let text = [note.isEmpty ? nil : note, sources[key].map { "from " + $0 }].compactMap { $0 }
+                return text.isEmpty ? "" : "  # " + text.joined(separator: "; ")
+            }
             if case .member(let set) = p.index {
                 for member in model.members(of: set) {
+                    let key = "\(p.name)[\(member)]"
                     lines.append(
-                        """
-                        \(p.name).\(member) = \
-                        \(Configuration.format(model.parameter("\(p.name)[\(member)]") ?? .nan))
-                        """
-                            + (note.isEmpty ? "" : "  # \(note)"))
+                        "\(p.name).\(member) = \(Configuration.format(model.parameter(key) ?? .nan))" + comment(key))
                 }
             } else {
-                lines.append(
-                    "\(p.name) = \(Configuration.format(model.parameter(p.name) ?? .nan))"
-                        + (note.isEmpty ? "" : "  # \(note)"))
+                lines.append("\(p.name) = \(Configuration.format(model.parameter(p.name) ?? .nan))" + comment(p.name))
             }
         }
         if !s.sets.isEmpty {

@@ -238,6 +238,17 @@ public final class CompiledModel: @unchecked Sendable {
         return result
     }
 
+    /// Every output series at time `t` and state `y`, in the order of ``columns``: at t0 and
+    /// ``initialState``, the model's start without a solve.
+    public func values(at t: Double, state y: [Double]) -> [Double] {
+        var v = values
+        v.withUnsafeMutableBufferPointer { buffer in
+            y.withUnsafeBufferPointer { evaluate(t, $0.baseAddress!, buffer.baseAddress!) }
+            observations.run(buffer.baseAddress!, tables: tables)
+        }
+        return columnSlots.map { v[$0] }
+    }
+
     /// Solves the model and returns its saved times and series.
     public func run(_ stepper: Stepper, options: SolverOptions) throws -> (solution: ODESolution, series: [[Double]]) {
         var settings = options
@@ -403,6 +414,8 @@ public struct SummaryValue: Sendable, Equatable {
     public var kind: String
     /// The series summarised (`p_crypto`) and its unit.
     public var series: String, unit: String
+    /// The member of a summary over a set (`crypto` for `end p[j]`); nil for a scalar series.
+    public var member: String? = nil
     /// The number: a level, a change, a share (drawdown), a date (below; nil if never) or an integral (total).
     public var value: Double?
 
@@ -447,8 +460,10 @@ extension CompiledModel {
                 }
                 let label = summary.label.replacingOccurrences(
                     of: "{\(summary.index.variable ?? "")}", with: set?.label(of: member) ?? member)
-                result.append(
-                    SummaryValue(label: label, kind: summary.kind, series: name, unit: columns[c].unit, value: value))
+                var row = SummaryValue(
+                    label: label, kind: summary.kind, series: name, unit: columns[c].unit, value: value)
+                row.member = member.isEmpty ? nil : member
+                result.append(row)
             }
         }
         return result

@@ -47,35 +47,67 @@ extension SummaryTable {
         return layout([""] + runs.map(\.label), body)
     }
 
-    /// `a - b` for each pair, for every summary but dates.
+    /// The rows worth printing of runs of one file: all but a drawdown that is nil or zero (below
+    /// half a printed digit, 5e-5) in every run, whose labels come back to be said once.
+    public static func informative(_ runs: [[SummaryValue]]) -> (rows: [Int], silent: [String]) {
+        guard let first = runs.first else { return ([], []) }
+        let silent = first.indices.filter { r in
+            first[r].kind == "drawdown" && runs.allSatisfy { abs($0[r].value ?? 0) < 5e-5 }
+        }
+        return (first.indices.filter { !silent.contains($0) }, silent.map { first[$0].label })
+    }
+
+    /// `a - b` for each pair, for every summary but dates and accounting checks (a series named
+    /// `identity_...`, whose differences are rounding).
     public static func differences(_ pairs: [(label: String, a: [SummaryValue], b: [SummaryValue])]) -> String {
         guard let first = pairs.first?.a else { return "" }
         let body = first.indices.compactMap { r -> [String]? in
-            guard first[r].kind != "below" else { return nil }
+            guard first[r].kind != "below", !first[r].series.hasPrefix("identity_") else { return nil }
             return [first[r].label] + pairs.map { difference($0.a[r], $0.b[r]) ?? "" }
         }
         return layout([""] + pairs.map(\.label), body)
     }
 
     /// The rows whose difference `a - b` changes sign between the pairs (AI's part, as solved
-    /// less the counterfactual, positive in one regime and negative in another), each with
-    /// its most negative and most positive pair: "what flips". A difference counts only from
-    /// half the last digit the table prints of dollars (5e-4) or of percent and index rows
-    /// (5e-5), and from 5e-5 in other units, so rounding noise (the identity residual's 1e-11)
-    /// flips nothing.
+    /// minus without the AI boom, under each regime), each with the pairs of its most negative
+    /// and most positive difference, and what the numbers say moved with it between those two
+    /// pairs: for the first row the file declares of a set's member (a class's price), the part
+    /// of that member that moves most ("most of it": a channel); for a scalar row, the other
+    /// scalar in its unit that moves most ("alongside": another stock of the balance sheet). A
+    /// difference counts only from half the last digit the table prints of dollars (5e-4) or of
+    /// percent and index rows (5e-5), and from 5e-5 in other units, so rounding noise (the
+    /// identity residual's 1e-11) flips nothing and explains nothing.
     public static func flips(_ pairs: [(label: String, a: [SummaryValue], b: [SummaryValue])]) -> [String] {
         guard let first = pairs.first?.a else { return [] }
-        return first.indices.compactMap { r -> String? in
-            guard first[r].kind != "below" else { return nil }
-            let material = isPercent(first[r]) || !first[r].unit.hasPrefix("$") ? 5e-5 : 5e-4
-            let parts = pairs.compactMap { pair -> (String, Double, String)? in
-                guard let x = pair.a[r].value, let y = pair.b[r].value, abs(x - y) >= material else { return nil }
-                return (pair.label, x - y, difference(pair.a[r], pair.b[r]) ?? "")
+        func material(_ r: Int) -> Double { isPercent(first[r]) || !first[r].unit.hasPrefix("$") ? 5e-5 : 5e-4 }
+        func part(_ pair: Int, _ r: Int) -> Double? {
+            guard first[r].kind != "below", let x = pairs[pair].a[r].value, let y = pairs[pair].b[r].value else {
+                return nil
             }
+            return x - y
+        }
+        func said(_ r: Int, _ pair: Int) -> String { difference(pairs[pair].a[r], pairs[pair].b[r]) ?? "" }
+        return first.indices.compactMap { r -> String? in
+            let parts = pairs.indices.compactMap { i in part(i, r).flatMap { abs($0) >= material(r) ? (i, $0) : nil } }
             guard let low = parts.min(by: { $0.1 < $1.1 }), let high = parts.max(by: { $0.1 < $1.1 }),
                 low.1 < 0, high.1 > 0
             else { return nil }
-            return "\(first[r].label): \(low.2) under \(low.0), \(high.2) under \(high.0)"
+            let (lower, higher) = (pairs[low.0].label, pairs[high.0].label)
+            let flip = "\(first[r].label): \(said(r, low.0)) under \(lower), \(said(r, high.0)) under \(higher)"
+            let leads = first[r].member.map { m in first.firstIndex { $0.member == m } == r } ?? true
+            let kin = first.indices.filter { s in
+                first[s].series != first[r].series && first[s].kind != "below" && leads
+                    && (first[r].member.map { first[s].member == $0 }
+                        ?? (first[s].member == nil && first[s].unit == first[r].unit))
+            }
+            let moves = kin.compactMap { s -> (Int, Double)? in
+                guard let x = part(low.0, s), let y = part(high.0, s), abs(y - x) >= material(s) else { return nil }
+                return (s, abs(y - x))
+            }
+            guard let (s, _) = moves.max(by: { $0.1 < $1.1 }) else { return flip }
+            let how = first[r].member == nil ? "alongside" : "most of it"
+            return flip
+                + "; \(how): \(first[s].label): \(said(s, low.0)) under \(lower), \(said(s, high.0)) under \(higher)"
         }
     }
 

@@ -36,7 +36,8 @@ struct Calibrate: ParsableCommand {
               liquidity calibrate --check
               liquidity calibrate --fit my-fit.toml --write calibration/mine.toml
               liquidity calibrate --model models/liquidity.sfc --write calibration/liquidity.toml
-                  (replaces the history-consistent model's fit; then scripts/start-2026.py)
+                  (replaces the history-consistent model's fit; then liquidity restart --model \
+            models/liquidity.sfc --at 2026-01-01 --write calibration/liquidity-2026.toml)
               liquidity calibrate --model models/reverse-qe.sfc --write calibration/baseline.toml
               liquidity calibrate --model models/gl-sim.sfc --targets sim-targets.toml --fit sim-fit.toml
             """)

@@ -53,6 +53,12 @@ struct Estimate: ParsableCommand {
         help: ArgumentHelp("Folder of the FRED files (default: the package's data/).", valueName: "dir"))
     var data: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The likelihood's last month, YYYY-MM, in place of the estimation file's `to` (new data).",
+            valueName: "month"))
+    var to: String?
+
     @Option(help: ArgumentHelp("Output folder (default: out/estimate).", valueName: "dir"))
     var out: String = "out/estimate"
 
@@ -83,7 +89,7 @@ struct Estimate: ParsableCommand {
             model: modelFile, estimation: estimation, config: config, anchors: [PackageFiles.executable],
             beside: "the tool", option: "--estimation FILE")
         let settled = try EstimationJob(
-            model: modelFile, config: start, file: file, data: try data ?? Defaults.dataFile("data")
+            model: modelFile, config: start, file: file, data: try data ?? Defaults.dataFile("data"), to: to
         ).sampling(chains: chains, draws: draws, warmup: warmup, seed: seed, prefix: "--")
         let quiet = quiet
         if !quiet {

@@ -19,7 +19,7 @@ struct Liquidity: ParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             Compare.self, Run.self, Matrices.self, Params.self, Calibrate.self, Estimate.self, Evaluate.self,
-            Decompose.self,
+            Decompose.self, RestartCommand.self,
             History.self,
             BacktestCommand.self,
             Export.self, Sweep.self, ModelCommand.self,

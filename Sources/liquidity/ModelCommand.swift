@@ -353,9 +353,12 @@ struct ModelCompare: ParsableCommand {
             print(
                 "\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); "
                     + "\(solver.solver), rtol \(solver.rtol); model \(file)" + (config.map { "; config \($0)" } ?? ""))
-            let main = result.main.map { ($0.kind.option, $0.summaries) }
+            let (rows, silent) = SummaryTable.informative(result.cases.map(\.summaries))
+            let kept = { (summaries: [SummaryValue]) in rows.map { summaries[$0] } }
+            let main = result.main.map { ($0.kind.option, kept($0.summaries)) }
             print("")
             print(SummaryTable.render(main, calendar: calendar))
+            if !silent.isEmpty { print(silent.map { "\($0): 0.00% in every run" }.joined(separator: "; ") + ".") }
             if main.count > 1 {
                 print("")
                 print("Differences from \(main[0].0):")
@@ -364,7 +367,7 @@ struct ModelCompare: ParsableCommand {
             if counterfactual, let option = comparison.counterfactualOption {
                 print("")
                 print("Attribution (as solved minus \(ChoiceComparison.counterfactualChoice) = \(option)):")
-                let pairs = result.attribution.map { ($0.option, $0.actual, $0.counterfactual) }
+                let pairs = result.attribution.map { ($0.option, kept($0.actual), kept($0.counterfactual)) }
                 print(SummaryTable.differences(pairs))
                 let flips = SummaryTable.flips(pairs)
                 print("")

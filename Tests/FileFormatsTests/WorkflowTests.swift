@@ -228,4 +228,45 @@ struct FlipTests {
         #expect(SummaryTable.flips(pairs) == ["price: -0.0700 under none, +0.0200 under buyer"])
         #expect(SummaryTable.flips(pairs.filter { $0.label != "none" }) == [])
     }
+
+    @Test(
+        """
+        a flip says what moved with it between its two ends: a member's first row the part of that member that \
+        moves most, a scalar the other scalar in its unit that moves most; a member's other rows nothing
+        """
+    )
+    func why() {
+        func row(_ series: String, _ unit: String, _ value: Double, member: String? = nil) -> SummaryValue {
+            var row = SummaryValue(label: series, kind: "end", series: series, unit: unit, value: value)
+            row.member = member
+            return row
+        }
+        // AI's part under each regime: the price falls under share and rises under buyer; of its two channels
+        // the yield channel moves by 0.08 between them, the liquidity channel by 0.01; reserves flip while the
+        // ON RRP moves by 0.9 and the Fed's bonds by 0.8.
+        func part(_ p: Double, _ yield: Double, _ liquidity: Double, _ r: Double, _ rrp: Double, _ bf: Double)
+            -> [SummaryValue]
+        {
+            [
+                row("p_x", "index", p, member: "x"), row("yc_x", "1", yield, member: "x"),
+                row("lc_x", "1", liquidity, member: "x"), row("R", "$T", r), row("RRP", "$T", rrp),
+                row("Bf", "$T", bf),
+            ]
+        }
+        let zero = part(0, 0, 0, 0, 0, 0)
+        let pairs = [
+            ("share", part(-0.1, -0.075, -0.001, -0.9, 0.9, 0.02), zero),
+            ("buyer", part(0.02, 0.005, 0.009, 0.8, 0, 0.82), zero),
+        ].map { (label: $0.0, a: $0.1, b: $0.2) }
+        #expect(
+            SummaryTable.flips(pairs) == [
+                """
+                p_x: -0.1000 under share, +0.0200 under buyer; most of it: yc_x: -0.075 under share, +0.005 under \
+                buyer
+                """,
+                "yc_x: -0.075 under share, +0.005 under buyer",
+                "lc_x: -0.001 under share, +0.009 under buyer",
+                "R: -0.900 under share, +0.800 under buyer; alongside: RRP: +0.900 under share, +0.000 under buyer",
+            ])
+    }
 }

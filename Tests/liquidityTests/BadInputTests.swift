@@ -279,15 +279,15 @@ struct BadInputTests {
                 "runn",
                 """
                 error: unknown command runn; did you mean run? Commands: compare, run, matrices, params, \
-                calibrate, estimate, evaluate, decompose, history, backtest, export, sweep, model (liquidity \
-                --help).\n
+                calibrate, estimate, evaluate, decompose, restart, history, backtest, export, sweep, model \
+                (liquidity --help).\n
                 """
             ),
             (
                 "xyz",
                 """
                 error: unknown command xyz. Commands: compare, run, matrices, params, calibrate, estimate, \
-                evaluate, decompose, history, backtest, export, sweep, model (liquidity --help).\n
+                evaluate, decompose, restart, history, backtest, export, sweep, model (liquidity --help).\n
                 """
             ),
         ])

@@ -32,6 +32,22 @@ struct EstimateCommandTests {
         #expect(quiet.stdout == "wrote mode/observables.csv, mode/mode.toml, mode/manifest.json\n")
     }
 
+    @Test("--to ends the likelihood at another month than the file's: 12 months of X and 4 quarters of Q to 2020-12")
+    func to() throws {
+        let folder = try EstimationFolder()
+        let arguments = [
+            "estimate", "--model", folder.model, "--estimation", folder.file, "--data", folder.data, "--mode-only",
+            "--out", "out",
+        ]
+        let shorter = try Tool.run(arguments + ["--to", "2020-12"], in: folder.dir)
+        #expect(shorter.status == 0, "\(shorter.stderr)")
+        #expect(shorter.stderr.hasPrefix("estimate: 3 parameters, 16 monthly observations of 2 series, 0 targets\n"))
+        let before = try Tool.run(arguments + ["--to", "2019-12"], in: folder.dir)
+        #expect(before.status == 2)
+        #expect(
+            before.stderr == "error: --to 2019-12: allowed: a month, YYYY-MM, from \(folder.file)'s first, 2020-01\n")
+    }
+
     @Test("bad options and a model without an estimation file are refused, with the option and what is allowed")
     func refused() throws {
         let folder = try EstimationFolder()

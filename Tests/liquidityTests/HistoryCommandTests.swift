@@ -143,15 +143,16 @@ struct DefaultStartTests {
     @Test(
         """
         the history-consistent model's comparison starts on 2026-01-01 from the end-2025 data, with the \
-        configuration scripts/start-2026.py writes
+        configuration `liquidity restart --model models/liquidity.sfc --at 2026-01-01` writes
         """
     )
     func start() throws {
         let dir = try Tool.scratch()
         let written = dir.appendingPathComponent("start.toml").path
-        let script = try Tool.runProgram(
-            "/usr/bin/env", ["python3", "scripts/start-2026.py", Tool.executable.path, written], in: Tool.root)
-        #expect(script.status == 0, "\(script.stderr)")
+        let restart = try Tool.run(
+            ["restart", "--model", "models/liquidity.sfc", "--at", "2026-01-01", "--write", written, "--quiet"],
+            in: Tool.root)
+        #expect(restart.status == 0, "\(restart.stderr)")
         #expect(
             try Tool.text(URL(fileURLWithPath: written))
                 == Tool.text(Tool.root.appendingPathComponent("calibration/liquidity-2026.toml")))
@@ -179,15 +180,15 @@ struct DefaultStartTests {
     @Test(
         """
         the default comparison (the priced model) starts on 2026-01-01 from the configuration \
-        scripts/start-2026.py writes, its balance sheet whole and its measured stocks December 2025's means
+        `liquidity restart --at 2026-01-01` writes, its balance sheet whole and its measured stocks December \
+        2025's means
         """
     )
     func pricedStart() throws {
         let dir = try Tool.scratch()
         let written = dir.appendingPathComponent("start.toml").path
-        let arguments = ["python3", "scripts/start-2026.py", Tool.executable.path, written, "priced"]
-        let script = try Tool.runProgram("/usr/bin/env", arguments, in: Tool.root)
-        #expect(script.status == 0, "\(script.stderr)")
+        let restart = try Tool.run(["restart", "--at", "2026-01-01", "--write", written, "--quiet"], in: Tool.root)
+        #expect(restart.status == 0, "\(restart.stderr)")
         let committed = Tool.root.appendingPathComponent("calibration/liquidity-priced-2026.toml")
         #expect(try Tool.text(URL(fileURLWithPath: written)) == Tool.text(committed))
         let run = try Tool.run(["run", "--regime", "none", "--to", "2027-01-01", "--quiet", "--out", "r"], in: dir)
@@ -197,10 +198,20 @@ struct DefaultStartTests {
         #expect(rows.dropFirst().allSatisfy { Double($0[residual])! < 1e-9 })
         let reserves = try #require(rows[0].firstIndex(of: "R"))
         #expect(rows[1][1] == "2026-01-01")
-        let december = try Tool.text(Tool.root.appendingPathComponent("data/WRESBAL.csv")).split(separator: "\n")
-            .filter { $0.hasPrefix("2025-12") }.map { Double($0.split(separator: ",")[1])! }
-        let mean = december.reduce(0, +) / Double(december.count) / 1e6
+        func december(_ id: String) throws -> Double {
+            let values = try Tool.text(Tool.root.appendingPathComponent("data/\(id).csv")).split(separator: "\n")
+                .filter { $0.hasPrefix("2025-12") }
+                .compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[1]) }
+            return values.reduce(0, +) / Double(values.count)
+        }
+        let mean = try december("WRESBAL") / 1e6
         #expect(abs(Double(rows[1][reserves])! - mean) <= 1e-9 * mean, "R starts at \(rows[1][reserves]), not \(mean)")
+        // Every [match] of calibration/restart-liquidity-priced.toml starts at December's mean (the 10-year by tp0).
+        for id in ["TREAST", "WRESBAL", "RRPONTSYD", "BAMLC0A0CM", "CBBTCUSD", "NASDAQCOM", "DGS10"] {
+            let column = try #require(rows[0].firstIndex(of: id))
+            let (model, data) = (Double(rows[1][column])!, try december(id))
+            #expect(abs(model - data) <= 1e-9 * abs(data), "\(id) starts at \(model), December's mean is \(data)")
+        }
     }
 
     @Test("the priced model's monthly tables (TGA, r2_gap, Af_data) are what scripts/monthly-tables.py prints")
