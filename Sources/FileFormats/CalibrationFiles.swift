@@ -33,6 +33,15 @@ public enum CalibrationFiles {
         }
     }
 
+    /// The table `[name]` of `root`, nil when absent; refused, naming the file, when not a table.
+    package static func section(_ root: TOMLTable, _ name: String, file: String) throws -> TOMLTable? {
+        guard let value = root[name] else { return nil }
+        guard let table = value.table else {
+            throw InputError("\(file): \(name) must be a table ([\(name)]); got \(Configuration.describe(value))")
+        }
+        return table
+    }
+
     /// Refuses a key of `table` (the file's root when `label` is nil, else the table `label`)
     /// that is not one of `allowed`, naming the file, the key and what is allowed.
     package static func checkKeys(_ table: TOMLTable, allowed: [String], file: String, at label: String? = nil)

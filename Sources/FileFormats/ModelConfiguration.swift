@@ -43,13 +43,7 @@ public enum ModelConfiguration {
         for key in root.keys where !sections.contains(key) {
             throw InputError("\(path): unknown section \(key); allowed: \(sections.joined(separator: ", "))")
         }
-        func table(_ name: String) throws -> TOMLTable? {
-            guard let value = root[name] else { return nil }
-            guard let table = value.table else {
-                throw InputError("\(path): \(name) must be a table ([\(name)]); got \(Configuration.describe(value))")
-            }
-            return table
-        }
+        func table(_ name: String) throws -> TOMLTable? { try CalibrationFiles.section(root, name, file: path) }
         if let horizon = try table("horizon") {
             for key in horizon.keys where key != "t0" && key != "t1" {
                 throw InputError("\(path): unknown key horizon.\(key); allowed: t0, t1")

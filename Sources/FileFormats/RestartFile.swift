@@ -42,13 +42,7 @@ public enum RestartFile {
             }
             spec.to = t
         }
-        func section(_ name: String) throws -> TOMLTable? {
-            guard let value = root[name] else { return nil }
-            guard let table = value.table else {
-                throw InputError("\(path): \(name) must be a table ([\(name)]); got \(Configuration.describe(value))")
-            }
-            return table
-        }
+        func section(_ name: String) throws -> TOMLTable? { try CalibrationFiles.section(root, name, file: path) }
         if let run = try section("run") {
             for key in run.keys.sorted() {
                 spec.expressions.append((key, try CalibrationFiles.string(run, key, file: path, at: "run")))
