@@ -54,6 +54,20 @@ public enum PackageFiles {
         ),
     ]
 
+    /// Why a model file runs with its own values where a reader could expect the default
+    /// configuration: a file other than the package's default model whose `model` line names the
+    /// same model (an edited copy). Nil when a configuration is given or the model is another.
+    public static func ownValuesNote(model: String, config: String?, anchors: [String]) -> String? {
+        guard config == nil, !isPackageFile(model, PackageFiles.model, anchors: anchors),
+            let packaged = locate(PackageFiles.model, anchors: anchors),
+            let name = try? ModelFiles.source(model).name, name == (try? ModelFiles.source(packaged).name)
+        else { return nil }
+        return """
+            its own values: it is the model \(name) but not the package's file, whose configuration \
+            \(PackageFiles.config) goes with --config
+            """
+    }
+
     /// The committed restarts of `restart`, by the model file's name: the fitted configuration
     /// that is run to the restart date, and the restart file.
     public static let restarts: [String: (config: String, file: String)] = [

@@ -108,7 +108,9 @@ public struct RunRequest: Sendable {
 
     /// A description of the inputs for a printed header: the model and the configuration.
     public func describe() throws -> String {
-        "model \(try modelFile())" + ((try configFile()).map { "; config \($0)" } ?? "")
+        let model = try modelFile()
+        let note = PackageFiles.ownValuesNote(model: model, config: try configFile(), anchors: anchors)
+        return "model \(model)" + ((try configFile()).map { "; config \($0)" } ?? note.map { "; \($0)" } ?? "")
     }
 
     /// The stepper named by `solver`.

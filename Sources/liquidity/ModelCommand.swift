@@ -352,7 +352,10 @@ struct ModelCompare: ParsableCommand {
                 : "t = \(model.t0) to \(model.t1)"
             print(
                 "\(source.name): \(choice) \(comparison.options.joined(separator: ", ")), \(dates); "
-                    + "\(solver.solver), rtol \(solver.rtol); model \(file)" + (config.map { "; config \($0)" } ?? ""))
+                    + "\(solver.solver), rtol \(solver.rtol); model \(file)"
+                    + (config.map { "; config \($0)" }
+                        ?? PackageFiles.ownValuesNote(model: file, config: nil, anchors: [PackageFiles.executable])
+                        .map { "; \($0)" } ?? ""))
             let (rows, silent) = SummaryTable.informative(result.cases.map(\.summaries))
             let kept = { (summaries: [SummaryValue]) in rows.map { summaries[$0] } }
             let main = result.main.map { ($0.kind.option, kept($0.summaries)) }

@@ -216,3 +216,40 @@ struct OutputLockTests {
         #expect(Tool.files(dir.appendingPathComponent("out/run")) == ["manifest.json", "series.csv", "units.csv"])
     }
 }
+
+@Suite("Which configuration a run used, and why")
+struct ConfigurationNoteTests {
+    @Test(
+        """
+        a copy of the default model under another name runs with its own values and says so, naming the \
+        package's configuration; the package's file and another model say nothing of the kind
+        """
+    )
+    func copyOfDefault() throws {
+        let dir = try Tool.scratch()
+        let copy = dir.appendingPathComponent("mine.sfc")
+        try FileManager.default.copyItem(at: Tool.root.appendingPathComponent("models/liquidity-priced.sfc"), to: copy)
+        let note =
+            """
+            its own values: it is the model liquidity_priced but not the package's file, whose configuration \
+            calibration/liquidity-priced-2026.toml goes with --config
+            """
+        let run = try Tool.run(["run", "--model", "mine.sfc", "--to", "2022.6", "--out", "r"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.split(separator: "\n")[0].hasSuffix("model mine.sfc; \(note)"))
+        let compare = try Tool.run(
+            ["compare", "--model", "mine.sfc", "--to", "2022.6", "--regimes", "none", "--out", "c"], in: dir)
+        #expect(compare.stdout.split(separator: "\n")[0].hasSuffix("model mine.sfc; \(note)"))
+        let given = try Tool.run(
+            [
+                "run", "--model", "mine.sfc", "--config",
+                Tool.root.appendingPathComponent("calibration/liquidity-priced-2026.toml").path, "--to", "2026.1",
+                "--out", "g",
+            ], in: dir)
+        #expect(given.status == 0 && !given.stdout.contains("its own values"))
+        let sim = try Tool.run(
+            ["run", "--model", Tool.root.appendingPathComponent("models/gl-sim.sfc").path, "--to", "2", "--out", "s"],
+            in: dir)
+        #expect(sim.status == 0 && !sim.stdout.contains("its own values"))
+    }
+}
