@@ -49,5 +49,11 @@ struct InstallTests {
         #expect(previous.stdout.contains("of 140 fitted targets inside their bands"))
         let history = try Tool.runProgram(tool, ["history", "--from", "2025Q4"], in: away)
         #expect(history.status == 0 && history.stdout.split(separator: "\n").count == 2, "\(history.stderr)")
+        // The restart finds its fit, restart file and data beside the tool, and remakes the committed start.
+        let restart = try Tool.runProgram(tool, ["restart", "--at", "2026-01-01", "--write", "r.toml"], in: away)
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(
+            try Tool.text(away.appendingPathComponent("r.toml"))
+                == Tool.text(Tool.root.appendingPathComponent("calibration/liquidity-priced-2026.toml")))
     }
 }
