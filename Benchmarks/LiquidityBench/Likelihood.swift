@@ -24,6 +24,26 @@ struct LikelihoodBench: ParsableCommand {
     @Option(help: "liquidity (models/liquidity.sfc) or priced (models/liquidity-priced.sfc).")
     var model = "liquidity"
 
+    @Flag(
+        help: """
+            Only the estimation file's own stepper and tolerance, no reference and no timing: what callgrind \
+            counts (instructions per evaluation: the difference of two --runs, divided by their difference).
+            """)
+    var countOnly = false
+
+    @Flag(help: "Right-hand sides compiled to machine code (the tool's --native).")
+    var native = false
+
+    @Flag(
+        help: """
+            Throughput: --runs evaluations at new points spread over every core with the estimation file's \
+            stepper and tolerance, on the tape and then as machine code, in the same run.
+            """)
+    var allCores = false
+
+    @Option(help: "With --all-cores: the tape's evaluations (default: --runs), the baseline of the ratio.")
+    var baselineRuns: Int?
+
     func run() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -31,6 +51,7 @@ struct LikelihoodBench: ParsableCommand {
         guard ["liquidity", "priced"].contains(model) else {
             throw ValidationError("--model \(model): allowed: liquidity, priced")
         }
+        if native { try NativeModels.install() }
         let name = model == "priced" ? "liquidity-priced" : "liquidity"
         let job = try EstimationJob(
             model: path("models/\(name).sfc"), config: path("calibration/\(name).toml"),
@@ -48,6 +69,41 @@ struct LikelihoodBench: ParsableCommand {
             estimation.stepper = stepper
             estimation.tolerance = tolerance
             return estimation
+        }
+        if allCores {
+            print(
+                "| right-hand side | evaluations | wall (s) | per evaluation (ms) | 100,000 take (min) | against the tape |"
+            )
+            print("| --- | ---: | ---: | ---: | ---: | ---: |")
+            var tape = 0.0
+            for machineCode in [false, true] {
+                if machineCode { try NativeModels.install() } else { NativeCode.uninstall() }
+                let estimation = job.estimation
+                let sample = machineCode ? points : Array(points.prefix(baselineRuns ?? runs))
+                // A compile (for machine code, the C compiler's too) outside the clock.
+                _ = estimation.posterior(points[0])
+                let failed = Counter()
+                let seconds = measure {
+                    DispatchQueue.concurrentPerform(iterations: sample.count) { k in
+                        if !estimation.posterior(sample[k]).logPosterior.isFinite { failed.add() }
+                    }
+                }
+                let each = seconds / Double(sample.count)
+                if !machineCode { tape = each }
+                print(
+                    "| \(machineCode ? "machine code (--native)" : "tape") | \(sample.count) | "
+                        + "\(format(seconds, digits: 1)) | \(format(1000 * each, digits: 2)) | "
+                        + "\(format(each * 100_000 / 60, digits: 1)) | \(format(tape / each, digits: 2))x |")
+                if failed.value > 0 { print("(\(failed.value) evaluations failed)") }
+            }
+            print("(\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+            return
+        }
+        if countOnly {
+            let values = points.map { job.estimation.posterior($0).logPosterior }
+            let settings = "\(job.estimation.stepper.rawValue) at \(job.estimation.tolerance)"
+            print("\(runs) evaluations with \(settings); last \(values.last ?? .nan)")
+            return
         }
         let reference = variant(.rk8pd, 1e-10)
         let exact = points.map { reference.posterior($0).logPosterior }
@@ -68,4 +124,12 @@ struct LikelihoodBench: ParsableCommand {
                     + "\(format(baseline / seconds, digits: 2))x | \(String(format: "%.2g", error)) |")
         }
     }
+}
+
+/// A count shared by threads.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

@@ -49,6 +49,15 @@ public enum TargetQuantity: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The series the quantity reads.
+    public var seriesNames: [String] {
+        switch self {
+        case .value(let s, _), .change(let s, _, _), .maximum(let s, _, _), .integral(let s, _, _): [s]
+        case .ratioOfIntegrals(let n, let d, _, _): [n, d]
+        case .notModelled: []
+        }
+    }
+
     /// The dates the quantity reads a saved point at (none for a figure not modelled).
     public var dates: [Double] {
         switch self {
@@ -152,6 +161,13 @@ public protocol CalibrationModel: Sendable {
     func solve(until end: Double, also: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath
     /// Solves up to the last of `times` (ascending), saved at each of them.
     func solve(at times: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath
+    /// This model with its solved paths holding only the series `names` (what a likelihood reads), or
+    /// itself when it cannot leave the others out.
+    func reading(only names: Set<String>) -> Self
+}
+
+extension CalibrationModel {
+    public func reading(only names: Set<String>) -> Self { self }
 }
 
 extension SolvedPath {

@@ -193,7 +193,7 @@ public struct Estimation: Sendable {
     public func evaluate(_ x: [Double]) throws -> PosteriorValue {
         let prior = logPrior(x)
         guard prior.isFinite else { throw EstimationError.invalid("\(x) lies outside the bounds") }
-        let (path, _) = try solve(x)
+        let (path, _) = try solve(x, reading: reads)
         let figures = try likelihood.modelValues(path)
         let data = likelihood.logLikelihood(
             model: figures, sd: sd.map { $0.value(at: x) }, rho: rho.map { $0.value(at: x) })
@@ -212,9 +212,18 @@ public struct Estimation: Sendable {
             logPosterior: total, logLikelihood: data + targetTerms, logPrior: prior, logTargets: targetTerms)
     }
 
-    /// The solved path at `x`, saved at the likelihood's and the targets' dates.
-    public func solve(_ x: [Double]) throws -> (path: any SolvedPath, model: any CalibrationModel) {
-        let model = try model(x)
+    /// The series the log posterior reads: the observables and the targets' quantities.
+    var reads: Set<String> {
+        Set(likelihood.observables.map(\.series) + targets.flatMap(\.quantity.seriesNames))
+    }
+
+    /// The solved path at `x`, saved at the likelihood's and the targets' dates, with every series
+    /// or only `reading` (what the log posterior needs: a fraction of the cost at each saved point).
+    public func solve(_ x: [Double], reading: Set<String>? = nil) throws -> (
+        path: any SolvedPath, model: any CalibrationModel
+    ) {
+        var model = try model(x)
+        if let reading { model = model.reading(only: reading) }
         return (try model.solve(at: saveTimes, stepper: stepper, tolerance: tolerance), model)
     }
 

@@ -17,7 +17,9 @@ public struct ModelSolution: Sendable {
 
     /// The values of the series called `name` (`rb`, `p_crypto`).
     public func series(_ name: String) -> [Double]? {
-        model.columns.firstIndex { $0.name == name }.map { values[$0] }
+        guard let c = model.columns.firstIndex(where: { $0.name == name }) else { return nil }
+        // A column the solve left out (``SolveSettings/outputs``) is not on this path.
+        return values[c].count == solution.count ? values[c] : nil
     }
 
     /// The index of the saved point at `t` (within 1e-9), if there is one.
@@ -45,7 +47,7 @@ extension SolveSettings {
     /// settings that cannot work ``Invalid``.
     public func solve(_ model: CompiledModel, label: String) throws -> ModelSolution {
         try validate()
-        let (solution, values) = try model.run(stepper, options: options(for: model))
+        let (solution, values) = try model.run(stepper, options: options(for: model), only: outputs)
         guard solution.isSuccessful else { throw failure(solution, label: label) }
         return ModelSolution(model: model, solution: solution, values: values)
     }
@@ -277,6 +279,8 @@ public struct FileCalibrationModel: CalibrationModel {
     public var choice: String
     /// The compiles this model and its copies with other parameter values share.
     let compiled = CompiledModels()
+    /// The series its solves compute at the saved points; nil: every one.
+    var outputs: Set<String>?
 
     public init(source: ModelSource, settings: ModelSettings, choice: String) {
         self.source = source
@@ -318,6 +322,12 @@ public struct FileCalibrationModel: CalibrationModel {
         return copy
     }
 
+    public func reading(only names: Set<String>) -> Self {
+        var copy = self
+        copy.outputs = names
+        return copy
+    }
+
     public func solve(until end: Double, also: [Double], stepper: Stepper, tolerance: Double) throws -> any SolvedPath
     {
         try solve(until: end, times: nil, also: also, stepper: stepper, tolerance: tolerance)
@@ -339,6 +349,7 @@ public struct FileCalibrationModel: CalibrationModel {
             stepper: stepper, relativeTolerance: tolerance, absoluteTolerance: tolerance,
             saveStep: source.saveStep ?? 1.0 / 12)
         solve.saveTimes = times
+        solve.outputs = outputs
         let grid = SaveSchedule.grid(from: model.t0, to: model.t1, every: solve.saveStep)
         let off = also.filter { t in t > model.t0 && t < model.t1 && !grid.contains { abs($0 - t) < 1e-9 } }
         if times == nil, !off.isEmpty { solve.saveTimes = Calibration.distinct(grid + off) }

@@ -18,6 +18,8 @@ public struct SolveSettings: Sendable, Equatable {
     /// own polynomial, landed on with the other steppers); knots and change
     /// dates are always landed on.
     public var saveMode: SaveMode = .automatic
+    /// The series computed at the saved points; nil: every one (a likelihood needs a few).
+    public var outputs: Set<String>?
 
     /// - Parameters: the defaults are ``Solvers/SolverDefaults``, the command line's.
     public init(

@@ -476,3 +476,32 @@ func taperValue(_ x: Double, _ floor: Double) -> Double {
 
 @inline(__always)
 func logisticValue(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+extension Tape {
+    /// The slots instruction `ins` reads (a table's index and a schedule's segments are not slots).
+    static func reads(_ ins: Instruction) -> [Int32] {
+        switch ins.op {
+        case .copy, .negate, .exp, .log, .sqrt, .abs, .logistic, .tanh, .sinh, .cosh, .atan, .sin, .cos: [ins.a]
+        case .add, .subtract, .multiply, .divide, .power, .min, .max, .softplus, .taper: [ins.a, ins.b]
+        case .smax, .smin: [ins.a, ins.b, ins.c]
+        case .table, .slope: [ins.b]
+        case .schedule: [ins.c, 0]
+        }
+    }
+
+    /// The instructions of this tape that the slots `wanted` need, in order: what writes them, and
+    /// what those read, back to the inputs (time, the state, the values set before the tape runs).
+    /// Every instruction that writes a slot still needed is kept, in order, so the wanted slots get
+    /// the whole tape's values, bit for bit.
+    func pruned(to wanted: Set<Int>) -> Tape {
+        var live = Set(wanted.map(Int32.init))
+        var keep = [Bool](repeating: false, count: instructions.count)
+        for k in instructions.indices.reversed() where live.contains(instructions[k].out) {
+            keep[k] = true
+            live.formUnion(Self.reads(instructions[k]))
+        }
+        var tape = self
+        tape.instructions = instructions.indices.filter { keep[$0] }.map { instructions[$0] }
+        return tape
+    }
+}

@@ -80,7 +80,10 @@ struct Estimate: ParsableCommand {
     @Flag(help: "No progress messages and no tables: print only the files written.")
     var quiet = false
 
+    @OptionGroup var native: NativeOption
+
     func run() throws {
+        try native.install()
         // The options are checked before any file is looked for.
         _ = try EstimationJob.sampler(
             SamplerSettings(), chains: chains, draws: draws, warmup: warmup, seed: seed, prefix: "--")

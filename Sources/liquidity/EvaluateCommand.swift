@@ -80,7 +80,10 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print only the files written.")
     var quiet = false
 
+    @OptionGroup var native: NativeOption
+
     func run() throws {
+        try native.install()
         func month(_ text: String, _ option: String) throws -> Double {
             guard let t = DecimalYear.month(text) else {
                 throw InputError("\(option) \(text): expected a month, YYYY-MM (2024-01)")

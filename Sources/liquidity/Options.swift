@@ -266,7 +266,7 @@ struct ReportOptions: ParsableArguments {
 }
 
 /// `--native`: in the solver's options, and on its own for the commands that solve
-/// many paths from spec files (sweep, calibrate, backtest).
+/// many paths from spec files (sweep, calibrate, backtest, estimate, evaluate).
 struct NativeOption: ParsableArguments {
     @Flag(
         help:

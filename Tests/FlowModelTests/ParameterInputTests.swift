@@ -80,3 +80,47 @@ struct ParameterInputTests {
         #expect(dydt == [5], "a * b - x at x = 1")
     }
 }
+
+@Suite("Only the series a likelihood reads")
+struct OutputSubsetTests {
+    @Test(
+        "series(of:only:) gives the named columns of series(of:) bit for bit and leaves the others empty",
+        arguments: [
+            ("liquidity-priced.sfc", ["RRPONTSYD", "DGS10", "CBBTCUSD", "ACMTP10", "I"]),
+            ("reverse-qe.sfc", ["rb", "p_crypto"]), ("gl-pc.sfc", ["Y"]),
+        ])
+    func subset(_ file: String, _ names: [String]) throws {
+        let model = try Models.compile(file)
+        var options = SolverOptions(
+            relativeTolerance: 1e-8, absoluteTolerance: .scalar(1e-8), saveAt: .interval((model.t1 - model.t0) / 30))
+        options.maxSteps = 200_000
+        let (solution, all) = try model.run(.rkf45, options: options)
+        let (again, some) = try model.run(.rkf45, options: options, only: Set(names))
+        #expect(again.t == solution.t)
+        for (c, column) in model.columns.enumerated() {
+            if names.contains(column.name) {
+                #expect(some[c] == all[c] && !all[c].isEmpty, "\(file): \(column.name)")
+            } else {
+                #expect(some[c].isEmpty, "\(file): \(column.name) was computed")
+            }
+        }
+        // Fewer instructions than the whole program: the point of the subset.
+        let wanted = Set(
+            model.columns.indices.filter { names.contains(model.columns[$0].name) }.map {
+                model.columnSlots[$0]
+            })
+        let pruned = model.outputProgram(for: wanted).instructions.count
+        #expect(pruned < model.rightHandSide.instructions.count + model.observations.instructions.count)
+    }
+
+    @Test("a time path runs only what its series needs, with the whole program's values")
+    func timePath() throws {
+        let model = try Models.compile("liquidity-priced.sfc")
+        let capex = try #require(model.timePath("I"))
+        for t in [2022.0, 2024.3, 2026.7, 2031.0] {
+            let v = model.values(at: t, state: model.initialState)
+            let c = try #require(model.columns.firstIndex { $0.name == "I" })
+            #expect(capex(t) == v[c], "I at \(t)")
+        }
+    }
+}
