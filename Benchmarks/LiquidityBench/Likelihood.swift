@@ -71,9 +71,7 @@ struct LikelihoodBench: ParsableCommand {
             return estimation
         }
         if allCores {
-            print(
-                "| right-hand side | evaluations | wall (s) | per evaluation (ms) | 100,000 take (min) | against the tape |"
-            )
+            print("| right-hand side | evaluations | wall (s) | per evaluation (ms) | 100,000 take (min) | ratio |")
             print("| --- | ---: | ---: | ---: | ---: | ---: |")
             var tape = 0.0
             for machineCode in [false, true] {

@@ -40,13 +40,13 @@ struct Python: ParsableCommand {
         // The library this benchmark links, in the same build folder.
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let library = executable.deletingLastPathComponent().appendingPathComponent("libLiquidityC.so").path
-        let options = (try JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any] ?? [:])
-            .map { "\($0.key)=\(($0.value as? String).map { "'\($0)'" } ?? "\($0.value)")" }.sorted().joined(
-                separator: ", ")
+        // The request's options as Python reads them (JSON's true is Python's True).
+        let options = "**options"
         let script = """
-            import time, sys
+            import json, time, sys
             sys.path.insert(0, 'python')
             import liquidity
+            options = json.loads(\(String(reflecting: request)))
             liquidity.run(\(options))
             start = time.perf_counter()
             for _ in range(\(runs)):

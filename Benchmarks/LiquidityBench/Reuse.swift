@@ -72,9 +72,10 @@ struct Reuse: ParsableCommand {
                 throw ValidationError("the sweep's outcomes differ between a compile and a setting")
             }
             let n = Double(ids.count)
+            let workload = "a run of scenarios/fan-2026-liquidity.toml (msbdf 1e-8, 2026-2032)"
             print(
-                "| a run of scenarios/fan-2026-liquidity.toml (msbdf 1e-8, 2026-2032) | \(format(before / n, digits: 4)) | "
-                    + "\(format(after / n, digits: 4)) | \(format(before / after, digits: 2)) |")
+                "| \(workload) | \(format(before / n, digits: 4)) | \(format(after / n, digits: 4)) | "
+                    + "\(format(before / after, digits: 2)) |")
         }
         if part != "sweep" {
             // The history fit's objective: the targets on a new parameter vector near the start.

@@ -43,6 +43,21 @@ public final class CompiledModel: @unchecked Sendable {
         var compiledKeys: Set<String>
         /// The times to land on that no parameter moves (knots, change dates), and the stops' nodes.
         var fixedStops: [Double], stopNodes: [(time: Node, condition: Node?)]
+        /// The C sources of this model's programs, written once: every model set from these parts
+        /// (``setting(_:)``) shares the tapes, so it shares their sources.
+        var nativeSources = NativeSources()
+    }
+
+    /// C sources by what they compute (`rhs`, or the output slots they write), made on first use.
+    final class NativeSources: @unchecked Sendable {
+        private let lock = NSLock()
+        private var texts: [String: String] = [:]
+        func text(_ key: String, _ make: () -> String) -> String {
+            if let text = lock.withLock({ texts[key] }) { return text }
+            let text = make()
+            lock.withLock { texts[key] = text }
+            return text
+        }
     }
 
     /// The times inside `span` of `times`, each once, ascending.
@@ -169,7 +184,7 @@ public final class CompiledModel: @unchecked Sendable {
     public func problem(exactJacobian: Bool = true) -> ODEProblem {
         let scratch = Scratch(values)
         let derivatives: RightHandSide
-        if let program = NativeCode.program(for: { nativeSource }) {
+        if let program = NativeCode.program(for: { parts.nativeSources.text("rhs") { nativeSource } }) {
             let tables = tables
             let schedules = Scratch(rightHandSide.schedules + [0])
             derivatives = { t, y, dydt in
@@ -228,6 +243,7 @@ public final class CompiledModel: @unchecked Sendable {
     /// (the right-hand side, then the output program: the definitions the
     /// derivatives do not need, and the observations).
     public func series(of solution: ODESolution) -> [[Double]] {
+        if let native = nativeSeries(of: solution, columns: Array(columns.indices)) { return native }
         var result = [[Double]](repeating: [], count: columns.count)
         var v = values
         v.withUnsafeMutableBufferPointer { buffer in
@@ -246,6 +262,7 @@ public final class CompiledModel: @unchecked Sendable {
     /// of a path, the same values as ``series(of:)``'s bit for bit.
     public func series(of solution: ODESolution, only names: Set<String>) -> [[Double]] {
         let wanted = columns.indices.filter { names.contains(columns[$0].name) }
+        if let native = nativeSeries(of: solution, columns: wanted) { return native }
         let program = outputProgram(for: Set(wanted.map { columnSlots[$0] }))
         var result = [[Double]](repeating: [], count: columns.count)
         var v = values
@@ -256,6 +273,43 @@ public final class CompiledModel: @unchecked Sendable {
                 for (i, slot) in stateSlots.enumerated() { buffer[slot] = y[i] }
                 program.run(buffer.baseAddress!, tables: tables)
                 for c in wanted { result[c].append(buffer[columnSlots[c]]) }
+            }
+        }
+        return result
+    }
+
+    /// The columns `wanted` at every saved time of `solution` by machine code, when ``NativeCode``
+    /// is installed (nil otherwise): the output program for those columns written as C, with the
+    /// tape's results bit for bit; the other columns are left empty.
+    func nativeSeries(of solution: ODESolution, columns wanted: [Int]) -> [[Double]]? {
+        guard NativeCode.isInstalled else { return nil }
+        let slots = wanted.map { columnSlots[$0] }
+        let key = slots.count == columns.count ? "outputs" : "outputs " + slots.map(String.init).joined(separator: ",")
+        guard
+            let program = NativeCode.program(for: {
+                parts.nativeSources.text(key) {
+                    outputProgram(for: Set(slots)).cSource(
+                        function: "liquidity_rhs", stateSlots: stateSlots, derivativeSlots: slots)
+                }
+            })
+        else { return nil }
+        var result = [[Double]](repeating: [], count: columns.count)
+        for c in wanted { result[c].reserveCapacity(solution.count) }
+        var row = [Double](repeating: 0, count: slots.count)
+        let schedules = rightHandSide.schedules + observations.schedules + [0]
+        values.withUnsafeBufferPointer { v in
+            schedules.withUnsafeBufferPointer { sc in
+                row.withUnsafeMutableBufferPointer { out in
+                    for k in 0..<solution.count {
+                        let y = solution.state(k)
+                        y.withUnsafeBufferPointer {
+                            program(
+                                solution.t[k], $0.baseAddress!, out.baseAddress!, v.baseAddress!, tables.times,
+                                tables.values, tables.start, tables.count, sc.baseAddress!)
+                        }
+                        for (i, c) in wanted.enumerated() { result[c].append(out[i]) }
+                    }
+                }
             }
         }
         return result

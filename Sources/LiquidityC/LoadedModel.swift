@@ -58,8 +58,10 @@ final class LoadedModel: @unchecked Sendable {
     /// The file's observables (its `observe` series, named as the data) with `parameters` under
     /// `regime`, at every saved time: `t` and one column each, the header their names and units.
     func observables(parameters: [(String, String)], regime: String?) throws -> Table {
-        let path = try solve.solve(try model(parameters: parameters, regime: regime), label: file)
         let names = source.observations.map(\.name)
+        var solve = solve
+        solve.outputs = Set(names)  // only what the table holds is computed at the saved points
+        let path = try solve.solve(try model(parameters: parameters, regime: regime), label: file)
         let units = names.map { name in path.columns.first { $0.name == name }?.unit ?? "" }
         let header = json([
             "columns": ["t"] + names, "units": ["year"] + units,

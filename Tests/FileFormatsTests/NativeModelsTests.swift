@@ -100,6 +100,30 @@ struct NativeModelsTests {
         }
     }
 
+    @Test(
+        """
+        every model's output series as machine code are the tape's bit for bit: all of them, and a few (what a \
+        likelihood reads), the rest left empty
+        """
+    )
+    func outputs() throws {
+        for (label, model) in try Self.models() {
+            var options = SolverOptions(
+                relativeTolerance: 1e-6, absoluteTolerance: .scalar(1e-6),
+                saveAt: .interval((model.t1 - model.t0) / 12))
+            options.tstops = model.tstops
+            let solution = try Solvers.solve(model.problem(), .rkf45, options)
+            let few = Set(model.columns.indices.filter { $0 % 3 == 0 }.map { model.columns[$0].name })
+            let (all, some) = (model.series(of: solution), model.series(of: solution, only: few))
+            let (allNative, someNative) = try Self.withNative { _ in
+                (model.series(of: solution), model.series(of: solution, only: few))
+            }
+            #expect(allNative.map { $0.map(\.bitPattern) } == all.map { $0.map(\.bitPattern) }, "\(label)")
+            #expect(someNative.map { $0.map(\.bitPattern) } == some.map { $0.map(\.bitPattern) }, "\(label)")
+            #expect(some.filter { !$0.isEmpty }.count == few.count, "\(label)")
+        }
+    }
+
     @Test("a solve with the compiled right-hand side saves the tape's path bit for bit, with the same steps")
     func solve() throws {
         let model = try Self.reverseQE()
@@ -182,7 +206,8 @@ struct NativeModelsTests {
         #expect(
             try Tool.text(directory.appendingPathComponent("native/series.csv"))
                 == Tool.text(directory.appendingPathComponent("tape/series.csv")))
-        #expect(Tool.files(URL(fileURLWithPath: cache)).filter { $0.hasSuffix(".so") }.count == 1)
+        // Two programs: the right-hand side, and the output series at the saved points.
+        #expect(Tool.files(URL(fileURLWithPath: cache)).filter { $0.hasSuffix(".so") }.count == 2)
     }
 
     @Test("--native without a C compiler is refused before anything is solved or written: exit 2, saying what to do")
