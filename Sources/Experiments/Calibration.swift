@@ -314,7 +314,9 @@ public struct Calibration: Sendable {
     /// The model's value of every target, nil for those not modelled, on a
     /// solve up to the last date any target needs.
     public func evaluate(_ model: any CalibrationModel) throws -> (run: any SolvedPath, values: [Double?]) {
-        // A date off the model's saving grid (mid-month on a monthly grid) is saved too.
+        // Only the series the targets read are computed at the saved points; a date off the
+        // model's saving grid (mid-month on a monthly grid) is saved too.
+        let model = model.reading(only: Set(targets.flatMap(\.quantity.seriesNames)))
         let run = try model.solve(
             until: targets.map(\.quantity.latestDate).max() ?? -.infinity, also: targets.flatMap(\.quantity.dates),
             stepper: stepper, tolerance: tolerance)
