@@ -107,7 +107,10 @@ struct NativeModelsTests {
         """
     )
     func outputs() throws {
-        for (label, model) in try Self.models() {
+        // One option of each file (each output program is a compile of its own), and every function.
+        let chosen = try Self.models().filter { $0.label.hasSuffix("  ") || $0.label == "functions" }
+        #expect(chosen.count >= 6)
+        for (label, model) in chosen {
             var options = SolverOptions(
                 relativeTolerance: 1e-6, absoluteTolerance: .scalar(1e-6),
                 saveAt: .interval((model.t1 - model.t0) / 12))
