@@ -18,7 +18,7 @@ struct Reuse: ParsableCommand {
     @Option(help: "Runs of the sweep, and evaluations of the fit, per measurement.")
     var runs = 100
 
-    @Option(help: "Only this part: sweep, fit, or both.")
+    @Option(help: "Only this part: sweep, fit, both, or priced (the default model's fan, tape then --native).")
     var part = "both"
 
     @Option(help: "The fit's stepper instead of the fit file's (msbdf).")
@@ -32,6 +32,10 @@ struct Reuse: ParsableCommand {
         print("| workload | per compile (s) | per setting (s) | ratio |")
         print("| --- | ---: | ---: | ---: |")
         let settings = try ModelFiles.settings(configuration: path("calibration/liquidity-2026.toml"), for: source)
+        if part == "priced" {
+            try pricedSweep(path)
+            return
+        }
         if part != "fit" {
             // The compile alone against a setting alone, on the default configuration.
             let base = try compileModel(source, settings: settings)
@@ -140,5 +144,51 @@ struct Reuse: ParsableCommand {
         return EnsembleRun(
             id: id, point: point, status: .success, steps: path.solution.statistics.steps,
             outcomes: path.summaries.map(\.value), message: "", paths: [])
+    }
+}
+
+extension Reuse {
+    /// The default model's fan (`scenarios/fan-2026.toml`, rk8pd 1e-8, 2026-2032): a compile and the
+    /// tape for each run (the code before issue 25), against a setting with the right-hand side
+    /// and the output series as machine code, in the same run, with the same outcomes.
+    func pricedSweep(_ path: (String) -> String) throws {
+        let source = try ModelFiles.source(path("models/liquidity-priced.sfc"))
+        let settings = try ModelFiles.settings(
+            configuration: path("calibration/liquidity-priced-2026.toml"), for: source)
+        let model = try FileEnsembleModel(source: source, settings: settings, choice: "regime")
+        let spec = try SweepSpecFile.read(path("scenarios/fan-2026.toml"), model: model)
+        let ensemble = Ensemble(spec, model: model)
+        let ids = Array(try ensemble.runs(shard: 1, of: 1).prefix(runs))
+        let keys = spec.parameters.map(\.key)
+        let points = sweepPoints(spec.parameters.map { ($0.key, $0.distribution) }, design: spec.design)
+        NativeCode.uninstall()
+        var compiled: [EnsembleRun] = []
+        let before = measure {
+            for id in ids {
+                var s = settings
+                for (key, value) in zip(keys, points[id.run]) { s.parameters[key] = value }
+                s.choices["regime"] = id.option
+                compiled.append(compiledRun(source, s, id: id, point: points[id.run], spec: spec))
+            }
+        }
+        try NativeModels.install()
+        // The C compiler, once for each regime's structure, outside the clock (a cache on disk keeps it).
+        for option in Set(ids.map(\.option)) {
+            let id = ids.first { $0.option == option }!
+            _ = model.solve(id, keys: keys, point: points[id.run], spec: spec)
+        }
+        var native: [EnsembleRun] = []
+        let after = measure {
+            for id in ids { native.append(model.solve(id, keys: keys, point: points[id.run], spec: spec)) }
+        }
+        NativeCode.uninstall()
+        guard compiled.map(\.outcomes) == native.map(\.outcomes) else {
+            throw ValidationError("the sweep's outcomes differ between the tape's compiles and machine code")
+        }
+        let n = Double(ids.count)
+        let workload = "a run of scenarios/fan-2026.toml (rk8pd 1e-8, 2026-2032), a compile on the tape each"
+        print(
+            "| \(workload) | \(format(before / n, digits: 4)) | \(format(after / n, digits: 4)) (setting, --native) | "
+                + "\(format(before / after, digits: 2)) |")
     }
 }
