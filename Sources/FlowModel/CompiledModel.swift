@@ -43,21 +43,30 @@ public final class CompiledModel: @unchecked Sendable {
         var compiledKeys: Set<String>
         /// The times to land on that no parameter moves (knots, change dates), and the stops' nodes.
         var fixedStops: [Double], stopNodes: [(time: Node, condition: Node?)]
-        /// The C sources of this model's programs, written once: every model set from these parts
-        /// (``setting(_:)``) shares the tapes, so it shares their sources.
-        var nativeSources = NativeSources()
+        /// This model's output programs and C sources, made once: every model set from these
+        /// parts (``setting(_:)``) shares the tapes, so it shares what is made of them.
+        var programs = Programs()
     }
 
-    /// C sources by what they compute (`rhs`, or the output slots they write), made on first use.
-    final class NativeSources: @unchecked Sendable {
+    /// Output programs by the slots they write, and C sources by what they compute (the right-hand
+    /// side, or an output program's slots), each made on first use.
+    final class Programs: @unchecked Sendable {
         private let lock = NSLock()
-        private var texts: [String: String] = [:]
-        func text(_ key: String, _ make: () -> String) -> String {
-            if let text = lock.withLock({ texts[key] }) { return text }
-            let text = make()
-            lock.withLock { texts[key] = text }
-            return text
+        private var tapes: [[Int]: Tape] = [:]
+        private var texts: [[Int]: String] = [:]
+
+        private func cached<T>(_ store: ReferenceWritableKeyPath<Programs, [[Int]: T]>, _ key: [Int], _ make: () -> T)
+            -> T
+        {
+            if let hit = lock.withLock({ self[keyPath: store][key] }) { return hit }
+            let made = make()
+            lock.withLock { self[keyPath: store][key] = made }
+            return made
         }
+
+        func tape(_ slots: [Int], _ make: () -> Tape) -> Tape { cached(\.tapes, slots, make) }
+        /// The C source of the output program writing `slots`, or (`[-1]`, no slot's number) of the right-hand side.
+        func text(_ slots: [Int], _ make: () -> String) -> String { cached(\.texts, slots, make) }
     }
 
     /// The times inside `span` of `times`, each once, ascending.
@@ -141,11 +150,8 @@ public final class CompiledModel: @unchecked Sendable {
         let program = outputProgram(for: [slot])
         return { [self] t in
             lock.withLock {
-                let buffer = scratch.buffer
-                buffer[0] = t
-                for (i, s) in stateSlots.enumerated() { buffer[s] = initialState[i] }
-                program.run(buffer, tables: tables)
-                return buffer[slot]
+                run(program, at: t, state: initialState, on: scratch.buffer)
+                return scratch.buffer[slot]
             }
         }
     }
@@ -184,7 +190,7 @@ public final class CompiledModel: @unchecked Sendable {
     public func problem(exactJacobian: Bool = true) -> ODEProblem {
         let scratch = Scratch(values)
         let derivatives: RightHandSide
-        if let program = NativeCode.program(for: { parts.nativeSources.text("rhs") { nativeSource } }) {
+        if let program = NativeCode.program(for: { parts.programs.text([-1]) { nativeSource } }) {
             let tables = tables
             let schedules = Scratch(rightHandSide.schedules + [0])
             derivatives = { t, y, dydt in
@@ -243,100 +249,84 @@ public final class CompiledModel: @unchecked Sendable {
     /// (the right-hand side, then the output program: the definitions the
     /// derivatives do not need, and the observations).
     public func series(of solution: ODESolution) -> [[Double]] {
-        if let native = nativeSeries(of: solution, columns: Array(columns.indices)) { return native }
-        var result = [[Double]](repeating: [], count: columns.count)
-        var v = values
-        v.withUnsafeMutableBufferPointer { buffer in
-            for k in 0..<solution.count {
-                let y = solution.state(k)
-                y.withUnsafeBufferPointer { evaluate(solution.t[k], $0.baseAddress!, buffer.baseAddress!) }
-                observations.run(buffer.baseAddress!, tables: tables)
-                for (c, slot) in columnSlots.enumerated() { result[c].append(buffer[slot]) }
-            }
-        }
-        return result
+        series(of: solution, columns: Array(columns.indices))
     }
 
     /// The output series called `names` at every saved time of `solution`, by one program that
     /// computes only what they need (the other columns are left empty): what a likelihood reads
     /// of a path, the same values as ``series(of:)``'s bit for bit.
     public func series(of solution: ODESolution, only names: Set<String>) -> [[Double]] {
-        let wanted = columns.indices.filter { names.contains(columns[$0].name) }
-        if let native = nativeSeries(of: solution, columns: wanted) { return native }
-        let program = outputProgram(for: Set(wanted.map { columnSlots[$0] }))
+        series(of: solution, columns: columns.indices.filter { names.contains(columns[$0].name) })
+    }
+
+    /// The columns `wanted` at every saved time of `solution` (the others left empty): their output
+    /// program on the tape, or as machine code when ``NativeCode`` is installed, bit for bit the same.
+    func series(of solution: ODESolution, columns wanted: [Int]) -> [[Double]] {
+        let slots = wanted.map { columnSlots[$0] }
+        let program = outputProgram(for: slots)
         var result = [[Double]](repeating: [], count: columns.count)
+        for c in wanted { result[c].reserveCapacity(solution.count) }
+        if let native = NativeCode.program(for: {
+            parts.programs.text(slots) {
+                program.cSource(function: "liquidity_rhs", stateSlots: stateSlots, derivativeSlots: slots)
+            }
+        }) {
+            var row = [Double](repeating: 0, count: slots.count)
+            let schedules = program.schedules + [0]
+            values.withUnsafeBufferPointer { v in
+                schedules.withUnsafeBufferPointer { sc in
+                    row.withUnsafeMutableBufferPointer { out in
+                        for k in 0..<solution.count {
+                            solution.state(k).withUnsafeBufferPointer {
+                                native(
+                                    solution.t[k], $0.baseAddress!, out.baseAddress!, v.baseAddress!, tables.times,
+                                    tables.values, tables.start, tables.count, sc.baseAddress!)
+                            }
+                            for (i, c) in wanted.enumerated() { result[c].append(out[i]) }
+                        }
+                    }
+                }
+            }
+            return result
+        }
         var v = values
         v.withUnsafeMutableBufferPointer { buffer in
             for k in 0..<solution.count {
-                buffer[0] = solution.t[k]
-                let y = solution.state(k)
-                for (i, slot) in stateSlots.enumerated() { buffer[slot] = y[i] }
-                program.run(buffer.baseAddress!, tables: tables)
+                run(program, at: solution.t[k], state: solution.state(k), on: buffer.baseAddress!)
                 for c in wanted { result[c].append(buffer[columnSlots[c]]) }
             }
         }
         return result
     }
 
-    /// The columns `wanted` at every saved time of `solution` by machine code, when ``NativeCode``
-    /// is installed (nil otherwise): the output program for those columns written as C, with the
-    /// tape's results bit for bit; the other columns are left empty.
-    func nativeSeries(of solution: ODESolution, columns wanted: [Int]) -> [[Double]]? {
-        guard NativeCode.isInstalled else { return nil }
-        let slots = wanted.map { columnSlots[$0] }
-        let key = slots.count == columns.count ? "outputs" : "outputs " + slots.map(String.init).joined(separator: ",")
-        guard
-            let program = NativeCode.program(for: {
-                parts.nativeSources.text(key) {
-                    outputProgram(for: Set(slots)).cSource(
-                        function: "liquidity_rhs", stateSlots: stateSlots, derivativeSlots: slots)
-                }
-            })
-        else { return nil }
-        var result = [[Double]](repeating: [], count: columns.count)
-        for c in wanted { result[c].reserveCapacity(solution.count) }
-        var row = [Double](repeating: 0, count: slots.count)
-        let schedules = rightHandSide.schedules + observations.schedules + [0]
-        values.withUnsafeBufferPointer { v in
-            schedules.withUnsafeBufferPointer { sc in
-                row.withUnsafeMutableBufferPointer { out in
-                    for k in 0..<solution.count {
-                        let y = solution.state(k)
-                        y.withUnsafeBufferPointer {
-                            program(
-                                solution.t[k], $0.baseAddress!, out.baseAddress!, v.baseAddress!, tables.times,
-                                tables.values, tables.start, tables.count, sc.baseAddress!)
-                        }
-                        for (i, c) in wanted.enumerated() { result[c].append(out[i]) }
-                    }
-                }
-            }
-        }
-        return result
+    /// Runs an output program at time `t` and state `y` on `v`, a copy of the compiled values.
+    func run(_ program: Tape, at t: Double, state y: [Double], on v: UnsafeMutablePointer<Double>) {
+        v[0] = t
+        for (i, slot) in stateSlots.enumerated() { v[slot] = y[i] }
+        program.run(v, tables: tables)
     }
 
     /// One program that computes the slots `wanted` from time and the state: the right-hand side's
-    /// and the output program's instructions they need, in order.
-    func outputProgram(for wanted: Set<Int>) -> Tape {
-        var program = rightHandSide
-        let offset = Int32(program.schedules.count)
-        program.schedules += observations.schedules
-        program.instructions += observations.instructions.map { ins in
-            var moved = ins
-            if ins.op == .schedule { moved.a += offset }
-            return moved
+    /// and the output program's instructions they need, in order; made once per compiled structure.
+    func outputProgram(for wanted: [Int]) -> Tape {
+        parts.programs.tape(wanted) {
+            var program = rightHandSide
+            let offset = Int32(program.schedules.count)
+            program.schedules += observations.schedules
+            program.instructions += observations.instructions.map { ins in
+                var moved = ins
+                if ins.op == .schedule { moved.a += offset }
+                return moved
+            }
+            return program.pruned(to: Set(wanted))
         }
-        return program.pruned(to: wanted)
     }
 
     /// Every output series at time `t` and state `y`, in the order of ``columns``: at t0 and
     /// ``initialState``, the model's start without a solve.
     public func values(at t: Double, state y: [Double]) -> [Double] {
         var v = values
-        v.withUnsafeMutableBufferPointer { buffer in
-            y.withUnsafeBufferPointer { evaluate(t, $0.baseAddress!, buffer.baseAddress!) }
-            observations.run(buffer.baseAddress!, tables: tables)
-        }
+        v.withUnsafeMutableBufferPointer { run(outputProgram(for: columnSlots), at: t, state: y, on: $0.baseAddress!) }
         return columnSlots.map { v[$0] }
     }
 

@@ -109,7 +109,7 @@ struct OutputSubsetTests {
             model.columns.indices.filter { names.contains(model.columns[$0].name) }.map {
                 model.columnSlots[$0]
             })
-        let pruned = model.outputProgram(for: wanted).instructions.count
+        let pruned = model.outputProgram(for: Array(wanted)).instructions.count
         #expect(pruned < model.rightHandSide.instructions.count + model.observations.instructions.count)
     }
 
