@@ -53,33 +53,9 @@ struct Reuse: ParsableCommand {
                 "| the default model for new parameters, no solve | \(format(compile / Double(runs), digits: 5)) | "
                     + "\(format(set / Double(runs), digits: 5)) | \(format(compile / set, digits: 1)) |")
             // The sweep: each run's point on the default configuration, under both regimes.
-            let model = try FileEnsembleModel(source: source, settings: settings, choice: "regime")
-            let spec = try SweepSpecFile.read(path("scenarios/fan-2026-liquidity.toml"), model: model)
-            let ensemble = Ensemble(spec, model: model)
-            let ids = Array(try ensemble.runs(shard: 1, of: 1).prefix(runs))
-            let keys = spec.parameters.map(\.key)
-            let points = sweepPoints(spec.parameters.map { ($0.key, $0.distribution) }, design: spec.design)
-            var compiled: [EnsembleRun] = []
-            let before = measure {
-                for id in ids {
-                    var s = settings
-                    for (key, value) in zip(keys, points[id.run]) { s.parameters[key] = value }
-                    s.choices["regime"] = id.option
-                    compiled.append(compiledRun(source, s, id: id, point: points[id.run], spec: spec))
-                }
-            }
-            var reused: [EnsembleRun] = []
-            let after = measure {
-                for id in ids { reused.append(model.solve(id, keys: keys, point: points[id.run], spec: spec)) }
-            }
-            guard compiled.map(\.outcomes) == reused.map(\.outcomes) else {
-                throw ValidationError("the sweep's outcomes differ between a compile and a setting")
-            }
-            let n = Double(ids.count)
-            let workload = "a run of scenarios/fan-2026-liquidity.toml (msbdf 1e-8, 2026-2032)"
-            print(
-                "| \(workload) | \(format(before / n, digits: 4)) | \(format(after / n, digits: 4)) | "
-                    + "\(format(before / after, digits: 2)) |")
+            try sweep(
+                source, settings, spec: path("scenarios/fan-2026-liquidity.toml"), native: false,
+                workload: "a run of scenarios/fan-2026-liquidity.toml (msbdf 1e-8, 2026-2032)")
         }
         if part != "sweep" {
             // The history fit's objective: the targets on a new parameter vector near the start.
@@ -155,8 +131,19 @@ extension Reuse {
         let source = try ModelFiles.source(path("models/liquidity-priced.sfc"))
         let settings = try ModelFiles.settings(
             configuration: path("calibration/liquidity-priced-2026.toml"), for: source)
+        try sweep(
+            source, settings, spec: path("scenarios/fan-2026.toml"), native: true,
+            workload: "a run of scenarios/fan-2026.toml (rk8pd 1e-8, 2026-2032), a compile on the tape each")
+    }
+
+    /// `runs` runs of the sweep `spec` compiled for each run on the tape (the code before issue 25),
+    /// against the same runs set on a compiled model (with `native`, as machine code), in the same
+    /// run; refused unless their outcomes are the same. Prints the table's row.
+    func sweep(_ source: ModelSource, _ settings: ModelSettings, spec file: String, native: Bool, workload: String)
+        throws
+    {
         let model = try FileEnsembleModel(source: source, settings: settings, choice: "regime")
-        let spec = try SweepSpecFile.read(path("scenarios/fan-2026.toml"), model: model)
+        let spec = try SweepSpecFile.read(file, model: model)
         let ensemble = Ensemble(spec, model: model)
         let ids = Array(try ensemble.runs(shard: 1, of: 1).prefix(runs))
         let keys = spec.parameters.map(\.key)
@@ -171,24 +158,25 @@ extension Reuse {
                 compiled.append(compiledRun(source, s, id: id, point: points[id.run], spec: spec))
             }
         }
-        try NativeModels.install()
-        // The C compiler, once for each regime's structure, outside the clock (a cache on disk keeps it).
-        for option in Set(ids.map(\.option)) {
-            let id = ids.first { $0.option == option }!
-            _ = model.solve(id, keys: keys, point: points[id.run], spec: spec)
+        if native {
+            try NativeModels.install()
+            // The C compiler, once for each regime's structure, outside the clock (a cache on disk keeps it).
+            for option in Set(ids.map(\.option)) {
+                let id = ids.first { $0.option == option }!
+                _ = model.solve(id, keys: keys, point: points[id.run], spec: spec)
+            }
         }
-        var native: [EnsembleRun] = []
+        defer { NativeCode.uninstall() }
+        var reused: [EnsembleRun] = []
         let after = measure {
-            for id in ids { native.append(model.solve(id, keys: keys, point: points[id.run], spec: spec)) }
+            for id in ids { reused.append(model.solve(id, keys: keys, point: points[id.run], spec: spec)) }
         }
-        NativeCode.uninstall()
-        guard compiled.map(\.outcomes) == native.map(\.outcomes) else {
-            throw ValidationError("the sweep's outcomes differ between the tape's compiles and machine code")
+        guard compiled.map(\.outcomes) == reused.map(\.outcomes) else {
+            throw ValidationError("the sweep's outcomes differ between a compile on the tape and a setting")
         }
         let n = Double(ids.count)
-        let workload = "a run of scenarios/fan-2026.toml (rk8pd 1e-8, 2026-2032), a compile on the tape each"
         print(
-            "| \(workload) | \(format(before / n, digits: 4)) | \(format(after / n, digits: 4)) (setting, --native) | "
-                + "\(format(before / after, digits: 2)) |")
+            "| \(workload) | \(format(before / n, digits: 4)) | \(format(after / n, digits: 4))"
+                + (native ? " (setting, --native)" : "") + " | \(format(before / after, digits: 2)) |")
     }
 }
