@@ -121,12 +121,18 @@ public enum PackageFiles {
         return resolved(path) == resolved(known)
     }
 
-    /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
-    public static func fit(of model: String?, anchors: [String]) -> Fit? {
+    /// The entry of `table` (by a model file's name) for `model` (nil: the default model), when
+    /// `model` is that package file, however it is named.
+    public static func committed<T>(_ table: [String: T], of model: String?, anchors: [String]) -> T? {
         let name = ((model ?? PackageFiles.model) as NSString).lastPathComponent
         if let model, !isPackageFile(model, "models/" + name, anchors: anchors) { return nil }
+        return table[name]
+    }
+
+    /// The committed fit of `model` (nil: the default model), when it is one of the package's files.
+    public static func fit(of model: String?, anchors: [String]) -> Fit? {
         // Its files where the package's are, wherever the tool runs from.
-        return fits[name].map { fit in
+        committed(fits, of: model, anchors: anchors).map { fit in
             Fit(
                 start: fit.start.map { locate($0, anchors: anchors) ?? $0 },
                 targets: locate(fit.targets, anchors: anchors) ?? fit.targets,

@@ -64,10 +64,7 @@ struct RestartCommand: ParsableCommand {
     func run() throws {
         let modelFile = try model ?? Defaults.modelFile()
         let anchors = [PackageFiles.executable]
-        let known =
-            PackageFiles.isPackageFile(
-                modelFile, "models/" + (modelFile as NSString).lastPathComponent, anchors: anchors)
-            ? PackageFiles.restarts[(modelFile as NSString).lastPathComponent] : nil
+        let known = PackageFiles.committed(PackageFiles.restarts, of: modelFile, anchors: anchors)
         func located(_ relative: String) throws -> String {
             try PackageFiles.required(relative, anchors: anchors, beside: "the tool")
         }
